@@ -1,0 +1,63 @@
+# Zhizao Academy — set-up, run, test, bench, translations, packaging.
+# `make run` and `make test` work on a fresh Debian 12 / Python 3.11 machine.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+SOURCES := pyproject.toml
+
+.PHONY: run test bench i18n package clean check-python check-venv selftest
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+	  echo "Python 3.11 or newer is needed (Debian 12: sudo apt-get install python3 python3-venv)."; exit 1; }
+
+check-venv: check-python
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "The Python venv module is missing. Install it with: sudo apt-get install python3-venv"; exit 1; }
+
+$(VENV)/bin/python: | check-venv
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(VENV)/bin/python $(SOURCES)
+	$(PY) -m pip install --quiet .
+	@touch $@
+
+$(TSTAMP): $(VENV)/bin/python $(SOURCES)
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	@touch $@ $(STAMP)
+
+# Qt needs a few X/xcb client libraries even offscreen on a minimal system.
+check-qt-libs:
+	@$(PY) -c 'from PySide6 import QtGui' 2>/dev/null || { \
+	  echo "Qt cannot load its system libraries. Install them with:"; \
+	  echo "  sudo apt-get install libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3"; exit 1; }
+
+run: $(STAMP) check-qt-libs
+	$(VENV)/bin/zhizao
+
+test: $(TSTAMP) check-qt-libs
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(TSTAMP) check-qt-libs
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider \
+	  -o python_files='bench_*.py' -o addopts='' $(PYTEST_ARGS) | grep -E '^BENCH|passed|failed|error'
+
+selftest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/zhizao --self-test
+
+i18n: $(TSTAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 \
+	  --no-location --sort-output --project=zhizao -o i18n/messages.pot .
+	$(VENV)/bin/pybabel update -i i18n/messages.pot -d i18n --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d i18n --statistics
+
+package: $(TSTAMP)
+	$(PY) -m pip install --quiet '.[package]'
+	bash packaging/build.sh
+
+clean:
+	rm -rf build dist *.egg-info

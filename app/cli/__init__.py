@@ -1,0 +1,1 @@
+"""The `zhizao` command line: the GUI by default, scriptable subcommands for admins."""

@@ -1,0 +1,68 @@
+"""`zhizao db upgrade|backup PATH|restore PATH|check`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from app.cli.common import CliError
+from app.context import resolve_db_url
+from app.i18n import _
+from app.paths import default_data_dir
+from app.storage import db as storedb
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("db", help=_("upgrade, back up, restore or check the database"))
+    sub = p.add_subparsers(dest="db_cmd", required=True, metavar="COMMAND")
+    sub.add_parser("upgrade", help=_("migrate the database to this release (backs it up first)"))
+    b = sub.add_parser("backup", help=_("write a consistent copy of the database"))
+    b.add_argument("path")
+    r = sub.add_parser("restore", help=_("replace the database with a backup copy"))
+    r.add_argument("path")
+    sub.add_parser("check", help=_("run integrity and foreign-key checks"))
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    url = resolve_db_url(data_dir, args.db)
+    path = storedb.sqlite_path(url)
+    if args.db_cmd == "upgrade":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        res = storedb.upgrade(url, data_dir / "backups")
+        if res.from_revision == res.to_revision:
+            print(_("The database is up to date ({rev}).").format(rev=res.to_revision))
+        else:
+            print(_("Upgraded the database from {old} to {new}.").format(old=res.from_revision or "—", new=res.to_revision))
+            if res.backup:
+                print(_("Backup written to {path}.").format(path=res.backup))
+        return 0
+    if path is None:
+        raise CliError(_("backup, restore and check work on SQLite; use pg_dump and pg_restore for PostgreSQL."))
+    if args.db_cmd == "backup":
+        if not path.exists():
+            raise CliError(_("No database at {path}.").format(path=path))
+        dest = storedb.backup_sqlite(path, Path(args.path))
+        print(_("Backup written to {path}.").format(path=dest))
+        return 0
+    if args.db_cmd == "restore":
+        src = Path(args.path)
+        if not src.is_file():
+            raise CliError(_("No backup file at {path}.").format(path=src))
+        try:
+            storedb.restore_sqlite(src, path)
+        except storedb.StoreError as exc:
+            raise CliError(str(exc)) from exc
+        print(_("Restored {path}.").format(path=path))
+        return 0
+    if not path.exists():
+        raise CliError(_("No database at {path}.").format(path=path))
+    problems = storedb.check_sqlite_file(path)
+    for p in problems:
+        print(p)
+    if problems:
+        print(_("{n} problems found.").format(n=len(problems)))
+        return 1
+    print(_("The database is sound."))
+    return 0

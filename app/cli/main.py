@@ -1,0 +1,107 @@
+"""Entry point: parse arguments, then start the GUI or run a subcommand.
+
+Every failure the user can cause ends as one line on stderr and a non-zero
+exit code; the full trace goes to the log file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from app import __version__
+from app.cli.common import CliError, Parser
+from app.i18n import _, set_locale, system_locale
+
+log = logging.getLogger("zhizao")
+STARTED = time.perf_counter()
+
+# Subcommand modules; each exposes add_parser(subparsers). Groups "export"
+# and "import" are shared: their modules add sub-subcommands to them.
+COMMAND_MODULES = ("app.cli.users", "app.cli.db", "app.cli.validate", "app.cli.simulate", "app.cli.certificate")
+EXPORT_MODULES = ("app.cli.course_pkg", "app.cli.progress_io")
+
+
+def _optional(name: str):
+    """Import a subcommand module; a missing optional part must not break the CLI."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="zhizao", description=_("Zhizao Academy: smart-factory training, offline."))
+    parser.add_argument("--version", action="version", version=f"zhizao {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help=_("where the database and user files live"))
+    parser.add_argument("--db", metavar="URL", help=_("database URL (default: SQLite in the data dir)"))
+    parser.add_argument("--self-test", action="store_true", help=_("start offscreen, check the main parts, exit"))
+    parser.add_argument("--verbose", action="store_true", help=_("log debug details"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        module = _optional(name)
+        if module is not None:
+            module.add_parser(sub)
+    export = sub.add_parser("export", help=_("export courses, progress or xAPI statements"))
+    export_sub = export.add_subparsers(dest="export_what", required=True, metavar="WHAT", parser_class=Parser)
+    import_ = sub.add_parser("import", help=_("import courses or progress"))
+    import_sub = import_.add_subparsers(dest="import_what", required=True, metavar="WHAT", parser_class=Parser)
+    for name in EXPORT_MODULES:
+        module = _optional(name)
+        if module is not None:
+            module.add_export_parser(export_sub)
+            module.add_import_parser(import_sub)
+    return parser
+
+
+def _report(message: str, code: int) -> int:
+    print(_("zhizao: {message}").format(message=message), file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    set_locale(os.environ.get("ZHIZAO_LANG") or system_locale())
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.data_dir:
+        args.data_dir = str(Path(args.data_dir).expanduser())
+
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test(STARTED)
+    if args.command is None:
+        from app.ui.application import run_gui
+
+        return run_gui(args)
+
+    from app.context import setup_logging
+    from app.paths import default_data_dir
+    from app.services.auth import PermissionDenied, ServiceError
+    from app.storage.db import StoreError
+
+    try:
+        setup_logging(Path(args.data_dir) if args.data_dir else default_data_dir(), args.verbose)
+    except OSError:
+        pass  # a read-only data dir must not stop read-only commands
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        return _report(str(exc), exc.code)
+    except (ServiceError, PermissionDenied, StoreError) as exc:
+        return _report(str(exc), 1)
+    except KeyboardInterrupt:
+        return _report(_("interrupted"), 130)
+    except OSError as exc:
+        log.exception("command failed")
+        return _report(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, trace in the log
+        log.exception("command failed")
+        return _report(_("unexpected error: {error} (details in the log)").format(error=exc), 1)

@@ -1,0 +1,105 @@
+"""What a running Zhizao needs, wired once at start: data dir, store, services.
+
+Shared by the GUI and the CLI. No Qt here.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.paths import default_data_dir
+from app.services.accounts import AccountService
+from app.services.progress import ProgressService
+from app.services.settings import SettingsService
+from app.storage.db import Store, StoreError, sqlite_url
+
+log = logging.getLogger(__name__)
+
+
+def resolve_db_url(data_dir: Path, db_url: str | None = None) -> str:
+    return db_url or os.environ.get("ZHIZAO_DB_URL") or sqlite_url(data_dir / "zhizao.sqlite")
+
+
+def workstation_id(data_dir: Path) -> str:
+    """This PC's id, kept in the data dir (a center database is shared; the PC is not)."""
+    path = data_dir / "workstation-id"
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        uuid.UUID(value)
+        return value
+    except (OSError, ValueError):
+        value = str(uuid.uuid4())
+        try:
+            path.write_text(value, encoding="ascii")
+        except OSError:
+            log.warning("cannot store the workstation id in %s", path)
+        return value
+
+
+def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
+    """Rotating log in the data dir; the full trace of any error goes there."""
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / "zhizao.log"
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return path
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    store: Store
+    workstation_id: str
+    accounts: AccountService = field(init=False)
+    settings: SettingsService = field(init=False)
+    progress: ProgressService = field(init=False)
+    _library: object = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.accounts = AccountService(self.store.sessions, self.workstation_id)
+        self.settings = SettingsService(self.store.sessions)
+        self.progress = ProgressService(self.store.sessions, self.workstation_id)
+
+    @property
+    def library(self):
+        """The course library (bundled courses + the instructor library), loaded on first use."""
+        if self._library is None:
+            from app.courses.library import CourseLibrary
+            from app.paths import courses_dir
+
+            self._library = CourseLibrary(courses_dir(), self.library_dir, self.data_dir / "cache")
+        return self._library
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
+        data_dir = Path(data_dir) if data_dir else default_data_dir()
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data folder {data_dir}: {exc.strerror}") from exc
+        store = Store.open(resolve_db_url(data_dir, db_url), backups_dir=data_dir / "backups")
+        ctx = cls(data_dir=data_dir, store=store, workstation_id=workstation_id(data_dir))
+        if not store.readonly:
+            ctx.settings.ensure_center_id()
+        return ctx
+
+    @property
+    def library_dir(self) -> Path:
+        return self.data_dir / "library"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    def close(self) -> None:
+        self.store.dispose()

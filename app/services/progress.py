@@ -1,0 +1,221 @@
+"""Recording and reading a trainee's progress: attempts, lab runs, time on task, drafts.
+
+Progress is keyed on (course id, "module/step"), never on course version, so a
+new version of a course keeps the completion of steps whose ids are unchanged.
+Commits that complete a step are made durable (synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.services.auth import Actor, require_self_or_staff, require_staff
+from app.storage.db import durable
+from app.storage.models import AuditEntry, Draft, LabRun, LessonTime, SignOff, StepAttempt, utcnow
+
+
+class StepStatus(str, enum.Enum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    PASSED = "passed"
+    FAILED = "failed"
+    AWAITING_SIGNOFF = "awaiting_signoff"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What a trainee did on one step, derived from the stored attempts."""
+
+    status: StepStatus
+    attempts: int
+    best_score: float | None
+    time_s: float
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course_id: str
+    steps: dict[str, StepRecord]
+    total_steps: int
+
+    @property
+    def passed_steps(self) -> int:
+        return sum(1 for r in self.steps.values() if r.status is StepStatus.PASSED)
+
+    @property
+    def fraction(self) -> float:
+        return self.passed_steps / self.total_steps if self.total_steps else 0.0
+
+    @property
+    def time_s(self) -> float:
+        return sum(r.time_s for r in self.steps.values())
+
+    def status(self, step_key: str) -> StepStatus:
+        rec = self.steps.get(step_key)
+        return rec.status if rec else StepStatus.NOT_STARTED
+
+
+class ProgressService:
+    def __init__(self, sessions: sessionmaker[Session], workstation_id: str = "") -> None:
+        self._sessions = sessions
+        self._ws = workstation_id
+
+    # --- writes (each one a unit of work) ----------------------------------
+
+    def record_lesson(self, actor: Actor, course_id: str, version: str, step_key: str,
+                      seconds: float, completed: bool) -> None:
+        """Time on task, and a passed attempt when the trainee marks the lesson read."""
+        with self._sessions() as s, s.begin():
+            if seconds > 0:
+                s.add(LessonTime(user_id=actor.user_id, course_id=course_id, step_key=step_key,
+                                 seconds=round(seconds, 1), workstation_id=self._ws))
+            if completed:
+                with durable(s):
+                    s.add(StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
+                                      step_key=step_key, kind="lesson", finished_at=utcnow(),
+                                      duration_s=round(seconds, 1), score=None, passed=True,
+                                      workstation_id=self._ws))
+                    s.flush()
+
+    def record_quiz_attempt(self, actor: Actor, course_id: str, version: str, step_key: str, *,
+                            answers: dict[str, Any], score: float, passed: bool, duration_s: float,
+                            started_at: dt.datetime | None = None) -> str:
+        with self._sessions() as s, s.begin(), durable(s):
+            attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
+                                  step_key=step_key, kind="quiz", started_at=started_at or utcnow(),
+                                  finished_at=utcnow(), duration_s=round(duration_s, 1), score=score,
+                                  passed=passed, answers=answers, workstation_id=self._ws)
+            s.add(attempt)
+            s.execute(delete(Draft).where(Draft.user_id == actor.user_id, Draft.course_id == course_id,
+                                          Draft.step_key == step_key))
+            s.flush()
+            return attempt.id
+
+    def record_lab_run(self, actor: Actor, course_id: str, version: str, step_key: str, *,
+                       parameters: dict[str, Any], seed: int, metrics: dict[str, Any], score: float,
+                       passed: bool, duration_s: float) -> str:
+        with self._sessions() as s, s.begin(), durable(s):
+            attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
+                                  step_key=step_key, kind="lab", finished_at=utcnow(),
+                                  duration_s=round(duration_s, 1), score=score, passed=passed,
+                                  answers={"parameters": parameters}, workstation_id=self._ws)
+            s.add(attempt)
+            s.flush()
+            run = LabRun(user_id=actor.user_id, attempt_id=attempt.id, course_id=course_id,
+                         course_version=version, step_key=step_key, parameters=parameters, seed=seed,
+                         metrics=metrics, score=score, passed=passed, workstation_id=self._ws)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def sign_off(self, actor: Actor, trainee_id: str, course_id: str, step_key: str,
+                 checklist: dict[str, bool], comment: str = "") -> str:
+        """An instructor signs off a practical; recorded in the audit log."""
+        require_staff(actor)
+        passed = bool(checklist) and all(checklist.values())
+        with self._sessions() as s, s.begin(), durable(s):
+            row = SignOff(user_id=trainee_id, instructor_id=actor.user_id, course_id=course_id,
+                          step_key=step_key, checklist=checklist, passed=passed, comment=comment,
+                          workstation_id=self._ws)
+            s.add(row)
+            s.add(AuditEntry(actor_id=actor.user_id, action="practical.signoff", target_user_id=trainee_id,
+                             details={"course_id": course_id, "step_key": step_key, "passed": passed,
+                                      "checklist": checklist}, workstation_id=self._ws))
+            s.flush()
+            return row.id
+
+    # --- drafts: work in progress survives closing and the idle lock ---------
+
+    def save_draft(self, actor: Actor, course_id: str, step_key: str, state: dict[str, Any]) -> None:
+        with self._sessions() as s, s.begin():
+            draft = s.get(Draft, (actor.user_id, course_id, step_key))
+            if draft is None:
+                s.add(Draft(user_id=actor.user_id, course_id=course_id, step_key=step_key, state=state))
+            else:
+                draft.state = state
+                draft.updated_at = utcnow()
+
+    def load_draft(self, actor: Actor, course_id: str, step_key: str) -> dict[str, Any] | None:
+        with self._sessions() as s:
+            draft = s.get(Draft, (actor.user_id, course_id, step_key))
+            return dict(draft.state) if draft else None
+
+    def clear_draft(self, actor: Actor, course_id: str, step_key: str) -> None:
+        with self._sessions() as s, s.begin():
+            s.execute(delete(Draft).where(Draft.user_id == actor.user_id, Draft.course_id == course_id,
+                                          Draft.step_key == step_key))
+
+    # --- reads -------------------------------------------------------------
+
+    def course_progress(self, actor: Actor, user_id: str, course_id: str,
+                        steps: Iterable[tuple[str, str]]) -> CourseProgress:
+        """Derive each step's status from the stored records.
+
+        ``steps`` are (step_key, kind) pairs of the course as installed now.
+        """
+        require_self_or_staff(actor, user_id)
+        steps = list(steps)
+        with self._sessions() as s:
+            attempts = s.execute(select(StepAttempt.step_key, StepAttempt.score, StepAttempt.passed,
+                                        StepAttempt.duration_s)
+                                 .where(StepAttempt.user_id == user_id, StepAttempt.course_id == course_id)).all()
+            signoffs = s.execute(select(SignOff.step_key, SignOff.passed)
+                                 .where(SignOff.user_id == user_id, SignOff.course_id == course_id)).all()
+            lesson_time = s.execute(select(LessonTime.step_key, LessonTime.seconds)
+                                    .where(LessonTime.user_id == user_id, LessonTime.course_id == course_id)).all()
+            drafts = set(s.scalars(select(Draft.step_key).where(Draft.user_id == user_id,
+                                                                Draft.course_id == course_id)))
+        by_step: dict[str, list] = {}
+        for row in attempts:
+            by_step.setdefault(row[0], []).append(row)
+        signed: dict[str, bool] = {}
+        for key, passed in signoffs:
+            signed[key] = signed.get(key, False) or passed
+        times: dict[str, float] = {}
+        for key, secs in lesson_time:
+            times[key] = times.get(key, 0.0) + secs
+        records: dict[str, StepRecord] = {}
+        for key, kind in steps:
+            rows = by_step.get(key, [])
+            scores = [r[1] for r in rows if r[1] is not None]
+            time_s = times.get(key, 0.0) + sum(r[3] for r in rows if kind != "lesson")
+            if kind == "practical":
+                if key in signed:
+                    status = StepStatus.PASSED if signed[key] else StepStatus.FAILED
+                else:
+                    status = StepStatus.AWAITING_SIGNOFF
+            elif any(r[2] for r in rows):
+                status = StepStatus.PASSED
+            elif rows:
+                status = StepStatus.FAILED
+            elif key in drafts or key in times:
+                status = StepStatus.IN_PROGRESS
+            else:
+                status = StepStatus.NOT_STARTED
+            records[key] = StepRecord(status, len(rows), max(scores) if scores else None, time_s)
+        return CourseProgress(course_id, records, len(steps))
+
+    def attempts(self, actor: Actor, user_id: str, course_id: str, step_key: str) -> list[StepAttempt]:
+        require_self_or_staff(actor, user_id)
+        with self._sessions() as s:
+            return list(s.scalars(select(StepAttempt).where(
+                StepAttempt.user_id == user_id, StepAttempt.course_id == course_id,
+                StepAttempt.step_key == step_key).order_by(StepAttempt.started_at)))
+
+    def lab_runs(self, actor: Actor, user_id: str, course_id: str | None = None) -> list[LabRun]:
+        require_self_or_staff(actor, user_id)
+        with self._sessions() as s:
+            q = select(LabRun).where(LabRun.user_id == user_id)
+            if course_id:
+                q = q.where(LabRun.course_id == course_id)
+            return list(s.scalars(q.order_by(LabRun.created_at)))
+
+    def attempt_count(self, actor: Actor, user_id: str, course_id: str, step_key: str, kind: str) -> int:
+        return sum(1 for a in self.attempts(actor, user_id, course_id, step_key) if a.kind == kind)

@@ -1,0 +1,1 @@
+"""Progress store: typed ORM models, engine set-up and migrations."""

@@ -1,0 +1,190 @@
+"""The progress store's schema (SQLAlchemy 2 typed ORM).
+
+Every record carries a UUIDv7 ``id`` and the ``workstation_id`` that made it,
+so records from many workstations merge without collisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.storage.ids import uuid7
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(str, enum.Enum):
+    TRAINEE = "trainee"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+class Record:
+    """Columns shared by every mergeable record."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    workstation_id: Mapped[str] = mapped_column(String(36), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Setting(Base):
+    """Center-wide key/value settings (center name, idle minutes, workstation id)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Record, Base):
+    __tablename__ = "users"
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=Role.TRAINEE.value)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class UserPreference(Base):
+    """Per-user UI preferences (window geometry, zoom) as key/value."""
+
+    __tablename__ = "user_preferences"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Cohort(Record, Base):
+    __tablename__ = "cohorts"
+    name: Mapped[str] = mapped_column(String(200))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+    cohort_id: Mapped[str] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+
+
+class Enrollment(Record, Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64), index=True)
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    cohort_id: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), nullable=True)
+    due_date: Mapped[dt.date | None] = mapped_column(nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class StepAttempt(Record, Base):
+    """One attempt at a step: a quiz attempt, a lesson read, a lab submission."""
+
+    __tablename__ = "step_attempts"
+    __table_args__ = (Index("ix_attempt_user_course_step", "user_id", "course_id", "step_key"),
+                      Index("ix_attempt_course_step", "course_id", "step_key"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    step_key: Mapped[str] = mapped_column(String(140))  # "module/step"
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LabRun(Record, Base):
+    __tablename__ = "lab_runs"
+    __table_args__ = (Index("ix_labrun_user_course_step", "user_id", "course_id", "step_key"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    attempt_id: Mapped[str | None] = mapped_column(ForeignKey("step_attempts.id", ondelete="SET NULL"), nullable=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    step_key: Mapped[str] = mapped_column(String(140))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LessonTime(Record, Base):
+    """Time on task in a lesson, one row per reading session."""
+
+    __tablename__ = "lesson_time"
+    __table_args__ = (Index("ix_lessontime_user_course", "user_id", "course_id"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    step_key: Mapped[str] = mapped_column(String(140))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class SignOff(Record, Base):
+    """An instructor's sign-off of a practical step for a trainee."""
+
+    __tablename__ = "signoffs"
+    __table_args__ = (Index("ix_signoff_user_course", "user_id", "course_id"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instructor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    step_key: Mapped[str] = mapped_column(String(140))
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    passed: Mapped[bool] = mapped_column(Boolean, default=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Certificate(Record, Base):
+    __tablename__ = "certificates"
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    issued_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date | None] = mapped_column(nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    signature: Mapped[str] = mapped_column(Text, default="")
+    issued_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Draft(Base):
+    """Work in progress (quiz answers so far, lab settings) so a closed app resumes there."""
+
+    __tablename__ = "drafts"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step_key: Mapped[str] = mapped_column(String(140), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Record, Base):
+    """Instructor and admin actions: overrides, sign-offs, revocations, password resets."""
+
+    __tablename__ = "audit_log"
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,38 @@
+"""Instructor workspace: tabs for staff only (the services check the role again)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from app.i18n import _
+from app.services.auth import require_staff
+from app.ui.accounts_page import AccountsPanel
+from app.ui.qt_i18n import on_language_changed
+from app.ui.shell import Page
+
+
+class InstructorPage(Page):
+    key = "instructor"
+
+    def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
+        require_staff(actor)
+        super().__init__(ctx, actor, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 12)
+        self.heading = QLabel(objectName="pageTitle")
+        lay.addWidget(self.heading)
+        self.tabs = QTabWidget(objectName="instructorTabs")
+        self.accounts = AccountsPanel(ctx, actor)
+        self.tabs.addTab(self.accounts, "")
+        lay.addWidget(self.tabs, 1)
+        on_language_changed(self, self.retranslate)
+
+    def title(self) -> str:
+        return _("Instructor workspace")
+
+    def retranslate(self) -> None:
+        self.heading.setText(_("Instructor workspace"))
+        self.tabs.setTabText(self.tabs.indexOf(self.accounts), _("Accounts"))
+
+    def activated(self) -> None:
+        self.accounts.refresh()

@@ -1,0 +1,194 @@
+"""The one top-level window: setup, login/lock and the logged-in shell in a stack."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget
+
+from app import __version__, i18n
+from app.context import AppContext
+from app.i18n import _
+from app.services.auth import Actor
+from app.ui.idle import IdleWatcher
+from app.ui.login import LoginPage, SetupPage
+from app.ui.qt_i18n import on_language_changed
+from app.ui.shell import Shell
+
+log = logging.getLogger(__name__)
+
+
+def default_pages(actor: Actor) -> list:
+    """The shell's pages for this user; the instructor workspace only for staff."""
+    from app.ui.catalog import CatalogPage
+    from app.ui.instructor import InstructorPage
+    from app.ui.progress_page import ProgressPage
+    from app.ui.settings_page import SettingsPage
+
+    pages = [CatalogPage, ProgressPage]
+    if actor.is_staff:
+        pages.append(InstructorPage)
+    pages.append(SettingsPage)
+    return pages
+
+
+class MainWindow(QMainWindow):
+    session_started = Signal(object)  # Actor
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor: Actor | None = None
+        self.shell: Shell | None = None
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(1000, 640)
+        self.resize(1280, 760)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.setup_page = SetupPage(ctx.accounts)
+        self.login_page = LoginPage(ctx.accounts)
+        self.stack.addWidget(self.setup_page)
+        self.stack.addWidget(self.login_page)
+        self.setup_page.created.connect(self._logged_in)
+        self.login_page.logged_in.connect(self._logged_in)
+        self.idle = IdleWatcher(ctx.settings.idle_lock_minutes(), self)
+        self.idle.idle.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self._build_menus()
+        on_language_changed(self, self.retranslate)
+        if ctx.accounts.has_users():
+            self.show_login()
+        else:
+            self.stack.setCurrentWidget(self.setup_page)
+
+    # --- menus -------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.lock_action = QAction(self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
+        self.logout_action = QAction(self, triggered=self.logout)
+        self.quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        for a in (self.lock_action, self.logout_action):
+            self.file_menu.addAction(a)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.lang_menu = bar.addMenu("")
+        self.lang_group = QActionGroup(self, exclusive=True)
+        self.lang_actions: dict[str, QAction] = {}
+        for code in i18n.available_locales():
+            act = QAction(i18n.locale_display_name(code), self, checkable=True)
+            act.triggered.connect(lambda _checked=False, c=code: self.change_language(c))
+            self.lang_group.addAction(act)
+            self.lang_menu.addAction(act)
+            self.lang_actions[code] = act
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self, triggered=self._about)
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Zhizao Academy"))
+        self.file_menu.setTitle(_("&File"))
+        self.lock_action.setText(_("&Lock screen"))
+        self.logout_action.setText(_("Log &out"))
+        self.quit_action.setText(_("&Quit"))
+        self.lang_menu.setTitle(_("&Language"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About Zhizao Academy"))
+        act = self.lang_actions.get(i18n.current_locale())
+        if act:
+            act.setChecked(True)
+        logged_in = self.actor is not None
+        self.lock_action.setEnabled(logged_in)
+        self.logout_action.setEnabled(logged_in)
+
+    def change_language(self, code: str) -> None:
+        if self.actor is not None:
+            self.ctx.accounts.set_locale(self.actor, code)
+        i18n.set_locale(code)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, _("About Zhizao Academy"),
+                          _("Zhizao Academy {version}\nSmart-factory training for robotics control and "
+                            "AI-driven predictive maintenance.\nData folder: {path}").format(
+                              version=__version__, path=self.ctx.data_dir))
+
+    # --- session -------------------------------------------------------------
+
+    def show_login(self) -> None:
+        self.login_page.prepare(None)
+        self.stack.setCurrentWidget(self.login_page)
+        self.retranslate()
+
+    def _logged_in(self, actor: Actor) -> None:
+        resuming = self.shell is not None and self.actor is not None and self.actor.user_id == actor.user_id
+        if not resuming:
+            self._close_shell()
+            self.actor = actor
+            locale = self.ctx.accounts.get_locale(actor)
+            if locale:
+                i18n.set_locale(locale)
+            else:
+                self.ctx.accounts.set_locale(actor, i18n.current_locale())
+            self.shell = Shell(self.ctx, actor, default_pages(actor))
+            self.shell.lock_requested.connect(self.lock)
+            self.shell.logout_requested.connect(self.logout)
+            self.stack.addWidget(self.shell)
+            self._restore_geometry()
+        self.stack.setCurrentWidget(self.shell)
+        self.idle.start()
+        self.retranslate()
+        self.session_started.emit(actor)
+
+    def lock(self) -> None:
+        """Back to the login screen for this user; work in progress stays (and is saved)."""
+        if self.actor is None or self.shell is None:
+            return
+        self.shell.save_state()
+        self.idle.stop()
+        self.login_page.prepare(self.actor)
+        self.stack.setCurrentWidget(self.login_page)
+        self.retranslate()
+
+    def logout(self) -> None:
+        self._close_shell()
+        self.actor = None
+        self.idle.stop()
+        self.show_login()
+
+    def _close_shell(self) -> None:
+        if self.shell is not None:
+            self.shell.save_state()
+            self._save_geometry()
+            self.stack.removeWidget(self.shell)
+            self.shell.deleteLater()
+            self.shell = None
+
+    def apply_idle_setting(self) -> None:
+        self.idle.set_minutes(self.ctx.settings.idle_lock_minutes())
+
+    # --- geometry, per user --------------------------------------------------
+
+    def _save_geometry(self) -> None:
+        if self.actor is not None and not self.ctx.store.readonly:
+            data = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
+            self.ctx.accounts.set_preference(self.actor, "window_geometry", data)
+
+    def _restore_geometry(self) -> None:
+        if self.actor is None:
+            return
+        data = self.ctx.accounts.get_preference(self.actor, "window_geometry")
+        if data:
+            self.restoreGeometry(QByteArray(base64.b64decode(data)))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        try:
+            self._close_shell()
+        except Exception:  # noqa: BLE001 - closing must always work
+            log.exception("saving state on close failed")
+        super().closeEvent(event)

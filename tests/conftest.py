@@ -1,0 +1,46 @@
+"""Shared fixtures: a fresh data dir with a migrated store, and seeded accounts."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app import i18n  # noqa: E402
+from app.context import AppContext  # noqa: E402
+from app.services.auth import Actor  # noqa: E402
+from app.storage.models import Role  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English and leaves no listener behind."""
+    i18n.set_locale("en")
+    yield
+    i18n.set_locale("en")
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    context = AppContext.open(tmp_path / "data")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def admin(ctx) -> Actor:
+    return ctx.accounts.create_first_admin("admin", "管理员", "admin-pass")
+
+
+@pytest.fixture
+def instructor(ctx, admin) -> Actor:
+    ctx.accounts.add_user(admin, "teacher", "李老师", Role.INSTRUCTOR, "teach-pass")
+    return ctx.accounts.authenticate("teacher", "teach-pass")
+
+
+@pytest.fixture
+def trainee(ctx, admin) -> Actor:
+    ctx.accounts.add_user(admin, "zhangwei", "张伟", Role.TRAINEE, "trainee-pass")
+    return ctx.accounts.authenticate("zhangwei", "trainee-pass")

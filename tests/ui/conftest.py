@@ -1,0 +1,65 @@
+"""GUI fixtures: the real main window on a fresh store."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.ui.application import make_qapp
+from app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def qapp_ready(qapp):
+    make_qapp()
+    return qapp
+
+
+@pytest.fixture
+def window(qtbot, qapp_ready, ctx):
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.idle.stop()
+
+
+def login(qtbot, win, login_name: str, password: str) -> None:
+    page = win.login_page
+    page.user.setEditText(login_name)
+    qtbot.keyClicks(page.password, password)
+    qtbot.mouseClick(page.login_btn, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type like a user: ASCII as key clicks, Chinese as an IME commit (as Pinyin input delivers it).
+
+    QTest.keyClicks only knows ASCII keys; a real Chinese IME sends a
+    QInputMethodEvent with the committed characters, so we do the same.
+    """
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QInputMethodEvent
+
+    widget.setFocus()
+    chunk = ""
+    for ch in text:
+        if ord(ch) < 128:
+            if chunk:
+                _commit(widget, chunk)
+                chunk = ""
+            qtbot.keyClicks(widget, ch)
+        else:
+            chunk += ch
+    if chunk:
+        _commit(widget, chunk)
+
+
+def _commit(widget, text: str) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QInputMethodEvent
+
+    preedit = QInputMethodEvent(text.lower(), [])  # the pinyin-like pre-edit stage
+    QCoreApplication.sendEvent(widget, preedit)
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QCoreApplication.sendEvent(widget, event)

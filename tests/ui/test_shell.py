@@ -1,0 +1,119 @@
+"""The real first-run dialog, login, lockout, language switch, role gating and idle lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app import i18n
+from app.services.auth import PermissionDenied
+from app.storage.models import Role
+from tests.ui.conftest import login, type_text
+
+
+def test_first_run_creates_the_administrator(qtbot, window, ctx):
+    assert window.stack.currentWidget() is window.setup_page
+    page = window.setup_page
+    type_text(qtbot, page.name, "王主任")
+    qtbot.keyClicks(page.login, "director")
+    qtbot.keyClicks(page.password, "director-pw")
+    qtbot.keyClicks(page.repeat, "director-pw")
+    qtbot.mouseClick(page.create_btn, Qt.MouseButton.LeftButton)
+    assert window.shell is not None and window.stack.currentWidget() is window.shell
+    assert "instructor" in window.shell.page_keys()
+    admin = ctx.accounts.authenticate("director", "director-pw")
+    assert admin.role is Role.ADMIN and admin.display_name == "王主任"
+
+
+def test_first_run_refuses_mismatched_passwords(qtbot, window, ctx):
+    page = window.setup_page
+    qtbot.keyClicks(page.name, "Admin")
+    qtbot.keyClicks(page.login, "admin")
+    qtbot.keyClicks(page.password, "one-password")
+    qtbot.keyClicks(page.repeat, "other-password")
+    qtbot.mouseClick(page.create_btn, Qt.MouseButton.LeftButton)
+    assert page.error.isVisible() and "do not match" in page.error.text()
+    assert not ctx.accounts.has_users()
+
+
+def _relogin_window(window):
+    window.show_login()
+    return window
+
+
+def test_login_wrong_then_right_password(qtbot, window, trainee):
+    _relogin_window(window)
+    login(qtbot, window, "zhangwei", "wrong-pass")
+    assert window.shell is None
+    assert window.login_page.error.isVisible()
+    assert "wrong password" in window.login_page.error.text()
+    assert window.login_page.password.text() == ""
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert window.shell is not None
+    assert window.shell.actor.login == "zhangwei"
+
+
+def test_lockout_after_five_failures_shown(qtbot, window, trainee):
+    _relogin_window(window)
+    for _ in range(5):
+        login(qtbot, window, "zhangwei", "bad-password")
+    assert "locked for 5 min" in window.login_page.error.text()
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert window.shell is None
+    assert "Too many failed attempts" in window.login_page.error.text()
+
+
+def test_trainee_never_reaches_instructor_workspace(qtbot, window, ctx, trainee):
+    _relogin_window(window)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    keys = window.shell.page_keys()
+    assert "instructor" not in keys and keys[0] == "catalog"
+    assert window.shell.show_page("instructor") is None
+    # The service refuses whatever the UI shows.
+    from app.ui.instructor import InstructorPage
+
+    try:
+        InstructorPage(ctx, trainee)
+    except PermissionDenied:
+        pass
+    else:
+        raise AssertionError("a trainee built the instructor workspace")
+
+
+def test_language_switch_retranslates_at_once_and_is_remembered(qtbot, window, ctx, trainee):
+    _relogin_window(window)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    nav = window.shell.nav
+    assert nav.item(0).text() == "Catalog"
+    window.lang_actions["zh_CN"].trigger()
+    assert nav.item(0).text() == "课程目录"
+    assert window.shell.pages[0].heading.text() != "Course catalog"
+    assert window.file_menu.title().startswith("文件")
+    assert ctx.accounts.get_locale(trainee) == "zh_CN"
+    window.logout()
+    i18n.set_locale("en")
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert i18n.current_locale() == "zh_CN"
+    assert window.shell.nav.item(0).text() == "课程目录"
+
+
+def test_idle_lock_keeps_the_session(qtbot, window, trainee):
+    _relogin_window(window)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    shell = window.shell
+    shell.show_page("settings")
+    window.idle.set_minutes(0.001)  # 60 ms
+    window.idle.start()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.login_page, timeout=3000)
+    assert window.login_page.locked_actor.login == "zhangwei"
+    assert not window.login_page.user.isEnabled()
+    qtbot.keyClicks(window.login_page.password, "trainee-pass")
+    qtbot.keyClick(window.login_page.password, Qt.Key.Key_Return)
+    assert window.shell is shell  # same widgets: nothing in progress was lost
+    assert shell.stack.currentWidget().key == "settings"
+
+
+def test_keyboard_navigation_between_pages(qtbot, window, admin):
+    _relogin_window(window)
+    login(qtbot, window, "admin", "admin-pass")
+    qtbot.keyClick(window.shell, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.shell.stack.currentWidget().key == window.shell.page_keys()[2]
