@@ -33,10 +33,12 @@ def _run(data_dir: Path, started: float) -> int:
     from app.ui.application import make_qapp
     from app.ui.main_window import MainWindow
 
+    from app.context import setup_logging
+
     app = make_qapp()
+    setup_logging(data_dir)
     ctx = AppContext.open(data_dir)
     print(f"ok   database created and migrated ({ctx.store.url.split('///')[-1]})")
-    admin = ctx.accounts.create_first_admin("selftest", "自检 Self-test", "selftest-pw")
     win = MainWindow(ctx)
     painted: list[float] = []
 
@@ -48,7 +50,6 @@ def _run(data_dir: Path, started: float) -> int:
 
     spy = PaintSpy()
     win.installEventFilter(spy)
-    win._logged_in(admin)
     win.show()
     deadline = time.perf_counter() + 20
     while not painted and time.perf_counter() < deadline:
@@ -58,6 +59,10 @@ def _run(data_dir: Path, started: float) -> int:
         return 1
     startup_ms = (painted[0] - started) * 1000
     print(f"ok   main window painted: startup {startup_ms:.0f} ms")
+    admin = ctx.accounts.create_first_admin("selftest", "自检 Self-test", "selftest-pw")
+    win._logged_in(admin)
+    app.processEvents()
+    print(f"ok   first administrator created and logged in ({len(win.shell.pages)} pages)")
 
     failures = 0
     for name, check in _extra_checks(ctx):
