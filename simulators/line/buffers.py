@@ -1,0 +1,159 @@
+"""Where parts wait: servers' state, buffers with capacity (0 = hand-over only), source and sink."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+if TYPE_CHECKING:
+    from simulators.line.model import LineModel, StationRuntime
+
+WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
+STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")
+INF = float("inf")
+
+
+class Server:
+    """One parallel server of a station and its state clock."""
+
+    __slots__ = (
+        "station", "index", "label", "state", "since", "acc", "intervals", "next_fail", "budget", "gen",
+        "wait_ev", "wait_on", "wait_part", "resume_state", "pm_due", "count", "tbf", "ttr",
+    )
+
+    def __init__(self, station: StationRuntime, index: int, now: float) -> None:
+        self.station = station
+        self.index = index
+        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
+        self.state = STARVED
+        self.since = now
+        self.acc = [0.0] * 6
+        self.intervals: list[tuple[float, float, int]] = []
+        self.next_fail = INF
+        self.budget = INF
+        self.gen = 0
+        self.wait_ev: simpy.Event | None = None
+        self.wait_on: Any = None
+        self.wait_part = 0.0
+        self.resume_state = STARVED
+        self.pm_due = False
+        self.count = 0
+
+
+class Buffer:
+    """A FIFO of parts (their entry times) with capacity; capacity 0 = hand-over only."""
+
+    __slots__ = ("model", "name", "capacity", "items", "getters", "putters", "area", "last", "env")
+
+    def __init__(self, model: LineModel, name: str, capacity: float) -> None:
+        self.model = model
+        self.env = model.env
+        self.name = name
+        self.capacity = capacity
+        self.items: deque[float] = deque()
+        self.getters: deque[Server] = deque()
+        self.putters: deque[Server] = deque()
+        self.area = 0.0
+        self.last = 0.0
+
+    def _touch(self) -> None:
+        now = self.env.now
+        self.area += len(self.items) * (now - self.last)
+        self.last = now
+
+    def try_get(self) -> float | None:
+        items = self.items
+        if items:
+            now = self.env._now
+            self.area += len(items) * (now - self.last)
+            self.last = now
+            part = items.popleft()
+            if self.putters:  # a blocked upstream server moves its part in
+                srv = self.putters.popleft()
+                items.append(srv.wait_part)
+                srv.wait_ev.succeed()  # type: ignore[union-attr]
+            return part
+        if self.putters:  # zero capacity: take the part straight from the blocked server
+            srv = self.putters.popleft()
+            srv.wait_ev.succeed()  # type: ignore[union-attr]
+            return srv.wait_part
+        return None
+
+    def wait_get(self, srv: Server) -> simpy.Event:
+        ev = srv.wait_ev = self.env.event()
+        srv.wait_on = self
+        self.getters.append(srv)
+        return ev
+
+    def try_put(self, part: float) -> bool:
+        if self.getters:
+            self.getters.popleft().wait_ev.succeed(part)  # type: ignore[union-attr]
+            return True
+        items = self.items
+        if len(items) < self.capacity:
+            now = self.env._now
+            self.area += len(items) * (now - self.last)
+            self.last = now
+            items.append(part)
+            return True
+        return False
+
+    def wait_put(self, srv: Server, part: float) -> simpy.Event:
+        ev = srv.wait_ev = self.env.event()
+        srv.wait_on = self
+        srv.wait_part = part
+        self.putters.append(srv)
+        return ev
+
+    def detach(self, srv: Server) -> None:
+        (self.getters if srv.state == STARVED else self.putters).remove(srv)
+
+    def reattach(self, srv: Server) -> None:
+        """Put a server back in line after an outage that struck while it waited."""
+        if srv.state == STARVED:
+            part = self.try_get()
+            if part is None:
+                self.getters.append(srv)
+            else:
+                srv.wait_ev.succeed(part)  # type: ignore[union-attr]
+        elif self.try_put(srv.wait_part):
+            srv.wait_ev.succeed()  # type: ignore[union-attr]
+        else:
+            self.putters.append(srv)
+
+
+class SaturatedSource:
+    """There is always a raw part: taking one releases it into the line."""
+
+    name = "source"
+
+    def __init__(self, model: LineModel) -> None:
+        self.model = model
+
+    def try_get(self) -> float:
+        m = self.model
+        m.entered += 1
+        m.wip_change(1)
+        return m.env.now
+
+
+class Sink:
+    """The end of the line: records good parts and their lead times."""
+
+    name = "sink"
+
+    def __init__(self, model: LineModel) -> None:
+        self.model = model
+
+    def try_put(self, part: float) -> bool:
+        m = self.model
+        now = m.env.now
+        m.good += 1
+        m.finished_total += 1
+        m.lead_sum += now - part
+        m.wip_change(-1)
+        if m._subscribers:
+            m._emit(now, "part_finished", "sink", lead_time_s=now - part)
+        return True

@@ -1,0 +1,427 @@
+"""The production line as a SimPy model: servers pull parts, buffers hold them, monitors count.
+
+Each server of each station is one SimPy process. Buffers are small custom
+queues rather than ``simpy.Store`` because they need a zero capacity (direct
+hand-over, blocking after service) and must let a failure detach a waiting
+server. State accounting is done on every state change (working, starved,
+blocked, down, maintenance, setup), so the metrics cost a few list updates per
+part, not a monitoring process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from simulators.events import Publisher
+from simulators.line.buffers import (  # noqa: F401  (STATE_NAMES is re-exported)
+    BLOCKED, DOWN, INF, MAINTENANCE, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, SaturatedSource, Server, Sink,
+)
+from simulators.line.scenario import ArrivalSource, LineScenario, Station
+from simulators.streams import stream
+
+NO_FAILURES, TIME_FAILURES, OPERATION_FAILURES = 0, 1, 2
+
+
+class StationRuntime:
+    """Per-station runtime data: samplers, counters and servers."""
+
+    def __init__(self, spec: Station, index: int, seed: int, rep: int) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.index = index
+        self.n = spec.servers
+        self.servers_list: list[Server] = []
+        dist = spec.process_time()
+        self.pri = dist.mean  # planned run time per item (ISO 22400 PRI)
+        self.sample = dist.sampler(stream(seed, spec.name, "process", rep))
+        self.quality = stream(seed, spec.name, "quality", rep).random if (spec.scrap or spec.rework) else None
+        self.scrap_p = spec.scrap
+        self.rework_p = spec.scrap + spec.rework
+        self.setup_every = spec.setup.every_parts if spec.setup else 0
+        self.setup_sample = spec.setup.time.sampler(stream(seed, spec.name, "setup", rep)) if spec.setup else None
+        f = spec.failures
+        self.fmode = NO_FAILURES if f is None else (TIME_FAILURES if f.mode == "time" else OPERATION_FAILURES)
+        self.pm_sample = (spec.maintenance.duration.sampler(stream(seed, spec.name, "maintenance", rep))
+                          if spec.maintenance else None)
+        self.up: Any = None
+        self.down: Any = None
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        self.ops = 0          # completed operations (produced quantity, incl. scrap and rework passes)
+        self.scrap = 0
+        self.reworks = 0
+        self.failures = 0
+
+
+class LineModel(Publisher):
+    """One replication of a line scenario, advanced by SimPy."""
+
+    def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.record = record
+        self.env = env = simpy.Environment()
+        self.end_time = scenario.end_time
+        self.warmup = scenario.warmup_s
+        self.wip = 0
+        self.wip_area = 0.0
+        self.wip_last = 0.0
+        self.finished_total = 0
+        self.finished_at_sample = 0
+        self.scrap_total = 0
+        self.reset_counters()
+        self.stations = [StationRuntime(s, i, seed, replication) for i, s in enumerate(scenario.stations)]
+        self.buffers = [Buffer(self, b.name, b.capacity) for b in scenario.buffers]
+        self.input: Buffer | None = None
+        src = scenario.source
+        if isinstance(src, ArrivalSource):
+            cap = src.capacity if src.capacity is not None else INF
+            self.input = Buffer(self, "input", cap)
+            first_up: Any = self.input
+            env.process(self._arrivals(src, stream(seed, "source", "arrivals", replication)))
+        else:
+            first_up = SaturatedSource(self)
+        sink = Sink(self)
+        for i, st in enumerate(self.stations):
+            st.up = first_up if i == 0 else self.buffers[i - 1]
+            st.down = sink if i == len(self.stations) - 1 else self.buffers[i]
+        for st in self.stations:
+            spec = st.spec
+            for k in range(st.n):
+                srv = Server(st, k, 0.0)
+                st.servers_list.append(srv)
+                if spec.failures is not None:
+                    element = st.name if k == 0 else f"{st.name}#{k + 1}"
+                    srv.tbf = spec.failures.tbf.sampler(stream(seed, element, "tbf", replication))
+                    srv.ttr = spec.failures.ttr.sampler(stream(seed, element, "ttr", replication))
+                    if st.fmode == TIME_FAILURES:
+                        srv.next_fail = srv.tbf()
+                        self._arm_failure(srv)
+                    else:
+                        srv.budget = srv.tbf()
+                env.process(self._serve(srv))
+            if spec.maintenance is not None:
+                env.process(self._maintenance_plan(st))
+        if self.warmup > 0:
+            env.timeout(self.warmup).callbacks.append(self._end_warmup)
+        self.series_t: list[float] = []
+        self.series_buffers: list[list[int]] = [[] for _ in self.buffers]
+        self.series_input: list[int] = []
+        self.series_wip: list[int] = []
+        self.series_rate: list[float] = []
+        env.process(self._sampler(scenario.series_step_s))
+
+    # --- counters ---------------------------------------------------------------------------
+
+    def reset_counters(self) -> None:
+        self.good = 0
+        self.scrap = 0
+        self.reworks = 0
+        self.lead_sum = 0.0
+        self.entered = 0
+        self.lost = 0
+
+    def wip_change(self, delta: int) -> None:
+        now = self.env.now
+        self.wip_area += self.wip * (now - self.wip_last)
+        self.wip_last = now
+        self.wip += delta
+
+    def _end_warmup(self, _event: simpy.Event) -> None:
+        """Statistics cover the shift only: forget everything counted during warm-up."""
+        now = self.env.now
+        for st in self.stations:
+            st.reset_counters()
+            for srv in st.servers_list:
+                self._close(srv, now)
+                srv.acc = [0.0] * 6
+        self.reset_counters()
+        self.wip_change(0)
+        self.wip_area = 0.0
+        for buf in [*self.buffers, *([self.input] if self.input else [])]:
+            buf._touch()
+            buf.area = 0.0
+        if self._subscribers:
+            self._emit(now, "warmup_end", "line")
+
+    # --- state changes ----------------------------------------------------------------------
+
+    def _close(self, srv: Server, now: float) -> None:
+        d = now - srv.since
+        if d > 0:
+            old = srv.state
+            srv.acc[old] += d
+            if self.record:
+                iv = srv.intervals
+                if iv and iv[-1][2] == old and iv[-1][1] == srv.since:
+                    iv[-1] = (iv[-1][0], now, old)
+                else:
+                    iv.append((srv.since, now, old))
+        srv.since = now
+
+    def _set(self, srv: Server, new: int) -> None:
+        old = srv.state
+        if old == new:
+            return
+        now = self.env._now
+        since = srv.since
+        if now > since:
+            srv.acc[old] += now - since
+            if self.record:
+                iv = srv.intervals
+                if iv and iv[-1][1] == since and iv[-1][2] == old:
+                    iv[-1] = (iv[-1][0], now, old)
+                else:
+                    iv.append((since, now, old))
+        srv.since = now
+        srv.state = new
+        if self._subscribers:
+            self._emit(now, "state", srv.station.name, server=srv.index, old=STATE_NAMES[old], new=STATE_NAMES[new])
+
+    # --- processes --------------------------------------------------------------------------
+
+    def _arrivals(self, src: ArrivalSource, rng: Any) -> Generator[simpy.Event, Any, None]:
+        sample = src.interarrival.sampler(rng)
+        env = self.env
+        queue = self.input
+        assert queue is not None
+        while True:
+            yield env.timeout(sample())
+            now = env.now
+            if queue.try_put(now):
+                self.entered += 1
+                self.wip_change(1)
+            else:
+                self.lost += 1
+                if self._subscribers:
+                    self._emit(now, "arrival_lost", "source")
+
+    def _serve(self, srv: Server) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        st = srv.station
+        up, down = st.up, st.down
+        timeout = env.timeout
+        sample = st.sample
+        quality = st.quality
+        scrap_p, rework_p = st.scrap_p, st.rework_p
+        setup_every = st.setup_every
+        fmode = st.fmode
+        set_state = self._set
+        while True:
+            if srv.pm_due:
+                yield from self._maintain(srv)
+            part = up.try_get()
+            if part is None:
+                if fmode == TIME_FAILURES and srv.next_fail <= env.now:
+                    yield from self._fail(srv, STARVED)
+                    continue
+                set_state(srv, STARVED)
+                part = yield up.wait_get(srv)
+            if setup_every:
+                if srv.count % setup_every == 0:
+                    set_state(srv, SETUP)
+                    d = st.setup_sample()  # type: ignore[misc]
+                    if fmode == TIME_FAILURES:
+                        yield from self._timed(srv, d, SETUP)
+                    else:
+                        yield timeout(d)
+                srv.count += 1
+            if srv.state != WORKING:
+                set_state(srv, WORKING)
+            while True:
+                p = sample()
+                if fmode == NO_FAILURES:
+                    yield timeout(p)
+                elif fmode == TIME_FAILURES:
+                    if env.now + p < srv.next_fail:
+                        yield timeout(p)
+                    else:
+                        yield from self._timed(srv, p, WORKING)
+                elif p < srv.budget:
+                    srv.budget -= p
+                    yield timeout(p)
+                else:
+                    yield from self._operate(srv, p)
+                st.ops += 1
+                if quality is None:
+                    break
+                u = quality()
+                if u < scrap_p:
+                    part = -1.0
+                    break
+                if u >= rework_p:
+                    break
+                st.reworks += 1
+                self.reworks += 1
+                if self._subscribers:
+                    self._emit(env.now, "rework", st.name, server=srv.index)
+            if part < 0:
+                st.scrap += 1
+                self.scrap += 1
+                self.scrap_total += 1
+                self.wip_change(-1)
+                if self._subscribers:
+                    self._emit(env.now, "scrap", st.name, server=srv.index)
+                continue
+            if not down.try_put(part):
+                if fmode == TIME_FAILURES and srv.next_fail <= env.now:
+                    yield from self._fail(srv, BLOCKED)
+                    if down.try_put(part):
+                        continue
+                set_state(srv, BLOCKED)
+                yield down.wait_put(srv, part)
+
+    def _timed(self, srv: Server, p: float, state: int) -> Generator[simpy.Event, Any, None]:
+        """A timed activity under a time-dependent failure clock: fail at ``next_fail``, then resume."""
+        env = self.env
+        while True:
+            now = env.now
+            if now + p < srv.next_fail:
+                yield env.timeout(p)
+                return
+            if srv.next_fail > now:
+                run = srv.next_fail - now
+                yield env.timeout(run)
+                p -= run
+            yield from self._fail(srv, state)
+
+    def _operate(self, srv: Server, p: float) -> Generator[simpy.Event, Any, None]:
+        """Processing under an operation-dependent clock: failures strike after ``budget`` busy time."""
+        env = self.env
+        while p >= srv.budget:
+            run = srv.budget
+            yield env.timeout(run)
+            p -= run
+            srv.budget = 0.0
+            yield from self._fail(srv, WORKING)
+        srv.budget -= p
+        yield env.timeout(p)
+
+    def _fail(self, srv: Server, resume: int) -> Generator[simpy.Event, Any, None]:
+        """Break down now, wait for the repair, renew the failure clock, resume ``resume``."""
+        env = self.env
+        st = srv.station
+        srv.gen += 1  # any pending idle-failure alarm is now stale
+        self._set(srv, DOWN)
+        st.failures += 1
+        ttr = srv.ttr()
+        if self._subscribers:
+            self._emit(env.now, "failure", st.name, server=srv.index, repair_s=ttr)
+        yield env.timeout(ttr)
+        self._renew(srv)
+        if self._subscribers:
+            self._emit(env.now, "repair", st.name, server=srv.index)
+        self._set(srv, resume)
+
+    def _renew(self, srv: Server) -> None:
+        """Draw the next failure (after a repair or planned maintenance: as good as new)."""
+        if srv.station.fmode == TIME_FAILURES:
+            srv.next_fail = self.env.now + srv.tbf()
+            self._arm_failure(srv)
+        elif srv.station.fmode == OPERATION_FAILURES:
+            srv.budget = srv.tbf()
+
+    def _arm_failure(self, srv: Server) -> None:
+        """Wake up at ``next_fail`` in case the server is then idle (starved or blocked)."""
+        srv.gen += 1
+        gen = srv.gen
+        ev = self.env.timeout(srv.next_fail - self.env.now)
+        ev.callbacks.append(lambda _e: self._idle_failure(srv, gen))
+
+    def _idle_failure(self, srv: Server, gen: int) -> None:
+        if gen != srv.gen or srv.state not in (STARVED, BLOCKED):
+            return  # stale, or busy: the server process fails itself at next_fail
+        if srv.wait_ev is None or srv.wait_ev.triggered:
+            return  # resuming this instant: it checks next_fail before waiting again
+        srv.wait_on.detach(srv)
+        srv.resume_state = srv.state
+        srv.gen += 1
+        self._set(srv, DOWN)
+        srv.station.failures += 1
+        ttr = srv.ttr()
+        if self._subscribers:
+            self._emit(self.env.now, "failure", srv.station.name, server=srv.index, repair_s=ttr)
+        self.env.timeout(ttr).callbacks.append(lambda _e: self._idle_repaired(srv))
+
+    def _idle_repaired(self, srv: Server) -> None:
+        self._renew(srv)
+        if self._subscribers:
+            self._emit(self.env.now, "repair", srv.station.name, server=srv.index)
+        self._resume_idle(srv)
+
+    def _resume_idle(self, srv: Server) -> None:
+        if srv.pm_due:
+            self._idle_maintenance(srv)
+            return
+        self._set(srv, srv.resume_state)
+        srv.wait_on.reattach(srv)
+
+    # --- planned maintenance ----------------------------------------------------------------
+
+    def _maintenance_plan(self, st: StationRuntime) -> Generator[simpy.Event, Any, None]:
+        plan = st.spec.maintenance
+        assert plan is not None
+        first = plan.first_at_s if plan.first_at_s is not None else plan.interval_s
+        yield self.env.timeout(first)
+        while True:
+            for srv in st.servers_list:
+                srv.pm_due = True
+                if srv.state in (STARVED, BLOCKED) and srv.wait_ev is not None and not srv.wait_ev.triggered:
+                    srv.wait_on.detach(srv)
+                    srv.resume_state = srv.state
+                    self._idle_maintenance(srv)
+            yield self.env.timeout(plan.interval_s)
+
+    def _idle_maintenance(self, srv: Server) -> None:
+        srv.pm_due = False
+        srv.gen += 1
+        self._set(srv, MAINTENANCE)
+        d = srv.station.pm_sample()  # type: ignore[misc]
+        if self._subscribers:
+            self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
+
+        def done(_e: simpy.Event) -> None:
+            self._renew(srv)
+            if self._subscribers:
+                self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
+            self._resume_idle(srv)
+
+        self.env.timeout(d).callbacks.append(done)
+
+    def _maintain(self, srv: Server) -> Generator[simpy.Event, Any, None]:
+        srv.pm_due = False
+        srv.gen += 1
+        self._set(srv, MAINTENANCE)
+        d = srv.station.pm_sample()  # type: ignore[misc]
+        if self._subscribers:
+            self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
+        yield self.env.timeout(d)
+        self._renew(srv)
+        if self._subscribers:
+            self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
+
+    # --- time series ------------------------------------------------------------------------
+
+    def _sampler(self, step: float) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        last_out = 0
+        k = 0
+        while True:
+            self.series_t.append(env.now)
+            for i, buf in enumerate(self.buffers):
+                self.series_buffers[i].append(len(buf.items))
+            if self.input is not None:
+                self.series_input.append(len(self.input.items))
+            self.series_wip.append(self.wip)
+            rate = (self.finished_total - last_out) / step * 3600.0 if k else 0.0
+            self.series_rate.append(rate)
+            last_out = self.finished_at_sample = self.finished_total
+            k += 1
+            # an absolute grid avoids drift from summing float steps
+            yield env.timeout(k * step - env.now)

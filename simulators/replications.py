@@ -1,0 +1,93 @@
+"""Independent replications, in parallel on all cores, summarised with 95 % confidence intervals."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulators.stats import MetricSummary, summarize
+
+
+@dataclass
+class ReplicationSummary:
+    kind: str
+    seed: int
+    replications: int
+    metrics: dict[str, MetricSummary]
+    runs: list[dict[str, float]] = field(default_factory=list)
+    bottlenecks: dict[str, int] = field(default_factory=dict)  # line: station → replications it was the bottleneck
+
+    def means(self) -> dict[str, float]:
+        return {name: s.mean for name, s in self.metrics.items()}
+
+
+def run_one(kind: str, scenario: Any, seed: int, replication: int) -> tuple[dict[str, float], str | None]:
+    """Metrics (and the line's bottleneck) of one replication; no time series recorded."""
+    if kind == "line":
+        from simulators.line.runner import run_line
+
+        line = run_line(scenario, seed, replication, record=False)
+        return line.metrics, line.bottleneck_station
+    if kind == "maintenance":
+        from simulators.maintenance.runner import run_maintenance
+
+        return run_maintenance(scenario, seed, replication, record=False).metrics, None
+    from simulators.robot.runner import run_robot
+
+    return run_robot(scenario, seed, replication).metrics, None
+
+
+def _batch(args: tuple[str, Any, int, list[int]]) -> list[tuple[dict[str, float], str | None]]:
+    kind, scenario, seed, reps = args
+    return [run_one(kind, scenario, seed, r) for r in reps]
+
+
+def _context() -> Any:
+    """fork while single-threaded (fast, no ``__main__`` guard needed); once threads run
+    (the GUI), forkserver, which forks from a clean helper process; spawn off Linux."""
+    if sys.platform.startswith("win") or sys.platform == "darwin":
+        return multiprocessing.get_context("spawn")
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simulators.replications", "simulators.line.runner",
+                                "simulators.maintenance.runner", "simulators.robot.runner"])
+    return ctx
+
+
+def workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def replicate(kind: str, scenario: Any, seed: int, replications: int,
+              parallel: bool = True) -> ReplicationSummary:
+    reps = list(range(replications))
+    n_workers = min(workers(), replications)
+    outputs: list[tuple[dict[str, float], str | None]] | None = None
+    if parallel and replications > 1 and n_workers > 1:
+        # a few batches per worker keeps the pipe traffic low and the load balanced
+        size = max(1, math.ceil(replications / (n_workers * 4)))
+        batches = [(kind, scenario, seed, reps[i:i + size]) for i in range(0, replications, size)]
+        try:
+            with ProcessPoolExecutor(max_workers=n_workers, mp_context=_context()) as pool:
+                outputs = [item for chunk in pool.map(_batch, batches) for item in chunk]
+        except (OSError, BrokenProcessPool, PermissionError):
+            outputs = None  # no processes allowed here: fall back to serial
+    if outputs is None:
+        outputs = [run_one(kind, scenario, seed, r) for r in reps]
+    runs = [m for m, _ in outputs]
+    names = list(runs[0])
+    metrics = {name: summarize([r[name] for r in runs]) for name in names}
+    bottlenecks = dict(Counter(b for _, b in outputs if b is not None))
+    return ReplicationSummary(kind, seed, replications, metrics, runs, bottlenecks)

@@ -1,0 +1,81 @@
+"""Turn pydantic errors into one ScenarioError that names the field, in the user's terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+from simulators.errors import ScenarioError
+
+_FIELD_ERROR = "zhizao_field"
+
+
+def field_error(sub: str, message: str) -> PydanticCustomError:
+    """Raise from a model validator to blame ``sub`` (dotted, relative to the model)."""
+    return PydanticCustomError(_FIELD_ERROR, "{message}", {"sub": sub, "message": message})
+
+
+def _walk_loc(loc: tuple[Any, ...], data: Any) -> list[str]:
+    """Keep the loc parts that exist in the input; drop union tags and validator names."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(node, dict) and isinstance(item, str) and item in (
+                node.get("type"), node.get("dist"), node.get("model")):
+            continue  # the tag pydantic adds for a discriminated union
+        if isinstance(node, dict) and item in node:
+            parts.append(str(item))
+            node = node[item]
+        elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
+            parts.append(str(item))
+            node = node[item]
+        elif isinstance(item, str) and ("[" in item or item in _TAG_LIKE or not isinstance(node, (dict, list))):
+            continue  # a discriminated-union tag or validator wrapper, not a field
+        else:
+            parts.append(str(item))  # a missing field: still name it
+            node = None
+    return parts
+
+
+_TAG_LIKE = frozenset(
+    {"fixed", "exponential", "normal", "lognormal", "triangular", "uniform", "weibull",
+     "saturated", "arrivals", "run_to_failure", "fixed_interval", "condition_based", "rule",
+     "gamma", "int", "str", "float", "list", "dict", "none", "function-after", "function-before"}
+)
+
+
+def _message(err: dict[str, Any]) -> tuple[str | None, str]:
+    """(extra field suffix, message) for one pydantic error."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == _FIELD_ERROR:
+        return ctx.get("sub") or None, ctx["message"]
+    if kind == "union_tag_invalid":
+        key = str(ctx.get("discriminator", "")).strip("'\"")
+        what = "distribution" if key == "dist" else key
+        return key or None, f"unknown {what} '{ctx.get('tag')}' (expected one of: {ctx.get('expected_tags')})"
+    if kind == "union_tag_not_found":
+        key = str(ctx.get("discriminator", "")).strip("'\"")
+        return key or None, f"required field '{key}' is missing"
+    if kind == "extra_forbidden":
+        return None, "unknown field"
+    if kind == "missing":
+        return None, "required field is missing"
+    msg: str = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    return None, msg[:1].lower() + msg[1:]
+
+
+def convert(exc: ValidationError, data: Any) -> ScenarioError:
+    """The first error of ``exc`` as a ScenarioError naming the dotted field."""
+    err = exc.errors()[0]
+    parts = _walk_loc(tuple(err["loc"]), data)
+    sub, message = _message(err)
+    if sub:
+        parts.extend(sub.split("."))
+    field = ".".join(parts) or "scenario"
+    return ScenarioError(field, message)

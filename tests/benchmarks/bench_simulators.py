@@ -1,0 +1,129 @@
+"""Simulator speed: our line model against a bare SimPy model of the same line, and parallel replications.
+
+The floor is a minimal SimPy implementation written the usual way (``simpy.Store``
+buffers, one process per station, failures by remaining busy time, a counter
+of finished parts and nothing else), run in the same process.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+import simpy
+
+from simulators import load_scenario, run, run_replications
+from simulators.replications import workers
+from simulators.streams import stream
+from tests.benchmarks._report import best_of, report
+
+SHIFT_S = 8 * 3600.0
+
+# Six stations, normal processing times, operation-dependent exponential failures, buffers of 5.
+STATIONS = [
+    ("Loader", 4.5, 0.3, 14_400.0, 180.0),
+    ("CNC", 4.6, 0.4, 3_600.0, 150.0),
+    ("Robot", 5.2, 0.3, 7_200.0, 120.0),
+    ("Press", 4.8, 0.4, 2_400.0, 150.0),
+    ("Vision", 3.0, 0.1, 28_800.0, 60.0),
+    ("Packer", 4.4, 0.3, 1_800.0, 150.0),
+]
+CAPACITY = 5
+
+
+def scenario_dict(shift_s: float = SHIFT_S) -> dict:
+    return {
+        "kind": "line",
+        "stations": [
+            {
+                "name": name,
+                "process": {"dist": "normal", "mean": mean, "sd": sd},
+                "failures": {"tbf": {"dist": "exponential", "mean": mtbf},
+                             "ttr": {"dist": "exponential", "mean": mttr}, "mode": "operation"},
+            }
+            for name, mean, sd, mtbf, mttr in STATIONS
+        ],
+        "buffers": [CAPACITY] * (len(STATIONS) - 1),
+        "shift_length_s": shift_s,
+        "seed": 11,
+    }
+
+
+def bare_simpy_line(shift_s: float = SHIFT_S, seed: int = 11) -> int:
+    """The same line in plain SimPy; returns the parts finished."""
+    env = simpy.Environment()
+    stores = [simpy.Store(env, capacity=CAPACITY) for _ in range(len(STATIONS) - 1)]
+    done = [0]
+
+    def station(i: int, mean: float, sd: float, mtbf: float, mttr: float):
+        name = STATIONS[i][0]
+        proc = stream(seed, name, "process")
+        tbf = stream(seed, name, "tbf")
+        ttr = stream(seed, name, "ttr")
+        budget = tbf.expovariate(1 / mtbf)
+        while True:
+            if i > 0:
+                yield stores[i - 1].get()
+            p = proc.normalvariate(mean, sd)
+            while p < 0:
+                p = proc.normalvariate(mean, sd)
+            while p >= budget:
+                yield env.timeout(budget)
+                p -= budget
+                yield env.timeout(ttr.expovariate(1 / mttr))
+                budget = tbf.expovariate(1 / mtbf)
+            budget -= p
+            yield env.timeout(p)
+            if i < len(STATIONS) - 1:
+                yield stores[i].put(1)
+            else:
+                done[0] += 1
+
+    for i, (_, mean, sd, mtbf, mttr) in enumerate(STATIONS):
+        env.process(station(i, mean, sd, mtbf, mttr))
+    env.run(until=shift_s)
+    return done[0]
+
+
+def _interleaved(ours_fn, floor_fn, repeat: int) -> tuple[float, float]:
+    """Median ms of each, measured alternately so that load from other processes hits both alike."""
+    ours, floor = [], []
+    for _ in range(repeat):
+        ours.append(best_of(ours_fn, repeat=1))
+        floor.append(best_of(floor_fn, repeat=1))
+    return statistics.median(ours), statistics.median(floor)
+
+
+def test_line_overhead_vs_bare_simpy() -> None:
+    sc = load_scenario("line", scenario_dict(4 * SHIFT_S))
+    ours_parts = run("line", sc).metrics["good_parts"]
+    bare_parts = bare_simpy_line(4 * SHIFT_S)
+    # same physics: the two models agree on output within a few percent
+    assert abs(ours_parts - bare_parts) / bare_parts < 0.05
+    ours, floor = _interleaved(lambda: run("line", sc), lambda: bare_simpy_line(4 * SHIFT_S), repeat=5)
+    ratio = report("line model vs bare SimPy (6 stations, 32 h)", ours, floor, "ms",
+                   note="metrics, state intervals, series, per-element streams")
+    assert ratio <= 1.5
+
+
+def test_eight_hour_shift_six_stations() -> None:
+    sc = load_scenario("line", scenario_dict())
+    ours, floor = _interleaved(lambda: run("line", sc), bare_simpy_line, repeat=7)
+    report("8-hour shift, 6-station line with failures", ours, floor, "ms", note="floor: bare SimPy")
+
+
+def test_parallel_replications_speedup() -> None:
+    sc = load_scenario("line", scenario_dict())
+    t0 = time.perf_counter()
+    serial = run_replications("line", sc, replications=100, parallel=False)
+    serial_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    parallel = run_replications("line", sc, replications=100, parallel=True)
+    parallel_ms = (time.perf_counter() - t0) * 1000
+    assert serial.means() == parallel.means()  # same numbers whichever way they ran
+    speedup = serial_ms / parallel_ms
+    report("100 replications, parallel vs serial", parallel_ms, serial_ms, "ms",
+           note=f"speed-up {speedup:.2f}x on {workers()} cores")
+    # No speed-up assertion: other processes on a shared machine can take the second core.
+    assert math.isfinite(speedup) and parallel.replications == 100
