@@ -1,0 +1,136 @@
+"""`zhizao export course ID -o FILE.zhizao` and `zhizao import course FILE.zhizao [--yes]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli.common import CliError
+from app.i18n import _
+
+
+def add_export_parser(export_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = export_subparsers.add_parser("course", help=_("write a course as a .zhizao package"))
+    p.add_argument("course_id", metavar="ID", help=_("course id (bundled or in the instructor library)"))
+    p.add_argument("-o", "--output", metavar="FILE", help=_("package file to write (default: ID-VERSION.zhizao)"))
+    p.set_defaults(func=run_export, course_pkg_action="export")
+    return p
+
+
+def add_import_parser(import_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = import_subparsers.add_parser("course", help=_("install a .zhizao package into the instructor library"))
+    p.add_argument("package", metavar="FILE", help=_(".zhizao package"))
+    p.add_argument("--yes", "-y", action="store_true",
+                   help=_("replace an installed newer version without asking"))
+    p.set_defaults(func=run_import, course_pkg_action="import")
+    return p
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from app.paths import default_data_dir
+
+    value = getattr(args, "data_dir", None)
+    return Path(value).expanduser() if value else default_data_dir()
+
+
+def library_dir(args: argparse.Namespace) -> Path:
+    return _data_dir(args) / "library"
+
+
+def find_course_dir(course_id: str, data_dir: Path) -> Path:
+    """The folder of the newest version of ``course_id`` among the bundled courses and the library.
+
+    Only course.yaml headers are read here; the export itself validates the course.
+    """
+    from app.courses import semver
+    from app.courses.package import installed_version
+    from app.courses.validator import course_dirs, read_header
+    from app.paths import courses_dir
+
+    best: tuple[semver.Version, int, Path] | None = None
+    for rank, folder in enumerate((courses_dir(), data_dir / "library")):
+        for root in course_dirs(folder):
+            header = read_header(root, str(root))
+            version = installed_version(root)
+            if header is None or header.course_id != course_id or version is None:
+                continue
+            candidate = (semver.Version(version), rank, root)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    if best is None:
+        raise CliError(_("no course with id “{id}”").format(id=course_id))
+    return best[2]
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from app.courses.errors import format_problem
+    from app.courses.loader import read_course
+    from app.courses.package import PACKAGE_SUFFIX, PackageError, export_course
+
+    course_dir = find_course_dir(args.course_id, _data_dir(args))
+    if args.output:
+        out = Path(args.output)
+    else:
+        course, _problems = read_course(course_dir)
+        version = course.version if course else "0.0.0"
+        out = Path(f"{args.course_id}-{version}{PACKAGE_SUFFIX}")
+    try:
+        export_course(course_dir, out)
+    except PackageError as exc:
+        for p in exc.problems:
+            if p.is_error:
+                print(format_problem(p), file=sys.stderr)
+        raise CliError(exc.message) from None
+    except OSError as exc:
+        raise CliError(_("cannot write {file}: {reason}").format(file=out, reason=exc.strerror or exc)) from None
+    print(_("Exported {id} to {file}").format(id=args.course_id, file=out))
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(question + " " + _("[y/N]") + " ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes", _("y"), _("yes"))
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from app.courses.errors import format_problem
+    from app.courses.package import PackageError, import_course
+
+    package = Path(args.package)
+    target = library_dir(args)
+    try:
+        result = import_course(package, target, confirm_downgrade=args.yes)
+        if result.needs_confirmation:
+            question = _("{id} {installed} is installed; replace it with the older {version}?").format(
+                id=result.course_id, installed=result.previous_version, version=result.version)
+            if not _confirm(question):
+                raise CliError(_("not imported: {id} {installed} is newer than {version} (use --yes to replace it)")
+                               .format(id=result.course_id, installed=result.previous_version, version=result.version))
+            result = import_course(package, target, confirm_downgrade=True)
+    except PackageError as exc:
+        for p in exc.problems:
+            if p.is_error:
+                print(format_problem(p), file=sys.stderr)
+        raise CliError(_("not imported: {reason}").format(reason=exc.message)) from None
+    for p in result.warnings:
+        print(format_problem(p), file=sys.stderr)
+    messages = {
+        "installed": _("Installed {id} {version} in {path}"),
+        "upgraded": _("Upgraded {id} from {previous} to {version} in {path}"),
+        "replaced": _("Replaced {id} {version} in {path}"),
+        "downgraded": _("Replaced {id} {previous} with the older {version} in {path}"),
+    }
+    print(messages[result.status].format(id=result.course_id, version=result.version,
+                                         previous=result.previous_version, path=result.path))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch for callers that wire ``run`` rather than ``args.func``."""
+    return run_export(args) if getattr(args, "course_pkg_action", "") == "export" else run_import(args)

@@ -1,0 +1,73 @@
+"""`zhizao validate PATH...`: check course folders and packages like a compiler would.
+
+Also runnable as ``python -m app.cli.validate PATH...``. Exit status: 0 clean
+(warnings allowed), 1 errors, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.i18n import _
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "validate", help=_("check course folders or .zhizao packages"),
+        description=_("Report every problem in the courses, one per line as file:line:col: error|warning: message."))
+    _arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help=_("course folder, folder of courses, or .zhizao file"))
+    p.add_argument("--schema", metavar="FILE",
+                   help=_("write the JSON Schema of the course files to FILE (one file per kind if FILE is a folder)"))
+    p.add_argument("--quiet", "-q", action="store_true", help=_("print errors only, not warnings"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.courses.errors import count, format_problem, summary
+    from app.courses.schema import write_schema
+    from app.courses.validator import validate_paths
+
+    if not args.paths and not args.schema:
+        print(_("zhizao validate: give at least one PATH (or --schema FILE)"), file=sys.stderr)
+        return 2
+    if args.schema:
+        try:
+            for out in write_schema(Path(args.schema)):
+                print(_("Wrote {file}").format(file=out))
+        except OSError as exc:
+            print(_("zhizao validate: cannot write {file}: {reason}").format(
+                file=args.schema, reason=exc.strerror or exc), file=sys.stderr)
+            return 2
+        if not args.paths:
+            return 0
+    problems = validate_paths(args.paths)
+    for p in problems:
+        if p.is_error or not args.quiet:
+            print(format_problem(p))
+    errors, _warnings = count(problems)
+    print(summary(problems))
+    return 1 if errors else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from app.cli.common import Parser
+    from app.i18n import set_locale, system_locale
+
+    set_locale(os.environ.get("ZHIZAO_LANG") or system_locale())
+    parser = Parser(prog="zhizao validate", description=_("Check course folders and .zhizao packages."))
+    _arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

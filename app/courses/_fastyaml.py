@@ -1,0 +1,148 @@
+"""YAML 1.2 course files through libyaml (PyYAML's C parser), matching ruamel's safe loader.
+
+Import fails (ImportError) when PyYAML has no libyaml binding; ``yamlio`` then uses
+ruamel's pure-Python loader. The events are scanned first (in C, iteratively) so that
+aliases and excessive nesting are refused before anything is composed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.resolver import BaseResolver
+
+from app.courses.yamlio import MAX_DEPTH, TextError, _alias_error, _depth_error
+from app.i18n import _
+
+if not getattr(yaml, "__with_libyaml__", False):
+    raise ImportError("PyYAML was built without libyaml")
+
+from yaml._yaml import CParser  # noqa: E402  (only present with libyaml)
+
+
+class _Resolver12(BaseResolver):
+    """The implicit types of ruamel's YAML 1.2 resolver (``yes`` is text, ``012`` is twelve)."""
+
+
+_Resolver12.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:float", r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", "-+0123456789."),
+    ("tag:yaml.org,2002:int", r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", "-+0123456789"),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", "0123456789"),
+):
+    _Resolver12.add_implicit_resolver(_tag, re.compile(_regexp, re.X), list(_first))
+
+
+class _Constructor12(SafeConstructor):
+    """SafeConstructor with YAML 1.2 numbers and booleans, and duplicate keys refused."""
+
+    def construct_yaml_int(self, node: Any) -> int:
+        value = str(self.construct_scalar(node)).replace("_", "")
+        sign = -1 if value.startswith("-") else 1
+        value = value.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+            if value.startswith(prefix):
+                return sign * int(value[2:], base)
+        return sign * int(value)
+
+    def construct_yaml_bool(self, node: Any) -> bool:
+        # Only true/false resolve implicitly; an explicit !!bool also takes the YAML 1.1 words.
+        return str(self.construct_scalar(node)).lower() in ("true", "yes", "on", "y")
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       "found unhashable key", key_node.start_mark) from None
+            if duplicate:
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       f'found duplicate key "{key}"', key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Constructor12.add_constructor("tag:yaml.org,2002:int", _Constructor12.construct_yaml_int)
+_Constructor12.add_constructor("tag:yaml.org,2002:bool", _Constructor12.construct_yaml_bool)
+
+
+class _Loader(CParser, _Constructor12, _Resolver12):  # type: ignore[misc]
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        _Constructor12.__init__(self)
+        _Resolver12.__init__(self)
+
+
+class _EventScanner(CParser, _Resolver12):  # type: ignore[misc]
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        _Resolver12.__init__(self)
+
+
+def _scan(text: str) -> None:
+    """Refuse aliases and deep nesting, looking at the events only."""
+    scanner = _EventScanner(text)
+    depth = 0
+    try:
+        while True:
+            event = scanner.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.AliasEvent):
+                raise _alias_error(event.anchor, event.start_mark.line, event.start_mark.column)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _depth_error(event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        scanner.dispose()
+
+
+def _message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [str(p).strip() for p in (exc.context, exc.problem) if p]
+    return "; ".join(parts) or type(exc).__name__
+
+
+def parse(text: str) -> Any:
+    """One YAML 1.2 document, or TextError with the position of the problem."""
+    try:
+        _scan(text)
+        loader = _Loader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except TextError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise TextError(_("invalid YAML: {reason}").format(reason=_message(exc)),
+                        mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TextError(_("invalid YAML: {reason}").format(reason=reason)) from None

@@ -1,0 +1,339 @@
+"""Pure grading: questions, quizzes and labs. No I/O except resolving a lab's scenario.
+
+Response shapes accepted by ``grade_question`` (anything else is simply wrong, never an exception):
+
+==============  =====================================================================
+``single``      the chosen option id (``str``)
+``multiple``    the chosen option ids (``list[str]``; order does not matter)
+``true_false``  ``bool``
+``numeric``     ``float``/``int``, or a string: full-width digits, a comma decimal
+                (``"2,5"``) and thousands separators (``"1,234.5"``) are understood
+``ordering``    every option id in the chosen order (``list[str]``)
+``matching``    ``dict`` left pair id → the pair id whose right item was chosen
+``fill_blank``  ``str``; compared trimmed, case-insensitively, full-width folded to
+                half-width, against the accepted answers of every locale
+==============  =====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from app.courses import labcheck
+from app.courses import models as m
+from app.courses.checks import fmt_number
+from app.courses.labcheck import LabConfigError
+from app.i18n import _, current_locale
+
+__all__ = [
+    "LabConfigError", "LabGrade", "ObjectiveResult", "QuestionResult", "QuizResult", "check_control_value",
+    "draw_questions", "grade_lab", "grade_question", "grade_quiz", "lab_scenario", "matching_right_order",
+    "normalize_answer", "parse_number", "run_and_grade_lab",
+]
+
+_SPACES = re.compile(r"\s+")
+
+
+# --- single questions -----------------------------------------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    """Trimmed, case-folded, NFKC (full-width → half-width), inner whitespace collapsed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def parse_number(value: Any) -> float | None:
+    """A finite number from a float/int or a typed string (``"2,5"``, ``"１２０"``, ``"1,234.5"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("\u2212", "-")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        # Whichever separator comes last is the decimal one.
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") \
+            else text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".") if text.count(",") == 1 else text.replace(",", "")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return None
+    return list(value)
+
+
+def _is_correct(q: m.Question, response: Any) -> bool:
+    if isinstance(q, m.SingleQuestion):
+        return isinstance(response, str) and response == q.answer
+    if isinstance(q, m.MultipleQuestion):
+        chosen = _str_list(response)
+        return chosen is not None and set(chosen) == set(q.answer)
+    if isinstance(q, m.TrueFalseQuestion):
+        return isinstance(response, bool) and response is q.answer
+    if isinstance(q, m.NumericQuestion):
+        number = parse_number(response)
+        if number is None:
+            return False
+        slack = 1e-9 * max(1.0, abs(q.answer))  # binary floating point: 0.1 + 0.2 is 0.3
+        return abs(number - q.answer) <= q.tolerance + slack
+    if isinstance(q, m.OrderingQuestion):
+        return _str_list(response) == list(q.answer)
+    if isinstance(q, m.MatchingQuestion):
+        return isinstance(response, Mapping) and all(response.get(p.id) == p.id for p in q.pairs)
+    if isinstance(q, m.FillBlankQuestion):
+        if not isinstance(response, str):
+            return False
+        accepted = {normalize_answer(a) for answers in q.accepted.values() for a in answers}
+        return normalize_answer(response) in accepted
+    return False
+
+
+def grade_question(question: m.Question, response: Any) -> tuple[bool, float]:
+    """(correct, points awarded): all of ``question.points`` or nothing. See the module doc for shapes."""
+    try:
+        correct = _is_correct(question, response)
+    except (TypeError, ValueError, AttributeError):
+        correct = False
+    return correct, float(question.points) if correct else 0.0
+
+
+# --- quizzes --------------------------------------------------------------------------------------
+
+
+def _rng(seed: Any, salt: str = "") -> random.Random:
+    # Strings seed Random through SHA-512, so results do not depend on PYTHONHASHSEED.
+    return random.Random(f"{seed!r}|{salt}")
+
+
+def draw_questions(quiz: m.Quiz, seed: Any) -> list[m.Question]:
+    """The questions of one attempt: ``draw`` of them, in shuffled order with shuffled options
+    if ``shuffle``; ordering questions always get their options shuffled. Deterministic per seed."""
+    rng = _rng(seed)
+    indices = list(range(len(quiz.questions)))
+    chosen = rng.sample(indices, quiz.draw_count) if quiz.draw_count < len(indices) else indices
+    if quiz.shuffle:
+        rng.shuffle(chosen)
+    else:
+        chosen.sort()
+    drawn: list[m.Question] = []
+    for i in chosen:
+        q = quiz.questions[i]
+        if isinstance(q, m.OrderingQuestion):
+            options = list(q.options)
+            rng.shuffle(options)
+            if [o.id for o in options] == list(q.answer):
+                options = options[1:] + options[:1]  # never show the answer as the starting order
+            q = q.model_copy(update={"options": options})
+        elif quiz.shuffle and isinstance(q, m.SingleQuestion | m.MultipleQuestion):
+            options = list(q.options)
+            rng.shuffle(options)
+            q = q.model_copy(update={"options": options})
+        drawn.append(q)
+    return drawn
+
+
+def matching_right_order(question: m.MatchingQuestion, seed: Any) -> list[str]:
+    """Pair ids in the order to show the right column (shuffled, never the solved order)."""
+    ids = [p.id for p in question.pairs]
+    order = list(ids)
+    _rng(seed, question.id).shuffle(order)
+    if order == ids and len(ids) > 1:
+        order = order[1:] + order[:1]
+    return order
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question_id: str
+    correct: bool
+    points_awarded: float
+    points_possible: float
+    response: Any = None
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """``score`` is the fraction of the drawn questions' points, 0..1."""
+
+    score: float
+    passed: bool
+    per_question: list[QuestionResult] = field(default_factory=list)
+    points_awarded: float = 0.0
+    points_possible: float = 0.0
+
+
+def grade_quiz(quiz: m.Quiz, drawn_ids: Iterable[str], responses: Mapping[str, Any]) -> QuizResult:
+    """Grade one attempt. Unanswered questions score nothing; ValueError for an id not in the quiz."""
+    results: list[QuestionResult] = []
+    for qid in drawn_ids:
+        q = quiz.question(qid)
+        if q is None:
+            raise ValueError(_("question “{id}” is not in this quiz").format(id=qid))
+        response = responses.get(qid)
+        correct, points = grade_question(q, response) if qid in responses else (False, 0.0)
+        results.append(QuestionResult(qid, correct, points, float(q.points), response))
+    possible = sum(r.points_possible for r in results)
+    awarded = sum(r.points_awarded for r in results)
+    score = awarded / possible if possible else 0.0
+    return QuizResult(score, possible > 0 and score >= quiz.pass_mark - 1e-9, results, awarded, possible)
+
+
+# --- labs -----------------------------------------------------------------------------------------
+
+
+class ObjectiveResult(NamedTuple):
+    objective: m.Objective
+    value: float | None
+    met: bool
+
+
+@dataclass(frozen=True)
+class LabGrade:
+    """``score``: weighted fraction of objectives met; ``passed`` per the lab's ``scoring``."""
+
+    score: float
+    passed: bool
+    objectives: list[ObjectiveResult]
+
+
+def objective_met(objective: m.Objective, value: float | None) -> bool:
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return False
+    t = objective.target
+    slack = 1e-9 * max(1.0, abs(t))
+    return {
+        ">=": value >= t - slack,
+        "<=": value <= t + slack,
+        ">": value > t,
+        "<": value < t,
+        "==": abs(value - t) <= slack,
+    }[objective.op]
+
+
+def grade_lab(lab: m.Lab, metrics: Mapping[str, float]) -> LabGrade:
+    """Grade a lab run from the metrics the simulator reported (a missing metric is not met)."""
+    results = []
+    for obj in lab.objectives:
+        raw = metrics.get(obj.metric)
+        value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+        results.append(ObjectiveResult(obj, value, objective_met(obj, value)))
+    total = sum(r.objective.weight for r in results)
+    score = sum(r.objective.weight for r in results if r.met) / total if total else 0.0
+    if lab.scoring == "all":
+        passed = bool(results) and all(r.met for r in results)
+    else:
+        passed = score >= lab.pass_score - 1e-9
+    return LabGrade(score, passed, results)
+
+
+def _label(control: m.Control) -> str:
+    return m.text_for(control.label, current_locale()) or control.id
+
+
+def check_control_value(control: m.Control, value: Any) -> Any:
+    """The value normalised (3.0 → 3 for an int control); LabConfigError if it is not allowed."""
+    label = _label(control)
+    if control.type in ("int", "float"):
+        number = value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise LabConfigError(_("“{label}” must be a number").format(label=label))
+        if control.type == "int":
+            if number != int(number):
+                raise LabConfigError(_("“{label}” must be a whole number").format(label=label))
+            number = int(number)
+        if (control.min is not None and number < control.min) or (control.max is not None and number > control.max):
+            raise LabConfigError(_("“{label}” must be between {min} and {max} (got {value})").format(
+                label=label, min=fmt_number(control.min), max=fmt_number(control.max), value=fmt_number(number)))
+        if control.type == "int" and control.step and control.step > 1:
+            origin = control.min if control.min is not None else 0
+            if (number - origin) % control.step:
+                raise LabConfigError(_("“{label}” must go in steps of {step} from {origin} (got {value})").format(
+                    label=label, step=fmt_number(control.step), origin=fmt_number(origin), value=number))
+        return number
+    if control.type == "choice":
+        allowed = [c.value for c in control.choices or []]
+        if not any(_same(value, v) for v in allowed):
+            raise LabConfigError(_("“{label}” must be one of: {choices}").format(
+                label=label, choices=", ".join(str(v) for v in allowed)))
+        return value
+    if not isinstance(value, str):
+        raise LabConfigError(_("“{label}” must be a program (text)").format(label=label))
+    return value  # the simulator checks the program (or rule) itself when the scenario is built
+
+
+def _same(a: Any, b: Any) -> bool:
+    # True == 1 in Python; a choice of true is not a choice of 1.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    both_numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    return a == b and (type(a) is type(b) or both_numbers)
+
+
+
+
+def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None) -> tuple[str, Any]:
+    """(simulator kind, scenario model) for a run: the lab's scenario with every control set.
+
+    ``overrides`` maps control id → value (others keep their default); each value is
+    checked against its control's bounds. ``scenario_file`` is found in the lab's step
+    folder (known once loaded) or else relative to ``course_dir``. LabConfigError if
+    anything is off.
+    """
+    overrides = dict(overrides or {})
+    controls = {c.id: c for c in lab.controls}
+    unknown = sorted(set(overrides) - set(controls))
+    if unknown:
+        raise LabConfigError(_("the lab has no control “{id}”").format(id=unknown[0]))
+    values: dict[str, Any] = {}
+    for control in lab.controls:
+        if control.id in overrides:
+            values[control.path] = check_control_value(control, overrides[control.id])
+        elif control.default is not None:
+            values[control.path] = control.default
+    sims = labcheck.simulators_api()
+    base_dir = lab.step_dir or (Path(course_dir) if course_dir is not None else None)
+    base = labcheck.load_base_scenario(lab, base_dir)
+    try:
+        data = sims.apply_overrides(lab.simulator, sims.scenario_data(base), values)
+        return lab.simulator, sims.load_scenario(lab.simulator, data)
+    except sims.ScenarioError as exc:
+        by_path = {c.path: c for c in lab.controls}
+        control = by_path.get(exc.field)
+        if control is not None:
+            raise LabConfigError(_("“{label}” cannot be used: {reason}").format(
+                label=_label(control), reason=exc.message)) from None
+        raise LabConfigError(_("the scenario is invalid: {reason}").format(reason=exc)) from None
+
+
+def run_and_grade_lab(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None,
+                      *, parallel: bool = False) -> tuple[LabGrade, dict[str, float]]:
+    """Run the lab as graded (``grading_seed``, ``grading_replications``) and grade it.
+
+    With several replications the objectives are judged on the replication means.
+    Returns the grade and the metrics it was judged on.
+    """
+    kind, scenario = lab_scenario(lab, course_dir, overrides)
+    sims = labcheck.simulators_api()
+    if lab.grading_replications == 1:
+        metrics = dict(sims.run(kind, scenario, seed=lab.grading_seed).metrics)
+    else:
+        summary = sims.run_replications(kind, scenario, seed=lab.grading_seed,
+                                        replications=lab.grading_replications, parallel=parallel)
+        metrics = dict(summary.means())
+    return grade_lab(lab, metrics), metrics

@@ -1,0 +1,269 @@
+"""The courses the app offers: bundled ones and the instructor library, newest version of each.
+
+Parsed courses are cached in the data dir, one pickle per course folder. A cache
+entry is used when the folder's files have the same (path, size, mtime_ns) as
+when it was written; when they differ, the sha256 of the contents decides (a
+checkout or copy touches mtimes without changing anything). The key also covers
+the code that parses and checks courses, so an upgrade never serves stale models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app import __version__
+from app.courses import models as m
+from app.courses.errors import Problem
+from app.courses.loader import read_course
+from app.courses.semver import Version
+from app.i18n import _
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+_SOURCE_RANK = {"bundled": 0, "library": 1}  # same version in both: the instructor's copy wins
+
+
+class CourseNotFound(KeyError):
+    def __str__(self) -> str:
+        return _("no course with id “{id}”").format(id=self.args[0] if self.args else "")
+
+
+def _walk_files(root: Path) -> list[tuple[str, os.stat_result]]:
+    """(relative posix path, stat) of the files a course consists of (hidden ones skipped)."""
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [(os.fspath(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            rel = prefix + entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                elif entry.is_file():
+                    found.append((rel, entry.stat()))
+            except OSError:
+                continue
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def stat_key(root: Path) -> str:
+    h = hashlib.sha256()
+    for rel, st in _walk_files(root):
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def content_hash(root: Path) -> str:
+    """sha256 over every file's path and contents: identifies a course's exact text."""
+    h = hashlib.sha256()
+    for rel, _st in _walk_files(root):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(hashlib.sha256((root / rel).read_bytes()).digest())
+        except OSError:
+            h.update(b"unreadable")
+    return h.hexdigest()
+
+
+_code_key: str | None = None
+
+
+def code_key() -> str:
+    """Identifies the code that turns files into courses (this package and the simulators)."""
+    global _code_key
+    if _code_key is None:
+        h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{m.FORMAT_VERSION}".encode())
+        here = Path(__file__).resolve().parent
+        for folder in (here, here.parent.parent / "simulators"):
+            for rel, st in _walk_files(folder):
+                if rel.endswith((".py", ".yaml")):
+                    h.update(f"{folder.name}/{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        _code_key = h.hexdigest()
+    return _code_key
+
+
+@dataclass
+class _CacheEntry:
+    code_key: str
+    stat_key: str
+    content_hash: str
+    course: m.Course | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class CourseLibrary:
+    """Courses from ``bundled_dir`` (read-only) and ``user_dir`` (the instructor library).
+
+    Folders whose name starts with ``_`` (fixtures, drafts) are hidden unless
+    ``include_hidden``; by default they are hidden only in the real bundled folder
+    (``app.paths.courses_dir()``), so tests pointing at their own folders see them.
+    A course that fails to load is skipped; its problems are in ``problems``.
+    """
+
+    def __init__(self, bundled_dir: Path | None, user_dir: Path | None, cache_dir: Path | None,
+                 *, include_hidden: bool | None = None) -> None:
+        self.bundled_dir = Path(bundled_dir) if bundled_dir else None
+        self.user_dir = Path(user_dir) if user_dir else None
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        if include_hidden is None:
+            from app.paths import courses_dir
+
+            include_hidden = self.bundled_dir is None or not _same_dir(self.bundled_dir, courses_dir())
+        self.include_hidden = include_hidden
+        self._versions: dict[str, list[m.Course]] = {}
+        self._failed: dict[Path, list[Problem]] = {}
+        self._loaded = False
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Look at the folders again (cheap for unchanged courses: they come from the cache)."""
+        versions: dict[str, list[m.Course]] = {}
+        failed: dict[Path, list[Problem]] = {}
+        for source, folder in (("bundled", self.bundled_dir), ("library", self.user_dir)):
+            if folder is None:
+                continue
+            for root in self._course_folders(folder):
+                try:
+                    course, problems = self._load(root, source)
+                except Exception as exc:  # one broken course must never take the catalogue down
+                    log.exception("loading course %s", root)
+                    course, problems = None, [Problem(str(root), None, None, "error", _(
+                        "the course could not be loaded: {reason}").format(reason=exc), "")]
+                if course is None:
+                    failed[root] = problems
+                else:
+                    versions.setdefault(course.id, []).append(course)
+        for courses in versions.values():
+            courses.sort(key=lambda c: (Version(c.version), _SOURCE_RANK.get(c.source, 0)), reverse=True)
+        self._versions, self._failed, self._loaded = versions, failed, True
+
+    def courses(self) -> list[m.Course]:
+        """The newest version of every course, ordered by id."""
+        self._ensure()
+        return [self._versions[cid][0] for cid in sorted(self._versions)]
+
+    def get(self, course_id: str) -> m.Course:
+        """The newest version of ``course_id``; CourseNotFound (a KeyError) if there is none."""
+        self._ensure()
+        try:
+            return self._versions[course_id][0]
+        except KeyError:
+            raise CourseNotFound(course_id) from None
+
+    def versions(self, course_id: str) -> list[m.Course]:
+        """Every loaded version of ``course_id``, newest first."""
+        self._ensure()
+        return list(self._versions.get(course_id, []))
+
+    def __contains__(self, course_id: object) -> bool:
+        self._ensure()
+        return course_id in self._versions
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem of the courses that failed to load."""
+        self._ensure()
+        return [p for problems in self._failed.values() for p in problems]
+
+    @property
+    def failed(self) -> dict[Path, list[Problem]]:
+        """Course folder → its problems, for the courses that failed to load."""
+        self._ensure()
+        return dict(self._failed)
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def _ensure(self) -> None:
+        if not self._loaded:
+            self.reload()
+
+    def _course_folders(self, folder: Path) -> list[Path]:
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            return []
+        return [c for c in children
+                if c.is_dir() and not c.name.startswith(".")
+                and (self.include_hidden or not c.name.startswith("_"))
+                and (c / "course.yaml").is_file()]
+
+    def _cache_file(self, root: Path, source: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        name = hashlib.sha256(f"{source}|{root.resolve()}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return self.cache_dir / f"{name}.pickle"
+
+    def _load(self, root: Path, source: str) -> tuple[m.Course | None, list[Problem]]:
+        cache_file = self._cache_file(root, source)
+        entry = _read_cache(cache_file) if cache_file else None
+        code = code_key()
+        skey = stat_key(root)
+        if entry is not None and entry.code_key == code and entry.stat_key == skey:
+            return entry.course, entry.problems
+        chash = content_hash(root)
+        if entry is not None and entry.code_key == code and entry.content_hash == chash:
+            entry.stat_key = skey
+            _write_cache(cache_file, entry)
+            return entry.course, entry.problems
+        course, problems = read_course(root, source=source)  # type: ignore[arg-type]
+        if course is not None:
+            course.content_hash = chash
+        if cache_file is not None:
+            _write_cache(cache_file, _CacheEntry(code, skey, chash, course, problems))
+        return course, problems
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _read_cache(path: Path | None) -> _CacheEntry | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as fh:
+            # The cache lives in the user's own data dir, which is as trusted as the database next to it.
+            entry = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged or outdated cache is just a miss
+        log.info("ignoring unreadable course cache %s", path)
+        return None
+    return entry if isinstance(entry, _CacheEntry) else None
+
+
+def _write_cache(path: Path | None, entry: _CacheEntry) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    except OSError:
+        log.info("could not write course cache %s", path, exc_info=True)
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        log.info("could not write course cache %s", path, exc_info=True)
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,212 @@
+"""Lesson Markdown → HTML for a QTextBrowser, safely.
+
+CommonMark plus tables; raw HTML is never passed through. Images load only
+from files inside the course folder (their ``src`` becomes an absolute
+``file://`` URL; anything else is dropped and its alt text shown). External
+links keep their URL but get ``class="external"`` so the GUI asks before
+opening them in the system browser; the app never fetches them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MAX_IMAGE_WIDTH = 720
+IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif")
+EXTERNAL_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+# QTextBrowser understands a subset of CSS 2: no max-width, so wide images also get a width attribute.
+LESSON_CSS = """
+body { font-size: 11pt; }
+h1 { font-size: 18pt; margin-top: 12px; }
+h2 { font-size: 15pt; margin-top: 10px; }
+h3 { font-size: 13pt; margin-top: 8px; }
+p, li { line-height: 140%; }
+table { border-collapse: collapse; margin-top: 6px; margin-bottom: 6px; }
+th { background-color: #e8e8e8; font-weight: bold; }
+th, td { border: 1px solid #999999; padding: 4px 8px; }
+pre { background-color: #f0f0f0; padding: 8px; font-family: monospace; }
+code { background-color: #f0f0f0; font-family: monospace; }
+img { max-width: 100%; }
+blockquote { margin-left: 16px; color: #555555; }
+a.external { color: #1a5fb4; }
+""".strip()
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+_MD = _parser()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An image or link target found in Markdown, with its 1-based position."""
+
+    kind: str  # "image" | "link"
+    target: str
+    line: int
+    col: int
+
+
+def link_scheme(target: str) -> str | None:
+    m = _SCHEME.match(target)
+    return m.group(1).lower() if m else None
+
+
+def resolve_local(target: str, base_dir: Path, root_dir: Path | None = None) -> Path | None:
+    """The file a relative ``target`` names, if it stays inside ``root_dir`` (default: base_dir)."""
+    if not target or link_scheme(target) or target.startswith(("/", "\\", "#")) or "\\" in target:
+        return None
+    path_part = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if not path_part or "\x00" in path_part:
+        return None
+    root = (root_dir or base_dir).resolve()
+    try:
+        candidate = (base_dir / path_part).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not candidate.is_relative_to(root):
+        return None
+    return candidate
+
+
+def _image_width(path: Path) -> float | None:
+    """Intrinsic width in px of a PNG, GIF or SVG (None if unknown)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        return float(struct.unpack(">I", head[16:20])[0])
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        return float(struct.unpack("<H", head[6:8])[0])
+    if path.suffix.lower() == ".svg":
+        text = head.decode("utf-8", "replace")
+        tag = re.search(r"<svg\b[^>]*>", text, re.S)
+        if tag:
+            w = re.search(r'\bwidth\s*=\s*["\']\s*([\d.]+)\s*(px)?\s*["\']', tag.group(0))
+            if w:
+                try:
+                    return float(w.group(1))
+                except ValueError:
+                    return None
+            vb = re.search(r'\bviewBox\s*=\s*["\']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)', tag.group(0))
+            if vb:
+                try:
+                    return float(vb.group(1))
+                except ValueError:
+                    return None
+    return None
+
+
+def _as_text(token: Token, content: str) -> None:
+    token.type, token.tag, token.nesting, token.attrs, token.children = "text", "", 0, {}, None
+    token.content = content
+
+
+def _rewrite(tokens: list[Token], base_dir: Path, root_dir: Path | None) -> None:
+    for block in tokens:
+        if block.type == "table_open":
+            # QTextBrowser draws table borders from attributes more reliably than from CSS.
+            block.attrs.update({"border": "1", "cellspacing": "0", "cellpadding": "4"})
+        if block.type != "inline" or not block.children:
+            continue
+        children = block.children
+        open_links: list[Token] = []
+        for tok in children:
+            if tok.type == "image":
+                src = str(tok.attrs.get("src", ""))
+                local = resolve_local(src, base_dir, root_dir)
+                alt = _MD.renderer.renderInlineAsText(tok.children or [], _MD.options, {})
+                if local is None or not local.is_file() or local.suffix.lower() not in IMAGE_SUFFIXES:
+                    _as_text(tok, f"[{alt}]" if alt else "")
+                    continue
+                tok.attrs["src"] = local.as_uri()
+                width = _image_width(local)
+                if width and width > MAX_IMAGE_WIDTH:
+                    tok.attrs["width"] = str(MAX_IMAGE_WIDTH)
+            elif tok.type == "link_open":
+                href = str(tok.attrs.get("href", ""))
+                scheme = link_scheme(href)
+                if scheme in EXTERNAL_SCHEMES:
+                    tok.attrs["class"] = "external"
+                    tok.attrs["title"] = href
+                    tok.meta["keep"] = True
+                elif scheme is None and href.startswith("#"):
+                    tok.meta["keep"] = True
+                else:
+                    local = resolve_local(href, base_dir, root_dir) if scheme is None else None
+                    if local is not None and local.is_file():
+                        tok.attrs["href"] = local.as_uri()
+                        tok.attrs["class"] = "local"
+                        tok.meta["keep"] = True
+                open_links.append(tok)
+                if not tok.meta.get("keep"):
+                    _as_text(tok, "")
+            elif tok.type == "link_close":
+                opener = open_links.pop() if open_links else None
+                if opener is None or opener.type == "text":
+                    _as_text(tok, "")
+
+
+def render_body(text: str, base_dir: Path, root_dir: Path | None = None) -> str:
+    """The HTML fragment for ``text`` (no document wrapper)."""
+    env: dict = {}
+    tokens = _MD.parse(text, env)
+    _rewrite(tokens, Path(base_dir), Path(root_dir) if root_dir else None)
+    return _MD.renderer.render(tokens, _MD.options, env)
+
+
+def render_markdown(text: str, base_dir: Path, root_dir: Path | None = None, *, title: str = "") -> str:
+    """A complete HTML document with the lesson stylesheet.
+
+    ``base_dir`` is the folder relative image paths start from (the step folder);
+    images and local links must stay inside ``root_dir`` (the course folder; by
+    default ``base_dir`` itself).
+    """
+    body = render_body(text, base_dir, root_dir)
+    head_title = f"<title>{html.escape(title)}</title>" if title else ""
+    return (f'<html><head><meta charset="utf-8">{head_title}<style type="text/css">{LESSON_CSS}</style>'
+            f"</head><body>{body}</body></html>")
+
+
+def _position(lines: list[str], start: int, end: int, needle: str) -> tuple[int, int]:
+    for i in range(start, min(end, len(lines))):
+        col = lines[i].find(needle)
+        if col >= 0:
+            return i + 1, col + 1
+    return start + 1, 1
+
+
+def markdown_refs(text: str) -> list[Ref]:
+    """Every image and link target in ``text`` (as written), with positions."""
+    refs: list[Ref] = []
+    lines = text.splitlines()
+    for block in _MD.parse(text, {}):
+        if block.type != "inline" or not block.children:
+            continue
+        start, end = block.map if block.map else (0, len(lines))
+        for tok in block.children:
+            if tok.type == "image":
+                target = str(tok.attrs.get("src", ""))
+                kind = "image"
+            elif tok.type == "link_open":
+                target = str(tok.attrs.get("href", ""))
+                kind = "link"
+            else:
+                continue
+            line, col = _position(lines, start, end, unquote(target).split("#")[0] or target)
+            refs.append(Ref(kind, target, line, col))
+    return refs

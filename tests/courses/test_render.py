@@ -1,0 +1,89 @@
+"""Lesson Markdown → HTML: tables, code, images only from the course, no raw HTML, marked links."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from app.courses.render import LESSON_CSS, MAX_IMAGE_WIDTH, markdown_refs, render_body, render_markdown
+
+from .conftest import FIXTURE
+
+
+def _course(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "course"
+    step = root / "modules" / "m" / "s"
+    step.mkdir(parents=True)
+    (step / "small.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"/>')
+    (step / "wide.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1600 400"/>')
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 2000, 10) + b"\x08\x02\0\0\0"
+    (step / "wide.png").write_bytes(png)
+    (root / "shared.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    (tmp_path / "secret.svg").write_text("<svg/>")
+    return root, step
+
+
+def test_fixture_lesson_renders_table_code_heading_and_image():
+    step = FIXTURE / "modules/basics/lesson"
+    html = render_markdown((step / "lesson.en.md").read_text(encoding="utf-8"), step, FIXTURE)
+    assert html.startswith("<html>") and LESSON_CSS in html
+    assert '<table border="1"' in html and "<th>Factor</th>" in html
+    assert "<pre><code>OEE = availability" in html
+    assert "<h1>Stations, buffers and OEE</h1>" in html
+    assert f'src="{(step / "line.svg").resolve().as_uri()}"' in html
+
+
+def test_raw_html_is_escaped_never_passed_through(tmp_path):
+    root, step = _course(tmp_path)
+    html = render_body('<script>alert(1)</script>\n\nhi <img src="x" onerror="y"> <b>bold</b>', step, root)
+    assert "<script>" not in html and "<b>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_images_only_from_inside_the_course(tmp_path):
+    root, step = _course(tmp_path)
+    html = render_body(
+        "![a](small.svg) ![b](../../../shared.svg) ![c](../../../../secret.svg) ![d](https://evil.example/x.png)"
+        " ![e](missing.png) ![f](/etc/passwd) ![g](data:image/png;base64,AAAA) ![h](C:/x.png)", step, root)
+    assert html.count("<img") == 2
+    assert (step / "small.svg").resolve().as_uri() in html
+    assert (root / "shared.svg").resolve().as_uri() in html
+    for dropped in ("secret", "evil.example", "missing", "/etc/passwd", "data:", "C:/x.png"):
+        assert dropped not in html
+    assert "[c]" in html and "[d]" in html  # the alt text stands in for a dropped image
+
+
+def test_the_step_folder_is_the_default_boundary(tmp_path):
+    root, step = _course(tmp_path)
+    assert "<img" not in render_body("![b](../../../shared.svg)", step)
+
+
+def test_wide_images_get_a_width(tmp_path):
+    root, step = _course(tmp_path)
+    html = render_body("![s](small.svg) ![w](wide.svg) ![p](wide.png)", step, root)
+    assert html.count(f'width="{MAX_IMAGE_WIDTH}"') == 2
+    assert 'alt="s" />' in html
+
+
+def test_external_links_are_marked_and_unsafe_links_dropped(tmp_path):
+    root, step = _course(tmp_path)
+    html = render_body("[web](https://example.com/x) [mail](mailto:a@b.c) [js](javascript:alert(1)) "
+                       "[ftp](ftp://host/f) [top](#top) [file](small.svg) [out](../../../../secret.svg)", step, root)
+    assert '<a href="https://example.com/x" class="external"' in html
+    assert '<a href="mailto:a@b.c" class="external"' in html
+    assert 'href="#top"' in html
+    assert f'href="{(step / "small.svg").resolve().as_uri()}" class="local"' in html
+    assert "ftp://" not in html.split("ftp")[0] and 'href="ftp' not in html
+    assert "secret" not in html and 'href="javascript' not in html
+    assert html.count("<a ") == 4
+
+
+def test_refs_report_positions():
+    refs = markdown_refs("Intro\n\nText ![a](x.svg)\nand [l](https://e.com).\n")
+    assert [(r.kind, r.target, r.line, r.col) for r in refs] == [
+        ("image", "x.svg", 3, 11), ("link", "https://e.com", 4, 9)]
+
+
+def test_chinese_text_survives(tmp_path):
+    html = render_body("# 标题\n\n| 因子 | 公式 |\n|---|---|\n| 合格品率 | 合格品数 ÷ 总产量 |\n", tmp_path)
+    assert "<h1>标题</h1>" in html and "<td>合格品率</td>" in html
