@@ -14,6 +14,8 @@ from pathlib import Path
 
 from app.paths import default_data_dir
 from app.services.accounts import AccountService
+from app.services.cohorts import CohortService
+from app.services.practicals import PracticalService
 from app.services.progress import ProgressService
 from app.services.settings import SettingsService
 from app.storage.db import Store, StoreError, sqlite_url
@@ -63,12 +65,16 @@ class AppContext:
     accounts: AccountService = field(init=False)
     settings: SettingsService = field(init=False)
     progress: ProgressService = field(init=False)
+    cohorts: CohortService = field(init=False)
+    practicals: PracticalService = field(init=False)
     _library: object = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.accounts = AccountService(self.store.sessions, self.workstation_id)
         self.settings = SettingsService(self.store.sessions)
         self.progress = ProgressService(self.store.sessions, self.workstation_id)
+        self.cohorts = CohortService(self.store.sessions, self.accounts, self.workstation_id)
+        self.practicals = PracticalService(self.store.sessions)
 
     @property
     def library(self):

@@ -44,3 +44,17 @@ def instructor(ctx, admin) -> Actor:
 def trainee(ctx, admin) -> Actor:
     ctx.accounts.add_user(admin, "zhangwei", "张伟", Role.TRAINEE, "trainee-pass")
     return ctx.accounts.authenticate("zhangwei", "trainee-pass")
+
+
+FIXTURE_COURSE = __import__("pathlib").Path(__file__).resolve().parent.parent / "courses" / "_fixture-mini"
+
+
+@pytest.fixture
+def fixture_course(ctx):
+    """The small complete test course, installed in the instructor library of ``ctx``."""
+    import shutil
+
+    dest = ctx.library_dir / "fixture-mini"
+    shutil.copytree(FIXTURE_COURSE, dest)
+    ctx.library.reload()
+    return ctx.library.get("fixture-mini")

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from app.i18n import _
 from app.services.auth import require_staff
 from app.ui.accounts_page import AccountsPanel
+from app.ui.cohorts_panel import CohortsPanel
+from app.ui.signoff_panel import SignOffPanel
 from app.ui.qt_i18n import on_language_changed
 from app.ui.shell import Page
 
@@ -22,7 +24,11 @@ class InstructorPage(Page):
         self.heading = QLabel(objectName="pageTitle")
         lay.addWidget(self.heading)
         self.tabs = QTabWidget(objectName="instructorTabs")
+        self.cohorts = CohortsPanel(ctx, actor)
         self.accounts = AccountsPanel(ctx, actor)
+        self.signoffs = SignOffPanel(ctx, actor)
+        self.tabs.addTab(self.cohorts, "")
+        self.tabs.addTab(self.signoffs, "")
         self.tabs.addTab(self.accounts, "")
         lay.addWidget(self.tabs, 1)
         on_language_changed(self, self.retranslate)
@@ -32,7 +38,11 @@ class InstructorPage(Page):
 
     def retranslate(self) -> None:
         self.heading.setText(_("Instructor workspace"))
+        self.tabs.setTabText(self.tabs.indexOf(self.cohorts), _("Classes"))
+        self.tabs.setTabText(self.tabs.indexOf(self.signoffs), _("Sign-offs"))
         self.tabs.setTabText(self.tabs.indexOf(self.accounts), _("Accounts"))
 
     def activated(self) -> None:
         self.accounts.refresh()
+        self.cohorts.refresh()
+        self.signoffs.refresh()
