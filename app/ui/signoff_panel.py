@@ -40,9 +40,15 @@ class SignOffPanel(QWidget):
         self.box_lay.addLayout(self.items_host)
         self.comment = QLineEdit(objectName="signoffComment")
         self.box_lay.addWidget(self.comment)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.fail_btn = QPushButton(objectName="recordNotPassed")
+        self.fail_btn.clicked.connect(lambda: self._sign(passed=False))
         self.sign_btn = QPushButton(objectName="signOff")
-        self.sign_btn.clicked.connect(self._sign)
-        self.box_lay.addWidget(self.sign_btn, alignment=Qt.AlignmentFlag.AlignRight)
+        self.sign_btn.clicked.connect(lambda: self._sign(passed=True))
+        buttons.addWidget(self.fail_btn)
+        buttons.addWidget(self.sign_btn)
+        self.box_lay.addLayout(buttons)
         self.box_lay.addStretch(1)
         split.addWidget(self.box)
         split.setSizes([360, 600])
@@ -55,7 +61,8 @@ class SignOffPanel(QWidget):
     def retranslate(self) -> None:
         self.cohort_label.setText(_("Class:"))
         self.comment.setPlaceholderText(_("Comment (optional)"))
-        self.sign_btn.setText(_("Sign off"))
+        self.sign_btn.setText(_("Sign off as passed"))
+        self.fail_btn.setText(_("Record as not passed"))
         self.box.setTitle(_("Checklist"))
         self.refresh()
 
@@ -102,25 +109,29 @@ class SignOffPanel(QWidget):
         for item in step.practical.checklist:
             cb = QCheckBox(content_text(item.text))
             cb.setObjectName(f"check-{item.id}")
+            cb.toggled.connect(self._update_buttons)
             self.items_host.addWidget(cb)
             self.checks.append((item.id, cb))
+        self._update_buttons()
 
-    def _sign(self) -> None:
+    def _update_buttons(self) -> None:
+        # A pass needs every item ticked; anything less can only be recorded as not passed.
+        self.sign_btn.setEnabled(bool(self.checks) and all(cb.isChecked() for _id, cb in self.checks))
+
+    def _sign(self, passed: bool) -> None:
         row = self.list.currentRow()
         if not 0 <= row < len(self.pending):
             return
         p = self.pending[row]
         checklist = {item_id: cb.isChecked() for item_id, cb in self.checks}
-        if not all(checklist.values()):
-            answer = QMessageBox.question(self, _("Sign off"),
-                                          _("Not every item is ticked. Record this practical as not passed?"))
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if passed != all(checklist.values()):
+            return
         try:
             self.ctx.progress.sign_off(self.actor, p.user_id, p.course_id, p.step_key, checklist, self.comment.text())
         except (ServiceError, PermissionError) as exc:
             QMessageBox.warning(self, _("Sign off"), str(exc))
             return
-        self.status.setText(_("Signed off for {name}.").format(name=p.display_name))
+        message = _("Signed off for {name}.") if passed else _("Recorded as not passed for {name}.")
+        self.status.setText(message.format(name=p.display_name))
         self.comment.clear()
         self.refresh()

@@ -104,3 +104,24 @@ def test_uuid7_is_time_ordered_and_unique():
     assert len(set(ids)) == len(ids)
     assert ids == sorted(ids)
     assert all(i[14] == "7" for i in ids)
+
+
+def test_write_refused_falls_back_to_read_only(tmp_path, monkeypatch):
+    """Root ignores file modes, so simulate the OS refusing writes (disk full / read-only media)."""
+    ctx = AppContext.open(tmp_path)
+    ctx.accounts.create_first_admin("admin", "Admin", "admin-pass")
+    ctx.close()
+
+    def refuse(*_a, **_k):
+        raise storedb.StoreError("attempt to write a readonly database")
+
+    monkeypatch.setattr(storedb, "upgrade", refuse)
+    ro = storedb.Store.open(storedb.sqlite_url(tmp_path / "zhizao.sqlite"))
+    try:
+        assert ro.readonly
+        with ro.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
+            with pytest.raises(Exception, match="(?i)read.?only"):
+                conn.execute(text("INSERT INTO settings(key, value) VALUES ('x', 'y')"))
+    finally:
+        ro.dispose()

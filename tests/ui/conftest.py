@@ -8,6 +8,35 @@ from app.ui.application import make_qapp
 from app.ui.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def no_forgotten_modal(qapp):
+    """A modal dialog nobody answers would hang the suite: close it after 5 s and fail the test."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen: dict[int, int] = {}
+    stuck: list[str] = []
+
+    def check() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None:
+            seen.clear()
+            return
+        key = id(modal)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] >= 10:
+            stuck.append(f"{type(modal).__name__}: {modal.windowTitle()!r}")
+            modal.close()
+            seen.clear()
+
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(500)
+    yield
+    timer.stop()
+    assert not stuck, f"unanswered modal dialog(s): {stuck}"
+
+
 @pytest.fixture
 def qapp_ready(qapp):
     make_qapp()

@@ -46,8 +46,11 @@ def test_sign_off_a_practical(qtbot, window, ctx, instructor, trainee, fixture_c
     assert len(mine) == 1
     panel.list.setCurrentRow(mine[0])
     assert len(panel.checks) == 4
+    assert not panel.sign_btn.isEnabled()  # a pass needs every item ticked
     for _id, cb in panel.checks:
-        qtbot.mouseClick(cb, Qt.MouseButton.LeftButton)
+        cb.setFocus()
+        qtbot.keyClick(cb, Qt.Key.Key_Space)
+    assert panel.sign_btn.isEnabled()
     qtbot.keyClicks(panel.comment, "good job")
     qtbot.mouseClick(panel.sign_btn, Qt.MouseButton.LeftButton)
     with ctx.store.session() as s:
