@@ -31,6 +31,7 @@ h1 { font-size: 18pt; margin-top: 12px; }
 h2 { font-size: 15pt; margin-top: 10px; }
 h3 { font-size: 13pt; margin-top: 8px; }
 p, li { line-height: 140%; }
+p.figure { line-height: 100%; }
 table { border-collapse: collapse; margin-top: 6px; margin-bottom: 6px; }
 th { background-color: #e8e8e8; font-weight: bold; }
 th, td { border: 1px solid #999999; padding: 4px 8px; }
@@ -42,7 +43,47 @@ a.external { color: #1a5fb4; }
 """.strip()
 
 
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+            or 0x3000 <= code <= 0x303F or 0x20000 <= code <= 0x2FA1F)
+
+
+def _cjk_friendly_emphasis() -> None:
+    """Let ``**粗体**`` work next to Chinese characters and full-width punctuation.
+
+    CommonMark's flanking rules assume spaces around emphasis; in
+    ``记录**形态（配置）**信息`` the closing ``**`` (after ``）``, before ``信``)
+    can close nothing and the asterisks show up literally. As markdown-it's
+    "cjk-friendly" plugin does in JavaScript, a delimiter run touching a CJK
+    character on one side and not whitespace on the other counts as flanking
+    on that side. Only emphasis scanning is affected.
+    """
+    from markdown_it.common.utils import isWhiteSpace
+    from markdown_it.rules_inline.state_inline import Scanned, StateInline
+
+    original = StateInline.scanDelims
+    if getattr(original, "_zhizao_cjk", False):
+        return
+
+    def scan_delims(self: StateInline, start: int, canSplitWord: bool) -> Scanned:  # noqa: N803
+        res = original(self, start, canSplitWord)
+        last = self.src[start - 1] if start > 0 else " "
+        end = start + res.length
+        nxt = self.src[end] if end < self.posMax else " "
+        can_open, can_close = res.can_open, res.can_close
+        if _is_cjk(nxt) and not isWhiteSpace(ord(last)):
+            can_open = True
+        if _is_cjk(last) and not isWhiteSpace(ord(nxt)):
+            can_close = True
+        return Scanned(can_open, can_close, res.length)
+
+    scan_delims._zhizao_cjk = True  # type: ignore[attr-defined]
+    StateInline.scanDelims = scan_delims
+
+
 def _parser() -> MarkdownIt:
+    _cjk_friendly_emphasis()
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
@@ -117,7 +158,12 @@ def _as_text(token: Token, content: str) -> None:
 
 
 def _rewrite(tokens: list[Token], base_dir: Path, root_dir: Path | None) -> None:
-    for block in tokens:
+    for i, block in enumerate(tokens):
+        if (block.type == "inline" and block.children and i > 0 and tokens[i - 1].type == "paragraph_open"
+                and all(c.type == "image" or (c.type == "text" and not c.content.strip()) for c in block.children)):
+            # A figure paragraph: QTextBrowser applies a proportional line height to the
+            # image's line too, leaving a large gap under every diagram.
+            tokens[i - 1].attrs["class"] = "figure"
         if block.type == "table_open":
             # QTextBrowser draws table borders from attributes more reliably than from CSS.
             block.attrs.update({"border": "1", "cellspacing": "0", "cellpadding": "4"})
