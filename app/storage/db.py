@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -21,9 +22,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.i18n import _
 from app.paths import migrations_dir
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     """A problem with the database the user must be told about (one clear line)."""
+
+
+class WriteRefused(StoreError):
+    """The disk is full or read-only: nothing was written, reading still works."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -48,7 +55,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(raw) if raw and raw != ":memory:" else None
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+DURABLE_OPTION = "zhizao_durable"
+"""Connection execution option: the next transaction commits with synchronous=FULL."""
+
+
+def _sqlite_pragmas(dbapi_conn, record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
@@ -56,47 +67,115 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
     except sqlite3.OperationalError:
         pass  # read-only media: keep the existing journal mode
-    cur.execute("PRAGMA synchronous=NORMAL")
+    try:
+        cur.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.OperationalError:
+        pass  # read-only media: nothing is written anyway
     cur.close()
+    record.info["synchronous"] = "NORMAL"
 
 
-def make_engine(url: str, *, readonly: bool = False) -> Engine:
+def _sqlite_begin(conn) -> None:  # noqa: ANN001 - a sqlalchemy Connection
+    """Emit BEGIN ourselves, first setting the safety level this transaction needs.
+
+    SQLite refuses to change ``synchronous`` inside a transaction, so the
+    level is chosen here, just before BEGIN (see :func:`durable`).
+    """
+    want = "FULL" if conn.get_execution_options().get(DURABLE_OPTION) else "NORMAL"
+    if conn.info.get("synchronous") != want:
+        conn.exec_driver_sql(f"PRAGMA synchronous={want}")
+        conn.info["synchronous"] = want
+    conn.exec_driver_sql("BEGIN")
+
+
+# SQLite result codes and PostgreSQL SQLSTATEs that mean "the disk refuses writes".
+_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR = 13, 8, 10
+_PG_DISK_FULL = {"53100"}
+_PG_READ_ONLY = {"25006"}
+
+
+def _friendly_error(context: ExceptionContext) -> None:
+    """Turn "disk full" and "read-only" driver errors into one clear StoreError.
+
+    The transaction is rolled back by the caller's ``with`` block, so nothing
+    is half-written; reads keep working.
+    """
+    orig = context.original_exception
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    sqlstate = getattr(orig, "sqlstate", None)
+    if primary == _SQLITE_FULL or sqlstate in _PG_DISK_FULL:
+        raise WriteRefused(_("The disk is full: nothing was saved. Free some disk space, then try again."))
+    if primary == _SQLITE_READONLY or sqlstate in _PG_READ_ONLY:
+        raise WriteRefused(_("The database is read-only here: nothing was saved. "
+                           "Ask an administrator to make the data folder writable."))
+    if primary == _SQLITE_IOERR:
+        raise WriteRefused(_("The disk reported an error ({error}); nothing was saved.").format(error=orig))
+
+
+def make_engine(url: str, *, readonly: bool = False, immutable: bool = False) -> Engine:
+    """``immutable`` (read-only only): for a WAL database in a folder where SQLite cannot
+    even create its shared-memory file, so ``mode=ro`` cannot open it."""
     if is_sqlite(url):
         path = sqlite_path(url)
         if readonly and path is not None:
+            mode = "immutable=1" if immutable else "mode=ro"
             engine = create_engine(
-                f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"check_same_thread": False}
+                f"sqlite:///file:{path}?{mode}&uri=true", connect_args={"check_same_thread": False}
             )
         else:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy's transaction control be the only one (pysqlite's legacy mode
         # would otherwise defer BEGIN and break SAVEPOINT semantics).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
 
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_conn, _rec):  # noqa: ANN001
             dbapi_conn.isolation_level = None
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _friendly_error)
+    return engine
 
 
 @contextlib.contextmanager
 def durable(session: Session) -> Iterator[None]:
-    """Make the current SQLite transaction's commit fully durable (synchronous=FULL).
+    """Make the session's current transaction commit fully durable (SQLite synchronous=FULL).
 
     Used for commits that complete a step: they must survive power loss.
+    Enter it before the transaction's first statement (right after
+    ``session.begin()``): the level is set before BEGIN. Entered later, the
+    write-ahead log is fsynced after the commit instead, to the same effect.
+    PostgreSQL commits are durable already (synchronous_commit=on).
     """
     bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        session.execute(text("PRAGMA synchronous=FULL"))
-        try:
-            yield
-        finally:
-            session.execute(text("PRAGMA synchronous=NORMAL"))
-    else:
+    if bind.dialect.name != "sqlite":
         yield
+        return
+    trans = session.get_transaction()
+    # SQLAlchemy offers no public "has this transaction a connection yet?"; without one,
+    # assume it has (the fallback is still durable, only a little slower).
+    begun = trans is not None and bind in getattr(trans, "_connections", {bind: None})
+    if begun:
+        path = sqlite_path(bind.engine.url.render_as_string(hide_password=False))
+        if path is not None:
+            event.listen(session, "after_commit", lambda _s: _fsync(Path(f"{path}-wal")), once=True)
+    else:
+        session.connection(execution_options={DURABLE_OPTION: True})
+    yield
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # no WAL file: the commit went to the main file, synced by SQLite
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def alembic_config(url: str) -> Config:
@@ -146,6 +225,12 @@ def check_sqlite_file(path: Path) -> list[str]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
+            conn.execute("SELECT count(*) FROM sqlite_master")
+        except sqlite3.OperationalError:
+            # A WAL file in a read-only folder: nobody can be writing it, read it as it stands.
+            conn.close()
+            conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
             problems += [f"foreign key violation in {r[0]} row {r[1]}" for r in conn.execute("PRAGMA foreign_key_check")]
         finally:
@@ -153,6 +238,9 @@ def check_sqlite_file(path: Path) -> list[str]:
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     return problems
+
+
+_PG_MIGRATION_LOCK = 0x5A485A41  # "ZHZA"
 
 
 @dataclass
@@ -181,33 +269,86 @@ def upgrade(url: str, backups_dir: Path | None = None) -> UpgradeResult:
         backup: Path | None = None
         if path is not None and before is not None and path.exists():
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            backup = backup_sqlite(path, (backups_dir or path.parent / "backups") / f"{path.stem}-before-{head}-{stamp}.sqlite")
+            dest = (backups_dir or path.parent / "backups") / f"{path.stem}-before-{head}-{stamp}.sqlite"
+            try:
+                backup = backup_sqlite(path, dest)
+            except (OSError, sqlite3.Error) as exc:
+                raise WriteRefused(_("Cannot write a backup before upgrading the database ({error}); "
+                                     "the database was not changed.").format(error=exc)) from exc
         try:
-            with engine.begin() as conn:
-                cfg = alembic_config(url)
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            if engine.dialect.name == "sqlite":
+                _migrate_sqlite(engine, url)
+            elif not _migrate_locked(engine, url, head):
+                return UpgradeResult(before, head, None)
         except Exception as exc:
             engine.dispose()
             if backup is not None and path is not None:
                 restore_sqlite(backup, path)
-                raise StoreError(
-                    f"database upgrade failed ({exc}); the database was left as it was (backup: {backup})"
-                ) from exc
-            raise StoreError(f"database upgrade failed: {exc}") from exc
+                raise StoreError(_("database upgrade failed ({error}); the database was left as it was "
+                                   "(backup: {backup})").format(error=exc, backup=backup)) from exc
+            raise StoreError(_("database upgrade failed: {error}").format(error=exc)) from exc
         return UpgradeResult(before, head, backup)
     finally:
         engine.dispose()
 
 
+def _run_alembic(conn, url: str) -> None:  # noqa: ANN001 - a sqlalchemy Connection
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _migrate_sqlite(engine: Engine, url: str) -> None:
+    """Migrate with foreign keys off, as SQLite asks for schema changes.
+
+    With them on, a migration that rebuilds a table (Alembic batch mode) would
+    drop the old copy, and the drop cascades to every attempt that points at it.
+    The keys are checked before the commit instead.
+    """
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+        try:
+            with conn.begin():
+                _run_alembic(conn, url)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreError(f"the migration broke {len(broken)} references (first in {broken[0][0]})")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate_locked(engine: Engine, url: str, head: str) -> bool:
+    """PostgreSQL: workstations of a center start together; one migrates, the others wait."""
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return False
+        _run_alembic(conn, url)
+    return True
+
+
 class Store:
     """The open database: an engine and a session factory."""
 
-    def __init__(self, url: str, *, readonly: bool = False) -> None:
+    def __init__(self, url: str, *, readonly: bool = False, immutable: bool = False) -> None:
         self.url = url
         self.readonly = readonly
-        self.engine = make_engine(url, readonly=readonly)
+        self.engine = make_engine(url, readonly=readonly, immutable=immutable)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open_readonly(cls, url: str) -> Store:
+        """Read-only; a WAL database whose folder refuses even SQLite's shared-memory file
+        is opened as immutable (nobody can be writing it there)."""
+        store = cls(url, readonly=True)
+        try:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+            return store
+        except Exception:  # noqa: BLE001 - any failure here means "try immutable"
+            store.dispose()
+        return cls(url, readonly=True, immutable=True)
 
     @classmethod
     def open(cls, url: str, backups_dir: Path | None = None) -> Store:
@@ -222,8 +363,13 @@ class Store:
             upgrade(url, backups_dir)
         except StoreError as exc:
             if path is not None and path.exists() and _is_write_refused(exc):
-                log.warning("database is not writable, opening read-only: %s", exc)
-                return cls(url, readonly=True)
+                log.info("database is not writable, opening read-only: %s", exc)  # callers tell the user
+                store = cls.open_readonly(url)
+                if current_revision(store.engine) != head_revision():
+                    store.dispose()
+                    raise StoreError(_("This database comes from an older release and must be upgraded, "
+                                       "but its folder is read-only: {error}").format(error=exc)) from exc
+                return store
             raise
         return cls(url)
 
@@ -235,6 +381,8 @@ class Store:
 
 
 def _is_write_refused(exc: BaseException) -> bool:
+    if isinstance(exc, WriteRefused) or isinstance(exc.__cause__, WriteRefused):
+        return True
     text_ = str(exc).lower()
     return any(s in text_ for s in ("readonly", "read-only", "disk is full", "disk i/o", "unable to open"))
 

@@ -10,7 +10,8 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        event, inspect)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.storage.ids import uuid7
@@ -57,6 +58,21 @@ class User(Record, Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # When a field that travels between workstations last changed (see USER_SYNCED_FIELDS);
+    # a login or a lockout does not count. Newest wins when bundles are merged.
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+USER_SYNCED_FIELDS = ("login", "display_name", "role", "password_hash", "disabled", "locale")
+
+
+@event.listens_for(User, "before_update")
+def _user_changed(_mapper, _connection, target: User) -> None:
+    state = inspect(target)
+    if state.attrs.updated_at.history.has_changes():
+        return  # set explicitly (a merge keeps the winner's time)
+    if any(state.attrs[name].history.has_changes() for name in USER_SYNCED_FIELDS):
+        target.updated_at = utcnow()
 
 
 class UserPreference(Base):
@@ -72,11 +88,13 @@ class Cohort(Record, Base):
     __tablename__ = "cohorts"
     name: Mapped[str] = mapped_column(String(200))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
 
 
 class CohortMember(Base):
     __tablename__ = "cohort_members"
+    __table_args__ = (Index("ix_cohort_members_user", "user_id"),)
     cohort_id: Mapped[str] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     cohort: Mapped[Cohort] = relationship(back_populates="members")
@@ -91,13 +109,16 @@ class Enrollment(Record, Base):
     cohort_id: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), nullable=True)
     due_date: Mapped[dt.date | None] = mapped_column(nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class StepAttempt(Record, Base):
     """One attempt at a step: a quiz attempt, a lesson read, a lab submission."""
 
     __tablename__ = "step_attempts"
-    __table_args__ = (Index("ix_attempt_user_course_step", "user_id", "course_id", "step_key"),
+    # ix_attempt_progress covers course progress and the dashboard queries (no JSON row reads).
+    __table_args__ = (Index("ix_attempt_progress", "user_id", "course_id", "step_key", "kind", "passed", "score",
+                            "duration_s", "created_at"),
                       Index("ix_attempt_course_step", "course_id", "step_key"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(String(64))
@@ -131,7 +152,7 @@ class LessonTime(Record, Base):
     """Time on task in a lesson, one row per reading session."""
 
     __tablename__ = "lesson_time"
-    __table_args__ = (Index("ix_lessontime_user_course", "user_id", "course_id"),)
+    __table_args__ = (Index("ix_lessontime_progress", "user_id", "course_id", "step_key", "seconds", "created_at"),)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(String(64))
     step_key: Mapped[str] = mapped_column(String(140))

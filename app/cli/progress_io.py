@@ -1,0 +1,235 @@
+"""`zhizao export progress|xapi|report` and `zhizao import progress`.
+
+Progress bundles carry records between offline workstations of one center;
+xAPI statements go to a file or a Learning Record Store; cohort reports are
+CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.cli.common import CliError, open_context
+from app.i18n import _, format_number
+
+log = logging.getLogger(__name__)
+
+
+def add_export_parser(export_subparsers: argparse._SubParsersAction) -> None:
+    p = export_subparsers.add_parser("progress", help=_("write a signed bundle of progress records for another "
+                                                        "workstation"))
+    p.add_argument("--since", metavar="DATE", help=_("only attempts made on or after DATE (YYYY-MM-DD)"))
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help=_("bundle file to write"))
+    p.set_defaults(func=run_export_progress)
+
+    x = export_subparsers.add_parser("xapi", help=_("write xAPI 1.0.3 statements, or send them to an LRS"))
+    x.add_argument("-o", "--output", metavar="FILE", help=_("JSON file to write"))
+    x.add_argument("--since", metavar="DATE", help=_("only records made on or after DATE (YYYY-MM-DD)"))
+    x.add_argument("--course", metavar="ID", help=_("only this course"))
+    x.add_argument("--home-page", metavar="URL",
+                   help=_("the center's home page, naming the trainees' accounts (default: setting "
+                          "center_home_page)"))
+    x.add_argument("--lrs", metavar="URL", help=_("post the statements to this Learning Record Store"))
+    x.add_argument("--lrs-user", metavar="USER", default="", help=_("LRS user (basic auth)"))
+    x.add_argument("--lrs-password-stdin", action="store_true",
+                   help=_("read the LRS password from standard input (else $ZHIZAO_LRS_PASSWORD)"))
+    x.set_defaults(func=run_export_xapi)
+
+    r = export_subparsers.add_parser("report", help=_("write a cohort report (CSV or XLSX)"))
+    r.add_argument("--cohort", metavar="NAME", help=_("cohort name or id (default: every trainee)"))
+    r.add_argument("--course", metavar="ID", action="append", help=_("only this course (repeatable)"))
+    r.add_argument("-o", "--output", metavar="FILE", required=True, help=_("FILE.csv or FILE.xlsx"))
+    r.set_defaults(func=run_export_report)
+
+
+def add_import_parser(import_subparsers: argparse._SubParsersAction) -> None:
+    p = import_subparsers.add_parser("progress", help=_("merge a progress bundle from another workstation"))
+    p.add_argument("bundle", metavar="FILE", help=_("bundle written by 'zhizao export progress'"))
+    p.add_argument("--accept-center", metavar="ID", help=_("accept a bundle from the center with this id"))
+    p.set_defaults(func=run_import_progress)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def parse_since(value: str | None) -> dt.datetime | None:
+    """A date (local midnight) or an ISO date-time (local time unless it has an offset)."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime.combine(day, dt.time()).astimezone()
+        stamp = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(_("--since: “{value}” is not a date like 2025-03-01.").format(value=value), 2) from None
+    return stamp if stamp.tzinfo else stamp.astimezone()
+
+
+def _n(value: int) -> str:
+    return format_number(value)
+
+
+def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:  # noqa: ANN001
+    """(step_key, kind) per course from the installed course definitions.
+
+    A course that is not installed here (its records came from elsewhere) is
+    described by the steps seen in its records, and a note says so.
+    """
+    from sqlalchemy import select
+
+    from app.storage.models import Enrollment, SignOff, StepAttempt
+
+    steps: dict[str, list[tuple[str, str]]] = {}
+    try:
+        for course in ctx.library.courses():
+            steps[course.id] = [(s.key, s.kind) for _m, s in course.iter_steps()]
+    except Exception:  # noqa: BLE001 - a broken library must not stop a report
+        log.exception("cannot load the course library")
+    with ctx.store.session() as s:
+        seen = set(s.scalars(select(StepAttempt.course_id).distinct()))
+        seen |= set(s.scalars(select(SignOff.course_id).distinct()))
+        seen |= set(s.scalars(select(Enrollment.course_id).distinct()))
+        wanted = only or sorted(seen)
+        for course_id in wanted:
+            if course_id in steps:
+                continue
+            rows = s.execute(select(StepAttempt.step_key, StepAttempt.kind).where(
+                StepAttempt.course_id == course_id).distinct()).all()
+            keys = {k: kind for k, kind in rows}
+            for (key,) in s.execute(select(SignOff.step_key).where(SignOff.course_id == course_id).distinct()):
+                keys[key] = "practical"
+            if not keys:
+                if only:
+                    raise CliError(_("No course “{id}” here and no records of it.").format(id=course_id))
+                continue
+            print(_("Note: course {id} is not installed here; its steps are taken from the records.").format(
+                id=course_id), file=sys.stderr)
+            steps[course_id] = sorted(keys.items())
+    return {cid: steps[cid] for cid in wanted if cid in steps}
+
+
+def _names(ctx):  # noqa: ANN001, ANN202
+    """Activity names for xAPI from the installed courses (ids otherwise)."""
+    try:
+        courses = {c.id: c for c in ctx.library.courses()}
+    except Exception:  # noqa: BLE001
+        log.exception("cannot load the course library")
+        courses = {}
+
+    def lookup(course_id: str, key: str | None) -> dict[str, str] | None:
+        course = courses.get(course_id)
+        if course is None:
+            return None
+        if key is None:
+            return dict(course.title)
+        if "/" not in key:
+            module = course.module(key)
+            return dict(module.title) if module else None
+        step = course.step(key)
+        return dict(step.title) if step else None
+
+    return lookup
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def run_export_progress(args: argparse.Namespace) -> int:
+    from app.services.auth import SYSTEM
+    from app.services.sync import SyncService
+
+    since = parse_since(args.since)
+    ctx = open_context(args)
+    try:
+        sync = SyncService(ctx.store.sessions, ctx.workstation_id, ctx.keys_dir)
+        res = sync.export_bundle(SYSTEM, Path(args.output), since)
+    finally:
+        ctx.close()
+    print(_("Exported {n} records to {path}: {attempts} attempts, {users} accounts.").format(
+        n=_n(res.total), path=res.path, attempts=_n(res.counts.get("step_attempts", 0)),
+        users=_n(res.counts.get("users", 0))))
+    print(_("Signed with key {fp}.").format(fp=res.fingerprint))
+    return 0
+
+
+def run_import_progress(args: argparse.Namespace) -> int:
+    from app.services.auth import SYSTEM
+    from app.services.sync import SyncService
+
+    path = Path(args.bundle)
+    if not path.is_file():
+        raise CliError(_("No file at {path}.").format(path=path))
+    ctx = open_context(args)
+    try:
+        if ctx.store.readonly:
+            raise CliError(_("The database is read-only here; nothing was imported."))
+        sync = SyncService(ctx.store.sessions, ctx.workstation_id, ctx.keys_dir)
+        res = sync.import_bundle(SYSTEM, path, args.accept_center)
+    finally:
+        ctx.close()
+    if res.key_status == "new":
+        print(_("First bundle from workstation {ws}: its key is remembered from now on.").format(
+            ws=res.source_workstation))
+    if not res.total_added and not res.updated:
+        print(_("Nothing new in {file}: everything was here already.").format(file=path.name))
+        return 0
+    print(_("Imported {file}: {added} records added ({attempts} attempts), {updated} updated.").format(
+        file=path.name, added=_n(res.total_added), attempts=_n(res.added.get("step_attempts", 0)),
+        updated=_n(sum(res.updated.values()))))
+    if res.merged_logins:
+        print(_("Accounts merged by login: {logins}.").format(logins=", ".join(sorted(set(res.merged_logins)))))
+    return 0
+
+
+def run_export_xapi(args: argparse.Namespace) -> int:
+    from app.services.auth import SYSTEM
+    from app.services.xapi import XapiService
+
+    if not args.output and not args.lrs:
+        raise CliError(_("Give -o FILE, --lrs URL, or both."), 2)
+    since = parse_since(args.since)
+    password = ""
+    if args.lrs:
+        if args.lrs_password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = os.environ.get("ZHIZAO_LRS_PASSWORD", "")
+    ctx = open_context(args)
+    try:
+        service = XapiService(ctx.store.sessions)
+        options = {"since": since, "course_id": args.course, "names": _names(ctx)}
+        if args.output:
+            res = service.export_file(SYSTEM, Path(args.output), args.home_page, **options)
+            print(_("Wrote {n} xAPI statements to {path}.").format(n=_n(res.count), path=res.path))
+        if args.lrs:
+            res = service.post(SYSTEM, args.lrs, args.lrs_user, password, args.home_page, **options)
+            print(_("Sent {n} xAPI statements to {url}.").format(n=_n(res.posted), url=args.lrs))
+    finally:
+        ctx.close()
+    return 0
+
+
+def run_export_report(args: argparse.Namespace) -> int:
+    from app.services.auth import SYSTEM
+    from app.services.reports import ReportService, write_csv, write_xlsx
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CliError(_("The report file must end in .csv or .xlsx ({path}).").format(path=out), 2)
+    ctx = open_context(args)
+    try:
+        reports = ReportService(ctx.store.sessions)
+        cohort = reports.find_cohort(SYSTEM, args.cohort) if args.cohort else None
+        steps = course_steps(ctx, args.course)
+        rows = reports.cohort_report(SYSTEM, cohort, steps)
+    finally:
+        ctx.close()
+    title = args.cohort or _("All trainees")
+    (write_xlsx(rows, out, title) if suffix == ".xlsx" else write_csv(rows, out))
+    print(_("Wrote {n} rows to {path}.").format(n=_n(len(rows)), path=out))
+    return 0

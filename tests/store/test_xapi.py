@@ -1,0 +1,147 @@
+"""xAPI 1.0.3 export: every statement valid against the schema, the right verbs and results, LRS posting."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from app.services import xapi as xapi_mod
+from app.services.auth import SYSTEM, PermissionDenied
+from app.services.xapi import XapiError, XapiService, iso_duration
+from tests.store.helpers import workstation_history
+
+SCHEMA = json.loads((Path(__file__).with_name("xapi_statement.schema.json")).read_text(encoding="utf-8"))
+HOME = "https://training.example-factory.cn"
+ADL = "http://adlnet.gov/expapi/verbs/"
+
+
+@pytest.fixture
+def history(ctx):
+    h = workstation_history(ctx, 1)
+    ctx.progress.record_lesson(h["wang"], "robot-basics", "1.0.0", "m1/intro", seconds=42.5, completed=False)
+    return h
+
+
+def _validate(statements):
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for st in statements:
+        errors = sorted(validator.iter_errors(st), key=lambda e: list(e.path))
+        assert not errors, f"{errors[0].message} at {list(errors[0].path)} in {json.dumps(st)[:300]}"
+        score = st.get("result", {}).get("score")
+        if score and "raw" in score:  # cross-field rule the schema cannot express
+            assert score.get("min", score["raw"]) <= score["raw"] <= score.get("max", score["raw"])
+
+
+def test_exported_statements_are_valid_xapi(ctx, history, tmp_path):
+    res = XapiService(ctx.store.sessions).export_file(SYSTEM, tmp_path / "xapi.json", HOME)
+    statements = json.loads((tmp_path / "xapi.json").read_text(encoding="utf-8"))
+    assert res.count == len(statements) > 0
+    _validate(statements)
+    verbs = Counter(st["verb"]["id"].removeprefix(ADL) for st in statements)
+    assert set(verbs) == {"experienced", "attempted", "answered", "passed", "failed", "completed"}
+    assert len({st["id"] for st in statements}) == len(statements)
+
+    wang = [st for st in statements if st["actor"]["account"]["name"] == "wang"]
+    assert wang[0]["actor"] == {"objectType": "Agent", "name": "王伟", "account": {"homePage": HOME, "name": "wang"}}
+    quiz_attempts = 3 * 2  # workstation 1 records 3 quiz attempts for each of its two trainees
+    assert verbs["answered"] == quiz_attempts * 3  # three questions in each
+    graded = [st for st in statements if st["verb"]["id"] in (ADL + "passed", ADL + "failed")
+              and st["object"]["id"].endswith("/modules/m1/steps/quiz")]
+    assert len(graded) == quiz_attempts
+    for st in graded:
+        assert st["result"]["success"] is (st["verb"]["id"] == ADL + "passed")
+        assert 0 <= st["result"]["score"]["scaled"] <= 1
+        assert st["result"]["duration"].startswith("PT")
+        ctx_acts = st["context"]["contextActivities"]
+        assert ctx_acts["grouping"][0]["id"] == f"{HOME}/xapi/activities/courses/robot-basics"
+        assert ctx_acts["parent"][0]["id"] == f"{HOME}/xapi/activities/courses/robot-basics/modules/m1"
+        assert st["context"]["extensions"][f"{HOME}/xapi/extensions/module-id"] == "m1"
+        assert st["context"]["registration"]  # the enrollment
+    labs = [st for st in statements if st["verb"]["id"] == ADL + "passed" and st["object"]["id"].endswith("/lab")]
+    assert len(labs) == 2
+    assert labs[0]["result"]["extensions"][f"{HOME}/xapi/extensions/lab-run"]["metrics"] == {"cycle_s": 13.5}
+    assert labs[0]["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/simulation"
+    experienced = [st for st in statements if st["verb"]["id"] == ADL + "experienced"]
+    assert any(st["result"]["duration"] == "PT42.5S" for st in experienced)
+    practical = [st for st in statements if st["object"]["id"].endswith("/steps/practical")]
+    assert practical and practical[0]["context"]["instructor"]["account"]["name"] == "admin"
+    course_done = [st for st in statements if st["verb"]["id"] == ADL + "completed"
+                   and st["object"]["id"].endswith("/courses/robot-basics")]
+    assert [st["actor"]["account"]["name"] for st in course_done] == ["li1"]
+
+    # Exporting again gives the same statement ids (an LRS keeps one copy).
+    again = list(XapiService(ctx.store.sessions).statements(SYSTEM, HOME))
+    assert [st["id"] for st in again] == [st["id"] for st in statements]
+
+
+def test_iso_durations():
+    assert iso_duration(0) == "PT0S"
+    assert iso_duration(75.5) == "PT75.5S"
+    assert iso_duration(3600.123) == "PT3600.12S"
+
+
+def test_only_staff_export_statements(ctx, history, tmp_path):
+    with pytest.raises(PermissionDenied):
+        XapiService(ctx.store.sessions).export_file(history["wang"], tmp_path / "x.json", HOME)
+    assert not (tmp_path / "x.json").exists()
+
+
+class _LRS(BaseHTTPRequestHandler):
+    received: list = []
+    answer = 200
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((self.path, self.headers, json.loads(body)))  # case-insensitive
+        self.send_response(type(self).answer)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps([st["id"] for st in json.loads(body)]).encode())
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture
+def lrs():
+    _LRS.received = []
+    _LRS.answer = 200
+    server = HTTPServer(("127.0.0.1", 0), _LRS)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/xapi/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_statements_are_posted_to_an_lrs_with_basic_auth(ctx, history, lrs, monkeypatch):
+    monkeypatch.setattr(xapi_mod, "BATCH", 7)
+    service = XapiService(ctx.store.sessions)
+    expected = [st["id"] for st in service.statements(SYSTEM, HOME)]
+    res = service.post(SYSTEM, lrs, "lrs-user", "密码-pass", HOME)
+    assert res.posted == len(expected)
+    assert len(_LRS.received) == -(-len(expected) // 7)
+    path, headers, _body = _LRS.received[0]
+    assert path == "/xapi/statements"
+    assert headers["X-Experience-API-Version"] == "1.0.3"
+    assert base64.b64decode(headers["Authorization"].split()[1]).decode() == "lrs-user:密码-pass"
+    posted = [st for _p, _h, body in _LRS.received for st in body]
+    assert [st["id"] for st in posted] == expected
+    _validate(posted)
+
+
+def test_lrs_errors_are_one_clear_message(ctx, history, lrs):
+    _LRS.answer = 401
+    with pytest.raises(XapiError, match="refused the login"):
+        XapiService(ctx.store.sessions).post(SYSTEM, lrs, "u", "bad", HOME)
+    with pytest.raises(XapiError, match="Cannot reach the LRS"):
+        XapiService(ctx.store.sessions).post(SYSTEM, "http://127.0.0.1:9/xapi", "u", "p", HOME, timeout=5)
+    with pytest.raises(XapiError, match="must start with http"):
+        XapiService(ctx.store.sessions).post(SYSTEM, "ftp://lrs", "u", "p", HOME)
