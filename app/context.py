@@ -14,9 +14,12 @@ from pathlib import Path
 
 from app.paths import default_data_dir
 from app.services.accounts import AccountService
+from app.services.certificates import CertificateService
 from app.services.cohorts import CohortService
+from app.services.dashboard_queries import DashboardQueries
 from app.services.practicals import PracticalService
 from app.services.progress import ProgressService
+from app.services.reports import ReportService
 from app.services.settings import SettingsService
 from app.storage.db import Store, StoreError, sqlite_url
 
@@ -67,6 +70,9 @@ class AppContext:
     progress: ProgressService = field(init=False)
     cohorts: CohortService = field(init=False)
     practicals: PracticalService = field(init=False)
+    certificates: CertificateService = field(init=False)
+    reports: ReportService = field(init=False)
+    dashboards: DashboardQueries = field(init=False)
     _library: object = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -75,6 +81,10 @@ class AppContext:
         self.progress = ProgressService(self.store.sessions, self.workstation_id)
         self.cohorts = CohortService(self.store.sessions, self.accounts, self.workstation_id)
         self.practicals = PracticalService(self.store.sessions)
+        self.certificates = CertificateService(self.store.sessions, self.keys_dir, self.data_dir / "certificates",
+                                               self.settings, self.progress, self.workstation_id)
+        self.reports = ReportService(self.store.sessions)
+        self.dashboards = DashboardQueries(self.store.sessions, self.reports, self.progress)
 
     @property
     def library(self):

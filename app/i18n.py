@@ -44,7 +44,8 @@ def locale_display_name(code: str) -> str:
     """The language's own name for itself (English, 简体中文)."""
     if code == "zh_CN":
         return "简体中文"
-    return Locale.parse(code).get_display_name(code).capitalize()
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def system_locale() -> str:
@@ -145,7 +146,7 @@ def format_percent(value: float, digits: int = 0, locale: str | None = None) -> 
 
 
 def format_duration(seconds: float, locale: str | None = None) -> str:
-    """A short human duration ("1 hour", "1小时")."""
+    """A short human duration, rounded to the largest sensible unit ("90 min", "2 hr", "2小时")."""
     return _bdates.format_timedelta(
         _dt.timedelta(seconds=seconds), threshold=1.5, format="short", locale=babel_locale(locale)
     )

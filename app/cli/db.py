@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.cli.common import CliError
 from app.context import resolve_db_url
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.paths import default_data_dir
 from app.storage import db as storedb
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     for p in problems:
         print(p)
     if problems:
-        print(_("{n} problems found.").format(n=len(problems)))
+        print(ngettext("{n} problem found.", "{n} problems found.", len(problems)).format(n=len(problems)))
         return 1
     print(_("The database is sound."))
     return 0

@@ -17,7 +17,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "simulate",
         help=_("run a line, maintenance or robot-cell scenario and print its metrics"),
         description=_("Run a simulator scenario (a YAML/JSON file or a bundled scenario name) and print "
-                      "its metrics with 95% confidence intervals across replications."),
+                      "its metrics with 95 percent confidence intervals across replications."),
     )
     parser.add_argument("scenario", metavar="SCENARIO", help=_("a YAML/JSON file or a bundled scenario name"))
     parser.add_argument("--kind", choices=("line", "maintenance", "robot_cell"),

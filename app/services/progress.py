@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services.auth import Actor, require_self_or_staff, require_staff
+from app.i18n import ngettext
+from app.services.auth import Actor, ServiceError, as_utc, require_self_or_staff, require_staff
 from app.storage.db import durable
-from app.storage.models import AuditEntry, Draft, LabRun, LessonTime, SignOff, StepAttempt, utcnow
+from app.storage.models import (AuditEntry, Draft, Enrollment, LabRun, LessonTime, SignOff,
+                                StepAttempt, User, utcnow)
 
 
 class StepStatus(str, enum.Enum):
@@ -40,6 +42,16 @@ class StepRecord:
 
 
 @dataclass(frozen=True)
+class SignOffInfo:
+    step_key: str
+    passed: bool
+    checklist: dict[str, bool]
+    comment: str
+    instructor_name: str
+    signed_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class CourseProgress:
     course_id: str
     steps: dict[str, StepRecord]
@@ -56,6 +68,25 @@ class CourseProgress:
     @property
     def time_s(self) -> float:
         return sum(r.time_s for r in self.steps.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every step passed (lessons read, quizzes and labs passed, practicals signed off)."""
+        return bool(self.total_steps) and self.passed_steps == self.total_steps
+
+    def next_incomplete(self, order: Iterable[str], after: str | None = None) -> str | None:
+        """The next step in ``order`` not passed yet, looking after ``after`` first and then wrapping round.
+
+        Steps only an instructor can finish (practicals awaiting sign-off) come last.
+        """
+        order = list(order)
+        if after in order:
+            i = order.index(after) + 1
+            order = order[i:] + order[:i]
+        for key in order:
+            if self.status(key) not in (StepStatus.PASSED, StepStatus.AWAITING_SIGNOFF):
+                return key
+        return next((k for k in order if self.status(k) is not StepStatus.PASSED), None)
 
     def status(self, step_key: str) -> StepStatus:
         rec = self.steps.get(step_key)
@@ -86,8 +117,17 @@ class ProgressService:
 
     def record_quiz_attempt(self, actor: Actor, course_id: str, version: str, step_key: str, *,
                             answers: dict[str, Any], score: float, passed: bool, duration_s: float,
-                            started_at: dt.datetime | None = None) -> str:
+                            started_at: dt.datetime | None = None, max_attempts: int | None = None) -> str:
+        """Store one finished attempt and drop the draft; refuses an attempt beyond ``max_attempts``."""
         with self._sessions() as s, s.begin(), durable(s):
+            if max_attempts is not None:
+                used = s.scalar(select(func.count()).select_from(StepAttempt).where(
+                    StepAttempt.user_id == actor.user_id, StepAttempt.course_id == course_id,
+                    StepAttempt.step_key == step_key, StepAttempt.kind == "quiz")) or 0
+                if used >= max_attempts:
+                    raise ServiceError(ngettext("No attempts left: this quiz allows {n} attempt.",
+                                                "No attempts left: this quiz allows {n} attempts.",
+                                                max_attempts).format(n=max_attempts))
             attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
                                   step_key=step_key, kind="quiz", started_at=started_at or utcnow(),
                                   finished_at=utcnow(), duration_s=round(duration_s, 1), score=score,
@@ -130,6 +170,46 @@ class ProgressService:
                                       "checklist": checklist}, workstation_id=self._ws))
             s.flush()
             return row.id
+
+    # --- enrollment -----------------------------------------------------------
+
+    def enroll(self, actor: Actor, course_id: str, version: str) -> Enrollment:
+        """Enroll the acting user (idempotent: an existing enrollment is returned unchanged)."""
+        with self._sessions() as s, s.begin():
+            row = s.scalar(select(Enrollment).where(Enrollment.user_id == actor.user_id,
+                                                    Enrollment.course_id == course_id))
+            if row is None:
+                row = Enrollment(user_id=actor.user_id, course_id=course_id, course_version=version,
+                                 workstation_id=self._ws)
+                s.add(row)
+                s.flush()
+            s.expunge(row)
+            return row
+
+    def enrollment(self, actor: Actor, user_id: str, course_id: str) -> Enrollment | None:
+        require_self_or_staff(actor, user_id)
+        with self._sessions() as s:
+            return s.scalar(select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id))
+
+    def enrollments(self, actor: Actor, user_id: str) -> list[Enrollment]:
+        require_self_or_staff(actor, user_id)
+        with self._sessions() as s:
+            return list(s.scalars(select(Enrollment).where(Enrollment.user_id == user_id)
+                                  .order_by(Enrollment.created_at)))
+
+    def mark_course_completed(self, actor: Actor, course_id: str, version: str) -> bool:
+        """Stamp the acting user's enrollment as completed once; True if it was stamped now."""
+        with self._sessions() as s, s.begin():
+            row = s.scalar(select(Enrollment).where(Enrollment.user_id == actor.user_id,
+                                                    Enrollment.course_id == course_id))
+            if row is None:
+                row = Enrollment(user_id=actor.user_id, course_id=course_id, course_version=version,
+                                 workstation_id=self._ws)
+                s.add(row)
+            if row.completed_at is not None:
+                return False
+            row.completed_at = utcnow()
+            return True
 
     # --- drafts: work in progress survives closing and the idle lock ---------
 
@@ -219,3 +299,24 @@ class ProgressService:
 
     def attempt_count(self, actor: Actor, user_id: str, course_id: str, step_key: str, kind: str) -> int:
         return sum(1 for a in self.attempts(actor, user_id, course_id, step_key) if a.kind == kind)
+
+    def best_lab_runs(self, actor: Actor, user_id: str, course_id: str | None = None) -> dict[tuple[str, str], LabRun]:
+        """The best run per (course, step): highest score, passed before failed, earliest on a tie."""
+        best: dict[tuple[str, str], LabRun] = {}
+        for run in self.lab_runs(actor, user_id, course_id):
+            key = (run.course_id, run.step_key)
+            cur = best.get(key)
+            if cur is None or (run.passed, run.score) > (cur.passed, cur.score):
+                best[key] = run
+        return best
+
+    def signoffs(self, actor: Actor, user_id: str, course_id: str) -> dict[str, SignOffInfo]:
+        """The latest sign-off per practical step, with the instructor's name."""
+        require_self_or_staff(actor, user_id)
+        with self._sessions() as s:
+            rows = s.execute(select(SignOff, User.display_name).join(User, User.id == SignOff.instructor_id)
+                             .where(SignOff.user_id == user_id, SignOff.course_id == course_id)
+                             .order_by(SignOff.created_at)).all()
+        return {row.step_key: SignOffInfo(row.step_key, row.passed, dict(row.checklist or {}), row.comment,
+                                          name, as_utc(row.created_at))
+                for row, name in rows}

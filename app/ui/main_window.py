@@ -88,8 +88,14 @@ class MainWindow(QMainWindow):
             self.lang_menu.addAction(act)
             self.lang_actions[code] = act
         self.help_menu = bar.addMenu("")
+        # Available before login: employers check certificates without an account.
+        self.verify_action = QAction(self, triggered=self.open_verify)
+        self.verify_action.setObjectName("verifyCertificateAction")
+        self.help_menu.addAction(self.verify_action)
+        self.help_menu.addSeparator()
         self.about_action = QAction(self, triggered=self._about)
         self.help_menu.addAction(self.about_action)
+        self.verify_dialog = None
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Zhizao Academy"))
@@ -100,6 +106,7 @@ class MainWindow(QMainWindow):
         self.lang_menu.setTitle(_("&Language"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About Zhizao Academy"))
+        self.verify_action.setText(_("&Verify a certificate…"))
         act = self.lang_actions.get(i18n.current_locale())
         if act:
             act.setChecked(True)
@@ -111,6 +118,17 @@ class MainWindow(QMainWindow):
         if self.actor is not None:
             self.ctx.accounts.set_locale(self.actor, code)
         i18n.set_locale(code)
+
+    def open_verify(self):
+        """The Verify dialog (non-modal, one per window)."""
+        from app.ui.verify_dialog import VerifyDialog
+
+        if self.verify_dialog is None:
+            self.verify_dialog = VerifyDialog(self.ctx.certificates, self)
+        self.verify_dialog.show()
+        self.verify_dialog.raise_()
+        self.verify_dialog.activateWindow()
+        return self.verify_dialog
 
     def _about(self) -> None:
         QMessageBox.about(self, _("About Zhizao Academy"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QObject, QTranslator, Signal
 
 from app import i18n
 
@@ -12,7 +12,28 @@ class LanguageNotifier(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        i18n.add_listener(self.changed.emit)
+        self._qt_translator: QTranslator | None = None
+        i18n.add_listener(self._switch)
+        self._install_qt_translator(i18n.current_locale())
+
+    def _switch(self, code: str) -> None:
+        self._install_qt_translator(code)
+        self.changed.emit(code)
+
+    def _install_qt_translator(self, code: str) -> None:
+        """Qt's own texts (OK/Cancel, context menus, file dialogs) follow the UI language."""
+        app = QCoreApplication.instance()
+        if app is None:
+            return
+        if self._qt_translator is not None:
+            app.removeTranslator(self._qt_translator)
+            self._qt_translator = None
+        if code == "en":
+            return
+        translator = QTranslator(self)
+        if translator.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(translator)
+            self._qt_translator = translator
 
 
 _notifier: LanguageNotifier | None = None

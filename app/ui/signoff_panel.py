@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
@@ -10,6 +12,8 @@ from app.i18n import _
 from app.services.auth import ServiceError
 from app.ui.content import content_text
 from app.ui.qt_i18n import on_language_changed
+
+log = logging.getLogger(__name__)
 
 
 class SignOffPanel(QWidget):
@@ -132,6 +136,17 @@ class SignOffPanel(QWidget):
             QMessageBox.warning(self, _("Sign off"), str(exc))
             return
         message = _("Signed off for {name}.") if passed else _("Recorded as not passed for {name}.")
-        self.status.setText(message.format(name=p.display_name))
+        lines = [message.format(name=p.display_name)]
+        if passed:
+            # The sign-off may be the last requirement: issue the certificate now, not when
+            # the trainee next opens the course.
+            try:
+                cert = self.ctx.certificates.check_and_issue(self.actor, p.user_id, self.courses[p.course_id])
+            except Exception:  # noqa: BLE001 - the sign-off is saved; issuing can be retried in the Certificates tab
+                log.exception("automatic certificate after sign-off failed")
+                cert = None
+            if cert is not None:
+                lines.append(_("Certificate {number} issued.").format(number=cert.number))
+        self.status.setText("\n".join(lines))
         self.comment.clear()
         self.refresh()

@@ -117,3 +117,15 @@ def test_keyboard_navigation_between_pages(qtbot, window, admin):
     login(qtbot, window, "admin", "admin-pass")
     qtbot.keyClick(window.shell, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.shell.stack.currentWidget().key == window.shell.page_keys()[2]
+
+
+def test_qt_standard_buttons_follow_the_language(qtbot, window):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.ui.qt_i18n import notifier
+
+    notifier()
+    i18n.set_locale("zh_CN")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"

@@ -1,0 +1,129 @@
+"""The widget that shows one step of a course, chosen by the step's kind.
+
+Views register a factory per kind; the lab views plug in with
+``register_step_view("lab", factory)``. Every view is a ``StepView``: it emits
+``completed`` when it recorded something that may change the step's status
+(``status_changed`` when it merely started, e.g. a draft now exists), and
+``save_state`` writes work in progress (before the lock, logout or quit);
+``leave`` is called when the trainee moves to another step.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from sqlalchemy.exc import SQLAlchemyError
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.context import AppContext
+from app.i18n import _
+from app.services.auth import Actor
+from app.storage.db import StoreError
+from app.ui.content import content_text
+from app.ui.qt_i18n import on_language_changed
+
+log = logging.getLogger(__name__)
+
+LAB_VIEWS_MODULE = "app.ui.lab_views"
+
+# What a failed write raises (read-only or full disk, a lost center database).
+WRITE_ERRORS: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, OSError)
+
+
+class StepView(QWidget):
+    """Base of every step view."""
+
+    completed = Signal()  # recorded a result (an attempt, a lesson read): the status may have changed
+    status_changed = Signal()  # started something (a draft now exists): the status may have changed
+
+    def __init__(self, ctx: AppContext, actor: Actor, course, module, step, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self.course = course
+        self.module = module
+        self.step = step
+        self.step_key = f"{module.id}/{step.id}"
+
+    def save_state(self) -> None:
+        """Persist work in progress; called before the view goes away, the lock and quit."""
+
+    def leave(self) -> None:
+        """The trainee moves to another step or closes the course (record time, save drafts)."""
+        self.save_state()
+
+
+StepViewFactory = Callable[[AppContext, Actor, object, object, object], QWidget]
+_registry: dict[str, StepViewFactory] = {}
+
+
+def register_step_view(kind: str, factory: StepViewFactory) -> None:
+    """Use ``factory(ctx, actor, course, module, step)`` for steps of ``kind`` (replaces an earlier one)."""
+    _registry[kind] = factory
+
+
+def registered_kinds() -> list[str]:
+    _ensure_builtin()
+    return sorted(_registry)
+
+
+def make_step_view(kind: str, ctx: AppContext, actor: Actor, course, module, step) -> StepView:
+    _ensure_builtin()
+    factory = _registry.get(kind)
+    if factory is None:
+        return PendingStepView(ctx, actor, course, module, step)
+    return factory(ctx, actor, course, module, step)
+
+
+class PendingStepView(StepView):
+    """Shown for a kind with no view yet (labs until the lab view is installed); never completes."""
+
+    def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, course, module, step, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 20)
+        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
+        self.note = QLabel(objectName="placeholderNote", wordWrap=True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.note)
+        lay.addStretch(1)
+        on_language_changed(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        self.heading.setText(content_text(self.step.title))
+        if self.step.kind == "lab":
+            self.note.setText(_("This lab opens in the lab view, which is not installed on this workstation. "
+                                "The step stays open until you complete the lab there."))
+        else:
+            self.note.setText(_("This kind of step cannot be shown here yet."))
+
+
+_builtin_done = False
+
+
+def _ensure_builtin() -> None:
+    """Register the built-in views on first use (imports here avoid an import cycle)."""
+    global _builtin_done
+    if _builtin_done:
+        return
+    _builtin_done = True
+    from app.ui.lesson_view import LessonView
+    from app.ui.practical_view import PracticalView
+    from app.ui.quiz_view import QuizView
+
+    _registry.setdefault("lesson", LessonView)
+    _registry.setdefault("quiz", QuizView)
+    _registry.setdefault("practical", PracticalView)
+    # The lab views register themselves when their module is imported; without it (or if it
+    # fails to load) labs show the placeholder and the rest of the course still works.
+    try:
+        importlib.import_module(LAB_VIEWS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != LAB_VIEWS_MODULE:
+            log.exception("the lab views cannot be loaded")
+    except Exception:  # noqa: BLE001 - a broken lab view must not take the course view down
+        log.exception("the lab views cannot be loaded")
