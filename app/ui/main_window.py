@@ -77,6 +77,11 @@ class MainWindow(QMainWindow):
         for a in (self.lock_action, self.logout_action):
             self.file_menu.addAction(a)
         self.file_menu.addSeparator()
+        self.export_progress_action = QAction(self, triggered=self._export_progress)
+        self.import_progress_action = QAction(self, triggered=self._import_progress)
+        self.file_menu.addAction(self.export_progress_action)
+        self.file_menu.addAction(self.import_progress_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.lang_menu = bar.addMenu("")
         self.lang_group = QActionGroup(self, exclusive=True)
@@ -113,6 +118,21 @@ class MainWindow(QMainWindow):
         logged_in = self.actor is not None
         self.lock_action.setEnabled(logged_in)
         self.logout_action.setEnabled(logged_in)
+        self.export_progress_action.setText(_("&Export progress…"))
+        self.import_progress_action.setText(_("&Import progress…"))
+        staff = logged_in and self.actor.is_staff and not self.ctx.store.readonly
+        self.export_progress_action.setVisible(staff)
+        self.import_progress_action.setVisible(staff)
+
+    def _export_progress(self) -> None:
+        from app.ui.sync_actions import export_progress
+
+        export_progress(self, self.ctx, self.actor)
+
+    def _import_progress(self) -> None:
+        from app.ui.sync_actions import import_progress
+
+        import_progress(self, self.ctx, self.actor, on_done=None)
 
     def change_language(self, code: str) -> None:
         if self.actor is not None:
