@@ -55,8 +55,8 @@ i18n: $(TSTAMP)
 	$(VENV)/bin/pybabel update -i i18n/messages.pot -d i18n --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d i18n --statistics
 
+# The test extra carries PyInstaller, so the editable install keeps following the sources.
 package: $(TSTAMP)
-	$(PY) -m pip install --quiet '.[package]'
 	bash packaging/build.sh
 
 clean:
