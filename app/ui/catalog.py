@@ -224,7 +224,8 @@ class CatalogPage(Page):
     def _build_cards(self) -> None:
         for card in self.cards:
             self.grid.removeWidget(card)
-            card.setParent(None)
+            # Hidden and deleted in place: a parentless card would pop up as a window of its own.
+            card.hide()
             card.deleteLater()
         self.cards = []
         courses = self._courses()
@@ -243,7 +244,9 @@ class CatalogPage(Page):
         titles = {c.id: content_text(c.title) for c in courses}
         for course in courses:
             missing = [titles.get(p, p) for p in course.prerequisites if p not in complete]
-            card = CourseCard(course, fractions[course.id], missing, course.id in enrolled, course.id in complete)
+            # Parented at once: a parentless card shown by the filter would flash up as its own window.
+            card = CourseCard(course, fractions[course.id], missing, course.id in enrolled, course.id in complete,
+                              parent=self.grid_host)
             card.open_clicked.connect(self.open_course)
             self.cards.append(card)
         self._columns = 0

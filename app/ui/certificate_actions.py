@@ -233,10 +233,11 @@ class CertificateActions(QWidget):
         self.open_btn = QPushButton(objectName="certOpen")
         self.save_btn = QPushButton(objectName="certSave")
         self.print_btn = QPushButton(objectName="certPrint")
-        self.open_btn.setVisible(show_open)
         for b in (self.open_btn, self.save_btn, self.print_btn):
             b.setAutoDefault(False)
             lay.addWidget(b)
+        # Only after it has a parent: showing a parentless widget makes it a window of its own.
+        self.open_btn.setVisible(show_open)
         self.open_btn.clicked.connect(self.open)
         self.save_btn.clicked.connect(self.save)
         self.print_btn.clicked.connect(self.print_)

@@ -7,7 +7,10 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from app.i18n import _
 from app.services.auth import require_staff
 from app.ui.accounts_page import AccountsPanel
+from app.ui.authoring import AuthoringPanel
+from app.ui.certificates_panel import CertificatesPanel
 from app.ui.cohorts_panel import CohortsPanel
+from app.ui.dashboard import DashboardPanel
 from app.ui.signoff_panel import SignOffPanel
 from app.ui.qt_i18n import on_language_changed
 from app.ui.shell import Page
@@ -27,9 +30,16 @@ class InstructorPage(Page):
         self.cohorts = CohortsPanel(ctx, actor)
         self.accounts = AccountsPanel(ctx, actor)
         self.signoffs = SignOffPanel(ctx, actor)
+        self.certificates = CertificatesPanel(ctx, actor)
         self.tabs.addTab(self.cohorts, "")
         self.tabs.addTab(self.signoffs, "")
+        self.tabs.addTab(self.certificates, "")
         self.tabs.addTab(self.accounts, "")
+        self.dashboard = DashboardPanel(ctx, actor)
+        self.tabs.insertTab(0, self.dashboard, "")
+        self.tabs.setCurrentWidget(self.dashboard)
+        self.authoring = AuthoringPanel(ctx, actor)
+        self.tabs.insertTab(0, self.authoring, "")  # course authoring is the first tab
         lay.addWidget(self.tabs, 1)
         on_language_changed(self, self.retranslate)
 
@@ -38,11 +48,20 @@ class InstructorPage(Page):
 
     def retranslate(self) -> None:
         self.heading.setText(_("Instructor workspace"))
+        self.tabs.setTabText(self.tabs.indexOf(self.dashboard), _("Dashboard"))
+        self.tabs.setTabText(self.tabs.indexOf(self.authoring), _("Courses"))
         self.tabs.setTabText(self.tabs.indexOf(self.cohorts), _("Classes"))
         self.tabs.setTabText(self.tabs.indexOf(self.signoffs), _("Sign-offs"))
+        self.tabs.setTabText(self.tabs.indexOf(self.certificates), _("Certificates"))
         self.tabs.setTabText(self.tabs.indexOf(self.accounts), _("Accounts"))
 
     def activated(self) -> None:
+        self.authoring.refresh_courses()
+        self.dashboard.mark_stale()
         self.accounts.refresh()
         self.cohorts.refresh()
         self.signoffs.refresh()
+        self.certificates.reload_filters()
+
+    def save_state(self) -> None:
+        self.authoring.save_state()

@@ -129,3 +129,32 @@ def test_qt_standard_buttons_follow_the_language(qtbot, window):
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     qtbot.addWidget(box)
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+
+
+def test_no_stray_top_level_windows(qtbot, window, ctx, trainee):
+    """Widgets shown before they have a parent flash up as windows and steal focus."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    shown: list[str] = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if (event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow()
+                    and obj is not window and not obj.inherits("QMenu")):
+                shown.append(f"{type(obj).__name__}({obj.objectName()})")
+            return False
+
+    spy = Spy()
+    QApplication.instance().installEventFilter(spy)
+    try:
+        window.show_login()
+        login(qtbot, window, "zhangwei", "trainee-pass")
+        catalog = window.shell.show_page("catalog")
+        catalog.reload()
+        qtbot.waitUntil(lambda: bool(catalog.cards), timeout=20000)
+        window.shell.show_page("progress")
+        qtbot.wait(200)
+    finally:
+        QApplication.instance().removeEventFilter(spy)
+    assert not shown, shown
