@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.logs import setup_logging  # noqa: F401 - re-exported for callers of app.context
 from app.paths import default_data_dir
 from app.services.accounts import AccountService
 from app.services.certificates import CertificateService
@@ -44,20 +45,6 @@ def workstation_id(data_dir: Path) -> str:
         except OSError:
             log.warning("cannot store the workstation id in %s", path)
         return value
-
-
-def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
-    """Rotating log in the data dir; the full trace of any error goes there."""
-    logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    path = logs / "zhizao.log"
-    root = logging.getLogger()
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    return path
 
 
 @dataclass

@@ -37,13 +37,35 @@ def _optional(name: str):
         raise
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="zhizao", description=_("Zhizao Academy: smart-factory training, offline."))
-    parser.add_argument("--version", action="version", version=f"zhizao {__version__}")
+def _global_options(parser: Parser, detecting: bool = False) -> None:
+    if detecting:
+        parser.add_argument("--version", action="store_true")
+    else:
+        parser.add_argument("--version", action="version", version=f"zhizao {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help=_("where the database and user files live"))
     parser.add_argument("--db", metavar="URL", help=_("database URL (default: SQLite in the data dir)"))
     parser.add_argument("--self-test", action="store_true", help=_("start offscreen, check the main parts, exit"))
     parser.add_argument("--verbose", action="store_true", help=_("log debug details"))
+
+
+def _wants_subcommand(argv: list[str]) -> bool:
+    """Whether the command line names a subcommand (or asks for help, which lists them).
+
+    Starting the GUI must not import every subcommand's module (courses,
+    simulators, certificates…): that alone would double the time to the first window.
+    """
+    light = Parser(prog="zhizao", add_help=False)
+    _global_options(light, detecting=True)
+    try:
+        _known, rest = light.parse_known_args(argv)
+    except SystemExit:
+        return True  # let the full parser report the error
+    return bool(rest) or any(a in ("-h", "--help") for a in argv)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="zhizao", description=_("Zhizao Academy: smart-factory training, offline."))
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         module = _optional(name)
@@ -68,8 +90,14 @@ def _report(message: str, code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     set_locale(os.environ.get("ZHIZAO_LANG") or system_locale())
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if _wants_subcommand(argv):
+        args = build_parser().parse_args(argv)
+    else:
+        light = Parser(prog="zhizao", description=_("Zhizao Academy: smart-factory training, offline."))
+        _global_options(light)
+        args = light.parse_args(argv)
+        args.command = None
     if args.data_dir:
         args.data_dir = str(Path(args.data_dir).expanduser())
 

@@ -8,14 +8,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import i18n
-from app.context import AppContext, setup_logging
 from app.i18n import _
+from app.logs import setup_logging
 from app.paths import default_data_dir
-from app.storage.db import StoreError
 from app.ui.fonts import install_fonts
 
 log = logging.getLogger(__name__)
@@ -59,21 +57,31 @@ def run_gui(args: argparse.Namespace) -> int:
                              _("Cannot write to the data folder {path}: {error}").format(path=data_dir, error=exc.strerror))
         return 1
     install_excepthook(log_path)
-    try:
-        ctx = AppContext.open(data_dir, args.db)
-    except StoreError as exc:
-        log.exception("cannot open the store")
-        QMessageBox.critical(None, _("Zhizao Academy"), _("The database cannot be opened: {error}").format(error=exc))
-        return 1
     from app.ui.main_window import MainWindow
 
-    win = MainWindow(ctx)
+    def open_context():
+        from app.context import AppContext
+
+        return AppContext.open(data_dir, args.db)
+
+    def failed(exc: Exception) -> None:
+        log.error("cannot open the store: %s", exc)
+        QMessageBox.critical(win, _("Zhizao Academy"), _("The database cannot be opened: {error}").format(error=exc))
+        app.exit(1)
+
+    def ready() -> None:
+        if win.ctx.store.readonly:
+            QMessageBox.warning(win, _("Read-only"),
+                                _("The data folder cannot be written (disk full or read-only). "
+                                  "You can read courses and records, but nothing new will be saved."))
+
+    # The window paints first ("Starting…"); the store opens and migrates right after.
+    win = MainWindow(open_context=open_context)
+    win.context_failed.connect(failed)
+    win.context_ready.connect(ready)
     win.show()
-    if ctx.store.readonly:
-        QTimer.singleShot(0, lambda: QMessageBox.warning(
-            win, _("Read-only"), _("The data folder cannot be written (disk full or read-only). "
-                                   "You can read courses and records, but nothing new will be saved.")))
     code = app.exec()
-    ctx.close()
+    if win.ctx is not None:
+        win.ctx.close()
     i18n.set_locale(i18n.current_locale())
     return code

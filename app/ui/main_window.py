@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget
 
 from app import __version__, i18n
-from app.context import AppContext
 from app.i18n import _
-from app.services.auth import Actor
 from app.ui.idle import IdleWatcher
-from app.ui.login import LoginPage, SetupPage
 from app.ui.qt_i18n import on_language_changed
-from app.ui.shell import Shell
+
+# The store, the services and the pages are imported when the window attaches
+# its context, after the first paint: the window shows at once on old PCs.
+if TYPE_CHECKING:
+    from app.context import AppContext
+    from app.services.auth import Actor
+    from app.ui.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +42,15 @@ def default_pages(actor: Actor) -> list:
 
 class MainWindow(QMainWindow):
     session_started = Signal(object)  # Actor
+    context_ready = Signal()
+    context_failed = Signal(object)  # the exception
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext | None = None,
+                 open_context: Callable[[], AppContext] | None = None) -> None:
+        """With ``ctx`` the window is ready at once; with ``open_context`` it paints a
+        "Starting…" page first and opens the store right after (see :meth:`attach`)."""
         super().__init__()
-        self.ctx = ctx
+        self.ctx: AppContext | None = None
         self.actor: Actor | None = None
         self.shell: Shell | None = None
         self.setObjectName("mainWindow")
@@ -48,23 +58,57 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.setup_page = SetupPage(ctx.accounts)
-        self.login_page = LoginPage(ctx.accounts)
-        self.stack.addWidget(self.setup_page)
-        self.stack.addWidget(self.login_page)
-        self.setup_page.created.connect(self._logged_in)
-        self.login_page.logged_in.connect(self._logged_in)
-        self.idle = IdleWatcher(ctx.settings.idle_lock_minutes(), self)
+        self.starting = QLabel(objectName="startingLabel", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.starting)
+        self.idle = IdleWatcher(10, self)
         self.idle.idle.connect(self.lock)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
         self._build_menus()
         on_language_changed(self, self.retranslate)
+        if ctx is not None:
+            self.attach(ctx)
+        elif open_context is not None:
+            self._open_context = open_context
+            # Open once the "Starting…" page is on screen; the fallback covers a window never painted.
+            QTimer.singleShot(1000, self._open_deferred)
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt override
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and getattr(self, "_open_context", None) is not None:
+            QTimer.singleShot(0, self._open_deferred)
+        return handled
+
+    def _open_deferred(self) -> None:
+        if getattr(self, "_open_context", None) is None:
+            return  # already opened (paint and fallback timer both fire)
+        open_context, self._open_context = self._open_context, None
+        try:
+            ctx = open_context()
+        except Exception as exc:  # noqa: BLE001 - reported to whoever started the window
+            self.context_failed.emit(exc)
+            return
+        self.attach(ctx)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Build the setup/login pages on an open store and show the right one."""
+        from app.ui.login import LoginPage, SetupPage
+
+        self.ctx = ctx
+        self.setup_page = SetupPage(ctx.accounts)
+        self.login_page = LoginPage(ctx.accounts)
+        self.stack.addWidget(self.setup_page)
+        self.stack.addWidget(self.login_page)
+        self.setup_page.created.connect(self._logged_in)
+        self.login_page.logged_in.connect(self._logged_in)
+        self.idle.set_minutes(ctx.settings.idle_lock_minutes())
         if ctx.accounts.has_users():
             self.show_login()
         else:
             self.stack.setCurrentWidget(self.setup_page)
+        self.retranslate()
+        self.context_ready.emit()
 
     # --- menus -------------------------------------------------------------
 
@@ -104,6 +148,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Zhizao Academy"))
+        self.starting.setText(_("Starting Zhizao Academy…"))
         self.file_menu.setTitle(_("&File"))
         self.lock_action.setText(_("&Lock screen"))
         self.logout_action.setText(_("Log &out"))
@@ -120,7 +165,7 @@ class MainWindow(QMainWindow):
         self.logout_action.setEnabled(logged_in)
         self.export_progress_action.setText(_("&Export progress…"))
         self.import_progress_action.setText(_("&Import progress…"))
-        staff = logged_in and self.actor.is_staff and not self.ctx.store.readonly
+        staff = logged_in and self.actor.is_staff and self.ctx is not None and not self.ctx.store.readonly
         self.export_progress_action.setVisible(staff)
         self.import_progress_action.setVisible(staff)
 
@@ -143,6 +188,8 @@ class MainWindow(QMainWindow):
         """The Verify dialog (non-modal, one per window)."""
         from app.ui.verify_dialog import VerifyDialog
 
+        if self.ctx is None:
+            return None
         if self.verify_dialog is None:
             self.verify_dialog = VerifyDialog(self.ctx.certificates, self)
         self.verify_dialog.show()
@@ -154,7 +201,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, _("About Zhizao Academy"),
                           _("Zhizao Academy {version}\nSmart-factory training for robotics control and "
                             "AI-driven predictive maintenance.\nData folder: {path}").format(
-                              version=__version__, path=self.ctx.data_dir))
+                              version=__version__, path=self.ctx.data_dir if self.ctx else "—"))
 
     # --- session -------------------------------------------------------------
 
@@ -173,6 +220,8 @@ class MainWindow(QMainWindow):
                 i18n.set_locale(locale)
             else:
                 self.ctx.accounts.set_locale(actor, i18n.current_locale())
+            from app.ui.shell import Shell
+
             self.shell = Shell(self.ctx, actor, default_pages(actor))
             self.shell.lock_requested.connect(self.lock)
             self.shell.logout_requested.connect(self.logout)
