@@ -1,0 +1,255 @@
+"""pyqtgraph helpers for the live lab views.
+
+Series live in preallocated numpy arrays (doubling when full) and are handed to
+curves as views, so a frame costs one ``setData`` per curve; curves clip to the
+visible range and downsample (peak) to the pixel width, which keeps a frame
+cheap however many points a run collects. ``StateTimeline`` draws a Gantt chart
+of element states as one image (rows × time columns) instead of thousands of
+rectangles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QGraphicsItem
+
+INK = "#1f2d3d"
+GRID_ALPHA = 0.25
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+_configured = False
+
+
+def setup_pyqtgraph() -> None:
+    """Light plots that match the app (white background, dark ink); called before the first plot."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    pg.setConfigOptions(background="w", foreground=INK, antialias=False, imageAxisOrder="row-major")
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def plot_font() -> QFont:
+    """The application font (the bundled CJK family), a little smaller, for axes and legends."""
+    font = QFont(QApplication.font())
+    font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+    return font
+
+
+def style_plot(plot: pg.PlotItem, *, grid: bool = True) -> None:
+    """Axis fonts from the app font (Chinese axis labels would otherwise be tofu on a bare PC)."""
+    font = plot_font()
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setStyle(tickFont=font)
+        axis.label.setFont(font)
+        # An axis (with its grid) is redrawn whenever a curve under it changes; text is slow to draw,
+        # so keep it as a pixmap that is only rebuilt when the axis itself changes.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    plot.titleLabel.item.setFont(font)
+    if grid:
+        plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+
+
+def set_labels(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str = "", *,
+               left_units: str | None = None, bottom_units: str | None = None) -> None:
+    """(Re)set the title and axis labels; call again from the retranslate callback."""
+    font = plot_font()
+    size = f"{font.pointSizeF():.0f}pt"
+    plot.setTitle(title, size=size, color=INK) if title else plot.setTitle(None)
+    if left:
+        plot.setLabel("left", left, units=left_units, color=INK, size=size)
+    if bottom:
+        plot.setLabel("bottom", bottom, units=bottom_units, color=INK, size=size)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).label.setFont(font)
+
+
+def add_legend(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    legend = plot.addLegend(offset=(6, 4), colCount=columns, labelTextColor=INK,
+                            brush=pg.mkBrush(255, 255, 255, 200), pen=pg.mkPen("#c9d3dd"))
+    legend.setLabelTextSize(f"{plot_font().pointSizeF():.0f}pt")
+    return legend
+
+
+def rename_legend(legend: pg.LegendItem, item: pg.GraphicsObject, text: str) -> None:
+    """Change the legend text of ``item`` in place (on a language change)."""
+    for sample, label in legend.items:
+        if sample.item is item:
+            label.setText(text)
+            break
+    legend.updateSize()
+
+
+class Series:
+    """An x column and ``columns`` y columns, appended row by row into arrays that double when full."""
+
+    def __init__(self, columns: int, capacity: int = 4096) -> None:
+        self.columns = columns
+        self._x = np.empty(max(16, capacity), dtype=np.float64)
+        self._y = np.empty((columns, max(16, capacity)), dtype=np.float64)
+        self.n = 0
+
+    def _grow(self, need: int) -> None:
+        cap = self._x.shape[0]
+        if need <= cap:
+            return
+        new = max(need, cap * 2)
+        x = np.empty(new, dtype=np.float64)
+        x[: self.n] = self._x[: self.n]
+        y = np.empty((self.columns, new), dtype=np.float64)
+        y[:, : self.n] = self._y[:, : self.n]
+        self._x, self._y = x, y
+
+    def append(self, x: float, ys: Sequence[float]) -> None:
+        if self.n >= self._x.shape[0]:
+            self._grow(self.n + 1)
+        self._x[self.n] = x
+        self._y[:, self.n] = ys
+        self.n += 1
+
+    def clear(self) -> None:
+        self.n = 0
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    def y(self, column: int = 0) -> np.ndarray:
+        return self._y[column, : self.n]
+
+    def last(self, column: int = 0) -> float | None:
+        return float(self._y[column, self.n - 1]) if self.n else None
+
+
+def live_curve(plot: pg.PlotItem, pen, name: str | None = None, **kw) -> pg.PlotDataItem:
+    """A curve set up for big growing series: clipped to the view, peak-downsampled, no finite check."""
+    item = plot.plot([], [], pen=pen, name=name, **kw)
+    item.setClipToView(True)
+    item.setDownsampling(auto=True, method="peak")
+    item.setSkipFiniteCheck(True)
+    return item
+
+
+def threshold_line(plot: pg.PlotItem, value: float, text: str, colour_: str = "#b42318",
+                   dashed: bool = True) -> pg.InfiniteLine:
+    """A horizontal line at ``value`` with a label at its right end."""
+    pen = pg.mkPen(colour_, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+    line = pg.InfiniteLine(pos=value, angle=0, pen=pen, movable=False, label=text,
+                           labelOpts={"position": 0.98, "color": colour_, "anchors": [(1, 1), (1, 1)],
+                                      "fill": pg.mkBrush(255, 255, 255, 190)})
+    line.label.setFont(plot_font())
+    plot.addItem(line)  # counted in the auto range: a threshold above every reading stays visible
+    return line
+
+
+class StateTimeline:
+    """A Gantt chart of states: one row per element, time in columns, each cell coloured by the state
+    that filled most of it. Intervals are added as they happen; ``refresh`` redraws what changed."""
+
+    EMPTY = 255
+
+    def __init__(self, plot: pg.PlotItem, rows: list[str], t_end: float, colours: Sequence[str],
+                 columns: int = 3000, x_scale: float = 1.0) -> None:
+        self.plot = plot
+        self.rows = list(rows)
+        self.t_end = float(t_end)
+        self.columns = max(10, int(columns))
+        self.res = self.t_end / self.columns
+        self.states = len(colours)
+        self.acc = np.zeros((len(rows), self.columns, self.states), dtype=np.float32)
+        self.index = np.full((len(rows), self.columns), self.EMPTY, dtype=np.uint8)
+        lut = np.zeros((256, 4), dtype=np.uint8)
+        lut[:, :] = (246, 248, 250, 255)
+        for i, c in enumerate(colours):
+            q = QColor(c)
+            lut[i] = (q.red(), q.green(), q.blue(), 255)
+        self.lut = lut
+        self.rgba = np.empty((len(rows), self.columns, 4), dtype=np.uint8)
+        self.rgba[:] = lut[self.EMPTY]
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setImage(self.rgba, autoLevels=False)
+        # Row i spans y in [i, i + 1]; the y axis is inverted so the first element is on top.
+        self.image.setRect(QRectF(0, 0, self.t_end * x_scale, len(rows)))
+        plot.addItem(self.image)
+        plot.invertY(True)
+        plot.setYRange(-0.2, len(rows) + 0.05, padding=0)  # room for the first row's label
+        left = plot.getAxis("left")
+        left.setTicks([[(i + 0.5, name) for i, name in enumerate(rows)]])
+        left.setStyle(hideOverlappingLabels=False)
+        self._dirty_lo = self.columns
+        self._dirty_hi = -1
+        self._open: dict[int, tuple[float, int]] = {}
+
+    def clear(self) -> None:
+        self.acc[:] = 0
+        self.index[:] = self.EMPTY
+        self.rgba[:] = self.lut[self.EMPTY]
+        self._open.clear()
+        self._dirty_lo, self._dirty_hi = self.columns, -1
+        self.image.setImage(self.rgba, autoLevels=False)
+
+    def _col(self, t: float) -> int:
+        return min(max(int(t / self.res), 0), self.columns - 1)
+
+    def _fill(self, a: np.ndarray, offset: int, t0: float, t1: float, state: int) -> tuple[int, int]:
+        """Add the interval to ``a`` (one row's columns × states, starting at column ``offset``)."""
+        res = self.res
+        c0, c1 = self._col(t0), self._col(t1)
+        if c0 == c1:
+            a[c0 - offset, state] += t1 - t0
+        else:
+            a[c0 - offset, state] += (c0 + 1) * res - t0
+            if c1 > c0 + 1:
+                a[c0 + 1 - offset:c1 - offset, state] += res
+            a[c1 - offset, state] += t1 - c1 * res
+        return c0, c1
+
+    def change(self, row: int, time: float, state: int) -> None:
+        """Element ``row`` enters ``state`` at ``time`` (closing its previous state)."""
+        prev = self._open.get(row)
+        if prev is not None and time > prev[0] and 0 <= prev[1] < self.states:
+            c0, c1 = self._fill(self.acc[row], 0, prev[0], time, prev[1])
+            self._dirty_lo = min(self._dirty_lo, c0)
+            self._dirty_hi = max(self._dirty_hi, c1)
+        self._open[row] = (time, state)
+
+    def refresh(self, now: float) -> None:
+        """Redraw the changed columns; open states are drawn up to ``now`` (provisionally)."""
+        lo, hi = self._dirty_lo, self._dirty_hi
+        opened = [(row, t0, state) for row, (t0, state) in self._open.items()
+                  if now > t0 and 0 <= state < self.states]
+        for _row, t0, _state in opened:
+            lo, hi = min(lo, self._col(t0)), max(hi, self._col(now))
+        if hi < lo:
+            return
+        block = self.acc[:, lo:hi + 1, :].copy()
+        for row, t0, state in opened:
+            self._fill(block[row], lo, t0, now, state)
+        idx = block.argmax(axis=2).astype(np.uint8)
+        idx[block.max(axis=2) <= 0] = self.EMPTY
+        self.index[:, lo:hi + 1] = idx
+        self.rgba[:, lo:hi + 1] = self.lut[idx]
+        self.image.updateImage(self.rgba)
+        # Open states are still growing: their columns are redrawn next time.
+        self._dirty_lo, self._dirty_hi = self.columns, -1
+        for _row, t0, _state in opened:
+            self._dirty_lo = min(self._dirty_lo, self._col(t0))
+            self._dirty_hi = max(self._dirty_hi, self._col(now))
+
+    def filled_columns(self) -> int:
+        """How many columns show a state (for tests: the chart got data)."""
+        return int((self.index != self.EMPTY).any(axis=0).sum())
