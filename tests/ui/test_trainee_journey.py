@@ -9,10 +9,11 @@ from sqlalchemy import select
 import simulators
 from app.courses import grading
 from app.services.progress import StepStatus
-from app.storage.models import Enrollment, LessonTime, StepAttempt
+from app.storage.models import Enrollment, LabRun, LessonTime, StepAttempt
 from app.ui.lesson_view import LessonView
 from app.ui.quiz_view import QuizView
 from app.ui.step_views import PendingStepView
+from tests.ui.test_labs import submit_and_wait, type_into_spin
 from tests.ui.test_trainee_support import (FIXTURE_ID, answer, install_fixture, known_good, login_trainee,
                                            open_fixture, press_enter)
 
@@ -81,18 +82,18 @@ def test_trainee_journey(qtbot, window, ctx, trainee, instructor, tmp_path):
     qtbot.mouseClick(view.continue_btn, Qt.MouseButton.LeftButton)
     assert view.current_key == "line/buffer-lab"
     lab_step = course.step("line/buffer-lab")
-    if isinstance(view.view, PendingStepView):  # no lab view installed: the placeholder never completes
-        assert view.status("line/buffer-lab") is StepStatus.NOT_STARTED
-    # The run is recorded through the path the lab view's Submit uses: the known-good settings run
-    # headlessly with the lab's grading seed, graded, stored.
+    lab_view = view.view
+    assert not isinstance(lab_view, PendingStepView), "the real lab view must be installed"
+    # The trainee types the known-good settings into the lab's own controls and submits;
+    # grading runs headlessly with the lab's grading seed.
     settings = known_good(lab_step.path / "lab.yaml")
+    for control_id, value in settings.items():
+        type_into_spin(qtbot, lab_view.form.editors[control_id], str(value))
+    submit_and_wait(qtbot, lab_view)
+    assert lab_view.result_label.property("state") == "passed"
     kind, scenario = grading.lab_scenario(lab_step.lab, course.path, settings)
-    result = simulators.run(kind, scenario, seed=lab_step.lab.grading_seed)
-    grade = grading.grade_lab(lab_step.lab, result.metrics)
-    assert grade.passed
-    ctx.progress.record_lab_run(trainee, course.id, course.version, "line/buffer-lab", parameters=settings,
-                                seed=lab_step.lab.grading_seed, metrics=dict(result.metrics),
-                                score=grade.score, passed=grade.passed, duration_s=1.0)
+    expected = grading.grade_lab(lab_step.lab, simulators.run(kind, scenario, seed=lab_step.lab.grading_seed).metrics)
+    assert expected.passed
     view.refresh()
     assert view.status("line/buffer-lab") is StepStatus.PASSED
 
@@ -136,6 +137,10 @@ def test_trainee_journey(qtbot, window, ctx, trainee, instructor, tmp_path):
             assert grading.grade_question(q, r["response"]) == (ok, r["points"])
         assert attempt.score == (1.0 if ok else 0.0) and attempt.duration_s > 0
     assert ctx.progress.load_draft(trainee, course.id, "basics/quiz") is None
+    with ctx.store.sessions() as s:
+        (run,) = s.scalars(select(LabRun).where(LabRun.user_id == trainee.user_id)).all()
+    assert run.parameters == settings and run.seed == lab_step.lab.grading_seed
+    assert (run.score, run.passed) == (expected.score, True)
     assert enrollment.completed_at is not None
     # Meeting the passing rules issued the certificate, listed under My progress.
     (certificate,) = ctx.certificates.list_for_user(trainee, trainee.user_id)
