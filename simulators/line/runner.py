@@ -4,59 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.events import Subscriber
+from simulators.stepping import SteppableRunner
 from simulators.line.model import STATE_NAMES, LineModel
 from simulators.line.results import LineResult, collect
 from simulators.line.scenario import LineScenario
 
 
-class LineRunner:
+class LineRunner(SteppableRunner[LineResult]):
     """Advance in slices, pause (just stop calling), resume, reset; read snapshots; subscribe."""
 
     kind = "line"
 
-    def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
-        self.scenario = scenario
-        self.seed = seed
-        self.replication = replication
-        self.record = record
-        self._subscribers: list[Subscriber] = []
-        self._result: LineResult | None = None
-        self.model = LineModel(scenario, seed, replication, record)
+    def _new_model(self) -> LineModel:
+        return LineModel(self.scenario, self.seed, self.replication, self.record)
 
-    @property
-    def end_time(self) -> float:
-        return self.model.end_time
-
-    @property
-    def now(self) -> float:
-        return float(self.model.env.now)
-
-    @property
-    def done(self) -> bool:
-        return self.model.env.now >= self.model.end_time
-
-    def advance(self, until: float) -> None:
-        """Run every event before ``until`` (clamped to the end); the clock then reads ``until``."""
-        target = min(float(until), self.model.end_time)
-        if target > self.model.env.now:
-            self.model.env.run(until=target)
-
-    def reset(self) -> None:
-        """Back to t = 0 with the same seed; subscribers stay subscribed."""
-        self.model = LineModel(self.scenario, self.seed, self.replication, self.record)
-        for callback in self._subscribers:
-            self.model.subscribe(callback)
-        self._result = None
-
-    def subscribe(self, callback: Subscriber) -> None:
-        self._subscribers.append(callback)
-        self.model.subscribe(callback)
-
-    def unsubscribe(self, callback: Subscriber) -> None:
-        if callback in self._subscribers:
-            self._subscribers.remove(callback)
-            self.model._subscribers.remove(callback)
+    def _collect(self) -> LineResult:
+        return collect(self.model)
 
     def snapshot(self) -> dict[str, Any]:
         """Current state: per-station server states and counters, buffer levels, WIP, totals.
@@ -84,15 +47,7 @@ class LineRunner:
             "scrap_total": m.scrap_total,
         }
 
-    def result(self) -> LineResult:
-        if not self.done:
-            raise RuntimeError("the run has not reached its end time yet")
-        if self._result is None:
-            self._result = collect(self.model)
-        return self._result
 
 
 def run_line(scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> LineResult:
-    runner = LineRunner(scenario, seed, replication, record)
-    runner.advance(runner.end_time)
-    return runner.result()
+    return LineRunner(scenario, seed, replication, record).run_to_end()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.events import Subscriber
+from simulators.stepping import SteppableRunner
 from simulators.maintenance.model import MachineSeries, MaintenanceModel
 from simulators.maintenance.scenario import MaintenanceScenario
 
@@ -61,51 +61,16 @@ def collect(model: MaintenanceModel) -> MaintenanceResult:
     return MaintenanceResult("maintenance", model.seed, model.replication, metrics, model.series)
 
 
-class MaintenanceRunner:
+class MaintenanceRunner(SteppableRunner[MaintenanceResult]):
     """Advance in slices (hours), read snapshots, subscribe to readings, alarms and failures."""
 
     kind = "maintenance"
 
-    def __init__(self, scenario: MaintenanceScenario, seed: int, replication: int = 0, record: bool = True) -> None:
-        self.scenario = scenario
-        self.seed = seed
-        self.replication = replication
-        self.record = record
-        self._subscribers: list[Subscriber] = []
-        self._result: MaintenanceResult | None = None
-        self.model = MaintenanceModel(scenario, seed, replication, record)
+    def _new_model(self) -> MaintenanceModel:
+        return MaintenanceModel(self.scenario, self.seed, self.replication, self.record)
 
-    @property
-    def end_time(self) -> float:
-        return self.model.end_time
-
-    @property
-    def now(self) -> float:
-        return float(self.model.env.now)
-
-    @property
-    def done(self) -> bool:
-        return self.model.env.now >= self.model.end_time
-
-    def advance(self, until: float) -> None:
-        target = min(float(until), self.model.end_time)
-        if target > self.model.env.now:
-            self.model.env.run(until=target)
-
-    def reset(self) -> None:
-        self.model = MaintenanceModel(self.scenario, self.seed, self.replication, self.record)
-        for callback in self._subscribers:
-            self.model.subscribe(callback)
-        self._result = None
-
-    def subscribe(self, callback: Subscriber) -> None:
-        self._subscribers.append(callback)
-        self.model.subscribe(callback)
-
-    def unsubscribe(self, callback: Subscriber) -> None:
-        if callback in self._subscribers:
-            self._subscribers.remove(callback)
-            self.model._subscribers.remove(callback)
+    def _collect(self) -> MaintenanceResult:
+        return collect(self.model)
 
     def snapshot(self) -> dict[str, Any]:
         """Per machine: state, part number and age, latest readings and vibration zone, alarm; counters.
@@ -128,16 +93,8 @@ class MaintenanceRunner:
         counters = {k: v for k, v in self.model.counts.items() if not k.startswith("n_")}
         return {"time": self.now, "machines": machines, "counters": counters}
 
-    def result(self) -> MaintenanceResult:
-        if not self.done:
-            raise RuntimeError("the run has not reached its end time yet")
-        if self._result is None:
-            self._result = collect(self.model)
-        return self._result
 
 
 def run_maintenance(scenario: MaintenanceScenario, seed: int, replication: int = 0,
                     record: bool = True) -> MaintenanceResult:
-    runner = MaintenanceRunner(scenario, seed, replication, record)
-    runner.advance(runner.end_time)
-    return runner.result()
+    return MaintenanceRunner(scenario, seed, replication, record).run_to_end()

@@ -1,0 +1,77 @@
+"""The stepping machinery shared by the steppable runners (line, maintenance).
+
+A runner owns one SimPy model built by ``_new_model``; the GUI advances it in
+slices, resets it with the same seed, and subscribes to its events.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from simulators.events import Subscriber
+
+ResultT = TypeVar("ResultT")
+
+
+class SteppableRunner(Generic[ResultT]):
+    kind = ""
+
+    def __init__(self, scenario: Any, seed: int, replication: int = 0, record: bool = True) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.record = record
+        self._subscribers: list[Subscriber] = []
+        self._result: ResultT | None = None
+        self.model = self._new_model()
+
+    def _new_model(self) -> Any:
+        raise NotImplementedError
+
+    def _collect(self) -> ResultT:
+        raise NotImplementedError
+
+    @property
+    def end_time(self) -> float:
+        return self.model.end_time
+
+    @property
+    def now(self) -> float:
+        return float(self.model.env.now)
+
+    @property
+    def done(self) -> bool:
+        return self.model.env.now >= self.model.end_time
+
+    def advance(self, until: float) -> None:
+        """Run every event before ``until`` (clamped to the end); the clock then reads ``until``."""
+        target = min(float(until), self.model.end_time)
+        if target > self.model.env.now:
+            self.model.env.run(until=target)
+
+    def reset(self) -> None:
+        """Back to t = 0 with the same seed; subscribers stay subscribed."""
+        self.model = self._new_model()
+        for callback in self._subscribers:
+            self.model.subscribe(callback)
+        self._result = None
+
+    def subscribe(self, callback: Subscriber) -> None:
+        self._subscribers.append(callback)
+        self.model.subscribe(callback)
+
+    def unsubscribe(self, callback: Subscriber) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+            self.model._subscribers.remove(callback)
+
+    def result(self) -> ResultT:
+        if not self.done:
+            raise RuntimeError("the run has not reached its end time yet")
+        if self._result is None:
+            self._result = self._collect()
+        return self._result
+
+    def run_to_end(self) -> ResultT:
+        self.advance(self.end_time)
+        return self.result()
