@@ -176,15 +176,20 @@ class ProgressService:
     def enroll(self, actor: Actor, course_id: str, version: str) -> Enrollment:
         """Enroll the acting user (idempotent: an existing enrollment is returned unchanged)."""
         with self._sessions() as s, s.begin():
-            row = s.scalar(select(Enrollment).where(Enrollment.user_id == actor.user_id,
-                                                    Enrollment.course_id == course_id))
-            if row is None:
-                row = Enrollment(user_id=actor.user_id, course_id=course_id, course_version=version,
-                                 workstation_id=self._ws)
-                s.add(row)
-                s.flush()
+            row = self._own_enrollment(s, actor, course_id, version)
+            s.flush()
             s.expunge(row)
             return row
+
+    def _own_enrollment(self, s: Session, actor: Actor, course_id: str, version: str) -> Enrollment:
+        """The acting user's enrollment in a course, created when missing."""
+        row = s.scalar(select(Enrollment).where(Enrollment.user_id == actor.user_id,
+                                                Enrollment.course_id == course_id))
+        if row is None:
+            row = Enrollment(user_id=actor.user_id, course_id=course_id, course_version=version,
+                             workstation_id=self._ws)
+            s.add(row)
+        return row
 
     def enrollment(self, actor: Actor, user_id: str, course_id: str) -> Enrollment | None:
         require_self_or_staff(actor, user_id)
@@ -200,12 +205,7 @@ class ProgressService:
     def mark_course_completed(self, actor: Actor, course_id: str, version: str) -> bool:
         """Stamp the acting user's enrollment as completed once; True if it was stamped now."""
         with self._sessions() as s, s.begin():
-            row = s.scalar(select(Enrollment).where(Enrollment.user_id == actor.user_id,
-                                                    Enrollment.course_id == course_id))
-            if row is None:
-                row = Enrollment(user_id=actor.user_id, course_id=course_id, course_version=version,
-                                 workstation_id=self._ws)
-                s.add(row)
+            row = self._own_enrollment(s, actor, course_id, version)
             if row.completed_at is not None:
                 return False
             row.completed_at = utcnow()
