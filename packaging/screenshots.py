@@ -46,8 +46,10 @@ def main(out: Path) -> int:
             win._logged_in(trainee)
             i18n.set_locale(code)
             for key in win.shell.page_keys():
-                win.shell.show_page(key)
+                page = win.shell.show_page(key)
                 settle(app)
+                while key == "catalog" and not page.cards:  # the library loads in the background
+                    settle(app, 100)
                 win.grab().save(str(out / f"{key}-{suffix}.png"))
             win.logout()
         win._logged_in(admin)
