@@ -131,7 +131,9 @@ def test_qt_plugin_selection_for_linux_and_windows_names():
     assert all(qt_trim.keep_plugin(src, dest) for src, dest in kept)
     assert not any(qt_trim.keep_plugin(src, dest) for src, dest in dropped)
     binaries, datas = qt_trim.trim(kept + dropped, [("/t/qtbase_zh_CN.qm", "PySide6/Qt/translations"),
+                                                    ("/t/qtbase_de.qm", "PySide6/Qt/translations"),
                                                     ("/t/qtdeclarative_zh_CN.qm", "PySide6/Qt/translations"),
                                                     ("/x/a.txt", "PySide6")])
     assert binaries == kept
+    assert "zh_CN" in qt_trim.shipped_locales()
     assert datas == [("/t/qtbase_zh_CN.qm", "PySide6/Qt/translations"), ("/x/a.txt", "PySide6")]

@@ -19,13 +19,15 @@ Kept, per plugin type (file names without ``lib`` and extension):
 * printsupport: all (certificates are printed through the system print dialog; on Linux
   this brings libcups).
 
-Of Qt's own translations only ``qtbase_*.qm`` stay: the app installs a
-QTranslator for the UI language so Qt's standard buttons and dialogs follow it.
+Of Qt's own translations only ``qtbase_<locale>.qm`` of the languages the app
+ships (the folders of i18n/) stay: the app installs a QTranslator for the UI
+language so Qt's standard buttons and dialogs follow it.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 KEEP: dict[str, set[str] | None] = {  # None = every plugin of that type
     "platforms": {"qxcb", "qwayland", "qwayland-egl", "qwayland-generic", "qwindows", "qdirect2d", "qcocoa",
@@ -68,8 +70,21 @@ def keep_plugin(src: str, dest_dir: str) -> bool:
     return names is None or plugin_name(src) in names
 
 
-def trim(binaries: list, datas: list) -> tuple[list, list]:
+def shipped_locales() -> set[str]:
+    """The UI languages with a catalog in i18n/ (a new language's Qt texts come along by themselves)."""
+    i18n = Path(__file__).resolve().parents[2] / "i18n"
+    return {p.name for p in i18n.iterdir() if (p / "LC_MESSAGES").is_dir()} if i18n.is_dir() else set()
+
+
+def keep_data(src: str, dest: str, locales: set[str]) -> bool:
+    if "translations" not in dest.replace("\\", "/").split("/"):
+        return True
+    name = _basename(src)
+    return name.startswith("qtbase_") and name[len("qtbase_"):].split(".")[0] in locales
+
+
+def trim(binaries: list, datas: list, locales: set[str] | None = None) -> tuple[list, list]:
+    locales = shipped_locales() if locales is None else locales
     binaries = [(src, dest) for src, dest in binaries if keep_plugin(src, dest)]
-    datas = [(src, dest) for src, dest in datas
-             if "translations" not in dest.replace("\\", "/").split("/") or _basename(src).startswith("qtbase_")]
+    datas = [(src, dest) for src, dest in datas if keep_data(src, dest, locales)]
     return binaries, datas
