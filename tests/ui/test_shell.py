@@ -158,3 +158,34 @@ def test_no_stray_top_level_windows(qtbot, window, ctx, trainee):
     finally:
         QApplication.instance().removeEventFilter(spy)
     assert not shown, shown
+
+
+def test_unhandled_error_shows_a_dialog_and_the_app_keeps_running(qtbot, window, tmp_path):
+    import sys
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.ui.application import install_excepthook
+
+    log_path = tmp_path / "zhizao.log"
+    old = sys.excepthook
+    install_excepthook(log_path)
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.accept()
+
+    QTimer.singleShot(200, answer)
+    try:
+        try:
+            raise RuntimeError("boom in a slot")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = old
+    assert seen and "boom in a slot" in seen[0] and str(log_path) in seen[0]
+    assert window.isVisible()
