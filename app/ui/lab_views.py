@@ -31,7 +31,7 @@ from app.i18n import _, format_percent, ngettext
 from app.ui.content import as_dict, content_text
 from app.ui.lab_panels import ControlsForm, ObjectivesPanel, restore_values
 from app.ui.qt_i18n import on_language_changed
-from app.ui.step_views import WRITE_ERRORS, StepView, register_step_view
+from app.ui.step_views import WRITE_ERRORS, NoticeStepView, StepView, register_step_view
 from app.ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -458,24 +458,14 @@ def located(message: str) -> tuple[int | None, str]:
 # --- registration -------------------------------------------------------------------------------
 
 
-class BrokenLabView(StepView):
+class BrokenLabView(NoticeStepView):
     """A lab step without a usable lab (a course problem): says so instead of failing."""
 
-    def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, actor, course, module, step, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 20)
-        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
-        self.note = QLabel(objectName="errorLabel", wordWrap=True)
-        lay.addWidget(self.heading)
-        lay.addWidget(self.note)
-        lay.addStretch(1)
-        on_language_changed(self, self.retranslate)
+    note_name = "errorLabel"
 
-    def retranslate(self) -> None:
-        self.heading.setText(content_text(self.step.title))
-        self.note.setText(_("This lab cannot be opened: its lab definition is missing or its simulator is unknown. "
-                            "Tell your instructor."))
+    def note_text(self) -> str:
+        return _("This lab cannot be opened: its lab definition is missing or its simulator is unknown. "
+                 "Tell your instructor.")
 
 
 def make_lab_view(ctx, actor, course, module, step) -> StepView:

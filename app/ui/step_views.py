@@ -78,28 +78,39 @@ def make_step_view(kind: str, ctx: AppContext, actor: Actor, course, module, ste
     return factory(ctx, actor, course, module, step)
 
 
-class PendingStepView(StepView):
-    """Shown for a kind with no view yet (labs until the lab view is installed); never completes."""
+class NoticeStepView(StepView):
+    """A step that can only say something (missing view, broken lab); never completes."""
+
+    note_name = "placeholderNote"
 
     def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, course, module, step, parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 20)
         self.heading = QLabel(objectName="stepTitle", wordWrap=True)
-        self.note = QLabel(objectName="placeholderNote", wordWrap=True)
+        self.note = QLabel(objectName=self.note_name, wordWrap=True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(self.heading)
         lay.addWidget(self.note)
         lay.addStretch(1)
         on_language_changed(self, self.retranslate)
 
+    def note_text(self) -> str:
+        raise NotImplementedError
+
     def retranslate(self) -> None:
         self.heading.setText(content_text(self.step.title))
+        self.note.setText(self.note_text())
+
+
+class PendingStepView(NoticeStepView):
+    """Shown for a kind with no view yet (labs until the lab view is installed)."""
+
+    def note_text(self) -> str:
         if self.step.kind == "lab":
-            self.note.setText(_("This lab opens in the lab view, which is not installed on this workstation. "
-                                "The step stays open until you complete the lab there."))
-        else:
-            self.note.setText(_("This kind of step cannot be shown here yet."))
+            return _("This lab opens in the lab view, which is not installed on this workstation. "
+                     "The step stays open until you complete the lab there.")
+        return _("This kind of step cannot be shown here yet.")
 
 
 _builtin_done = False
