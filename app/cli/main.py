@@ -6,7 +6,6 @@ exit code; the full trace goes to the log file only.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import logging
 import os

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -221,6 +221,3 @@ class LoginPage(QWidget):
         self.error.setText(text)
         self.error.show()
         self.password.setFocus()
-
-
-__all__ = ["LoginPage", "SetupPage", "LanguageCombo", "Qt"]

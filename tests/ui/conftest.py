@@ -66,8 +66,6 @@ def type_text(qtbot, widget, text: str) -> None:
     QTest.keyClicks only knows ASCII keys; a real Chinese IME sends a
     QInputMethodEvent with the committed characters, so we do the same.
     """
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtGui import QInputMethodEvent
 
     widget.setFocus()
     chunk = ""
