@@ -65,5 +65,17 @@ def localized(en: str, zh: str) -> dict[str, str]:
 
 
 
+def value_at(node: Any, path: Iterable[str | int], default: Any = MISSING) -> Any:
+    """The value at ``path`` (mapping keys and list indexes) inside a YAML document, or ``default``."""
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
 def dotted(path: Iterable[str | int]) -> str:
     return ".".join(str(p) for p in path)

@@ -13,7 +13,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from app.courses import models as m
-from app.courses.authoring.common import MISSING, AuthoringError, dotted
+from app.courses.authoring.common import MISSING, AuthoringError, dotted, value_at
 from app.courses.authoring.yamldoc import Entry, _styled, to_plain, to_yaml
 from app.i18n import _
 
@@ -74,15 +74,7 @@ class DraftFiles:
         return e.data if e is not None and e.kind == "text" else None
 
     def get(self, rel: str, path: Iterable[str | int], default: Any = None) -> Any:
-        node = self.doc(rel)
-        for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                return default
-        return node
+        return value_at(self.doc(rel), path, default)
 
     def _touch(self, rel: str) -> Entry:
         e = self.entries.get(rel)

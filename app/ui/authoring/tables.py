@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.courses.authoring import MISSING, AuthoringError
+from app.courses.authoring.common import value_at
 from app.i18n import _
 from app.ui.authoring.binding import scroll_into_view
 from app.ui.authoring.model import DraftModel
@@ -146,7 +147,7 @@ class BoundTable(QWidget):
         self.table.setRowCount(len(items))
         for r, item in enumerate(items):
             for c, column in enumerate(self.columns):
-                value = column.get(item) if column.get is not None else _get(item, column.path)
+                value = column.get(item) if column.get is not None else value_at(item, column.path)
                 if column.kind == "combo":
                     self._combo(r, c, column, value)
                     continue
@@ -290,13 +291,3 @@ class BoundTable(QWidget):
         return True
 
 
-def _get(item: Any, path: Sequence[str | int]) -> Any:
-    node = item
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            return MISSING
-    return node
