@@ -67,6 +67,20 @@ class Tab(QWidget):
         self.board: Dashboard | None = None
         self.course = None
 
+    def picker_bar(self, lay: QVBoxLayout, object_name: str, min_chars: int, on_change: Callable[[], None]) -> None:
+        """The "choose a quiz/objective" row: ``pick_label``, ``pick`` and ``summary``."""
+        bar = QHBoxLayout()
+        self.pick_label = QLabel()
+        self.pick = QComboBox(objectName=object_name)
+        self.pick.setMinimumContentsLength(min_chars)
+        self.pick.currentIndexChanged.connect(lambda _i: on_change())
+        self.summary = QLabel(objectName="subtitle")
+        bar.addWidget(self.pick_label)
+        bar.addWidget(self.pick)
+        bar.addSpacing(12)
+        bar.addWidget(self.summary, 1)
+        lay.addLayout(bar)
+
     def section(self, name: str, title: Callable[[], str], content: QWidget,
                 model: RowsModel | None = None) -> Section:
         sec = Section(name, title, content, model)
@@ -152,17 +166,7 @@ class QuizTab(Tab):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
-        bar = QHBoxLayout()
-        self.pick_label = QLabel()
-        self.pick = QComboBox(objectName="dashQuiz")
-        self.pick.setMinimumContentsLength(24)
-        self.pick.currentIndexChanged.connect(lambda _i: self._show_quiz())
-        self.summary = QLabel(objectName="subtitle")
-        bar.addWidget(self.pick_label)
-        bar.addWidget(self.pick)
-        bar.addSpacing(12)
-        bar.addWidget(self.summary, 1)
-        lay.addLayout(bar)
+        self.picker_bar(lay, "dashQuiz", 24, self._show_quiz)
         self.histogram = ScoreHistogram()
         self.scatter = ItemScatter()
         self.numbers: dict[str, int] = {}
@@ -277,17 +281,7 @@ class LabTab(Tab):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
-        bar = QHBoxLayout()
-        self.pick_label = QLabel()
-        self.pick = QComboBox(objectName="dashLabMetric")
-        self.pick.setMinimumContentsLength(30)
-        self.pick.currentIndexChanged.connect(lambda _i: self._show_metric())
-        self.summary = QLabel(objectName="subtitle")
-        bar.addWidget(self.pick_label)
-        bar.addWidget(self.pick)
-        bar.addSpacing(12)
-        bar.addWidget(self.summary, 1)
-        lay.addLayout(bar)
+        self.picker_bar(lay, "dashLabMetric", 30, self._show_metric)
         self.chart = LabMetricChart()
         cols = trainee_columns() + [
             Column(lambda: _("Best result"), lambda r: format_metric(self._metric(), r.value), lambda r: r.value,
