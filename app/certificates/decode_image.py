@@ -42,12 +42,23 @@ def decode_qr_texts(source: str | Path | Any) -> list[str]:
     """Texts of every QR code found in an image file or PIL image (maybe none)."""
     import zxingcpp
 
+    from PIL import Image, ImageOps
+
     img = _load(source)
-    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
-    if not found:
-        # Uneven lighting defeats the local binarizer on some photos; the global one may cope.
-        found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode,
-                                       binarizer=zxingcpp.Binarizer.GlobalHistogram)
+    found = []
+    # Cheapest first. Uneven lighting defeats the local binarizer on some photos (the global one
+    # may cope); a low-resolution, slightly rotated JPEG has modules of ~2 px whose edges blur
+    # into each other, which an upscaled, contrast-stretched grey copy separates again.
+    for attempt in range(4):
+        if attempt < 2:
+            candidate = img
+        else:
+            grey = ImageOps.autocontrast(img.convert("L"), cutoff=1)
+            candidate = grey.resize((grey.width * 2, grey.height * 2), Image.Resampling.LANCZOS)
+        binarizer = zxingcpp.Binarizer.LocalAverage if attempt % 2 == 0 else zxingcpp.Binarizer.GlobalHistogram
+        found = zxingcpp.read_barcodes(candidate, formats=zxingcpp.BarcodeFormat.QRCode, binarizer=binarizer)
+        if found:
+            break
     texts: list[str] = []
     for code in found:
         if code.text and code.text not in texts:
