@@ -47,7 +47,8 @@ StepKind = Literal["lesson", "quiz", "lab", "practical"]
 Track = Literal["robotics-control", "ai-maintenance", "digital-manufacturing"]
 Level = Literal["beginner", "intermediate", "advanced"]
 SimulatorKind = Literal["line", "maintenance", "robot_cell"]
-ComparisonOp = Literal[">=", "<=", ">", "<", "=="]
+ComparisonOp = Literal[">=", "<=", ">", "<", "==", "between"]
+ObjectiveStat = Literal["mean", "ci_lower", "ci_upper"]
 
 STEP_FILES: dict[str, str] = {"quiz": "quiz.yaml", "lab": "lab.yaml", "practical": "practical.yaml"}
 
@@ -195,11 +196,30 @@ class Control(_Model):
 
 
 class Objective(_Model):
+    """``stat`` of ``metric`` over the graded replications, compared with ``target``.
+
+    ``op: between`` means ``target <= value <= target_max``. ``ci_lower``/``ci_upper`` are
+    the bounds of the 95 % confidence interval of the mean (they need several replications).
+    """
+
     metric: str = Field(min_length=1)
     op: ComparisonOp
     target: float
+    target_max: float | None = Field(default=None, description="upper end of the band for op: between")
+    stat: ObjectiveStat = Field(default="mean", description="mean, or a bound of its 95 % confidence interval")
     label: LocalizedText | None = None
     weight: float = Field(default=1, gt=0)
+
+
+class LabExamples(_Model):
+    """Settings the author checked: each maps control id → value (others keep their default).
+
+    ``zhizao validate --robustness`` runs them over many seeds: every ``good`` one must
+    pass and every ``bad`` one fail, whatever the seed.
+    """
+
+    good: list[dict[str, Any]] = Field(default_factory=list)
+    bad: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Lab(_Model):
@@ -216,6 +236,7 @@ class Lab(_Model):
     hints: list[LocalizedText] = Field(default_factory=list)
     grading_seed: int = 0
     grading_replications: int = Field(default=1, ge=1, le=100)
+    examples: LabExamples | None = Field(default=None, description="known-good and known-bad settings")
 
     # Set by the loader: the step folder, where ``scenario_file`` lives.
     _step_dir: Path | None = PrivateAttr(default=None)
