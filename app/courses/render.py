@@ -2,13 +2,17 @@
 
 CommonMark plus tables; raw HTML is never passed through. Images load only
 from files inside the course folder (their ``src`` becomes an absolute
-``file://`` URL; anything else is dropped and its alt text shown). External
-links keep their URL but get ``class="external"`` so the GUI asks before
-opening them in the system browser; the app never fetches them.
+``file://`` URL; anything else is dropped and its alt text shown). SVG pictures
+are sanitised (``app.courses.svg_safe``) and inlined as ``data:`` URIs, so they
+cannot draw files from outside the course. Links to course files stay only when
+``app.courses.links.classify_link`` would open them (never programs or scripts).
+External links keep their URL but get ``class="external"`` so the GUI asks
+before opening them in the system browser; the app never fetches them.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import struct
@@ -18,6 +22,9 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from app.courses.links import classify_link
+from app.courses.svg_safe import safe_svg_file
 
 MAX_IMAGE_WIDTH = 720
 IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif")
@@ -66,7 +73,7 @@ def _cjk_friendly_emphasis() -> None:
     if getattr(original, "_zhizao_cjk", False):
         return
 
-    def scan_delims(self: StateInline, start: int, canSplitWord: bool) -> Scanned:  # noqa: N803
+    def scan_delims(self: StateInline, start: int, canSplitWord: bool) -> Scanned:
         res = original(self, start, canSplitWord)
         last = self.src[start - 1] if start > 0 else " "
         end = start + res.length
@@ -152,6 +159,16 @@ def _image_width(path: Path) -> float | None:
     return None
 
 
+def _image_uri(path: Path, root_dir: Path) -> str | None:
+    """The ``src`` for a picture in the course: SVGs sanitised and inlined, others by file URL."""
+    if path.suffix.lower() != ".svg":
+        return path.as_uri()
+    data = safe_svg_file(path, root_dir)
+    if data is None:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+
+
 def _as_text(token: Token, content: str) -> None:
     token.type, token.tag, token.nesting, token.attrs, token.children = "text", "", 0, {}, None
     token.content = content
@@ -179,7 +196,11 @@ def _rewrite(tokens: list[Token], base_dir: Path, root_dir: Path | None) -> None
                 if local is None or not local.is_file() or local.suffix.lower() not in IMAGE_SUFFIXES:
                     _as_text(tok, f"[{alt}]" if alt else "")
                     continue
-                tok.attrs["src"] = local.as_uri()
+                src_uri = _image_uri(local, Path(root_dir or base_dir))
+                if src_uri is None:
+                    _as_text(tok, f"[{alt}]" if alt else "")
+                    continue
+                tok.attrs["src"] = src_uri
                 width = _image_width(local)
                 if width and width > MAX_IMAGE_WIDTH:
                     tok.attrs["width"] = str(MAX_IMAGE_WIDTH)
@@ -194,7 +215,8 @@ def _rewrite(tokens: list[Token], base_dir: Path, root_dir: Path | None) -> None
                     tok.meta["keep"] = True
                 else:
                     local = resolve_local(href, base_dir, root_dir) if scheme is None else None
-                    if local is not None and local.is_file():
+                    if local is not None and local.is_file() and \
+                            classify_link(Path(root_dir or base_dir), local.as_uri()).allowed:
                         tok.attrs["href"] = local.as_uri()
                         tok.attrs["class"] = "local"
                         tok.meta["keep"] = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import struct
 from pathlib import Path
 
@@ -30,7 +32,9 @@ def test_fixture_lesson_renders_table_code_heading_and_image():
     assert '<table border="1"' in html and "<th>Factor</th>" in html
     assert "<pre><code>OEE = availability" in html
     assert "<h1>Stations, buffers and OEE</h1>" in html
-    assert f'src="{(step / "line.svg").resolve().as_uri()}"' in html
+    # SVGs are inlined after sanitising; the picture is the fixture's own drawing.
+    (src,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert b"<svg" in base64.b64decode(src)
 
 
 def test_raw_html_is_escaped_never_passed_through(tmp_path):
@@ -46,9 +50,9 @@ def test_images_only_from_inside_the_course(tmp_path):
         "![a](small.svg) ![b](../../../shared.svg) ![c](../../../../secret.svg) ![d](https://evil.example/x.png)"
         " ![e](missing.png) ![f](/etc/passwd) ![g](data:image/png;base64,AAAA) ![h](C:/x.png)", step, root)
     assert html.count("<img") == 2
-    assert (step / "small.svg").resolve().as_uri() in html
-    assert (root / "shared.svg").resolve().as_uri() in html
-    for dropped in ("secret", "evil.example", "missing", "/etc/passwd", "data:", "C:/x.png"):
+    inlined = [base64.b64decode(m) for m in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert [b'width="200"' in svg for svg in inlined] == [True, False]  # small.svg, then shared.svg
+    for dropped in ("secret", "evil.example", "missing", "/etc/passwd", "data:image/png", "C:/x.png"):
         assert dropped not in html
     assert "[c]" in html and "[d]" in html  # the alt text stands in for a dropped image
 
@@ -87,3 +91,32 @@ def test_refs_report_positions():
 def test_chinese_text_survives(tmp_path):
     html = render_body("# 标题\n\n| 因子 | 公式 |\n|---|---|\n| 合格品率 | 合格品数 ÷ 总产量 |\n", tmp_path)
     assert "<h1>标题</h1>" in html and "<td>合格品率</td>" in html
+
+
+def test_svg_images_are_inlined_without_outside_references(tmp_path):
+    root, step = _course(tmp_path)
+    (step / "peek.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="9" height="9">'
+        f'<image xlink:href="{tmp_path / "secret.png"}"/><image href="../../../../secret.png"/></svg>')
+    html = render_body("![p](peek.svg)", step, root)
+    (src,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    svg = base64.b64decode(src).decode()
+    assert "secret" not in svg and "<image" in svg
+
+
+def test_an_svg_with_a_dtd_is_not_shown(tmp_path):
+    root, step = _course(tmp_path)
+    (step / "lol.svg").write_text('<!DOCTYPE svg [<!ENTITY a "aaaaaaaa">]>'
+                                  '<svg xmlns="http://www.w3.org/2000/svg">&a;&a;</svg>')
+    html = render_body("![laughs](lol.svg)", step, root)
+    assert "<img" not in html and "[laughs]" in html
+
+
+def test_links_to_programs_are_not_clickable(tmp_path):
+    root, step = _course(tmp_path)
+    for name in ("setup.exe", "run.bat", "evil.desktop", "notes.pdf"):
+        (step / name).write_bytes(b"%PDF-1.4\n" if name.endswith(".pdf") else b"MZ")
+    html = render_body("[a](setup.exe) [b](run.bat) [c](evil.desktop) [d](notes.pdf)", step, root)
+    assert html.count("<a ") == 1 and "notes.pdf" in html
+    for name in ("setup.exe", "run.bat", "evil.desktop"):
+        assert f"{name}\"" not in html
