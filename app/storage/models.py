@@ -10,15 +10,24 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        event, inspect)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.clock import utcnow
 from app.storage.ids import uuid7
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -209,3 +218,23 @@ class AuditEntry(Record, Base):
     action: Mapped[str] = mapped_column(String(64))
     target_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Workstation(Base):
+    """A workstation enrolled here by an administrator: bundles signed by its key may be imported.
+
+    Local trust, never synced. ``role`` is the most its bundles may change; a trainee's own
+    device is bound to that trainee's account (``account_id``).
+    """
+
+    __tablename__ = "workstations"
+    fingerprint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(16), default=Role.INSTRUCTOR.value)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    enrolled_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    last_import_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_workstation_id: Mapped[str] = mapped_column(String(36), default="")
