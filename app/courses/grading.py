@@ -34,8 +34,9 @@ from app.i18n import _, current_locale
 
 __all__ = [
     "LabConfigError", "LabGrade", "ObjectiveResult", "QuestionResult", "QuizResult", "check_control_value",
-    "draw_questions", "grade_lab", "grade_question", "grade_quiz", "lab_scenario", "matching_right_order",
-    "normalize_answer", "parse_number", "run_and_grade_lab",
+    "compare", "draw_questions", "grade_lab", "grade_question", "grade_quiz", "lab_scenario",
+    "matching_right_order", "normalize_answer", "objective_key", "objective_met", "objective_value",
+    "parse_number", "run_and_grade_lab", "run_metrics",
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -212,26 +213,51 @@ class LabGrade:
     objectives: list[ObjectiveResult]
 
 
+def compare(op: str, value: float, target: float, target_max: float | None = None) -> bool:
+    """The one rule for "objective met", for grading and the instructor dashboard alike.
+
+    ``>=``/``<=``/``==``/``between`` forgive binary rounding (1e-9 relative), so a value
+    printed as the target meets it; ``>``/``<`` are strict.
+    """
+    def slack(t: float) -> float:
+        return 1e-9 * max(1.0, abs(t))
+
+    if op == "between":
+        high = target if target_max is None else target_max
+        return target - slack(target) <= value <= high + slack(high)
+    return {
+        ">=": lambda: value >= target - slack(target),
+        "<=": lambda: value <= target + slack(target),
+        ">": lambda: value > target,
+        "<": lambda: value < target,
+        "==": lambda: abs(value - target) <= slack(target),
+    }[op]()
+
+
 def objective_met(objective: m.Objective, value: float | None) -> bool:
     if value is None or isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         return False
-    t = objective.target
-    slack = 1e-9 * max(1.0, abs(t))
-    return {
-        ">=": value >= t - slack,
-        "<=": value <= t + slack,
-        ">": value > t,
-        "<": value < t,
-        "==": abs(value - t) <= slack,
-    }[objective.op]
+    return compare(objective.op, value, objective.target, objective.target_max)
+
+
+def objective_key(objective: m.Objective) -> str:
+    """Where a run's metrics hold the value an objective is judged on (``metric`` or ``metric:ci_upper``)."""
+    return objective.metric if objective.stat == "mean" else f"{objective.metric}:{objective.stat}"
+
+
+def objective_value(objective: m.Objective, metrics: Mapping[str, Any]) -> float | None:
+    """The value of ``objective`` in stored or fresh run metrics; None when missing or not a number."""
+    raw = metrics.get(objective_key(objective))
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        return None
+    return float(raw)
 
 
 def grade_lab(lab: m.Lab, metrics: Mapping[str, float]) -> LabGrade:
-    """Grade a lab run from the metrics the simulator reported (a missing metric is not met)."""
+    """Grade a lab run from its metrics (see ``run_metrics``); a missing metric is not met."""
     results = []
     for obj in lab.objectives:
-        raw = metrics.get(obj.metric)
-        value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+        value = objective_value(obj, metrics)
         results.append(ObjectiveResult(obj, value, objective_met(obj, value)))
     total = sum(r.objective.weight for r in results)
     score = sum(r.objective.weight for r in results if r.met) / total if total else 0.0
@@ -285,8 +311,6 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and (type(a) is type(b) or both_numbers)
 
 
-
-
 def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None) -> tuple[str, Any]:
     """(simulator kind, scenario model) for a run: the lab's scenario with every control set.
 
@@ -321,19 +345,27 @@ def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, An
         raise LabConfigError(_("the scenario is invalid: {reason}").format(reason=exc)) from None
 
 
-def run_and_grade_lab(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None,
-                      *, parallel: bool = False) -> tuple[LabGrade, dict[str, float]]:
-    """Run the lab as graded (``grading_seed``, ``grading_replications``) and grade it.
-
-    With several replications the objectives are judged on the replication means.
-    Returns the grade and the metrics it was judged on.
-    """
-    kind, scenario = lab_scenario(lab, course_dir, overrides)
+def run_metrics(lab: m.Lab, kind: str, scenario: Any, seed: int, *, parallel: bool = False) -> dict[str, float]:
+    """The metrics a graded run is judged on: over ``grading_replications`` replications from
+    ``seed`` (common random numbers: the same seed gives every trainee the same draws), the
+    mean of each metric, plus ``metric:ci_lower``/``metric:ci_upper`` for objectives on a bound."""
     sims = labcheck.simulators_api()
     if lab.grading_replications == 1:
-        metrics = dict(sims.run(kind, scenario, seed=lab.grading_seed).metrics)
-    else:
-        summary = sims.run_replications(kind, scenario, seed=lab.grading_seed,
-                                        replications=lab.grading_replications, parallel=parallel)
-        metrics = dict(summary.means())
+        return dict(sims.run(kind, scenario, seed=seed).metrics)
+    summary = sims.run_replications(kind, scenario, seed=seed, replications=lab.grading_replications,
+                                    parallel=parallel)
+    metrics = dict(summary.means())
+    for obj in lab.objectives:
+        stats = summary.metrics.get(obj.metric)
+        if obj.stat != "mean" and stats is not None:
+            metrics[objective_key(obj)] = stats.low if obj.stat == "ci_lower" else stats.high
+    return metrics
+
+
+def run_and_grade_lab(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None,
+                      *, parallel: bool = False, seed: int | None = None) -> tuple[LabGrade, dict[str, float]]:
+    """Run the lab as graded (``grading_seed`` unless ``seed`` is given, ``grading_replications``)
+    and grade it. Returns the grade and the metrics it was judged on."""
+    kind, scenario = lab_scenario(lab, course_dir, overrides)
+    metrics = run_metrics(lab, kind, scenario, lab.grading_seed if seed is None else seed, parallel=parallel)
     return grade_lab(lab, metrics), metrics

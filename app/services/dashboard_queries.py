@@ -25,12 +25,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.courses.grading import compare, objective_value
+from app.courses.models import Course
 from app.i18n import N_, _
 from app.services.auth import Actor, as_utc, require_staff
 from app.services.progress import CourseProgress, ProgressService
 from app.services.reports import AtRisk, ItemStats, ReportRow, ReportService, ScoreDistribution
-from app.storage.models import (Cohort, CohortMember, Enrollment, LabRun, LessonTime, SignOff, StepAttempt, User,
-                                utcnow)
+from app.storage.models import Cohort, CohortMember, Enrollment, LabRun, LessonTime, SignOff, StepAttempt, User, utcnow
 
 # Item analysis: thresholds of the usual rules of thumb (p = share correct, D = upper − lower p).
 MIN_ANSWERS = 5
@@ -105,7 +106,8 @@ class LabMetricStats:
     """Each trainee's best value of one objective metric of one lab, against the objective's target.
 
     "Best" follows the objective: the highest value for ``>=``/``>``, the lowest
-    for ``<=``/``<``, the closest for ``==``.
+    for ``<=``/``<``, the closest for ``==`` and ``between``. ``stat`` says which value of
+    a run that is (the mean over its replications, or a bound of its confidence interval).
     """
 
     step_key: str
@@ -116,10 +118,16 @@ class LabMetricStats:
     values: tuple[MetricValue, ...]
     edges: tuple[float, ...]
     counts: tuple[int, ...]
+    target_max: float | None = None
+    stat: str = "mean"
+
+    def meets(self, value: float) -> bool:
+        """The grading rule itself (``app.courses.grading.compare``), so the two never disagree."""
+        return compare(self.op, value, self.target, self.target_max)
 
     @property
     def met(self) -> int:
-        return sum(1 for v in self.values if meets(self.op, v.value, self.target))
+        return sum(1 for v in self.values if self.meets(v.value))
 
 
 @dataclass(frozen=True)
@@ -207,17 +215,21 @@ class TraineeRecord:
 # --- pure helpers ---------------------------------------------------------------------------
 
 def meets(op: str, value: float, target: float) -> bool:
-    return {">=": value >= target, "<=": value <= target, ">": value > target, "<": value < target,
-            "==": abs(value - target) <= 1e-9 * max(1.0, abs(target))}[op]
+    return compare(op, value, target)
 
 
-def _better(op: str, target: float, a: float, b: float) -> bool:
-    """Whether ``a`` is a better result than ``b`` for an objective ``op target``."""
+def _better(op: str, target: float, a: float, b: float, target_max: float | None = None) -> bool:
+    """Whether ``a`` is a better result than ``b`` for an objective ``op target`` (``… target_max``)."""
     if op in (">=", ">"):
         return a > b
     if op in ("<=", "<"):
         return a < b
-    return abs(a - target) < abs(b - target)
+    high = target if target_max is None else target_max
+
+    def off(v: float) -> float:
+        return max(target - v, v - high, 0.0)
+
+    return off(a) < off(b)
 
 
 def histogram(values: Sequence[float], bins: int, lo: float, hi: float) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -258,7 +270,7 @@ def item_flags(item: ItemStats) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def course_steps(course) -> list[tuple[str, str]]:  # noqa: ANN001 - app.courses.models.Course
+def course_steps(course: Course) -> list[tuple[str, str]]:
     return [(s.key, s.kind) for _m, s in course.iter_steps()]
 
 
@@ -270,7 +282,7 @@ class DashboardQueries:
         self._reports = reports
         self._progress = progress
 
-    def dashboard(self, actor: Actor, cohort_id: str | None, course, *,  # noqa: ANN001 - a loaded Course
+    def dashboard(self, actor: Actor, cohort_id: str | None, course: Course, *,
                   now: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> Dashboard:
         """Every panel of the dashboard for one class and one course."""
         require_staff(actor)
@@ -305,13 +317,14 @@ class DashboardQueries:
         if not users:
             return {}
         a = StepAttempt
-        return {key: n for key, n in s.execute(
-            select(a.step_key, func.count(func.distinct(a.user_id)))
-            .where(a.user_id.in_(users), a.course_id == course_id, a.passed.is_(True)).group_by(a.step_key))}
+        rows = s.execute(select(a.step_key, func.count(func.distinct(a.user_id)))
+                         .where(a.user_id.in_(users), a.course_id == course_id, a.passed.is_(True))
+                         .group_by(a.step_key))
+        return {row[0]: row[1] for row in rows}
 
     # --- completion over time --------------------------------------------------------------
 
-    def completion_over_time(self, actor: Actor, cohort_id: str | None, course, *,  # noqa: ANN001
+    def completion_over_time(self, actor: Actor, cohort_id: str | None, course: Course, *,
                              now: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> CompletionTimeline:
         """Only the completion chart's data (the dashboard computes it along with the rest)."""
         require_staff(actor)
@@ -338,7 +351,7 @@ class DashboardQueries:
                 first[(user, key)] = when
 
         a, so = StepAttempt, SignOff
-        for user, key, kind, when in s.execute(
+        for user, key, _kind, when in s.execute(
                 select(a.user_id, a.step_key, a.kind, func.min(a.created_at))
                 .where(a.user_id.in_(users), a.course_id == course_id, a.passed.is_(True))
                 .group_by(a.user_id, a.step_key, a.kind)):
@@ -369,7 +382,7 @@ class DashboardQueries:
             d = day(when)
             if d <= today:
                 passes[index[max(d, start)]] += 1
-        for user, times in per_user.items():
+        for times in per_user.values():
             if len(times) == total:
                 d = day(max(times))
                 if d <= today:
@@ -386,7 +399,7 @@ class DashboardQueries:
 
     # --- labs ------------------------------------------------------------------------------
 
-    def _lab_metrics(self, s: Session, users: Sequence[str], course) -> list[LabMetricStats]:  # noqa: ANN001
+    def _lab_metrics(self, s: Session, users: Sequence[str], course: Course) -> list[LabMetricStats]:
         labs = [step for _m, step in course.iter_steps() if step.kind == "lab" and step.lab is not None]
         if not labs:
             return []
@@ -407,7 +420,7 @@ class DashboardQueries:
             for obj in step.lab.objectives:
                 best: dict[str, list[float | int]] = {}  # user -> [value, runs]
                 for user, metrics in runs.get(step.key, []):
-                    value = _number(metrics.get(obj.metric))
+                    value = objective_value(obj, metrics)
                     if value is None:
                         continue
                     cur = best.get(user)
@@ -415,21 +428,21 @@ class DashboardQueries:
                         best[user] = [value, 1]
                     else:
                         cur[1] += 1
-                        if _better(obj.op, obj.target, value, cur[0]):
+                        if _better(obj.op, obj.target, value, cur[0], obj.target_max):
                             cur[0] = value
                 values = tuple(MetricValue(u, *people.get(u, ("", "")), float(v), int(n))
                                for u, (v, n) in sorted(best.items(), key=lambda kv: people.get(kv[0], ("",))[0]))
                 nums = [v.value for v in values]
-                lo = min(nums + [obj.target])
-                hi = max(nums + [obj.target])
-                edges, counts = histogram(nums, METRIC_BINS, lo, hi)
+                bounds = [obj.target] + ([obj.target_max] if obj.target_max is not None else [])
+                edges, counts = histogram(nums, METRIC_BINS, min(nums + bounds), max(nums + bounds))
                 out.append(LabMetricStats(step.key, obj.metric, obj.op, obj.target,
-                                          dict(obj.label) if obj.label else None, values, edges, counts))
+                                          dict(obj.label) if obj.label else None, values, edges, counts,
+                                          obj.target_max, obj.stat))
         return out
 
     # --- time on task ----------------------------------------------------------------------
 
-    def _step_times(self, s: Session, users: Sequence[str], course) -> list[StepTime]:  # noqa: ANN001
+    def _step_times(self, s: Session, users: Sequence[str], course: Course) -> list[StepTime]:
         spent: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # step -> user -> seconds
         if users:
             a = StepAttempt
@@ -497,9 +510,3 @@ class DashboardQueries:
                                            as_utc(enr.completed_at) if enr and enr.completed_at else None))
         return rec
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    value = float(value)
-    return value if value == value and abs(value) != float("inf") else None
