@@ -236,6 +236,6 @@ def _blame(err: ScenarioError, resolved: dict[str, str]) -> None:
     """Re-raise ``err`` in the override's own terms when it concerns an overridden path."""
     for plain, original in resolved.items():
         if err.field == plain or err.field.startswith(plain + "."):
-            raise ScenarioError(original + err.field[len(plain):], err.message) from None
+            raise ScenarioError(original + err.field[len(plain):], err.message, diagnostics=err.diagnostics) from None
         if plain.startswith(err.field + "."):
-            raise ScenarioError(original, err.message) from None
+            raise ScenarioError(original, err.message, diagnostics=err.diagnostics) from None

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from simulators.errors import ScenarioError
+from simulators.errors import Diagnostic, ScenarioError
 
 _FIELD_ERROR = "zhizao_field"
 
 
-def field_error(sub: str, message: str) -> PydanticCustomError:
-    """Raise from a model validator to blame ``sub`` (dotted, relative to the model)."""
-    return PydanticCustomError(_FIELD_ERROR, "{message}", {"sub": sub, "message": message})
+def field_error(sub: str, message: str, diagnostics: Iterable[Diagnostic] | None = None) -> PydanticCustomError:
+    """Raise from a model validator to blame ``sub`` (dotted, relative to the model).
+
+    ``diagnostics`` (a program's or rule's problems) travel on to the ScenarioError; by default
+    those of the exception being handled, so ``except RuleError: raise field_error(...)`` keeps them.
+    """
+    if diagnostics is None:
+        diagnostics = getattr(sys.exc_info()[1], "diagnostics", ())
+    return PydanticCustomError(_FIELD_ERROR, "{message}",
+                               {"sub": sub, "message": message, "diagnostics": tuple(diagnostics)})
 
 
 def _walk_loc(loc: tuple[Any, ...], data: Any) -> list[str]:
@@ -78,4 +87,5 @@ def convert(exc: ValidationError, data: Any) -> ScenarioError:
     if sub:
         parts.extend(sub.split("."))
     field = ".".join(parts) or "scenario"
-    return ScenarioError(field, message)
+    diagnostics = (err.get("ctx") or {}).get("diagnostics", ()) if err["type"] == _FIELD_ERROR else ()
+    return ScenarioError(field, message, diagnostics=diagnostics)

@@ -11,31 +11,32 @@ Functions: ``ewma(x, alpha)``, ``mean(x, n)``, ``max(x, n)``, ``min(x, n)`` over
 readings, ``delta(x, n)`` (change over n readings), ``slope(x, n)`` (least-squares
 trend per hour over n readings), ``zone(x)`` (ISO vibration zone 1=A … 4=D), ``abs(x)``.
 Operators: ``+ - * /``, comparisons (chains allowed), ``and or not``, parentheses.
-The rule is parsed with Python's ``ast`` and only these nodes are accepted.
+
+The rule is read by our own parser (``rule_parser``), never by Python's, and every
+problem is a ``Diagnostic`` with a code from ``simulators.errors.MESSAGES``.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 from collections import deque
 from collections.abc import Callable
 
+from simulators.errors import Diagnostic, RuleError, sort_diagnostics
+from simulators.maintenance import rule_parser as p
 from simulators.maintenance.scenario import SIGNALS
+
+__all__ = ["FUNCTIONS", "Rule", "RuleError", "check_rule", "compile_rule"]
 
 Signals = dict[str, float]
 Expr = Callable[[Signals], float]
 
 WINDOW_FUNCS = ("mean", "max", "min", "delta", "slope")
-
-
-class RuleError(ValueError):
-    """``col N: message`` (1-based column in the rule text)."""
-
-    def __init__(self, col: int, message: str) -> None:
-        self.col = col
-        self.message = message
-        super().__init__(f"col {col}: {message}")
+MAX_WINDOW = 10_000
+# How each function is written, for messages.
+FUNCTIONS = {"ewma": "ewma(x, alpha)", "mean": "mean(x, n)", "max": "max(x, n)", "min": "min(x, n)",
+             "delta": "delta(x, n)", "slope": "slope(x, n)", "zone": "zone(x)", "abs": "abs(x)"}
+MAX_ERRORS = 20
 
 
 class _Stateful:
@@ -94,120 +95,156 @@ class Rule:
         return bool(self._root(signals))
 
 
-_CMP = {
-    ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
-    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+_CMP: dict[str, Callable[[float, float], bool]] = {
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
 }
-_BIN = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b if b else math.inf,
+_BIN: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b, "/": lambda a, b: a / b if b else math.inf,
 }
+
+
+def _plain(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
 
 
 class _Compiler:
+    """Checks the meaning of a tree (every problem, not only the first) and builds its evaluator."""
+
     def __init__(self, dt_h: float, zone: Callable[[float], int]) -> None:
         self.dt_h = dt_h
         self.zone = zone
         self.stateful: list[_Stateful] = []
+        self.errors: list[Diagnostic] = []
 
-    def err(self, node: ast.AST, message: str) -> RuleError:
-        return RuleError(getattr(node, "col_offset", 0) + 1, message)
+    def err(self, node: p.Node, code: str, **args: str | int | float) -> Expr:
+        self.errors.append(Diagnostic(code, node.line, node.column, args))
+        return _nothing
 
-    def number(self, node: ast.AST, what: str) -> float:
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -self.number(node.operand, what)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return float(node.value)
-        raise self.err(node, f"{what} must be a number")
+    def number(self, node: p.Node, name: str, param: str) -> float | None:
+        """A literal number (``-0.5`` included), or None after reporting it."""
+        if isinstance(node, p.Unary) and node.op in ("-", "+") and isinstance(node.operand, p.Number):
+            return -node.operand.value if node.op == "-" else node.operand.value
+        if isinstance(node, p.Number):
+            return node.value
+        if not isinstance(node, p.Missing):
+            self.err(node, "rule.call.number_expected", name=name, param=param)
+        return None
 
-    def build(self, node: ast.AST) -> Expr:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise self.err(node, f"unexpected value {node.value!r}: only numbers are allowed")
-            value = float(node.value)
+    def build(self, node: p.Node) -> Expr:
+        if isinstance(node, p.Missing):
+            return _nothing
+        if isinstance(node, p.Number):
+            value = node.value
             return lambda s: value
-        if isinstance(node, ast.Name):
-            if node.id not in SIGNALS:
-                raise self.err(node, f"unknown name '{node.id}' (signals: {', '.join(SIGNALS)})")
-            key = node.id
-            return lambda s: s[key]
-        if isinstance(node, ast.BoolOp):
+        if isinstance(node, p.Name):
+            if node.name in SIGNALS:
+                key = node.name
+                return lambda s: s[key]
+            if node.name in FUNCTIONS:
+                return self.err(node, "rule.name.function_without_call", name=node.name, usage=FUNCTIONS[node.name])
+            return self.err(node, "rule.name.unknown_signal", name=node.name, signals=", ".join(SIGNALS))
+        if isinstance(node, p.Logic):
             parts = [self.build(v) for v in node.values]
-            if isinstance(node.op, ast.And):
-                return lambda s: float(all(p(s) for p in parts))
-            return lambda s: float(any(p(s) for p in parts))
-        if isinstance(node, ast.UnaryOp):
+            if node.op == "and":
+                return lambda s: float(all(q(s) for q in parts))
+            return lambda s: float(any(q(s) for q in parts))
+        if isinstance(node, p.Unary):
             inner = self.build(node.operand)
-            if isinstance(node.op, ast.Not):
+            if node.op == "not":
                 return lambda s: float(not inner(s))
-            if isinstance(node.op, ast.USub):
+            if node.op == "-":
                 return lambda s: -inner(s)
-            if isinstance(node.op, ast.UAdd):
-                return inner
-        if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
-            f, a, b = _BIN[type(node.op)], self.build(node.left), self.build(node.right)
+            return inner
+        if isinstance(node, p.Binary):
+            f, a, b = _BIN[node.op], self.build(node.left), self.build(node.right)
             return lambda s: f(a(s), b(s))
-        if isinstance(node, ast.Compare):
+        if isinstance(node, p.Compare):
             for op in node.ops:
-                if type(op) not in _CMP:
-                    raise self.err(node, "only <, <=, > and >= comparisons are allowed")
-            terms = [self.build(node.left), *(self.build(c) for c in node.comparators)]
-            ops = [_CMP[type(op)] for op in node.ops]
+                if op.value not in _CMP:
+                    self.errors.append(Diagnostic("rule.compare.not_allowed", op.line, op.column, {"op": op.text}))
+            terms = [self.build(t) for t in node.terms]
+            ops = [_CMP.get(op.value, _CMP[">"]) for op in node.ops]
 
             def compare(s: Signals) -> float:
                 values = [t(s) for t in terms]
                 return float(all(op(values[i], values[i + 1]) for i, op in enumerate(ops)))
 
             return compare
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise self.err(node, f"'{ast.unparse(node) if hasattr(ast, 'unparse') else node}' is not allowed here")
+        assert isinstance(node, p.Call)
+        return self.call(node)
 
-    def call(self, node: ast.Call) -> Expr:
-        if not isinstance(node.func, ast.Name) or node.keywords:
-            raise self.err(node, "only calls like ewma(vibration, 0.2) are allowed")
-        name, args = node.func.id, node.args
-        if name in ("abs", "zone"):
-            if len(args) != 1:
-                raise self.err(node, f"{name}() takes one argument")
-            inner = self.build(args[0])
-            if name == "abs":
-                return lambda s: abs(inner(s))
+    def call(self, node: p.Call) -> Expr:
+        name, args = node.name, node.args
+        if name not in FUNCTIONS:
+            for arg in args:
+                self.build(arg)  # still check what is inside
+            if name in SIGNALS:
+                return self.err(node, "rule.name.not_a_function", name=name)
+            return self.err(node, "rule.name.unknown_function", name=name, functions=", ".join(FUNCTIONS))
+        expected = 1 if name in ("abs", "zone") else 2
+        if len(args) != expected or not node.complete:
+            for arg in args:
+                self.build(arg)
+            if not node.complete:
+                return _nothing  # the syntax error says what is wrong
+            return self.err(node, "rule.call.arg_count", name=name, usage=FUNCTIONS[name])
+        inner = self.build(args[0])
+        if name == "abs":
+            return lambda s: abs(inner(s))
+        if name == "zone":
             zone = self.zone
             return lambda s: float(zone(inner(s)))
         if name == "ewma":
-            if len(args) != 2:
-                raise self.err(node, "ewma(x, alpha) takes two arguments")
-            alpha = self.number(args[1], "alpha")
+            alpha = self.number(args[1], name, "alpha")
+            if alpha is None:
+                return _nothing
             if not 0 < alpha <= 1:
-                raise self.err(args[1], "alpha must be in (0, 1]")
-            state = _Stateful("ewma", self.build(args[0]), alpha, self.dt_h)
-        elif name in WINDOW_FUNCS:
-            if len(args) != 2:
-                raise self.err(node, f"{name}(x, n) takes two arguments")
-            n = self.number(args[1], "n")
-            if n != int(n) or not 1 <= n <= 10_000 or (name in ("delta", "slope") and n < 2):
-                raise self.err(args[1], f"n must be a whole number of readings{' >= 2' if name in ('delta', 'slope') else ' >= 1'}")
-            state = _Stateful(name, self.build(args[0]), n, self.dt_h)
+                return self.err(args[1], "rule.call.alpha_range", value=_plain(alpha))
+            param = alpha
         else:
-            raise self.err(node, f"unknown function '{name}' (use ewma, mean, max, min, delta, slope, zone, abs)")
+            n = self.number(args[1], name, "n")
+            if n is None:
+                return _nothing
+            least = 2 if name in ("delta", "slope") else 1
+            if n != int(n) or not least <= n <= MAX_WINDOW:
+                return self.err(args[1], "rule.call.window_size", name=name, value=_plain(n), min=least,
+                                max=MAX_WINDOW)
+            param = n
+        state = _Stateful(name, inner, param, self.dt_h)
         self.stateful.append(state)
         return state
 
 
+def _nothing(_signals: Signals) -> float:
+    return 0.0
+
+
+def _default_zone(v: float) -> int:
+    return 1 if v < 1.4 else 2 if v < 2.8 else 3 if v < 4.5 else 4
+
+
+def check_rule(text: str) -> tuple[Diagnostic, ...]:
+    """Every problem of ``text`` (empty when the rule can run), in the order they appear."""
+    if not isinstance(text, str):
+        return (Diagnostic("rule.syntax.empty", 1, 1),)
+    tree, errors = p.parse(text)
+    compiler = _Compiler(1.0, _default_zone)
+    compiler.build(tree)
+    return sort_diagnostics([*errors, *compiler.errors])[:MAX_ERRORS]
+
+
 def compile_rule(text: str, dt_h: float = 1.0, zone: Callable[[float], int] | None = None) -> Callable[[], Rule]:
-    """Check ``text`` and return a factory of fresh rule states. Raises RuleError."""
-    source = " ".join(text.split())  # newlines are just spaces in a rule
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as exc:
-        raise RuleError(exc.offset or 1, f"syntax error: {exc.msg}") from None
-    zone_fn = zone or (lambda v: 1 if v < 1.4 else 2 if v < 2.8 else 3 if v < 4.5 else 4)
-    _Compiler(dt_h, zone_fn).build(tree.body)  # validate now
+    """Check ``text`` and return a factory of fresh rule states. Raises RuleError with every problem."""
+    problems = check_rule(text)
+    if problems:
+        raise RuleError(problems)
+    tree, _errors = p.parse(text)
+    zone_fn = zone or _default_zone
 
     def fresh() -> Rule:
         compiler = _Compiler(dt_h, zone_fn)
-        root = compiler.build(tree.body)
+        root = compiler.build(tree)
         return Rule(root, compiler.stateful)
 
     return fresh

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from simulators.errors import ProgramError
+from simulators.errors import Diagnostic, ProgramError
 from simulators.robot.language import Grip, Loop, Move, Program, SetOutput, Statement, WaitInput, WaitTime
 from simulators.robot.scenario import RobotCellScenario
 
@@ -24,9 +24,21 @@ Point = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class Violation:
+    """A safety problem found while running: ``code`` and ``args`` as in ``simulators.errors.MESSAGES``."""
+
     line: int
     time_s: float
-    message: str
+    code: str
+    args: dict[str, str | int | float] = field(default_factory=dict, hash=False)
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.code, self.line, None, self.args)
+
+    @property
+    def message(self) -> str:
+        """English text, for logs and the command line."""
+        return self.diagnostic.message
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -70,18 +82,26 @@ def from_joints(theta: float, r: float, z: float) -> Point:
     return (r * math.cos(a), r * math.sin(a), z)
 
 
-def reach_problem(p: Point, cell: RobotCellScenario) -> str | None:
+def _plain(value: float) -> int | float:
+    """A limit as written in the scenario: 1400.0 → 1400, 0.5 → 0.5."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def reach_problem(p: Point, cell: RobotCellScenario, name: str | None = None) -> tuple[str, dict] | None:
+    """(code, args) when the TCP cannot reach ``p``; ``name`` is the point's name, if it has one."""
     rob = cell.robot
     theta, r, z = joints(p)
     where = f"({p[0]:g}, {p[1]:g}, {p[2]:g})"
+    if name is not None:
+        where = f"{name} {where}"
     if r > rob.max_reach_mm:
-        return f"{where} is out of reach: {r:.0f} mm from the base axis, the arm reaches {rob.max_reach_mm:g} mm"
+        return "robot.reach.too_far", {"where": where, "distance": round(r), "max": _plain(rob.max_reach_mm)}
     if r < rob.min_reach_mm:
-        return f"{where} is too close to the base axis: {r:.0f} mm, minimum {rob.min_reach_mm:g} mm"
+        return "robot.reach.too_close", {"where": where, "distance": round(r), "min": _plain(rob.min_reach_mm)}
     if not rob.z_min_mm <= z <= rob.z_max_mm:
-        return f"{where} is outside the lift range z = {rob.z_min_mm:g}…{rob.z_max_mm:g} mm"
+        return "robot.reach.lift_range", {"where": where, "z_min": _plain(rob.z_min_mm), "z_max": _plain(rob.z_max_mm)}
     if abs(theta) > rob.j1_limit_deg:
-        return f"{where} needs J1 at {theta:.0f}°, beyond the ±{rob.j1_limit_deg:g}° joint limit"
+        return "robot.reach.joint_limit", {"where": where, "angle": round(theta), "limit": _plain(rob.j1_limit_deg)}
     return None
 
 
@@ -91,24 +111,34 @@ def _all_points(program: Program, cell: RobotCellScenario) -> dict[str, Point]:
     return points  # type: ignore[return-value]
 
 
-def check_program(program: Program, cell: RobotCellScenario) -> None:
-    """Static checks: known points, reachable targets, wired inputs. Raises ProgramError."""
+def program_problems(program: Program, cell: RobotCellScenario) -> list[Diagnostic]:
+    """Static checks, every problem: known points, reachable targets, wired inputs."""
     points = _all_points(program, cell)
+    found: list[Diagnostic] = []
     for st in program.statements():
         if isinstance(st, Move):
             if isinstance(st.target, str):
                 if st.target not in points:
-                    raise ProgramError(st.line, f"unknown point '{st.target}' (define it with POINT {st.target} = (x, y, z))")
-                target = points[st.target]
+                    if st.target not in program.broken_points:
+                        found.append(Diagnostic("robot.point.unknown", st.line, st.column, {"name": st.target}))
+                    continue
+                problem = reach_problem(points[st.target], cell, st.target)
             else:
-                target = st.target
-            problem = reach_problem(target, cell)
+                problem = reach_problem(st.target, cell)
             if problem:
-                name = f"point '{st.target}' " if isinstance(st.target, str) else "target "
-                raise ProgramError(st.line, name + problem)
+                found.append(Diagnostic(problem[0], st.line, st.column, problem[1]))
         elif isinstance(st, WaitInput) and st.channel not in cell.inputs:
-            wired = ", ".join(f"DI[{n}]" for n in sorted(cell.inputs)) or "none"
-            raise ProgramError(st.line, f"DI[{st.channel}] is not wired in this cell (wired: {wired})")
+            wired = ", ".join(f"DI[{n}]" for n in sorted(cell.inputs)) or "—"
+            found.append(Diagnostic("robot.input.not_wired", st.line, st.column,
+                                    {"channel": st.channel, "wired": wired}))
+    return found
+
+
+def check_program(program: Program, cell: RobotCellScenario) -> None:
+    """Static checks; raises ProgramError with every problem found."""
+    problems = program_problems(program, cell)
+    if problems:
+        raise ProgramError(problems)
 
 
 # --- trapezoidal profile ----------------------------------------------------------------------
@@ -186,10 +216,10 @@ class _Executor:
     def _sample(self, t: float, p: Point) -> None:
         self.path.append((round(t, 6), p[0], p[1], p[2], self.gripper))
 
-    def _violate(self, line: int, t: float, message: str) -> None:
+    def _violate(self, line: int, t: float, code: str, **args: str | int | float) -> None:
         self.violation_count += 1
         if len(self.violations) < MAX_VIOLATIONS:
-            self.violations.append(Violation(line, round(t, 6), message))
+            self.violations.append(Violation(line, round(t, 6), code, args))
 
     def _operator_inside(self, t0: float, t1: float) -> bool:
         return any(a < t1 and t0 < b for a, b in self.cell.operator_inside) if t1 > t0 else any(
@@ -220,7 +250,7 @@ class _Executor:
                 continue
             self.executed += 1
             if self.executed > MAX_STEPS:
-                raise ProgramError(st.line, f"the program executes more than {MAX_STEPS} instructions")
+                raise ProgramError([Diagnostic("robot.run.too_many_steps", st.line, None, {"max": MAX_STEPS})])
             start = self.t
             if isinstance(st, Move):
                 what = self._move(st)
@@ -242,7 +272,7 @@ class _Executor:
         t0, t1 = self.t, self.t + seconds
         zone = self.cell.safety_zone
         if zone is not None and zone.contains(*self.pos) and self._operator_inside(t0, t1):
-            self._violate(line, t0, "robot inside the safety zone while the operator is inside")
+            self._violate(line, t0, "robot.safety.waiting_in_zone")
         self.t = t1
         if seconds > 0:
             self._sample(self.t, self.pos)
@@ -301,7 +331,8 @@ class _Executor:
             gain = math.sqrt(d[1] ** 2 + (max(q0[1], q1[1]) * math.radians(d[0])) ** 2 + d[2] ** 2)
 
             def at(s: float) -> Point:
-                return from_joints(q0[0] + s * (q1[0] - q0[0]), q0[1] + s * (q1[1] - q0[1]), q0[2] + s * (q1[2] - q0[2]))
+                return from_joints(q0[0] + s * (q1[0] - q0[0]), q0[1] + s * (q1[1] - q0[1]),
+                                   q0[2] + s * (q1[2] - q0[2]))
         if cell.mode == "T1" and gain > 0:
             v_s = min(v_s, T1_SPEED_MM_S / gain)
         duration = trapezoid_time(1.0, v_s, a_s)
@@ -321,7 +352,7 @@ class _Executor:
             self._sample(t0 + t, p)
             if zone is not None and not flagged and zone.contains(*p) and self._operator_inside(t0 + t, t0 + t):
                 flagged = True
-                self._violate(st.line, t0 + t, "robot entered the safety zone while the operator is inside")
+                self._violate(st.line, t0 + t, "robot.safety.entered_zone")
         self.t = t0 + duration
         self.pos = p1
         return what
@@ -334,8 +365,8 @@ class _Executor:
         s = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(p0[0] * dx + p0[1] * dy) / seg2))
         closest = math.hypot(p0[0] + s * dx, p0[1] + s * dy)
         if closest < rob.min_reach_mm:
-            self._violate(line, self.t, f"the straight path passes {closest:.0f} mm from the base axis "
-                                        f"(minimum {rob.min_reach_mm:g} mm): use MOVEJ or a via point")
+            self._violate(line, self.t, "robot.path.near_base_axis", distance=round(closest),
+                          min=_plain(rob.min_reach_mm))
             return
         worst = 0.0
         for k in range(257):
@@ -345,8 +376,7 @@ class _Executor:
         crosses_back = (p0[1] > 0) != (p1[1] > 0) and min(p0[0], p1[0]) < 0 and (
             p0[0] - p0[1] * dx / dy if dy else p0[0]) < 0
         if worst > rob.j1_limit_deg or crosses_back:
-            self._violate(line, self.t, f"the straight path swings J1 beyond its ±{rob.j1_limit_deg:g}° limit: "
-                                        "use MOVEJ")
+            self._violate(line, self.t, "robot.path.j1_swing", limit=_plain(rob.j1_limit_deg))
 
 
 def simulate_cell(cell: RobotCellScenario) -> CellOutcome:

@@ -65,7 +65,8 @@ class RobotRunner:
     def _timeline(self) -> list[SimEvent]:
         events = [SimEvent(s.start_s, "step", f"line {s.line}", {"line": s.line, "what": s.what, "end_s": s.end_s})
                   for s in self._outcome.steps]
-        events += [SimEvent(v.time_s, "violation", f"line {v.line}", {"line": v.line, "message": v.message})
+        events += [SimEvent(v.time_s, "violation", f"line {v.line}",
+                            {"line": v.line, "message": v.message, "code": v.code, "args": dict(v.args)})
                    for v in self._outcome.violations]
         events += [SimEvent(t, "output", name, {"on": on}) for t, name, on in self._outcome.io_log]
         events.sort(key=lambda e: (e.time, e.kind != "step"))

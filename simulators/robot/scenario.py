@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from simulators.robot.language import Program, parse_program
+from simulators.robot.language import Program, parse_program, read_program
 from simulators.validation import field_error
 
 
@@ -96,13 +96,15 @@ class RobotCellScenario(_Model):
         if self.operator_inside and self.safety_zone is None:
             raise field_error("safety_zone", "an operator schedule needs a safety_zone")
         from simulators.errors import ProgramError
-        from simulators.robot.model import check_program
+        from simulators.robot.model import program_problems
 
-        try:
-            parsed = parse_program(self.program)
-            check_program(parsed, self)
-        except ProgramError as exc:
-            raise field_error("program", str(exc)) from None
+        # Syntax errors and what the cell refuses, all at once: the static checks also look
+        # at the lines that did parse.
+        parsed, errors = read_program(self.program)
+        problems = [*errors, *program_problems(parsed, self)]
+        if problems:
+            exc = ProgramError(problems)
+            raise field_error("program", str(exc), diagnostics=exc.diagnostics)
         self._parsed = parsed
         return self
 

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from simulators import ProgramError, load_scenario, make_runner, parse_program, run, scenario_data
-from simulators.robot.language import Grip, Loop, Move, SetOutput, WaitInput, WaitTime
+from simulators import ProgramError, ScenarioError, load_scenario, make_runner, parse_program, run, scenario_data
+from simulators.errors import MESSAGES, Diagnostic
+from simulators.robot.language import Grip, Loop, Move, SetOutput, WaitInput, WaitTime, read_program
 from simulators.robot.model import trapezoid_position, trapezoid_time
 
 
@@ -65,18 +66,77 @@ def test_program_errors_name_the_line(text: str, line: int, words: str) -> None:
 
 def test_static_checks_reach_limits_and_wiring(cell_data: dict) -> None:
     cases = {
-        "MOVEJ nowhere": "line 1: unknown point 'nowhere'",
-        "POINT far = (1500, 0, 300)\nMOVEJ far": "line 2: point 'far' (1500, 0, 300) is out of reach",
-        "MOVEJ (100, 0, 300)": "line 1: target (100, 0, 300) is too close to the base axis",
-        "MOVEJ (600, 0, 1500)": "outside the lift range",
-        "MOVEJ (-600, 50, 300)": "beyond the ±170° joint limit",
-        "WAIT DI[9]": "line 1: DI[9] is not wired in this cell",
+        "MOVEJ nowhere": ("robot.point.unknown", 1, 7, "line 1: unknown point 'nowhere'"),
+        "POINT far = (1500, 0, 300)\nMOVEJ far": ("robot.reach.too_far", 2, 7,
+                                                 "line 2: far (1500, 0, 300) is out of reach: 1500 mm"),
+        "MOVEJ (100, 0, 300)": ("robot.reach.too_close", 1, 7, "line 1: (100, 0, 300) is too close to the base axis"),
+        "MOVEJ (600, 0, 1500)": ("robot.reach.lift_range", 1, 7, "outside the lift range z = 0…1200 mm"),
+        "MOVEJ (-600, 50, 300)": ("robot.reach.joint_limit", 1, 7, "beyond the ±170° joint limit"),
+        "  WAIT DI[9]": ("robot.input.not_wired", 1, 11, "line 1: DI[9] is not wired in this cell"),
     }
-    for program, words in cases.items():
-        with pytest.raises(Exception) as info:
+    for program, (code, line, column, words) in cases.items():
+        with pytest.raises(ScenarioError) as info:
             run_program(cell_data, program)
-        assert info.value.field == "program"  # type: ignore[attr-defined]
-        assert words in info.value.message  # type: ignore[attr-defined]
+        assert info.value.field == "program"
+        assert words in info.value.message
+        (d,) = info.value.diagnostics
+        assert (d.code, d.line, d.column) == (code, line, column)
+    with pytest.raises(ScenarioError) as info:
+        run_program(cell_data, "MOVEJ (600, 0, 1500)")
+    assert info.value.diagnostics[0].args == {"where": "(600, 0, 1500)", "z_min": 0, "z_max": 1200}
+
+
+def test_every_error_of_a_program_at_once(cell_data: dict) -> None:
+    """Syntax errors on several lines and what the cell refuses, in one go, each at its column."""
+    program = ("POINT pick = (600, -400, 100)\n"
+               "MOVEJ pick 100%\n"
+               "MOVEL\n"                      # syntax: no target
+               "MOVEL pik 30%\n"              # typo: unknown point
+               "    WAIT DI[9]\n"             # not wired
+               "MOVEJ pick fast\n")           # speed is not a percentage
+    with pytest.raises(ScenarioError) as info:
+        run_program(cell_data, program)
+    found = [(d.code, d.line, d.column) for d in info.value.diagnostics]
+    assert found == [("robot.move.expected_point", 3, 1), ("robot.point.unknown", 4, 7),
+                     ("robot.input.not_wired", 5, 13), ("robot.speed.not_percent", 6, 12)]
+    assert info.value.diagnostics[1].args == {"name": "pik"}
+    assert info.value.message.startswith("line 3: expected MOVEL <point> [speed%]; line 4: unknown point 'pik'")
+
+
+def test_recovery_does_not_invent_follow_on_errors() -> None:
+    # A broken POINT does not make its uses "unknown"; a bad LOOP line still pairs with its ENDLOOP;
+    # a loop whose only line is wrong is not reported as empty as well.
+    _program, errors = read_program("POINT a = (1, 2)\nMOVEJ a\nLOOP x\nGRIP\nENDLOOP\nLOOP 2\nJUMP\nENDLOOP\n")
+    assert [(d.code, d.line) for d in errors] == [("robot.coords.expected", 1), ("robot.loop.count_not_whole", 3),
+                                                   ("robot.instruction.unknown", 7)]
+    assert errors[0].column == 11 and errors[1].column == 6 and errors[1].args == {"text": "x"}
+
+
+def test_parse_keeps_the_good_lines_of_a_bad_program() -> None:
+    program, errors = read_program("MOVEJ (600, 0, 300)\nFOO\nGRIP\nLOOP 2\nRELEASE\n")
+    assert [(d.code, d.line) for d in errors] == [("robot.instruction.unknown", 2), ("robot.loop.unclosed", 4)]
+    kinds = [type(s) for s in program.body]
+    assert kinds == [Move, Grip, Loop]
+
+
+def test_every_code_has_an_english_text_and_a_column_where_it_points() -> None:
+    texts = ["MOVEJ a\nJUMP b", "POINT a = (1, 2)", "POINT a = (1,2,3)\nPOINT a = (3,2,1)", "MOVEL (1, 2, 3) 150%",
+             "GRIP now", "WAIT", "WAIT 5000", "SET DO", "LOOP", "LOOP 0\nGRIP\nENDLOOP", "GRIP\nENDLOOP x",
+             "POINT movej = (1,2,3)", "POINT", "RELEASE 1", "LOOP 2\nENDLOOP"]
+    seen = set()
+    for text in texts:
+        _program, errors = read_program(text)
+        assert errors, text
+        for d in errors:
+            assert d.code in MESSAGES and d.message == MESSAGES[d.code].format(**d.args)
+            assert d.line is not None and d.line >= 1
+            seen.add(d.code)
+    assert {"robot.point.keyword", "robot.point.syntax", "robot.wait.range", "robot.set.syntax", "robot.loop.syntax",
+            "robot.loop.count_range", "robot.instruction.no_arguments", "robot.loop.empty"} <= seen
+    assert read_program(42)[1][0].code == "robot.program.not_text"
+    assert read_program("GRIP\n" * 2001)[1][0].code == "robot.program.too_long"
+    with pytest.raises(KeyError):
+        Diagnostic("robot.no.such.code")
 
 
 def test_trapezoid_closed_form() -> None:
@@ -128,6 +188,7 @@ def test_safety_zone_violation_without_waiting_for_the_light_curtain(cell_data: 
     assert bad.metrics["violations"] >= 1
     v = bad.violations[0]
     assert "safety zone" in v.message and str(v) == f"line {v.line}: {v.message}"
+    assert v.code == "robot.safety.entered_zone" and v.diagnostic.line == v.line
     assert "MOVE" in cell_data["program"].splitlines()[v.line - 1] or "place" in cell_data["program"].splitlines()[
         v.line - 1]
     good = run_program(cell_data, program.replace("# no wait", "WAIT DI[2]"))
@@ -138,8 +199,13 @@ def test_safety_zone_violation_without_waiting_for_the_light_curtain(cell_data: 
 def test_path_violations_near_base_and_behind(cell_data: dict) -> None:
     near = run_program(cell_data, "MOVEJ (600, -400, 300)\nMOVEL (-300, 400, 300)", operator_inside=[])
     assert any("base axis" in v.message and v.line == 2 for v in near.violations)
+    (v,) = near.violations
+    # the distance of the line from the base: |600·800 − 400·900| / 1204 mm
+    assert v.code == "robot.path.near_base_axis" and v.args == {"distance": 100, "min": 250}
     behind = run_program(cell_data, "MOVEJ (-700, 300, 300)\nMOVEL (-700, -300, 300)", operator_inside=[])
     assert any("J1" in v.message and v.line == 2 for v in behind.violations)
+    assert [v.code for v in behind.violations] == ["robot.path.j1_swing"] and behind.violations[0].args == {
+        "limit": 170}
     around = run_program(cell_data, "MOVEJ (-700, 300, 300)\nMOVEJ (-700, -300, 300)", operator_inside=[])
     assert around.violations == []  # MOVEJ swings the long way round, within the limit
     assert around.cycle_time_s > 1.5

@@ -180,7 +180,7 @@ def test_maintenance_and_robot_validation() -> None:
     assert info.value.field == "policy.type"
     cell = scenario_data(load_scenario("robot_cell", "pick-and-place-cell"))
     with pytest.raises(ScenarioError) as info:
-        load_scenario("robot_cell", {**cell, "program": "MOVEJ home\nLOOP 2\nGRIP\n"})
+        load_scenario("robot_cell", {**cell, "program": "MOVEJ (600, 0, 300)\nLOOP 2\nGRIP\n"})
     assert info.value.field == "program" and info.value.message == "line 2: LOOP without ENDLOOP"
 
 
