@@ -26,6 +26,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schema", metavar="FILE",
                    help=_("write the JSON Schema of the course files to FILE (one file per kind if FILE is a folder)"))
     p.add_argument("--quiet", "-q", action="store_true", help=_("print errors only, not warnings"))
+    p.add_argument("--robustness", nargs="?", type=int, const=30, default=0, metavar="N",
+                   help=_("also run every lab's known-good and known-bad examples over N seeds (default 30) "
+                          "and report their pass rates"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
             return 2
         if not args.paths:
             return 0
-    problems = validate_paths(args.paths)
+    if args.robustness < 0:
+        print(_("zhizao validate: --robustness needs a number of seeds of at least 1"), file=sys.stderr)
+        return 2
+    rates: list[str] = []
+    problems = validate_paths(args.paths, robustness=args.robustness, rates=rates)
+    for line in rates:
+        print(line)
     for p in problems:
         if p.is_error or not args.quiet:
             print(format_problem(p))

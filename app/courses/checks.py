@@ -124,7 +124,7 @@ def check_markdown(rep: Reporter, rel: str, path: KeyPath, text: str, base_dir: 
     try:
         render_body(text, base_dir, root_dir)
         refs = markdown_refs(text)
-    except Exception as exc:  # markdown-it is robust, but a lesson must never crash the app
+    except Exception as exc:  # noqa: BLE001 - markdown-it is robust, but a lesson must never crash the app
         rep.error(rel, path, _("the Markdown could not be rendered: {reason}").format(reason=exc))
         return
     for ref in refs:
@@ -284,6 +284,25 @@ def check_control(rep: Reporter, rel: str, i: int, c: m.Control) -> None:
             rep.error(rel, [*base, "default"], _("a program control needs the starting program text as default"))
 
 
+def check_objective(rep: Reporter, rel: str, i: int, obj: m.Objective, replications: int) -> None:
+    base: list[str | int] = ["objectives", i]
+    if not math.isfinite(obj.target):
+        rep.error(rel, [*base, "target"], _("the target must be a finite number"))
+    if obj.op == "between":
+        if obj.target_max is None:
+            rep.error(rel, [*base, "op"], _("op: between needs “target_max”, the upper end of the band"))
+        elif not math.isfinite(obj.target_max):
+            rep.error(rel, [*base, "target_max"], _("the target must be a finite number"))
+        elif obj.target_max < obj.target:
+            rep.error(rel, [*base, "target_max"], _("target_max ({high}) is below target ({low})").format(
+                high=fmt_number(obj.target_max), low=fmt_number(obj.target)))
+    elif obj.target_max is not None:
+        rep.error(rel, [*base, "target_max"], _("target_max is only used with op: between"), key=True)
+    if obj.stat != "mean" and replications < 2:
+        rep.error(rel, [*base, "stat"], _(
+            "a confidence bound needs several replications: set grading_replications to 2 or more"))
+
+
 def check_lab(rep: Reporter, rel: str, lab: m.Lab, step_dir: Path, root: Path) -> None:
     if lab.scenario is None and lab.scenario_file is None:
         rep.error(rel, [], _("the lab needs “scenario” (a name or a mapping) or “scenario_file”"))
@@ -301,8 +320,7 @@ def check_lab(rep: Reporter, rel: str, lab: m.Lab, step_dir: Path, root: Path) -
     if lab.scoring == "all" and lab.pass_score != 1.0:
         rep.warning(rel, ["pass_score"], _("pass_score is only used with scoring: weighted"))
     for i, obj in enumerate(lab.objectives):
-        if not math.isfinite(obj.target):
-            rep.error(rel, ["objectives", i, "target"], _("the target must be a finite number"))
+        check_objective(rep, rel, i, obj, lab.grading_replications)
     check_all_locales(rep, rel, lab)
     for loc, text in lab.task.items():
         check_markdown(rep, rel, ["task", loc], text, step_dir, root)

@@ -28,9 +28,8 @@ from typing import Any, NamedTuple
 
 from app.courses import labcheck
 from app.courses import models as m
-from app.courses.checks import fmt_number
-from app.courses.labcheck import LabConfigError
-from app.i18n import _, current_locale
+from app.courses.labcheck import LabConfigError, check_control_value, control_label
+from app.i18n import _
 
 __all__ = [
     "LabConfigError", "LabGrade", "ObjectiveResult", "QuestionResult", "QuizResult", "check_control_value",
@@ -268,49 +267,6 @@ def grade_lab(lab: m.Lab, metrics: Mapping[str, float]) -> LabGrade:
     return LabGrade(score, passed, results)
 
 
-def _label(control: m.Control) -> str:
-    return m.text_for(control.label, current_locale()) or control.id
-
-
-def check_control_value(control: m.Control, value: Any) -> Any:
-    """The value normalised (3.0 → 3 for an int control); LabConfigError if it is not allowed."""
-    label = _label(control)
-    if control.type in ("int", "float"):
-        number = value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise LabConfigError(_("“{label}” must be a number").format(label=label))
-        if control.type == "int":
-            if number != int(number):
-                raise LabConfigError(_("“{label}” must be a whole number").format(label=label))
-            number = int(number)
-        if (control.min is not None and number < control.min) or (control.max is not None and number > control.max):
-            raise LabConfigError(_("“{label}” must be between {min} and {max} (got {value})").format(
-                label=label, min=fmt_number(control.min), max=fmt_number(control.max), value=fmt_number(number)))
-        if control.type == "int" and control.step and control.step > 1:
-            origin = control.min if control.min is not None else 0
-            if (number - origin) % control.step:
-                raise LabConfigError(_("“{label}” must go in steps of {step} from {origin} (got {value})").format(
-                    label=label, step=fmt_number(control.step), origin=fmt_number(origin), value=number))
-        return number
-    if control.type == "choice":
-        allowed = [c.value for c in control.choices or []]
-        if not any(_same(value, v) for v in allowed):
-            raise LabConfigError(_("“{label}” must be one of: {choices}").format(
-                label=label, choices=", ".join(str(v) for v in allowed)))
-        return value
-    if not isinstance(value, str):
-        raise LabConfigError(_("“{label}” must be a program (text)").format(label=label))
-    return value  # the simulator checks the program (or rule) itself when the scenario is built
-
-
-def _same(a: Any, b: Any) -> bool:
-    # True == 1 in Python; a choice of true is not a choice of 1.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    both_numbers = isinstance(a, int | float) and isinstance(b, int | float)
-    return a == b and (type(a) is type(b) or both_numbers)
-
-
 def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, Any] | None = None) -> tuple[str, Any]:
     """(simulator kind, scenario model) for a run: the lab's scenario with every control set.
 
@@ -341,7 +297,7 @@ def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, An
         control = by_path.get(exc.field)
         if control is not None:
             raise LabConfigError(_("“{label}” cannot be used: {reason}").format(
-                label=_label(control), reason=exc.message)) from None
+                label=control_label(control), reason=exc.message)) from None
         raise LabConfigError(_("the scenario is invalid: {reason}").format(reason=exc)) from None
 
 

@@ -7,13 +7,15 @@ validator and ``grading.lab_scenario`` agree on what a lab means.
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
 from app.courses import models as m
+from app.courses.checks import fmt_number
 from app.courses.render import resolve_local
 from app.courses.reporter import Reporter
-from app.i18n import _
+from app.i18n import _, current_locale
 
 
 class LabConfigError(ValueError):
@@ -22,6 +24,49 @@ class LabConfigError(ValueError):
 
 _API = ("SIMULATORS", "ScenarioError", "load_scenario", "bundled_scenarios", "metric_names", "is_metric",
         "apply_overrides", "scenario_data", "run", "run_replications")
+
+
+def control_label(control: m.Control) -> str:
+    return m.text_for(control.label, current_locale()) or control.id
+
+
+def check_control_value(control: m.Control, value: Any) -> Any:
+    """The value normalised (3.0 → 3 for an int control); LabConfigError if it is not allowed."""
+    label = control_label(control)
+    if control.type in ("int", "float"):
+        number = value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise LabConfigError(_("“{label}” must be a number").format(label=label))
+        if control.type == "int":
+            if number != int(number):
+                raise LabConfigError(_("“{label}” must be a whole number").format(label=label))
+            number = int(number)
+        if (control.min is not None and number < control.min) or (control.max is not None and number > control.max):
+            raise LabConfigError(_("“{label}” must be between {min} and {max} (got {value})").format(
+                label=label, min=fmt_number(control.min), max=fmt_number(control.max), value=fmt_number(number)))
+        if control.type == "int" and control.step and control.step > 1:
+            origin = control.min if control.min is not None else 0
+            if (number - origin) % control.step:
+                raise LabConfigError(_("“{label}” must go in steps of {step} from {origin} (got {value})").format(
+                    label=label, step=fmt_number(control.step), origin=fmt_number(origin), value=number))
+        return number
+    if control.type == "choice":
+        allowed = [c.value for c in control.choices or []]
+        if not any(_same(value, v) for v in allowed):
+            raise LabConfigError(_("“{label}” must be one of: {choices}").format(
+                label=label, choices=", ".join(str(v) for v in allowed)))
+        return value
+    if not isinstance(value, str):
+        raise LabConfigError(_("“{label}” must be a program (text)").format(label=label))
+    return value  # the simulator checks the program (or rule) itself when the scenario is built
+
+
+def _same(a: Any, b: Any) -> bool:
+    # True == 1 in Python; a choice of true is not a choice of 1.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    both_numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    return a == b and (type(a) is type(b) or both_numbers)
 
 
 def simulators_api() -> Any:
@@ -118,3 +163,28 @@ def check_lab_simulation(rep: Reporter, rel: str, lab: m.Lab, step_dir: Path) ->
             rep.error(rel, ["objectives", i, "metric"], _(
                 "unknown metric “{metric}” for the {kind} simulator (known: {known})").format(
                 metric=objective.metric, kind=lab.simulator, known=known))
+    check_examples(rep, rel, lab, sims, data)
+
+
+def check_examples(rep: Reporter, rel: str, lab: m.Lab, sims: Any, data: dict[str, Any]) -> None:
+    """Each known-good/bad example names real controls with allowed values, and applies to the scenario."""
+    if lab.examples is None:
+        return
+    for kind in ("good", "bad"):
+        for i, settings in enumerate(getattr(lab.examples, kind)):
+            where: list[str | int] = ["examples", kind, i]
+            values: dict[str, Any] = {}
+            for control_id, value in settings.items():
+                control = lab.control(control_id)
+                if control is None:
+                    rep.error(rel, [*where, control_id], _("the lab has no control “{id}”").format(id=control_id),
+                              key=True)
+                    continue
+                try:
+                    values[control.path] = check_control_value(control, value)
+                except LabConfigError as exc:
+                    rep.error(rel, [*where, control_id], str(exc))
+            try:
+                sims.apply_overrides(lab.simulator, data, values)
+            except sims.ScenarioError as exc:
+                rep.error(rel, where, _("this example cannot be run: {reason}").format(reason=exc))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.courses import models as m
 from app.courses.errors import Problem, format_problem
 from app.courses.loader import read_course
 from app.courses.package import PACKAGE_SUFFIX, PackageError, extracted
@@ -114,11 +115,33 @@ def _course_root_of(path: Path) -> Path | None:
     return None
 
 
-def _validate_folder(root: Path, display: str, headers: list[_Header]) -> list[Problem]:
-    _course, problems = read_course(root, display)
+def _validate_folder(root: Path, display: str, headers: list[_Header],
+                     loaded: list[tuple[m.Course, Path, str]] | None = None) -> list[Problem]:
+    course, problems = read_course(root, display)
     header = read_header(root, display)
     if header is not None:
         headers.append(header)
+    if course is not None and loaded is not None:
+        loaded.append((course, root, display))
+    return problems
+
+
+def _robustness(loaded: list[tuple[m.Course, Path, str]], n_seeds: int, rates: list[str] | None) -> list[Problem]:
+    """Every lab's known-good/bad examples over ``n_seeds`` seeds (one process pool for all)."""
+    from app.courses import robustness
+
+    labs = [(course, root, display, step) for course, root, display in loaded
+            for _module, step in course.iter_steps() if step.kind == "lab" and step.lab is not None]
+    results = robustness.check_labs([(step.lab, course.path) for course, _r, _d, step in labs], n_seeds)
+    problems: list[Problem] = []
+    for (course, root, display, step), result in zip(labs, results, strict=True):
+        rep = Reporter(root, display)
+        rel = f"modules/{step.module_id}/{step.id}/{m.STEP_FILES['lab']}"
+        rep.text(rel)
+        robustness.report(rep, rel, step.lab, result)
+        problems.extend(rep.problems)
+        if rates is not None:
+            rates.extend(robustness.summary_lines(f"{course.id}/{step.key}", result))
     return problems
 
 
@@ -132,15 +155,20 @@ def _validate_package(path: Path, display: str) -> list[Problem]:
         return exc.problems or [Problem(display, None, None, "error", exc.message, "")]
 
 
-def validate_paths(paths: Sequence[Path | str], *, catalog_dirs: Iterable[Path] | None = None) -> list[Problem]:
+def validate_paths(paths: Sequence[Path | str], *, catalog_dirs: Iterable[Path] | None = None,
+                   robustness: int = 0, rates: list[str] | None = None) -> list[Problem]:
     """Problems in every course folder or package in ``paths``.
 
     A folder that holds course folders (like ``courses/``) is validated course by
     course. Prerequisites are resolved among the given courses and those in
     ``catalog_dirs`` (default: the bundled courses and the instructor library).
+    With ``robustness`` N > 0, the labs of every course folder that loads are also
+    run with their known-good/bad examples over N seeds (``app.courses.robustness``);
+    one line per example's pass rate goes to ``rates``.
     """
     problems: list[Problem] = []
     headers: list[_Header] = []
+    loaded: list[tuple[m.Course, Path, str]] | None = [] if robustness > 0 else None
     for raw in paths:
         path = Path(raw)
         display = str(raw)
@@ -153,22 +181,24 @@ def validate_paths(paths: Sequence[Path | str], *, catalog_dirs: Iterable[Path] 
                 problems.append(Problem(display, None, None, "error", _("this file is not inside a course folder"), ""))
             else:
                 root_display = os.path.relpath(root) if not Path(raw).is_absolute() else str(root)
-                problems.extend(_validate_folder(root, root_display, headers))
+                problems.extend(_validate_folder(root, root_display, headers, loaded))
         elif path.is_file():
             problems.extend(_validate_package(path, display))
         elif (path / "course.yaml").is_file():
-            problems.extend(_validate_folder(path, display, headers))
+            problems.extend(_validate_folder(path, display, headers, loaded))
         else:
             inner = course_dirs(path)
             if not inner:
                 problems.append(Problem(display, None, None, "error", _(
                     "not a course folder (no course.yaml) and holds no course folders"), ""))
             for root in inner:
-                problems.extend(_validate_folder(root, os.path.join(display, root.name), headers))
+                problems.extend(_validate_folder(root, os.path.join(display, root.name), headers, loaded))
     if headers:
         dirs = list(catalog_dirs) if catalog_dirs is not None else _default_catalog_dirs()
         dirs += sorted({h.root.resolve().parent for h in headers})
         problems.extend(_cross_course(headers, _catalog(dirs)))
+    if loaded:
+        problems.extend(_robustness(loaded, robustness, rates))
     # Compiler order: by file, then position (a file-level problem first).
     problems.sort(key=lambda p: (p.file, p.line or 0, p.col or 0))
     return problems

@@ -1,18 +1,14 @@
 """The bundled courses: valid with no warning, and every lab passable and failable.
 
-Each lab.yaml starts with comment lines recording settings checked by its
-author: ``# known-good: {...}`` must pass every objective with the lab's grading
-seed, each ``# known-bad: {...}`` must fail. This proves every objective is
-reachable and the lab actually discriminates.
+Each lab.yaml lists settings checked by its author under ``examples``: every
+``good`` one must pass every objective with the lab's grading seed, every ``bad``
+one must fail. This proves every objective is reachable and the lab actually
+discriminates (tests/courses/test_labs.py checks the same over many seeds).
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-from ruamel.yaml import YAML
 
 from app.courses.grading import run_and_grade_lab
 from app.courses.loader import load_course
@@ -21,40 +17,6 @@ from app.paths import courses_dir
 
 BUNDLED = sorted(p for p in courses_dir().iterdir() if (p / "course.yaml").exists() and not p.name.startswith("_"))
 LABS = sorted(p for course in BUNDLED for p in course.glob("modules/*/*/lab.yaml"))
-_MARK = re.compile(r"^#.*\bknown-(good|bad)\b[^:{]*:\s*(\{.*)$")
-
-
-def _mapping(text: str) -> dict:
-    """The flow mapping at the start of ``text`` (a note may follow it)."""
-    depth, quote, escaped = 0, "", False
-    for i, ch in enumerate(text):
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return dict(YAML(typ="safe").load(text[: i + 1]) or {})
-    raise AssertionError(f"unterminated settings: {text[:80]}")
-
-
-def known_settings(lab_yaml: Path) -> list[tuple[str, dict]]:
-    found = []
-    for line in lab_yaml.read_text(encoding="utf-8").splitlines():
-        m = _MARK.match(line.strip())
-        if m:
-            found.append((m.group(1), _mapping(m.group(2))))
-    return found
-
-
 def test_both_flagship_courses_are_bundled():
     assert {p.name for p in BUNDLED} >= {"industrial-robot-operation", "ai-predictive-maintenance"}
     assert len(LABS) >= 8
@@ -80,10 +42,10 @@ def test_course_shape(course):
 
 @pytest.mark.parametrize("lab_yaml", LABS, ids=lambda p: "/".join(p.parts[-4:-1]))
 def test_lab_known_good_passes_and_known_bad_fails(lab_yaml):
-    settings = known_settings(lab_yaml)
-    assert any(k == "good" for k, _s in settings) and any(k == "bad" for k, _s in settings)
     course = load_course(lab_yaml.parents[3])
     step = course.step(f"{lab_yaml.parts[-3]}/{lab_yaml.parts[-2]}")
-    for kind, values in settings:
-        grade, metrics = run_and_grade_lab(step.lab, course.path, values)
-        assert grade.passed is (kind == "good"), f"{kind} {values}: {metrics}"
+    examples = step.lab.examples
+    assert examples is not None and examples.good and examples.bad
+    for kind, settings in [("good", s) for s in examples.good] + [("bad", s) for s in examples.bad]:
+        grade, metrics = run_and_grade_lab(step.lab, course.path, settings)
+        assert grade.passed is (kind == "good"), f"{kind} {settings}: {metrics}"
