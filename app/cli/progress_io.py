@@ -51,6 +51,9 @@ def add_import_parser(import_subparsers: argparse._SubParsersAction) -> None:
     p = import_subparsers.add_parser("progress", help=_("merge a progress bundle from another workstation"))
     p.add_argument("bundle", metavar="FILE", help=_("bundle written by 'zhizao export progress'"))
     p.add_argument("--accept-center", metavar="ID", help=_("accept a bundle from the center with this id"))
+    p.add_argument("--approve-escalations", action="store_true",
+                   help=_("as this center's administrator, accept new administrators and changes to "
+                          "administrator accounts from an administrator's workstation"))
     p.set_defaults(func=run_import_progress)
 
 
@@ -74,7 +77,7 @@ def _n(value: int) -> str:
     return format_number(value)
 
 
-def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:  # noqa: ANN001
+def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
     """(step_key, kind) per course from the installed course definitions.
 
     A course that is not installed here (its records came from elsewhere) is
@@ -88,7 +91,7 @@ def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str
     try:
         for course in ctx.library.courses():
             steps[course.id] = [(s.key, s.kind) for _m, s in course.iter_steps()]
-    except Exception:  # noqa: BLE001 - a broken library must not stop a report
+    except Exception:
         log.exception("cannot load the course library")
     with ctx.store.session() as s:
         seen = set(s.scalars(select(StepAttempt.course_id).distinct()))
@@ -100,7 +103,7 @@ def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str
                 continue
             rows = s.execute(select(StepAttempt.step_key, StepAttempt.kind).where(
                 StepAttempt.course_id == course_id).distinct()).all()
-            keys = {k: kind for k, kind in rows}
+            keys = dict(rows)
             for (key,) in s.execute(select(SignOff.step_key).where(SignOff.course_id == course_id).distinct()):
                 keys[key] = "practical"
             if not keys:
@@ -113,11 +116,11 @@ def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str
     return {cid: steps[cid] for cid in wanted if cid in steps}
 
 
-def _names(ctx):  # noqa: ANN001, ANN202
+def _names(ctx):
     """Activity names for xAPI from the installed courses (ids otherwise)."""
     try:
         courses = {c.id: c for c in ctx.library.courses()}
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("cannot load the course library")
         courses = {}
 
@@ -168,21 +171,52 @@ def run_import_progress(args: argparse.Namespace) -> int:
         if ctx.store.readonly:
             raise CliError(_("The database is read-only here; nothing was imported."))
         sync = SyncService(ctx.store.sessions, ctx.workstation_id, ctx.keys_dir)
-        res = sync.import_bundle(SYSTEM, path, args.accept_center)
+        res = sync.import_bundle(SYSTEM, path, args.accept_center, approve_escalations=args.approve_escalations)
     finally:
         ctx.close()
-    if res.key_status == "new":
-        print(_("First bundle from workstation {ws}: its key is remembered from now on.").format(
-            ws=res.source_workstation))
+    print_import_report(res, path.name)
+    if res.refused:
+        print(_("zhizao: {n} records of {file} were refused (listed above); the rest was imported.").format(
+            n=_n(len(res.refused)), file=path.name), file=sys.stderr)
+        return REFUSED_EXIT
+    return 0
+
+
+REFUSED_EXIT = 3  # imported, but some records were refused: scripts can tell it from success (0) and failure (1)
+REPORT_LINES = 50  # refusals shown one by one; the rest are counted (all are in the log)
+
+
+def print_import_report(res, filename: str) -> None:
+    """The import report: who sent it, what was added, what was clamped, refused or approved."""
+    from app.services.auth import role_label
+
+    print(_("Bundle from workstation {name} ({fp}), accepted with the rights of: {role}.").format(
+        name=res.workstation_name, fp=res.fingerprint, role=role_label(res.authority)))
     if not res.total_added and not res.updated:
-        print(_("Nothing new in {file}: everything was here already.").format(file=path.name))
-        return 0
-    print(_("Imported {file}: {added} records added ({attempts} attempts), {updated} updated.").format(
-        file=path.name, added=_n(res.total_added), attempts=_n(res.added.get("step_attempts", 0)),
-        updated=_n(sum(res.updated.values()))))
+        print(_("Nothing new in {file}: everything was here already.").format(file=filename))
+    else:
+        print(_("Imported {file}: {added} records added ({attempts} attempts), {updated} updated.").format(
+            file=filename, added=_n(res.total_added), attempts=_n(res.added.get("step_attempts", 0)),
+            updated=_n(sum(res.updated.values()))))
     if res.merged_logins:
         print(_("Accounts merged by login: {logins}.").format(logins=", ".join(sorted(set(res.merged_logins)))))
-    return 0
+    for text in res.approved:
+        print(_("Approved: {change}.").format(change=text))
+    if res.clamped:
+        print(_("{n} times were later than this import and were moved back to it:").format(n=_n(len(res.clamped))))
+        for c in res.clamped[:REPORT_LINES]:
+            print("  " + _("line {line}, {table} {id}: {column} {sent} → {kept}").format(
+                line=c.line, table=c.table, id=c.record_id, column=c.column, sent=c.sent.isoformat(),
+                kept=c.kept.isoformat()))
+    if res.refused:
+        print(_("{n} records were refused:").format(n=_n(len(res.refused))))
+        for r in res.refused[:REPORT_LINES]:
+            print("  " + _("line {line}, {table} {id}: {reason}").format(
+                line=r.line, table=r.table, id=r.record_id or "?", reason=r.reason))
+        if len(res.refused) > REPORT_LINES:
+            print("  " + _("… and {n} more.").format(n=_n(len(res.refused) - REPORT_LINES)))
+        for r in res.refused:
+            log.warning("refused line %d (%s %s): %s", r.line, r.table, r.record_id, r.reason)
 
 
 def run_export_xapi(args: argparse.Namespace) -> int:

@@ -1,4 +1,8 @@
-"""Offline workstations merge by signed bundle: idempotent, order-independent, lossless, tamper-proof."""
+"""Offline workstations merge by signed bundle: idempotent, order-independent, lossless, tamper-proof.
+
+Every import here is from a workstation enrolled as an administrator's (the attacks on that
+trust, and the narrower enrolments, are in tests/attacks/test_sync_attacks.py).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, update
 
 from app.context import AppContext
+from app.services.accounts import LoginFailed
 from app.services.auth import SYSTEM, PermissionDenied
 from app.services.sync import SyncError
-from app.storage.models import Certificate, Enrollment, LabRun, StepAttempt, User
+from app.services.workstations import WorkstationService
+from app.storage.models import Certificate, Enrollment, LabRun, Role, StepAttempt, User, Workstation
 from tests.store.helpers import count, dump, rewrite_bundle, set_center, sync, trainee, workstation_history
 
 COURSE = "robot-basics"
+
+
+def trust(target, *sources, role=Role.ADMIN):
+    """Enrol each source workstation's key at ``target`` (what `zhizao sync trust` does)."""
+    service = WorkstationService(target.store.sessions, target.workstation_id, target.keys_dir)
+    for i, src in enumerate(sources):
+        service.enroll(SYSTEM, sync(src).fingerprint(), f"PC {i}", role)
+
+
+def merge(target, bundle):
+    """Import as the center's administrator, approving the shared 'admin' account's merge."""
+    return sync(target).import_bundle(SYSTEM, bundle, approve_escalations=True)
 
 
 @pytest.fixture
@@ -40,10 +58,11 @@ def test_three_workstations_merge_to_the_same_database_in_every_order(center, op
     center_id, stations, histories = center
     # Workstation 2 has seen workstation 1's bundle, revoked its certificate and renamed wang since.
     first = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "early.zip").path
-    sync(stations[1]).import_bundle(SYSTEM, first)
+    trust(stations[1], stations[0])
+    merge(stations[1], first)
     with stations[1].store.session() as s, s.begin():
         s.execute(update(Certificate).where(Certificate.number == "ZA-01-0001").values(
-            revoked_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc), revoked_reason="wrong course"))
+            revoked_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), revoked_reason="wrong course"))
     stations[1].accounts.set_password(SYSTEM, "wang", "renewed-pass")
     bundles = _export_all(stations, tmp_path)
 
@@ -56,11 +75,14 @@ def test_three_workstations_merge_to_the_same_database_in_every_order(center, op
     for n, order in enumerate(itertools.permutations(range(3))):
         target = open_ctx(f"merged{n}")
         set_center(target, center_id)
+        trust(target, *stations)
         for i in order:
-            sync(target).import_bundle(SYSTEM, bundles[i])
+            merge(target, bundles[i])
         dumps.append(dump(target))
         if n == 0:
             merged = target
+    for d in dumps:  # each target has its own audit trail of enrolments; the merged records must agree
+        d["audit_log"] = [r for r in d["audit_log"] if not dict(r)["action"].startswith("workstation.")]
     differing = {t for d in dumps[1:] for t in d if d[t] != dumps[0][t]}
     assert not differing, f"merge order changed {sorted(differing)}"
 
@@ -87,24 +109,28 @@ def test_three_workstations_merge_to_the_same_database_in_every_order(center, op
     assert prog.steps["m1/quiz"].attempts == 3 + 4 + 5
 
     # Twice = once: importing everything again changes nothing.
+    before = dump(merged)
     for b in bundles:
-        res = sync(merged).import_bundle(SYSTEM, b)
-        assert res.total_added == 0 and not res.updated
-    assert dump(merged) == dumps[0]
+        res = merge(merged, b)
+        assert res.total_added == 0 and not res.updated and not res.refused
+    assert dump(merged) == before
 
 
 def test_merge_into_a_workstation_with_its_own_history(center, tmp_path):
     center_id, stations, histories = center
     bundles = _export_all(stations, tmp_path)
+    trust(stations[0], stations[1])
+    trust(stations[1], stations[0])
     before = count(stations[0], StepAttempt)
-    res = sync(stations[0]).import_bundle(SYSTEM, bundles[1])
+    res = merge(stations[0], bundles[1])
     assert res.added["step_attempts"] == count(stations[1], StepAttempt)
     assert count(stations[0], StepAttempt) == before + res.added["step_attempts"]
     assert sorted(res.merged_logins) == ["admin", "wang"]
-    again = sync(stations[0]).import_bundle(SYSTEM, bundles[1])
-    assert again.total_added == 0 and again.key_status == "known"
+    assert res.workstation_name == "PC 0" and res.authority is Role.ADMIN and not res.refused
+    again = merge(stations[0], bundles[1])
+    assert again.total_added == 0 and not again.refused
     # ws1 ↔ ws2 both ways gives one database.
-    sync(stations[1]).import_bundle(SYSTEM, bundles[0])
+    merge(stations[1], bundles[0])
     assert dump(stations[0])["step_attempts"] == dump(stations[1])["step_attempts"]
     assert dump(stations[0])["users"] == dump(stations[1])["users"]
 
@@ -123,8 +149,9 @@ def test_enrollment_conflicts_resolve_by_rule(center, open_ctx, tmp_path):
     bundles = _export_all(stations[:2], tmp_path)
     target = open_ctx("t")
     set_center(target, center_id)
+    trust(target, *stations[:2])
     for b in bundles:
-        sync(target).import_bundle(SYSTEM, b)
+        merge(target, b)
     with target.store.session() as s:
         wang = s.scalar(select(User).where(User.login == "wang"))
         rows = s.scalars(select(Enrollment).where(Enrollment.user_id == wang.id)).all()
@@ -139,12 +166,12 @@ def test_since_limits_attempts_but_keeps_what_they_need(ctx, admin, tmp_path):
                                                 duration_s=5)
     lab = ctx.progress.record_lab_run(t, COURSE, "1", "m2/lab", parameters={}, seed=1, metrics={}, score=1,
                                       passed=True, duration_s=5)
-    old = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    old = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     with ctx.store.session() as s, s.begin():
         s.execute(update(StepAttempt).values(created_at=old))  # the lab's attempt is old too
     new_quiz = ctx.progress.record_quiz_attempt(t, COURSE, "1", "m1/q", answers={}, score=0, passed=False,
                                                 duration_s=5)
-    res = sync(ctx).export_bundle(SYSTEM, tmp_path / "b.zip", since=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    res = sync(ctx).export_bundle(SYSTEM, tmp_path / "b.zip", since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     with zipfile.ZipFile(res.path) as zf:
         records = [json.loads(line) for line in zf.read("records.jsonl").splitlines()]
     attempt_ids = {r["r"]["id"] for r in records if r["t"] == "step_attempts"}
@@ -158,6 +185,7 @@ def test_a_tampered_bundle_is_refused_and_nothing_imported(center, tmp_path):
     center_id, stations, _h = center
     good = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "good.zip").path
     target = stations[1]
+    trust(target, stations[0])
     before = dump(target)
 
     def raise_scores(lines):
@@ -185,19 +213,24 @@ def test_a_tampered_bundle_is_refused_and_nothing_imported(center, tmp_path):
     assert dump(target) == before
 
 
-def test_a_resigned_bundle_from_a_known_workstation_is_refused(center, tmp_path):
+def test_a_resigned_bundle_from_an_enrolled_workstation_is_refused(center, tmp_path):
     center_id, stations, _h = center
+    trust(stations[1], stations[0])
     good = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "good.zip").path
-    sync(stations[1]).import_bundle(SYSTEM, good)  # ws1's key is remembered now
+    merge(stations[1], good)
     stations[0].progress.record_quiz_attempt(_h[0]["wang"], COURSE, "1", "m1/quiz", answers={}, score=1,
                                              passed=True, duration_s=3)
     newer = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "newer.zip").path
     forged = rewrite_bundle(newer, tmp_path / "forged.zip", resign=Ed25519PrivateKey.generate())
     before = dump(stations[1])
-    with pytest.raises(SyncError, match="different key than earlier bundles"):
-        sync(stations[1]).import_bundle(SYSTEM, forged)
+    with pytest.raises(SyncError, match="which is not enrolled here") as err:
+        merge(stations[1], forged)
+    assert "zhizao sync trust" in str(err.value)
     assert dump(stations[1]) == before
-    assert sync(stations[1]).import_bundle(SYSTEM, newer).added == {"step_attempts": 1}
+    assert merge(stations[1], newer).added == {"step_attempts": 1}
+    with stations[1].store.session() as s:
+        row = s.get(Workstation, sync(stations[0]).fingerprint())
+    assert row.last_import_at is not None and row.last_workstation_id == stations[0].workstation_id
 
 
 def test_a_foreign_bundle_is_refused_unless_accepted(center, open_ctx, tmp_path):
@@ -205,6 +238,7 @@ def test_a_foreign_bundle_is_refused_unless_accepted(center, open_ctx, tmp_path)
     other = open_ctx("other-center")
     workstation_history(other, 9)
     foreign = sync(other).export_bundle(SYSTEM, tmp_path / "foreign.zip").path
+    trust(stations[0], other)
     before = dump(stations[0])
     with pytest.raises(SyncError, match="comes from another center") as err:
         sync(stations[0]).import_bundle(SYSTEM, foreign)
@@ -212,7 +246,8 @@ def test_a_foreign_bundle_is_refused_unless_accepted(center, open_ctx, tmp_path)
     assert dump(stations[0]) == before
     with pytest.raises(SyncError, match="another center"):
         sync(stations[0]).import_bundle(SYSTEM, foreign, accept_center="some-other-id")
-    res = sync(stations[0]).import_bundle(SYSTEM, foreign, accept_center=other.settings.get("center_id"))
+    res = sync(stations[0]).import_bundle(SYSTEM, foreign, accept_center=other.settings.get("center_id"),
+                                          approve_escalations=True)
     assert res.added["step_attempts"] == count(other, StepAttempt)
     assert stations[0].settings.get("center_id") == _c  # accepting once does not change our center
 
@@ -222,7 +257,8 @@ def test_a_fresh_workstation_joins_the_center_of_its_first_bundle(center, open_c
     bundle = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "b.zip").path
     fresh = open_ctx("new-pc")
     assert fresh.settings.get("center_id") != center_id
-    sync(fresh).import_bundle(SYSTEM, bundle)
+    trust(fresh, stations[0])
+    merge(fresh, bundle)
     assert fresh.settings.get("center_id") == center_id
     assert fresh.accounts.authenticate("admin", "admin-pass").login == "admin"
 
@@ -243,11 +279,20 @@ def test_files_that_are_not_bundles_get_a_clear_message(ctx, admin, tmp_path, co
         sync(ctx).import_bundle(SYSTEM, path)
 
 
-def test_export_is_atomic_and_staff_only(ctx, admin, trainee, tmp_path):
+def test_export_is_atomic_and_a_trainee_exports_only_their_own_records(ctx, admin, tmp_path):
+    zhang, other = trainee(ctx, admin, "zhangwei", "张伟"), trainee(ctx, admin, "li", "李")
+    for who in (zhang, other):
+        ctx.progress.record_quiz_attempt(who, COURSE, "1", "m1/q", answers={}, score=1, passed=True, duration_s=5)
+    ctx.progress.sign_off(admin, zhang.user_id, COURSE, "m3/practical", {"guard closed": True})
+    res = sync(ctx).export_bundle(zhang, tmp_path / "mine.zip")
+    with zipfile.ZipFile(res.path) as zf:
+        records = [json.loads(line) for line in zf.read("records.jsonl").splitlines()]
+        manifest = json.loads(zf.read("manifest.json"))
+    assert {r["t"] for r in records} == {"users", "step_attempts"}
+    assert {r["r"].get("user_id", r["r"]["id"]) for r in records} == {zhang.user_id}
+    assert manifest["exported_by"] == {"user_id": zhang.user_id, "login": "zhangwei"}
     with pytest.raises(PermissionDenied):
-        sync(ctx).export_bundle(trainee, tmp_path / "b.zip")
-    with pytest.raises(PermissionDenied):
-        sync(ctx).import_bundle(trainee, tmp_path / "b.zip")
+        sync(ctx).import_bundle(zhang, res.path)
     (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(SyncError, match="Cannot write"):
         sync(ctx).export_bundle(admin, tmp_path / "a-file" / "b.zip")
@@ -263,7 +308,7 @@ def test_only_synced_account_fields_count_as_an_edit(ctx, admin):
     trainee(ctx, admin, "qian", "钱")
     created = stamp()
     ctx.accounts.authenticate("qian", "secret-qian")
-    with pytest.raises(Exception):
+    with pytest.raises(LoginFailed):
         ctx.accounts.authenticate("qian", "wrong")
     assert stamp() == created
     ctx.accounts.set_password(SYSTEM, "qian", "another-pass")
@@ -280,10 +325,12 @@ def test_an_offline_sqlite_workstation_merges_into_the_center_server(open_ctx, t
         set_center(pc, server.settings.get("center_id"))
         h = workstation_history(pc, 2)
         bundle = sync(pc).export_bundle(SYSTEM, tmp_path / "pc.zip").path
-        res = sync(server).import_bundle(SYSTEM, bundle)
+        trust(server, pc)
+        trust(pc, server)
+        res = merge(server, bundle)
         assert res.added["step_attempts"] == count(pc, StepAttempt)
         back = sync(server).export_bundle(SYSTEM, tmp_path / "server.zip").path
-        sync(pc).import_bundle(SYSTEM, back)
+        merge(pc, back)
         assert dump(pc)["step_attempts"] == dump(server)["step_attempts"]
         assert dump(pc)["users"] == dump(server)["users"]
         assert server.accounts.authenticate("li2", "secret-li2").user_id == h["own"].user_id
