@@ -1,20 +1,29 @@
 """The courses the app offers: bundled ones and the instructor library, newest version of each.
 
-Parsed courses are cached in the data dir, one pickle per course folder. A cache
-entry is used when the folder's files have the same (path, size, mtime_ns) as
-when it was written; when they differ, the sha256 of the contents decides (a
-checkout or copy touches mtimes without changing anything). The key also covers
-the code that parses and checks courses, so an upgrade never serves stale models.
+Parsed courses are cached in the data dir, one file per course folder: the
+course as JSON of its pydantic models (never a pickle, so a planted file cannot
+run code), signed with HMAC-SHA256 under a per-install key kept 0600 in the data
+dir (so a planted or edited file cannot change what a trainee is taught or how
+they are graded). A file that fails the check is ignored and rebuilt.
+
+A cache entry is used when the folder's files have the same (path, size,
+mtime_ns) as when it was written; when they differ, the sha256 of the contents
+decides (a checkout or copy touches mtimes without changing anything). The key
+also covers the code that parses and checks courses, so an upgrade never serves
+stale models.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import logging
 import os
-import pickle
+import secrets
+import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from app import __version__
@@ -26,7 +35,10 @@ from app.i18n import _
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+CACHE_SUFFIX = ".course-cache"
+KEY_FILE = "course-cache.key"
+_KEY_BYTES = 32
 _SOURCE_RANK = {"bundled": 0, "library": 1}  # same version in both: the instructor's copy wins
 
 
@@ -116,10 +128,13 @@ class CourseLibrary:
     """
 
     def __init__(self, bundled_dir: Path | None, user_dir: Path | None, cache_dir: Path | None,
-                 *, include_hidden: bool | None = None) -> None:
+                 *, include_hidden: bool | None = None, key_file: Path | None = None) -> None:
         self.bundled_dir = Path(bundled_dir) if bundled_dir else None
         self.user_dir = Path(user_dir) if user_dir else None
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        # The key sits in the data dir next to the database, not in the cache folder it protects.
+        self.key_file = Path(key_file) if key_file else (self.cache_dir.parent / KEY_FILE if self.cache_dir else None)
+        self._key: bytes | None = None
         if include_hidden is None:
             from app.paths import courses_dir
 
@@ -207,11 +222,17 @@ class CourseLibrary:
         if self.cache_dir is None:
             return None
         name = hashlib.sha256(f"{source}|{root.resolve()}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        return self.cache_dir / f"{name}.pickle"
+        return self.cache_dir / f"{name}{CACHE_SUFFIX}"
+
+    def _cache_key(self) -> bytes | None:
+        if self._key is None and self.key_file is not None:
+            self._key = cache_key(self.key_file)
+        return self._key
 
     def _load(self, root: Path, source: str) -> tuple[m.Course | None, list[Problem]]:
-        cache_file = self._cache_file(root, source)
-        entry = _read_cache(cache_file) if cache_file else None
+        key = self._cache_key()
+        cache_file = self._cache_file(root, source) if key else None
+        entry = _read_cache(cache_file, key) if cache_file and key else None
         code = code_key()
         skey = stat_key(root)
         if entry is not None and entry.code_key == code and entry.stat_key == skey:
@@ -219,13 +240,13 @@ class CourseLibrary:
         chash = content_hash(root)
         if entry is not None and entry.code_key == code and entry.content_hash == chash:
             entry.stat_key = skey
-            _write_cache(cache_file, entry)
+            _write_cache(cache_file, entry, key)
             return entry.course, entry.problems
         course, problems = read_course(root, source=source)  # type: ignore[arg-type]
         if course is not None:
             course.content_hash = chash
-        if cache_file is not None:
-            _write_cache(cache_file, _CacheEntry(code, skey, chash, course, problems))
+        if cache_file is not None and key:
+            _write_cache(cache_file, _CacheEntry(code, skey, chash, course, problems), key)
         return course, problems
 
 
@@ -236,23 +257,106 @@ def _same_dir(a: Path, b: Path) -> bool:
         return False
 
 
-def _read_cache(path: Path | None) -> _CacheEntry | None:
+def cache_key(path: Path) -> bytes | None:
+    """The install's cache-signing key, created (0600) if missing; None if it cannot be had safely.
+
+    A key file that others could read or change (on POSIX: not ours, or group/other
+    bits set) is replaced, which simply invalidates every cache entry.
+    """
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        st = None
+    except OSError:
+        return None
+    if st is not None:
+        trusted = stat.S_ISREG(st.st_mode) and (os.name == "nt" or (
+            st.st_uid == os.getuid() and not st.st_mode & 0o077))
+        if trusted:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            return data if len(data) == _KEY_BYTES else None
+        log.warning("replacing the course cache key %s: others could read or change it", path)
+        try:
+            path.unlink()
+        except OSError:
+            return None
+    key = secrets.token_bytes(_KEY_BYTES)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data if len(data) == _KEY_BYTES else None
+    except OSError:
+        log.info("cannot create the course cache key %s; courses are parsed every time", path, exc_info=True)
+        return None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def _sign(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def _encode(entry: _CacheEntry) -> bytes:
+    """Two lines: a JSON header (keys, problems) and the course as JSON (or ``null``)."""
+    header = {"format": CACHE_FORMAT, "code_key": entry.code_key, "stat_key": entry.stat_key,
+              "content_hash": entry.content_hash, "problems": [asdict(p) for p in entry.problems]}
+    course = entry.course.model_dump_json().encode("utf-8") if entry.course is not None else b"null"
+    return json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + course
+
+
+def _decode(payload: bytes) -> _CacheEntry:
+    header_line, _nl, course_line = payload.partition(b"\n")
+    header = json.loads(header_line)
+    if header.get("format") != CACHE_FORMAT:
+        raise ValueError("another cache format")
+    course = None if course_line == b"null" else m.Course.model_validate_json(course_line)
+    if course is not None:
+        # Private attributes are not part of the JSON: the lab's folder is its step's folder.
+        for _module, step in course.iter_steps():
+            if step.lab is not None:
+                step.lab._step_dir = step.path
+    problems = [Problem(**p) for p in header["problems"]]
+    return _CacheEntry(str(header["code_key"]), str(header["stat_key"]), str(header["content_hash"]), course,
+                       problems)
+
+
+def _read_cache(path: Path | None, key: bytes) -> _CacheEntry | None:
+    """The entry in ``path`` if its signature is ours; anything else is a miss."""
     if path is None:
         return None
     try:
-        with path.open("rb") as fh:
-            # The cache lives in the user's own data dir, which is as trusted as the database next to it.
-            entry = pickle.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except Exception:  # a damaged or outdated cache is just a miss
-        log.info("ignoring unreadable course cache %s", path)
+    except OSError:
         return None
-    return entry if isinstance(entry, _CacheEntry) else None
+    signature, _nl, payload = data.partition(b"\n")
+    if not hmac.compare_digest(signature, _sign(key, payload)):
+        log.warning("ignoring course cache %s: its signature does not match", path)
+        return None
+    try:
+        return _decode(payload)
+    except Exception:  # signed by us but unreadable (e.g. written by other code): just a miss
+        log.info("ignoring unreadable course cache %s", path, exc_info=True)
+        return None
 
 
-def _write_cache(path: Path | None, entry: _CacheEntry) -> None:
+def _write_cache(path: Path | None, entry: _CacheEntry, key: bytes) -> None:
     if path is None:
+        return
+    try:
+        payload = _encode(entry)
+    except (TypeError, ValueError):
+        log.info("could not encode course cache %s", path, exc_info=True)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,8 +366,9 @@ def _write_cache(path: Path | None, entry: _CacheEntry) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(_sign(key, payload) + b"\n" + payload)
         os.replace(tmp, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        path.with_suffix(".pickle").unlink(missing_ok=True)  # the unsigned format of earlier versions
+    except OSError:
         log.info("could not write course cache %s", path, exc_info=True)
         Path(tmp).unlink(missing_ok=True)

@@ -120,7 +120,7 @@ def test_warm_start_comes_from_the_cache(dirs, count_parses):
     bundled, user, cache = dirs
     _copy(bundled / "fixture-mini")
     first = CourseLibrary(bundled, user, cache).get("fixture-mini")
-    assert len(count_parses) == 1 and any(cache.glob("*.pickle"))
+    assert len(count_parses) == 1 and any(cache.glob("*.course-cache"))
     second = CourseLibrary(bundled, user, cache).get("fixture-mini")
     assert len(count_parses) == 1
     assert second.model_dump() == first.model_dump()
@@ -158,8 +158,8 @@ def test_a_damaged_cache_is_a_miss(dirs, count_parses):
     bundled, user, cache = dirs
     _copy(bundled / "fixture-mini")
     CourseLibrary(bundled, user, cache).courses()
-    for f in cache.glob("*.pickle"):
-        f.write_bytes(b"not a pickle")
+    for f in cache.glob("*.course-cache"):
+        f.write_bytes(b"not a cache")
     assert [c.id for c in CourseLibrary(bundled, user, cache).courses()] == ["fixture-mini"]
     assert len(count_parses) == 2
 
@@ -192,3 +192,78 @@ def test_step_keys_survive_a_new_version(dirs):
     lib = CourseLibrary(bundled, user, cache)
     old_keys, new_keys = (set(c.step_keys()) for c in lib.versions("fixture-mini")[::-1])
     assert old_keys & new_keys == {"basics/lesson", "basics/quiz", "line/buffer-lab"}
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.course-cache"))
+
+
+def test_the_cache_is_json_signed_with_a_private_key(dirs):
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    CourseLibrary(bundled, user, cache).courses()
+    key = cache.parent / "course-cache.key"
+    assert len(key.read_bytes()) == 32
+    if os.name != "nt":
+        assert key.stat().st_mode & 0o777 == 0o600
+    (entry,) = _entries(cache)
+    signature, header, course = entry.read_bytes().split(b"\n", 2)
+    assert len(signature) == 64 and b'"code_key"' in header and course.startswith(b"{")
+
+
+def test_an_edited_cache_is_ignored_and_rebuilt(dirs, count_parses):
+    """A cache whose course was changed (a quiz answer, say) without the key is never used."""
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    CourseLibrary(bundled, user, cache).courses()
+    (entry,) = _entries(cache)
+    forged = entry.read_bytes().replace(b"Fixture mini course", b"Forged course title")
+    entry.write_bytes(forged)
+    course = CourseLibrary(bundled, user, cache).get("fixture-mini")
+    assert course.title["en"] == "Fixture mini course" and len(count_parses) == 2
+    assert b"Forged" not in entry.read_bytes()  # rebuilt
+
+
+def test_a_cache_signed_with_another_key_is_ignored(dirs, count_parses):
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    CourseLibrary(bundled, user, cache, key_file=cache.parent / "other.key").courses()
+    CourseLibrary(bundled, user, cache).courses()
+    assert len(count_parses) == 2
+
+
+def test_a_planted_pickle_is_never_loaded(dirs, count_parses, monkeypatch):
+    import pickle
+
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    CourseLibrary(bundled, user, cache).courses()
+    (entry,) = _entries(cache)
+    entry.with_suffix(".pickle").write_bytes(pickle.dumps(print))
+    entry.write_bytes(pickle.dumps(print))
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
+    monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
+    assert [c.id for c in CourseLibrary(bundled, user, cache).courses()] == ["fixture-mini"]
+    assert len(count_parses) == 2
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_key_others_can_read_is_replaced(dirs, count_parses):
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    CourseLibrary(bundled, user, cache).courses()
+    key = cache.parent / "course-cache.key"
+    old = key.read_bytes()
+    key.chmod(0o644)
+    CourseLibrary(bundled, user, cache).courses()
+    assert key.read_bytes() != old and key.stat().st_mode & 0o777 == 0o600
+    assert len(count_parses) == 2  # the old entries no longer verify
+
+
+def test_without_a_usable_key_nothing_is_cached(dirs, count_parses):
+    bundled, user, cache = dirs
+    _copy(bundled / "fixture-mini")
+    (cache.parent / "course-cache.key").mkdir()  # not a file, cannot be replaced
+    CourseLibrary(bundled, user, cache).courses()
+    CourseLibrary(bundled, user, cache).courses()
+    assert len(count_parses) == 2 and not _entries(cache)
