@@ -1,4 +1,4 @@
-"""`zhizao export course ID -o FILE.zhizao` and `zhizao import course FILE.zhizao [--yes]`."""
+"""`zhizao export course ID -o FILE.zhizao` and `zhizao import course FILE.zhizao [--replace]`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def add_export_parser(export_subparsers: argparse._SubParsersAction) -> argparse
 def add_import_parser(import_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = import_subparsers.add_parser("course", help=_("install a .zhizao package into the instructor library"))
     p.add_argument("package", metavar="FILE", help=_(".zhizao package"))
-    p.add_argument("--yes", "-y", action="store_true",
-                   help=_("replace an installed newer version without asking"))
+    p.add_argument("--replace", "--yes", "-y", dest="replace", action="store_true",
+                   help=_("replace a course with the same id (in the library or bundled) without asking"))
     p.set_defaults(func=run_import, course_pkg_action="import")
     return p
 
@@ -100,19 +100,18 @@ def _confirm(question: str) -> bool:
 
 def run_import(args: argparse.Namespace) -> int:
     from app.courses.errors import format_problem
-    from app.courses.package import PackageError, import_course
+    from app.courses.package import PackageError, describe_replacement, import_course
 
     package = Path(args.package)
     target = library_dir(args)
     try:
-        result = import_course(package, target, confirm_downgrade=args.yes)
+        result = import_course(package, target, replace=args.replace)
         if result.needs_confirmation:
-            question = _("{id} {installed} is installed; replace it with the older {version}?").format(
-                id=result.course_id, installed=result.previous_version, version=result.version)
-            if not _confirm(question):
-                raise CliError(_("not imported: {id} {installed} is newer than {version} (use --yes to replace it)")
-                               .format(id=result.course_id, installed=result.previous_version, version=result.version))
-            result = import_course(package, target, confirm_downgrade=True)
+            change = describe_replacement(result)
+            if not _confirm(_("{change}. Replace it?").format(change=change)):
+                raise CliError(_("not imported: {change}; use --replace (or --yes) to replace it").format(
+                    change=change))
+            result = import_course(package, target, replace=True)
     except PackageError as exc:
         for p in exc.problems:
             if p.is_error:
@@ -128,6 +127,13 @@ def run_import(args: argparse.Namespace) -> int:
     }
     print(messages[result.status].format(id=result.course_id, version=result.version,
                                          previous=result.previous_version, path=result.path))
+    if result.previous_source == "bundled" and result.status == "downgraded":
+        print(_("The bundled {id} {previous} is newer, so trainees still see the bundled course.").format(
+            id=result.course_id, previous=result.previous_version))
+    elif result.previous_source == "bundled":
+        print(_("The library copy now stands in for the bundled {id} {previous} ({old} steps → {new} steps).")
+              .format(id=result.course_id, previous=result.previous_version, old=result.previous_steps,
+                      new=result.steps))
     return 0
 
 

@@ -27,7 +27,7 @@ from app import __version__
 from app.courses import semver
 from app.courses.errors import Problem, has_errors
 from app.courses.loader import read_course
-from app.courses.models import SLUG_RE
+from app.courses.models import SLUG_RE, Course
 from app.courses.yamlio import TextError, decode_text, parse_yaml
 from app.i18n import _
 
@@ -73,10 +73,18 @@ class Manifest:
 ImportStatus = Literal["installed", "upgraded", "replaced", "downgraded", "needs_confirmation"]
 
 
+PreviousSource = Literal["library", "bundled"]
+
+
 @dataclass
 class ImportResult:
-    """What an import did. ``needs_confirmation``: an older version than the installed one;
-    nothing was written; import again with ``confirm_downgrade=True`` to replace it."""
+    """What an import did, or would do.
+
+    ``needs_confirmation``: the course id is already installed in the library or is a
+    bundled course; nothing was written. ``previous_*`` say what is there now and
+    ``steps`` what the package brings; import again with ``replace=True`` once the
+    user has agreed (``describe_replacement`` words the question).
+    """
 
     status: ImportStatus
     course_id: str
@@ -84,10 +92,22 @@ class ImportResult:
     previous_version: str | None = None
     path: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
+    steps: int | None = None
+    previous_steps: int | None = None
+    previous_source: PreviousSource | None = None
 
     @property
     def needs_confirmation(self) -> bool:
         return self.status == "needs_confirmation"
+
+
+def describe_replacement(result: ImportResult) -> str:
+    """What replacing the installed course with the package changes, in one sentence."""
+    where = _("the bundled course") if result.previous_source == "bundled" else _("the library course")
+    return _("{id}: {where} {old} ({old_steps} steps) would be replaced by {new} ({new_steps} steps)").format(
+        id=result.course_id, where=where, old=result.previous_version or "?",
+        old_steps="?" if result.previous_steps is None else result.previous_steps, new=result.version,
+        new_steps="?" if result.steps is None else result.steps)
 
 
 def _sha256_file(path: Path) -> str:
@@ -362,13 +382,17 @@ def extracted(zip_path: Path, parent: Path | None = None) -> Iterator[tuple[Mani
 
 def check_course(course_dir: Path, manifest: Manifest, display: str) -> list[Problem]:
     """Validate an unpacked course; PackageError if it has errors or disagrees with the manifest."""
+    return _checked_course(course_dir, manifest, display)[1]
+
+
+def _checked_course(course_dir: Path, manifest: Manifest, display: str) -> tuple[Course, list[Problem]]:
     course, problems = read_course(course_dir, display)
     if course is None or has_errors(problems):
         raise PackageError(_("the course in the package has errors"), problems)
     if course.id != manifest.course_id or course.version != manifest.version:
         raise PackageError(_("the manifest says {mid} {mver} but course.yaml says {cid} {cver}").format(
             mid=manifest.course_id, mver=manifest.version, cid=course.id, cver=course.version))
-    return problems
+    return course, problems
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -384,28 +408,63 @@ def installed_version(course_dir: Path) -> str | None:
     return version if isinstance(version, str) and semver.is_valid(version) else None
 
 
-def import_course(zip_path: Path, library_dir: Path, confirm_downgrade: bool = False) -> ImportResult:
-    """Install the package into ``library_dir/<course-id>/``, replacing an installed copy.
+def step_count(course_dir: Path) -> int | None:
+    """How many steps the course in ``course_dir`` lists (from its YAML headers only), if readable."""
+    try:
+        course = parse_yaml((course_dir / "course.yaml").read_text(encoding="utf-8"))
+        total = 0
+        for module_id in course.get("modules") or []:
+            module = parse_yaml((course_dir / "modules" / str(module_id) / "module.yaml").read_text(
+                encoding="utf-8"))
+            total += len(module.get("steps") or [])
+    except (OSError, UnicodeDecodeError, TextError, AttributeError, TypeError):
+        return None
+    return total
 
+
+def _bundled_copy(course_id: str, bundled_dirs: list[Path]) -> Path | None:
+    """The visible bundled course with this id (fixtures in ``_`` folders are not offered to anyone)."""
+    for folder in bundled_dirs:
+        candidate = folder / course_id
+        if (candidate / "course.yaml").is_file():
+            return candidate
+    return None
+
+
+def import_course(zip_path: Path, library_dir: Path, *, replace: bool = False,
+                  bundled_dirs: list[Path] | None = None) -> ImportResult:
+    """Install the package into ``library_dir/<course-id>/``.
+
+    A package whose id is already in the library, or is a bundled course (which the
+    library copy would then stand in for), is installed only with ``replace=True``;
+    without it the result has status ``needs_confirmation``, says what would change
+    and nothing is written. ``bundled_dirs`` defaults to the app's bundled courses.
     Atomic: on any refusal (``PackageError``) the library is left exactly as it was.
-    An older version than the installed one is only installed with ``confirm_downgrade``;
-    otherwise the result has status ``needs_confirmation`` and nothing changes.
     """
+    if bundled_dirs is None:
+        from app.paths import courses_dir
+
+        bundled_dirs = [courses_dir()]
     zip_path, library_dir = Path(zip_path), Path(library_dir)
     # Unpack next to the library (same file system) so the final move is a rename.
     with extracted(zip_path, library_dir.parent) as (manifest, new_dir):
-        warnings = check_course(new_dir, manifest, f"{zip_path.name}!")
+        course, warnings = _checked_course(new_dir, manifest, f"{zip_path.name}!")
+        steps = sum(1 for _pair in course.iter_steps())
         target = library_dir / manifest.course_id
-        previous = installed_version(target) if target.exists() else None
+        bundled = _bundled_copy(manifest.course_id, bundled_dirs)
+        source: PreviousSource | None = None
+        previous = previous_steps = None
+        if target.exists():
+            source, previous, previous_steps = "library", installed_version(target), step_count(target)
+        elif bundled is not None:
+            source, previous, previous_steps = "bundled", installed_version(bundled), step_count(bundled)
         status: ImportStatus = "installed"
-        if previous is not None:
-            order = semver.compare(manifest.version, previous)
+        if source is not None:
+            order = semver.compare(manifest.version, previous) if previous is not None else 0
             status = "upgraded" if order > 0 else "replaced" if order == 0 else "downgraded"
-            if order < 0 and not confirm_downgrade:
+            if not replace:
                 return ImportResult("needs_confirmation", manifest.course_id, manifest.version, previous, target,
-                                    warnings)
-        elif target.exists():
-            status = "replaced"
+                                    warnings, steps, previous_steps, source)
         library_dir.mkdir(parents=True, exist_ok=True)
         backup: Path | None = None
         try:
@@ -421,4 +480,5 @@ def import_course(zip_path: Path, library_dir: Path, confirm_downgrade: bool = F
             # Keep the old copy if neither the new nor the old one is in place (manual recovery).
             if backup is not None and target.exists():
                 shutil.rmtree(backup, ignore_errors=True)
-        return ImportResult(status, manifest.course_id, manifest.version, previous, target, warnings)
+        return ImportResult(status, manifest.course_id, manifest.version, previous, target, warnings, steps,
+                            previous_steps, source)

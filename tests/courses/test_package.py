@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.courses import package as pkg
-from app.courses.package import PackageError, export_course, import_course
+from app.courses.package import PackageError, describe_replacement, export_course, import_course
 from app.courses.validator import validate_path
 
 from .conftest import FIXTURE, edit_yaml
@@ -127,17 +127,21 @@ def _manifest(files: dict[str, bytes], version: str = "1.0.0") -> dict:
             "files": {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}}
 
 
-def test_upgrade_replace_and_downgrade_needs_confirmation(tmp_path, data_dir):
+def test_replacing_an_installed_course_needs_confirmation(tmp_path, data_dir):
     library = data_dir / "library"
-    up = import_course(_versioned(tmp_path, "1.2.0", "Newer"), library)
-    assert (up.status, up.previous_version, up.version) == ("upgraded", "1.0.0", "1.2.0")
-    same = import_course(_versioned(tmp_path, "1.2.0", "Same again"), library)
-    assert same.status == "replaced"
     before = snapshot(data_dir)
-    down = import_course(_versioned(tmp_path, "1.1.0", "Older"), library)
-    assert down.needs_confirmation and (down.previous_version, down.version) == ("1.2.0", "1.1.0")
-    assert snapshot(data_dir) == before
-    done = import_course(_versioned(tmp_path, "1.1.0", "Older"), library, confirm_downgrade=True)
+    for version in ("1.2.0", "1.0.0", "0.9.0"):
+        ask = import_course(_versioned(tmp_path, version, "Other"), library)
+        assert ask.needs_confirmation and (ask.previous_version, ask.version) == ("1.0.0", version)
+        assert (ask.previous_source, ask.previous_steps, ask.steps) == ("library", 4, 4)
+        assert snapshot(data_dir) == before
+    assert describe_replacement(ask) == (
+        "fixture-mini: the library course 1.0.0 (4 steps) would be replaced by 0.9.0 (4 steps)")
+    up = import_course(_versioned(tmp_path, "1.2.0", "Newer"), library, replace=True)
+    assert (up.status, up.previous_version, up.version) == ("upgraded", "1.0.0", "1.2.0")
+    same = import_course(_versioned(tmp_path, "1.2.0", "Same again"), library, replace=True)
+    assert same.status == "replaced"
+    done = import_course(_versioned(tmp_path, "1.1.0", "Older"), library, replace=True)
     assert done.status == "downgraded"
     assert "Older" in (library / CID / "course.yaml").read_text(encoding="utf-8")
     assert [p.name for p in library.iterdir()] == [CID]  # no backup or temp folder left behind
