@@ -113,3 +113,10 @@ def test_an_unknown_code_falls_back_to_the_english_text() -> None:
         code, line, column, args, message = "robot.future.thing", 1, None, {}, "something new"
 
     assert sm.located(Future()) == "Line 1: something new"
+
+
+def test_the_docs_list_every_code() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    text = "".join((docs / name).read_text(encoding="utf-8")
+                   for name in ("simulators-robot-language.md", "simulators-alarm-rules.md"))
+    assert [code for code in MESSAGES if f"`{code}`" not in text] == []
