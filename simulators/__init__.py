@@ -77,11 +77,14 @@ def _line_names(scenario: Any) -> tuple[set[str], set[str]]:
 def is_metric(kind: str, scenario: Any, name: str) -> bool:
     """Whether ``name`` is reported for this scenario: static names, plus for lines
     ``station.<station>.<working|starved|blocked|down|maintenance|setup|availability|performance|
-    quality|oee|failures|produced|scrap|uptime>`` and ``buffer.<buffer>.mean_level``."""
+    quality|oee|failures|produced|scrap|uptime>`` and ``buffer.<buffer>.mean_level``; an
+    order-driven line adds delivery, ``product.<product>.*``, six-big-loss and ``balance.*`` metrics."""
     if name in metric_names(kind):
         return True
     if kind != "line" or not isinstance(name, str):
         return False
+    if _order_driven_metric(scenario, name):
+        return True
     from simulators.line.results import BUFFER_METRICS, STATION_METRICS
 
     head, _, rest = name.partition(".")
@@ -94,6 +97,18 @@ def is_metric(kind: str, scenario: Any, name: str) -> bool:
     if head == "buffer":
         return element in buffers and metric in BUFFER_METRICS
     return False
+
+
+def _order_driven_metric(scenario: Any, name: str) -> bool:
+    """Delivery, product, loss and balance metrics of an order-driven line (see simulators.line.flow_results)."""
+    from simulators.line.flow_results import is_flow_metric
+
+    if not isinstance(scenario, BaseModel):
+        try:
+            scenario = load_scenario("line", scenario)
+        except ScenarioError:
+            return False
+    return is_flow_metric(scenario, name)
 
 
 def make_runner(kind: str, scenario: Any, seed: int | None = None) -> Any:

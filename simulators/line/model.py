@@ -16,8 +16,19 @@ from typing import Any
 import simpy
 
 from simulators.events import Publisher
-from simulators.line.buffers import (  # noqa: F401  (STATE_NAMES is re-exported)
-    BLOCKED, DOWN, INF, MAINTENANCE, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, SaturatedSource, Server, Sink,
+from simulators.line.buffers import (
+    BLOCKED,
+    DOWN,
+    INF,
+    MAINTENANCE,
+    SETUP,
+    STARVED,
+    STATE_NAMES,
+    WORKING,
+    Buffer,
+    SaturatedSource,
+    Server,
+    Sink,
 )
 from simulators.line.scenario import ArrivalSource, LineScenario, Station
 from simulators.streams import stream

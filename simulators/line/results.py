@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from simulators.line.model import STATE_NAMES, LineModel
 
@@ -51,13 +51,15 @@ class LineResult:
     constraint_station: str
     series: LineSeries
     raw_intervals: dict[str, list[tuple[int, float, float, int]]] = field(default_factory=dict, repr=False)
+    state_names: tuple[str, ...] = STATE_NAMES
+    production: Any = field(default=None, repr=False)  # order-driven lines: a mes.ProductionLog
 
     @functools.cached_property
     def state_intervals(self) -> dict[str, list[StateInterval]]:
         """Per station, every server's states over the whole run, sorted by start time."""
         out = {}
         for name, rows in self.raw_intervals.items():
-            items = [StateInterval(k, a, b, STATE_NAMES[s]) for k, a, b, s in rows]
+            items = [StateInterval(k, a, b, self.state_names[s]) for k, a, b, s in rows]
             items.sort(key=lambda r: (r.start, r.server))
             out[name] = items
         return out
@@ -190,7 +192,7 @@ def collect(model: LineModel) -> LineResult:
     if not times or times[-1] < end:
         last = times[-1] if times else 0.0
         times.append(end)
-        for i, buf in enumerate(model.buffers):
+        for buf in model.buffers:
             levels[buf.name].append(len(buf.items))
         if model.input is not None:
             queue.append(len(model.input.items))

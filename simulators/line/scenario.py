@@ -5,11 +5,12 @@ Times are seconds of simulated time.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from simulators.distributions import Distribution, FailureDistribution
+from simulators.line import dmm_spec as dmm
 from simulators.validation import field_error
 
 STATION_KINDS = ("machine", "robot", "inspection", "assembly")
@@ -43,7 +44,7 @@ class ArrivalSource(_Model):
         return self
 
 
-Source = Annotated[Union[SaturatedSource, ArrivalSource], Field(discriminator="type")]
+Source = Annotated[SaturatedSource | ArrivalSource, Field(discriminator="type")]
 
 
 class Failures(_Model):
@@ -87,6 +88,7 @@ class RobotLink(_Model):
 
 class Station(_Model):
     name: str = Field(pattern=NAME_PATTERN)
+    label: dict[str, str] | None = Field(default=None, description="display name, e.g. {en: Saw, zh_CN: 锯床}")
     kind: Literal["machine", "robot", "inspection", "assembly"] = "machine"
     servers: int = Field(default=1, ge=1, le=50)
     process: Distribution | None = None
@@ -96,6 +98,17 @@ class Station(_Model):
     setup: Setup | None = None
     maintenance: PlannedMaintenance | None = None
     robot: RobotLink | None = None
+    # order-driven lines (see simulators.line.dmm_spec)
+    dispatch: Literal["fifo", "spt", "edd", "cr", "min_setup"] = "fifo"
+    changeover: dmm.Changeover | None = None
+    minor_stops: dmm.MinorStops | None = None
+    reduced_speed: dmm.ReducedSpeed | None = None
+    startup_rejects: dmm.StartupRejects | None = None
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label(cls, value: Any) -> Any:
+        return dmm.labels(value)
 
     _robot_cycle_s: float | None = PrivateAttr(default=None)
 
@@ -170,11 +183,22 @@ class LineScenario(_Model):
     series_step_s: float = Field(default=60.0, gt=0)
     seed: int = 1
     replications: int = Field(default=1, ge=1, le=10_000)
+    # order-driven lines (see simulators.line.dmm_spec and simulators.line.flow_model)
+    products: list[dmm.Product] = Field(default_factory=list, max_length=100)
+    orders: list[dmm.Order] = Field(default_factory=list, max_length=10_000)
+    mix: dict[str, float] | None = Field(default=None, description="product → weight, for units from the source")
+    release: dmm.Release = Field(default_factory=dmm.Release)
+    kaizen: dmm.Kaizen | None = None
+    balancing: dmm.Balancing | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _buffer_names(cls, data: Any) -> Any:
-        """Accept ``buffers: [2, 5]`` and name unnamed buffers B1, B2, …"""
+        """Accept ``buffers: [2, 5]`` and name unnamed buffers B1, B2, …; build a balanced line's stations."""
+        if isinstance(data, dict) and isinstance(data.get("balancing"), dict):
+            from simulators.line.dmm_checks import balanced_stations
+
+            data = balanced_stations(data)
         if isinstance(data, dict) and isinstance(data.get("buffers"), list):
             data = dict(data)
             fixed = []
@@ -205,7 +229,22 @@ class LineScenario(_Model):
                 raise field_error(f"buffers.{i}.name", f"duplicate buffer name '{name}'")
         if self.series_step_s > self.warmup_s + self.shift_length_s:
             raise field_error("series_step_s", "must not exceed the simulated time")
+        if self.order_driven:
+            from simulators.line.dmm_checks import check_order_driven
+
+            check_order_driven(self)
         return self
+
+    @property
+    def order_driven(self) -> bool:
+        """Whether the line needs the order-driven model (products, orders, dispatching, release
+        control, changeovers, the six-big-loss sources, a kaizen or a balancing)."""
+        return bool(
+            self.products or self.orders or self.mix or self.kaizen or self.balancing
+            or self.release != dmm.Release()
+            or any(s.dispatch != "fifo" or s.changeover or s.minor_stops or s.reduced_speed or s.startup_rejects
+                   for s in self.stations)
+        )
 
     @property
     def end_time(self) -> float:

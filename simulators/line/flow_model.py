@@ -1,0 +1,665 @@
+"""The order-driven line as a SimPy model: products on their routes, orders, dispatching at each
+queue, release control (push, CONWIP, kanban loops), changeovers and the six-big-loss sources.
+
+Each server is one SimPy process: take a unit (the station's rule picks), change over if the
+family changes, process it (reduced speed, minor stops, operation-dependent breakdowns inline),
+judge quality (startup and production rejects, rework), then move it on: take the cards of
+the loops it enters, wait for space downstream, free the cards of the loops it leaves.
+Time-dependent breakdowns interrupt the server wherever it is. Every state change is
+accounted per server (working, starved, blocked, down, setup, minor stop, reduced speed), and
+with ``record`` every production event is logged for the MES view (``simulators.line.mes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from simulators.events import Publisher
+from simulators.line.buffers import BLOCKED, DOWN, SETUP, STARVED, STATE_NAMES, WORKING
+from simulators.line.dispatch import INF, LoopRt, OrderRt, ProductRt, StationQueue, Unit, rule_key
+from simulators.line.dmm_checks import DEFAULT_PRODUCT
+from simulators.line.scenario import ArrivalSource, LineScenario, Station
+from simulators.streams import stream
+
+MINOR_STOP, REDUCED_SPEED = 6, 7
+FLOW_STATES = (*STATE_NAMES, "minor_stop", "reduced_speed")
+EPS = 1e-9
+
+
+def _scaled(sampler: Any, factor: float) -> Any:
+    return sampler if factor == 1.0 else (lambda: sampler() * factor)
+
+
+class FlowServer:
+    """One server of a station: its state clock and what it last ran."""
+
+    __slots__ = ("station", "index", "label", "state", "since", "acc", "intervals", "proc", "family", "startup_left",
+                 "fail_budget", "minor_budget", "count", "tbf", "ttr")
+
+    def __init__(self, station: FlowStation, index: int) -> None:
+        self.station = station
+        self.index = index
+        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
+        self.state = STARVED
+        self.since = 0.0
+        self.acc = [0.0] * len(FLOW_STATES)
+        self.intervals: list[tuple[float, float, int]] = []
+        self.proc: simpy.Process | None = None
+        self.family: str | None = None
+        self.startup_left = 0
+        self.fail_budget = INF
+        self.minor_budget = INF
+        self.count = 0
+        self.tbf: Any = None
+        self.ttr: Any = None
+
+
+class FlowStation:
+    """A station's settings as samplers (kaizen applied) and its counters."""
+
+    def __init__(self, model: FlowModel, spec: Station, index: int, queue: StationQueue) -> None:
+        sc, seed, rep = model.scenario, model.seed, model.replication
+        kz = sc.kaizen if sc.kaizen is not None and sc.kaizen.station == spec.name else None
+        cut = {kz.loss: 1.0 - kz.reduction} if kz is not None and kz.loss != "none" else {}
+        self.spec = spec
+        self.index = index
+        self.name = spec.name
+        self.n = spec.servers
+        self.queue = queue
+        self.rule = spec.dispatch
+        self.servers_list: list[FlowServer] = []
+        self.quality = stream(seed, spec.name, "quality", rep).random
+        self.startup_rng = stream(seed, spec.name, "startup", rep).random
+        self.scrap_p = spec.scrap * cut.get("production_rejects", 1.0)
+        self.rework_p = spec.rework * cut.get("production_rejects", 1.0)
+        self.startup_units = spec.startup_rejects.units if spec.startup_rejects else 0
+        self.startup_p = spec.startup_rejects.probability * cut.get("startup_rejects", 1.0) \
+            if spec.startup_rejects else 0.0
+        setup_cut = cut.get("setups", 1.0)
+        self.ttr_cut = cut.get("breakdowns", 1.0)
+        co = spec.changeover
+        self.co_samplers: dict[tuple[str, str], Any] = {}
+        self.co_means: dict[tuple[str, str], float] = {}
+        self.co_default: Any = None
+        if co is not None:
+            rng = stream(seed, spec.name, "changeover", rep)
+            for a, row in co.times.items():
+                for b, dist in row.items():
+                    self.co_samplers[(a, b)] = _scaled(dist.sampler(rng), setup_cut)
+                    self.co_means[(a, b)] = dist.mean * setup_cut
+            self.co_default = _scaled(co.default.sampler(rng), setup_cut)
+            self.co_default_mean = co.default.mean * setup_cut
+        self.setup_every = spec.setup.every_parts if spec.setup else 0
+        self.setup_sample = _scaled(spec.setup.time.sampler(stream(seed, spec.name, "setup", rep)), setup_cut) \
+            if spec.setup else None
+        self.minor_every: Any = None
+        if spec.minor_stops is not None and cut.get("minor_stops", 1.0) > 0:
+            ms = spec.minor_stops
+            self.minor_every = _scaled(ms.every.sampler(stream(seed, spec.name, "minor_every", rep)),
+                                       1.0 / cut.get("minor_stops", 1.0))
+            self.minor_duration = ms.duration.sampler(stream(seed, spec.name, "minor_duration", rep))
+        self.slow = spec.reduced_speed if spec.reduced_speed is not None and cut.get("reduced_speed", 1.0) > 0 \
+            else None
+        if self.slow is not None:
+            self.slow_every = _scaled(self.slow.every.sampler(stream(seed, spec.name, "slow_every", rep)),
+                                      1.0 / cut.get("reduced_speed", 1.0))
+            self.slow_duration = self.slow.duration.sampler(stream(seed, spec.name, "slow_duration", rep))
+            self.slow_start, self.slow_end = 0.0, 0.0
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        self.ops = 0
+        self.scrap = 0
+        self.startup_scrap = 0
+        self.reworks = 0
+        self.failures = 0
+        self.changeovers = 0
+        self.minor_stops = 0
+        self.ideal_all = 0.0
+        self.ideal_good = 0.0
+        self.ideal_startup = 0.0
+        self.ideal_rejects = 0.0
+
+    def changeover_mean(self, old: str | None, new: str) -> float:
+        if old is None or old == new or self.spec.changeover is None:
+            return 0.0
+        return self.co_means.get((old, new), self.co_default_mean)
+
+    def changeover(self, old: str, new: str) -> float:
+        return self.co_samplers.get((old, new), self.co_default)()
+
+    def slow_at(self, now: float) -> bool:
+        """Whether a unit started now runs at reduced speed (episodes drawn lazily, in clock time)."""
+        while now >= self.slow_end:
+            self.slow_start = self.slow_end + self.slow_every()
+            self.slow_end = self.slow_start + self.slow_duration()
+        return self.slow_start <= now
+
+
+class FlowModel(Publisher):
+    """One replication of an order-driven line."""
+
+    def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
+        super().__init__()
+        self.scenario = sc = scenario
+        self.seed = seed
+        self.replication = replication
+        self.record = record
+        self.env = env = simpy.Environment()
+        self.end_time = sc.end_time
+        self.warmup = sc.warmup_s
+        self.state_names = FLOW_STATES
+        self.log: list[tuple[float, str, str, int, str, str, str, float]] = []
+        self.seq = 0
+        self.wip = 0
+        self.wip_area = 0.0
+        self.wip_last = 0.0
+        self.finished_total = 0
+        self.finished_at_sample = 0
+        self.scrap_total = 0
+        self.products = self._products()
+        self.product_wip = dict.fromkeys(self.products, 0)
+        self.product_area = dict.fromkeys(self.products, 0.0)
+        self.reset_counters()
+        n = len(sc.stations)
+        caps = [INF] + [float(b.capacity) for b in sc.buffers]
+        names = ["input"] + [b.name for b in sc.buffers]
+        queues = [StationQueue(env, names[i], caps[i], self._picker(i)) for i in range(n)]
+        self.stations = [FlowStation(self, s, i, queues[i]) for i, s in enumerate(sc.stations)]
+        self.buffers = queues[1:]
+        self.input = queues[0]
+        index = {s.name: i for i, s in enumerate(sc.stations)}
+        loops = []
+        if sc.release.type == "conwip":
+            loops.append(LoopRt(0, n - 1, sc.release.wip_cap or 1))
+        loops += [LoopRt(index[lp.first], index[lp.last], lp.cards) for lp in sc.release.loops]
+        self.loops = loops
+        self.enter: dict[str, list[list[LoopRt]]] = {}
+        self.leave: dict[str, list[list[LoopRt]]] = {}
+        for name, prod in self.products.items():
+            self.enter[name] = [[] for _ in prod.route]
+            self.leave[name] = [[] for _ in prod.route]
+            for lp in loops:
+                inside = [k for k, st in enumerate(prod.route) if lp.first <= st <= lp.last]
+                if inside:
+                    self.enter[name][inside[0]].append(lp)
+                    self.leave[name][inside[-1]].append(lp)
+        self.mix_rng = stream(seed, "source", "mix", replication)
+        weights = sc.mix or dict.fromkeys(self.products, 1.0)
+        self.mix = [(self.products[p], w) for p, w in weights.items() if w > 0]
+        self.backlog: list[Unit] = []
+        self.backlog_ev = env.event()
+        self.orders: list[OrderRt] = []
+        src = sc.source
+        self.saturated = not sc.orders and not isinstance(src, ArrivalSource)
+        if self.saturated and not any(self.enter[p.name][0] for p, _w in self.mix):
+            self.input.make = self._make_unit  # push from an endless supply: station 1 never starves
+        else:
+            env.process(self._releaser())
+        if sc.orders:
+            env.process(self._plan())
+        elif isinstance(src, ArrivalSource):
+            env.process(self._arrivals(src))
+        for st in self.stations:
+            spec = st.spec
+            for k in range(st.n):
+                srv = FlowServer(st, k)
+                st.servers_list.append(srv)
+                if spec.failures is not None:
+                    element = st.name if k == 0 else f"{st.name}#{k + 1}"
+                    srv.tbf = spec.failures.tbf.sampler(stream(seed, element, "tbf", replication))
+                    srv.ttr = _scaled(spec.failures.ttr.sampler(stream(seed, element, "ttr", replication)), st.ttr_cut)
+                    if spec.failures.mode == "operation":
+                        srv.fail_budget = srv.tbf()
+                if st.minor_every is not None:
+                    srv.minor_budget = st.minor_every()
+                srv.proc = env.process(self._serve(srv))
+                if spec.failures is not None and spec.failures.mode == "time":
+                    env.process(self._breakdowns(srv))
+        if self.warmup > 0:
+            env.timeout(self.warmup).callbacks.append(self._end_warmup)
+        self.series_t: list[float] = []
+        self.series_buffers: list[list[int]] = [[] for _ in self.buffers]
+        self.series_input: list[int] = []
+        self.series_wip: list[int] = []
+        self.series_rate: list[float] = []
+        env.process(self._sampler(sc.series_step_s))
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def _products(self) -> dict[str, ProductRt]:
+        sc = self.scenario
+        index = {s.name: i for i, s in enumerate(sc.stations)}
+        out = {}
+        specs = sc.products or [None]
+        for prod in specs:
+            name = prod.name if prod is not None else DEFAULT_PRODUCT
+            route = [index[s] for s in (prod.route if prod and prod.route else index)]
+            ideal, samplers = {}, {}
+            for i in route:
+                st = sc.stations[i]
+                dist = prod.process.get(st.name) if prod is not None else None
+                dist = dist if dist is not None else st.process_time()
+                ideal[i] = dist.mean
+                samplers[i] = dist.sampler(stream(self.seed, f"{st.name}/{name}", "process", self.replication))
+            family = prod.family_name if prod is not None else name
+            out[name] = ProductRt(name, family, route, ideal, samplers, prod.due_allowance_s if prod else None)
+        return out
+
+    def _picker(self, station: int) -> Any:
+        def pick(srv: FlowServer, units: list[Unit]) -> int:
+            st = self.stations[station]
+            if st.rule == "fifo":
+                return 0  # queues and blocked servers are both kept in arrival order
+            key = rule_key(st.rule, station, self.env.now, st.changeover_mean, srv.family if srv else None)
+            return min(range(len(units)), key=lambda i: key(units[i]))
+        return pick
+
+    def reset_counters(self) -> None:
+        self.good = 0
+        self.scrap = 0
+        self.reworks = 0
+        self.lead_sum = 0.0
+        self.entered = 0
+        self.lost = 0
+        self.jobs: list[tuple[str, float, float, float]] = []  # (product, release, due, completion)
+        self.product_good = dict.fromkeys(self.products, 0)
+        self.product_lead = dict.fromkeys(self.products, 0.0)
+
+    def _end_warmup(self, _event: simpy.Event) -> None:
+        """Statistics cover the shift only: forget everything counted during warm-up."""
+        now = self.env.now
+        for st in self.stations:
+            st.reset_counters()
+            for srv in st.servers_list:
+                self._close(srv, now)
+                srv.acc = [0.0] * len(FLOW_STATES)
+        self.reset_counters()
+        self.wip_change(0, None)
+        self.wip_area = 0.0
+        self.product_area = dict.fromkeys(self.products, 0.0)
+        for q in [self.input, *self.buffers]:
+            q.touch()
+            q.area = 0.0
+        if self._subscribers:
+            self._emit(now, "warmup_end", "line")
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def wip_change(self, delta: int, product: str | None) -> None:
+        now = self.env.now
+        dt = now - self.wip_last
+        self.wip_area += self.wip * dt
+        for p, w in self.product_wip.items():
+            self.product_area[p] += w * dt
+        self.wip_last = now
+        self.wip += delta
+        if product is not None:
+            self.product_wip[product] += delta
+
+    def _close(self, srv: FlowServer, now: float) -> None:
+        d = now - srv.since
+        if d > 0:
+            srv.acc[srv.state] += d
+            if self.record:
+                self._interval(srv, srv.since, now, srv.state)
+        srv.since = now
+
+    def _interval(self, srv: FlowServer, a: float, b: float, state: int) -> None:
+        iv = srv.intervals
+        if iv and iv[-1][2] == state and iv[-1][1] == a:
+            iv[-1] = (iv[-1][0], b, state)
+        else:
+            iv.append((a, b, state))
+
+    def _set(self, srv: FlowServer, new: int) -> None:
+        old = srv.state
+        if old == new:
+            return
+        self._close(srv, self.env.now)
+        srv.state = new
+        if self._subscribers:
+            self._emit(self.env.now, "state", srv.station.name, server=srv.index, old=FLOW_STATES[old],
+                       new=FLOW_STATES[new])
+
+    def _log(self, kind: str, station: str, server: int, unit: Unit | None, value: float = 0.0) -> None:
+        if self.record:
+            order = unit.order.id if unit is not None and unit.order is not None else ""
+            self.log.append((self.env.now, kind, station, server, unit.label if unit is not None else "", order,
+                             unit.product.name if unit is not None else "", value))
+
+    # --- work entering the line -------------------------------------------------------------
+
+    def _new_unit(self, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
+        self.seq += 1
+        return Unit(self.seq, product, due, order, self.env.now)
+
+    def _draw_product(self) -> ProductRt:
+        if len(self.mix) == 1:
+            return self.mix[0][0]
+        total = sum(w for _p, w in self.mix)
+        u = self.mix_rng.random() * total
+        for prod, w in self.mix:
+            u -= w
+            if u < 0:
+                return prod
+        return self.mix[-1][0]
+
+    def _source_unit(self) -> Unit:
+        prod = self._draw_product()
+        due = self.env.now + prod.due_allowance if prod.due_allowance is not None else INF
+        unit = self._new_unit(prod, due)
+        unit.queued = self.env.now
+        return unit
+
+    def _enter(self, unit: Unit) -> None:
+        unit.entered = self.env.now
+        self.entered += 1
+        self.wip_change(1, unit.product.name)
+        self._log("release", self.scenario.stations[unit.station].name, -1, unit)
+
+    def _make_unit(self) -> Unit:
+        unit = self._source_unit()
+        self._enter(unit)
+        return unit
+
+    def _to_backlog(self, unit: Unit) -> None:
+        self.backlog.append(unit)
+        if not self.backlog_ev.triggered:
+            self.backlog_ev.succeed()
+
+    def _plan(self) -> Generator[simpy.Event, Any, None]:
+        sc = self.scenario
+        rank = {oid: i for i, oid in enumerate(sc.release.sequence or [])}
+        for i, o in enumerate(sc.orders):
+            pos = rank.get(o.id, len(rank) + i)
+            self.orders.append(OrderRt(o.id, self.products[o.product], o.quantity, o.release_s, o.due_s, pos))
+        families: dict[str, int] = {}
+        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
+            families.setdefault(order.product.family, len(families))
+        self.family_rank = families
+        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
+            if order.release > self.env.now:
+                yield self.env.timeout(order.release - self.env.now)
+            for _ in range(order.quantity):
+                self._to_backlog(self._new_unit(order.product, order.due, order))
+
+    def _arrivals(self, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
+        sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
+        cap = src.capacity if src.capacity is not None else INF
+        while True:
+            yield self.env.timeout(sample())
+            if len(self.backlog) + len(self.input.items) >= cap:
+                self.lost += 1
+                continue
+            self._to_backlog(self._source_unit())
+
+    def _release_key(self, unit: Unit) -> tuple[float, ...]:
+        rule, o = self.scenario.release.rule, unit.order
+        plan = (o.release, o.position, unit.seq) if o is not None else (unit.arrived, 0, unit.seq)
+        if rule == "edd":
+            return (unit.due, *plan)
+        if rule == "spt":
+            return (unit.product.work, *plan)
+        if rule == "family" and o is not None:
+            return (self.family_rank[unit.product.family], *plan)
+        return plan
+
+    def _releaser(self) -> Generator[simpy.Event, Any, None]:
+        """Move units from the backlog into the line: by the release rule, when the loops allow."""
+        env = self.env
+        while True:
+            if not self.backlog:
+                if self.saturated:
+                    self.backlog.append(self._source_unit())
+                else:
+                    self.backlog_ev = env.event()
+                    yield self.backlog_ev
+                    continue
+            i = min(range(len(self.backlog)), key=lambda k: self._release_key(self.backlog[k]))
+            unit = self.backlog.pop(i)
+            for loop in self.enter[unit.product.name][0]:
+                if loop.free > 0:
+                    loop.free -= 1
+                    loop.held += 1
+                    unit.cards.append(loop)
+                else:
+                    ev = env.event()
+                    loop.waiters.append((None, unit, ev))
+                    yield ev
+            self._enter(unit)
+            queue = self.stations[unit.station].queue
+            if not queue.try_put(unit):
+                yield queue.wait_put(None, unit)  # type: ignore[arg-type]
+
+    # --- a server's life --------------------------------------------------------------------
+
+    def _serve(self, srv: FlowServer) -> Generator[simpy.Event, Any, None]:
+        st = srv.station
+        while True:
+            unit = st.queue.take(srv)
+            if unit is None:
+                yield from self._wait(srv, st.queue.wait_get(srv), STARVED)
+                continue
+            yield from self._prepare(srv, unit)
+            scrapped = yield from self._process(srv, unit)
+            if scrapped:
+                self._scrapped(unit)
+            else:
+                yield from self._move(srv, unit)
+
+    def _wait(self, srv: FlowServer, ev: simpy.Event, state: int) -> Generator[simpy.Event, Any, Any]:
+        """Wait for ``ev`` in ``state``; a breakdown meanwhile is repaired, the wait goes on."""
+        while not ev.processed:
+            self._set(srv, state)
+            try:
+                yield ev
+            except simpy.Interrupt as intr:
+                yield from self._down(srv, intr.cause)
+        return ev.value
+
+    def _hold(self, srv: FlowServer, duration: float, state: int) -> Generator[simpy.Event, Any, None]:
+        """Spend ``duration`` in ``state``; a breakdown pauses it and the rest follows the repair."""
+        env = self.env
+        left = duration
+        while left > EPS:
+            self._set(srv, state)
+            start = env.now
+            try:
+                yield env.timeout(left)
+                left = 0.0
+            except simpy.Interrupt as intr:
+                left -= env.now - start
+                yield from self._down(srv, intr.cause)
+
+    def _down(self, srv: FlowServer, ttr: float) -> Generator[simpy.Event, Any, None]:
+        env, st = self.env, srv.station
+        self._set(srv, DOWN)
+        st.failures += 1
+        if self._subscribers:
+            self._emit(env.now, "failure", st.name, server=srv.index, repair_s=ttr)
+        self._log("failure", st.name, srv.index, None, ttr)
+        left = ttr
+        while left > EPS:
+            start = env.now
+            try:
+                yield env.timeout(left)
+                left = 0.0
+            except simpy.Interrupt as intr:  # another failure during the repair adds its repair time
+                left += intr.cause - (env.now - start)
+        srv.startup_left = st.startup_units
+        if self._subscribers:
+            self._emit(env.now, "repair", st.name, server=srv.index)
+        self._log("repair", st.name, srv.index, None)
+
+    def _breakdowns(self, srv: FlowServer) -> Generator[simpy.Event, Any, None]:
+        """Time-dependent failures: the clock runs in every state; the next one is drawn after the repair."""
+        while True:
+            yield self.env.timeout(srv.tbf())
+            ttr = srv.ttr()
+            assert srv.proc is not None
+            srv.proc.interrupt(ttr)
+            yield self.env.timeout(ttr)
+
+    def _prepare(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, None]:
+        st = srv.station
+        family = unit.product.family
+        if st.spec.changeover is not None and srv.family is not None and srv.family != family:
+            d = st.changeover(srv.family, family)
+            if d > 0:
+                st.changeovers += 1
+                self._log("changeover", st.name, srv.index, unit, d)
+                if self._subscribers:
+                    self._emit(self.env.now, "changeover", st.name, server=srv.index, duration_s=d,
+                               family=family)
+                yield from self._hold(srv, d, SETUP)
+                srv.startup_left = st.startup_units
+        srv.family = family
+        if st.setup_every:
+            if srv.count % st.setup_every == 0:
+                yield from self._hold(srv, st.setup_sample(), SETUP)  # type: ignore[misc]
+                srv.startup_left = st.startup_units
+            srv.count += 1
+
+    def _process(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, bool]:
+        """Process ``unit`` (again after each rework); True if it ends as scrap."""
+        st = srv.station
+        i = st.index
+        ideal = unit.product.ideal[i]
+        sample = unit.product.samplers[i]
+        while True:
+            p = sample()
+            state = WORKING
+            if st.slow is not None and st.slow_at(self.env.now):
+                p /= st.slow.factor
+                state = REDUCED_SPEED
+            self._log("start", st.name, srv.index, unit, p)
+            yield from self._run(srv, p, state)
+            st.ops += 1
+            st.ideal_all += ideal
+            startup = srv.startup_left > 0
+            if startup:
+                srv.startup_left -= 1
+                if st.startup_rng() < st.startup_p:
+                    st.startup_scrap += 1
+                    st.scrap += 1
+                    st.ideal_startup += ideal
+                    self._log("scrap", st.name, srv.index, unit, 1.0)
+                    return True
+            if st.scrap_p or st.rework_p:
+                u = st.quality()
+                if u < st.scrap_p:
+                    st.scrap += 1
+                    st.ideal_rejects += ideal
+                    self._log("scrap", st.name, srv.index, unit, 0.0)
+                    return True
+                if u < st.scrap_p + st.rework_p:
+                    st.reworks += 1
+                    self.reworks += 1
+                    st.ideal_rejects += ideal
+                    self._log("rework", st.name, srv.index, unit)
+                    if self._subscribers:
+                        self._emit(self.env.now, "rework", st.name, server=srv.index)
+                    continue
+            st.ideal_good += ideal
+            self._log("end", st.name, srv.index, unit)
+            return False
+
+    def _run(self, srv: FlowServer, p: float, state: int) -> Generator[simpy.Event, Any, None]:
+        """Processing time ``p`` with minor stops and operation-dependent failures on their budgets."""
+        st = srv.station
+        while p > EPS:
+            chunk = min(p, srv.minor_budget, srv.fail_budget)
+            yield from self._hold(srv, chunk, state)
+            p -= chunk
+            srv.minor_budget -= chunk
+            srv.fail_budget -= chunk
+            if srv.fail_budget <= EPS:
+                yield from self._down(srv, srv.ttr())
+                srv.fail_budget = srv.tbf()
+            elif srv.minor_budget <= EPS:
+                d = st.minor_duration()
+                st.minor_stops += 1
+                self._log("minor_stop", st.name, srv.index, None, d)
+                yield from self._hold(srv, d, MINOR_STOP)
+                srv.minor_budget = st.minor_every()
+
+    def _scrapped(self, unit: Unit) -> None:
+        self.scrap += 1
+        self.scrap_total += 1
+        self.wip_change(-1, unit.product.name)
+        for loop in unit.cards:
+            loop.release()
+        unit.cards = []
+        if self._subscribers:
+            self._emit(self.env.now, "scrap", self.scenario.stations[unit.station].name)
+        if unit.order is not None:  # the order still needs its quantity: release a replacement
+            self._to_backlog(self._new_unit(unit.product, unit.due, unit.order))
+
+    def _move(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, None]:
+        prod = unit.product
+        leaving = self.leave[prod.name][unit.step]
+        unit.remaining -= prod.ideal[unit.station]
+        nxt = unit.step + 1
+        if nxt < len(prod.route):
+            for loop in self.enter[prod.name][nxt]:
+                if loop.free > 0:
+                    loop.free -= 1
+                    loop.held += 1
+                    unit.cards.append(loop)
+                else:
+                    ev = self.env.event()
+                    loop.waiters.append((srv, unit, ev))
+                    yield from self._wait(srv, ev, BLOCKED)
+            unit.step = nxt
+            queue = self.stations[unit.station].queue
+            if not queue.try_put(unit):
+                yield from self._wait(srv, queue.wait_put(srv, unit), BLOCKED)
+        for loop in leaving:
+            unit.cards.remove(loop)
+            loop.release()
+        if nxt >= len(prod.route):
+            self._finish(unit)
+
+    def _finish(self, unit: Unit) -> None:
+        now = self.env.now
+        name = unit.product.name
+        lead = now - unit.entered
+        self.good += 1
+        self.finished_total += 1
+        self.lead_sum += lead
+        self.product_good[name] += 1
+        self.product_lead[name] += lead
+        self.wip_change(-1, name)
+        self._log("complete", "sink", -1, unit, lead)
+        if self._subscribers:
+            self._emit(now, "part_finished", "sink", lead_time_s=lead, product=name)
+        order = unit.order
+        if order is not None:
+            order.good += 1
+            if order.good == order.quantity:
+                order.completed = now
+                self.jobs.append((name, order.release, order.due, now))
+                self._log("order_done", "sink", -1, unit, now - order.due)
+        elif unit.due < INF:
+            self.jobs.append((name, unit.arrived, unit.due, now))
+
+    # --- time series ------------------------------------------------------------------------
+
+    def _sampler(self, step: float) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        last_out = 0
+        k = 0
+        while True:
+            self.series_t.append(env.now)
+            for i, q in enumerate(self.buffers):
+                self.series_buffers[i].append(len(q.items))
+            self.series_input.append(len(self.input.items) + len(self.backlog))
+            self.series_wip.append(self.wip)
+            self.series_rate.append((self.finished_total - last_out) / step * 3600.0 if k else 0.0)
+            last_out = self.finished_at_sample = self.finished_total
+            k += 1
+            yield env.timeout(k * step - env.now)

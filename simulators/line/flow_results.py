@@ -1,0 +1,243 @@
+"""Metrics of an order-driven line run: the line's usual KPIs, delivery (tardiness, on-time
+delivery, flow time), per product, per station with the six big losses, and line balance."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulators.line import balancing as bal
+from simulators.line.flow_model import FLOW_STATES, FlowModel
+from simulators.line.mes import LOSS_NAMES, ProductionLog, oee_breakdown
+from simulators.line.results import BOTTLENECK_METHOD, LineResult, LineSeries, find_bottleneck
+
+ORDER_METRICS = frozenset({
+    "orders_completed", "open_orders", "tardy_orders", "on_time_delivery", "mean_tardiness_s", "max_tardiness_s",
+    "total_tardiness_s", "max_lateness_s", "mean_flow_time_s", "makespan_s", "changeovers", "changeover_time_s",
+})
+"""Line-level metrics an order-driven line adds. A job is an order (or, without an order plan, a
+unit whose product has a due allowance). Jobs still open but past due at the end count as
+late, finished at the end (a lower bound). Nothing due: on-time delivery 1."""
+FLOW_STATION_METRICS = frozenset({
+    *FLOW_STATES, "availability", "performance", "quality", "oee", "failures", "produced", "scrap", "uptime",
+    "changeovers", "minor_stop_count", "startup_scrap", "valuable", *(f"loss_{n}" for n in LOSS_NAMES),
+})
+PRODUCT_METRICS = frozenset({
+    "throughput_per_hour", "good_parts", "mean_wip", "mean_lead_time_s", "on_time_delivery", "mean_tardiness_s",
+    "mean_flow_time_s",
+})
+BALANCE_METRICS = frozenset({
+    "balance.takt_s", "balance.cycle_time_s", "balance.stations", "balance.min_stations", "balance.efficiency",
+    "balance.delay", "balance.line_efficiency", "balance.smoothness_index", "balance.feasible",
+    "balance.bottleneck", "balance.demand_met",
+})
+
+
+def is_flow_metric(scenario: Any, name: str) -> bool:
+    """Whether an order-driven ``scenario`` reports ``name`` (beyond the classic line metrics)."""
+    if not getattr(scenario, "order_driven", False):
+        return False
+    if name in ORDER_METRICS or (scenario.balancing is not None and name in BALANCE_METRICS):
+        return True
+    head, _, rest = name.partition(".")
+    element, _, metric = rest.rpartition(".")
+    if head == "station":
+        return element in {s.name for s in scenario.stations} and metric in FLOW_STATION_METRICS
+    if head == "product":
+        products = {p.name for p in scenario.products} or {"part"}
+        return element in products and metric in PRODUCT_METRICS
+    return False
+
+
+def _delivery(jobs: list[tuple[str, float, float, float]], prefix: str, metrics: dict[str, float],
+              extended: bool) -> None:
+    due = [j for j in jobs if math.isfinite(j[2])]
+    late = [max(0.0, c - d) for _p, _r, d, c in due]
+    metrics[prefix + "on_time_delivery"] = sum(1 for x in late if x <= 0) / len(due) if due else 1.0
+    metrics[prefix + "mean_tardiness_s"] = sum(late) / len(late) if late else 0.0
+    flows = [c - r for _p, r, _d, c in jobs]
+    metrics[prefix + "mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
+    if extended:
+        metrics["tardy_orders"] = float(sum(1 for x in late if x > 0))
+        metrics["max_tardiness_s"] = max(late, default=0.0)
+        metrics["total_tardiness_s"] = sum(late)
+        metrics["max_lateness_s"] = max((c - d for _p, _r, d, c in due), default=0.0)
+
+
+def _station_metrics(model: FlowModel, end: float, window: float, metrics: dict[str, float]) -> list[Any]:
+    kpis = []
+    for st in model.stations:
+        acc = [0.0] * len(FLOW_STATES)
+        for srv in st.servers_list:
+            for i, v in enumerate(srv.acc):
+                acc[i] += v
+            if end > srv.since:
+                acc[srv.state] += end - srv.since
+        total = st.n * window
+        pre = f"station.{st.name}."
+        for i, name in enumerate(FLOW_STATES):
+            metrics[pre + name] = acc[i] / total
+        b = oee_breakdown(dict(zip(FLOW_STATES, acc)), st.ideal_all, st.ideal_good, st.ideal_startup,
+                          st.ideal_rejects, st.ops, st.ops - st.scrap - st.reworks)
+        metrics[pre + "availability"] = b.availability
+        metrics[pre + "performance"] = b.effectiveness
+        metrics[pre + "quality"] = b.quality
+        metrics[pre + "oee"] = b.oee
+        metrics[pre + "failures"] = float(st.failures)
+        metrics[pre + "produced"] = float(st.ops)
+        metrics[pre + "scrap"] = float(st.scrap)
+        metrics[pre + "startup_scrap"] = float(st.startup_scrap)
+        metrics[pre + "uptime"] = 1.0 - acc[3] / total
+        metrics[pre + "changeovers"] = float(st.changeovers)
+        metrics[pre + "minor_stop_count"] = float(st.minor_stops)
+        pbt = b.pbt_s or 1.0
+        for name, seconds in b.losses.items():
+            metrics[pre + "loss_" + name] = seconds / pbt
+        metrics[pre + "valuable"] = b.valuable_s / pbt
+        kpis.append(b)
+    return kpis
+
+
+def _constraint(model: FlowModel) -> int:
+    """The station with the most planned work per server for the product mix (ISO 22400's work unit)."""
+    sc = model.scenario
+    if sc.orders:
+        weights: dict[str, float] = {}
+        for o in sc.orders:
+            weights[o.product] = weights.get(o.product, 0.0) + o.quantity
+    else:
+        weights = {p.name: w for p, w in model.mix}
+    loads = [0.0] * len(model.stations)
+    for name, w in weights.items():
+        prod = model.products[name]
+        for i, t in prod.ideal.items():
+            loads[i] += w * t / model.stations[i].n
+    return max(range(len(loads)), key=lambda i: (loads[i], -i))
+
+
+def _balance(model: FlowModel, metrics: dict[str, float]) -> None:
+    spec = model.scenario.balancing
+    assert spec is not None
+    available = spec.available_s or model.scenario.shift_length_s
+    tasks = bal.elements(spec.tasks)
+    takt = bal.takt_time(available, spec.demand)
+    report = bal.evaluate(tasks, {t.name: t.station for t in spec.tasks}, takt)
+    metrics.update({
+        "balance.takt_s": takt,
+        "balance.cycle_time_s": report.cycle_time_s,
+        "balance.stations": float(report.stations),
+        "balance.min_stations": float(report.min_stations),
+        "balance.efficiency": report.efficiency,
+        "balance.delay": report.balance_delay,
+        "balance.line_efficiency": report.line_efficiency,
+        "balance.smoothness_index": report.smoothness_index,
+        "balance.feasible": 1.0 if report.feasible else 0.0,
+        "balance.bottleneck": float(report.bottleneck),
+        "balance.demand_met": model.good / (spec.demand * model.scenario.shift_length_s / available),
+    })
+
+
+def collect_flow(model: FlowModel) -> LineResult:
+    """The result of a finished order-driven replication."""
+    sc = model.scenario
+    end = model.end_time
+    window = end - model.warmup
+    metrics: dict[str, float] = {}
+    kpis = _station_metrics(model, end, window, metrics)
+    for i, q in enumerate(model.buffers):
+        area = q.area + len(q.items) * (end - q.last)
+        metrics[f"buffer.{sc.buffers[i].name}.mean_level"] = area / window
+    c = _constraint(model)
+    produced = model.good + model.scrap + model.reworks
+    dt = end - model.wip_last
+    wip_area = model.wip_area + model.wip * dt
+    metrics.update({
+        "throughput_per_hour": model.good / window * 3600.0,
+        "good_parts": float(model.good),
+        "scrap": float(model.scrap),
+        "rework": float(model.reworks),
+        "started_parts": float(model.entered),
+        "lost_arrivals": float(model.lost),
+        "mean_wip": wip_area / window,
+        "mean_lead_time_s": model.lead_sum / model.good if model.good else 0.0,
+        "availability": kpis[c].availability,
+        "performance": kpis[c].effectiveness,
+        "quality": model.good / produced if produced else 0.0,
+    })
+    metrics["oee"] = metrics["availability"] * metrics["performance"] * metrics["quality"]
+    jobs = list(model.jobs)
+    open_late = [(o.product.name, o.release, o.due, end) for o in model.orders
+                 if o.completed is None and o.due <= end]
+    _delivery(jobs + open_late, "", metrics, extended=True)
+    flows = [cmp - r for _p, r, _d, cmp in jobs]
+    metrics["mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
+    metrics["orders_completed"] = float(len(jobs))
+    metrics["open_orders"] = float(sum(1 for o in model.orders if o.completed is None))
+    done = [o.completed for o in model.orders if o.completed is not None]
+    metrics["makespan_s"] = max(done) if done and len(done) == len(model.orders) else end
+    metrics["changeovers"] = float(sum(st.changeovers for st in model.stations))
+    metrics["changeover_time_s"] = sum(metrics[f"station.{st.name}.setup"] * st.n * window for st in model.stations)
+    for name in model.products:
+        pre = f"product.{name}."
+        good = model.product_good[name]
+        metrics[pre + "throughput_per_hour"] = good / window * 3600.0
+        metrics[pre + "good_parts"] = float(good)
+        metrics[pre + "mean_wip"] = (model.product_area[name] + model.product_wip[name] * dt) / window
+        metrics[pre + "mean_lead_time_s"] = model.product_lead[name] / good if good else 0.0
+        mine = [j for j in jobs + open_late if j[0] == name]
+        _delivery(mine, pre, metrics, extended=False)
+        flows = [cmp - r for p, r, _d, cmp in jobs if p == name]
+        metrics[pre + "mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
+    if sc.balancing is not None:
+        _balance(model, metrics)
+    names = [st.name for st in model.stations]
+    bottleneck, reason = find_bottleneck(names, [metrics[f"station.{n}.starved"] for n in names],
+                                         [metrics[f"station.{n}.blocked"] for n in names])
+    return LineResult(
+        kind="line",
+        seed=model.seed,
+        replication=model.replication,
+        metrics=metrics,
+        bottleneck_station=bottleneck,
+        bottleneck_method=BOTTLENECK_METHOD,
+        bottleneck_reason=reason,
+        constraint_station=names[c],
+        series=_series(model),
+        raw_intervals=_intervals(model),
+        state_names=FLOW_STATES,
+        production=ProductionLog(list(model.log)) if model.record else None,
+    )
+
+
+def _series(model: FlowModel) -> LineSeries:
+    end = model.end_time
+    sc = model.scenario
+    times = list(model.series_t)
+    levels = {sc.buffers[i].name: list(model.series_buffers[i]) for i in range(len(model.buffers))}
+    queue = list(model.series_input)
+    wip = list(model.series_wip)
+    rate = list(model.series_rate)
+    if not times or times[-1] < end:
+        last = times[-1] if times else 0.0
+        times.append(end)
+        for i, q in enumerate(model.buffers):
+            levels[sc.buffers[i].name].append(len(q.items))
+        queue.append(len(model.input.items) + len(model.backlog))
+        wip.append(model.wip)
+        done = model.finished_total - model.finished_at_sample
+        rate.append(done / (end - last) * 3600.0 if end > last else 0.0)
+    return LineSeries(sc.series_step_s, times, levels, queue, wip, rate)
+
+
+def _intervals(model: FlowModel) -> dict[str, list[tuple[int, float, float, int]]]:
+    end = model.end_time
+    out: dict[str, list[tuple[int, float, float, int]]] = {}
+    for st in model.stations:
+        rows: list[tuple[int, float, float, int]] = []
+        for srv in st.servers_list:
+            rows.extend([(srv.index, a, b, s) for a, b, s in srv.intervals])
+            if end > srv.since:
+                rows.append((srv.index, srv.since, end, srv.state))
+        out[st.name] = rows
+    return out
+
