@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 SOURCES := pyproject.toml
 
-.PHONY: run test bench i18n package clean check-python check-venv selftest
+.PHONY: run test lint bench i18n package clean check-python check-venv selftest
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
@@ -39,12 +39,18 @@ check-qt-libs:
 run: $(STAMP) check-qt-libs
 	$(VENV)/bin/zhizao
 
-test: $(TSTAMP) check-qt-libs
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+# Lint and the layer contracts first (seconds), then the suite on every core (pytest-xdist).
+test: $(TSTAMP) check-qt-libs lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile $(PYTEST_ARGS)
+
+lint: $(TSTAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(TSTAMP) check-qt-libs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider \
-	  -o python_files='bench_*.py' -o addopts='' $(PYTEST_ARGS) | grep -E '^BENCH|passed|failed|error'
+	  -o python_files='bench_*.py' -o addopts='' $(PYTEST_ARGS) \
+	  | sed -nE 's/^[.sxEF]*(BENCH.*)/\1/p; /passed|failed|error/p'
 
 selftest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/zhizao --self-test

@@ -15,8 +15,8 @@ from PySide6.QtCore import QTimer
 from app import i18n
 from app.context import AppContext
 from app.storage.models import Role
-from app.ui.application import make_qapp
-from app.ui.main_window import MainWindow
+from app.ui.shell.application import make_qapp
+from app.ui.shell.main_window import MainWindow
 
 
 def settle(app, ms: int = 300) -> None:

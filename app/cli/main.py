@@ -22,7 +22,8 @@ STARTED = time.perf_counter()
 
 # Subcommand modules; each exposes add_parser(subparsers). Groups "export"
 # and "import" are shared: their modules add sub-subcommands to them.
-COMMAND_MODULES = ("app.cli.users", "app.cli.db", "app.cli.validate", "app.cli.simulate", "app.cli.certificate")
+COMMAND_MODULES = ("app.cli.users", "app.cli.db", "app.cli.validate", "app.cli.simulate", "app.cli.certificate",
+                   "app.cli.sync")
 EXPORT_MODULES = ("app.cli.course_pkg", "app.cli.progress_io")
 
 
@@ -101,11 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         args.data_dir = str(Path(args.data_dir).expanduser())
 
     if args.self_test:
-        from app.selftest import run_self_test
+        from app.ui.shell.selftest import run_self_test
 
         return run_self_test(STARTED)
     if args.command is None:
-        from app.ui.application import run_gui
+        from app.ui.shell.application import run_gui
 
         return run_gui(args)
 

@@ -14,13 +14,13 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import BaseResolver
 
-from app.courses.yamlio import MAX_DEPTH, TextError, _alias_error, _depth_error
+from app.courses.yamlerrors import MAX_DEPTH, TextError, _alias_error, _depth_error
 from app.i18n import _
 
 if not getattr(yaml, "__with_libyaml__", False):
     raise ImportError("PyYAML was built without libyaml")
 
-from yaml._yaml import CParser  # noqa: E402  (only present with libyaml)
+from yaml._yaml import CParser
 
 
 class _Resolver12(BaseResolver):

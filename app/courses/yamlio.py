@@ -22,20 +22,10 @@ from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
+from app.courses.yamlerrors import MAX_DEPTH, TextError, _alias_error, _depth_error
 from app.i18n import _
 
-MAX_DEPTH = 64
 MAX_YAML_BYTES = 5 * 1024 * 1024
-
-
-class TextError(Exception):
-    """A file that cannot be read as course text; ``line``/``col`` are 1-based or None."""
-
-    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.col = col
 
 
 class _NoAliasComposer(Composer):
@@ -86,15 +76,6 @@ def _marked_message(exc: MarkedYAMLError) -> str:
     text = "; ".join(parts) or type(exc).__name__
     # ruamel appends long advice paragraphs to some messages; the first line says it.
     return text.splitlines()[0]
-
-
-def _alias_error(anchor: Any, line: int, col: int) -> TextError:
-    return TextError(_("YAML aliases (*{name}) are not allowed in course files; write the value out").format(
-        name=anchor), line + 1, col + 1)
-
-
-def _depth_error(line: int | None, col: int | None) -> TextError:
-    return TextError(_("the YAML is nested too deeply (over {n} levels)").format(n=MAX_DEPTH), line, col)
 
 
 def parse_yaml(text: str) -> Any:

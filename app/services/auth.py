@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
+from app.clock import as_utc as as_utc  # one copy of the rule, in app.clock; services import it from here too
 from app.i18n import _
-from app.storage.models import Role
+from app.storage.models import Role  # the UI takes Role from here, never from storage
 
 
 class PermissionDenied(PermissionError):
@@ -54,9 +54,3 @@ def role_label(role: Role | str) -> str:
     role = Role(role)
     return {Role.TRAINEE: _("Trainee"), Role.INSTRUCTOR: _("Instructor"), Role.ADMIN: _("Administrator")}[role]
 
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -73,7 +73,7 @@ def p95(values: list[float]) -> float:
 def _lab_view(tmp_path):
     from app.context import AppContext
     from app.storage.models import Role
-    from app.ui.lab_views import make_lab_view
+    from app.ui.labs.registry import make_lab_view
 
     ctx = AppContext.open(tmp_path / "data")
     admin = ctx.accounts.create_first_admin("admin", "Admin", "admin-pass")
@@ -145,7 +145,7 @@ def _measure_floor(app: QApplication, curves: int, points: int, size) -> tuple[l
 
 
 def test_lab_ui_frame_time(tmp_path):
-    from app.ui.application import make_qapp
+    from app.ui.shell.application import make_qapp
 
     app = make_qapp()
     ctx, view = _lab_view(tmp_path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.ui.application import make_qapp
-from app.ui.main_window import MainWindow
+from app.ui.shell.application import make_qapp
+from app.ui.shell.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +90,38 @@ def _commit(widget, text: str) -> None:
     event = QInputMethodEvent()
     event.setCommitString(text)
     QCoreApplication.sendEvent(widget, event)
+
+
+class MessageRecorder:
+    """Captures what ``app.ui.common.messages`` would show; questions take the scripted answers in order."""
+
+    def __init__(self) -> None:
+        self.shown: list = []
+        self._answers: list[str] = []
+
+    def answer(self, *keys: str) -> None:
+        """The keys of the buttons the user will choose ("yes", "no", "save", …), in order."""
+        self._answers.extend(keys)
+
+    def texts(self, level: str | None = None) -> list[str]:
+        return [m.text for m in self.shown if level is None or m.level == level]
+
+    def __call__(self, parent, msg) -> str:
+        self.shown.append(msg)
+        if not msg.choices:
+            return "ok"
+        assert self._answers, f"a question nobody scripted an answer for: {msg.title}: {msg.text}"
+        key = self._answers.pop(0)
+        assert key in dict(msg.choices), f"{key!r} is not a button of {msg.title!r}: {msg.choices}"
+        return key
+
+
+@pytest.fixture
+def messages():
+    """What the user was told or asked through app.ui.common.messages (qutebrowser's messagemock)."""
+    from app.ui.common import messages as ui_messages
+
+    recorder = MessageRecorder()
+    previous = ui_messages.set_sink(recorder)
+    yield recorder
+    ui_messages.set_sink(previous)

@@ -17,15 +17,15 @@ from app.courses.library import CourseLibrary
 from app.courses.package import import_course
 from app.courses.validator import validate_path
 from app.services.progress import StepStatus
-from app.ui.authoring import AuthoringPanel
-from app.ui.authoring.dialogs import CopyCourseDialog, NewCourseDialog, PublishDialog
-from app.ui.authoring.lab_editor import LabEditor
-from app.ui.authoring.lesson_editor import LessonEditor
-from app.ui.authoring.quiz_editor import QuizEditor
-from app.ui.authoring.raw_editor import RawFileEditor
-from app.ui.authoring.tables import BoundTable
-from app.ui.lesson_view import LessonView
-from app.ui.quiz_view import QuizView
+from app.ui.instructor.authoring import AuthoringPanel
+from app.ui.instructor.authoring.dialogs import CopyCourseDialog, NewCourseDialog, PublishDialog
+from app.ui.instructor.authoring.lab_editor import LabEditor
+from app.ui.instructor.authoring.lesson_editor import LessonEditor
+from app.ui.instructor.authoring.quiz_editor import QuizEditor
+from app.ui.instructor.authoring.raw_editor import RawFileEditor
+from app.ui.instructor.authoring.tables import BoundTable
+from app.ui.trainee.lesson_view import LessonView
+from app.ui.trainee.quiz.quiz_view import QuizView
 from tests.ui.conftest import login, type_text
 from tests.ui.test_trainee_support import FIXTURE_DIR, answer, press_enter
 
@@ -199,7 +199,8 @@ def test_author_a_course_from_nothing_and_a_trainee_takes_it(qtbot, window, ctx,
     _edit_cell(qtbot, controls, 0, 6, "20")
     _edit_cell(qtbot, controls, 0, 9, "3")
     assert draft.get(lab_rel, ["controls", 0]) == {
-        "id": "control", "path": "buffers.B1.capacity", "label": {"en": "Buffer before the mill", "zh_CN": "铣床前缓冲区"},
+        "id": "control", "path": "buffers.B1.capacity",
+        "label": {"en": "Buffer before the mill", "zh_CN": "铣床前缓冲区"},
         "type": "int", "min": 0, "max": 20, "step": 1, "default": 3}
     lab.tabs.setCurrentIndex(2)
     _edit_cell(qtbot, lab.objectives.table, 0, 2, "45")
@@ -240,7 +241,8 @@ def test_author_a_course_from_nothing_and_a_trainee_takes_it(qtbot, window, ctx,
     root = ctx.library_dir / "night-shift"
     assert (root / "modules/basics/lesson/line-view.png").read_bytes() == (tmp_path / "Line View.png").read_bytes()
     assert not has_errors(validate_path(root, catalog_dirs=[]))
-    assert (root / "modules/basics/lesson/lesson.zh_CN.md").read_text(encoding="utf-8") == "缓冲区存放两个工位之间的工件。"
+    zh = (root / "modules/basics/lesson/lesson.zh_CN.md").read_text(encoding="utf-8")
+    assert zh == "缓冲区存放两个工位之间的工件。"
     assert not panel.dirty and not panel.save_btn.isEnabled()
     course = ctx.library.get("night-shift")
     assert course.step_keys() == ["basics/lesson", "basics/quiz", "basics/lab"]
@@ -342,7 +344,7 @@ def test_drag_and_drop_moves_a_step_and_undo_puts_it_back(qtbot, window, ctx, in
     assert draft.step_ids("line") == ["buffer-lab", "practical", "quiz"]
 
 
-def test_structure_edits_publish_and_export(qtbot, window, ctx, instructor, tmp_path, monkeypatch):
+def test_structure_edits_publish_and_export(qtbot, window, ctx, instructor, tmp_path, monkeypatch, messages):
     _library_with(ctx, tmp_path, bundled=False)
     panel = _open_authoring(qtbot, window)
     _open_fixture(panel, "library")
@@ -370,11 +372,10 @@ def test_structure_edits_publish_and_export(qtbot, window, ctx, instructor, tmp_
     qtbot.mouseClick(quiz.form.table.remove_btn, Qt.MouseButton.LeftButton)  # removes the correct option
     assert "answer" not in draft.get(quiz.rel, ["questions", 0])
     monkeypatch.setattr(PublishDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    warnings = []
-    monkeypatch.setattr("app.ui.authoring.panel.QMessageBox.warning", lambda *a: warnings.append(a[2]))
+    warnings = messages.shown
     before = (ctx.library_dir / "fixture-mini/course.yaml").read_text(encoding="utf-8")
     assert not panel.publish()
-    assert "error" in warnings[-1] and draft.version == "1.0.0"
+    assert "error" in warnings[-1].text and draft.version == "1.0.0"
     assert (ctx.library_dir / "fixture-mini/course.yaml").read_text(encoding="utf-8") == before
     panel.undo_action.trigger()
     panel.undo_action.trigger()

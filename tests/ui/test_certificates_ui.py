@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QPushButton
 from sqlalchemy import func, select
 
 from app.certificates.claims import canonical_bytes
@@ -158,7 +158,8 @@ def _class_of(ctx, admin, instructor, n: int, meeting: int, course):
     return cohort, people
 
 
-def test_batch_issue_for_a_class_with_progress_dialog(qtbot, window, ctx, admin, instructor, tmp_path, monkeypatch):
+def test_batch_issue_for_a_class_with_progress_dialog(qtbot, window, ctx, admin, instructor, tmp_path,
+                                                     monkeypatch, messages):
     panel = _panel(qtbot, window, ctx, tmp_path)
     course = ctx.library.get(FIXTURE_ID)
     cohort, _people = _class_of(ctx, admin, instructor, 3, 2, course)
@@ -168,7 +169,7 @@ def test_batch_issue_for_a_class_with_progress_dialog(qtbot, window, ctx, admin,
     _choose(panel.course, FIXTURE_ID)
     assert panel.batch_btn.isEnabled() and panel.table.rowCount() == 0 and panel.empty.isVisible()
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    messages.answer("yes")
     qtbot.mouseClick(panel.batch_btn, Qt.MouseButton.LeftButton)
     assert panel.progress_dialog is not None and panel.progress_dialog.isVisible()
     assert not panel.batch_btn.isEnabled()  # one batch at a time
@@ -216,14 +217,14 @@ def test_batch_cancel_stops_between_certificates(qtbot, window, ctx, admin, inst
     assert files == sorted(f"{c.number}{ext}" for c in result.issued for ext in (".pdf", ".openbadge.json"))
 
 
-def test_manual_issue_with_override_then_revoke(qtbot, window, ctx, trainee, instructor, tmp_path, monkeypatch):
+def test_manual_issue_with_override_then_revoke(qtbot, window, ctx, trainee, instructor, tmp_path, monkeypatch,
+                                                messages):
     panel = _panel(qtbot, window, ctx, tmp_path)
     course = ctx.library.get(FIXTURE_ID)
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _p, _t, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.Yes)
+    messages.answer("yes")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("paper records checked", True))
     info = panel.issue_for("zhangwei", course)
+    asked = messages.texts()
     assert info is not None and "Lockout/tagout sign-off" in asked[0] and "audit log" in asked[0]
     with ctx.store.sessions() as s:
         audit = s.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.override"))
@@ -242,10 +243,10 @@ def test_manual_issue_with_override_then_revoke(qtbot, window, ctx, trainee, ins
 
 
 def test_print_listed_certificates_to_a_pdf_printer(qtbot, window, ctx, admin, instructor, tmp_path):
-    from PySide6.QtPrintSupport import QPrinter
     from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
 
-    from app.ui.certificate_actions import make_printer
+    from app.ui.certificates.actions import make_printer
 
     panel = _panel(qtbot, window, ctx, tmp_path)
     course = ctx.library.get(FIXTURE_ID)
@@ -259,7 +260,7 @@ def test_print_listed_certificates_to_a_pdf_printer(qtbot, window, ctx, admin, i
     printer.setOutputFileName(str(out))
     printer.setResolution(100)
     done = []
-    from app.ui import certificate_actions
+    from app.ui.certificates import actions as certificate_actions
 
     task = certificate_actions.print_pdfs(panel, [ctx.certificates.pdf_path(c) for c in panel.listed_current()],
                                           printer, on_finished=done.append)
@@ -273,7 +274,7 @@ def test_print_listed_certificates_to_a_pdf_printer(qtbot, window, ctx, admin, i
 
 
 def test_save_pdf_copies_the_badge_too(qtbot, window, ctx, issued, tmp_path, monkeypatch):
-    from app.ui.certificate_actions import CertificateActions
+    from app.ui.certificates.actions import CertificateActions
 
     _course, _info, pdf = issued
     actions = CertificateActions(lambda: pdf)
@@ -285,7 +286,7 @@ def test_save_pdf_copies_the_badge_too(qtbot, window, ctx, issued, tmp_path, mon
     assert (tmp_path / "out" / "mine.pdf").read_bytes() == pdf.read_bytes()
     assert (tmp_path / "out" / "mine.openbadge.json").is_file()
     opened = []
-    monkeypatch.setattr("app.ui.certificate_actions.QDesktopServices.openUrl",
+    monkeypatch.setattr("app.ui.certificates.actions.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toLocalFile()))
     qtbot.mouseClick(actions.open_btn, Qt.MouseButton.LeftButton)
     assert opened == [str(pdf)]
@@ -294,7 +295,7 @@ def test_save_pdf_copies_the_badge_too(qtbot, window, ctx, issued, tmp_path, mon
 # --- automatic issue in the course view ----------------------------------------------------------------
 
 def test_course_view_issues_the_certificate_and_shows_the_notice(qtbot, window, ctx, trainee, instructor, tmp_path):
-    from app.ui.course_view import CourseView
+    from app.ui.trainee.course_view import CourseView
 
     course = install_fixture(ctx, tmp_path)
     p = ctx.progress

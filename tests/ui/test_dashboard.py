@@ -19,11 +19,14 @@ from PySide6.QtGui import QColor, QImage
 
 from app import i18n
 from app.services.auth import PermissionDenied
-from app.ui.dashboard import DashboardPanel
-from app.ui.instructor import InstructorPage
-from app.ui.main_window import MainWindow
-from tests.core.test_dashboard_queries import FIRST, LAB, QUIZ, UTC, score_of, world  # noqa: F401 - fixture
+from app.ui.instructor.dashboard import DashboardPanel
+from app.ui.instructor.page import InstructorPage
+from app.ui.shell.main_window import MainWindow
+from tests.core import test_dashboard_queries as dq
+from tests.core.test_dashboard_queries import FIRST, LAB, QUIZ, UTC, score_of
 from tests.ui.conftest import login
+
+world = dq.world  # the dashboard's data set, a fixture shared with the query tests
 
 STEPS = ("basics/lesson", QUIZ, LAB, "line/practical")
 

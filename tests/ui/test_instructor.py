@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from sqlalchemy import select
 
-from app.storage.models import AuditEntry, SignOff
 from app.services.progress import StepStatus
-from app.ui.catalog import course_steps
+from app.storage.models import AuditEntry, SignOff
+from app.ui.trainee.catalog import course_steps
 from tests.ui.conftest import login
 
 

@@ -18,12 +18,11 @@ from app import i18n
 from app.courses.grading import run_and_grade_lab
 from app.courses.library import CourseLibrary
 from app.storage.models import LabRun
-from app.ui import lab_views  # noqa: F401 - registers the lab view
-from app.ui.lab_live import LiveDriver
-from app.ui.line_lab import SimLabView
-from app.ui.plots import StateTimeline
-from app.ui.robot_lab import RobotLabView
-from app.ui.step_views import make_step_view, registered_kinds
+from app.ui.labs.live import LiveDriver
+from app.ui.labs.plots import StateTimeline
+from app.ui.labs.robot_lab import RobotLabView
+from app.ui.labs.sim_lab import SimLabView
+from app.ui.trainee.steps import make_step_view, registered_kinds
 from tests.ui.conftest import login
 from tests.ui.test_trainee_support import FIXTURE_DIR, FIXTURE_ID
 

@@ -69,7 +69,7 @@ def test_trainee_never_reaches_instructor_workspace(qtbot, window, ctx, trainee)
     assert "instructor" not in keys and keys[0] == "catalog"
     assert window.shell.show_page("instructor") is None
     # The service refuses whatever the UI shows.
-    from app.ui.instructor import InstructorPage
+    from app.ui.instructor.page import InstructorPage
 
     try:
         InstructorPage(ctx, trainee)
@@ -122,7 +122,7 @@ def test_keyboard_navigation_between_pages(qtbot, window, admin):
 def test_qt_standard_buttons_follow_the_language(qtbot, window):
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from app.ui.qt_i18n import notifier
+    from app.ui.common.qt_i18n import notifier
 
     notifier()
     i18n.set_locale("zh_CN")
@@ -139,7 +139,7 @@ def test_no_stray_top_level_windows(qtbot, window, ctx, trainee):
     shown: list[str] = []
 
     class Spy(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802
+        def eventFilter(self, obj, event):
             if (event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow()
                     and obj is not window and not obj.inherits("QMenu")):
                 shown.append(f"{type(obj).__name__}({obj.objectName()})")
@@ -166,7 +166,7 @@ def test_unhandled_error_shows_a_dialog_and_the_app_keeps_running(qtbot, window,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.ui.application import install_excepthook
+    from app.ui.shell.application import install_excepthook
 
     log_path = tmp_path / "zhizao.log"
     old = sys.excepthook

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.context import AppContext
 from app.storage.models import StepAttempt
-from app.ui.sync_actions import export_progress, import_progress
+from app.ui.shell.sync_actions import export_progress, import_progress
 from tests.ui.conftest import login
 
 

@@ -10,12 +10,19 @@ import simulators
 from app.courses import grading
 from app.services.progress import StepStatus
 from app.storage.models import Enrollment, LabRun, LessonTime, StepAttempt
-from app.ui.lesson_view import LessonView
-from app.ui.quiz_view import QuizView
-from app.ui.step_views import PendingStepView
+from app.ui.common.step_base import PendingStepView
+from app.ui.trainee.lesson_view import LessonView
+from app.ui.trainee.quiz.quiz_view import QuizView
 from tests.ui.test_labs import submit_and_wait, type_into_spin
-from tests.ui.test_trainee_support import (FIXTURE_ID, answer, install_fixture, known_good, login_trainee,
-                                           open_fixture, press_enter)
+from tests.ui.test_trainee_support import (
+    FIXTURE_ID,
+    answer,
+    install_fixture,
+    known_good,
+    login_trainee,
+    open_fixture,
+    press_enter,
+)
 
 
 def _take_quiz(qtbot, view: QuizView, correct: bool) -> None:

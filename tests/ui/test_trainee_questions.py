@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app import i18n
 from app.courses.grading import draw_questions, grade_question, matching_right_order
-from app.ui.question_arrange import FillBlankWidget, MatchingWidget, OrderingWidget
-from app.ui.question_widgets import NumericWidget, make_question_widget, parse_number
-from app.ui.quiz_review import correct_text, response_text
+from app.ui.trainee.quiz.question_arrange import FillBlankWidget, MatchingWidget, OrderingWidget
+from app.ui.trainee.quiz.question_factory import make_question_widget
+from app.ui.trainee.quiz.question_widgets import NumericWidget, parse_number
+from app.ui.trainee.quiz.quiz_review import correct_text, response_text
 from tests.ui.test_trainee_support import answer, install_fixture, type_text
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from ruamel.yaml import YAML
 from sqlalchemy import select
 
@@ -15,13 +15,21 @@ from app.courses.library import CourseLibrary
 from app.services.auth import ServiceError
 from app.services.progress import StepStatus
 from app.storage.models import LessonTime
-from app.ui import step_views
-from app.ui.lesson_view import ZOOM_PREF, LessonView
-from app.ui.main_window import MainWindow
-from app.ui.quiz_view import QuizView
+from app.ui.common import step_base as step_views
+from app.ui.shell.main_window import MainWindow
+from app.ui.trainee import steps  # noqa: F401 - registers the built-in step views
+from app.ui.trainee.lesson_view import ZOOM_PREF, LessonView
+from app.ui.trainee.quiz.quiz_view import QuizView
 from tests.ui.conftest import login
-from tests.ui.test_trainee_support import (FIXTURE_DIR, FIXTURE_ID, answer, install_fixture, login_trainee,
-                                           open_fixture, press_enter)
+from tests.ui.test_trainee_support import (
+    FIXTURE_DIR,
+    FIXTURE_ID,
+    answer,
+    install_fixture,
+    login_trainee,
+    open_fixture,
+    press_enter,
+)
 
 
 def _activate(qtbot, window) -> None:
@@ -139,7 +147,7 @@ def _body_pt(lesson) -> float:
     raise AssertionError("paragraph not found")
 
 
-def test_lesson_zoom_is_remembered_and_links_ask_first(qtbot, window, ctx, trainee, tmp_path, monkeypatch):
+def test_lesson_zoom_is_remembered_and_links_ask_first(qtbot, window, ctx, trainee, tmp_path, monkeypatch, messages):
     install_fixture(ctx, tmp_path)
     login_trainee(qtbot, window)
     _activate(qtbot, window)
@@ -162,9 +170,9 @@ def test_lesson_zoom_is_remembered_and_links_ask_first(qtbot, window, ctx, train
     assert again.zoom == 0 and _body_pt(again) == pytest.approx(size)
 
     opened = []
-    monkeypatch.setattr("app.ui.lesson_view.QDesktopServices.openUrl", lambda url: opened.append(url.toString()))
-    answers = iter([QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open])
-    monkeypatch.setattr("app.ui.lesson_view.QMessageBox.question", lambda *a, **k: next(answers))
+    monkeypatch.setattr("app.ui.trainee.lesson_view.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toString()))
+    messages.answer("no", "yes")
     from PySide6.QtCore import QUrl
 
     url = QUrl("https://en.wikipedia.org/wiki/Overall_equipment_effectiveness")
@@ -200,7 +208,7 @@ def test_language_switch_retranslates_the_course_view_and_lesson(qtbot, window, 
 
 # --- quiz modes, limits, resume --------------------------------------------------------------------
 
-def test_end_feedback_review_and_attempts_limit(qtbot, window, ctx, trainee, tmp_path, monkeypatch):
+def test_end_feedback_review_and_attempts_limit(qtbot, window, ctx, trainee, tmp_path, monkeypatch, messages):
     install_fixture(ctx, tmp_path)
     quiz_yaml = tmp_path / "bundled" / FIXTURE_ID / "modules/basics/quiz/quiz.yaml"
     _edit_yaml(quiz_yaml, feedback="end", max_attempts=1, draw=4)
@@ -217,15 +225,9 @@ def test_end_feedback_review_and_attempts_limit(qtbot, window, ctx, trainee, tmp
     answer(qtbot, quiz.current_pane(), True)
     press_enter(qtbot, quiz)  # end feedback: Enter goes straight on, nothing is revealed
     assert quiz.attempt.index == 1 and not quiz.panes[quiz.attempt.ids[0]].feedback.isVisible()
-    asked = []
-
-    def confirm(box):
-        asked.append(box.text())
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "exec", confirm)
+    messages.answer("yes")
     qtbot.mouseClick(quiz.finish_btn, Qt.MouseButton.LeftButton)
-    assert asked and "3 questions are not answered" in asked[0]
+    assert "3 questions are not answered" in messages.texts()[0]
     review = quiz.review.toPlainText()
     bank = view.course.step("basics/quiz").quiz
     for n, qid in enumerate(quiz.last_result[0].ids, start=1):
@@ -334,13 +336,13 @@ def test_my_progress_lists_courses_labs_and_certificates(qtbot, window, ctx, tra
     assert page.certs.item(0, 1).text() == issued.number and page.certs.item(0, 4).text() == "Valid"
     assert page.cert_actions.isEnabled()
     opened = []
-    monkeypatch.setattr("app.ui.certificate_actions.QDesktopServices.openUrl",
+    monkeypatch.setattr("app.ui.certificates.actions.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toLocalFile()))
     qtbot.mouseClick(page.cert_actions.open_btn, Qt.MouseButton.LeftButton)
     pdf = ctx.certificates.pdf_path(issued)
     assert opened == [str(pdf)] and pdf.read_bytes().startswith(b"%PDF")
     target = tmp_path / "copy.pdf"
-    monkeypatch.setattr("app.ui.certificate_actions.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("app.ui.certificates.actions.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     qtbot.mouseClick(page.cert_actions.save_btn, Qt.MouseButton.LeftButton)
     assert target.read_bytes() == pdf.read_bytes()
     i18n.set_locale("zh_CN")

@@ -1,5 +1,0 @@
-"""The instructor dashboard (pyqtgraph): progress, quizzes, labs, time on task, trainees; exports."""
-
-from app.ui.dashboard.panel import DashboardPanel
-
-__all__ = ["DashboardPanel"]

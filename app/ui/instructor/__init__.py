@@ -1,0 +1,1 @@
+"""The instructor workspace: accounts, classes, sign-offs, authoring editor, dashboard."""

@@ -1,0 +1,125 @@
+"""One table model for every dashboard table: columns know their header, shown text and exported value.
+
+Headers and texts are functions, so a language change only needs ``retranslate()``
+(no new query). The exported value is the typed value (number, date) an
+Excel sheet should hold; CSV exports the text as shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Callable[[], str]
+    text: Callable[[Any], str]
+    value: Callable[[Any], Any] | None = None  # typed value for XLSX; the text when None
+    number_format: str | None = None  # XLSX number format of ``value``
+    numeric: bool = False  # right-aligned
+    stretch: bool = False
+    tooltip: Callable[[Any], str] | None = None
+    export_header: Callable[[], str] | None = None  # when the exported value needs a unit in the header
+
+
+WARN = QColor("#fff4d6")
+BAD = QColor("#fdeceb")
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows of plain data objects shown through ``columns``; ``tone(row)`` → None, "warn" or "bad"."""
+
+    def __init__(self, columns: Sequence[Column], tone: Callable[[Any], str | None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+        self._tone = tone
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def retranslate(self) -> None:
+        if self.columns:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.columns) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.columns):
+            return self.columns[section].header()
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return col.tooltip(row) if col.tooltip else col.text(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and self._tone is not None:
+            tone = self._tone(row)
+            if tone:
+                return QBrush(BAD if tone == "bad" else WARN)
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return None
+
+    # --- export ------------------------------------------------------------------------------
+
+    def headers(self, for_export: bool = False) -> list[str]:
+        return [(c.export_header or c.header)() if for_export else c.header() for c in self.columns]
+
+    def texts(self) -> list[list[str]]:
+        return [[c.text(r) for c in self.columns] for r in self.rows]
+
+    def values(self) -> list[list[Any]]:
+        return [[c.value(r) if c.value else c.text(r) for c in self.columns] for r in self.rows]
+
+    def number_formats(self) -> list[str | None]:
+        return [c.number_format for c in self.columns]
+
+
+def make_view(model: RowsModel, name: str) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    stretched = [i for i, col in enumerate(model.columns) if col.stretch]
+    header.setStretchLastSection(not stretched)
+    for i in stretched:
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+def wrap_rows(view: QTableView) -> None:
+    """Let long cells wrap onto more lines (rows grow to fit) instead of being cut off."""
+    view.setWordWrap(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -1,0 +1,465 @@
+"""Lab steps: what every lab view shares, and the registration with the step-view registry.
+
+A lab view shows the task, the controls from ``lab.yaml`` within their bounds, the
+objectives (green or red, with ✓/✗ in words), hints on demand and Submit. Submit
+grades the trainee's settings headlessly with the lab's grading seed and
+replications (``app.courses.grading.run_and_grade_lab``) in the background, so the
+grade never depends on how fast the preview ran, and records the run.
+``line``/``maintenance`` labs open ``app.ui.labs.sim_lab.SimLabView``, ``robot_cell``
+labs ``app.ui.labs.robot_lab.RobotLabView``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.courses import models as m
+from app.courses.grading import LabConfigError, LabGrade, check_control_value
+from app.courses.render import render_body
+from app.i18n import _, format_percent, ngettext
+from app.services.errors import WRITE_ERRORS
+from app.ui.common.background import run_in_background
+from app.ui.common.content import as_dict, content_text
+from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.step_base import StepView
+from app.ui.labs.panels import ControlsForm, ObjectivesPanel, restore_values
+
+log = logging.getLogger(__name__)
+
+SAVE_DELAY_MS = 800
+# The task in a compact style (the lesson style is made for long reading).
+TASK_HTML = ('<html><head><meta charset="utf-8"><style type="text/css">'
+             "p, li {{ line-height: 120%; }} h1, h2, h3 {{ font-size: 11pt; }} "
+             "code {{ background-color: #f0f0f0; font-family: monospace; }}"
+             "</style></head><body>{body}</body></html>")
+
+
+# --- the base view ----------------------------------------------------------------------------
+
+
+class LabViewBase(StepView):
+    """Task, controls, objectives, hints, Submit and drafts; subclasses add the simulation and plots.
+
+    Subclasses call ``_build_common()`` first, lay out ``self.task``, ``self.side`` (a scroll area with
+    the controls, ``self.run_bar`` slot, status, objectives, hints and Submit) and their own panels,
+    then ``_finish_init()``.
+    """
+
+    def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, course, module, step, parent)
+        self.lab: m.Lab = step.lab
+        self.hints_shown = 0
+        self.last_grade: LabGrade | None = None
+        self.last_metrics: dict[str, float] | None = None
+        self.grading = False
+        self._elapsed_s = 0.0
+        self._shown_at: float | None = None
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_state)
+        self._status_kind = ""
+        draft = self._load_draft()
+        # A draft is written once the trainee changed something (or one exists): merely looking
+        # at a lab does not make it "in progress".
+        self._has_draft = bool(draft)
+        self._dirty = False
+        self.values = restore_values(self.lab, draft.get("values"))
+        self.hints_shown = min(int(draft.get("hints", 0) or 0), len(self.lab.hints))
+        self._elapsed_s = float(draft.get("elapsed_s", 0.0) or 0.0)
+
+    # --- building --------------------------------------------------------------------------
+
+    def _build_common(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(14, 10, 14, 8)
+        root.setSpacing(6)
+        head = QHBoxLayout()
+        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
+        head.addWidget(self.heading, 1)
+        self.preview_badge = QLabel(objectName="previewBadge")
+        self.preview_badge.setStyleSheet("QLabel#previewBadge { background: #fff4d6; color: #7a5200; "
+                                         "border: 1px solid #d9b24c; border-radius: 4px; padding: 2px 8px; }")
+        head.addWidget(self.preview_badge, 0, Qt.AlignmentFlag.AlignTop)
+        root.addLayout(head)
+        self.root = root
+
+        self.task = QTextBrowser(objectName="labTask")
+        self.task.setOpenLinks(False)
+        self.task.setStyleSheet("QTextBrowser#labTask { background: white; border: 1px solid #d5dde5; "
+                                "border-radius: 6px; padding: 4px 8px; }")
+
+        self.controls_title = QLabel(objectName="sectionTitle")
+        self.form = ControlsForm(self.lab.controls)
+        self.form.set_values(self.values)
+        self.form.changed.connect(self._on_form_changed)
+        self.status = QLabel(objectName="labStatus", wordWrap=True)
+        self.status.setStyleSheet("QLabel#labStatus[kind=\"error\"] { color: #b42318; font-weight: bold; }"
+                                  "QLabel#labStatus { color: #4a5a6a; }")
+        self.objectives_title = QLabel(objectName="sectionTitle")
+        self.objectives = ObjectivesPanel(self.lab.objectives)
+
+        self.hint_btn = QPushButton(objectName="hintButton")
+        self.hint_btn.setAutoDefault(False)
+        self.hint_btn.clicked.connect(self.show_next_hint)
+        self.hints_label = QLabel(objectName="labHints", wordWrap=True)
+        self.hints_label.setTextFormat(Qt.TextFormat.RichText)
+        self.hints_label.setStyleSheet("QLabel#labHints { background: #f6f8fa; border: 1px solid #d5dde5; "
+                                       "border-radius: 6px; padding: 6px; }")
+
+        self.submit_btn = QPushButton(objectName="submitLab")
+        self.submit_btn.setProperty("primary", True)
+        self.submit_btn.setAutoDefault(False)
+        self.submit_btn.clicked.connect(self.submit)
+        self.grading_bar = QProgressBar(objectName="gradingBar")
+        self.grading_bar.setRange(0, 0)
+        self.grading_bar.setMaximumHeight(8)
+        self.grading_bar.setTextVisible(False)
+        self.grading_bar.hide()
+        self.result_label = QLabel(objectName="resultLabel", wordWrap=True)
+        self.result_label.hide()
+        self.result_note = QLabel(objectName="subtitle", wordWrap=True)
+        self.best_label = QLabel(objectName="subtitle", wordWrap=True)
+
+    def _side_panel(self, parts: list[QWidget | str]) -> QScrollArea:
+        """A scrolling column of ``parts``: widgets, or "controls", "status", "objectives", "hints",
+        "submit" (Submit with the grading result and the best result so far)."""
+        inner = QWidget(objectName="labSide")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(2, 0, 8, 4)
+        lay.setSpacing(6)
+        for part in parts:
+            if part == "controls":
+                if self.form.controls or self.form.extra:
+                    lay.addWidget(self.controls_title)
+                    lay.addWidget(self.form)
+                else:
+                    self.controls_title.hide()
+            elif part == "status":
+                lay.addWidget(self.status)
+            elif part == "objectives":
+                lay.addWidget(self.objectives_title)
+                lay.addWidget(self.objectives)
+            elif part == "hints":
+                hint_row = QHBoxLayout()
+                hint_row.addWidget(self.hint_btn)
+                hint_row.addStretch(1)
+                lay.addLayout(hint_row)
+                lay.addWidget(self.hints_label)
+            elif part == "submit":
+                lay.addWidget(self.submit_btn)
+                lay.addWidget(self.grading_bar)
+                lay.addWidget(self.result_label)
+                lay.addWidget(self.result_note)
+                lay.addWidget(self.best_label)
+            elif isinstance(part, QWidget):
+                lay.addWidget(part)
+        lay.addStretch(1)
+        scroll = QScrollArea(objectName="labSideScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        inner.setStyleSheet("QWidget#labSide { background: #f3f6f9; }")
+        return scroll
+
+    def _finish_init(self) -> None:
+        on_language_changed(self, self._retranslate_all)
+        self._show_hints()
+        self._show_best()
+
+    # --- translation -----------------------------------------------------------------------
+
+    def _retranslate_all(self) -> None:
+        self.heading.setText(content_text(self.step.title))
+        badge, tip = self.preview_text()
+        self.preview_badge.setText(badge)
+        self.preview_badge.setToolTip(tip)
+        self.preview_badge.setVisible(bool(badge))
+        text, _fallback = i18n.localized(as_dict(self.lab.task))
+        try:
+            base = self.lab.step_dir or self.step.path or self.course.path
+            self.task.setHtml(TASK_HTML.format(body=render_body(text, base, self.course.path)))
+        except Exception:
+            log.exception("rendering the task of %s failed", self.step_key)
+            self.task.setPlainText(text)
+        self.controls_title.setText(_("Settings"))
+        self.objectives_title.setText(_("Objectives"))
+        self.form.retranslate()
+        self.objectives.retranslate()
+        if callable(getattr(self, "_status_text", None)):
+            self.set_status(self._status_text, self._status_error)
+        self.submit_btn.setText(_("Submit for grading"))
+        self.submit_btn.setToolTip(_("Grades your settings with the lab's own seed: the result does not depend "
+                                     "on the preview."))
+        self._show_hints()
+        self._show_best()
+        if self.last_grade is not None:
+            self._show_grade(self.last_grade)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Subclasses: their own texts."""
+
+    def preview_text(self) -> tuple[str, str]:
+        """(badge, tooltip) saying what the live run is."""
+        return (_("Preview"), _("The live run uses a display seed. Submit grades your settings with the lab's "
+                                "own seed, so the grade does not depend on the preview."))
+
+    # --- status line -----------------------------------------------------------------------
+
+    def set_status(self, text: str | Callable[[], str], error: bool = False) -> None:
+        """Show ``text``; pass a function returning it to have it retranslated on a language change."""
+        self._status_text = text
+        self._status_error = error
+        kind = "error" if error else ""
+        self.status.setText(text() if callable(text) else text)
+        if kind != self._status_kind:
+            self._status_kind = kind
+            self.status.setProperty("kind", kind)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+
+    # --- values, drafts ---------------------------------------------------------------------
+
+    def control_values(self) -> dict[str, Any]:
+        """Every control's current value (subclasses add program editors)."""
+        values = dict(self.values)
+        values.update(self.form.values())
+        return values
+
+    def mark_changed(self) -> None:
+        """The trainee changed something worth keeping; saved shortly (and on leaving)."""
+        self._dirty = True
+        self._save_timer.start()
+
+    def _on_form_changed(self) -> None:
+        self._dirty = True
+        self.values = self.control_values()
+        self.settings_changed()
+        self._save_timer.start()
+
+    def settings_changed(self) -> None:
+        """Subclasses: the trainee changed a setting."""
+
+    def _load_draft(self) -> dict[str, Any]:
+        try:
+            return self.ctx.progress.load_draft(self.actor, self.course.id, self.step_key) or {}
+        except WRITE_ERRORS:
+            log.warning("cannot read the lab draft for %s", self.step_key)
+            return {}
+
+    def save_state(self) -> None:
+        """Store the settings (and program text), the hints opened and the time spent as a draft."""
+        self._save_timer.stop()
+        self.values = self.control_values()
+        self._bank_time()
+        if not (self._dirty or self._has_draft):
+            return
+        state = {"values": _jsonable(self.values), "hints": self.hints_shown, "elapsed_s": round(self._elapsed_s, 1)}
+        try:
+            self.ctx.progress.save_draft(self.actor, self.course.id, self.step_key, state)
+            self._has_draft = True
+        except WRITE_ERRORS:
+            log.warning("cannot save the lab draft for %s", self.step_key)
+
+    def _bank_time(self) -> None:
+        if self._shown_at is not None:
+            now = time.monotonic()
+            self._elapsed_s += now - self._shown_at
+            self._shown_at = now
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._shown_at is None:
+            self._shown_at = time.monotonic()
+
+    def hideEvent(self, event) -> None:
+        self._bank_time()
+        self._shown_at = None
+        super().hideEvent(event)
+
+    # --- hints ------------------------------------------------------------------------------
+
+    def show_next_hint(self) -> None:
+        if self.hints_shown < len(self.lab.hints):
+            self.hints_shown += 1
+            self._show_hints()
+            self.mark_changed()
+
+    def _show_hints(self) -> None:
+        total = len(self.lab.hints)
+        self.hint_btn.setVisible(total > 0)
+        if self.hints_shown < total:
+            self.hint_btn.setEnabled(True)
+            self.hint_btn.setText(_("Show a hint ({n} of {total})").format(n=self.hints_shown + 1, total=total))
+        else:
+            self.hint_btn.setEnabled(False)
+            self.hint_btn.setText(_("All hints shown"))
+        shown = self.lab.hints[: self.hints_shown]
+        self.hints_label.setVisible(bool(shown))
+        self.hints_label.setText("".join(
+            f"<p><b>{i + 1}.</b> {_escape(content_text(h))}</p>" for i, h in enumerate(shown)))
+
+    # --- grading ----------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self.grading:
+            return
+        values = self.control_values()
+        problem = self.check_values(values)
+        if problem:
+            self.set_status(problem, error=True)
+            return
+        self.save_state()
+        self.grading = True
+        self.submit_btn.setEnabled(False)
+        self.grading_bar.show()
+        reps = self.lab.grading_replications
+        self.set_status(lambda: ngettext_grading(reps))
+        lab, course_dir = self.lab, self.course.path
+        from app.courses.grading import run_and_grade_lab
+
+        def work():
+            return run_and_grade_lab(lab, course_dir, values, parallel=True)
+
+        ctx, actor, course, key = self.ctx, self.actor, self.course, self.step_key
+        self._bank_time()
+        elapsed = self._elapsed_s
+        self._elapsed_s = 0.0   # the next run counts its own time
+
+        def done(result) -> None:
+            grade, metrics = result
+            clean = _jsonable(metrics)
+            saved = True
+            try:
+                ctx.progress.record_lab_run(actor, course.id, course.version, key, parameters=_jsonable(values),
+                                            seed=lab.grading_seed, metrics=clean, score=grade.score,
+                                            passed=grade.passed, duration_s=elapsed)
+            except WRITE_ERRORS:
+                log.exception("cannot record the lab run of %s", key)
+                saved = False
+            if shiboken6.isValid(self):
+                self._graded(grade, clean, saved)
+
+        def failed(exc: Exception) -> None:
+            if shiboken6.isValid(self):
+                self._grading_failed(exc)
+
+        run_in_background(work, done, failed)
+
+    def check_values(self, values: Mapping[str, Any]) -> str | None:
+        """A message if a value is not allowed (the editors keep most of them in bounds)."""
+        for control in self.lab.controls:
+            if control.id in values:
+                try:
+                    check_control_value(control, values[control.id])
+                except LabConfigError as exc:
+                    return str(exc)
+        return None
+
+    def _graded(self, grade: LabGrade, metrics: dict[str, float], saved: bool) -> None:
+        self.grading = False
+        self.grading_bar.hide()
+        self.submit_btn.setEnabled(True)
+        self.last_grade = grade
+        self.last_metrics = metrics
+        self._show_grade(grade)
+        if saved:
+            self.set_status(lambda: _("Graded and saved."))
+        else:
+            self.set_status(lambda: _("Graded, but the result could not be saved (the data folder is not writable)."),
+                            error=True)
+        self._show_best()
+        self.completed.emit()
+
+    def _show_grade(self, grade: LabGrade) -> None:
+        self.objectives.show_metrics(self.last_metrics or {}, final=True)
+        score = format_percent(grade.score)
+        self.result_label.setProperty("state", "passed" if grade.passed else "failed")
+        self.result_label.setText(_("Passed · score {score}").format(score=score) if grade.passed
+                                  else _("Not passed · score {score}").format(score=score))
+        self.result_label.style().unpolish(self.result_label)
+        self.result_label.style().polish(self.result_label)
+        self.result_label.show()
+        reps = self.lab.grading_replications
+        self.result_note.setText(
+            _("Graded with seed {seed} on the mean of {n} runs.").format(seed=self.lab.grading_seed, n=reps)
+            if reps > 1 else _("Graded with seed {seed}.").format(seed=self.lab.grading_seed))
+
+    def _grading_failed(self, exc: Exception) -> None:
+        self.grading = False
+        self.grading_bar.hide()
+        self.submit_btn.setEnabled(True)
+        if isinstance(exc, LabConfigError):
+            self.set_status(lambda: _("Cannot grade these settings: {reason}").format(reason=exc), error=True)
+        else:
+            log.error("grading %s failed: %r", self.step_key, exc)
+            self.set_status(lambda: _("Grading failed: {error}").format(error=exc), error=True)
+
+    def _show_best(self) -> None:
+        try:
+            best = self.ctx.progress.best_lab_runs(self.actor, self.actor.user_id, self.course.id).get(
+                (self.course.id, self.step_key))
+        except WRITE_ERRORS:
+            best = None
+        if best is None:
+            self.best_label.setText(_("Not submitted yet."))
+        else:
+            self.best_label.setText(
+                (_("Best result so far: {score}, passed.") if best.passed
+                 else _("Best result so far: {score}, not passed.")).format(score=format_percent(best.score)))
+
+
+def ngettext_grading(reps: int) -> str:
+    if reps > 1:
+        return ngettext("Grading: {n} run with the lab's seed…", "Grading: {n} runs with the lab's seed…",
+                             reps).format(n=reps)
+    return _("Grading with the lab's seed…")
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            out[k] = None
+        elif isinstance(v, bool | int | float | str) or v is None:
+            out[k] = v
+        else:
+            out[k] = str(v)
+    return out
+
+
+_LINE_RE = re.compile(r"\bline (\d+):\s*(.*)$", re.S)
+
+
+def located(message: str) -> tuple[int | None, str]:
+    """``(line, message)`` from a simulator message of the form ``line N: …``."""
+    match = _LINE_RE.search(message)
+    if not match:
+        return None, message
+    return int(match.group(1)), match.group(2)

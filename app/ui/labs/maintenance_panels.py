@@ -1,0 +1,335 @@
+"""The panels of a predictive-maintenance lab: machine table, sensor signals with the trainee's alarm
+threshold (or the comparisons of the alarm rule) and the vibration zone limits, alarm / failure /
+replacement / false-alarm markers, and the machine states. Used by ``app.ui.labs.sim_lab.SimLabView``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import N_, _, format_decimal
+from app.ui.labs.live import MACHINE_STATES, MARKER_KINDS, SIGNALS, MaintenanceCollector
+from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, style_plot, threshold_line
+
+SPEEDS = [(N_("1 h per second"), 1.0), (N_("1 day per second"), 24.0), (N_("1 week per second"), 168.0),
+          (N_("1 month per second"), 730.0), (N_("as fast as possible"), None)]
+STATE_COLOURS = ("#2e9e44", "#d62728", "#3b7dd8", "#e07b1a")
+STATE_LABELS = {"running": N_("running"), "down": N_("failed"),
+                "planned_replacement": N_("replacement"), "inspection": N_("inspection")}
+MARKERS = {  # kind: (symbol, colour, label, the symbol as text for the key)
+    "alarm": ("t", "#b42318", N_("alarm"), "▼"),
+    "failure": ("x", "#000000", N_("failure"), "✖"),
+    "planned_replacement": ("s", "#3b7dd8", N_("replacement"), "■"),
+    "false_alarm": ("o", "#e07b1a", N_("false alarm"), "●"),
+}
+SIGNAL_LABELS = {"vibration": (N_("Vibration"), "mm/s"), "temperature": (N_("Temperature"), "°C"),
+                 "current": (N_("Motor current"), "A")}
+ZONE_COLOURS = {"A": "#e9f7ee", "B": "#f4f9e8", "C": "#fff4d6", "D": "#fdeceb"}
+MAX_CURVES = 6   # more machines: one machine's signals at a time (20 noisy curves say nothing)
+_RULE_CMP = re.compile(r"([A-Za-z_]\w*\s*\([^()]*\)|[A-Za-z_]\w*)\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)")
+
+
+class MaintenancePanels:
+    """Builds and updates the maintenance plots inside the view's ``plots`` layout."""
+
+    speeds = SPEEDS
+
+    def __init__(self, view) -> None:
+        self.view = view
+        self.threshold_items: list[pg.InfiniteLine] = []
+        self.timeline: StateTimeline | None = None
+        self.machines: list[str] = []
+        self.selected: int | None = None   # None: every machine's curves
+        self.pick_label = QLabel()
+        self.pick = QComboBox(objectName="machineChoice")
+        self.pick.currentIndexChanged.connect(self._picked)
+        self.pick_label.setBuddy(self.pick)
+        self.pick_row = QWidget()
+        pick = QHBoxLayout(self.pick_row)
+        pick.setContentsMargins(0, 0, 0, 0)
+        pick.addWidget(self.pick_label)
+        pick.addWidget(self.pick, 1)
+        # Colour keys as wrapping text: plot titles that long would force the plots wider than the view.
+        self.key = QLabel(objectName="plotKey", wordWrap=True)
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.key.setStyleSheet("QLabel#plotKey { background: white; padding: 2px 6px; }")
+        self.health = QTableWidget(objectName="machineHealth")
+        self.health.setColumnCount(5)
+        self.health.verticalHeader().hide()
+        self.health.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.health.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.health.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.health.horizontalHeader().setStretchLastSection(True)
+        self.health.cellClicked.connect(lambda row, _col: self.select_machine(row))
+        self.tabs = QTabWidget(objectName="maintTabs")
+        self.state_plots = pg.GraphicsLayoutWidget()
+        self.state_plots.ci.setContentsMargins(2, 2, 2, 2)
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def make_collector(self, scenario: Any, runner: Any) -> MaintenanceCollector:
+        return MaintenanceCollector(scenario, runner)
+
+    def top_widget(self) -> QWidget | None:
+        return None
+
+    def wrap_plots(self, plots: QWidget) -> QWidget:
+        """Tabs: the signals (machine choice, plots, key) and the machine table."""
+        signals = QWidget()
+        lay = QVBoxLayout(signals)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.pick_row)
+        lay.addWidget(plots, 1)
+        lay.addWidget(self.key)
+        machines = QWidget()
+        mlay = QVBoxLayout(machines)
+        mlay.setContentsMargins(0, 2, 0, 0)
+        mlay.setSpacing(2)
+        mlay.addWidget(self.health, 1)
+        mlay.addWidget(self.state_plots, 1)
+        self.tabs.addTab(signals, "")
+        self.tabs.addTab(machines, "")
+        return self.tabs
+
+    def structure(self, scenario: Any) -> tuple:
+        return (scenario.machines, scenario.horizon_h, getattr(scenario.policy, "signal", "vibration"))
+
+    def build(self, scenario: Any, runner: Any, collector: MaintenanceCollector) -> None:
+        plots = self.view.plots
+        plots.clear()
+        self.threshold_items.clear()
+        self.machines = list(collector.machines)
+        many = len(self.machines) > MAX_CURVES
+        self.selected = 0 if many else None
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, list[pg.PlotDataItem]] = {}
+        first = None
+        for i, sig in enumerate(SIGNALS):
+            p = plots.addPlot(row=i, col=0)
+            style_plot(p)
+            p.setXRange(0, runner.end_time, padding=0.01)
+            p.enableAutoRange(x=False, y=False)   # fixed ranges: no bounds scan of every point each frame
+            p.setMouseEnabled(x=True, y=False)
+            if first is None:
+                first = p
+            else:
+                p.setXLink(first)
+            self.plots[sig] = p
+            n = 1 if many else len(self.machines)
+            self.curves[sig] = [live_curve(p, pg.mkPen(colour(j), width=1)) for j in range(n)]
+        self.signal = collector.signal if collector.signal in self.plots else SIGNALS[0]
+        self.marker_plot = self.plots[self.signal]
+        self.markers: dict[str, pg.ScatterPlotItem] = {}
+        for kind in MARKER_KINDS:
+            symbol, col, _label, _text = MARKERS[kind]
+            item = pg.ScatterPlotItem(size=9, symbol=symbol, pen=pg.mkPen(col), brush=pg.mkBrush(col))
+            self.marker_plot.addItem(item)
+            self.markers[kind] = item
+        zones = scenario.zones
+        for value, name in ((zones.b_c, "B/C"), (zones.c_d, "C/D")):
+            line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen("#8a97a6", style=Qt.PenStyle.DotLine),
+                                   label=name, labelOpts={"position": 0.02, "color": "#6b7a89"})
+            self.plots["vibration"].addItem(line, ignoreBounds=True)
+        for r, sig in enumerate(SIGNALS):
+            plots.ci.layout.setRowStretchFactor(r, 5 if sig == self.signal else 3)
+        # The machine states over time go under the machine table (the Machines tab).
+        self.state_plots.clear()
+        gantt = self.state_plots.addPlot(row=0, col=0)
+        style_plot(gantt, grid=False)
+        gantt.setXRange(0, runner.end_time, padding=0.01)
+        gantt.enableAutoRange(x=False)
+        gantt.setMouseEnabled(x=True, y=False)
+        self.gantt = gantt
+        self.timeline = StateTimeline(gantt, self.machines, runner.end_time, STATE_COLOURS, columns=2000)
+        self.pick.blockSignals(True)
+        self.pick.clear()
+        for name in self.machines:
+            self.pick.addItem(name)
+        self.pick.setCurrentIndex(0)
+        self.pick.blockSignals(False)
+        self.pick_row.setVisible(many)
+        self.health.setRowCount(len(self.machines))
+        self.reset(scenario, runner, collector)
+
+    def reset(self, scenario: Any, runner: Any, collector: MaintenanceCollector) -> None:
+        self.scenario = scenario
+        self.collector = collector
+        for curves in self.curves.values():
+            for curve in curves:
+                curve.setData([], [])
+        for item in self.markers.values():
+            item.setData([], [])
+        self.timeline.clear()
+        self._ranges()
+        self.draw_thresholds()
+        self.retranslate()
+
+    def _ranges(self) -> None:
+        """Start each signal's range at the healthy level (± noise) and the alarm threshold; it grows with
+        the readings (``_grow``), so no frame has to scan every point for auto-ranging."""
+        policy = self.scenario.policy
+        self._range: dict[str, list[float]] = {}
+        self._seen: dict[tuple[str, str], int] = {}
+        for sig, p in self.plots.items():
+            model = getattr(self.scenario.sensors, sig)
+            low, high = model.base - 3 * model.noise_sd, model.base + 3 * model.noise_sd
+            if getattr(policy, "type", "") == "condition_based" and policy.signal == sig:
+                high = max(high, policy.threshold)
+            if sig != "temperature":
+                low = max(0.0, low)
+            self._range[sig] = [low, high]
+            p.setYRange(low, high, padding=0.05)
+
+    def _grow(self) -> None:
+        for sig, p in self.plots.items():
+            col = SIGNALS.index(sig)
+            lo, hi = self._range[sig]
+            for name in self.machines:
+                series = self.collector.series[name]
+                start = self._seen.get((sig, name), 0)
+                if series.n > start:
+                    y = series.y(col)[start:]
+                    lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
+                    self._seen[(sig, name)] = series.n
+            old_lo, old_hi = self._range[sig]
+            if lo < old_lo or hi > old_hi:
+                span = (hi - lo) or 1.0
+                # Grow with some headroom so the range changes a few times per run, not every frame.
+                lo = lo - 0.1 * span if lo < old_lo else old_lo
+                hi = hi + 0.1 * span if hi > old_hi else old_hi
+                self._range[sig] = [lo, hi]
+                p.setYRange(lo, hi, padding=0.02)
+
+    def draw_thresholds(self) -> None:
+        for item in self.threshold_items:
+            vb = item.getViewBox()
+            if vb is not None:
+                vb.removeItem(item)
+        self.threshold_items.clear()
+        policy = self.scenario.policy
+        ptype = getattr(policy, "type", "")
+        if ptype == "condition_based" and policy.signal in self.plots:
+            unit = SIGNAL_LABELS[policy.signal][1]
+            text = _("alarm threshold {value} {unit}").format(value=format_decimal(policy.threshold, 2), unit=unit)
+            self.threshold_items.append(threshold_line(self.plots[policy.signal], policy.threshold, text))
+        elif ptype == "rule":
+            for expr, op, number in _RULE_CMP.findall(policy.rule):
+                names = [s for s in SIGNALS if s in expr]
+                # Only comparisons of a signal's level can be drawn on it (not a slope or a zone number).
+                if len(names) != 1 or re.match(r"\s*(slope|delta|zone)\s*\(", expr) or op.startswith("<"):
+                    continue
+                text = _("rule: {expr} {op} {value}").format(expr=expr.strip(), op=op, value=number)
+                self.threshold_items.append(threshold_line(self.plots[names[0]], float(number), text))
+
+    # --- machines ------------------------------------------------------------------------------
+
+    def select_machine(self, row: int) -> None:
+        """A click in the machine table shows that machine's signals (when they are shown one at a time)."""
+        if self.selected is not None and 0 <= row < len(self.machines):
+            self.pick.setCurrentIndex(row)
+            self.tabs.setCurrentIndex(0)
+
+    def _picked(self, index: int) -> None:
+        if self.selected is None or index < 0:
+            return
+        self.selected = index
+        for curves in self.curves.values():
+            for curve in curves:
+                curve.setData([], [])
+        for item in self.markers.values():
+            item.setData([], [])
+        self.refresh(self.view.runner.now if self.view.runner else 0.0, slow=True)
+        self.retranslate()
+
+    # --- updates -------------------------------------------------------------------------------
+
+    def refresh(self, now: float, slow: bool) -> None:
+        c = self.collector
+        shown = [self.machines[self.selected]] if self.selected is not None else self.machines
+        for sig, curves in self.curves.items():
+            col = SIGNALS.index(sig)
+            for name, curve in zip(shown, curves):
+                series = c.series[name]
+                if curve.xData is None or len(curve.xData) != series.n:
+                    curve.setData(series.x, series.y(col))
+        for kind, item in self.markers.items():
+            m = c.markers[kind]
+            if m.n != len(item.data) or self.selected is not None:
+                x, y, who = m.x, m.y(0), m.y(1)
+                if self.selected is not None:
+                    keep = who == self.selected
+                    x, y = x[keep], y[keep]
+                if len(x) != len(item.data):
+                    item.setData(x.copy(), y.copy())
+        self.timeline.refresh(now)
+        if slow:
+            self._grow()
+            self._update_table()
+
+    def _update_table(self) -> None:
+        snap = self.collector.snapshot or self.view.runner.snapshot()
+        table = self.health
+        for row, name in enumerate(self.machines):
+            info = snap["machines"].get(name, {})
+            state = info.get("state", "running")
+            zone = info.get("zone") or ""
+            texts = [name, _(STATE_LABELS[state]) if state in STATE_LABELS else state, zone or "—",
+                     _("{hours} h").format(hours=format_decimal(info.get("age_h", 0.0), 0)),
+                     _("yes") if info.get("alarm") else _("no")]
+            for col, text in enumerate(texts):
+                item = table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    table.setItem(row, col, item)
+                if item.text() != text:
+                    item.setText(text)
+            tint = QColor(STATE_COLOURS[MACHINE_STATES.index(state)] if state in MACHINE_STATES else "#6b7a89")
+            tint.setAlpha(60)
+            table.item(row, 1).setBackground(tint)
+            table.item(row, 2).setBackground(QColor(ZONE_COLOURS.get(zone, "#ffffff")))
+
+    # --- texts ---------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.pick_label.setText(_("Signals of:"))
+        self.health.setHorizontalHeaderLabels([_("Machine"), _("State"), _("Zone"), _("Part age"), _("Alarm")])
+        self._update_table()
+        self.health.resizeColumnsToContents()
+        self.health.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.health.horizontalHeader().setStretchLastSection(True)
+        self.tabs.setTabText(0, _("Signals"))
+        self.tabs.setTabText(1, _("Machines"))
+        shown = [self.machines[self.selected]] if self.selected is not None else self.machines
+        for sig, p in self.plots.items():
+            name, unit = SIGNAL_LABELS[sig]
+            set_labels(p, _("{signal} ({unit})").format(signal=_(name), unit=unit))
+        set_labels(self.gantt, _("Machine states"), "", _("Operating time (h)"))
+        marker_names = {k: _(MARKERS[k][2]) for k in MARKER_KINDS}
+        state_names = {st: _(STATE_LABELS[st]) for st in MACHINE_STATES}
+        parts = [f"<span style='color:{MARKERS[k][1]}'>{MARKERS[k][3]}</span>&nbsp;{marker_names[k]}"
+                 for k in MARKER_KINDS]
+        if len(shown) > 1 or self.selected is not None:
+            parts += [f"<span style='color:{colour(j)}'>━</span>&nbsp;{m}" for j, m in enumerate(shown)]
+        parts += [f"<span style='color:{c}'>■</span>&nbsp;{state_names[st]}"
+                  for c, st in zip(STATE_COLOURS, MACHINE_STATES)]
+        self.key.setText(" &nbsp; ".join(parts))
+        self.draw_thresholds()
+
+    def clock_text(self, now: float, end: float) -> str:
+        return _("day {now} of {end}").format(now=format_decimal(now / 24, 0), end=format_decimal(end / 24, 0))

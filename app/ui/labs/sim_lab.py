@@ -1,0 +1,468 @@
+"""The live lab view for the ``line`` and ``maintenance`` simulators.
+
+The view runs a preview (display seed) advanced by ``LiveDriver`` in time slices and shows it
+through a panels object: ``LinePanels`` here (the line diagram, output rate, buffer levels,
+machine-state Gantt) or ``app.ui.labs.maintenance_panels.MaintenancePanels``. Submit grades headlessly
+(see ``LabViewBase``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from typing import Any
+
+import pyqtgraph as pg
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from app.courses.grading import lab_scenario
+from app.i18n import N_, _, format_decimal
+from app.ui.common.background import run_in_background
+from app.ui.common.content import content_text
+from app.ui.labs.base import LabViewBase
+from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
+from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
+from app.ui.labs.maintenance_panels import MaintenancePanels
+from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, setup_pyqtgraph, style_plot, threshold_line
+from app.ui.labs.program_editor import ProgramEditor
+
+log = logging.getLogger(__name__)
+
+PREVIEW_SEED_OFFSET = 1  # the preview never shows the graded run itself
+SLOW_EVERY = 4           # objectives, tables and the clock: every 4th frame (they change slowly, text is costly)
+FRAME_S = 0.02           # plots redrawn at most 50 times a second; ticks in between only simulate
+
+
+class LinePanels:
+    """The line diagram (above the lab) and the line plots."""
+
+    # (label, sim seconds per second; None = as fast as possible)
+    speeds = [("×1", 1.0), ("×10", 10.0), ("×60", 60.0), ("×600", 600.0), (N_("as fast as possible"), None)]
+    SCALE = 1 / 3600.0  # plots in hours
+
+    def __init__(self, view) -> None:
+        self.view = view
+        self.diagram = LineDiagram()
+        self.diagram.setMaximumHeight(135)
+        self.timeline: StateTimeline | None = None
+        self.threshold_items: list[pg.InfiniteLine] = []
+
+    def make_collector(self, scenario: Any, runner: Any) -> LineCollector:
+        return LineCollector(scenario, runner)
+
+    def top_widget(self) -> QWidget | None:
+        return self.diagram
+
+    def wrap_plots(self, plots: QWidget) -> QWidget:
+        return plots
+
+    def structure(self, scenario: Any) -> tuple:
+        return (tuple((st.name, st.servers) for st in scenario.stations), tuple(b.name for b in scenario.buffers),
+                scenario.warmup_s, scenario.warmup_s + scenario.shift_length_s)
+
+    def build(self, scenario: Any, runner: Any, collector: LineCollector) -> None:
+        plots = self.view.plots
+        plots.clear()
+        self.threshold_items.clear()
+        end_h = runner.end_time * self.SCALE
+        self.rate_plot = plots.addPlot(row=0, col=0)
+        self.buffer_plot = plots.addPlot(row=1, col=0)
+        self.gantt = plots.addPlot(row=2, col=0)
+        for p in (self.rate_plot, self.buffer_plot, self.gantt):
+            style_plot(p)
+            p.setXRange(0, end_h, padding=0.01)
+            p.enableAutoRange(x=False)
+            p.setMouseEnabled(x=True, y=False)
+        self.buffer_plot.setXLink(self.rate_plot)
+        self.gantt.setXLink(self.rate_plot)
+        # Width-1 pens: wide pens are drawn many times slower.
+        self.rate_curve = live_curve(self.rate_plot, pg.mkPen(colour(0), width=1))
+        self.buffer_curves = [live_curve(self.buffer_plot, pg.mkPen(colour(i + 1), width=1))
+                              for i in range(len(scenario.buffers))]
+        self.buffer_plot.enableAutoRange(y=False)
+        self.rate_plot.enableAutoRange(y=True)
+        for obj in self.view.lab.objectives:
+            if obj.metric == "throughput_per_hour":
+                self.threshold_items.append(threshold_line(self.rate_plot, obj.target, "", "#1a7f37"))
+        if scenario.warmup_s > 0:
+            for p in (self.rate_plot, self.buffer_plot):
+                p.addItem(pg.InfiniteLine(scenario.warmup_s * self.SCALE, angle=90,
+                                          pen=pg.mkPen("#6b7a89", style=Qt.PenStyle.DotLine)))
+        for row, stretch in enumerate((3, 3, 4)):
+            plots.ci.layout.setRowStretchFactor(row, stretch)
+        self.gantt.setMinimumHeight(len(collector.rows) * 17 + 52)
+        self.timeline = StateTimeline(self.gantt, collector.row_labels(), runner.end_time,
+                                      [STATE_COLOURS[s] for s in LINE_STATES], columns=3000, x_scale=self.SCALE)
+        self.reset(scenario, runner, collector)
+
+    def reset(self, scenario: Any, runner: Any, collector: LineCollector) -> None:
+        self.scenario = scenario
+        self.collector = collector
+        self.diagram.build(scenario)
+        self.timeline.clear()
+        self.rate_curve.setData([], [])
+        for curve in self.buffer_curves:
+            curve.setData([], [])
+        cap = max([b.capacity for b in scenario.buffers] + [1])
+        self.buffer_plot.setYRange(0, cap * 1.05 + 0.5)
+        self.retranslate()
+
+    def refresh(self, now: float, slow: bool) -> None:
+        s = self.collector.series
+        x = s.x * self.SCALE
+        self.rate_curve.setData(x, s.y(0))
+        for i, curve in enumerate(self.buffer_curves):
+            curve.setData(x, s.y(3 + i))
+        if self.collector.snapshot is not None:
+            self.diagram.show_snapshot(self.collector.snapshot)
+        self.timeline.refresh(now)
+
+    def retranslate(self) -> None:
+        set_labels(self.rate_plot, _("Output rate (good parts/h)"))
+        # Buffer names and colours in the title: a legend would hide the curves.
+        keys = " ".join(f"<span style='color:{colour(i + 1)}'>■</span>&nbsp;{html.escape(b.name)}"
+                        for i, b in enumerate(self.scenario.buffers))
+        set_labels(self.buffer_plot, _("Buffer levels (parts)") + "&nbsp;&nbsp;" + keys)
+        set_labels(self.gantt, _("Machine states"), "", _("Time (h)"))
+        for line in self.threshold_items:
+            line.label.setFormat(_("objective"))
+        self.diagram.retranslate()
+
+    def clock_text(self, now: float, end: float) -> str:
+        return _("{now} h of {end} h").format(now=format_decimal(now / 3600, 1), end=format_decimal(end / 3600, 1))
+
+
+class SimLabView(LabViewBase):
+    def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, course, module, step, parent)
+        setup_pyqtgraph()
+        self.kind = self.lab.simulator
+        self.runner: Any = None
+        self.collector: Any = None
+        self.scenario: Any = None
+        self.preview_result: Any = None
+        self.driver = LiveDriver(self)
+        self.driver.ticked.connect(self._on_tick)
+        self.driver.finished.connect(self._on_finished)
+        self._rebuild_timer = QTimer(self, singleShot=True, interval=300)
+        self._rebuild_timer.timeout.connect(self._rebuild_after_change)
+        self._resume_after_rebuild = False
+        self._ticks = 0
+        self._last_frame = 0.0
+        self._build_seq = 0
+        self._built_for: tuple | None = None
+        self._build_common()
+        self.panels = LinePanels(self) if self.kind == "line" else MaintenancePanels(self)
+        self._build_rule_editors()
+        self.run_bar = self._build_run_bar()
+        side = self._side_panel([self.run_bar, "status", "controls", "hints", "submit"])
+        left = QSplitter(Qt.Orientation.Vertical, objectName="labLeft")
+        left.addWidget(self.task)
+        left.addWidget(side)
+        left.setStretchFactor(0, 2)
+        left.setStretchFactor(1, 5)
+        left.setSizes([200, 480])
+        left.setChildrenCollapsible(False)
+        left.setMinimumWidth(240)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setObjectName("labPlots")
+        self.plots.ci.setContentsMargins(2, 2, 2, 2)
+        self.plots.setMinimumHeight(240)
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.setSpacing(4)
+        rlay.addWidget(self.objectives)
+        self.objectives_title.hide()
+        if self.panels.top_widget() is not None:
+            self.root.addWidget(self.panels.top_widget())
+        rlay.addWidget(self.panels.wrap_plots(self.plots), 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal, objectName="labSplit")
+        self.split.addWidget(left)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 0)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([300, 640])
+        self.split.setChildrenCollapsible(False)
+        self.root.addWidget(self.split, 1)
+        self._finish_init()
+        self._rebuild(keep_running=False, background=False)
+
+    @property
+    def diagram(self) -> LineDiagram | None:
+        return getattr(self.panels, "diagram", None)
+
+    @property
+    def timeline(self) -> StateTimeline | None:
+        return self.panels.timeline
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_rule_editors(self) -> None:
+        """Program-type controls of a maintenance lab are alarm rules: a small editor each, in the form."""
+        self.rule_editors: dict[str, ProgramEditor] = {}
+        for control in self.lab.controls:
+            if control.type != "program":
+                continue
+            editor = ProgramEditor(language="rule")
+            editor.setObjectName(f"control-{control.id}")
+            editor.setPlainText(str(self.values.get(control.id, "")))
+            editor.setFixedHeight(editor.fontMetrics().lineSpacing() * 4 + 12)
+            editor.textChanged.connect(self._on_form_changed)
+            self.rule_editors[control.id] = editor
+            self.form.add_field(control, editor)
+
+    def _build_run_bar(self) -> QWidget:
+        """Run/Pause and Reset, the speed, the sim clock."""
+        self.run_btn = QPushButton(objectName="runButton")
+        self.run_btn.setProperty("primary", True)
+        self.run_btn.setAutoDefault(False)
+        self.run_btn.clicked.connect(self.toggle_run)
+        self.reset_btn = QPushButton(objectName="resetButton")
+        self.reset_btn.setAutoDefault(False)
+        self.reset_btn.clicked.connect(self.reset_run)
+        self.speed_label = QLabel()
+        self.speed = QComboBox(objectName="speedChoice")
+        self.speed.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.speed.setMinimumContentsLength(6)
+        self.speeds = self.panels.speeds
+        for _label, value in self.speeds:
+            self.speed.addItem("", value)
+        self.speed.setCurrentIndex(3)
+        self.speed.currentIndexChanged.connect(lambda _i: self.driver.set_speed(self.speed.currentData()))
+        self.speed_label.setBuddy(self.speed)
+        # A thin bar without text and a label: QProgressBar repaints at once when its text changes.
+        self.clock = QProgressBar(objectName="simClock")
+        self.clock.setRange(0, 200)
+        self.clock.setTextVisible(False)
+        self.clock.setMaximumHeight(8)
+        self.clock_label = QLabel(objectName="simClockText")
+        self.clock_label.setStyleSheet("QLabel#simClockText { color: #4a5a6a; }")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_btn)
+        buttons.addWidget(self.reset_btn)
+        buttons.addStretch(1)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.speed_label)
+        speed_row.addWidget(self.speed, 1)
+        outer = QWidget(objectName="runBarBox")
+        col = QVBoxLayout(outer)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(4)
+        col.addLayout(buttons)
+        col.addLayout(speed_row)
+        col.addWidget(self.clock)
+        col.addWidget(self.clock_label)
+        self.driver.set_speed(self.speed.currentData())
+        return outer
+
+    # --- translation ---------------------------------------------------------------------
+
+    def _update_run_button(self) -> None:
+        self.run_btn.setText(_("Pause") if self.driver.running else _("Run"))
+
+    def retranslate(self) -> None:
+        self._update_run_button()
+        self.run_btn.setToolTip(_("Run or pause the preview"))
+        self.reset_btn.setText(_("Reset"))
+        self.reset_btn.setToolTip(_("Back to the start of the run"))
+        self.speed_label.setText(_("Speed:"))
+        for i, (label, _value) in enumerate(self.speeds):
+            self.speed.setItemText(i, label if label.startswith("×") else _(label))
+        for control_id, editor in self.rule_editors.items():
+            control = self.lab.control(control_id)
+            editor.setAccessibleName(content_text(control.label) or control_id)
+            if control.help:
+                editor.setToolTip(content_text(control.help))
+        if self.runner is not None:
+            self.panels.retranslate()
+        self._update_clock()
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def _prepare(self, values: dict[str, Any]) -> tuple[Any, Any]:
+        """(scenario, runner) for ``values``. Loading a scenario parses YAML and validates it, which
+        takes longer than a frame: after a settings change this runs off the GUI thread."""
+        import simulators
+
+        kind, scenario = lab_scenario(self.lab, self.course.path, values)
+        seed = int(getattr(scenario, "seed", 1)) + PREVIEW_SEED_OFFSET
+        return scenario, simulators.make_runner(kind, scenario, seed=seed)
+
+    def _rebuild(self, keep_running: bool, background: bool = True) -> None:
+        """A new preview run for the current settings (the first at once, later ones in the background)."""
+        self.driver.pause()
+        self.preview_result = None
+        self._build_seq += 1
+        seq = self._build_seq
+        values = self.control_values()
+        if not background:
+            try:
+                prepared = self._prepare(values)
+            except Exception as exc:  # noqa: BLE001 - any refusal is shown, never raised
+                self._cannot_simulate(exc)
+                return
+            self._install(prepared, keep_running)
+            return
+        self.run_btn.setEnabled(False)
+
+        def done(prepared) -> None:
+            if shiboken6.isValid(self) and seq == self._build_seq:
+                self._install(prepared, keep_running)
+                self.set_status(lambda: _("Settings changed: the preview starts again from the beginning."))
+
+        def failed(exc: Exception) -> None:
+            if shiboken6.isValid(self) and seq == self._build_seq:
+                self._cannot_simulate(exc)
+
+        run_in_background(lambda: self._prepare(values), done, failed)
+
+    def _cannot_simulate(self, exc: Exception) -> None:
+        self.set_status(lambda: _("These settings cannot be simulated: {reason}").format(reason=exc), error=True)
+        self.run_btn.setEnabled(False)
+
+    def _install(self, prepared: tuple[Any, Any], keep_running: bool) -> None:
+        scenario, runner = prepared
+        if self.collector is not None:
+            self.collector.runner.unsubscribe(self.collector.on_event)
+        self.scenario, self.runner = scenario, runner
+        self.collector = self.panels.make_collector(scenario, runner)
+        structure = self.panels.structure(scenario)
+        if structure != self._built_for:
+            self.panels.build(scenario, runner, self.collector)   # new plots: only when the layout changes
+            self._built_for = structure
+        else:
+            self.panels.reset(scenario, runner, self.collector)
+        self.collector.timeline = self.panels.timeline
+        self.collector.start()
+        sampler = getattr(self.collector, "sample", None)
+        step = getattr(self.collector, "sample_step", None)
+        self.driver.attach(runner, step, sampler)
+        self.objectives.show_metrics(None, final=False)
+        self.run_btn.setEnabled(True)
+        self._refresh_view(force=True)
+        if keep_running:
+            self.driver.start()
+        self._update_run_button()
+
+    def settings_changed(self) -> None:
+        self._resume_after_rebuild = self._resume_after_rebuild or self.driver.running
+        self.driver.pause()
+        self.set_status(lambda: _("Settings changed: the preview starts again from the beginning."))
+        self._rebuild_timer.start()
+
+    def _rebuild_after_change(self) -> None:
+        resume = self._resume_after_rebuild
+        self._resume_after_rebuild = False
+        self._rebuild(keep_running=resume)
+
+    def control_values(self) -> dict[str, Any]:
+        values = super().control_values()
+        for control_id, editor in getattr(self, "rule_editors", {}).items():
+            values[control_id] = editor.toPlainText().strip()
+        return values
+
+    def toggle_run(self) -> None:
+        if self.runner is None:
+            return
+        if self.driver.running:
+            self.driver.pause()
+            self.set_status(lambda: _("Paused."))
+        else:
+            if self.runner.done:
+                self.reset_run()
+            self.driver.set_speed(self.speed.currentData())
+            self.driver.start()
+            self.set_status(lambda: _("Running the preview…"))
+        self._update_run_button()
+
+    def reset_run(self) -> None:
+        """Back to the start of the same run (same settings, same display seed)."""
+        if self._rebuild_timer.isActive():
+            self._rebuild_timer.stop()
+            self._resume_after_rebuild = False
+            self._rebuild(keep_running=False)
+            return
+        if self.runner is None:
+            return
+        self.driver.pause()
+        self.preview_result = None
+        self.runner.reset()
+        self._install((self.scenario, self.runner), keep_running=False)
+        self.set_status(lambda: _("Back at the start."))
+
+    def _on_tick(self) -> None:
+        self._refresh_view()
+
+    def _refresh_view(self, force: bool = False) -> None:
+        if self.collector is None:
+            return
+        wall = time.perf_counter()
+        if not force and wall - self._last_frame < FRAME_S:
+            return
+        self._last_frame = wall
+        self._ticks += 1
+        slow = force or self._ticks % SLOW_EVERY == 0
+        now = self.runner.now
+        self.panels.refresh(now, slow)
+        if slow:
+            if self.preview_result is None:
+                self.objectives.show_metrics(self.collector.live_metrics() if now > 0 else None, final=False)
+            self._update_clock()
+
+    def _update_clock(self) -> None:
+        if self.runner is None:
+            return
+        end = self.runner.end_time or 1.0
+        now = self.runner.now
+        value = round(200 * now / end)
+        if value != self.clock.value():
+            self.clock.setValue(value)
+        text = self.panels.clock_text(now, end)
+        if text != self.clock_label.text():
+            self.clock_label.setText(text)
+
+    def _on_finished(self) -> None:
+        self._refresh_view(force=True)
+        self._update_run_button()
+        self.set_status(lambda: _("Preview finished: computing the results…"))
+        runner = self.runner
+
+        def done(result) -> None:
+            # Too late if the settings changed (or the view closed) in the meantime.
+            if shiboken6.isValid(self) and runner is self.runner:
+                self._preview_done(result)
+
+        # Collecting a long run's statistics takes a frame's time or more: off the GUI thread (the
+        # runner is finished, nothing else touches it), once the last frame is painted.
+        QTimer.singleShot(40, lambda: run_in_background(
+            runner.result, done, lambda exc: log.error("preview result failed: %r", exc)))
+
+    def _preview_done(self, result: Any) -> None:
+        self.preview_result = result
+        self.objectives.show_metrics(result.metrics, final=True)
+        met = sum(1 for s in self.objectives.states() if s == "met")
+        total = len(self.lab.objectives)
+        bottleneck = getattr(result, "bottleneck_station", None)
+
+        def text() -> str:
+            words = _("Preview finished: {met} of {total} objectives met with the display seed. "
+                      "Submit to grade.").format(met=met, total=total)
+            if bottleneck:
+                words += " " + _("Bottleneck: {station}.").format(station=bottleneck)
+            return words
+
+        self.set_status(text)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def hideEvent(self, event) -> None:
+        # Locked, logged out or another step: the preview pauses (the draft is saved by save_state).
+        if self.driver.running:
+            self.driver.pause()
+            self.set_status(lambda: _("Paused."))
+            self._update_run_button()
+        super().hideEvent(event)

@@ -1,0 +1,88 @@
+"""Start the GUI: Qt application, fonts, style, error dialog, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import i18n
+from app.i18n import _
+from app.logs import setup_logging
+from app.paths import default_data_dir
+from app.ui.common import messages
+from app.ui.common.fonts import install_fonts
+
+log = logging.getLogger(__name__)
+
+
+def make_qapp(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Zhizao Academy")
+    app.setOrganizationName("Zhizao")
+    install_fonts(app)
+    style = Path(__file__).resolve().parents[1] / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def install_excepthook(log_path: Path) -> None:
+    """An unhandled error shows a dialog with the message and the log path; the app keeps running."""
+
+    def hook(exc_type, exc, tb) -> None:
+        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, _("Something went wrong"),
+                          _("{error}\n\nYour saved work is safe. Details are in the log file:\n{path}")
+                          .format(error=exc or exc_type.__name__, path=log_path))
+        box.setObjectName("errorDialog")
+        box.exec()
+
+    sys.excepthook = hook
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    app = make_qapp()
+    try:
+        log_path = setup_logging(data_dir, getattr(args, "verbose", False))
+    except OSError as exc:
+        messages.error(None, _("Zhizao Academy"),
+                       _("Cannot write to the data folder {path}: {error}").format(path=data_dir, error=exc.strerror))
+        return 1
+    install_excepthook(log_path)
+    from app.ui.shell.main_window import MainWindow
+
+    def open_context():
+        from app.context import AppContext
+
+        return AppContext.open(data_dir, args.db)
+
+    def failed(exc: Exception) -> None:
+        log.error("cannot open the store: %s", exc)
+        messages.error(win, _("Zhizao Academy"), _("The database cannot be opened: {error}").format(error=exc))
+        app.exit(1)
+
+    def ready() -> None:
+        if win.ctx.store.readonly:
+            messages.warn(win, _("Read-only"),
+                          _("The data folder cannot be written (disk full or read-only). "
+                          "You can read courses and records, but nothing new will be saved."))
+
+    # The window paints first ("Starting…"); the store opens and migrates right after.
+    win = MainWindow(open_context=open_context)
+    win.context_failed.connect(failed)
+    win.context_ready.connect(ready)
+    win.show()
+    code = app.exec()
+    if win.ctx is not None:
+        win.ctx.close()
+    i18n.set_locale(i18n.current_locale())
+    return code

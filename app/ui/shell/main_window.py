@@ -1,0 +1,282 @@
+"""The one top-level window: setup, login/lock and the logged-in shell in a stack."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
+
+from app import __version__, i18n
+from app.i18n import _
+from app.ui.common import messages
+from app.ui.common.qt_i18n import on_language_changed
+from app.ui.shell.idle import IdleWatcher
+
+# The store, the services and the pages are imported when the window attaches
+# its context, after the first paint: the window shows at once on old PCs.
+if TYPE_CHECKING:
+    from app.context import AppContext
+    from app.services.auth import Actor
+    from app.ui.shell.navigation import Shell
+
+log = logging.getLogger(__name__)
+
+
+def default_pages(actor: Actor) -> list:
+    """The shell's pages for this user; the instructor workspace only for staff."""
+    from app.ui.instructor.page import InstructorPage
+    from app.ui.shell.settings_page import SettingsPage
+    from app.ui.trainee.catalog import CatalogPage
+    from app.ui.trainee.progress_page import ProgressPage
+
+    pages = [CatalogPage, ProgressPage]
+    if actor.is_staff:
+        pages.append(InstructorPage)
+    pages.append(SettingsPage)
+    return pages
+
+
+class MainWindow(QMainWindow):
+    session_started = Signal(object)  # Actor
+    context_ready = Signal()
+    context_failed = Signal(object)  # the exception
+
+    def __init__(self, ctx: AppContext | None = None,
+                 open_context: Callable[[], AppContext] | None = None) -> None:
+        """With ``ctx`` the window is ready at once; with ``open_context`` it paints a
+        "Starting…" page first and opens the store right after (see :meth:`attach`)."""
+        super().__init__()
+        self.ctx: AppContext | None = None
+        self.actor: Actor | None = None
+        self.shell: Shell | None = None
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(1000, 640)
+        self.resize(1280, 760)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.starting = QLabel(objectName="startingLabel", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.starting)
+        self.idle = IdleWatcher(10, self)
+        self.idle.idle.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self._build_menus()
+        on_language_changed(self, self.retranslate)
+        if ctx is not None:
+            self.attach(ctx)
+        elif open_context is not None:
+            self._open_context = open_context
+            # Open once the "Starting…" page is on screen; the fallback covers a window never painted.
+            QTimer.singleShot(1000, self._open_deferred)
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and getattr(self, "_open_context", None) is not None:
+            QTimer.singleShot(0, self._open_deferred)
+        return handled
+
+    def _open_deferred(self) -> None:
+        if getattr(self, "_open_context", None) is None:
+            return  # already opened (paint and fallback timer both fire)
+        open_context, self._open_context = self._open_context, None
+        try:
+            ctx = open_context()
+        except Exception as exc:  # noqa: BLE001 - reported to whoever started the window
+            self.context_failed.emit(exc)
+            return
+        self.attach(ctx)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Build the setup/login pages on an open store and show the right one."""
+        from app.ui.shell.login import LoginPage, SetupPage
+
+        self.ctx = ctx
+        self.setup_page = SetupPage(ctx.accounts)
+        self.login_page = LoginPage(ctx.accounts)
+        self.stack.addWidget(self.setup_page)
+        self.stack.addWidget(self.login_page)
+        self.setup_page.created.connect(self._logged_in)
+        self.login_page.logged_in.connect(self._logged_in)
+        self.idle.set_minutes(ctx.settings.idle_lock_minutes())
+        if ctx.accounts.has_users():
+            self.show_login()
+        else:
+            self.stack.setCurrentWidget(self.setup_page)
+        self.retranslate()
+        self.context_ready.emit()
+
+    # --- menus -------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.lock_action = QAction(self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
+        self.logout_action = QAction(self, triggered=self.logout)
+        self.quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        for a in (self.lock_action, self.logout_action):
+            self.file_menu.addAction(a)
+        self.file_menu.addSeparator()
+        self.export_progress_action = QAction(self, triggered=self._export_progress)
+        self.import_progress_action = QAction(self, triggered=self._import_progress)
+        self.file_menu.addAction(self.export_progress_action)
+        self.file_menu.addAction(self.import_progress_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.lang_menu = bar.addMenu("")
+        self.lang_group = QActionGroup(self, exclusive=True)
+        self.lang_actions: dict[str, QAction] = {}
+        for code in i18n.available_locales():
+            act = QAction(i18n.locale_display_name(code), self, checkable=True)
+            act.triggered.connect(lambda _checked=False, c=code: self.change_language(c))
+            self.lang_group.addAction(act)
+            self.lang_menu.addAction(act)
+            self.lang_actions[code] = act
+        self.help_menu = bar.addMenu("")
+        # Available before login: employers check certificates without an account.
+        self.verify_action = QAction(self, triggered=self.open_verify)
+        self.verify_action.setObjectName("verifyCertificateAction")
+        self.help_menu.addAction(self.verify_action)
+        self.help_menu.addSeparator()
+        self.about_action = QAction(self, triggered=self._about)
+        self.help_menu.addAction(self.about_action)
+        self.verify_dialog = None
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Zhizao Academy"))
+        self.starting.setText(_("Starting Zhizao Academy…"))
+        self.file_menu.setTitle(_("&File"))
+        self.lock_action.setText(_("&Lock screen"))
+        self.logout_action.setText(_("Log &out"))
+        self.quit_action.setText(_("&Quit"))
+        self.lang_menu.setTitle(_("&Language"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About Zhizao Academy"))
+        self.verify_action.setText(_("&Verify a certificate…"))
+        act = self.lang_actions.get(i18n.current_locale())
+        if act:
+            act.setChecked(True)
+        logged_in = self.actor is not None
+        self.lock_action.setEnabled(logged_in)
+        self.logout_action.setEnabled(logged_in)
+        self.export_progress_action.setText(_("&Export progress…"))
+        self.import_progress_action.setText(_("&Import progress…"))
+        staff = logged_in and self.actor.is_staff and self.ctx is not None and not self.ctx.store.readonly
+        self.export_progress_action.setVisible(staff)
+        self.import_progress_action.setVisible(staff)
+
+    def _export_progress(self) -> None:
+        from app.ui.shell.sync_actions import export_progress
+
+        export_progress(self, self.ctx, self.actor)
+
+    def _import_progress(self) -> None:
+        from app.ui.shell.sync_actions import import_progress
+
+        import_progress(self, self.ctx, self.actor, on_done=None)
+
+    def change_language(self, code: str) -> None:
+        if self.actor is not None:
+            self.ctx.accounts.set_locale(self.actor, code)
+        i18n.set_locale(code)
+
+    def open_verify(self):
+        """The Verify dialog (non-modal, one per window)."""
+        from app.ui.certificates.verify_dialog import VerifyDialog
+
+        if self.ctx is None:
+            return None
+        if self.verify_dialog is None:
+            self.verify_dialog = VerifyDialog(self.ctx.certificates, self)
+        self.verify_dialog.show()
+        self.verify_dialog.raise_()
+        self.verify_dialog.activateWindow()
+        return self.verify_dialog
+
+    def _about(self) -> None:
+        messages.about(self, _("About Zhizao Academy"),
+                          _("Zhizao Academy {version}\nSmart-factory training for robotics control and "
+                            "AI-driven predictive maintenance.\nData folder: {path}").format(
+                              version=__version__, path=self.ctx.data_dir if self.ctx else "—"))
+
+    # --- session -------------------------------------------------------------
+
+    def show_login(self) -> None:
+        self.login_page.prepare(None)
+        self.stack.setCurrentWidget(self.login_page)
+        self.retranslate()
+
+    def _logged_in(self, actor: Actor) -> None:
+        resuming = self.shell is not None and self.actor is not None and self.actor.user_id == actor.user_id
+        if not resuming:
+            self._close_shell()
+            self.actor = actor
+            locale = self.ctx.accounts.get_locale(actor)
+            if locale:
+                i18n.set_locale(locale)
+            else:
+                self.ctx.accounts.set_locale(actor, i18n.current_locale())
+            from app.ui.shell.navigation import Shell
+
+            self.shell = Shell(self.ctx, actor, default_pages(actor))
+            self.shell.lock_requested.connect(self.lock)
+            self.shell.logout_requested.connect(self.logout)
+            self.stack.addWidget(self.shell)
+            self._restore_geometry()
+        self.stack.setCurrentWidget(self.shell)
+        self.idle.start()
+        self.retranslate()
+        self.session_started.emit(actor)
+
+    def lock(self) -> None:
+        """Back to the login screen for this user; work in progress stays (and is saved)."""
+        if self.actor is None or self.shell is None:
+            return
+        self.shell.save_state()
+        self.idle.stop()
+        self.login_page.prepare(self.actor)
+        self.stack.setCurrentWidget(self.login_page)
+        self.retranslate()
+
+    def logout(self) -> None:
+        self._close_shell()
+        self.actor = None
+        self.idle.stop()
+        self.show_login()
+
+    def _close_shell(self) -> None:
+        if self.shell is not None:
+            self.shell.save_state()
+            self._save_geometry()
+            self.stack.removeWidget(self.shell)
+            self.shell.deleteLater()
+            self.shell = None
+
+    def apply_idle_setting(self) -> None:
+        self.idle.set_minutes(self.ctx.settings.idle_lock_minutes())
+
+    # --- geometry, per user --------------------------------------------------
+
+    def _save_geometry(self) -> None:
+        if self.actor is not None and not self.ctx.store.readonly:
+            data = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
+            self.ctx.accounts.set_preference(self.actor, "window_geometry", data)
+
+    def _restore_geometry(self) -> None:
+        if self.actor is None:
+            return
+        data = self.ctx.accounts.get_preference(self.actor, "window_geometry")
+        if data:
+            self.restoreGeometry(QByteArray(base64.b64decode(data)))
+
+    def closeEvent(self, event) -> None:
+        try:
+            self._close_shell()
+        except Exception:
+            log.exception("saving state on close failed")
+        super().closeEvent(event)

@@ -1,0 +1,104 @@
+"""The logged-in part of the main window: navigation on the left, pages on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.i18n import _
+from app.services.auth import Actor, role_label
+from app.ui.common.page import Page
+from app.ui.common.qt_i18n import on_language_changed
+
+
+class Shell(QWidget):
+    lock_requested = Signal()
+    logout_requested = Signal()
+
+    def __init__(self, ctx: AppContext, actor: Actor, page_factories: list[Callable[[AppContext, Actor], Page]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        side = QWidget(objectName="sidebar")
+        side.setFixedWidth(210)
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(12, 16, 12, 12)
+        self.brand = QLabel(objectName="brand")
+        side_lay.addWidget(self.brand)
+        self.nav = QListWidget(objectName="nav")
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        side_lay.addWidget(self.nav, 1)
+        self.user_label = QLabel(objectName="userLabel", wordWrap=True)
+        side_lay.addWidget(self.user_label)
+        btns = QHBoxLayout()
+        self.lock_btn = QPushButton(objectName="lockButton")
+        self.logout_btn = QPushButton(objectName="logoutButton")
+        self.lock_btn.clicked.connect(self.lock_requested)
+        self.logout_btn.clicked.connect(self.logout_requested)
+        btns.addWidget(self.lock_btn)
+        btns.addWidget(self.logout_btn)
+        side_lay.addLayout(btns)
+        root.addWidget(side)
+        self.stack = QStackedWidget(objectName="pages")
+        root.addWidget(self.stack, 1)
+        self.pages: list[Page] = []
+        for factory in page_factories:
+            page = factory(ctx, actor)
+            self.pages.append(page)
+            self.stack.addWidget(page)
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, page.key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._show)
+        for i in range(min(9, len(self.pages))):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.nav.setCurrentRow(i))
+        on_language_changed(self, self.retranslate)
+        self.nav.setCurrentRow(0)
+
+    def retranslate(self) -> None:
+        self.brand.setText(_("Zhizao Academy"))
+        for i, page in enumerate(self.pages):
+            self.nav.item(i).setText(page.title())
+        self.user_label.setText(_("{name}\n{role}").format(name=self.actor.display_name,
+                                                           role=role_label(self.actor.role)))
+        self.lock_btn.setText(_("Lock"))
+        self.logout_btn.setText(_("Log out"))
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < len(self.pages):
+            self.stack.setCurrentIndex(row)
+            self.pages[row].activated()
+
+    def page(self, key: str) -> Page | None:
+        return next((p for p in self.pages if p.key == key), None)
+
+    def show_page(self, key: str) -> Page | None:
+        for i, p in enumerate(self.pages):
+            if p.key == key:
+                self.nav.setCurrentRow(i)
+                return p
+        return None
+
+    def page_keys(self) -> list[str]:
+        return [p.key for p in self.pages]
+
+    def save_state(self) -> None:
+        for page in self.pages:
+            page.save_state()

@@ -1,0 +1,268 @@
+"""My progress: per course completion, scores and time; the labs' best results; certificates."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.clock import as_utc
+from app.i18n import _, format_date, format_decimal, format_duration, format_percent
+from app.ui.certificates.actions import CertificateActions
+from app.ui.common.content import content_text
+from app.ui.common.page import Page
+from app.ui.common.qt_i18n import on_language_changed
+from app.ui.trainee.catalog import course_steps
+
+log = logging.getLogger(__name__)
+
+
+def _table(columns: int, name: str) -> QTableWidget:
+    t = QTableWidget(0, columns, objectName=name)
+    t.verticalHeader().hide()
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    t.setWordWrap(False)
+    header = t.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def _item(text: str, data=None, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+class ProgressPage(Page):
+    key = "progress"
+
+    def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 12)
+        self.heading = QLabel(objectName="pageTitle")
+        lay.addWidget(self.heading)
+        self.summary = QLabel(objectName="subtitle", wordWrap=True)
+        lay.addWidget(self.summary)
+        self.tabs = QTabWidget(objectName="progressTabs")
+        lay.addWidget(self.tabs, 1)
+
+        courses_tab = QWidget()
+        cl = QVBoxLayout(courses_tab)
+        self.table = _table(6, "progressTable")
+        self.table.itemActivated.connect(self._open_course)
+        cl.addWidget(self.table, 1)
+        self.courses_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        cl.addWidget(self.courses_empty)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.open_course_btn = QPushButton(objectName="openFromProgress")
+        self.open_course_btn.clicked.connect(lambda: self._open_course(self.table.currentItem()))
+        row.addWidget(self.open_course_btn)
+        cl.addLayout(row)
+        self.tabs.addTab(courses_tab, "")
+
+        labs_tab = QWidget()
+        ll = QVBoxLayout(labs_tab)
+        self.labs = _table(6, "labTable")
+        ll.addWidget(self.labs, 1)
+        self.labs_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        ll.addWidget(self.labs_empty)
+        self.tabs.addTab(labs_tab, "")
+
+        certs_tab = QWidget()
+        ctl = QVBoxLayout(certs_tab)
+        self.certs = _table(5, "certificateTable")
+        self.certs.itemSelectionChanged.connect(self._cert_buttons)
+        self.certs.itemActivated.connect(lambda *_: self.cert_actions.open())
+        ctl.addWidget(self.certs, 1)
+        self.certs_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        ctl.addWidget(self.certs_empty)
+        crow = QHBoxLayout()
+        self.cert_note = QLabel(objectName="subtitle", wordWrap=True)
+        crow.addWidget(self.cert_note, 1)
+        # Open / Save PDF… / Print…; a PDF missing on this workstation is drawn again from the store.
+        self.cert_actions = CertificateActions(self._selected_pdf)
+        crow.addWidget(self.cert_actions)
+        ctl.addLayout(crow)
+        self.tabs.addTab(certs_tab, "")
+
+        self._certificates: list = []
+        on_language_changed(self, self.retranslate)
+
+    def title(self) -> str:
+        return _("My progress")
+
+    def retranslate(self) -> None:
+        self.heading.setText(_("My progress"))
+        self.tabs.setTabText(0, _("Courses"))
+        self.tabs.setTabText(1, _("Labs"))
+        self.tabs.setTabText(2, _("Certificates"))
+        self.table.setHorizontalHeaderLabels([_("Course"), _("Completed"), _("Steps passed"),
+                                              _("Average best score"), _("Time spent"), _("Status")])
+        self.labs.setHorizontalHeaderLabels([_("Lab"), _("Course"), _("Best score"), _("Result"), _("Runs"),
+                                             _("Best run")])
+        self.certs.setHorizontalHeaderLabels([_("Course"), _("Number"), _("Issued"), _("Valid until"),
+                                              _("Status")])
+        self.open_course_btn.setText(_("Open course"))
+        self.courses_empty.setText(_("You have not started a course yet. Open the catalog to enroll."))
+        self.labs_empty.setText(_("No lab runs yet."))
+        self.certs_empty.setText(_("No certificates yet. A certificate is issued when you complete a course "
+                                   "and pass its requirements."))
+        self.activated()
+
+    # --- data ------------------------------------------------------------------------------
+
+    def _courses(self) -> dict:
+        try:
+            return {c.id: c for c in self.ctx.library.courses()}
+        except Exception:
+            log.exception("loading the course library failed")
+            return {}
+
+    def activated(self) -> None:
+        courses = self._courses()
+        self._fill_courses(courses)
+        self._fill_labs(courses)
+        self._fill_certificates(courses)
+
+    def _fill_courses(self, courses: dict) -> None:
+        p = self.ctx.progress
+        enrolled = {e.course_id for e in p.enrollments(self.actor, self.actor.user_id)}
+        rows = []
+        total_time = 0.0
+        complete = 0
+        for course in courses.values():
+            prog = p.course_progress(self.actor, self.actor.user_id, course.id, course_steps(course))
+            started = any(r.attempts or r.time_s for r in prog.steps.values())
+            if course.id not in enrolled and not started:
+                continue
+            rows.append((course, prog))
+            total_time += prog.time_s
+            complete += prog.complete
+        self.table.setRowCount(len(rows))
+        for row, (course, prog) in enumerate(rows):
+            scored = set(course.scored_step_keys())
+            scores = [r.best_score for k, r in prog.steps.items() if k in scored and r.best_score is not None]
+            mean = sum(scores) / len(scores) if scores else None
+            status = _("Complete") if prog.complete else (_("In progress") if prog.passed_steps or prog.time_s
+                                                            else _("Enrolled"))
+            cells = [_item(content_text(course.title), course.id),
+                     _item(format_percent(prog.fraction), align_right=True),
+                     _item(_("{done} of {total}").format(done=prog.passed_steps, total=prog.total_steps)),
+                     _item(format_percent(mean) if mean is not None else "—", align_right=True),
+                     _item(format_duration(prog.time_s) if prog.time_s >= 1 else "—", align_right=True),
+                     _item(status)]
+            for col, item in enumerate(cells):
+                self.table.setItem(row, col, item)
+        self.table.setVisible(bool(rows))
+        self.courses_empty.setVisible(not rows)
+        self.open_course_btn.setEnabled(bool(rows))
+        if rows and self.table.currentRow() < 0:
+            self.table.setCurrentCell(0, 0)
+        self.summary.setText(_("{n} courses · {done} complete · {time} spent learning").format(
+            n=len(rows), done=complete, time=format_duration(total_time)))
+
+    def _fill_labs(self, courses: dict) -> None:
+        runs = self.ctx.progress.lab_runs(self.actor, self.actor.user_id)
+        counts: dict[tuple[str, str], int] = {}
+        for run in runs:
+            counts[(run.course_id, run.step_key)] = counts.get((run.course_id, run.step_key), 0) + 1
+        best = self.ctx.progress.best_lab_runs(self.actor, self.actor.user_id)
+        self.labs.setRowCount(len(best))
+        for row, ((course_id, key), run) in enumerate(sorted(best.items())):
+            course = courses.get(course_id)
+            step = course.step(key) if course else None
+            when = as_utc(run.created_at)
+            cells = [_item(content_text(step.title) if step else key),
+                     _item(content_text(course.title) if course else course_id),
+                     _item(format_percent(run.score), align_right=True),
+                     _item(_("Passed") if run.passed else _("Not passed")),
+                     _item(str(counts.get((course_id, key), 0)), align_right=True),
+                     _item(self._metrics_text(run.metrics) + (
+                         "  (" + format_date(when, "short") + ")" if when else ""))]
+            cells[5].setToolTip(self._metrics_text(run.metrics, limit=None))
+            for col, item in enumerate(cells):
+                self.labs.setItem(row, col, item)
+        self.labs.setVisible(bool(best))
+        self.labs_empty.setVisible(not best)
+
+    @staticmethod
+    def _metrics_text(metrics: dict, limit: int | None = 3) -> str:
+        parts = []
+        for name, value in list((metrics or {}).items())[:limit]:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            parts.append(f"{name} {format_decimal(value, 2)}")
+        return ", ".join(parts)
+
+    def _fill_certificates(self, courses: dict) -> None:
+        try:
+            certs = self.ctx.certificates.list_for_user(self.actor, self.actor.user_id)
+        except Exception:
+            log.exception("listing certificates failed")
+            certs = []
+        certs.sort(key=lambda c: c.issued_on, reverse=True)
+        self._certificates = certs
+        labels = {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")}
+        self.certs.setRowCount(len(certs))
+        for row, cert in enumerate(certs):
+            course = courses.get(cert.course_id)
+            cells = [_item(content_text(course.title) if course else cert.course_title(), row),
+                     _item(cert.number), _item(format_date(cert.issued_on, "medium")),
+                     _item(format_date(cert.expires_on, "medium") if cert.expires_on else _("No expiry")),
+                     _item(labels.get(cert.status(), cert.status()))]
+            for col, item in enumerate(cells):
+                self.certs.setItem(row, col, item)
+        self.certs.setVisible(bool(certs))
+        self.certs_empty.setVisible(not certs)
+        if certs and self.certs.currentRow() < 0:
+            self.certs.setCurrentCell(0, 0)
+        self._cert_buttons()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def _open_course(self, item) -> None:
+        if item is None:
+            return
+        course_id = self.table.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
+        shell = self.parent()
+        while shell is not None and not hasattr(shell, "show_page"):
+            shell = shell.parent()
+        if shell is None:
+            return
+        catalog = shell.show_page("catalog")
+        if catalog is not None and hasattr(catalog, "show_course"):
+            catalog.show_course(course_id)
+
+    def selected_certificate(self):
+        row = self.certs.currentRow()
+        return self._certificates[row] if 0 <= row < len(self._certificates) else None
+
+    def _selected_pdf(self) -> Path | None:
+        cert = self.selected_certificate()
+        return self.ctx.certificates.pdf_path(cert) if cert is not None else None
+
+    def _cert_buttons(self) -> None:
+        cert = self.selected_certificate()
+        self.cert_actions.setEnabled(cert is not None)
+        self.cert_note.setText(_("Open shows the PDF in your PDF viewer; Print… sends it to a printer.")
+                               if cert is not None else "")

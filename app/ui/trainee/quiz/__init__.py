@@ -1,0 +1,1 @@
+"""The quiz runner: start page, question widgets per type, feedback and review."""
