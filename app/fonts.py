@@ -1,7 +1,9 @@
-"""The bundled CJK font (Noto Sans SC subset, OFL 1.1) for Qt and reportlab.
+"""The bundled CJK fonts (Noto Sans SC subset plus a tiny fallback face, OFL 1.1) for Qt and reportlab.
 
-Qt-free: the UI calls ``QFontDatabase.addApplicationFont(str(font_path()))``
-itself; PDF code calls :func:`register_reportlab_fonts`.
+Qt-free: the UI calls ``QFontDatabase.addApplicationFont(str(path))`` for
+each of :func:`all_font_paths` itself; PDF code calls
+:func:`register_reportlab_fonts` and draws each run of :func:`font_runs`
+in its own font, because reportlab has no per-character fallback.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from pathlib import Path
 from app.paths import fonts_dir
 
 FAMILY = "Noto Sans SC"
+FALLBACK_FAMILY = "Noto Sans SC Ext"
 REGULAR_FILE = "NotoSansSC-Regular.ttf"
 BOLD_FILE = "NotoSansSC-Bold.ttf"
+FALLBACK_REGULAR_FILE = "NotoSansSCExt-Regular.ttf"
+FALLBACK_BOLD_FILE = "NotoSansSCExt-Bold.ttf"
 # Names under which reportlab knows the faces.
 REPORTLAB_REGULAR = "NotoSansSC"
 REPORTLAB_BOLD = "NotoSansSC-Bold"
+REPORTLAB_FALLBACK_REGULAR = "NotoSansSCExt"
+REPORTLAB_FALLBACK_BOLD = "NotoSansSCExt-Bold"
 
 _lock = threading.Lock()
 
@@ -26,12 +33,26 @@ class FontMissingError(RuntimeError):
     """The bundled font file is not where the installation should have put it."""
 
 
-def font_path(bold: bool = False) -> Path:
-    """Path of the bundled regular or bold face."""
-    path = fonts_dir() / (BOLD_FILE if bold else REGULAR_FILE)
+def _bundled(name: str) -> Path:
+    path = fonts_dir() / name
     if not path.is_file():
         raise FontMissingError(f"{path}: bundled font is missing; reinstall Zhizao Academy")
     return path
+
+
+def font_path(bold: bool = False) -> Path:
+    """Path of the bundled regular or bold face."""
+    return _bundled(BOLD_FILE if bold else REGULAR_FILE)
+
+
+def fallback_font_path(bold: bool = False) -> Path:
+    """Path of the fallback face with rare name characters (CJK Ext A/B…) the main face lacks."""
+    return _bundled(FALLBACK_BOLD_FILE if bold else FALLBACK_REGULAR_FILE)
+
+
+def all_font_paths() -> list[Path]:
+    """Every bundled face, main ones first (what Qt should load)."""
+    return [font_path(), font_path(True), fallback_font_path(), fallback_font_path(True)]
 
 
 def license_path() -> Path:
@@ -39,9 +60,10 @@ def license_path() -> Path:
 
 
 def register_reportlab_fonts() -> tuple[str, str]:
-    """Register both faces with reportlab once; returns (regular, bold) font names.
+    """Register the faces with reportlab once; returns the main (regular, bold) font names.
 
-    Also registers them as a family so ``<b>`` in reportlab Paragraphs works.
+    Also registers them as a family so ``<b>`` in reportlab Paragraphs works;
+    the fallback faces are registered under :data:`REPORTLAB_FALLBACK_REGULAR` / ``_BOLD``.
     """
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
@@ -49,33 +71,60 @@ def register_reportlab_fonts() -> tuple[str, str]:
 
     with _lock:
         registered = pdfmetrics.getRegisteredFontNames()
-        if REPORTLAB_REGULAR not in registered:
-            pdfmetrics.registerFont(TTFont(REPORTLAB_REGULAR, str(font_path())))
-        if REPORTLAB_BOLD not in registered:
-            pdfmetrics.registerFont(TTFont(REPORTLAB_BOLD, str(font_path(bold=True))))
+        for name, path in ((REPORTLAB_REGULAR, font_path()), (REPORTLAB_BOLD, font_path(True)),
+                           (REPORTLAB_FALLBACK_REGULAR, fallback_font_path()),
+                           (REPORTLAB_FALLBACK_BOLD, fallback_font_path(True))):
+            if name not in registered:
+                pdfmetrics.registerFont(TTFont(name, str(path)))
         for bold, italic, name in ((0, 0, REPORTLAB_REGULAR), (1, 0, REPORTLAB_BOLD),
                                    (0, 1, REPORTLAB_REGULAR), (1, 1, REPORTLAB_BOLD)):
             addMapping(REPORTLAB_REGULAR, bold, italic, name)
     return REPORTLAB_REGULAR, REPORTLAB_BOLD
 
 
-@lru_cache(maxsize=2)
-def _codepoints(bold: bool) -> frozenset[int]:
+@lru_cache(maxsize=4)
+def _codepoints(bold: bool, fallback: bool = False) -> frozenset[int]:
     from reportlab.pdfbase.ttfonts import TTFontFile
 
-    return frozenset(TTFontFile(str(font_path(bold))).charToGlyph)
+    path = fallback_font_path(bold) if fallback else font_path(bold)
+    return frozenset(TTFontFile(str(path)).charToGlyph)
+
+
+def fallback_for(font_name: str) -> str | None:
+    """The reportlab fallback face for a main face name (None for other fonts)."""
+    return {REPORTLAB_REGULAR: REPORTLAB_FALLBACK_REGULAR, REPORTLAB_BOLD: REPORTLAB_FALLBACK_BOLD}.get(font_name)
+
+
+def font_runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """``text`` cut into (chunk, reportlab font) runs: the fallback face where the main one lacks a glyph.
+
+    Only the bundled main faces have a fallback; any other font gets one run.
+    """
+    fallback = fallback_for(font_name)
+    if fallback is None or not text:
+        return [(text, font_name)]
+    bold = font_name == REPORTLAB_BOLD
+    main, extra = _codepoints(bold), _codepoints(bold, True)
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        face = fallback if ord(ch) not in main and ord(ch) in extra else font_name
+        if runs and runs[-1][1] == face:
+            runs[-1] = (runs[-1][0] + ch, face)
+        else:
+            runs.append((ch, face))
+    return runs
 
 
 def missing_characters(text: str, bold: bool = False) -> str:
-    """Characters of ``text`` the bundled font cannot draw (would print as boxes).
+    """Characters of ``text`` neither bundled face can draw (would print as boxes).
 
     Whitespace and control characters are ignored; each character is listed once.
     """
-    have = _codepoints(bold)
+    have, extra = _codepoints(bold), _codepoints(bold, True)
     seen: dict[str, None] = {}
     for ch in text:
         if ch.isspace() or ord(ch) < 0x20:
             continue
-        if ord(ch) not in have:
+        if ord(ch) not in have and ord(ch) not in extra:
             seen.setdefault(ch)
     return "".join(seen)

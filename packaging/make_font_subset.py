@@ -18,6 +18,13 @@ Reproduce (Debian bookworm; see app/resources/fonts/README.md)::
         --donors /tmp/noto/usr/share/fonts/truetype/noto \\
         --out app/resources/fonts
 
+``--fallback`` builds the small per-character fallback instead: the
+characters listed in ``app/resources/fonts/fallback-chars.txt`` (rare CJK
+Extension A/B… characters found in names) as "Noto Sans SC Ext"::
+
+    SOURCE_DATE_EPOCH=1643241600 python packaging/make_font_subset.py --fallback \\
+        --cjk /tmp/noto/usr/share/fonts/opentype/noto --out app/resources/fonts
+
 Needs only fontTools; a build-time tool, not a runtime dependency.
 """
 
@@ -39,6 +46,8 @@ from fontTools.ttLib import TTCollection, TTFont, newTable
 MAX_ERR = 1.0
 SC_FACE = "Noto Sans CJK SC"
 FAMILY = "Noto Sans SC"
+FALLBACK_FAMILY = "Noto Sans SC Ext"
+FALLBACK_LIST = Path(__file__).resolve().parent.parent / "app/resources/fonts/fallback-chars.txt"
 
 # Ranges beyond GB2312 (inclusive).
 RANGES: list[tuple[int, int]] = [
@@ -226,20 +235,20 @@ DONOR_COPYRIGHT = (" Portions (Latin Extended-A, ballot marks) from Noto Sans,"
                    " Copyright 2017 Google Inc.")
 
 
-def rename(font: TTFont, style: str, borrowed: bool) -> None:
+def rename(font: TTFont, style: str, borrowed: bool, family: str = FAMILY) -> None:
     """Name the subset "Noto Sans SC" so it never shadows a full system Noto CJK.
 
     Trademark (7), designers (9, 10), URLs and the licence (13, 14) are kept
     verbatim; the copyright (0) gains the donors' notices when glyphs were
     borrowed.
     """
-    ps_name = f"NotoSansSC-{style}"
+    ps_name = f"{family.replace(' ', '')}-{style}"
     version = (font["name"].getDebugName(5) or "").split(";")[0].replace("Version ", "")
     new = {
-        1: FAMILY,
+        1: family,
         2: style,
         3: f"{version};ZHIZAO;{ps_name}-subset",
-        4: FAMILY if style == "Regular" else f"{FAMILY} {style}",
+        4: family if style == "Regular" else f"{family} {style}",
         6: ps_name,
     }
     name = font["name"]
@@ -278,6 +287,37 @@ def build(cjk_dir: Path, donor_dir: Path | None, out_dir: Path, styles: list[str
     return written
 
 
+def fallback_characters(path: Path = FALLBACK_LIST) -> str:
+    """The first character of every line that is not blank or a ``#`` comment."""
+    chars = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and line[0] not in chars:
+            chars.append(line[0])
+    return "".join(chars)
+
+
+def build_fallback(cjk_dir: Path, out_dir: Path, styles: list[str], chars: str) -> list[Path]:
+    """The per-character fallback face: only ``chars``, from the same Noto Sans CJK SC."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for style in styles:
+        font = open_sc_face(cjk_dir / f"NotoSansCJK-{style}.ttc")
+        absent = "".join(c for c in chars if ord(c) not in font.getBestCmap())
+        if absent:
+            sys.exit(f"Noto Sans CJK SC {style} lacks {absent}: remove them from {FALLBACK_LIST.name}")
+        subsetter = subset.Subsetter(options=subset.Options(**{**OPTIONS, "layout_features": []}))
+        subsetter.populate(unicodes={ord(c) for c in chars})
+        subsetter.subset(font)
+        rename(font, style, borrowed=False, family=FALLBACK_FAMILY)
+        cff_to_glyf(font)
+        out = out_dir / f"{FALLBACK_FAMILY.replace(' ', '')}-{style}.ttf"
+        font.save(str(out))
+        print(f"{out}: {out.stat().st_size / 1e3:.1f} kB, {len(chars)} characters")
+        written.append(out)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--cjk", type=Path, required=True,
@@ -286,8 +326,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with NotoSans-{Regular,Bold}.ttf, NotoSansSymbols2-Regular.ttf")
     ap.add_argument("--out", type=Path, default=Path("app/resources/fonts"))
     ap.add_argument("--styles", nargs="+", default=["Regular", "Bold"])
+    ap.add_argument("--fallback", action="store_true",
+                    help=f"build the fallback face from {FALLBACK_LIST.name} instead")
     args = ap.parse_args(argv)
-    build(args.cjk, args.donors, args.out, args.styles)
+    if args.fallback:
+        build_fallback(args.cjk, args.out, args.styles, fallback_characters())
+    else:
+        build(args.cjk, args.donors, args.out, args.styles)
     return 0
 
 

@@ -8,7 +8,11 @@ Canonical form (what is signed), version 1:
 * dates as ISO 8601 ``YYYY-MM-DD``; a missing score or expiry is ``null``;
 * numbers in their shortest round-trip form, integral floats written as
   integers (``16`` not ``16.0``), as JSON Canonicalization (RFC 8785) does
-  for the value range we use (|x| < 1e21; NaN/infinity are rejected).
+  for the value range we use (|x| < 1e21; NaN/infinity are rejected);
+* ``award`` and ``override_reason`` only on certificates awarded by the
+  center's override (``"award":"override"``); a certificate earned by
+  completing the course leaves both out, so its bytes are the same as before
+  the keys existed and older verifiers still read it.
 
 The same object, parsed again and re-serialised, gives the same bytes; a
 verifier checks the signature over the bytes it received, then parses them.
@@ -32,6 +36,13 @@ _BODY_LEN = 7  # 32**7 ≈ 3.4e10 numbers per center and year
 _CENTER_CODE = re.compile(r"^[A-Z0-9]{2,6}$")
 _NUMBER = re.compile(r"^([A-Z0-9]{2,6})-(\d{4})-([0-9A-Z]{4})-([0-9A-Z]{4})$")
 
+AWARD_COMPLETED = "completed"  # the learner met the course's passing rules
+AWARD_OVERRIDE = "override"    # staff awarded it although the rules were not met
+# Why an override was granted, as a category that can be printed and signed (the
+# free-text reason stays in the center's audit log).
+OVERRIDE_REASONS = ("prior_learning", "assessed_elsewhere", "records_lost", "other")
+_OPTIONAL = {"center_name_zh", "award", "override_reason"}
+
 
 class ClaimsError(ValueError):
     """Claims that cannot be signed or were not produced by :func:`canonical_bytes`."""
@@ -54,6 +65,12 @@ class Claims:
     center_id: str
     center_name: str
     center_name_zh: str = ""
+    award: str = AWARD_COMPLETED
+    override_reason: str = ""  # one of OVERRIDE_REASONS when award is "override"
+
+    @property
+    def is_override(self) -> bool:
+        return self.award == AWARD_OVERRIDE
 
     def __post_init__(self) -> None:
         for f in ("number", "learner_name", "course_id", "center_id"):
@@ -67,6 +84,12 @@ class Claims:
             raise ClaimsError(f"claims: modules_completed {self.modules_completed!r} is negative")
         if self.expires_on is not None and self.expires_on < self.issued_on:
             raise ClaimsError("claims: expires_on is before issued_on")
+        if self.award == AWARD_OVERRIDE:
+            if self.override_reason not in OVERRIDE_REASONS:
+                raise ClaimsError(f"claims: override_reason {self.override_reason!r} is not one of "
+                                  + ", ".join(OVERRIDE_REASONS))
+        elif self.award != AWARD_COMPLETED or self.override_reason:
+            raise ClaimsError(f"claims: award {self.award!r} with override_reason {self.override_reason!r}")
 
     def to_json_dict(self) -> dict[str, Any]:
         """The claims as JSON-ready values (ISO dates), without the version key."""
@@ -75,6 +98,8 @@ class Claims:
         out["expires_on"] = self.expires_on.isoformat() if self.expires_on else None
         out["score"] = _number(self.score) if self.score is not None else None
         out["hours"] = _number(self.hours)
+        if not self.is_override:
+            del out["award"], out["override_reason"]
         return out
 
     @classmethod
@@ -87,7 +112,7 @@ class Claims:
         if version != CLAIMS_VERSION:
             raise ClaimsError(f"claims version {version!r} is not supported")
         names = {f.name for f in fields(cls)}
-        missing = names - data.keys() - {"center_name_zh"}
+        missing = names - data.keys() - _OPTIONAL
         extra = data.keys() - names
         if missing or extra:
             raise ClaimsError("claims keys differ: missing " + ", ".join(sorted(missing))
@@ -98,6 +123,9 @@ class Claims:
                         "course_title_en", "course_title_zh", "center_id", "center_name"):
                 kw[key] = _typed(data, key, str)
             kw["center_name_zh"] = _typed(data, "center_name_zh", str) if "center_name_zh" in data else ""
+            for key in ("award", "override_reason"):
+                if key in data:
+                    kw[key] = _typed(data, key, str)
             kw["issued_on"] = date.fromisoformat(_typed(data, "issued_on", str))
             exp = data["expires_on"]
             kw["expires_on"] = None if exp is None else date.fromisoformat(_typed(data, "expires_on", str))

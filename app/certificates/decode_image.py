@@ -41,7 +41,6 @@ def _load(source: str | Path | Any):
 def decode_qr_texts(source: str | Path | Any) -> list[str]:
     """Texts of every QR code found in an image file or PIL image (maybe none)."""
     import zxingcpp
-
     from PIL import Image, ImageOps
 
     img = _load(source)

@@ -26,6 +26,7 @@ from reportlab.pdfgen.pathobject import PDFPathObject
 
 from app.certificates.envelope import ATTACHMENT_NAME
 from app.certificates.qr import qr_rows
+from app.fonts import font_runs
 from app.i18n import _
 
 PAGE_W, PAGE_H = landscape(A4)
@@ -39,6 +40,14 @@ INFO_KEY = "ZhizaoCertificate"
 
 class CertificateRenderError(ValueError):
     """The certificate cannot be drawn as asked (message says what to fix)."""
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points (origin bottom left)
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """Width of ``text`` as drawn, each character in the face that has it (main or fallback)."""
+    return sum(stringWidth(chunk, face, size) for chunk, face in font_runs(text, font))
 
 
 _A85_LOCK = threading.Lock()
@@ -80,7 +89,7 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
         tokens.append(word)
     lines, line = [], ""
     for tok in tokens:
-        if line and stringWidth((line + tok).rstrip(), font, size) > width:
+        if line and text_width((line + tok).rstrip(), font, size) > width:
             lines.append(line.rstrip())
             line = tok.lstrip()
         else:
@@ -97,9 +106,9 @@ def fit_text(text: str, font: str, size: float, width: float, min_size: float,
     Never drops text: at ``min_size`` it returns as many lines as it takes.
     """
     s = size
-    while s > min_size and stringWidth(text, font, s) > width:
+    while s > min_size and text_width(text, font, s) > width:
         s -= 0.5
-    if stringWidth(text, font, s) <= width:
+    if text_width(text, font, s) <= width:
         return s, [text]
     s = size
     while True:
@@ -110,36 +119,46 @@ def fit_text(text: str, font: str, size: float, width: float, min_size: float,
 
 
 class Page:
-    """Drawing helpers bound to one canvas and the two registered fonts."""
+    """Drawing helpers bound to one canvas and the two registered fonts.
+
+    Text drawn with a ``tag`` records its box in :attr:`boxes`, so the
+    verifier knows where each signed fact sits on the page.
+    """
 
     def __init__(self, canvas: Canvas, regular: str, bold: str) -> None:
         self.c, self.regular, self.bold = canvas, regular, bold
+        self.boxes: list[tuple[str, Box]] = []
+
+    def mark(self, tag: str, box: Box) -> None:
+        self.boxes.append((tag, box))
 
     def centred(self, text: str, y: float, size: float, *, bold: bool = False, color: Color = INK,
-                spacing: float = 0.0, x: float = PAGE_W / 2) -> None:
+                spacing: float = 0.0, x: float = PAGE_W / 2, tag: str = "") -> None:
         font = self.bold if bold else self.regular
         c = self.c
         c.setFillColor(color)
+        runs = font_runs(text, font)
+        width = sum(stringWidth(chunk, face, size) for chunk, face in runs) + spacing * max(len(text) - 1, 0)
+        t = c.beginText(x - width / 2, y)
         if spacing:
-            width = stringWidth(text, font, size) + spacing * (len(text) - 1)
-            t = c.beginText(x - width / 2, y)
-            t.setFont(font, size)
             t.setCharSpace(spacing)
-            t.textOut(text)
+        for chunk, face in runs:  # rare characters come from the fallback face, run by run
+            t.setFont(face, size)
+            t.textOut(chunk)
+        if spacing:
             t.setCharSpace(0)  # Tc is graphics state: it would leak into later text
-            c.drawText(t)
-        else:
-            c.setFont(font, size)
-            c.drawCentredString(x, y, text)
+        c.drawText(t)
+        if tag:
+            self.mark(tag, (x - width / 2, y - 0.3 * size, x + width / 2, y + 0.95 * size))
 
     def block(self, text: str, y: float, size: float, width: float, min_size: float, *,
               bold: bool = False, color: Color = INK, leading: float = 1.25,
-              max_lines: int = 2) -> float:
+              max_lines: int = 2, tag: str = "") -> float:
         """Centred text fitted to ``width`` (shrunk, then wrapped); returns the next baseline."""
         font = self.bold if bold else self.regular
         s, lines = fit_text(text, font, size, width, min_size, max_lines)
         for i, line in enumerate(lines):
-            self.centred(line, y - i * s * leading, s, bold=bold, color=color)
+            self.centred(line, y - i * s * leading, s, bold=bold, color=color, tag=tag)
         return y - len(lines) * s * leading
 
 

@@ -2,22 +2,31 @@
 
 Outcome precedence: unreadable > tampered / unknown issuer > revoked >
 expired > valid. "Tampered" means a trusted issuer's key id is present but
-its signature does not match the claims (or the PDF's copies of the claims
-disagree); "unknown issuer" means no trusted key signed it.
+its signature does not match the claims, the PDF's copies of the claims
+disagree, or the visible page differs from the signed claims
+(:mod:`app.certificates.page_compare`); "unknown issuer" means no trusted
+key signed it.
+
+A valid signature says what was signed, not what the paper shows: every
+result carries :meth:`Verification.facts` (name, course, date, score, hours,
+issuer, validity) to show first, under :data:`COMPARE_HINT`, and ``page``
+says whether the page itself was compared: ``matches``, ``differs``,
+``not_compared`` (a photo or unclear scan: "signature valid — compare the
+details with the paper") or ``none`` (QR text, badge).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.certificates.claims import Claims, ClaimsError, parse_canonical
+from app.certificates.claims import OVERRIDE_REASONS, Claims, ClaimsError, parse_canonical
 from app.certificates.envelope import ATTACHMENT_NAME, EnvelopeError, parse_envelope
 from app.certificates.keys import TrustedIssuers, TrustedKey, as_issuers
 from app.certificates.qr import PayloadError, SignedPayload, decode_payload
@@ -26,6 +35,7 @@ from app.i18n import N_, _, format_date
 log = logging.getLogger(__name__)
 
 Status = Literal["valid", "tampered", "unknown_issuer", "revoked", "expired", "unreadable"]
+PageOutcome = Literal["matches", "differs", "not_compared", "none"]
 RevokedLookup = Callable[[str], tuple[bool, str]]
 Trusted = TrustedIssuers | Iterable[TrustedKey | Ed25519PublicKey]
 INFO_KEY = "/ZhizaoCertificate"
@@ -38,6 +48,16 @@ STATUS_LABELS: dict[str, str] = {
     "expired": N_("Expired"),
     "unreadable": N_("Unreadable"),
 }
+
+
+COMPARE_HINT = N_("Compare these with the paper")
+OVERRIDE_REASON_LABELS: dict[str, str] = {
+    "prior_learning": N_("recognition of prior learning"),
+    "assessed_elsewhere": N_("assessed in person by the training center"),
+    "records_lost": N_("verified by the training center (records incomplete)"),
+    "other": N_("decision of the training center (see its records)"),
+}
+assert set(OVERRIDE_REASON_LABELS) == set(OVERRIDE_REASONS)
 
 
 def status_label(status: str) -> str:
@@ -53,10 +73,20 @@ class Verification:
     fingerprint: str = ""          # its SHA-256 fingerprint
     revocation_reason: str = ""
     notes: tuple[str, ...] = field(default=())  # what else was checked
+    page: PageOutcome = "none"      # was the visible page compared with the signed claims?
+    differences: tuple[str, ...] = field(default=())  # what differs on the page (translated names)
 
     @property
     def ok(self) -> bool:
         return self.status == "valid"
+
+    @property
+    def page_matches(self) -> bool:
+        return self.page == "matches"
+
+    def facts(self) -> list[tuple[str, str]]:
+        """The signed facts to show first and large, under :data:`COMPARE_HINT` (empty without claims)."""
+        return facts_rows(self.claims) if self.claims is not None else []
 
 
 def _unreadable(message: str) -> Verification:
@@ -112,10 +142,20 @@ def _status(claims: Claims, signer: TrustedKey, revoked_lookup: RevokedLookup | 
         return Verification("expired", claims, _(
             "Expired: certificate {number} was valid until {date}.").format(
                 number=claims.number, date=format_date(claims.expires_on)), **common)
-    return Verification("valid", claims, _(
-        "Valid: certificate {number} for {name} was issued by {center}.").format(
-            number=claims.number, name=claims.learner_name,
-            center=claims.center_name_zh or claims.center_name), **common)
+    return Verification("valid", claims, _valid_message(claims, "none"), **common)
+
+
+def _valid_message(claims: Claims, page: str) -> str:
+    center = claims.center_name_zh or claims.center_name
+    if page == "matches":
+        return _("Valid: certificate {number} for {name} was issued by {center}, "
+                 "and the printed page matches it.").format(number=claims.number, name=claims.learner_name,
+                                                            center=center)
+    if page == "none":  # QR text or badge: the signed data is all there is
+        return _("Valid: certificate {number} for {name} was issued by {center}.").format(
+            number=claims.number, name=claims.learner_name, center=center)
+    return _("Signature valid — compare the details with the paper: certificate {number} for {name} "
+             "was issued by {center}.").format(number=claims.number, name=claims.learner_name, center=center)
 
 
 def verify_qr_text(text: str, trusted_keys: Trusted, revoked_lookup: RevokedLookup | None = None,
@@ -143,11 +183,14 @@ def verify_image(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLooku
         if others:
             return _unreadable(_("Unreadable: the QR code in the image is not a Zhizao certificate."))
         return _unreadable(_("Unreadable: no QR code found in the image. Try a sharper, closer photo."))
-    return verify_qr_text(payloads[0], trusted_keys, revoked_lookup, today)
+    result = verify_qr_text(payloads[0], trusted_keys, revoked_lookup, today)
+    if result.status == "valid" and result.claims is not None:  # a photo of the paper: only the QR was read
+        return replace(result, page="not_compared", message=_valid_message(result.claims, "not_compared"))
+    return result
 
 
-def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, str]:
-    """(attachment bytes, info payload, page text) of a certificate PDF."""
+def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, int]:
+    """(attachment bytes, info payload, page count) of a certificate PDF."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -156,22 +199,33 @@ def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, str]:
         attachment = reader.attachments.get(ATTACHMENT_NAME)
         info = reader.metadata or {}
         payload = info.get(INFO_KEY)
-        text = reader.pages[0].extract_text() if len(reader.pages) else ""
+        pages = len(reader.pages)
     except (PyPdfError, OSError, ValueError, KeyError, IndexError) as exc:
         raise PayloadError(_("{path}: not a readable PDF ({error})").format(path=path, error=exc)) from None
     data = attachment[0] if attachment else None
-    return data, (str(payload) if payload is not None else None), text or ""
+    return data, (str(payload) if payload is not None else None), pages
 
 
-def _visible_qr(path: Path) -> list[str] | None:
-    """Certificate payloads in the rendered first page; None if it cannot be checked."""
+SCAN_DPIS = (150, 300)  # a printed or scanned page: try sharper only when the QR is not found
+
+
+def _visible_qr(path: Path, pages: int, all_pages: bool) -> tuple[list[str] | None, int]:
+    """(certificate payloads, page index) of the first page whose QR code reads; None if none could be checked.
+
+    The app's own PDF has the certificate on page 1; a scan may hold it on any page.
+    """
     try:
         from app.certificates.decode_image import certificate_payloads, render_pdf_page
 
-        return certificate_payloads(render_pdf_page(path, dpi=150))
-    except Exception:  # noqa: BLE001 - a renderer/decoder failure must not fail verification
+        for dpi in SCAN_DPIS:
+            for index in range(pages if all_pages else min(pages, 1)):
+                found = certificate_payloads(render_pdf_page(path, index, dpi=dpi))
+                if found:
+                    return found, index
+        return [], 0
+    except Exception:
         log.warning("could not check the visible QR code of %s", path, exc_info=True)
-        return None
+        return None, 0
 
 
 def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup | None = None,
@@ -179,13 +233,16 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
     """Verify a certificate PDF from its embedded data, then check the printed page agrees.
 
     The embedded JSON attachment is preferred, the document-info payload is
-    the fallback, and the visible QR code the last resort. With
-    ``check_visible`` the page's QR code and text must match the signed
-    claims, or the PDF is reported as tampered.
+    the fallback, and the visible QR code (any page, rasterised: printouts
+    and scans are images) the last resort. With ``check_visible`` the page's
+    QR code must match and the page is compared with the one drawn again
+    from the signed claims: a page that differs is reported as tampered, one
+    that cannot be compared as "signature valid — compare the details with
+    the paper". A missing text layer is never a reason for "tampered".
     """
     path = Path(path)
     try:
-        attachment, info_payload, page_text = _pdf_sources(path)
+        attachment, info_payload, pages = _pdf_sources(path)
     except PayloadError as exc:
         return _unreadable(_("Unreadable: {reason}").format(reason=exc))
 
@@ -218,10 +275,12 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
                     reason=exc))
         notes.append(_("certificate code in the document properties checked"))
 
-    visible = _visible_qr(path) if (check_visible or signed is None) else None
+    visible, page_index = (_visible_qr(path, pages, all_pages=signed is None)
+                           if (check_visible or signed is None) else (None, 0))
     if signed is None:
         if not visible:
-            return _unreadable(_("Unreadable: {path} holds no Zhizao certificate data.").format(path=path.name))
+            return _unreadable(_("Unreadable: {path} holds no Zhizao certificate data and no readable "
+                                 "certificate QR code.").format(path=path.name))
         payload_text = visible[0]
         try:
             signed = decode_payload(payload_text)
@@ -232,46 +291,90 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
     result = verify_signed(signed, trusted_keys, revoked_lookup, today, tuple(notes))
     if result.status in ("unreadable", "tampered", "unknown_issuer") or not check_visible:
         return result
-    # The page people read must say what was signed.
     claims = result.claims
     assert claims is not None
-    flat = "".join(page_text.split())
-    if "".join(claims.number.split()) not in flat or "".join(claims.learner_name.split()) not in flat:
-        return Verification("tampered", claims, _(
-            "Tampered: the printed name or number differs from the signed certificate data."),
-            issuer=result.issuer, fingerprint=result.fingerprint)
     if not visible:  # a decoder miss is not proof of tampering; a different code is
         notes.append(_("the printed QR code could not be read"))
     elif payload_text not in visible:
-        return Verification("tampered", claims, _(
-            "Tampered: the printed QR code does not match the certificate data in the PDF."),
-            issuer=result.issuer, fingerprint=result.fingerprint)
+        return replace(result, status="tampered", message=_(
+            "Tampered: the printed QR code does not match the certificate data in the PDF."), notes=tuple(notes))
     else:
         notes.append(_("printed QR code matches"))
-    return Verification(result.status, claims, result.message, result.issuer, result.fingerprint,
-                        result.revocation_reason, tuple(notes))
+
+    from app.certificates.page_compare import compare_certificate_page
+
+    comparison = compare_certificate_page(path, page_index, claims, signed.signature, signed.key_id)
+    notes.extend(comparison.notes)
+    if comparison.outcome == "differs":
+        names = comparison.field_names
+        return replace(result, status="tampered", message=_(
+            "Tampered: the printed details differ from the signed certificate: {which}.").format(
+                which=", ".join(names)), notes=tuple(notes), page="differs", differences=tuple(names))
+    if comparison.outcome == "matches":
+        notes.append(_("the printed page matches the signed data"))
+    else:
+        notes.append(_("the page was not compared: {reason}").format(reason=comparison.reason))
+    message = _valid_message(claims, comparison.outcome) if result.status == "valid" else result.message
+    return replace(result, message=message, notes=tuple(notes), page=comparison.outcome)
 
 
-def claims_rows(claims: Claims) -> list[tuple[str, str]]:
-    """(label, value) pairs to show verified claims in the CLI or the Verify dialog."""
+def _formatted(claims: Claims) -> dict[str, str]:
     from app.i18n import format_decimal, format_percent
 
     def num(value: float) -> str:
         return format_decimal(value, 0 if float(value).is_integer() else 1)
 
+    return {
+        "course": " / ".join(t for t in (claims.course_title_zh, claims.course_title_en) if t),
+        "date": format_date(claims.issued_on),
+        "score": (format_percent(claims.score / 100, 0 if float(claims.score).is_integer() else 1)
+                  if claims.score is not None else _("Pass")),
+        "hours": num(claims.hours),
+        "issuer": " / ".join(n for n in (claims.center_name_zh, claims.center_name) if n),
+        "valid": format_date(claims.expires_on) if claims.expires_on else _("No expiry"),
+    }
+
+
+def award_text(claims: Claims) -> str:
+    """How the certificate was earned, in words (overrides say so)."""
+    if not claims.is_override:
+        return _("Completed the course")
+    basis = OVERRIDE_REASON_LABELS.get(claims.override_reason, OVERRIDE_REASON_LABELS["other"])
+    return _("Awarded by the training center, not by completing the course ({basis})").format(basis=_(basis))
+
+
+def facts_rows(claims: Claims) -> list[tuple[str, str]]:
+    """The signed facts an employer compares with the paper: name, course, date, score, hours, issuer, validity."""
+    f = _formatted(claims)
     rows = [
+        (_("Name"), claims.learner_name),
+        (_("Course"), f["course"]),
+        (_("Awarded on") if claims.is_override else _("Completed on"), f["date"]),
+        (_("Score"), f["score"]),
+        (_("Hours"), f["hours"]),
+        (_("Issuer"), f["issuer"]),
+        (_("Valid until"), f["valid"]),
+    ]
+    if claims.is_override:
+        rows.append((_("Basis"), award_text(claims)))
+    return rows
+
+
+def claims_rows(claims: Claims) -> list[tuple[str, str]]:
+    """(label, value) pairs to show verified claims in the CLI or the Verify dialog."""
+    f = _formatted(claims)
+    return [
         (_("Certificate No."), claims.number),
         (_("Learner"), f"{claims.learner_name} ({claims.learner_login})" if claims.learner_login
          else claims.learner_name),
-        (_("Course"), " / ".join(t for t in (claims.course_title_zh, claims.course_title_en) if t)),
+        (_("Course"), f["course"]),
         (_("Course id and version"), f"{claims.course_id} {claims.course_version}"),
-        (_("Completed on"), format_date(claims.issued_on)),
-        (_("Score"), format_percent(claims.score / 100, 0 if float(claims.score).is_integer() else 1)
-         if claims.score is not None else _("Pass")),
-        (_("Hours"), num(claims.hours)),
+        (_("Awarded on") if claims.is_override else _("Completed on"), f["date"]),
+        (_("Score"), f["score"]),
+        (_("Hours"), f["hours"]),
         (_("Modules completed"), str(claims.modules_completed)),
-        (_("Valid until"), format_date(claims.expires_on) if claims.expires_on else _("No expiry")),
-        (_("Issuer"), " / ".join(n for n in (claims.center_name_zh, claims.center_name) if n)),
+        (_("Basis"), award_text(claims)),
+        (_("Valid until"), f["valid"]),
+        (_("Issuer"), f["issuer"]),
         (_("Center id"), claims.center_id),
     ]
-    return rows
