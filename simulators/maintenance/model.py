@@ -19,7 +19,12 @@ import simpy
 from simulators.events import Publisher
 from simulators.maintenance.rules import Rule, compile_rule
 from simulators.maintenance.scenario import (
-    ConditionBased, FixedInterval, GammaWear, MaintenanceScenario, RulePolicy, SignalModel,
+    ConditionBased,
+    FixedInterval,
+    GammaWear,
+    MaintenanceScenario,
+    RulePolicy,
+    SignalModel,
 )
 from simulators.streams import stream
 
@@ -37,7 +42,7 @@ class PartLife:
         self.grid: list[float] | None = None
         if isinstance(deg, GammaWear):
             theta = deg.cv**2
-            shape = dt / (theta * deg.mean_life_h)
+            shape = dt / (theta * deg.unit_wear_h)
             wear = [0.0]
             w = 0.0
             gamma = rng.gammavariate

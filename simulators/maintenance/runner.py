@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.stepping import SteppableRunner
 from simulators.maintenance.model import MachineSeries, MaintenanceModel
 from simulators.maintenance.scenario import MaintenanceScenario
+from simulators.stepping import SteppableRunner
 
 MAINTENANCE_METRICS = frozenset(
     {

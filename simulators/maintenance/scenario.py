@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from simulators.distributions import Distribution, Fixed
+from simulators.maintenance.gamma_process import mean_life_factor
 from simulators.validation import field_error
 
 SIGNALS = ("vibration", "temperature", "current")
@@ -17,15 +18,24 @@ class _Model(BaseModel):
 
 
 class GammaWear(_Model):
-    """Wear grows by independent gamma increments and the part fails when it reaches 1.
+    """Wear grows by independent gamma increments and the part fails when it first reaches 1.
 
-    Parametrised by the mean life and its coefficient of variation (cv): the
-    increments over ``dt`` hours are Gamma(shape = dt / (cv² · mean_life_h), scale = cv²).
+    ``mean_life_h`` is the true mean life (mean first-passage time); ``cv`` sets the
+    scatter of the wear path (the life's own cv is close to it for small cv). The
+    increments over ``dt`` hours are Gamma(shape = dt / (cv² · unit_wear_h), scale = cv²),
+    where ``unit_wear_h`` = mean_life_h / g(cv²) is when the *expected* wear reaches 1
+    (``g`` in ``gamma_process``; ≈ 1 + cv²/2). Before December 2026 ``mean_life_h`` was
+    that unit-wear time, which made lives about cv²/2 longer than stated.
     """
 
     model: Literal["gamma"]
     mean_life_h: float = Field(gt=0)
     cv: float = Field(default=0.25, gt=0, le=2)
+
+    @property
+    def unit_wear_h(self) -> float:
+        """Operating hours at which the expected wear reaches 1 (shorter than the mean life)."""
+        return self.mean_life_h / mean_life_factor(self.cv**2)
 
 
 class WeibullWear(_Model):
@@ -36,7 +46,7 @@ class WeibullWear(_Model):
     scale_h: float = Field(gt=0)
 
 
-Degradation = Annotated[Union[GammaWear, WeibullWear], Field(discriminator="model")]
+Degradation = Annotated[GammaWear | WeibullWear, Field(discriminator="model")]
 
 
 class SignalModel(_Model):
@@ -133,7 +143,7 @@ class RulePolicy(_Model):
         return self
 
 
-Policy = Annotated[Union[RunToFailure, FixedInterval, ConditionBased, RulePolicy], Field(discriminator="type")]
+Policy = Annotated[RunToFailure | FixedInterval | ConditionBased | RulePolicy, Field(discriminator="type")]
 
 
 class MaintenanceScenario(_Model):
