@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulators.distributions import Distribution
+from simulators.distributions import Distribution, Fixed
 from simulators.validation import field_error
 
 NAME_PATTERN = r"^[^.\s][^.]{0,39}$"
@@ -127,7 +127,7 @@ class Changeover(_Model):
     """
 
     times: dict[str, dict[str, Distribution]] = Field(default_factory=dict)
-    default: Distribution = 0.0  # type: ignore[assignment]
+    default: Distribution = Field(default_factory=lambda: Fixed(value=0.0))
 
 
 class MinorStops(_Model):
