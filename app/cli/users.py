@@ -1,4 +1,4 @@
-"""`zhizao users add|list|passwd|disable|enable` for administrators' scripts."""
+"""`zhizao users add|list|passwd|rename|disable|enable` for administrators' scripts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     pw = sub.add_parser("passwd", help=_("set a new password"))
     pw.add_argument("login")
     pw.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    rn = sub.add_parser("rename", help=_("correct the name printed on new certificates (audited)"))
+    rn.add_argument("login")
+    rn.add_argument("--name", required=True, help=_("full name as printed on certificates"))
     for name, text in (("disable", _("disable an account")), ("enable", _("enable an account"))):
         d = sub.add_parser(name, help=text)
         d.add_argument("login")
@@ -44,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.users_cmd == "passwd":
             accounts.set_password(SYSTEM, args.login, read_password(args))
             print(_("Password changed for {login}.").format(login=args.login))
+        elif args.users_cmd == "rename":
+            user = accounts.get_user(SYSTEM, args.login)
+            info = accounts.rename_user(SYSTEM, user.user_id, args.name)
+            print(_("{login} is now named “{name}”.").format(login=info.login, name=info.display_name))
         elif args.users_cmd in ("disable", "enable"):
             accounts.set_disabled(SYSTEM, args.login, args.users_cmd == "disable")
             msg = _("{login} is disabled.") if args.users_cmd == "disable" else _("{login} is enabled.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 6
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+MAX_NAME_LENGTH = 64  # characters; the certificate prints the name on one or two lines
+# Punctuation people's names carry: hyphens, apostrophes, dots, middle dots (Chinese transliterations).
+NAME_PUNCTUATION = set("-'’.·・‧,()‐")
 
 # argon2id with the library's RFC 9106 "low memory" profile keeps login under a
 # second on old training-room PCs while staying well above OWASP minimums.
@@ -54,6 +58,51 @@ def hash_password(password: str) -> str:
 def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(_("The password must have at least {n} characters.").format(n=MIN_PASSWORD_LENGTH))
+
+
+def _is_emoji(ch: str) -> bool:
+    cp = ord(ch)
+    return (0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+            or cp in (0xFE0F, 0x20E3, 0x200D) or 0xE0020 <= cp <= 0xE007F)
+
+
+def check_display_name(name: str) -> str:
+    """The name as it will be stored and printed, or :class:`ServiceError` saying what to change.
+
+    Rules: NFC-normalised, runs of spaces collapsed, 1–64 characters; only
+    letters, combining marks, digits, spaces and the punctuation names carry;
+    no emoji, control or invisible format characters; every character
+    printable by the bundled certificate fonts.
+    """
+    from app.fonts import missing_characters
+
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    if not name:
+        raise ServiceError(_("The name must not be empty."))
+    if len(name) > MAX_NAME_LENGTH:
+        raise ServiceError(_("The name has {n} characters; at most {max} are allowed.").format(
+            n=len(name), max=MAX_NAME_LENGTH))
+    emoji = "".join(dict.fromkeys(ch for ch in name if _is_emoji(ch)))
+    if emoji:
+        raise ServiceError(_("The name contains an emoji ({chars}), which cannot be printed on a certificate. "
+                             "Use letters only.").format(chars=emoji))
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category[0] in "L" or category == "Nd" or ch == " " or ch in NAME_PUNCTUATION:
+            continue
+        if category in ("Mn", "Mc", "Me") and not 0xFE00 <= ord(ch) <= 0xFE0F:
+            continue
+        if category[0] in "CZ":
+            raise ServiceError(_("The name contains an invisible or control character (U+{code:04X}); "
+                                 "type it again without it.").format(code=ord(ch)))
+        raise ServiceError(_("The name cannot contain “{char}”: use letters, spaces, hyphens and "
+                             "apostrophes.").format(char=ch))
+    missing = missing_characters(name, bold=True) or missing_characters(name)
+    if missing:
+        raise ServiceError(_("The certificate font cannot print these characters of the name: {chars}. "
+                             "Ask the administrator to add them to the bundled fonts.").format(
+                                 chars=" ".join(missing)))
+    return name
 
 
 def _check_login(login: str) -> str:
@@ -146,9 +195,7 @@ class AccountService:
 
     def _create(self, login: str, display_name: str, role: Role, password: str, actor_id: str | None) -> UserInfo:
         login = _check_login(login)
-        display_name = display_name.strip()
-        if not display_name:
-            raise ServiceError(_("The name must not be empty."))
+        display_name = check_display_name(display_name)
         _check_password_rules(password)
         with self._sessions() as s, s.begin():
             if s.scalar(select(User).where(func.lower(User.login) == login.lower())) is not None:
@@ -203,6 +250,27 @@ class AccountService:
             user.disabled = disabled
             s.add(AuditEntry(actor_id=actor.user_id or None, action="user.disable" if disabled else "user.enable",
                              target_user_id=user.id, details={}, workstation_id=self._ws))
+
+    def rename_user(self, actor: Actor, user_id: str, name: str) -> UserInfo:
+        """Correct a display name (administrators only, audited with the old and new name).
+
+        Certificates already issued keep the name they were signed with; new
+        ones print the corrected name.
+        """
+        require_role(actor, Role.ADMIN)
+        name = check_display_name(name)
+        with self._sessions() as s, s.begin():
+            user = s.get(User, user_id)
+            if user is None:
+                raise ServiceError(_("No such user."))
+            old = user.display_name
+            if old != name:
+                user.display_name = name
+                s.add(AuditEntry(actor_id=actor.user_id or None, action="user.rename", target_user_id=user.id,
+                                 details={"login": user.login, "old_name": old, "new_name": name},
+                                 workstation_id=self._ws))
+            s.flush()
+            return _info(user)
 
     def _require_can_manage(self, actor: Actor, user: User) -> None:
         require_staff(actor)

@@ -37,7 +37,7 @@ def test_login_right_and_wrong(ctx, trainee):
 
 
 def test_five_failures_lock_for_five_minutes(ctx, trainee):
-    now = [dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)]
     accounts = AccountService(ctx.store.sessions, clock=lambda: now[0])
     for _ in range(4):
         with pytest.raises(LoginFailed, match="wrong password"):
@@ -128,3 +128,57 @@ def test_idle_setting_validated_and_admin_only(ctx, admin, instructor):
         ctx.settings.set(admin, "idle_lock_minutes", "0")
     with pytest.raises(PermissionDenied):
         ctx.settings.set(instructor, "idle_lock_minutes", "30")
+
+
+# --- display names: what a certificate can print ------------------------------------------------------
+
+@pytest.mark.parametrize("name,message", [
+    ("Maria 🏭 陈-O'Neil", "emoji"),
+    ("张伟\u200b", "invisible or control"),
+    ("Zhang\x07Wei", "invisible or control"),
+    ("x" * 300, "300 characters; at most 64"),
+    ("Wei <admin>", "cannot contain"),
+    ("   ", "must not be empty"),
+    ("张\U0002A6A5", "certificate font cannot print"),  # CJK Ext B, not in the bundled faces
+])
+def test_unprintable_names_are_refused(ctx, admin, name, message):
+    with pytest.raises(ServiceError, match=message):
+        ctx.accounts.add_user(admin, "someone", name, Role.TRAINEE, "long-enough")
+    assert [u.login for u in ctx.accounts.list_users(admin)] == ["admin"]  # nothing created
+
+
+@pytest.mark.parametrize("name", ["刘䶮", "𠮷田 花子", "Łukasz Dvořák-O'Neil", "José Ramírez", "阿卜杜拉·买买提"])
+def test_real_names_are_accepted_and_normalised(ctx, admin, name):
+    info = ctx.accounts.add_user(admin, "someone", f"  {name}  ", Role.TRAINEE, "long-enough")
+    assert info.display_name == name
+
+
+def test_name_is_nfc_normalised_and_spaces_collapsed(ctx, admin):
+    info = ctx.accounts.add_user(admin, "jose", "Jose\u0301   Ramirez", Role.TRAINEE, "long-enough")
+    assert info.display_name == "José Ramirez"
+
+
+def test_rename_is_admin_only_validated_and_audited(ctx, admin, instructor, trainee):
+    with pytest.raises(PermissionDenied):
+        ctx.accounts.rename_user(instructor, trainee.user_id, "张卫")
+    with pytest.raises(ServiceError, match="emoji"):
+        ctx.accounts.rename_user(admin, trainee.user_id, "张伟 🙂")
+    info = ctx.accounts.rename_user(admin, trainee.user_id, "张卫")
+    assert info.display_name == "张卫"
+    assert ctx.accounts.get_user(admin, "zhangwei").display_name == "张卫"
+    with ctx.store.session() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.rename")).all()
+    assert len(entries) == 1
+    assert entries[0].actor_id == admin.user_id and entries[0].target_user_id == trainee.user_id
+    assert entries[0].details == {"login": "zhangwei", "old_name": "张伟", "new_name": "张卫"}
+
+
+def test_users_rename_cli(ctx, admin, trainee, capsys, tmp_path):
+    from app.cli.main import main
+
+    data_dir = tmp_path / "data"  # the ctx fixture's data folder
+    code = main(["--data-dir", str(data_dir), "users", "rename", "zhangwei", "--name", "张 卫"])
+    assert code == 0 and "张 卫" in capsys.readouterr().out
+    assert ctx.accounts.get_user(admin, "zhangwei").display_name == "张 卫"
+    assert main(["--data-dir", str(data_dir), "users", "rename", "zhangwei", "--name", "🏭"]) != 0
+    assert "emoji" in capsys.readouterr().err
