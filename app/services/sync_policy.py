@@ -12,7 +12,8 @@ enrollments                                 staff: any account known here
 sign-offs                                   staff, and signed off by a staff account
                                             known here
 certificates (issue, override, revoke)      staff, made by a staff account known here
-cohorts, membership, audit entries          staff
+cohorts, membership                         staff
+audit entries                               staff, naming a staff account known here
 accounts (new ones, names, roles,           administrator; a change that makes or
 passwords, disabling)                       touches an administrator only with the
                                             center administrator's approval
@@ -82,8 +83,11 @@ class Authority:
     def cohorts(self) -> None:
         self._staff(_("cohorts are only accepted from an instructor's or administrator's workstation"))
 
-    def audit(self) -> None:
+    def audit(self, actor_id: str | None, roles: dict[str, str]) -> None:
+        """Audit entries record staff actions (sign-offs, overrides, revocations, account changes)."""
         self._staff(_("audit entries are only accepted from an instructor's or administrator's workstation"))
+        self._by_staff(actor_id, roles, _("an audit entry must name a staff account of this center; "
+                                          "account {id} is not one"))
 
     def accounts(self) -> None:
         if self.role is not Role.ADMIN:

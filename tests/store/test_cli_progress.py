@@ -31,9 +31,14 @@ def test_export_then_import_progress(two_stations, tmp_path, capsys):
     assert main(["--data-dir", str(pc1), "export", "progress", "-o", str(bundle)]) == 0
     out = capsys.readouterr().out
     assert f"{n1} attempts" in out and "Signed with key" in out
-    assert main(["--data-dir", str(pc2), "import", "progress", str(bundle)]) == 0
+    fingerprint = out.split("Signed with key ")[1].strip().rstrip(".")
+    # pc2 accepts pc1's bundles once an administrator has enrolled pc1's key there.
+    assert main(["--data-dir", str(pc2), "import", "progress", str(bundle)]) == 1
+    assert "zhizao sync trust " + fingerprint in capsys.readouterr().err
+    assert main(["--data-dir", str(pc2), "sync", "trust", fingerprint, "--name", "PC 1", "--role", "admin"]) == 0
+    assert main(["--data-dir", str(pc2), "import", "progress", str(bundle), "--approve-escalations"]) == 0
     out = capsys.readouterr().out
-    assert "First bundle from workstation" in out and f"({n1} attempts)" in out
+    assert "Bundle from workstation PC 1" in out and f"({n1} attempts)" in out
     assert "Accounts merged by login: admin, wang." in out
     assert main(["--data-dir", str(pc2), "import", "progress", str(bundle)]) == 0
     assert "Nothing new" in capsys.readouterr().out
