@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from app.context import AppContext
@@ -9,9 +10,16 @@ from app.services.auth import Actor
 
 
 class Page(QWidget):
-    """A page of the shell. Subclasses set ``key`` and implement ``title``."""
+    """A page of the shell. Subclasses set ``key`` and implement ``title``.
+
+    Pages never look for each other: a page asks the shell to show something on
+    another page with ``open_requested`` and says that center settings changed with
+    ``settings_changed``; the shell and the window do the rest.
+    """
 
     key = ""
+    open_requested = Signal(str, object)  # (page key, what to show there), e.g. ("catalog", course_id)
+    settings_changed = Signal()  # center settings changed (the window re-reads the idle lock)
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +31,9 @@ class Page(QWidget):
 
     def activated(self) -> None:
         """Called when the page is shown (refresh data here)."""
+
+    def show_item(self, item: object) -> None:
+        """Show ``item``, which another page asked to open here."""
 
     def save_state(self) -> None:
         """Persist work in progress (before lock, logout or quit)."""

@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
             self.shell = Shell(self.ctx, actor, default_pages(actor))
             self.shell.lock_requested.connect(self.lock)
             self.shell.logout_requested.connect(self.logout)
+            self.shell.settings_changed.connect(self.apply_idle_setting)
             self.stack.addWidget(self.shell)
             self._restore_geometry()
         self.stack.setCurrentWidget(self.shell)

@@ -27,6 +27,7 @@ from app.ui.common.qt_i18n import on_language_changed
 class Shell(QWidget):
     lock_requested = Signal()
     logout_requested = Signal()
+    settings_changed = Signal()
 
     def __init__(self, ctx: AppContext, actor: Actor, page_factories: list[Callable[[AppContext, Actor], Page]],
                  parent: QWidget | None = None) -> None:
@@ -62,6 +63,8 @@ class Shell(QWidget):
         for factory in page_factories:
             page = factory(ctx, actor)
             self.pages.append(page)
+            page.open_requested.connect(self.open_item)
+            page.settings_changed.connect(self.settings_changed)
             self.stack.addWidget(page)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, page.key)
@@ -95,6 +98,12 @@ class Shell(QWidget):
                 self.nav.setCurrentRow(i)
                 return p
         return None
+
+    def open_item(self, key: str, item: object) -> None:
+        """Show page ``key`` and, on it, ``item`` (what another page asked for)."""
+        page = self.show_page(key)
+        if page is not None:
+            page.show_item(item)
 
     def page_keys(self) -> list[str]:
         return [p.key for p in self.pages]

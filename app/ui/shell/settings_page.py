@@ -139,6 +139,4 @@ class SettingsPage(Page):
             self.center_msg.setText(str(exc))
             return
         self.center_msg.setText(_("Saved."))
-        win = self.window()
-        if hasattr(win, "apply_idle_setting"):
-            win.apply_idle_setting()
+        self.settings_changed.emit()

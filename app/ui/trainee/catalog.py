@@ -313,6 +313,11 @@ class CatalogPage(Page):
 
     # --- the course view ---------------------------------------------------------------------
 
+    def show_item(self, item: object) -> None:
+        """Another page asked to open a course (its id)."""
+        if isinstance(item, str):
+            self.show_course(item)
+
     def show_course(self, course_id: str, step_key: str | None = None):
         """Open ``course_id`` in place of the catalog (enrolling the trainee); returns the CourseView."""
         from app.ui.trainee.course_view import CourseView

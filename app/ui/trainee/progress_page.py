@@ -244,14 +244,7 @@ class ProgressPage(Page):
         if item is None:
             return
         course_id = self.table.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
-        shell = self.parent()
-        while shell is not None and not hasattr(shell, "show_page"):
-            shell = shell.parent()
-        if shell is None:
-            return
-        catalog = shell.show_page("catalog")
-        if catalog is not None and hasattr(catalog, "show_course"):
-            catalog.show_course(course_id)
+        self.open_requested.emit("catalog", course_id)
 
     def selected_certificate(self):
         row = self.certs.currentRow()
