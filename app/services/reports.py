@@ -21,10 +21,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import os
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.atomic import atomic_path
 from app.i18n import N_, _
 from app.services.auth import Actor, ServiceError, as_utc, require_staff
 from app.storage.models import Cohort, CohortMember, Enrollment, LessonTime, Role, SignOff, StepAttempt, User
@@ -386,7 +386,7 @@ class ReportService:
                       min_score: float = 0.7) -> list[ReportRow]:
         """One row per trainee and course: progress, scores, time, dates and risks."""
         require_staff(actor)
-        now = as_utc(now) if now else dt.datetime.now(dt.timezone.utc)
+        now = as_utc(now) if now else dt.datetime.now(dt.UTC)
         with self._sessions() as s:
             people = self._people(s, cohort_id)
             summaries = self._summaries(s, cohort_id, list(courses))
@@ -439,14 +439,12 @@ def _cells(r: ReportRow) -> list[Any]:
             r.due_date, "; ".join(_(RISK_LABELS[x]) for x in r.risks)]
 
 
-def _atomic_write(path: Path, write) -> Path:  # noqa: ANN001
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            write(tmp)
     except OSError as exc:
-        _discard(tmp)
         raise ReportError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
     return path
 
@@ -494,10 +492,3 @@ def write_xlsx(rows: Sequence[ReportRow], path: Path, title: str = "") -> Path:
 
     return _atomic_write(path, write)
 
-
-def _discard(path: Path) -> None:
-    """Remove a half-written file, if there is one (never mask the original error)."""
-    try:
-        path.unlink()
-    except OSError:
-        pass

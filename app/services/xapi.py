@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import urllib.error
 import urllib.request
 import uuid
@@ -36,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.atomic import atomic_path
 from app.i18n import _
 from app.services.auth import Actor, ServiceError, require_staff
 from app.storage.models import Enrollment, LabRun, LessonTime, Setting, SignOff, StepAttempt, User
@@ -76,7 +76,7 @@ def iso_duration(seconds: float) -> str:
 def _ts(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -263,7 +263,7 @@ class XapiService:
             agents = {u.id: b.agent(u.login, u.display_name) for u in s.scalars(select(User))}
             regs = {(e.user_id, e.course_id): e.id for e in s.scalars(select(Enrollment))}
 
-            def filt(model, q):  # noqa: ANN001, ANN202
+            def filt(model, q):
                 if since is not None:
                     q = q.where(model.created_at >= since)
                 if course_id:
@@ -291,21 +291,16 @@ class XapiService:
         """Write the statements as one JSON array (what an LRS accepts); complete or not at all."""
         require_staff(actor)  # before the file exists (PermissionDenied is an OSError too)
         path = Path(path)
-        tmp = path.with_name(path.name + ".part")
         count = 0
         try:
-            with open(tmp, "w", encoding="utf-8") as fh:
+            with atomic_path(path, durable=True) as tmp, open(tmp, "w", encoding="utf-8") as fh:
                 fh.write("[")
                 for st in self.statements(actor, home_page, **kw):
                     fh.write(",\n" if count else "\n")
                     fh.write(json.dumps(st, ensure_ascii=False, sort_keys=True))
                     count += 1
                 fh.write("\n]\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
         except OSError as exc:
-            _discard(tmp)
             raise XapiError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
         return XapiExportResult(count, path)
 
@@ -323,7 +318,7 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
         endpoint += "/statements"
     if not endpoint.startswith(("http://", "https://")):
         raise XapiError(_("The LRS address must start with http:// or https:// ({url}).").format(url=lrs_url))
-    token = base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     headers = {"Authorization": f"Basic {token}", "Content-Type": "application/json; charset=utf-8",
                "X-Experience-API-Version": XAPI_VERSION}
     posted = 0
@@ -334,7 +329,7 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
         body = json.dumps(batch, ensure_ascii=False).encode("utf-8")
         req = urllib.request.Request(endpoint, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URL given by the admin
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 resp.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode("utf-8", "replace").strip()
@@ -356,11 +351,3 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
     if batch:
         send()
     return XapiExportResult(posted, None, posted)
-
-
-def _discard(path: Path) -> None:
-    """Remove a half-written file, if there is one (never mask the original error)."""
-    try:
-        path.unlink()
-    except OSError:
-        pass

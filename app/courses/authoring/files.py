@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from app.atomic import atomic_path
 from app.courses import models as m
 from app.courses.authoring.common import MISSING, AuthoringError, dotted, value_at
 from app.courses.authoring.yamldoc import Entry, _styled, to_plain, to_yaml
 from app.i18n import _
+
 
 def walk(root: Path) -> list[str]:
     found: list[str] = []
@@ -30,19 +31,12 @@ def walk(root: Path) -> list[str]:
 
 def write_atomic(path: Path, data: bytes | Path) -> None:
     """Write ``data`` (bytes, or a file to copy) to ``path`` via a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, Path):
-                with data.open("rb") as src:
-                    shutil.copyfileobj(src, fh)
-            else:
-                fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        if isinstance(data, Path):
+            with data.open("rb") as src:
+                shutil.copyfileobj(src, fh)
+        else:
+            fh.write(data)
 
 
 

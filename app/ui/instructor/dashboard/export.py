@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.atomic import atomic_path
 from app.i18n import _
 
 SHEET_FORBIDDEN = set('[]:*?/\\')
@@ -34,15 +34,10 @@ class Sheet:
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            write(tmp)
     except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise ExportError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
     return path
 
