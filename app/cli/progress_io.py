@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import CliError, open_context
-from app.i18n import _, format_number
+from app.i18n import _, format_number, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,9 @@ def run_import_progress(args: argparse.Namespace) -> int:
         ctx.close()
     print_import_report(res, path.name)
     if res.refused:
-        print(_("zhizao: {n} records of {file} were refused (listed above); the rest was imported.").format(
-            n=_n(len(res.refused)), file=path.name), file=sys.stderr)
+        print(ngettext("zhizao: {n} record of {file} was refused (listed above); the rest was imported.",
+                       "zhizao: {n} records of {file} were refused (listed above); the rest was imported.",
+                       len(res.refused)).format(n=_n(len(res.refused)), file=path.name), file=sys.stderr)
         return REFUSED_EXIT
     return 0
 
@@ -203,13 +204,16 @@ def print_import_report(res, filename: str) -> None:
     for text in res.approved:
         print(_("Approved: {change}.").format(change=text))
     if res.clamped:
-        print(_("{n} times were later than this import and were moved back to it:").format(n=_n(len(res.clamped))))
+        print(ngettext("{n} time was later than this import and was moved back to it:",
+                       "{n} times were later than this import and were moved back to it:",
+                       len(res.clamped)).format(n=_n(len(res.clamped))))
         for c in res.clamped[:REPORT_LINES]:
             print("  " + _("line {line}, {table} {id}: {column} {sent} → {kept}").format(
                 line=c.line, table=c.table, id=c.record_id, column=c.column, sent=c.sent.isoformat(),
                 kept=c.kept.isoformat()))
     if res.refused:
-        print(_("{n} records were refused:").format(n=_n(len(res.refused))))
+        print(ngettext("{n} record was refused:", "{n} records were refused:",
+                       len(res.refused)).format(n=_n(len(res.refused))))
         for r in res.refused[:REPORT_LINES]:
             print("  " + _("line {line}, {table} {id}: {reason}").format(
                 line=r.line, table=r.table, id=r.record_id or "?", reason=r.reason))

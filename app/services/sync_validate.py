@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Table, Text
 
 from app.i18n import _
+from app.services.accounts import check_display_name
+from app.services.auth import ServiceError
 from app.storage.models import Base, Role
 
 ID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -156,6 +158,11 @@ def _check_values(table_name: str, row: dict[str, Any]) -> None:
                                                                           known=", ".join(sorted(ROLES))))
         if not LOGIN_RE.match(row.get("login") or ""):
             raise Invalid(_("login “{value}” is not a valid login").format(value=row.get("login")))
+        if "display_name" in row:
+            try:
+                check_display_name(row["display_name"])
+            except ServiceError as exc:  # the same rule as an account made here (printable on a certificate)
+                raise Invalid(_("display_name: {error}").format(error=exc)) from None
         if row.get("locale") is not None and not LOCALE_RE.match(row["locale"]):
             raise Invalid(_("locale “{value}” is not a language code").format(value=row["locale"]))
     elif table_name == "step_attempts" and row.get("kind") not in STEP_KINDS:
