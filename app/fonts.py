@@ -59,6 +59,31 @@ def license_path() -> Path:
     return fonts_dir() / "OFL.txt"
 
 
+def _patch_tounicode() -> None:
+    """Make reportlab's ToUnicode maps name characters beyond U+FFFF correctly.
+
+    reportlab writes ``<%04X>``, i.e. ``<20BB7>`` for 𠮷, which readers take
+    as U+20BB (₻): the page prints 𠮷 but copying or ``pdftotext`` gives
+    another character. The PDF reference wants UTF-16BE (``<D842DFB7>``).
+    """
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "zhizao_utf16", False):
+        return
+
+    def make_cmap(fontname: str, subset: list[int]) -> str:
+        text = original(fontname, [min(v, 0xFFFF) for v in subset])
+        for i, v in enumerate(subset):
+            if v > 0xFFFF:
+                utf16 = chr(v).encode("utf-16-be").hex().upper()
+                text = text.replace(f"<{i:02X}> <FFFF>", f"<{i:02X}> <{utf16}>")
+        return text
+
+    make_cmap.zhizao_utf16 = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = make_cmap
+
+
 def register_reportlab_fonts() -> tuple[str, str]:
     """Register the faces with reportlab once; returns the main (regular, bold) font names.
 
@@ -70,6 +95,7 @@ def register_reportlab_fonts() -> tuple[str, str]:
     from reportlab.pdfbase.ttfonts import TTFont
 
     with _lock:
+        _patch_tounicode()
         registered = pdfmetrics.getRegisteredFontNames()
         for name, path in ((REPORTLAB_REGULAR, font_path()), (REPORTLAB_BOLD, font_path(True)),
                            (REPORTLAB_FALLBACK_REGULAR, fallback_font_path()),

@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
                 "is awarded this certificate by the training center for the course"),
     "basis": ("认定依据", "Basis"),
     "date": ("完成日期", "Date of completion"),
+    "awarded_on": ("认定日期", "Date of award"),
     "score": ("成绩", "Score"),
     "pass": ("合格", "Pass"),
     "hours": ("学时", "Hours"),
@@ -219,6 +220,7 @@ def _details(page: Page, claims: Claims, zh_first: bool) -> None:
     hours = format_decimal(claims.hours, 0 if float(claims.hours).is_integer() else 1, locale=loc)
     cols = [("date", _dates(claims.issued_on, zh_first)), ("score", score), ("hours", [hours]),
             ("modules", [str(claims.modules_completed)])]
+    date_label = "awarded_on" if claims.is_override else "date"
     widths = [230, 140, 140, 140]
     x = (PAGE_W - sum(widths)) / 2
     top, bottom = 232, 164
@@ -228,7 +230,7 @@ def _details(page: Page, claims: Claims, zh_first: bool) -> None:
     c.line(x, bottom, x + sum(widths), bottom)
     for (key, values), w in zip(cols, widths, strict=True):
         cx = x + w / 2
-        zh, en = LABELS[key]
+        zh, en = LABELS[date_label if key == "date" else key]
         lead, other = (zh, en) if zh_first else (en, zh)
         page.centred(lead, top - 13, 8.5, color=MUTED, x=cx, tag="label")
         page.centred(other, top - 23, 7, color=MUTED, x=cx, tag="label")

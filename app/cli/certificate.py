@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from app.certificates.claims import OVERRIDE_REASONS
 from app.cli.common import CliError
 from app.i18n import _
 
@@ -36,6 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     iss.add_argument("--override", action="store_true",
                      help=_("issue even though the passing rules are not met (recorded in the audit log)"))
     iss.add_argument("--reason", default="", metavar="TEXT", help=_("why the rules are overridden"))
+    iss.add_argument("--reason-category", choices=OVERRIDE_REASONS, default="other",
+                     help=_("the kind of reason, signed and printed on the certificate"))
     iss.add_argument("--lang", choices=["zh_CN", "en"], help=_("which language leads on the certificate"))
 
     rev = sub.add_parser("revoke", help=_("withdraw a certificate (verification at this center reports it)"))
@@ -125,7 +128,7 @@ def _issue(ctx, args: argparse.Namespace) -> int:
     except CourseNotFound:
         raise CliError(_("No course with the id “{id}” is installed.").format(id=args.course), 2) from None
     info = ctx.certificates.issue(SYSTEM, args.user, course, override=args.override, reason=args.reason,
-                                  locale=args.lang)
+                                  reason_category=args.reason_category, locale=args.lang)
     print(_("Issued certificate {number} to {name} for {course}.").format(
         number=info.number, name=info.learner_name, course=info.course_title()))
     if info.expires_on:
@@ -147,9 +150,9 @@ def _revoke(ctx, args: argparse.Namespace) -> int:
 
 
 def _list(ctx, args: argparse.Namespace) -> int:
+    from app.certificates.verify import status_label
     from app.i18n import format_date
     from app.services.auth import SYSTEM
-    from app.certificates.verify import status_label
 
     rows = ctx.certificates.list_all(SYSTEM, course_id=args.course, login=args.user)
     for c in rows:

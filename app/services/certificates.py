@@ -12,6 +12,12 @@ passing rules, :func:`app.services.completion.evaluate`) and records it.
 * Each certificate is written in its own transaction; its PDF and Open
   Badges file are kept in ``<data>/certificates/<number>.pdf`` and drawn again
   from the stored claims and signature when missing.
+* An override is signed as such (``award: override`` and its reason
+  category in the claims), so the paper says "awarded by the training
+  center" instead of "successfully completed".
+
+Plain data and helpers live in :mod:`.certificates_records`, verification
+against the center's records in :mod:`.certificates_verify`.
 
 The ``signature`` column holds ``ed25519:<key id, 16 hex>:<signature, base64url>``
 and ``claims`` the claims as JSON (:meth:`Claims.to_json_dict`), so the PDF can
@@ -20,13 +26,9 @@ be drawn again on any workstation the record travels to.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import calendar
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +36,36 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.certificates.claims import (Claims, ClaimsError, is_valid_certificate_number, new_certificate_number,
-                                     normalize_certificate_number)
-from app.i18n import _, current_locale, format_percent
-from app.services.auth import Actor, ServiceError, as_utc, require_self_or_staff, require_staff
+from app.certificates.claims import (
+    AWARD_COMPLETED,
+    AWARD_OVERRIDE,
+    OVERRIDE_REASONS,
+    Claims,
+    ClaimsError,
+    is_valid_certificate_number,
+    new_certificate_number,
+    normalize_certificate_number,
+)
+from app.i18n import _, current_locale
+from app.services.auth import Actor, ServiceError, require_self_or_staff, require_staff
+from app.services.certificates_records import (
+    AlreadyIssued,
+    BatchResult,
+    CertificateInfo,
+    RulesNotMet,
+    add_months,
+    decode_signature,
+    discard,
+    encode_signature,
+    info_of,
+    modules_completed,
+    rules_text,
+    step_pairs,
+    title_text,
+)
+from app.services.certificates_verify import CertificateVerifier
 from app.services.completion import CompletionResult, evaluate
-from app.services.progress import CourseProgress, ProgressService, StepStatus
+from app.services.progress import CourseProgress, ProgressService
 from app.services.settings import SettingsService
 from app.storage.db import durable
 from app.storage.models import AuditEntry, Certificate, CohortMember, User, utcnow
@@ -47,117 +73,7 @@ from app.storage.models import AuditEntry, Certificate, CohortMember, User, utcn
 log = logging.getLogger(__name__)
 
 DEFAULT_CENTER_CODE = "ZZ"
-SIGNATURE_SCHEME = "ed25519"
 _NUMBER_TRIES = 8  # random 35-bit numbers: a clash is already a one-in-billions event
-
-
-class RulesNotMet(ServiceError):
-    """The learner does not meet the course's passing rules (``result`` says what is missing)."""
-
-    def __init__(self, message: str, result: CompletionResult) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-@dataclass(frozen=True)
-class CertificateInfo:
-    """A stored certificate as the UI and the CLI see it (plain data)."""
-
-    id: str
-    number: str
-    user_id: str
-    login: str
-    learner_name: str
-    course_id: str
-    course_version: str
-    course_title_en: str
-    course_title_zh: str
-    issued_on: dt.date
-    expires_on: dt.date | None
-    score: float | None
-    issued_by: str | None
-    revoked_at: dt.datetime | None
-    revoked_reason: str
-    claims: dict[str, Any] = field(repr=False, default_factory=dict)
-    signature: str = field(repr=False, default="")
-
-    def status(self, today: dt.date | None = None) -> str:
-        """``valid``, ``expired`` or ``revoked`` as the store knows it."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_on is not None and self.expires_on < (today or dt.date.today()):
-            return "expired"
-        return "valid"
-
-    def is_current(self, today: dt.date | None = None) -> bool:
-        return self.status(today) == "valid"
-
-    def course_title(self, locale: str | None = None) -> str:
-        zh = (locale or current_locale()).startswith("zh")
-        return (self.course_title_zh if zh else self.course_title_en) or self.course_title_en or self.course_id
-
-
-@dataclass
-class BatchResult:
-    issued: list[CertificateInfo] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (learner, reason)
-    cancelled: bool = False
-    total: int = 0
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole calendar months; the 31st becomes the month's last day (Feb 28/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def encode_signature(key_id: bytes, signature: bytes) -> str:
-    sig = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
-    return f"{SIGNATURE_SCHEME}:{key_id.hex().upper()}:{sig}"
-
-
-def decode_signature(text: str) -> tuple[bytes, bytes]:
-    """(key id, signature) from the stored column; ValueError if it is not in that form."""
-    scheme, _sep, rest = (text or "").partition(":")
-    kid_hex, _sep, sig = rest.partition(":")
-    if scheme != SIGNATURE_SCHEME or not kid_hex or not sig:
-        raise ValueError("not an ed25519:<key id>:<signature> value")
-    try:
-        return bytes.fromhex(kid_hex), base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
-    except (ValueError, binascii.Error) as exc:
-        raise ValueError(f"damaged signature value ({exc})") from None
-
-
-def step_pairs(course) -> list[tuple[str, str]]:  # noqa: ANN001 - a loaded app.courses.models.Course
-    return [(f"{m.id}/{s.id}", s.kind) for m, s in course.iter_steps()]
-
-
-def modules_completed(course, progress: CourseProgress) -> int:  # noqa: ANN001
-    """Modules whose every step is passed (lessons read, practicals signed off)."""
-    return sum(1 for m in course.modules
-               if m.steps and all(progress.status(f"{m.id}/{s.id}") is StepStatus.PASSED for s in m.steps))
-
-
-def rules_text(course, result: CompletionResult) -> str:  # noqa: ANN001
-    """Why the rules are not met, in one sentence for a dialog or the CLI."""
-    parts: list[str] = []
-    if not result.score_ok:
-        parts.append(_("overall score {score} is below the required {required}").format(
-            score=format_percent(result.overall_score), required=format_percent(result.min_score)))
-    if result.missing_required:
-        names = []
-        for key in result.missing_required:
-            step = course.step(key)
-            names.append(_title(step.title) if step is not None else key)
-        parts.append(_("not passed yet: {steps}").format(steps=", ".join(names)))
-    return "; ".join(parts)
-
-
-def _title(text: dict[str, str] | None) -> str:
-    from app.i18n import localized
-
-    return localized(text)[0]
 
 
 class CertificateService:
@@ -172,6 +88,14 @@ class CertificateService:
         self._ws = workstation_id
         self._today = today
         self._keys = None
+        self.verifier = CertificateVerifier(sessions, self.keys_dir)
+        # Verification as before, delegated: callers keep using the service.
+        self.revoked_lookup = self.verifier.revoked_lookup
+        self.trusted_issuers = self.verifier.trusted_issuers
+        self.verify_pdf = self.verifier.verify_pdf
+        self.verify_qr = self.verifier.verify_qr
+        self.verify_image = self.verifier.verify_image
+        self.verify_badge = self.verifier.verify_badge
 
     # --- keys and settings -------------------------------------------------------------------
 
@@ -197,14 +121,14 @@ class CertificateService:
 
     # --- rules ---------------------------------------------------------------------------------
 
-    def rules(self, actor: Actor, user_id: str, course) -> tuple[CompletionResult, CourseProgress]:  # noqa: ANN001
+    def rules(self, actor: Actor, user_id: str, course) -> tuple[CompletionResult, CourseProgress]:
         """Whether ``user_id`` meets the course's passing rules, with the progress it was judged on."""
         progress = self._progress.course_progress(actor, user_id, course.id, step_pairs(course))
         return evaluate(course, progress), progress
 
     # --- issuing -------------------------------------------------------------------------------
 
-    def check_and_issue(self, actor: Actor, user_id: str, course,  # noqa: ANN001
+    def check_and_issue(self, actor: Actor, user_id: str, course,
                         progress: CourseProgress | None = None, *, locale: str | None = None
                         ) -> CertificateInfo | None:
         """Issue the certificate if ``user_id`` meets the rules and holds no current one; else None.
@@ -225,21 +149,26 @@ class CertificateService:
             return None
         user = self._user(user_id)
         return self._issue(actor, user, course, result, progress, manual=False, override=False, reason="",
-                           locale=locale)
+                           reason_category="", locale=locale)
 
-    def issue(self, actor: Actor, login: str, course, *, override: bool = False, reason: str = "",  # noqa: ANN001
-              locale: str | None = None) -> CertificateInfo:
+    def issue(self, actor: Actor, login: str, course, *, override: bool = False, reason: str = "",
+              reason_category: str = "other", locale: str | None = None) -> CertificateInfo:
         """An instructor issues a certificate by hand.
 
         Refused when the learner does not meet the passing rules (:class:`RulesNotMet`)
         unless ``override``; an override is recorded in the audit log with the
-        unmet rules and ``reason``. Refused while the learner holds a current
+        unmet rules and ``reason``, and signed as an override with
+        ``reason_category`` (one of :data:`OVERRIDE_REASONS`), which the
+        certificate prints. Refused while the learner holds a current
         certificate for the course (revoke it first).
         """
         require_staff(actor)
+        if override and reason_category not in OVERRIDE_REASONS:
+            raise ServiceError(_("Unknown override reason “{category}”; use one of: {choices}.").format(
+                category=reason_category, choices=", ".join(OVERRIDE_REASONS)))
         if course.certificate is None:
             raise ServiceError(_("The course “{course}” does not award a certificate.").format(
-                course=_title(course.title)))
+                course=title_text(course.title)))
         user = self._user_by_login(login)
         existing = self.current_for(user.id, course.id)
         if existing is not None:
@@ -248,11 +177,11 @@ class CertificateService:
         result, progress = self.rules(actor, user.id, course)
         if not result.met and not override:
             raise RulesNotMet(_("{name} does not meet the passing rules of “{course}”: {why}.").format(
-                name=user.display_name, course=_title(course.title), why=rules_text(course, result)), result)
+                name=user.display_name, course=title_text(course.title), why=rules_text(course, result)), result)
         return self._issue(actor, user, course, result, progress, manual=True, override=not result.met,
-                           reason=reason.strip(), locale=locale)
+                           reason=reason.strip(), reason_category=reason_category, locale=locale)
 
-    def issue_batch(self, actor: Actor, cohort_id: str, course,  # noqa: ANN001
+    def issue_batch(self, actor: Actor, cohort_id: str, course,
                     progress_cb: Callable[[int, int], None] | None = None,
                     is_cancelled: Callable[[], bool] | None = None, *, locale: str | None = None) -> BatchResult:
         """Issue to every member of a class who meets the rules and holds no current certificate.
@@ -288,7 +217,8 @@ class CertificateService:
                     else:
                         user = self._user(uid)
                         out.issued.append(self._issue(actor, user, course, result, progress, manual=True,
-                                                      override=False, reason="", locale=locale, batch=True))
+                                                      override=False, reason="", reason_category="",
+                                                      locale=locale, batch=True))
             except (ServiceError, OSError) as exc:
                 log.warning("batch issue for %s failed: %s", login, exc)
                 out.skipped.append((who, str(exc)))
@@ -296,8 +226,8 @@ class CertificateService:
                 progress_cb(i + 1, len(members))
         return out
 
-    def _issue(self, actor: Actor, user: User, course, result: CompletionResult,  # noqa: ANN001
-               progress: CourseProgress, *, manual: bool, override: bool, reason: str,
+    def _issue(self, actor: Actor, user: User, course, result: CompletionResult,
+               progress: CourseProgress, *, manual: bool, override: bool, reason: str, reason_category: str,
                locale: str | None, batch: bool = False) -> CertificateInfo:
         from app.certificates.issue import badge_path_for, write_certificate
         from app.certificates.pdf import CertificateRenderError
@@ -318,23 +248,25 @@ class CertificateService:
             try:
                 claims = Claims(number=number, learner_name=user.display_name, learner_login=user.login,
                                 course_id=course.id, course_version=course.version,
-                                course_title_en=course.title.get("en", "") or _title(course.title),
+                                course_title_en=course.title.get("en", "") or title_text(course.title),
                                 course_title_zh=course.title.get("zh_CN", ""), issued_on=issued_on, score=score,
                                 hours=float(course.estimated_hours),
                                 modules_completed=modules_completed(course, progress), expires_on=expires_on,
                                 center_id=center_id, center_name=center_name or center_name_zh,
-                                center_name_zh=center_name_zh)
+                                center_name_zh=center_name_zh,
+                                award=AWARD_OVERRIDE if override else AWARD_COMPLETED,
+                                override_reason=reason_category if override else "")
             except ClaimsError as exc:
                 raise ServiceError(_("The certificate cannot be made: {error}").format(error=exc)) from exc
             pdf = self.certs_dir / f"{number}.pdf"
             try:
                 written = write_certificate(claims, keys, pdf, locale=locale or current_locale())
             except CertificateRenderError as exc:
-                _discard(pdf)
+                discard(pdf)
                 raise ServiceError(_("The certificate for {name} cannot be printed: {error}").format(
                     name=user.display_name, error=exc)) from exc
             except OSError as exc:
-                _discard(pdf)
+                discard(pdf)
                 raise ServiceError(_("The certificate PDF cannot be written to {path}: {error}").format(
                     path=pdf, error=exc.strerror or exc)) from exc
             signature = encode_signature(written.key_id, written.signature)
@@ -342,7 +274,7 @@ class CertificateService:
                 with self._sessions() as s, s.begin(), durable(s):
                     clash = self._current(s, user.id, course.id)
                     if clash is not None:  # issued meanwhile (another window or workstation)
-                        raise _AlreadyIssued(clash.number)
+                        raise AlreadyIssued(clash.number)
                     row = Certificate(number=number, user_id=user.id, course_id=course.id,
                                       course_version=course.version, issued_on=issued_on, expires_on=expires_on,
                                       score=score, claims=claims.to_json_dict(), signature=signature,
@@ -353,26 +285,27 @@ class CertificateService:
                         details: dict[str, Any] = {"number": number, "course_id": course.id,
                                                    "course_version": course.version, "score": score}
                         if override:
-                            details.update(reason=reason, overall_score=round(result.overall_score, 4),
+                            details.update(reason=reason, reason_category=reason_category,
+                                           overall_score=round(result.overall_score, 4),
                                            min_score=result.min_score, missing_required=result.missing_required)
                         if batch:
                             details["batch"] = True
                         s.add(AuditEntry(actor_id=actor.user_id or None, action=action, target_user_id=user.id,
                                          details=details, workstation_id=self._ws))
                     s.flush()
-                    info = _info(row, user)
+                    info = info_of(row, user)
             except IntegrityError:
-                _discard(pdf, badge_path_for(pdf))
+                discard(pdf, badge_path_for(pdf))
                 log.warning("certificate number %s was taken meanwhile; drawing another", number)
                 continue
-            except _AlreadyIssued as exc:
-                _discard(pdf, badge_path_for(pdf))
+            except AlreadyIssued as exc:
+                discard(pdf, badge_path_for(pdf))
                 if manual:
                     raise ServiceError(_("{name} already holds certificate {number} for this course.").format(
                         name=user.display_name, number=exc.number)) from None
                 return self.get(exc.number)
             except BaseException:
-                _discard(pdf, badge_path_for(pdf))
+                discard(pdf, badge_path_for(pdf))
                 raise
             log.info("issued certificate %s to %s for %s %s", number, user.login, course.id, course.version)
             return info
@@ -402,20 +335,7 @@ class CertificateService:
                              workstation_id=self._ws))
             s.flush()
             user = s.get(User, row.user_id)
-            return _info(row, user)
-
-    def revoked_lookup(self, number: str) -> tuple[bool, str]:
-        """(revoked?, reason) from this center's records, for the verifier."""
-        try:
-            with self._sessions() as s:
-                row = s.execute(select(Certificate.revoked_at, Certificate.revoked_reason)
-                                .where(Certificate.number == normalize_certificate_number(number))).first()
-        except Exception:  # noqa: BLE001 - an unreadable store must not fail the signature check
-            log.exception("revocation lookup for %s failed", number)
-            return False, ""
-        if row is None or row[0] is None:
-            return False, ""
-        return True, row[1] or ""
+            return info_of(row, user)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -428,7 +348,7 @@ class CertificateService:
             hint = "" if is_valid_certificate_number(wanted) else " " + _("(the number looks mistyped)")
             raise ServiceError(_("No certificate numbered {number} in this center's records.").format(
                 number=wanted) + hint)
-        return _info(row[0], row[1])
+        return info_of(row[0], row[1])
 
     def get_for(self, actor: Actor, number: str) -> CertificateInfo:
         info = self.get(number)
@@ -439,7 +359,7 @@ class CertificateService:
         """The learner's current (not revoked, not expired) certificate for the course."""
         with self._sessions() as s:
             row = self._current(s, user_id, course_id)
-            return _info(row, s.get(User, user_id)) if row is not None else None
+            return info_of(row, s.get(User, user_id)) if row is not None else None
 
     def _current(self, s: Session, user_id: str, course_id: str) -> Certificate | None:
         today = self._today()
@@ -465,10 +385,10 @@ class CertificateService:
             q = q.where(User.login == login.strip())
         return self._list(q)
 
-    def _list(self, query) -> list[CertificateInfo]:  # noqa: ANN001
+    def _list(self, query) -> list[CertificateInfo]:
         with self._sessions() as s:
             rows = s.execute(query.order_by(Certificate.issued_on.desc(), Certificate.created_at.desc())).all()
-            return [_info(c, u) for c, u in rows]
+            return [info_of(c, u) for c, u in rows]
 
     # --- files -----------------------------------------------------------------------------------
 
@@ -490,7 +410,7 @@ class CertificateService:
         except CertificateRenderError as exc:
             raise ServiceError(str(exc)) from exc
         except OSError as exc:
-            _discard(path)
+            discard(path)
             raise ServiceError(_("The certificate PDF cannot be written to {path}: {error}").format(
                 path=path, error=exc.strerror or exc)) from exc
         self._rewrite_badge(claims, key_id, signature, path)
@@ -512,34 +432,6 @@ class CertificateService:
             return
         doc = open_badge_credential(claims, keys, signature=signature)
         badge_path_for(pdf).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-    # --- verification ----------------------------------------------------------------------------
-
-    def trusted_issuers(self):
-        """This center's public key and ``keys/trusted/*.pem`` (never makes a key)."""
-        from app.certificates.keys import TrustedIssuers
-
-        return TrustedIssuers.load(self.keys_dir)
-
-    def verify_pdf(self, path: Path, today: dt.date | None = None):
-        from app.certificates.verify import verify_pdf
-
-        return verify_pdf(Path(path), self.trusted_issuers(), self.revoked_lookup, today)
-
-    def verify_qr(self, text: str, today: dt.date | None = None):
-        from app.certificates.verify import verify_qr_text
-
-        return verify_qr_text(text, self.trusted_issuers(), self.revoked_lookup, today)
-
-    def verify_image(self, path: Path, today: dt.date | None = None):
-        from app.certificates.verify import verify_image
-
-        return verify_image(Path(path), self.trusted_issuers(), self.revoked_lookup, today)
-
-    def verify_badge(self, doc: object, today: dt.date | None = None):
-        from app.certificates.badge import verify_open_badge
-
-        return verify_open_badge(doc, self.trusted_issuers(), self.revoked_lookup, today)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -564,32 +456,6 @@ class CertificateService:
     def _number_taken(self, number: str) -> bool:
         with self._sessions() as s:
             return s.scalar(select(Certificate.id).where(Certificate.number == number)) is not None
-
-
-class _AlreadyIssued(Exception):
-    def __init__(self, number: str) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def _info(row: Certificate, user: User | None) -> CertificateInfo:
-    claims = dict(row.claims or {})
-    return CertificateInfo(
-        id=row.id, number=row.number, user_id=row.user_id, login=user.login if user else "",
-        learner_name=claims.get("learner_name") or (user.display_name if user else ""),
-        course_id=row.course_id, course_version=row.course_version,
-        course_title_en=claims.get("course_title_en", ""), course_title_zh=claims.get("course_title_zh", ""),
-        issued_on=row.issued_on, expires_on=row.expires_on, score=row.score, issued_by=row.issued_by,
-        revoked_at=as_utc(row.revoked_at), revoked_reason=row.revoked_reason or "", claims=claims,
-        signature=row.signature or "")
-
-
-def _discard(*paths: Path) -> None:
-    for path in paths:
-        try:
-            Path(path).unlink()
-        except OSError:
-            pass
 
 
 __all__ = ["BatchResult", "CertificateInfo", "CertificateService", "RulesNotMet", "add_months",

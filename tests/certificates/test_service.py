@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 
 from app.certificates.claims import Claims, is_valid_certificate_number
 from app.services.auth import PermissionDenied, ServiceError
-from app.services.certificates import (CertificateService, RulesNotMet, add_months, decode_signature,
-                                       encode_signature)
-from app.storage.models import AuditEntry, Certificate, Role
+from app.services.certificates import CertificateService, RulesNotMet, add_months, decode_signature, encode_signature
+from app.storage.models import AuditEntry, Certificate, Role, User
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 
 def _pass_scored(ctx, actor, course, score: float = 1.0) -> None:
     """The trainee's quiz and lab, passed with ``score``."""
-    ctx.progress.record_quiz_attempt(actor, course.id, course.version, "basics/quiz",
+    store_quiz_attempt(ctx.progress, actor, course.id, course.version, "basics/quiz",
                                      answers={"questions": [], "seed": 1}, score=score, passed=True, duration_s=30)
-    ctx.progress.record_lab_run(actor, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+    store_lab_run(ctx.progress, actor, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
                                 metrics={"oee": 0.8}, score=score, passed=True, duration_s=60)
 
 
@@ -86,7 +86,7 @@ def test_automatic_issue_needs_the_overall_score(ctx, trainee, instructor, fixtu
     _pass_scored(ctx, trainee, fixture_course, score=0.6)  # "passed" steps, but the mean is below 70 %
     _sign(ctx, instructor, trainee.user_id, fixture_course)
     assert ctx.certificates.check_and_issue(trainee, trainee.user_id, fixture_course) is None
-    ctx.progress.record_quiz_attempt(trainee, fixture_course.id, "1.0.0", "basics/quiz", answers={},
+    store_quiz_attempt(ctx.progress, trainee, fixture_course.id, "1.0.0", "basics/quiz", answers={},
                                      score=0.9, passed=True, duration_s=5)
     info = ctx.certificates.check_and_issue(trainee, trainee.user_id, fixture_course)
     assert info is not None and info.score == 75.0  # mean of the best scores 0.9 and 0.6
@@ -139,6 +139,43 @@ def test_manual_issue_is_refused_until_the_rules_are_met_unless_overridden(ctx, 
         svc.issue(instructor, "zhangwei", fixture_course, override=True)
     with pytest.raises(ServiceError, match="No user"):
         svc.issue(instructor, "nobody", fixture_course, override=True)
+
+
+def test_override_certificate_says_what_it_is(ctx, trainee, instructor, fixture_course):
+    """No "successfully completed" beside 0 %: the paper and the signed data say the center awarded it."""
+    import subprocess
+
+    svc = ctx.certificates
+    with pytest.raises(ServiceError, match="Unknown override reason"):
+        svc.issue(instructor, "zhangwei", fixture_course, override=True, reason="x", reason_category="friendship")
+    info = svc.issue(instructor, "zhangwei", fixture_course, override=True, reason="RPL: 10 years on the line",
+                     reason_category="prior_learning", locale="en")
+    assert info.claims["award"] == "override" and info.claims["override_reason"] == "prior_learning"
+    with ctx.store.sessions() as s:
+        audit = s.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.override"))
+    assert audit.details["reason_category"] == "prior_learning"
+    assert audit.details["reason"] == "RPL: 10 years on the line"  # the free text stays in the audit log only
+    assert "RPL" not in str(info.claims)
+
+    pdf = svc.pdf_path(info)
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "successfully completed" not in text and "已完成以下课程的全部学习与考核" not in text
+    assert "awarded this certificate by the training center" in text and "经培训中心认定" in text
+    assert "recognition of prior learning" in text and "先前学习认定" in text
+    result = svc.verify_pdf(pdf)
+    assert result.status == "valid" and result.page == "matches", result.message
+    facts = dict(result.facts())
+    assert "Awarded by the training center, not by completing the course" in facts["Basis"]
+    assert "recognition of prior learning" in facts["Basis"]
+
+
+def test_completed_certificate_claims_keep_their_old_canonical_form(ctx, trainee, instructor, fixture_course):
+    """Certificates earned the normal way sign no award keys: verifiers older than overrides still read them."""
+    _meet(ctx, trainee, instructor, fixture_course)
+    info = ctx.certificates.check_and_issue(trainee, trainee.user_id, fixture_course)
+    assert "award" not in info.claims and "override_reason" not in info.claims
+    assert not Claims.from_json_dict(info.claims).is_override
 
 
 def test_manual_issue_when_met_is_audited_without_override(ctx, trainee, instructor, fixture_course):
@@ -227,9 +264,9 @@ def _payload_of(pdf) -> str:
 
 
 def test_verifying_never_creates_a_key(ctx):
-    from tests.certificates.conftest import make_claims
     from app.certificates.issue import write_certificate
     from app.certificates.keys import CenterKeys
+    from tests.certificates.conftest import make_claims
 
     other = CenterKeys.load_or_create(ctx.data_dir.parent / "elsewhere" / "keys")
     pdf = write_certificate(make_claims(), other, ctx.data_dir.parent / "x.pdf").pdf_path
@@ -290,7 +327,10 @@ def test_missing_pdf_is_drawn_again_from_the_store(ctx, trainee, instructor, fix
 
 
 def test_unprintable_name_is_refused_and_leaves_nothing(ctx, admin, instructor, fixture_course):
-    ctx.accounts.add_user(admin, "rare", "王𠀀", Role.TRAINEE, "trainee-pass")
+    """Account creation refuses such names; one stored before that rule (or by an old version) still fails cleanly."""
+    ctx.accounts.add_user(admin, "rare", "王", Role.TRAINEE, "trainee-pass")
+    with ctx.store.session() as s, s.begin():
+        s.scalar(select(User).where(User.login == "rare")).display_name = "王𠀀"
     rare = ctx.accounts.authenticate("rare", "trainee-pass")
     _meet(ctx, rare, instructor, fixture_course)
     with pytest.raises(ServiceError, match="cannot be printed.*𠀀"):
