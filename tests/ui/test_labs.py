@@ -316,7 +316,7 @@ def test_robot_lab_shows_errors_at_their_line_then_runs(qtbot, ctx, trainee, cou
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
     replace_program(qtbot, view, "MOVEJ (500, 0, 600) 50%\nMOVX home\n")
     qtbot.waitUntil(lambda: view.error_list.count() == 1, timeout=3000)
-    assert view.error_list.item(0).text().startswith("Line 2:")
+    assert view.error_list.item(0).text().startswith("Line 2, column 1:")
     assert "MOVX" in view.error_list.item(0).text()
     assert list(view.editor.errors) == [2]
     assert not view.run_btn.isEnabled()

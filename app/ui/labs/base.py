@@ -43,6 +43,7 @@ from app.ui.common.content import as_dict, content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.step_base import StepView
 from app.ui.labs.panels import ControlsForm, ObjectivesPanel, restore_values
+from app.ui.labs.problem_list import Problem, ProblemList, problems_of
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,13 @@ class LabViewBase(StepView):
         self.result_label.hide()
         self.result_note = QLabel(objectName="subtitle", wordWrap=True)
         self.best_label = QLabel(objectName="subtitle", wordWrap=True)
+        # Why a submission was not graded, right under Submit: where the trainee looks after clicking it.
+        self.refusal = QLabel(objectName="submitRefusal", wordWrap=True)
+        self.refusal.setStyleSheet("QLabel#submitRefusal { color: #b42318; font-weight: bold; }")
+        self.refusal.hide()
+        self.refusal_list = ProblemList("submitProblems", max_height=160)
+        self.refusal_list.jump.connect(self.jump_to_problem)
+        self._refusal: list[Problem] = []
 
     def _side_panel(self, parts: list[QWidget | str]) -> QScrollArea:
         """A scrolling column of ``parts``: widgets, or "controls", "status", "objectives", "hints",
@@ -167,6 +175,8 @@ class LabViewBase(StepView):
             elif part == "submit":
                 lay.addWidget(self.submit_btn)
                 lay.addWidget(self.grading_bar)
+                lay.addWidget(self.refusal)
+                lay.addWidget(self.refusal_list)
                 lay.addWidget(self.result_label)
                 lay.addWidget(self.result_note)
                 lay.addWidget(self.best_label)
@@ -179,6 +189,7 @@ class LabViewBase(StepView):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         inner.setStyleSheet("QWidget#labSide { background: #f3f6f9; }")
+        self.side_scroll = scroll
         return scroll
 
     def _finish_init(self) -> None:
@@ -212,6 +223,7 @@ class LabViewBase(StepView):
                                      "on the preview."))
         self._show_hints()
         self._show_best()
+        self._show_refusal()
         if self.last_grade is not None:
             self._show_grade(self.last_grade)
         self.retranslate()
@@ -325,9 +337,9 @@ class LabViewBase(StepView):
         if self.grading:
             return
         values = self.control_values()
-        problem = self.check_values(values)
-        if problem:
-            self.set_status(problem, error=True)
+        problems = self.submit_problems(values)
+        self.refuse_submit(problems)
+        if problems:
             return
         self.save_state()
         self.grading = True
@@ -365,6 +377,39 @@ class LabViewBase(StepView):
                 self._grading_failed(exc)
 
         run_in_background(work, done, failed)
+
+    def submit_problems(self, values: Mapping[str, Any]) -> list[Problem]:
+        """What stops ``values`` from being graded, found before running (subclasses add their editors')."""
+        problem = self.check_values(values)
+        if not problem:
+            return []
+        return [Problem(None, None, lambda: self.check_values(values) or problem)]
+
+    def refuse_submit(self, problems: list[Problem], reveal: bool = True) -> None:
+        """Show next to Submit why the settings were not graded (an empty list clears it).
+
+        ``reveal`` also says so in the status line and scrolls the side panel to the message."""
+        self._refusal = list(problems)
+        self._show_refusal()
+        if problems and reveal:
+            count = len(problems)
+            self.set_status(lambda: ngettext_refusal(count), error=True)
+            QTimer.singleShot(0, self._reveal_refusal)
+
+    def _show_refusal(self) -> None:
+        count = len(self._refusal)
+        self.refusal.setText(ngettext_refusal(count) if count else "")
+        self.refusal.setVisible(bool(count))
+        self.refusal_list.set_problems(self._refusal)
+
+    def _reveal_refusal(self) -> None:
+        side = getattr(self, "side_scroll", None)
+        if side is not None and self._refusal:
+            side.ensureWidgetVisible(self.refusal_list, 10, 10)
+            side.ensureWidgetVisible(self.refusal, 10, 10)
+
+    def jump_to_problem(self, line: int, column: int, source: str) -> None:
+        """Subclasses: show ``line``/``column`` in the editor of control ``source`` (or their only editor)."""
 
     def check_values(self, values: Mapping[str, Any]) -> str | None:
         """A message if a value is not allowed (the editors keep most of them in bounds)."""
@@ -410,7 +455,7 @@ class LabViewBase(StepView):
         self.grading_bar.hide()
         self.submit_btn.setEnabled(True)
         if isinstance(exc, LabConfigError):
-            self.set_status(lambda: _("Cannot grade these settings: {reason}").format(reason=exc), error=True)
+            self.refuse_submit(problems_of(exc))
         else:
             log.error("grading %s failed: %r", self.step_key, exc)
             self.set_status(lambda: _("Grading failed: {error}").format(error=exc), error=True)
@@ -427,6 +472,11 @@ class LabViewBase(StepView):
             self.best_label.setText(
                 (_("Best result so far: {score}, passed.") if best.passed
                  else _("Best result so far: {score}, not passed.")).format(score=format_percent(best.score)))
+
+
+def ngettext_refusal(count: int) -> str:
+    return ngettext("Not graded: {n} problem to fix first.", "Not graded: {n} problems to fix first.",
+                    count).format(n=count)
 
 
 def ngettext_grading(reps: int) -> str:

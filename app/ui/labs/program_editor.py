@@ -1,5 +1,6 @@
 """A small code editor for robot programs and alarm rules: line numbers, syntax colours,
-errors marked at their line (red background, message as tooltip), the executing line."""
+errors marked at their line (red background, message as tooltip) and column (a red wavy
+underline from there to the end of the word), the executing line."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ class _LineNumbers(QWidget):
 
 
 class ProgramEditor(QPlainTextEdit):
-    """``set_errors([(line, message)])`` marks lines; ``goto_line(n)``; ``set_running_line(n or None)``."""
+    """``set_errors([(line, column, message)])`` marks lines and columns (column may be None);
+    ``goto(line, column)``; ``set_running_line(n or None)``."""
 
     def __init__(self, parent: QWidget | None = None, language: str = "robot") -> None:
         super().__init__(parent)
@@ -95,6 +97,7 @@ class ProgramEditor(QPlainTextEdit):
         self.highlighter = ProgramHighlighter(self.document(), language)
         self.numbers = _LineNumbers(self)
         self.errors: dict[int, str] = {}
+        self.error_columns: dict[int, list[int]] = {}
         self.running_line: int | None = None
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
@@ -151,11 +154,16 @@ class ProgramEditor(QPlainTextEdit):
 
     # --- marks -----------------------------------------------------------------------------
 
-    def set_errors(self, errors: list[tuple[int, str]]) -> None:
+    def set_errors(self, errors: list[tuple[int | None, int | None, str]]) -> None:
+        """Mark each error's line (the tooltip lists all of that line's messages) and column."""
         self.errors = {}
-        for line, message in errors:
-            if line is not None and line >= 1:
-                self.errors.setdefault(line, message)
+        self.error_columns = {}
+        for line, column, message in errors:
+            if line is None or line < 1:
+                continue
+            self.errors[line] = f"{self.errors[line]}\n{message}" if line in self.errors else message
+            if column is not None and column >= 1:
+                self.error_columns.setdefault(line, []).append(column)
         self._selections()
         self.numbers.update()
 
@@ -166,9 +174,16 @@ class ProgramEditor(QPlainTextEdit):
             self.numbers.update()
 
     def goto_line(self, line: int) -> None:
+        self.goto(line, 0)
+
+    def goto(self, line: int, column: int = 0) -> None:
+        """Put the cursor on ``line`` at ``column`` (1-based; 0 or None: the start of the line)."""
         block = self.document().findBlockByNumber(max(0, line - 1))
         if block.isValid():
             cursor = QTextCursor(block)
+            if column and column > 1:
+                cursor.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.MoveAnchor,
+                                    min(column - 1, max(0, block.length() - 1)))
             self.setTextCursor(cursor)
             self.centerCursor()
             self.setFocus()
@@ -198,7 +213,33 @@ class ProgramEditor(QPlainTextEdit):
             sel = self._line_selection(line, "#fbd5d1")
             if sel is not None:
                 sels.append(sel)
+        for line, columns in self.error_columns.items():
+            sels += [sel for column in columns if (sel := self._column_selection(line, column)) is not None]
         self.setExtraSelections(sels)
+
+    def _column_selection(self, line: int, column: int) -> QTextEdit.ExtraSelection | None:
+        """A red wavy underline from ``column`` to the end of the word there (one character at least)."""
+        block = self.document().findBlockByNumber(line - 1)
+        if not block.isValid():
+            return None
+        text = block.text()
+        if not text:
+            return None
+        start = min(column - 1, len(text) - 1)  # just past the end (an incomplete rule): the last character
+
+        def word(ch: str) -> bool:
+            return ch.isalnum() or ch in "_."
+
+        end = start + 1
+        while end < len(text) and word(text[start]) and word(text[end]):
+            end += 1
+        sel = QTextEdit.ExtraSelection()
+        sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        sel.format.setUnderlineColor(QColor("#b42318"))
+        sel.cursor = QTextCursor(block)
+        sel.cursor.setPosition(block.position() + start)
+        sel.cursor.setPosition(block.position() + end, QTextCursor.MoveMode.KeepAnchor)
+        return sel
 
     def event(self, event) -> bool:
         # The error message of the line under the mouse, as a tooltip.

@@ -32,14 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.courses import sim_messages
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, format_decimal, ngettext
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
-from app.ui.labs.base import LabViewBase, located
+from app.ui.labs.base import LabViewBase
 from app.ui.labs.live import LiveDriver
 from app.ui.labs.panels import format_metric
 from app.ui.labs.plots import live_curve, set_labels, setup_pyqtgraph, style_plot
+from app.ui.labs.problem_list import Problem, ProblemList, problems_of
 from app.ui.labs.program_editor import ProgramEditor
 
 log = logging.getLogger(__name__)
@@ -198,7 +200,7 @@ class RobotLabView(LabViewBase):
         self.result: Any = None
         self.scenario: Any = None
         self.running = False
-        self.errors: list[tuple[int | None, str]] = []
+        self.errors: list[Problem] = []
         self.replay = LiveDriver(self)
         self.replay.ticked.connect(self._replay_tick)
         self.replay.finished.connect(lambda: self.editor.set_running_line(None))
@@ -212,12 +214,8 @@ class RobotLabView(LabViewBase):
         self.editor.textChanged.connect(self._program_edited)
         self.editor_title = QLabel(objectName="sectionTitle")
         self.editor_help = QLabel(objectName="subtitle", wordWrap=True)
-        self.error_list = QListWidget(objectName="programErrors")
-        self.error_list.setMaximumHeight(80)
-        self.error_list.setStyleSheet("QListWidget#programErrors { color: #b42318; background: #fdeceb; "
-                                      "border: 1px solid #f2b8b2; border-radius: 4px; }")
-        self.error_list.itemActivated.connect(self._jump)
-        self.error_list.itemClicked.connect(self._jump)
+        self.error_list = ProblemList("programErrors", max_height=150)
+        self.error_list.jump.connect(self.jump_to_problem)
         self.run_btn = QPushButton(objectName="runButton")
         self.run_btn.setProperty("primary", True)
         self.run_btn.setAutoDefault(False)
@@ -258,8 +256,8 @@ class RobotLabView(LabViewBase):
         self.log_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.log_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.log_table.horizontalHeader().setStretchLastSection(True)
-        self.log_table.cellClicked.connect(lambda r, _c: self._jump_to(self.log_table.item(r, 0).data(
-            Qt.ItemDataRole.UserRole)))
+        self.log_table.cellClicked.connect(lambda r, _c: self.jump_to_problem(self.log_table.item(r, 0).data(
+            Qt.ItemDataRole.UserRole), 0))
         self.tabs = QTabWidget(objectName="robotTabs")
         self.tabs.addTab(self.path_view, "")
         self.tabs.addTab(self.log_table, "")
@@ -333,22 +331,15 @@ class RobotLabView(LabViewBase):
             return
         self.path_view.set_cell(self.scenario)
 
-    def diagnose(self) -> list[tuple[int | None, str]]:
-        """The program's problems as (line, message): syntax first, then what the cell refuses."""
-        import simulators
-
-        if self.program_control is not None:
-            try:
-                simulators.parse_program(self.editor.toPlainText())
-            except simulators.ProgramError as exc:
-                return [(exc.line, exc.message)]
+    def diagnose(self) -> list[Problem]:
+        """Every problem of the program: syntax, and what the cell refuses (unknown points, reach, wiring)."""
         try:
             lab_scenario(self.lab, self.course.path, self.control_values())
         except LabConfigError as exc:
-            line, message = located(str(exc))
-            return [(line, message if line else str(exc))]
+            return problems_of(exc)
         except ImportError as exc:
-            return [(None, str(exc))]
+            text = str(exc)
+            return [Problem(None, None, lambda: text)]
         return []
 
     def check_program(self) -> bool:
@@ -356,30 +347,32 @@ class RobotLabView(LabViewBase):
         self.show_errors(self.diagnose())
         return not self.errors
 
-    def show_errors(self, errors: list[tuple[int | None, str]]) -> None:
+    def show_errors(self, errors: list[Problem]) -> None:
         self.errors = errors
-        self.editor.set_errors([(line, msg) for line, msg in errors if line])
-        self.error_list.clear()
-        for line, message in errors:
-            text = _("Line {line}: {message}").format(line=line, message=message) if line else message
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, line)
-            item.setToolTip(text)
-            self.error_list.addItem(item)
-        self.error_list.setVisible(bool(errors))
+        self.editor.set_errors([(p.line, p.column, p.text()) for p in errors if p.line])
+        self.error_list.set_problems(errors)
         self.run_btn.setEnabled(not errors and not self.running)
+        if self._refusal:  # a refused Submit shows the program's current problems
+            self.refuse_submit(errors, reveal=False)
         if errors:
             count = len(errors)
             self.set_status(lambda: ngettext_errors(count), error=True)
         elif self.result is None:
             self.set_status(lambda: _("No errors found. Run the program to see its path and cycle time."))
 
-    def _jump(self, item: QListWidgetItem) -> None:
-        self._jump_to(item.data(Qt.ItemDataRole.UserRole))
+    def submit_problems(self, values: dict[str, Any]) -> list[Problem]:
+        found = super().submit_problems(values)
+        if found or self.program_control is None:
+            return found
+        self.check_program()
+        return list(self.errors)
 
-    def _jump_to(self, line: Any) -> None:
+    def jump_to_problem(self, line: int, column: int = 0, source: str = "") -> None:
         if isinstance(line, int) and line > 0:
-            self.editor.goto_line(line)
+            self.editor.goto(line, column)
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        self.jump_to_problem(item.data(Qt.ItemDataRole.UserRole), 0)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -389,7 +382,7 @@ class RobotLabView(LabViewBase):
         try:
             kind, scenario = lab_scenario(self.lab, self.course.path, self.control_values())
         except LabConfigError as exc:
-            self.set_status(str(exc), error=True)
+            self.show_errors(problems_of(exc))
             return
         import simulators
 
@@ -409,8 +402,7 @@ class RobotLabView(LabViewBase):
         def failed(exc: Exception) -> None:
             if shiboken6.isValid(self):
                 self.running = False
-                line, message = located(str(exc))
-                self.show_errors([(getattr(exc, "line", None) or line, getattr(exc, "message", message))])
+                self.show_errors(problems_of(exc))
 
         run_in_background(work, done, failed)
 
@@ -462,8 +454,8 @@ class RobotLabView(LabViewBase):
     def _fill_violations(self, result: Any) -> None:
         self.violation_list.clear()
         for v in result.violations:
-            text = _("Line {line} at {time} s: {message}").format(line=v.line, time=format_decimal(v.time_s, 2),
-                                                                  message=v.message)
+            text = _("Line {line} at {time} s: {message}").format(
+                line=v.line, time=format_decimal(v.time_s, 2), message=sim_messages.message(v.diagnostic))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, v.line)
             item.setToolTip(_("Click to show the line in the program"))

@@ -18,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from app.courses import sim_messages
 from app.courses.grading import lab_scenario
 from app.i18n import N_, _, format_decimal
 from app.ui.common.background import run_in_background
@@ -27,6 +28,7 @@ from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
 from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
 from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, setup_pyqtgraph, style_plot, threshold_line
+from app.ui.labs.problem_list import Problem, ProblemList, problems_from
 from app.ui.labs.program_editor import ProgramEditor
 
 log = logging.getLogger(__name__)
@@ -202,8 +204,10 @@ class SimLabView(LabViewBase):
     # --- building ------------------------------------------------------------------------
 
     def _build_rule_editors(self) -> None:
-        """Program-type controls of a maintenance lab are alarm rules: a small editor each, in the form."""
+        """Program-type controls of a maintenance lab are alarm rules: a small editor each, in the form,
+        with the rule's problems (checked as you type) listed under it."""
         self.rule_editors: dict[str, ProgramEditor] = {}
+        self.rule_problems: dict[str, ProblemList] = {}
         for control in self.lab.controls:
             if control.type != "program":
                 continue
@@ -212,8 +216,47 @@ class SimLabView(LabViewBase):
             editor.setPlainText(str(self.values.get(control.id, "")))
             editor.setFixedHeight(editor.fontMetrics().lineSpacing() * 4 + 12)
             editor.textChanged.connect(self._on_form_changed)
+            editor.textChanged.connect(lambda cid=control.id: self._check_rule(cid))
+            problems = ProblemList(f"problems-{control.id}", max_height=110)
+            problems.jump.connect(lambda line, column, _source, cid=control.id: self.jump_to_problem(line, column, cid))
+            box = QWidget()
+            box_lay = QVBoxLayout(box)
+            box_lay.setContentsMargins(0, 0, 0, 0)
+            box_lay.setSpacing(2)
+            box_lay.addWidget(editor)
+            box_lay.addWidget(problems)
+            box.setFocusProxy(editor)
             self.rule_editors[control.id] = editor
-            self.form.add_field(control, editor)
+            self.rule_problems[control.id] = problems
+            self.form.add_field(control, box)
+            self._check_rule(control.id)
+
+    def _rule_diagnostics(self, control_id: str) -> list[Problem]:
+        """The alarm rule's problems, found at once by the simulator's own rule reader."""
+        if self.kind != "maintenance":
+            return []
+        from simulators.maintenance.rules import check_rule
+
+        text = self.rule_editors[control_id].toPlainText()
+        return problems_from(check_rule(text), with_line="\n" in text.strip(), source=control_id)
+
+    def _check_rule(self, control_id: str) -> None:
+        problems = self._rule_diagnostics(control_id)
+        self.rule_editors[control_id].set_errors([(p.line, p.column, p.text()) for p in problems])
+        self.rule_problems[control_id].set_problems(problems)
+        if self._refusal:  # a refused Submit shows the rules' current problems
+            self.refuse_submit(self.submit_problems(self.control_values()), reveal=False)
+
+    def submit_problems(self, values: dict[str, Any]) -> list[Problem]:
+        found = super().submit_problems(values)
+        for control_id in self.rule_editors:
+            found += self._rule_diagnostics(control_id)
+        return found
+
+    def jump_to_problem(self, line: int, column: int = 0, source: str = "") -> None:
+        editor = self.rule_editors.get(source) or next(iter(self.rule_editors.values()), None)
+        if editor is not None:
+            editor.goto(line, column)
 
     def _build_run_bar(self) -> QWidget:
         """Run/Pause and Reset, the speed, the sim clock."""
@@ -273,6 +316,7 @@ class SimLabView(LabViewBase):
         for i, (label, _value) in enumerate(self.speeds):
             self.speed.setItemText(i, label if label.startswith("×") else _(label))
         for control_id, editor in self.rule_editors.items():
+            self._check_rule(control_id)
             control = self.lab.control(control_id)
             editor.setAccessibleName(content_text(control.label) or control_id)
             if control.help:
@@ -321,7 +365,11 @@ class SimLabView(LabViewBase):
         run_in_background(lambda: self._prepare(values), done, failed)
 
     def _cannot_simulate(self, exc: Exception) -> None:
-        self.set_status(lambda: _("These settings cannot be simulated: {reason}").format(reason=exc), error=True)
+        # Rendered when shown, so the reason follows a language switch (the simulator's codes, not its text).
+        found = sim_messages.diagnostics_of(exc)
+        with_line = any((d.line or 1) > 1 for d in found)
+        self.set_status(lambda: _("These settings cannot be simulated: {reason}").format(
+            reason=sim_messages.describe(exc, with_line=with_line, separator=" ")), error=True)
         self.run_btn.setEnabled(False)
 
     def _install(self, prepared: tuple[Any, Any], keep_running: bool) -> None:
