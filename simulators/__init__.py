@@ -1,4 +1,4 @@
-"""Zhizao Academy simulators: production line, predictive maintenance, robot cell.
+"""Zhizao Academy simulators: production line, predictive maintenance, robot cell, machine vibration.
 
 Plain Python over SimPy — no Qt, no ``app`` imports. Typical use::
 
@@ -59,6 +59,10 @@ def metric_names(kind: str) -> frozenset[str]:
         from simulators.robot.runner import ROBOT_METRICS
 
         return ROBOT_METRICS
+    if kind == "vibration":
+        from simulators.vibration.runner import VIBRATION_METRICS
+
+        return VIBRATION_METRICS
     raise ScenarioError("kind", f"unknown simulator '{kind}' (expected one of: {', '.join(SIMULATORS)})")
 
 
@@ -81,6 +85,8 @@ def is_metric(kind: str, scenario: Any, name: str) -> bool:
     order-driven line adds delivery, ``product.<product>.*``, six-big-loss and ``balance.*`` metrics."""
     if name in metric_names(kind):
         return True
+    if kind == "vibration":
+        return _is_machine_metric(scenario, name)
     if kind != "line" or not isinstance(name, str):
         return False
     if _order_driven_metric(scenario, name):
@@ -111,6 +117,18 @@ def _order_driven_metric(scenario: Any, name: str) -> bool:
     return is_flow_metric(scenario, name)
 
 
+def _is_machine_metric(scenario: Any, name: str) -> bool:
+    """``machine.<name>.<metric>`` for a machine of this vibration scenario."""
+    from simulators.vibration.runner import MACHINE_METRICS
+
+    head, _, rest = str(name).partition(".")
+    machine, _, metric = rest.rpartition(".")
+    if head != "machine" or metric not in MACHINE_METRICS:
+        return False
+    sc = _scenario("vibration", scenario)
+    return sc.machine(machine) is not None
+
+
 def make_runner(kind: str, scenario: Any, seed: int | None = None) -> Any:
     """A steppable run: ``advance(until)``, ``now``, ``end_time``, ``done``, ``snapshot()``,
     ``subscribe(callback)``, ``reset()``, ``result()``."""
@@ -124,6 +142,10 @@ def make_runner(kind: str, scenario: Any, seed: int | None = None) -> Any:
         from simulators.maintenance.runner import MaintenanceRunner
 
         return MaintenanceRunner(sc, seed)
+    if kind == "vibration":
+        from simulators.vibration.runner import VibrationRunner
+
+        return VibrationRunner(sc, seed)
     from simulators.robot.runner import RobotRunner
 
     return RobotRunner(sc, seed)
@@ -134,7 +156,7 @@ def run(kind: str, scenario: Any, seed: int | None = None) -> Any:
 
     Line results also carry ``bottleneck_station``, ``bottleneck_reason``, ``series`` and
     ``state_intervals``; maintenance results ``series``; robot results ``cycle_time_s``,
-    ``path`` and ``violations``.
+    ``path`` and ``violations``; vibration results ``machines`` (waveforms, spectra, features).
     """
     runner = make_runner(kind, scenario, seed)
     runner.advance(runner.end_time)

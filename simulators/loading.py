@@ -17,7 +17,7 @@ from ruamel.yaml.error import YAMLError
 from simulators.errors import ScenarioError
 from simulators.validation import convert
 
-SIMULATORS = ("line", "maintenance", "robot_cell")
+SIMULATORS = ("line", "maintenance", "robot_cell", "vibration")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 
@@ -34,6 +34,10 @@ def scenario_class(kind: str) -> type[BaseModel]:
         from simulators.robot.scenario import RobotCellScenario
 
         return RobotCellScenario
+    if kind == "vibration":
+        from simulators.vibration.scenario import VibrationScenario
+
+        return VibrationScenario
     raise ScenarioError("kind", f"unknown simulator '{kind}' (expected one of: {', '.join(SIMULATORS)})")
 
 

@@ -40,6 +40,10 @@ def run_one(kind: str, scenario: Any, seed: int, replication: int) -> tuple[dict
         from simulators.maintenance.runner import run_maintenance
 
         return run_maintenance(scenario, seed, replication, record=False).metrics, None
+    if kind == "vibration":
+        from simulators.vibration.runner import run_vibration
+
+        return run_vibration(scenario, seed, replication).metrics, None
     from simulators.robot.runner import run_robot
 
     return run_robot(scenario, seed, replication).metrics, None
@@ -59,7 +63,8 @@ def _context() -> Any:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["simulators.replications", "simulators.line.runner",
-                                "simulators.maintenance.runner", "simulators.robot.runner"])
+                                "simulators.maintenance.runner", "simulators.robot.runner",
+                                "simulators.vibration.runner"])
     return ctx
 
 

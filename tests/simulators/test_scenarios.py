@@ -18,7 +18,7 @@ from .conftest import line, station
 
 
 def test_public_interface() -> None:
-    assert SIMULATORS == ("line", "maintenance", "robot_cell")
+    assert SIMULATORS == ("line", "maintenance", "robot_cell", "vibration")
     assert issubclass(ScenarioError, ValueError)
     e = ScenarioError("stations.0.servers", "must be >= 1")
     assert (e.field, e.message, str(e)) == ("stations.0.servers", "must be >= 1", "stations.0.servers: must be >= 1")
