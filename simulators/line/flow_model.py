@@ -18,128 +18,15 @@ from typing import Any
 import simpy
 
 from simulators.events import Publisher
-from simulators.line.buffers import BLOCKED, DOWN, SETUP, STARVED, STATE_NAMES, WORKING
-from simulators.line.dispatch import INF, LoopRt, OrderRt, ProductRt, StationQueue, Unit, rule_key
-from simulators.line.dmm_checks import DEFAULT_PRODUCT
-from simulators.line.scenario import ArrivalSource, LineScenario, Station
+from simulators.line.buffers import BLOCKED, DOWN, SETUP, STARVED, WORKING
+from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, build_products, rule_key
+from simulators.line.flow_release import Release
+from simulators.line.flow_station import EPS, FLOW_STATES, MINOR_STOP, REDUCED_SPEED, FlowServer, FlowStation, scaled
+from simulators.line.scenario import ArrivalSource, LineScenario
 from simulators.streams import stream
 
-MINOR_STOP, REDUCED_SPEED = 6, 7
-FLOW_STATES = (*STATE_NAMES, "minor_stop", "reduced_speed")
-EPS = 1e-9
 
-
-def _scaled(sampler: Any, factor: float) -> Any:
-    return sampler if factor == 1.0 else (lambda: sampler() * factor)
-
-
-class FlowServer:
-    """One server of a station: its state clock and what it last ran."""
-
-    __slots__ = ("station", "index", "label", "state", "since", "acc", "intervals", "proc", "family", "startup_left",
-                 "fail_budget", "minor_budget", "count", "tbf", "ttr")
-
-    def __init__(self, station: FlowStation, index: int) -> None:
-        self.station = station
-        self.index = index
-        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
-        self.state = STARVED
-        self.since = 0.0
-        self.acc = [0.0] * len(FLOW_STATES)
-        self.intervals: list[tuple[float, float, int]] = []
-        self.proc: simpy.Process | None = None
-        self.family: str | None = None
-        self.startup_left = 0
-        self.fail_budget = INF
-        self.minor_budget = INF
-        self.count = 0
-        self.tbf: Any = None
-        self.ttr: Any = None
-
-
-class FlowStation:
-    """A station's settings as samplers (kaizen applied) and its counters."""
-
-    def __init__(self, model: FlowModel, spec: Station, index: int, queue: StationQueue) -> None:
-        sc, seed, rep = model.scenario, model.seed, model.replication
-        kz = sc.kaizen if sc.kaizen is not None and sc.kaizen.station == spec.name else None
-        cut = {kz.loss: 1.0 - kz.reduction} if kz is not None and kz.loss != "none" else {}
-        self.spec = spec
-        self.index = index
-        self.name = spec.name
-        self.n = spec.servers
-        self.queue = queue
-        self.rule = spec.dispatch
-        self.servers_list: list[FlowServer] = []
-        self.quality = stream(seed, spec.name, "quality", rep).random
-        self.startup_rng = stream(seed, spec.name, "startup", rep).random
-        self.scrap_p = spec.scrap * cut.get("production_rejects", 1.0)
-        self.rework_p = spec.rework * cut.get("production_rejects", 1.0)
-        self.startup_units = spec.startup_rejects.units if spec.startup_rejects else 0
-        self.startup_p = spec.startup_rejects.probability * cut.get("startup_rejects", 1.0) \
-            if spec.startup_rejects else 0.0
-        setup_cut = cut.get("setups", 1.0)
-        self.ttr_cut = cut.get("breakdowns", 1.0)
-        co = spec.changeover
-        self.co_samplers: dict[tuple[str, str], Any] = {}
-        self.co_means: dict[tuple[str, str], float] = {}
-        self.co_default: Any = None
-        if co is not None:
-            rng = stream(seed, spec.name, "changeover", rep)
-            for a, row in co.times.items():
-                for b, dist in row.items():
-                    self.co_samplers[(a, b)] = _scaled(dist.sampler(rng), setup_cut)
-                    self.co_means[(a, b)] = dist.mean * setup_cut
-            self.co_default = _scaled(co.default.sampler(rng), setup_cut)
-            self.co_default_mean = co.default.mean * setup_cut
-        self.setup_every = spec.setup.every_parts if spec.setup else 0
-        self.setup_sample = _scaled(spec.setup.time.sampler(stream(seed, spec.name, "setup", rep)), setup_cut) \
-            if spec.setup else None
-        self.minor_every: Any = None
-        if spec.minor_stops is not None and cut.get("minor_stops", 1.0) > 0:
-            ms = spec.minor_stops
-            self.minor_every = _scaled(ms.every.sampler(stream(seed, spec.name, "minor_every", rep)),
-                                       1.0 / cut.get("minor_stops", 1.0))
-            self.minor_duration = ms.duration.sampler(stream(seed, spec.name, "minor_duration", rep))
-        self.slow = spec.reduced_speed if spec.reduced_speed is not None and cut.get("reduced_speed", 1.0) > 0 \
-            else None
-        if self.slow is not None:
-            self.slow_every = _scaled(self.slow.every.sampler(stream(seed, spec.name, "slow_every", rep)),
-                                      1.0 / cut.get("reduced_speed", 1.0))
-            self.slow_duration = self.slow.duration.sampler(stream(seed, spec.name, "slow_duration", rep))
-            self.slow_start, self.slow_end = 0.0, 0.0
-        self.reset_counters()
-
-    def reset_counters(self) -> None:
-        self.ops = 0
-        self.scrap = 0
-        self.startup_scrap = 0
-        self.reworks = 0
-        self.failures = 0
-        self.changeovers = 0
-        self.minor_stops = 0
-        self.ideal_all = 0.0
-        self.ideal_good = 0.0
-        self.ideal_startup = 0.0
-        self.ideal_rejects = 0.0
-
-    def changeover_mean(self, old: str | None, new: str) -> float:
-        if old is None or old == new or self.spec.changeover is None:
-            return 0.0
-        return self.co_means.get((old, new), self.co_default_mean)
-
-    def changeover(self, old: str, new: str) -> float:
-        return self.co_samplers.get((old, new), self.co_default)()
-
-    def slow_at(self, now: float) -> bool:
-        """Whether a unit started now runs at reduced speed (episodes drawn lazily, in clock time)."""
-        while now >= self.slow_end:
-            self.slow_start = self.slow_end + self.slow_every()
-            self.slow_end = self.slow_start + self.slow_duration()
-        return self.slow_start <= now
-
-
-class FlowModel(Publisher):
+class FlowModel(Release, Publisher):
     """One replication of an order-driven line."""
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
@@ -160,7 +47,7 @@ class FlowModel(Publisher):
         self.finished_total = 0
         self.finished_at_sample = 0
         self.scrap_total = 0
-        self.products = self._products()
+        self.products = build_products(sc, seed, replication)
         self.product_wip = dict.fromkeys(self.products, 0)
         self.product_area = dict.fromkeys(self.products, 0.0)
         self.reset_counters()
@@ -190,7 +77,7 @@ class FlowModel(Publisher):
         self.mix_rng = stream(seed, "source", "mix", replication)
         weights = sc.mix or dict.fromkeys(self.products, 1.0)
         self.mix = [(self.products[p], w) for p, w in weights.items() if w > 0]
-        self.backlog: list[Unit] = []
+        self.backlog: list[tuple[tuple[float, ...], int, Unit]] = []
         self.backlog_ev = env.event()
         self.orders: list[OrderRt] = []
         src = sc.source
@@ -211,7 +98,7 @@ class FlowModel(Publisher):
                 if spec.failures is not None:
                     element = st.name if k == 0 else f"{st.name}#{k + 1}"
                     srv.tbf = spec.failures.tbf.sampler(stream(seed, element, "tbf", replication))
-                    srv.ttr = _scaled(spec.failures.ttr.sampler(stream(seed, element, "ttr", replication)), st.ttr_cut)
+                    srv.ttr = scaled(spec.failures.ttr.sampler(stream(seed, element, "ttr", replication)), st.ttr_cut)
                     if spec.failures.mode == "operation":
                         srv.fail_budget = srv.tbf()
                 if st.minor_every is not None:
@@ -229,25 +116,6 @@ class FlowModel(Publisher):
         env.process(self._sampler(sc.series_step_s))
 
     # --- set-up -----------------------------------------------------------------------------
-
-    def _products(self) -> dict[str, ProductRt]:
-        sc = self.scenario
-        index = {s.name: i for i, s in enumerate(sc.stations)}
-        out = {}
-        specs = sc.products or [None]
-        for prod in specs:
-            name = prod.name if prod is not None else DEFAULT_PRODUCT
-            route = [index[s] for s in (prod.route if prod and prod.route else index)]
-            ideal, samplers = {}, {}
-            for i in route:
-                st = sc.stations[i]
-                dist = prod.process.get(st.name) if prod is not None else None
-                dist = dist if dist is not None else st.process_time()
-                ideal[i] = dist.mean
-                samplers[i] = dist.sampler(stream(self.seed, f"{st.name}/{name}", "process", self.replication))
-            family = prod.family_name if prod is not None else name
-            out[name] = ProductRt(name, family, route, ideal, samplers, prod.due_allowance_s if prod else None)
-        return out
 
     def _picker(self, station: int) -> Any:
         def pick(srv: FlowServer, units: list[Unit]) -> int:
@@ -330,110 +198,6 @@ class FlowModel(Publisher):
             order = unit.order.id if unit is not None and unit.order is not None else ""
             self.log.append((self.env.now, kind, station, server, unit.label if unit is not None else "", order,
                              unit.product.name if unit is not None else "", value))
-
-    # --- work entering the line -------------------------------------------------------------
-
-    def _new_unit(self, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
-        self.seq += 1
-        return Unit(self.seq, product, due, order, self.env.now)
-
-    def _draw_product(self) -> ProductRt:
-        if len(self.mix) == 1:
-            return self.mix[0][0]
-        total = sum(w for _p, w in self.mix)
-        u = self.mix_rng.random() * total
-        for prod, w in self.mix:
-            u -= w
-            if u < 0:
-                return prod
-        return self.mix[-1][0]
-
-    def _source_unit(self) -> Unit:
-        prod = self._draw_product()
-        due = self.env.now + prod.due_allowance if prod.due_allowance is not None else INF
-        unit = self._new_unit(prod, due)
-        unit.queued = self.env.now
-        return unit
-
-    def _enter(self, unit: Unit) -> None:
-        unit.entered = self.env.now
-        self.entered += 1
-        self.wip_change(1, unit.product.name)
-        self._log("release", self.scenario.stations[unit.station].name, -1, unit)
-
-    def _make_unit(self) -> Unit:
-        unit = self._source_unit()
-        self._enter(unit)
-        return unit
-
-    def _to_backlog(self, unit: Unit) -> None:
-        self.backlog.append(unit)
-        if not self.backlog_ev.triggered:
-            self.backlog_ev.succeed()
-
-    def _plan(self) -> Generator[simpy.Event, Any, None]:
-        sc = self.scenario
-        rank = {oid: i for i, oid in enumerate(sc.release.sequence or [])}
-        for i, o in enumerate(sc.orders):
-            pos = rank.get(o.id, len(rank) + i)
-            self.orders.append(OrderRt(o.id, self.products[o.product], o.quantity, o.release_s, o.due_s, pos))
-        families: dict[str, int] = {}
-        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
-            families.setdefault(order.product.family, len(families))
-        self.family_rank = families
-        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
-            if order.release > self.env.now:
-                yield self.env.timeout(order.release - self.env.now)
-            for _ in range(order.quantity):
-                self._to_backlog(self._new_unit(order.product, order.due, order))
-
-    def _arrivals(self, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
-        sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
-        cap = src.capacity if src.capacity is not None else INF
-        while True:
-            yield self.env.timeout(sample())
-            if len(self.backlog) + len(self.input.items) >= cap:
-                self.lost += 1
-                continue
-            self._to_backlog(self._source_unit())
-
-    def _release_key(self, unit: Unit) -> tuple[float, ...]:
-        rule, o = self.scenario.release.rule, unit.order
-        plan = (o.release, o.position, unit.seq) if o is not None else (unit.arrived, 0, unit.seq)
-        if rule == "edd":
-            return (unit.due, *plan)
-        if rule == "spt":
-            return (unit.product.work, *plan)
-        if rule == "family" and o is not None:
-            return (self.family_rank[unit.product.family], *plan)
-        return plan
-
-    def _releaser(self) -> Generator[simpy.Event, Any, None]:
-        """Move units from the backlog into the line: by the release rule, when the loops allow."""
-        env = self.env
-        while True:
-            if not self.backlog:
-                if self.saturated:
-                    self.backlog.append(self._source_unit())
-                else:
-                    self.backlog_ev = env.event()
-                    yield self.backlog_ev
-                    continue
-            i = min(range(len(self.backlog)), key=lambda k: self._release_key(self.backlog[k]))
-            unit = self.backlog.pop(i)
-            for loop in self.enter[unit.product.name][0]:
-                if loop.free > 0:
-                    loop.free -= 1
-                    loop.held += 1
-                    unit.cards.append(loop)
-                else:
-                    ev = env.event()
-                    loop.waiters.append((None, unit, ev))
-                    yield ev
-            self._enter(unit)
-            queue = self.stations[unit.station].queue
-            if not queue.try_put(unit):
-                yield queue.wait_put(None, unit)  # type: ignore[arg-type]
 
     # --- a server's life --------------------------------------------------------------------
 

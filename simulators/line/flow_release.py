@@ -1,0 +1,126 @@
+"""How work enters an order-driven line: the order plan, random arrivals or an endless supply,
+held in a backlog and released by the release rule when the kanban/CONWIP loops give a card.
+
+A mixin of ``FlowModel``: it uses the model's clock, products, loops and counters.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simulators.line.dispatch import INF, OrderRt, ProductRt, Unit
+from simulators.line.scenario import ArrivalSource
+from simulators.streams import stream
+
+if TYPE_CHECKING:
+    from simulators.line.flow_model import FlowModel
+
+
+class Release:
+    """The source side of ``FlowModel``."""
+
+    def _new_unit(self: FlowModel, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
+        self.seq += 1
+        return Unit(self.seq, product, due, order, self.env.now)
+
+    def _draw_product(self: FlowModel) -> ProductRt:
+        if len(self.mix) == 1:
+            return self.mix[0][0]
+        total = sum(w for _p, w in self.mix)
+        u = self.mix_rng.random() * total
+        for prod, w in self.mix:
+            u -= w
+            if u < 0:
+                return prod
+        return self.mix[-1][0]
+
+    def _source_unit(self: FlowModel) -> Unit:
+        prod = self._draw_product()
+        due = self.env.now + prod.due_allowance if prod.due_allowance is not None else INF
+        unit = self._new_unit(prod, due)
+        unit.queued = self.env.now
+        return unit
+
+    def _enter(self: FlowModel, unit: Unit) -> None:
+        unit.entered = self.env.now
+        self.entered += 1
+        self.wip_change(1, unit.product.name)
+        self._log("release", self.scenario.stations[unit.station].name, -1, unit)
+
+    def _make_unit(self: FlowModel) -> Unit:
+        unit = self._source_unit()
+        self._enter(unit)
+        return unit
+
+    def _to_backlog(self: FlowModel, unit: Unit) -> None:
+        # a heap on the release key: a unit's key never changes while it waits
+        heapq.heappush(self.backlog, (self._release_key(unit), unit.seq, unit))
+        if not self.backlog_ev.triggered:
+            self.backlog_ev.succeed()
+
+    def _plan(self: FlowModel) -> Generator[simpy.Event, Any, None]:
+        sc = self.scenario
+        rank = {oid: i for i, oid in enumerate(sc.release.sequence or [])}
+        for i, o in enumerate(sc.orders):
+            pos = rank.get(o.id, len(rank) + i)
+            self.orders.append(OrderRt(o.id, self.products[o.product], o.quantity, o.release_s, o.due_s, pos))
+        families: dict[str, int] = {}
+        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
+            families.setdefault(order.product.family, len(families))
+        self.family_rank = families
+        for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
+            if order.release > self.env.now:
+                yield self.env.timeout(order.release - self.env.now)
+            for _ in range(order.quantity):
+                self._to_backlog(self._new_unit(order.product, order.due, order))
+
+    def _arrivals(self: FlowModel, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
+        sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
+        cap = src.capacity if src.capacity is not None else INF
+        while True:
+            yield self.env.timeout(sample())
+            if len(self.backlog) + len(self.input.items) >= cap:
+                self.lost += 1
+                continue
+            self._to_backlog(self._source_unit())
+
+    def _release_key(self: FlowModel, unit: Unit) -> tuple[float, ...]:
+        rule, o = self.scenario.release.rule, unit.order
+        plan = (o.release, o.position, unit.seq) if o is not None else (unit.arrived, 0, unit.seq)
+        if rule == "edd":
+            return (unit.due, *plan)
+        if rule == "spt":
+            return (unit.product.work, *plan)
+        if rule == "family" and o is not None:
+            return (self.family_rank[unit.product.family], *plan)
+        return plan
+
+    def _releaser(self: FlowModel) -> Generator[simpy.Event, Any, None]:
+        """Move units from the backlog into the line: by the release rule, when the loops allow."""
+        env = self.env
+        while True:
+            if not self.backlog:
+                if self.saturated:
+                    self._to_backlog(self._source_unit())
+                else:
+                    self.backlog_ev = env.event()
+                    yield self.backlog_ev
+                    continue
+            unit = heapq.heappop(self.backlog)[2]
+            for loop in self.enter[unit.product.name][0]:
+                if loop.free > 0:
+                    loop.free -= 1
+                    loop.held += 1
+                    unit.cards.append(loop)
+                else:
+                    ev = env.event()
+                    loop.waiters.append((None, unit, ev))
+                    yield ev
+            self._enter(unit)
+            queue = self.stations[unit.station].queue
+            if not queue.try_put(unit):
+                yield queue.wait_put(None, unit)  # type: ignore[arg-type]
