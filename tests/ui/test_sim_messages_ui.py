@@ -110,8 +110,8 @@ def test_submit_with_an_error_says_so_under_submit(qtbot, ctx, trainee, course, 
 
 
 def test_alarm_rule_errors_in_chinese_at_their_column(qtbot, ctx, trainee, chinese, no_error_records):
-    course = ctx.library.get("ai-predictive-maintenance")
-    view = open_lab(qtbot, ctx, trainee, course, "anomaly-rul/ewma-rule-lab")
+    pdm = ctx.library.get("ai-predictive-maintenance")
+    view = open_lab(qtbot, ctx, trainee, pdm, "anomaly-rul/ewma-rule-lab")
     editor = view.rule_editors["alarm-rule"]
     problems = view.rule_problems["alarm-rule"]
     assert problems.count() == 0 and not problems.isVisible()
