@@ -214,10 +214,6 @@ class TraineeRecord:
 
 # --- pure helpers ---------------------------------------------------------------------------
 
-def meets(op: str, value: float, target: float) -> bool:
-    return compare(op, value, target)
-
-
 def _better(op: str, target: float, a: float, b: float, target_max: float | None = None) -> bool:
     """Whether ``a`` is a better result than ``b`` for an objective ``op target`` (``… target_max``)."""
     if op in (">=", ">"):

@@ -16,14 +16,15 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.i18n import ngettext
+from app.courses.models import Course, Step
+from app.i18n import _, ngettext
+from app.services import grading
 from app.services.auth import Actor, ServiceError, as_utc, require_self_or_staff, require_staff
 from app.storage.db import durable
-from app.storage.models import (AuditEntry, Draft, Enrollment, LabRun, LessonTime, SignOff,
-                                StepAttempt, User, utcnow)
+from app.storage.models import AuditEntry, Draft, Enrollment, LabRun, LessonTime, SignOff, StepAttempt, User, utcnow
 
 
-class StepStatus(str, enum.Enum):
+class StepStatus(enum.StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     PASSED = "passed"
@@ -115,45 +116,96 @@ class ProgressService:
                                       workstation_id=self._ws))
                     s.flush()
 
-    def record_quiz_attempt(self, actor: Actor, course_id: str, version: str, step_key: str, *,
-                            answers: dict[str, Any], score: float, passed: bool, duration_s: float,
-                            started_at: dt.datetime | None = None, max_attempts: int | None = None) -> str:
-        """Store one finished attempt and drop the draft; refuses an attempt beyond ``max_attempts``."""
-        with self._sessions() as s, s.begin(), durable(s):
-            if max_attempts is not None:
-                used = s.scalar(select(func.count()).select_from(StepAttempt).where(
-                    StepAttempt.user_id == actor.user_id, StepAttempt.course_id == course_id,
-                    StepAttempt.step_key == step_key, StepAttempt.kind == "quiz")) or 0
-                if used >= max_attempts:
-                    raise ServiceError(ngettext("No attempts left: this quiz allows {n} attempt.",
-                                                "No attempts left: this quiz allows {n} attempts.",
-                                                max_attempts).format(n=max_attempts))
-            attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
-                                  step_key=step_key, kind="quiz", started_at=started_at or utcnow(),
-                                  finished_at=utcnow(), duration_s=round(duration_s, 1), score=score,
-                                  passed=passed, answers=answers, workstation_id=self._ws)
-            s.add(attempt)
-            s.execute(delete(Draft).where(Draft.user_id == actor.user_id, Draft.course_id == course_id,
-                                          Draft.step_key == step_key))
-            s.flush()
-            return attempt.id
+    # --- graded work: the service grades, callers never send a score ---------
 
-    def record_lab_run(self, actor: Actor, course_id: str, version: str, step_key: str, *,
+    def start_quiz(self, actor: Actor, course: Course, step: Step) -> grading.QuizDraw:
+        """The draw of the acting user's attempt: the one already started, else a new one (kept in the draft)."""
+        step = grading.course_step(course, step, "quiz")
+        with self._sessions() as s, s.begin():
+            draft = s.get(Draft, (actor.user_id, course.id, step.key))
+            draw = grading.stored_draw(draft.state if draft else None, step.quiz)
+            if draw is not None:
+                return draw
+            draw = grading.new_draw(step.quiz, utcnow())
+            if draft is None:
+                s.add(Draft(user_id=actor.user_id, course_id=course.id, step_key=step.key,
+                            state={"draw": draw.to_state()}))
+            else:
+                draft.state = {"draw": draw.to_state()}  # an attempt of a quiz that has changed since
+                draft.updated_at = utcnow()
+            return draw
+
+    def submit_quiz(self, actor: Actor, course: Course, step: Step, responses: dict[str, Any], *,
+                    duration_s: float = 0.0) -> grading.QuizOutcome:
+        """Grade the started attempt against its stored draw, store it and drop the draft.
+
+        Unanswered questions score nothing; the quiz's ``max_attempts`` is enforced here.
+        """
+        step = grading.course_step(course, step, "quiz")
+        quiz = step.quiz
+        with self._sessions() as s, s.begin(), durable(s):
+            draft = s.get(Draft, (actor.user_id, course.id, step.key))
+            draw = grading.stored_draw(draft.state if draft else None, quiz)
+            if draw is None:
+                raise grading.GradingError(
+                    _("This quiz attempt was not started (or the quiz has changed since): start it again."))
+            result, answers = grading.grade_quiz_attempt(quiz, draw, responses)
+            attempt_id = self._store_attempt(s, actor, course.id, course.version, step.key, kind="quiz",
+                                             score=result.score, passed=result.passed, answers=answers,
+                                             duration_s=duration_s, started_at=_parse_time(draw.started_at),
+                                             max_attempts=quiz.max_attempts)
+        return grading.QuizOutcome(attempt_id, result)
+
+    def submit_lab(self, actor: Actor, course: Course, step: Step, settings: dict[str, Any], *,
+                   duration_s: float = 0.0, parallel: bool = True) -> grading.LabOutcome:
+        """Run the lab with ``settings`` as graded (grading seed and replications), grade and store the run.
+
+        Takes seconds: call it off the UI thread. GradingError for settings the lab does not allow.
+        """
+        step = grading.course_step(course, step, "lab")
+        outcome = grading.run_lab(course, step, settings, parallel=parallel)
+        with self._sessions() as s, s.begin(), durable(s):
+            run_id = self._store_lab_run(s, actor, course.id, course.version, step.key,
+                                         parameters=outcome.parameters, seed=outcome.seed, metrics=outcome.metrics,
+                                         score=outcome.grade.score, passed=outcome.grade.passed,
+                                         duration_s=duration_s)
+        return grading.LabOutcome(run_id, outcome.grade, outcome.metrics, outcome.parameters, outcome.seed)
+
+    def _store_lab_run(self, s: Session, actor: Actor, course_id: str, version: str, step_key: str, *,
                        parameters: dict[str, Any], seed: int, metrics: dict[str, Any], score: float,
                        passed: bool, duration_s: float) -> str:
-        with self._sessions() as s, s.begin(), durable(s):
-            attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
-                                  step_key=step_key, kind="lab", finished_at=utcnow(),
-                                  duration_s=round(duration_s, 1), score=score, passed=passed,
-                                  answers={"parameters": parameters}, workstation_id=self._ws)
-            s.add(attempt)
-            s.flush()
-            run = LabRun(user_id=actor.user_id, attempt_id=attempt.id, course_id=course_id,
-                         course_version=version, step_key=step_key, parameters=parameters, seed=seed,
-                         metrics=metrics, score=score, passed=passed, workstation_id=self._ws)
-            s.add(run)
-            s.flush()
-            return run.id
+        """One graded lab run and its attempt (the caller grades it; only this module calls this)."""
+        attempt_id = self._store_attempt(s, actor, course_id, version, step_key, kind="lab", score=score,
+                                         passed=passed, answers={"parameters": parameters}, duration_s=duration_s)
+        run = LabRun(user_id=actor.user_id, attempt_id=attempt_id, course_id=course_id, course_version=version,
+                     step_key=step_key, parameters=parameters, seed=seed, metrics=metrics, score=score,
+                     passed=passed, workstation_id=self._ws)
+        s.add(run)
+        s.flush()
+        return run.id
+
+    def _store_attempt(self, s: Session, actor: Actor, course_id: str, version: str, step_key: str, *,
+                       kind: str, score: float, passed: bool, answers: dict[str, Any], duration_s: float,
+                       started_at: dt.datetime | None = None, max_attempts: int | None = None) -> str:
+        """One graded attempt (the caller grades it; only this module calls this). Drops the draft."""
+        if max_attempts is not None:
+            used = s.scalar(select(func.count()).select_from(StepAttempt).where(
+                StepAttempt.user_id == actor.user_id, StepAttempt.course_id == course_id,
+                StepAttempt.step_key == step_key, StepAttempt.kind == kind)) or 0
+            if used >= max_attempts:
+                raise ServiceError(ngettext("No attempts left: this quiz allows {n} attempt.",
+                                            "No attempts left: this quiz allows {n} attempts.",
+                                            max_attempts).format(n=max_attempts))
+        attempt = StepAttempt(user_id=actor.user_id, course_id=course_id, course_version=version,
+                              step_key=step_key, kind=kind, started_at=started_at or utcnow(),
+                              finished_at=utcnow(), duration_s=round(max(0.0, duration_s), 1), score=score,
+                              passed=passed, answers=answers, workstation_id=self._ws)
+        s.add(attempt)
+        if kind == "quiz":
+            s.execute(delete(Draft).where(Draft.user_id == actor.user_id, Draft.course_id == course_id,
+                                          Draft.step_key == step_key))
+        s.flush()
+        return attempt.id
 
     def sign_off(self, actor: Actor, trainee_id: str, course_id: str, step_key: str,
                  checklist: dict[str, bool], comment: str = "") -> str:
@@ -214,11 +266,15 @@ class ProgressService:
     # --- drafts: work in progress survives closing and the idle lock ---------
 
     def save_draft(self, actor: Actor, course_id: str, step_key: str, state: dict[str, Any]) -> None:
+        """Store work in progress. A quiz's ``draw`` is the service's (``start_quiz``): a caller cannot set it."""
         with self._sessions() as s, s.begin():
             draft = s.get(Draft, (actor.user_id, course_id, step_key))
+            state = {k: v for k, v in dict(state).items() if k != "draw"}
             if draft is None:
                 s.add(Draft(user_id=actor.user_id, course_id=course_id, step_key=step_key, state=state))
             else:
+                if isinstance(draft.state, dict) and "draw" in draft.state:
+                    state["draw"] = draft.state["draw"]
                 draft.state = state
                 draft.updated_at = utcnow()
 
@@ -320,3 +376,10 @@ class ProgressService:
         return {row.step_key: SignOffInfo(row.step_key, row.passed, dict(row.checklist or {}), row.comment,
                                           name, as_utc(row.created_at))
                 for row, name in rows}
+
+
+def _parse_time(text: str) -> dt.datetime | None:
+    try:
+        return as_utc(dt.datetime.fromisoformat(text)) if text else None
+    except ValueError:
+        return None

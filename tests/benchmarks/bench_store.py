@@ -27,6 +27,7 @@ from app.storage import db as storedb
 from app.storage.ids import uuid7
 from app.storage.models import Role
 from tests.benchmarks._report import best_of, report
+from tests.stored_progress import store_quiz_attempt
 
 TRAINEES = 1000
 COHORT_SIZE = 25
@@ -166,7 +167,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def test_durable_step_write(center):
-    """ProgressService.record_quiz_attempt (synchronous=FULL) vs a bare sqlite3 insert+commit, same file."""
+    """ProgressService storing a quiz attempt (synchronous=FULL) vs a bare sqlite3 insert+commit, same file."""
     progress = ProgressService(center["store"].sessions, "bench-ws")
     me = Actor(center["user"], "t0000", "学员0000", Role.TRAINEE)
     answers = {"questions": [{"id": f"q{i}", "response": 1, "correct": True, "points": 1.0} for i in range(10)],
@@ -178,7 +179,7 @@ def test_durable_step_write(center):
     ours, floor = [], []
     for i in range(300):
         t0 = time.perf_counter()
-        progress.record_quiz_attempt(me, "robot-basics", "1.0.0", "m1/s4", answers=answers, score=1.0, passed=True,
+        store_quiz_attempt(progress, me, "robot-basics", "1.0.0", "m1/s4", answers=answers, score=1.0, passed=True,
                                      duration_s=30)
         ours.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
@@ -192,7 +193,7 @@ def test_durable_step_write(center):
         floor.append((time.perf_counter() - t0) * 1000)
     raw.close()
     report("store durable step write median", statistics.median(ours), statistics.median(floor),
-           note="record_quiz_attempt, synchronous=FULL, vs bare sqlite3 insert+commit FULL")
+           note="storing a quiz attempt, synchronous=FULL, vs bare sqlite3 insert+commit FULL")
     report("store durable step write p99", _percentile(ours, 0.99), _percentile(floor, 0.99))
 
 

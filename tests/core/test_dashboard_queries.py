@@ -20,10 +20,11 @@ from app.services.auth import Actor, PermissionDenied
 from app.services.dashboard_queries import histogram, item_flags
 from app.services.reports import ItemStats
 from app.storage.models import Enrollment, LabRun, LessonTime, Role, SignOff, StepAttempt
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 COURSE = "fixture-mini"
 LESSON, QUIZ, LAB, PRACTICAL = "basics/lesson", "basics/quiz", "line/buffer-lab", "line/practical"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 QUESTIONS = ["q-single", "q-multiple", "q-true-false", "q-numeric", "q-ordering", "q-matching", "q-fill-blank"]
 POINTS = {"q-numeric": 2.0}
 
@@ -95,12 +96,12 @@ def seed_cohort(ctx, admin: Actor, instructor: Actor) -> Seed:
 
     def quiz(who: str, correct: list[int], offset: int, duration: float) -> None:
         score = score_of(correct)
-        aid = p.record_quiz_attempt(people[who], COURSE, "1.0.0", QUIZ, answers=answers(correct), score=score,
+        aid = store_quiz_attempt(p, people[who], COURSE, "1.0.0", QUIZ, answers=answers(correct), score=score,
                                     passed=score >= 0.7, duration_s=duration, started_at=at(offset, 8))
         dated(StepAttempt, aid, at(offset))
 
     def lab(who: str, metrics: dict, passed: bool, offset: int, duration: float) -> None:
-        rid = p.record_lab_run(people[who], COURSE, "1.0.0", LAB, parameters={"mill-servers": 2 if passed else 1},
+        rid = store_lab_run(p, people[who], COURSE, "1.0.0", LAB, parameters={"mill-servers": 2 if passed else 1},
                                seed=20261124, metrics=metrics, score=1.0 if passed else 0.0, passed=passed,
                                duration_s=duration)
         with ctx.store.session() as s, s.begin():

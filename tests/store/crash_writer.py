@@ -12,6 +12,7 @@ from pathlib import Path
 from app.context import AppContext
 from app.services.auth import Actor
 from app.storage.models import Role
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 
 def main() -> None:
@@ -25,11 +26,11 @@ def main() -> None:
         if n % 3:
             answers = {"questions": [{"id": f"q{i}", "response": i, "correct": bool(i % 2), "points": 1.0}
                                      for i in range(8)], "seed": n}
-            rid = ctx.progress.record_quiz_attempt(me, "crash-course", "1.0.0", f"m{n % 4}/quiz", answers=answers,
+            rid = store_quiz_attempt(ctx.progress, me, "crash-course", "1.0.0", f"m{n % 4}/quiz", answers=answers,
                                                    score=(n % 10) / 10, passed=n % 10 >= 7, duration_s=n % 90)
             print("Q", rid, flush=True)
         else:
-            rid = ctx.progress.record_lab_run(me, "crash-course", "1.0.0", "m9/lab", parameters={"n": n}, seed=n,
+            rid = store_lab_run(ctx.progress, me, "crash-course", "1.0.0", "m9/lab", parameters={"n": n}, seed=n,
                                               metrics={"throughput": n * 1.5}, score=0.5, passed=False,
                                               duration_s=12.0)
             print("L", rid, flush=True)

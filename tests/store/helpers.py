@@ -18,6 +18,7 @@ from app.context import AppContext
 from app.services.auth import Actor
 from app.services.sync import LOCAL_ONLY, TABLE_ORDER, SyncService
 from app.storage.models import Base, Certificate, Cohort, CohortMember, Role, Setting
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 
 def sync(ctx: AppContext) -> SyncService:
@@ -26,7 +27,7 @@ def sync(ctx: AppContext) -> SyncService:
 
 def _norm(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -71,9 +72,9 @@ def workstation_history(ws: AppContext, idx: int) -> dict[str, Any]:
     ids = []
     for person in (wang, own):
         for n in range(2 + idx):
-            ids.append(p.record_quiz_attempt(person, "robot-basics", "1.0.0", "m1/quiz", answers=quiz_answers(
+            ids.append(store_quiz_attempt(p, person, "robot-basics", "1.0.0", "m1/quiz", answers=quiz_answers(
                 [n % 2 == 0, True, n > 0], seed=n), score=(n % 3) / 2, passed=n % 3 == 2, duration_s=60 + n))
-        p.record_lab_run(person, "robot-basics", "1.0.0", "m2/lab", parameters={"speed": idx}, seed=idx,
+        store_lab_run(p, person, "robot-basics", "1.0.0", "m2/lab", parameters={"speed": idx}, seed=idx,
                          metrics={"cycle_s": 12.5 + idx}, score=0.9, passed=True, duration_s=300)
         p.record_lesson(person, "robot-basics", "1.0.0", "m1/intro", seconds=120 + idx, completed=True)
         p.enroll(person, "robot-basics", "1.0.0")
@@ -127,7 +128,7 @@ def rewrite_bundle(src: Path, dst: Path, *, records: Callable[[list[bytes]], lis
     return dst
 
 
-def count(ctx: AppContext, model) -> int:  # noqa: ANN001
+def count(ctx: AppContext, model) -> int:
     from sqlalchemy import func
 
     with ctx.store.session() as s:

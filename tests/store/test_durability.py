@@ -23,6 +23,7 @@ from app.context import AppContext
 from app.storage import db as storedb
 from app.storage.models import Base, LabRun, StepAttempt
 from tests.store.helpers import trainee
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,7 @@ def _sync_levels(ctx) -> list[int]:
     seen: list[int] = []
 
     @event.listens_for(ctx.store.engine, "commit")
-    def _spy(conn):  # noqa: ANN001
+    def _spy(conn):
         seen.append(conn.exec_driver_sql("PRAGMA synchronous").scalar())
 
     return seen
@@ -56,8 +57,8 @@ def test_step_completing_commits_are_fully_synced(ctx, admin):
     t = trainee(ctx, admin, "wu", "吴")
     seen = _sync_levels(ctx)
     ctx.progress.save_draft(t, "c", "m/q", {"answers": [1]})
-    ctx.progress.record_quiz_attempt(t, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
-    ctx.progress.record_lab_run(t, "c", "1", "m/lab", parameters={}, seed=1, metrics={}, score=1, passed=True,
+    store_quiz_attempt(ctx.progress, t, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
+    store_lab_run(ctx.progress, t, "c", "1", "m/lab", parameters={}, seed=1, metrics={}, score=1, passed=True,
                                 duration_s=1)
     ctx.progress.record_lesson(t, "c", "1", "m/l", seconds=30, completed=False)
     ctx.progress.record_lesson(t, "c", "1", "m/l", seconds=30, completed=True)
@@ -79,21 +80,21 @@ def test_durable_entered_mid_transaction_fsyncs_the_wal(ctx, admin, monkeypatch)
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_disk_full_is_one_clear_error_and_nothing_half_written(ctx, admin):
     t = trainee(ctx, admin, "zhou", "周")
-    ctx.progress.record_quiz_attempt(t, "c", "1", "m/q", answers={}, score=0.5, passed=False, duration_s=1)
+    store_quiz_attempt(ctx.progress, t, "c", "1", "m/q", answers={}, score=0.5, passed=False, duration_s=1)
     path = storedb.sqlite_path(ctx.store.url)
     with sqlite3.connect(path) as raw:
         pages = raw.execute("PRAGMA page_count").fetchone()[0]
     ctx.store.engine.dispose()
 
-    def cap(dbapi_conn, _rec):  # noqa: ANN001 - the disk "fills up" at the current size
+    def cap(dbapi_conn, _rec):
         dbapi_conn.execute(f"PRAGMA max_page_count={pages}")
 
     event.listen(ctx.store.engine, "connect", cap)
     big = {"questions": [{"id": f"q{i}", "response": "x" * 2000, "correct": True, "points": 1} for i in range(50)]}
     with pytest.raises(storedb.WriteRefused, match="disk is full: nothing was saved"):
-        ctx.progress.record_quiz_attempt(t, "c", "1", "m/q", answers=big, score=1, passed=True, duration_s=1)
+        store_quiz_attempt(ctx.progress, t, "c", "1", "m/q", answers=big, score=1, passed=True, duration_s=1)
     with pytest.raises(storedb.WriteRefused, match="disk is full"):
-        ctx.progress.record_lab_run(t, "c", "1", "m/lab", parameters={"blob": "y" * 100_000}, seed=1, metrics={},
+        store_lab_run(ctx.progress, t, "c", "1", "m/lab", parameters={"blob": "y" * 100_000}, seed=1, metrics={},
                                     score=1, passed=True, duration_s=1)
     # Still usable for reading; nothing of either write is there.
     prog = ctx.progress.course_progress(t, t.user_id, "c", [("m/q", "quiz"), ("m/lab", "lab")])
@@ -104,7 +105,7 @@ def test_disk_full_is_one_clear_error_and_nothing_half_written(ctx, admin):
     event.remove(ctx.store.engine, "connect", cap)
     ctx.store.engine.dispose()
     assert storedb.check_sqlite_file(path) == []
-    ctx.progress.record_quiz_attempt(t, "c", "1", "m/q", answers=big, score=1, passed=True, duration_s=1)
+    store_quiz_attempt(ctx.progress, t, "c", "1", "m/q", answers=big, score=1, passed=True, duration_s=1)
 
 
 def test_upgrade_from_the_first_release_keeps_everything_and_backs_up(tmp_path):
@@ -146,7 +147,7 @@ def test_a_migration_that_breaks_references_is_rolled_back(tmp_path, monkeypatch
     command.upgrade(storedb.alembic_config(url), "0001_initial")
     real = storedb._run_alembic
 
-    def breaking(conn, url_):  # noqa: ANN001
+    def breaking(conn, url_):
         real(conn, url_)
         conn.exec_driver_sql("INSERT INTO cohort_members (cohort_id, user_id) VALUES ('nope', 'nobody')")
 
@@ -176,12 +177,13 @@ from app.context import AppContext
 from app.services.auth import SYSTEM, Actor
 from app.storage.db import StoreError
 from app.storage.models import Role
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 ctx = AppContext.open(Path(sys.argv[1]))
 out = {"readonly": ctx.store.readonly, "logins": [u.login for u in ctx.accounts.list_users(SYSTEM)]}
 me = Actor(sys.argv[2], "wang", "W", Role.TRAINEE)
 out["attempts"] = len(ctx.progress.attempts(me, me.user_id, "c", "m/q"))
 try:
-    ctx.progress.record_quiz_attempt(me, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
+    store_quiz_attempt(ctx.progress, me, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
     out["write"] = "saved"
 except StoreError as exc:
     out["write"] = str(exc)
@@ -196,7 +198,7 @@ def test_a_read_only_data_dir_opens_read_only_and_says_so(tmp_path):
         ctx = AppContext.open(data)
         admin = ctx.accounts.create_first_admin("admin", "Admin", "admin-pass")
         wang = trainee(ctx, admin, "wang", "王伟")
-        ctx.progress.record_quiz_attempt(wang, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
+        store_quiz_attempt(ctx.progress, wang, "c", "1", "m/q", answers={}, score=1, passed=True, duration_s=1)
         ctx.close()
         for p in data.iterdir():
             if p.is_file():

@@ -9,6 +9,7 @@ from app.services.accounts import LoginFailed
 from app.services.auth import SYSTEM, PermissionDenied, ServiceError
 from app.services.progress import StepStatus
 from tests.store.helpers import quiz_answers, trainee
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 STEPS = [("m1/intro", "lesson"), ("m1/quiz", "quiz"), ("m2/lab", "lab"), ("m3/practical", "practical"),
          ("m3/more", "lesson")]
@@ -18,7 +19,7 @@ def test_progress_is_derived_from_the_records(ctx, admin, instructor):
     t = trainee(ctx, admin, "chen", "陈静")
     p = ctx.progress
     p.record_lesson(t, "rb", "1.0.0", "m1/intro", seconds=95.04, completed=True)
-    first = p.record_quiz_attempt(t, "rb", "1.0.0", "m1/quiz", answers=quiz_answers([True, False]), score=0.5,
+    first = store_quiz_attempt(p, t, "rb", "1.0.0", "m1/quiz", answers=quiz_answers([True, False]), score=0.5,
                                   passed=False, duration_s=40)
     p.save_draft(t, "rb", "m3/more", {"scroll": 0.4})
     prog = p.course_progress(t, t.user_id, "rb", STEPS)
@@ -27,9 +28,9 @@ def test_progress_is_derived_from_the_records(ctx, admin, instructor):
     assert prog.status("m2/lab") is StepStatus.NOT_STARTED
     assert prog.status("m3/practical") is StepStatus.AWAITING_SIGNOFF
     assert prog.status("m3/more") is StepStatus.IN_PROGRESS
-    p.record_quiz_attempt(t, "rb", "1.0.0", "m1/quiz", answers=quiz_answers([True, True]), score=1.0, passed=True,
+    store_quiz_attempt(p, t, "rb", "1.0.0", "m1/quiz", answers=quiz_answers([True, True]), score=1.0, passed=True,
                           duration_s=35)
-    run = p.record_lab_run(t, "rb", "1.0.0", "m2/lab", parameters={"speed": 2}, seed=7, metrics={"oee": 0.8},
+    run = store_lab_run(p, t, "rb", "1.0.0", "m2/lab", parameters={"speed": 2}, seed=7, metrics={"oee": 0.8},
                            score=0.9, passed=True, duration_s=300)
     p.sign_off(instructor, t.user_id, "rb", "m3/practical", {"guard": True, "e-stop": True}, comment="好")
     prog = p.course_progress(instructor, t.user_id, "rb", STEPS)
@@ -48,7 +49,7 @@ def test_drafts_survive_and_a_submitted_attempt_clears_them(ctx, admin):
     ctx.progress.save_draft(t, "rb", "m1/quiz", {"answers": {"q1": "b"}})
     ctx.progress.save_draft(t, "rb", "m1/quiz", {"answers": {"q1": "c"}})
     assert ctx.progress.load_draft(t, "rb", "m1/quiz") == {"answers": {"q1": "c"}}
-    ctx.progress.record_quiz_attempt(t, "rb", "1", "m1/quiz", answers={}, score=1, passed=True, duration_s=1)
+    store_quiz_attempt(ctx.progress, t, "rb", "1", "m1/quiz", answers={}, score=1, passed=True, duration_s=1)
     assert ctx.progress.load_draft(t, "rb", "m1/quiz") is None
 
 
@@ -90,7 +91,7 @@ def test_a_second_workstation_on_the_same_database_sees_everything_live(ctx, adm
     other = AppContext.open(tmp_path / "pc2", ctx.store.url)
     try:
         t = trainee(other, admin, "ma", "马")
-        other.progress.record_quiz_attempt(t, "rb", "1", "m1/quiz", answers={}, score=0.9, passed=True,
+        store_quiz_attempt(other.progress, t, "rb", "1", "m1/quiz", answers={}, score=0.9, passed=True,
                                            duration_s=12)
         prog = ctx.progress.course_progress(admin, t.user_id, "rb", STEPS)
         assert prog.status("m1/quiz") is StepStatus.PASSED

@@ -13,11 +13,12 @@ from app.services.auth import PermissionDenied
 from app.services.reports import ReportService, write_csv, write_xlsx
 from app.storage.models import Cohort, CohortMember, Enrollment, LessonTime, StepAttempt
 from tests.store.helpers import quiz_answers, trainee
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 C = "rb"
 STEPS = [("m1/intro", "lesson"), ("m1/quiz", "quiz"), ("m2/lab", "lab"), ("m3/practical", "practical")]
 COURSES = {C: STEPS}
-T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -28,11 +29,11 @@ def cohort(ctx, admin, instructor):
     t5 = trainee(ctx, admin, "t5", "外人")
 
     def quiz(t, answers, score, passed, minutes):
-        p.record_quiz_attempt(t, C, "1", "m1/quiz", answers=quiz_answers(answers), score=score, passed=passed,
+        store_quiz_attempt(p, t, C, "1", "m1/quiz", answers=quiz_answers(answers), score=score, passed=passed,
                               duration_s=60, started_at=T0 + dt.timedelta(minutes=minutes))
 
     def lab(t, score, passed):
-        p.record_lab_run(t, C, "1", "m2/lab", parameters={}, seed=1, metrics={}, score=score, passed=passed,
+        store_lab_run(p, t, C, "1", "m2/lab", parameters={}, seed=1, metrics={}, score=score, passed=passed,
                          duration_s=300)
 
     p.record_lesson(t1, C, "1", "m1/intro", seconds=100, completed=True)
@@ -48,7 +49,7 @@ def cohort(ctx, admin, instructor):
     for _ in range(3):
         lab(t4, 0.1, False)
     quiz(t5, [True, True, True], 1.0, True, 4)  # not in the cohort
-    p.record_quiz_attempt(instructor, C, "1", "m1/quiz", answers=quiz_answers([False] * 3), score=0, passed=False,
+    store_quiz_attempt(p, instructor, C, "1", "m1/quiz", answers=quiz_answers([False] * 3), score=0, passed=False,
                           duration_s=5)  # staff trying the quiz: never in a report
     members = (t1, t2, t3, t4)
     with ctx.store.session() as s, s.begin():
@@ -59,7 +60,7 @@ def cohort(ctx, admin, instructor):
         for t in members:
             s.add(Enrollment(user_id=t.user_id, course_id=C, course_version="1", cohort_id=group.id,
                              due_date=dt.date.today() - dt.timedelta(days=1) if t is t2 else None))
-        month_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
+        month_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
         for model in (StepAttempt, LessonTime, Enrollment):
             s.execute(update(model).where(model.user_id == t3.user_id).values(created_at=month_ago))
         group_id = group.id

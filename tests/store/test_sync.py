@@ -22,6 +22,7 @@ from app.services.sync import SyncError
 from app.services.workstations import WorkstationService
 from app.storage.models import Certificate, Enrollment, LabRun, Role, StepAttempt, User, Workstation
 from tests.store.helpers import count, dump, rewrite_bundle, set_center, sync, trainee, workstation_history
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 
 COURSE = "robot-basics"
 
@@ -162,14 +163,14 @@ def test_enrollment_conflicts_resolve_by_rule(center, open_ctx, tmp_path):
 
 def test_since_limits_attempts_but_keeps_what_they_need(ctx, admin, tmp_path):
     t = trainee(ctx, admin, "zhao", "赵六")
-    old_quiz = ctx.progress.record_quiz_attempt(t, COURSE, "1", "m1/q", answers={}, score=1, passed=True,
+    old_quiz = store_quiz_attempt(ctx.progress, t, COURSE, "1", "m1/q", answers={}, score=1, passed=True,
                                                 duration_s=5)
-    lab = ctx.progress.record_lab_run(t, COURSE, "1", "m2/lab", parameters={}, seed=1, metrics={}, score=1,
+    lab = store_lab_run(ctx.progress, t, COURSE, "1", "m2/lab", parameters={}, seed=1, metrics={}, score=1,
                                       passed=True, duration_s=5)
     old = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     with ctx.store.session() as s, s.begin():
         s.execute(update(StepAttempt).values(created_at=old))  # the lab's attempt is old too
-    new_quiz = ctx.progress.record_quiz_attempt(t, COURSE, "1", "m1/q", answers={}, score=0, passed=False,
+    new_quiz = store_quiz_attempt(ctx.progress, t, COURSE, "1", "m1/q", answers={}, score=0, passed=False,
                                                 duration_s=5)
     res = sync(ctx).export_bundle(SYSTEM, tmp_path / "b.zip", since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     with zipfile.ZipFile(res.path) as zf:
@@ -218,7 +219,7 @@ def test_a_resigned_bundle_from_an_enrolled_workstation_is_refused(center, tmp_p
     trust(stations[1], stations[0])
     good = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "good.zip").path
     merge(stations[1], good)
-    stations[0].progress.record_quiz_attempt(_h[0]["wang"], COURSE, "1", "m1/quiz", answers={}, score=1,
+    store_quiz_attempt(stations[0].progress, _h[0]["wang"], COURSE, "1", "m1/quiz", answers={}, score=1,
                                              passed=True, duration_s=3)
     newer = sync(stations[0]).export_bundle(SYSTEM, tmp_path / "newer.zip").path
     forged = rewrite_bundle(newer, tmp_path / "forged.zip", resign=Ed25519PrivateKey.generate())
@@ -282,7 +283,7 @@ def test_files_that_are_not_bundles_get_a_clear_message(ctx, admin, tmp_path, co
 def test_export_is_atomic_and_a_trainee_exports_only_their_own_records(ctx, admin, tmp_path):
     zhang, other = trainee(ctx, admin, "zhangwei", "张伟"), trainee(ctx, admin, "li", "李")
     for who in (zhang, other):
-        ctx.progress.record_quiz_attempt(who, COURSE, "1", "m1/q", answers={}, score=1, passed=True, duration_s=5)
+        store_quiz_attempt(ctx.progress, who, COURSE, "1", "m1/q", answers={}, score=1, passed=True, duration_s=5)
     ctx.progress.sign_off(admin, zhang.user_id, COURSE, "m3/practical", {"guard closed": True})
     res = sync(ctx).export_bundle(zhang, tmp_path / "mine.zip")
     with zipfile.ZipFile(res.path) as zf:

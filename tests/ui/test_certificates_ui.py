@@ -14,15 +14,16 @@ from sqlalchemy import func, select
 from app.certificates.claims import canonical_bytes
 from app.certificates.qr import decode_payload, encode_payload, qr_image
 from app.storage.models import AuditEntry, Certificate, Role
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 from tests.ui.conftest import login
 from tests.ui.test_trainee_support import FIXTURE_ID, install_fixture
 
 
 def _meet(ctx, actor, instructor, course) -> None:
     p = ctx.progress
-    p.record_quiz_attempt(actor, course.id, course.version, "basics/quiz", answers={}, score=1.0, passed=True,
+    store_quiz_attempt(p, actor, course.id, course.version, "basics/quiz", answers={}, score=1.0, passed=True,
                           duration_s=5)
-    p.record_lab_run(actor, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+    store_lab_run(p, actor, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
                      metrics={"oee": 0.9}, score=0.9, passed=True, duration_s=3)
     checklist = {item.id: True for item in course.step("line/practical").practical.checklist}
     p.sign_off(instructor, actor.user_id, course.id, "line/practical", checklist)
@@ -299,9 +300,9 @@ def test_course_view_issues_the_certificate_and_shows_the_notice(qtbot, window, 
 
     course = install_fixture(ctx, tmp_path)
     p = ctx.progress
-    p.record_quiz_attempt(trainee, course.id, course.version, "basics/quiz", answers={}, score=1.0, passed=True,
+    store_quiz_attempt(p, trainee, course.id, course.version, "basics/quiz", answers={}, score=1.0, passed=True,
                           duration_s=5)
-    p.record_lab_run(trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+    store_lab_run(p, trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
                      metrics={}, score=1.0, passed=True, duration_s=3)
     view = CourseView(ctx, trainee, course)
     qtbot.addWidget(view)

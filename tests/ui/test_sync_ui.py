@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 from app.context import AppContext
 from app.storage.models import StepAttempt
 from app.ui.shell.sync_actions import export_progress, import_progress
+from tests.stored_progress import store_quiz_attempt
 from tests.ui.conftest import login
 
 
 def test_export_then_import_progress_between_workstations(qtbot, window, ctx, instructor, trainee, tmp_path):
-    ctx.progress.record_quiz_attempt(trainee, "fixture-mini", "1.0.0", "basics/quiz",
+    store_quiz_attempt(ctx.progress, trainee, "fixture-mini", "1.0.0", "basics/quiz",
                                      answers={"questions": [], "seed": 1}, score=0.9, passed=True, duration_s=60)
     window.show_login()
     login(qtbot, window, "teacher", "teach-pass")

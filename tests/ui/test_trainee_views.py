@@ -20,6 +20,7 @@ from app.ui.shell.main_window import MainWindow
 from app.ui.trainee import steps  # noqa: F401 - registers the built-in step views
 from app.ui.trainee.lesson_view import ZOOM_PREF, LessonView
 from app.ui.trainee.quiz.quiz_view import QuizView
+from tests.stored_progress import store_lab_run, store_quiz_attempt
 from tests.ui.conftest import login
 from tests.ui.test_trainee_support import (
     FIXTURE_DIR,
@@ -57,9 +58,9 @@ def _second_course(tmp_path, course_id="fixture-next", prerequisites=(FIXTURE_ID
 def _complete_fixture(ctx, trainee, instructor, course) -> None:
     p = ctx.progress
     p.record_lesson(trainee, course.id, course.version, "basics/lesson", 5, completed=True)
-    p.record_quiz_attempt(trainee, course.id, course.version, "basics/quiz", answers={"questions": [], "seed": 0},
+    store_quiz_attempt(p, trainee, course.id, course.version, "basics/quiz", answers={"questions": [], "seed": 0},
                           score=1.0, passed=True, duration_s=5)
-    p.record_lab_run(trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+    store_lab_run(p, trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
                      metrics={"oee": 0.9, "throughput_per_hour": 70.0}, score=1.0, passed=True, duration_s=3)
     p.sign_off(instructor, trainee.user_id, course.id, "line/practical", {"notify": True})
 
@@ -240,7 +241,7 @@ def test_end_feedback_review_and_attempts_limit(qtbot, window, ctx, trainee, tmp
     qtbot.mouseClick(quiz.overview_btn, Qt.MouseButton.LeftButton)
     assert not quiz.start_btn.isEnabled() and quiz.start_btn.text() == "No attempts left"
     with pytest.raises(ServiceError):  # the service refuses too, whatever the screen shows
-        ctx.progress.record_quiz_attempt(trainee, FIXTURE_ID, "1.0.0", "basics/quiz", answers={}, score=1,
+        store_quiz_attempt(ctx.progress, trainee, FIXTURE_ID, "1.0.0", "basics/quiz", answers={}, score=1,
                                          passed=True, duration_s=1, max_attempts=1)
 
 
@@ -318,7 +319,7 @@ def test_my_progress_lists_courses_labs_and_certificates(qtbot, window, ctx, tra
                                                         monkeypatch):
     course = install_fixture(ctx, tmp_path)
     _complete_fixture(ctx, trainee, instructor, course)
-    ctx.progress.record_lab_run(trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+    store_lab_run(ctx.progress, trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
                                 metrics={"oee": 0.4}, score=0.5, passed=False, duration_s=3)
     issued = ctx.certificates.check_and_issue(trainee, trainee.user_id, course)
     assert issued is not None

@@ -36,8 +36,10 @@ from app import i18n
 from app.courses import models as m
 from app.courses.grading import LabConfigError, LabGrade, check_control_value
 from app.courses.render import render_body
+from app.courses.sim_messages import diagnostics_of
 from app.i18n import _, format_percent, ngettext
 from app.services.errors import WRITE_ERRORS
+from app.services.grading import GradingError
 from app.ui.common.background import run_in_background
 from app.ui.common.content import as_dict, content_text
 from app.ui.common.qt_i18n import on_language_changed
@@ -347,30 +349,18 @@ class LabViewBase(StepView):
         self.grading_bar.show()
         reps = self.lab.grading_replications
         self.set_status(lambda: ngettext_grading(reps))
-        lab, course_dir = self.lab, self.course.path
-        from app.courses.grading import run_and_grade_lab
-
-        def work():
-            return run_and_grade_lab(lab, course_dir, values, parallel=True)
-
-        ctx, actor, course, key = self.ctx, self.actor, self.course, self.step_key
+        ctx, actor, course, step = self.ctx, self.actor, self.course, self.step
         self._bank_time()
         elapsed = self._elapsed_s
         self._elapsed_s = 0.0   # the next run counts its own time
 
-        def done(result) -> None:
-            grade, metrics = result
-            clean = _jsonable(metrics)
-            saved = True
-            try:
-                ctx.progress.record_lab_run(actor, course.id, course.version, key, parameters=_jsonable(values),
-                                            seed=lab.grading_seed, metrics=clean, score=grade.score,
-                                            passed=grade.passed, duration_s=elapsed)
-            except WRITE_ERRORS:
-                log.exception("cannot record the lab run of %s", key)
-                saved = False
+        def work():
+            # The service runs, grades and stores the run; the view only shows the outcome.
+            return ctx.progress.submit_lab(actor, course, step, dict(values), duration_s=elapsed, parallel=True)
+
+        def done(outcome) -> None:
             if shiboken6.isValid(self):
-                self._graded(grade, clean, saved)
+                self._graded(outcome.grade, dict(outcome.metrics))
 
         def failed(exc: Exception) -> None:
             if shiboken6.isValid(self):
@@ -421,18 +411,14 @@ class LabViewBase(StepView):
                     return str(exc)
         return None
 
-    def _graded(self, grade: LabGrade, metrics: dict[str, float], saved: bool) -> None:
+    def _graded(self, grade: LabGrade, metrics: dict[str, float]) -> None:
         self.grading = False
         self.grading_bar.hide()
         self.submit_btn.setEnabled(True)
         self.last_grade = grade
         self.last_metrics = metrics
         self._show_grade(grade)
-        if saved:
-            self.set_status(lambda: _("Graded and saved."))
-        else:
-            self.set_status(lambda: _("Graded, but the result could not be saved (the data folder is not writable)."),
-                            error=True)
+        self.set_status(lambda: _("Graded and saved."))
         self._show_best()
         self.completed.emit()
 
@@ -454,8 +440,15 @@ class LabViewBase(StepView):
         self.grading = False
         self.grading_bar.hide()
         self.submit_btn.setEnabled(True)
-        if isinstance(exc, LabConfigError):
+        if diagnostics_of(exc) and not isinstance(exc, LabConfigError):  # e.g. a program that runs too long
+            log.info("not graded %s: %s", self.step_key, exc)
             self.refuse_submit(problems_of(exc))
+        elif isinstance(exc, LabConfigError | GradingError):
+            self.refuse_submit(problems_of(exc))
+        elif isinstance(exc, WRITE_ERRORS):
+            log.warning("cannot store the lab run of %s: %s", self.step_key, exc)
+            self.set_status(lambda: _("The result could not be saved (the data folder is not writable)."),
+                            error=True)
         else:
             log.error("grading %s failed: %r", self.step_key, exc)
             self.set_status(lambda: _("Grading failed: {error}").format(error=exc), error=True)

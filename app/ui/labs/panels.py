@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.courses import models as m
-from app.courses.grading import LabConfigError, check_control_value, objective_met
+from app.courses.grading import LabConfigError, check_control_value, objective_met, objective_value
 from app.i18n import N_, _, format_decimal
 from app.ui.common.content import content_text
 
@@ -106,11 +106,24 @@ def format_metric(name: str, value: float | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
+def objective_goal(obj: m.Objective) -> str:
+    """The rule in words: "cost ≤ 8.9", "interval between 900 and 1,400", "upper 95 % bound of cost ≤ 9"."""
+    metric = metric_label(obj.metric)
+    if obj.stat == "ci_upper":
+        metric = _("upper 95 % bound of {metric}").format(metric=metric)
+    elif obj.stat == "ci_lower":
+        metric = _("lower 95 % bound of {metric}").format(metric=metric)
+    if obj.op == "between":
+        return _("{metric} between {low} and {high}").format(
+            metric=metric, low=format_metric(obj.metric, obj.target),
+            high=format_metric(obj.metric, obj.target if obj.target_max is None else obj.target_max))
+    return _("{metric} {op} {target}").format(metric=metric, op=OPS.get(obj.op, obj.op),
+                                              target=format_metric(obj.metric, obj.target))
+
+
 def objective_text(obj: m.Objective) -> str:
     label = content_text(obj.label) if obj.label else ""
-    goal = _("{metric} {op} {target}").format(metric=metric_label(obj.metric), op=OPS.get(obj.op, obj.op),
-                                              target=format_metric(obj.metric, obj.target))
-    return label or goal
+    return label or objective_goal(obj)
 
 
 def control_default(control: m.Control) -> Any:
@@ -325,7 +338,8 @@ class ObjectivesPanel(QFrame):
         """Judge each objective on ``metrics`` (live values so far unless ``final``)."""
         self._last = (metrics, final)
         for i, obj in enumerate(self.objectives):
-            value = metrics.get(obj.metric) if metrics else None
+            # The graded value (a mean or a confidence bound); while running, the mean so far.
+            value = (objective_value(obj, metrics) if final else metrics.get(obj.metric)) if metrics else None
             if value is None:
                 state = "pending"
             else:
@@ -337,9 +351,7 @@ class ObjectivesPanel(QFrame):
             else:
                 shown = _("so far {value}").format(value=format_metric(obj.metric, value))
             self._set(i, state, shown)
-            self.rows[i].setToolTip(_("Target: {metric} {op} {target}").format(
-                metric=metric_label(obj.metric), op=OPS.get(obj.op, obj.op),
-                target=format_metric(obj.metric, obj.target)))
+            self.rows[i].setToolTip(_("Target: {goal}").format(goal=objective_goal(obj)))
 
     def _set(self, i: int, state: str, value_text: str) -> None:
         mark = {"met": _("✓ met"), "unmet": _("✗ not met"), "pending": _("… open")}[state]

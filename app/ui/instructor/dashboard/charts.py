@@ -302,11 +302,9 @@ class LabMetricChart(Chart):
         if st is None or not st.values:
             self.show_message(_("No lab runs with this result yet.") if st else _("This course has no lab."))
             return
-        from app.services.dashboard_queries import meets
-
         x0, x1 = st.edges[:-1], st.edges[1:]
         mid = [(a + b) / 2 for a, b in zip(x0, x1)]
-        good = [c if meets(st.op, m, st.target) else 0 for c, m in zip(st.counts, mid)]
+        good = [c if st.meets(m) else 0 for c, m in zip(st.counts, mid)]
         bad = [c - g for c, g in zip(st.counts, good)]
         self.ensure_legend()
         gap = (x1[0] - x0[0]) * 0.08

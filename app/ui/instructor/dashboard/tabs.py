@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.i18n import _, format_date, format_decimal, format_duration, format_percent, ngettext, pgettext
-from app.services.dashboard_queries import Dashboard, ItemRow, LabMetricStats, MetricValue, StepTime, meets
+from app.services.dashboard_queries import Dashboard, ItemRow, LabMetricStats, MetricValue, StepTime
 from app.services.reports import AtRisk, ReportRow
 from app.ui.common.content import content_text
 from app.ui.instructor.dashboard.charts import CompletionChart, ItemScatter, LabMetricChart, ScoreHistogram, TimeChart
@@ -316,7 +316,7 @@ class LabTab(Tab):
 
     def _meets(self, value: MetricValue) -> bool:
         st = self.current()
-        return st is not None and meets(st.op, value.value, st.target)
+        return st is not None and st.meets(value.value)
 
     def _label(self, st: LabMetricStats) -> str:
         return _("{step} — {metric}").format(step=step_title(self.course, st.step_key),

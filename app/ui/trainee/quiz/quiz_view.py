@@ -10,10 +10,8 @@ with every answer in the shape the instructors' item analysis reads::
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
-import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,11 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.clock import as_utc, utcnow
-from app.courses.grading import draw_questions, grade_question, grade_quiz, matching_right_order
+from app.clock import as_utc
+from app.courses.grading import draw_questions, grade_question, matching_right_order
 from app.i18n import _, format_datetime, format_percent, ngettext
 from app.services.auth import ServiceError
 from app.services.errors import WRITE_ERRORS
+from app.services.grading import QuizDraw, stored_draw
 from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
@@ -70,8 +69,12 @@ class AttemptState:
 
     @classmethod
     def from_draft(cls, data: dict[str, Any], quiz) -> AttemptState | None:
-        """The attempt in ``data``, or None if it does not fit the quiz as installed now."""
+        """The attempt in ``data``, or None if it does not fit the quiz as installed now
+        or is not the draw the service made (the one it will grade)."""
         if not isinstance(data, dict) or data.get("kind") != DRAFT_KIND:
+            return None
+        draw = stored_draw(data, quiz)
+        if draw is None or data.get("seed") != draw.seed or list(data.get("ids") or []) != list(draw.ids):
             return None
         try:
             state = cls(seed=int(data["seed"]), ids=[str(i) for i in data["ids"]],
@@ -87,8 +90,9 @@ class AttemptState:
         return state
 
     @classmethod
-    def new(cls, quiz, seed: int | None = None) -> AttemptState:
-        seed = secrets.randbelow(2**31) if seed is None else seed
+    def new(cls, quiz, draw: QuizDraw) -> AttemptState:
+        """A fresh attempt on the questions the service drew (``ProgressService.start_quiz``)."""
+        seed = draw.seed
         drawn = draw_questions(quiz, seed)
         orders: dict[str, list[str]] = {}
         for q in drawn:
@@ -96,7 +100,7 @@ class AttemptState:
                 orders[q.id] = [o.id for o in q.options]
             elif q.type == "matching":
                 orders[q.id] = matching_right_order(q, seed)
-        return cls(seed=seed, ids=[q.id for q in drawn], orders=orders, started_at=utcnow().isoformat())
+        return cls(seed=seed, ids=[q.id for q in drawn], orders=orders, started_at=draw.started_at)
 
 
 class QuizView(StepView):
@@ -318,7 +322,12 @@ class QuizView(StepView):
         if self.attempts_left() == 0:
             self.show_start()
             return
-        self._begin(AttemptState.new(self.quiz))
+        try:
+            draw = self.ctx.progress.start_quiz(self.actor, self.course, self.step)
+        except (ServiceError, *WRITE_ERRORS) as exc:
+            messages.warn(self, _("Cannot start the quiz"), str(exc))
+            return
+        self._begin(AttemptState.new(self.quiz, draw))
         self.save_state()
         self.status_changed.emit()  # the step is in progress now
 
@@ -462,23 +471,12 @@ class QuizView(StepView):
         self.submit()
 
     def submit(self) -> None:
-        """Grade the attempt and store it with every answer."""
+        """Hand the answers to the service, which grades the attempt and stores it."""
         a = self.attempt
-        result = grade_quiz(self.quiz, a.ids, a.responses)
-        answers = {"questions": [
-            {"id": r.question_id, "type": self.quiz.question(r.question_id).type, "response": r.response,
-             "correct": r.correct, "points": r.points_awarded, "max_points": r.points_possible}
-            for r in result.per_question], "seed": a.seed}
         elapsed = a.elapsed_s + self._running_s()
         try:
-            started = dt.datetime.fromisoformat(a.started_at) if a.started_at else None
-        except ValueError:
-            started = None
-        try:
-            self.ctx.progress.record_quiz_attempt(
-                self.actor, self.course.id, self.course.version, self.step_key, answers=answers,
-                score=result.score, passed=result.passed, duration_s=elapsed, started_at=started,
-                max_attempts=self.quiz.max_attempts)
+            result = self.ctx.progress.submit_quiz(self.actor, self.course, self.step, dict(a.responses),
+                                                   duration_s=elapsed).result
         except ServiceError as exc:
             messages.warn(self, _("Not saved"), str(exc))
             self.ctx.progress.clear_draft(self.actor, self.course.id, self.step_key)
