@@ -12,6 +12,7 @@ from typing import Any
 from app.courses import checks, labcheck
 from app.courses import models as m
 from app.courses.errors import CourseError, Problem
+from app.courses.glossary import check_glossary
 from app.courses.reporter import Reporter
 from app.i18n import _
 
@@ -216,14 +217,30 @@ class _CourseReader:
                 if child.is_dir() and not child.name.startswith((".", "_")) and child.name not in seen:
                     rep.warning(f"modules/{child.name}", [], _(
                         "module folder {name}/ is not listed in course.yaml").format(name=child.name))
+        glossary = self.glossary()
         if header is None or rep.has_errors:
             return None
         course = m.Course(
             **{k: getattr(header, k) for k in m.CourseFile.model_fields if k != "modules"},
-            modules=modules, path=self.abs_root, source=source,
+            modules=modules, path=self.abs_root, source=source, glossary=glossary,
         )
         self._check_passing(course)
         return None if rep.has_errors else course
+
+    def glossary(self) -> list[m.GlossaryEntry]:
+        """The terms of ``glossary.yaml`` if the course has one (problems reported with file:line)."""
+        rel = m.GLOSSARY_FILE
+        if not (self.root / rel).is_file():
+            return []
+        raw = self.rep.yaml(rel)
+        if raw is None:
+            return []
+        model = self.rep.model(m.GlossaryFile, raw, rel)
+        if model is None:
+            return []
+        checks.check_all_locales(self.rep, rel, model)
+        check_glossary(self.rep, rel, model)
+        return model.terms
 
     def _check_passing(self, course: m.Course) -> None:
         for i, ref in enumerate(course.passing.required):

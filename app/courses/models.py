@@ -46,7 +46,7 @@ LocalizedText = Annotated[dict[LocaleCode, str], Field(json_schema_extra={"x-zhi
 StepKind = Literal["lesson", "quiz", "lab", "practical"]
 Track = Literal["robotics-control", "ai-maintenance", "digital-manufacturing"]
 Level = Literal["beginner", "intermediate", "advanced"]
-SimulatorKind = Literal["line", "maintenance", "robot_cell"]
+SimulatorKind = Literal["line", "maintenance", "robot_cell", "vibration"]
 ComparisonOp = Literal[">=", "<=", ">", "<", "==", "between"]
 ObjectiveStat = Literal["mean", "ci_lower", "ci_upper"]
 
@@ -335,6 +335,26 @@ class Module(_ModuleBase):
         return next((s for s in self.steps if s.id == step_id), None)
 
 
+# --- glossary -------------------------------------------------------------------------------
+
+GLOSSARY_FILE = "glossary.yaml"
+
+
+class GlossaryEntry(_Model):
+    """One term of a course glossary, in every course language."""
+
+    term: LocalizedText
+    definition: LocalizedText
+    aliases: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=list, description="other names or abbreviations, in any language; found by search")
+
+
+class GlossaryFile(_Model):
+    """``glossary.yaml`` in the course folder (optional): the terms trainees can look up from any lesson."""
+
+    terms: list[GlossaryEntry] = Field(min_length=1)
+
+
 # --- course ---------------------------------------------------------------------------------
 
 class Passing(_Model):
@@ -379,6 +399,7 @@ class Course(_CourseBase):
     path: Path | None = None
     source: CourseSource = "path"
     content_hash: str | None = None
+    glossary: list[GlossaryEntry] = Field(default_factory=list)
 
     @property
     def read_only(self) -> bool:
