@@ -20,11 +20,13 @@ from app.courses.labcheck import LabConfigError
 from app.i18n import _
 from app.services.auth import PermissionDenied, ServiceError
 from app.ui.common import messages
+from simulators.errors import ProgramError, RuleError, ScenarioError
 
 log = logging.getLogger(__name__)
 
 # What a user's own input or a refused request raises: worth a line in the log, not a traceback.
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ServiceError, PermissionDenied, LabConfigError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ServiceError, PermissionDenied, LabConfigError,
+                                                     ScenarioError, ProgramError, RuleError)
 
 
 class _Signals(QObject):
