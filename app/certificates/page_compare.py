@@ -287,11 +287,11 @@ def compare_text(observed_chars, expected_chars, boxes: Iterable[tuple[str, Box]
         else:
             differing.append(_tag_at(box, boxes))
     if sum(have.values()) > 0:
-        missing = Counter({ch: n for ch, n in have.items() if n > 0})
-        differing += [_tag_of_char(ch, expected_chars, boxes) for ch in missing]
         differing.append("text")
     if not differing:
         return PageComparison("matches")
+    if "label" in differing:  # the fixed labels are not ours: another layout, not evidence
+        return PageComparison("not_compared", reason=_("the page's printed labels are not this version's"))
     return PageComparison("differs", tuple(dict.fromkeys(differing)))
 
 
@@ -301,13 +301,6 @@ def _tag_at(box, boxes: list[tuple[str, Box]]) -> str:
         if x0 - 3 <= cx <= x1 + 3 and y0 - 3 <= cy <= y1 + 3 and tag not in IGNORED:
             return tag
     return "elsewhere"
-
-
-def _tag_of_char(ch: str, chars, boxes) -> str:
-    for c, box, _v in chars:
-        if c == ch:
-            return _tag_at(box, boxes)
-    return "text"
 
 
 def compare_document(path, page_index: int, expected: ExpectedPage) -> PageComparison:
@@ -344,6 +337,9 @@ def merge(pixels: PageComparison, text: PageComparison | None) -> PageComparison
     if text is None:
         return pixels
     notes = pixels.notes + text.notes
+    if "not_compared" in (pixels.outcome, text.outcome):  # another layout or an unclear page
+        reason = pixels.reason or text.reason
+        return PageComparison("not_compared", reason=reason, notes=notes, stats=pixels.stats)
     if text.outcome == "differs" or pixels.outcome == "differs":
         tags = tuple(dict.fromkeys(pixels.fields + text.fields))
         return PageComparison("differs", tags, notes=notes, stats=pixels.stats)
@@ -354,13 +350,19 @@ LOCALES = ("zh_CN", "en")  # the page leads with either language; try both
 
 
 def compare_certificate_page(path, page_index: int, claims: Claims, signature: bytes,
-                             key_id: bytes) -> PageComparison:
+                             key_id: bytes, layout: str | None = None) -> PageComparison:
     """Compare page ``page_index`` of the PDF with our page for these claims, in whichever language leads.
 
-    Never raises: anything that stops the comparison (a page our fonts cannot
-    draw, a renderer error) gives "not compared".
+    ``layout`` is the layout version the PDF says it was drawn with (None for
+    a printout or scan, which carry none): another version than ours is not
+    compared. Never raises: anything that stops the comparison (a page our
+    fonts cannot draw, a renderer error) gives "not compared".
     """
-    from app.certificates.pdf_draw import CertificateRenderError
+    from app.certificates.pdf_draw import LAYOUT_VERSION, CertificateRenderError
+
+    if layout is not None and layout != LAYOUT_VERSION:
+        return PageComparison("not_compared", reason=_(
+            "the certificate was drawn by another version of the app (layout {version})").format(version=layout))
 
     results: list[PageComparison] = []
     try:

@@ -36,6 +36,11 @@ INK = HexColor("#222222")
 MUTED = HexColor("#5F6B7A")
 PAPER = HexColor("#FDFBF6")
 INFO_KEY = "ZhizaoCertificate"
+LAYOUT_KEY = "ZhizaoLayout"
+# Which drawing of the page this renderer makes. Bump it whenever anything drawn changes (text,
+# position, size): the verifier compares a PDF's page only with the layout it says it has, so
+# certificates drawn by an older version are "not compared" instead of "differs".
+LAYOUT_VERSION = "2"
 
 
 class CertificateRenderError(ValueError):
@@ -326,7 +331,7 @@ def embed_data(c: Canvas, data: bytes, payload: str) -> None:
     doc.Catalog.AF = pdfdoc.PDFArray([spec_ref])
     info = _Info()
     info.__dict__.update(doc.info.__dict__)
-    info.extra = {INFO_KEY: payload}
+    info.extra = {INFO_KEY: payload, LAYOUT_KEY: LAYOUT_VERSION}
     doc.info = info
 
 

@@ -39,6 +39,7 @@ PageOutcome = Literal["matches", "differs", "not_compared", "none"]
 RevokedLookup = Callable[[str], tuple[bool, str]]
 Trusted = TrustedIssuers | Iterable[TrustedKey | Ed25519PublicKey]
 INFO_KEY = "/ZhizaoCertificate"
+LAYOUT_KEY = "/ZhizaoLayout"
 
 STATUS_LABELS: dict[str, str] = {
     "valid": N_("Valid"),
@@ -189,8 +190,8 @@ def verify_image(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLooku
     return result
 
 
-def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, int]:
-    """(attachment bytes, info payload, page count) of a certificate PDF."""
+def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, int, str | None]:
+    """(attachment bytes, info payload, page count, layout version) of a certificate PDF."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -199,11 +200,13 @@ def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, int]:
         attachment = reader.attachments.get(ATTACHMENT_NAME)
         info = reader.metadata or {}
         payload = info.get(INFO_KEY)
+        layout = info.get(LAYOUT_KEY)
         pages = len(reader.pages)
     except (PyPdfError, OSError, ValueError, KeyError, IndexError) as exc:
         raise PayloadError(_("{path}: not a readable PDF ({error})").format(path=path, error=exc)) from None
     data = attachment[0] if attachment else None
-    return data, (str(payload) if payload is not None else None), pages
+    return (data, (str(payload) if payload is not None else None), pages,
+            str(layout) if layout is not None else None)
 
 
 SCAN_DPIS = (150, 300)  # a printed or scanned page: try sharper only when the QR is not found
@@ -242,7 +245,7 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
     """
     path = Path(path)
     try:
-        attachment, info_payload, pages = _pdf_sources(path)
+        attachment, info_payload, pages, layout = _pdf_sources(path)
     except PayloadError as exc:
         return _unreadable(_("Unreadable: {reason}").format(reason=exc))
 
@@ -303,7 +306,9 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
 
     from app.certificates.page_compare import compare_certificate_page
 
-    comparison = compare_certificate_page(path, page_index, claims, signed.signature, signed.key_id)
+    if layout is None and (attachment is not None or info_payload is not None):
+        layout = "1"  # our own PDF from before layouts were numbered
+    comparison = compare_certificate_page(path, page_index, claims, signed.signature, signed.key_id, layout)
     notes.extend(comparison.notes)
     if comparison.outcome == "differs":
         names = comparison.field_names

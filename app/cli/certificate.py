@@ -257,16 +257,17 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         out = {"status": result.status, "message": result.message, "issuer": result.issuer,
                "fingerprint": result.fingerprint, "revocation_reason": result.revocation_reason,
+               "page": result.page, "differences": list(result.differences),
+               "facts": [{"label": label, "value": value} for label, value in result.facts()],
                "notes": list(result.notes), "revocation_checked": lookup is not None,
                "claims": result.claims.to_json_dict() if result.claims else None}
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(result.message)  # starts with the status word (Valid:, Tampered: …)
+        _print_facts(result)
         if result.claims is not None:
-            rows = claims_rows(result.claims)
-            width = max(len(label) for label, _value in rows)
-            for label, value in rows:
-                print(f"  {label.ljust(width)}  {value}")
+            print("  " + _("Further signed details:"))
+            _print_rows(claims_rows(result.claims), indent=4)
         if result.fingerprint:
             print("  " + _("Signed by key {name}, SHA-256 {fp}").format(name=result.issuer, fp=result.fingerprint))
         for note in result.notes:
@@ -274,6 +275,27 @@ def _verify(args: argparse.Namespace) -> int:
         if lookup is not None and result.claims is not None:
             print("  - " + _("revocation checked against this center's records"))
     return EXIT_CODES[result.status]
+
+
+def _print_rows(rows: list[tuple[str, str]], indent: int) -> None:
+    width = max(len(label) for label, _value in rows)
+    for label, value in rows:
+        print(" " * indent + f"{label.ljust(width)}  {value}")
+
+
+def _print_facts(result) -> None:
+    """The signed facts, before anything else about them: what the employer compares with the paper."""
+    from app.certificates.verify import COMPARE_HINT
+
+    facts = result.facts()
+    if not facts:
+        return
+    heading = _(COMPARE_HINT) + ":"
+    print()
+    print(heading)
+    print("=" * len(heading))
+    _print_rows(facts, indent=2)
+    print()
 
 
 def _verify_badge(path: Path, issuers, lookup=None):
