@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from simulators.errors import Diagnostic, RuleError, sort_diagnostics
 from simulators.maintenance import rule_parser as p
-from simulators.maintenance.scenario import SIGNALS
+from simulators.maintenance.signals import SIGNALS
 
 __all__ = ["FUNCTIONS", "Rule", "RuleError", "check_rule", "compile_rule"]
 

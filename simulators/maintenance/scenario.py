@@ -10,8 +10,6 @@ from simulators.distributions import Distribution, Fixed
 from simulators.maintenance.gamma_process import mean_life_factor
 from simulators.validation import field_error
 
-SIGNALS = ("vibration", "temperature", "current")
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 
 from simulators.errors import Diagnostic, ProgramError
-from simulators.robot.language import Grip, Loop, Move, Program, SetOutput, Statement, WaitInput, WaitTime
+from simulators.robot.checks import all_points, from_joints, joints, plain_number
+from simulators.robot.language import Grip, Loop, Move, SetOutput, Statement, WaitInput, WaitTime
 from simulators.robot.scenario import RobotCellScenario
 
 T1_SPEED_MM_S = 250.0
@@ -70,77 +71,6 @@ class CellOutcome:
     trajectory: list[tuple[float, float, Point, Point, str, float, float]] = field(default_factory=list)
 
 
-# --- kinematics -------------------------------------------------------------------------------
-
-def joints(p: Point) -> tuple[float, float, float]:
-    """(J1 degrees, radial mm, z mm) of a TCP position."""
-    return math.degrees(math.atan2(p[1], p[0])), math.hypot(p[0], p[1]), p[2]
-
-
-def from_joints(theta: float, r: float, z: float) -> Point:
-    a = math.radians(theta)
-    return (r * math.cos(a), r * math.sin(a), z)
-
-
-def _plain(value: float) -> int | float:
-    """A limit as written in the scenario: 1400.0 → 1400, 0.5 → 0.5."""
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def reach_problem(p: Point, cell: RobotCellScenario, name: str | None = None) -> tuple[str, dict] | None:
-    """(code, args) when the TCP cannot reach ``p``; ``name`` is the point's name, if it has one."""
-    rob = cell.robot
-    theta, r, z = joints(p)
-    where = f"({p[0]:g}, {p[1]:g}, {p[2]:g})"
-    if name is not None:
-        where = f"{name} {where}"
-    if r > rob.max_reach_mm:
-        return "robot.reach.too_far", {"where": where, "distance": round(r), "max": _plain(rob.max_reach_mm)}
-    if r < rob.min_reach_mm:
-        return "robot.reach.too_close", {"where": where, "distance": round(r), "min": _plain(rob.min_reach_mm)}
-    if not rob.z_min_mm <= z <= rob.z_max_mm:
-        return "robot.reach.lift_range", {"where": where, "z_min": _plain(rob.z_min_mm), "z_max": _plain(rob.z_max_mm)}
-    if abs(theta) > rob.j1_limit_deg:
-        return "robot.reach.joint_limit", {"where": where, "angle": round(theta), "limit": _plain(rob.j1_limit_deg)}
-    return None
-
-
-def _all_points(program: Program, cell: RobotCellScenario) -> dict[str, Point]:
-    points = {k: tuple(v) for k, v in cell.points.items()}
-    points.update(program.points)
-    return points  # type: ignore[return-value]
-
-
-def program_problems(program: Program, cell: RobotCellScenario) -> list[Diagnostic]:
-    """Static checks, every problem: known points, reachable targets, wired inputs."""
-    points = _all_points(program, cell)
-    found: list[Diagnostic] = []
-    for st in program.statements():
-        if isinstance(st, Move):
-            if isinstance(st.target, str):
-                if st.target not in points:
-                    if st.target not in program.broken_points:
-                        found.append(Diagnostic("robot.point.unknown", st.line, st.column, {"name": st.target}))
-                    continue
-                problem = reach_problem(points[st.target], cell, st.target)
-            else:
-                problem = reach_problem(st.target, cell)
-            if problem:
-                found.append(Diagnostic(problem[0], st.line, st.column, problem[1]))
-        elif isinstance(st, WaitInput) and st.channel not in cell.inputs:
-            wired = ", ".join(f"DI[{n}]" for n in sorted(cell.inputs)) or "—"
-            found.append(Diagnostic("robot.input.not_wired", st.line, st.column,
-                                    {"channel": st.channel, "wired": wired}))
-    return found
-
-
-def check_program(program: Program, cell: RobotCellScenario) -> None:
-    """Static checks; raises ProgramError with every problem found."""
-    problems = program_problems(program, cell)
-    if problems:
-        raise ProgramError(problems)
-
-
 # --- trapezoidal profile ----------------------------------------------------------------------
 
 def trapezoid_time(distance: float, v_max: float, a_max: float) -> float:
@@ -182,7 +112,7 @@ class _Executor:
     def __init__(self, cell: RobotCellScenario) -> None:
         self.cell = cell
         self.program = cell.parsed()
-        self.points = _all_points(self.program, cell)
+        self.points = all_points(self.program, cell)
         self.t = 0.0
         self.gripper = False
         self.holding = False
@@ -366,7 +296,7 @@ class _Executor:
         closest = math.hypot(p0[0] + s * dx, p0[1] + s * dy)
         if closest < rob.min_reach_mm:
             self._violate(line, self.t, "robot.path.near_base_axis", distance=round(closest),
-                          min=_plain(rob.min_reach_mm))
+                          min=plain_number(rob.min_reach_mm))
             return
         worst = 0.0
         for k in range(257):
@@ -376,7 +306,7 @@ class _Executor:
         crosses_back = (p0[1] > 0) != (p1[1] > 0) and min(p0[0], p1[0]) < 0 and (
             p0[0] - p0[1] * dx / dy if dy else p0[0]) < 0
         if worst > rob.j1_limit_deg or crosses_back:
-            self._violate(line, self.t, "robot.path.j1_swing", limit=_plain(rob.j1_limit_deg))
+            self._violate(line, self.t, "robot.path.j1_swing", limit=plain_number(rob.j1_limit_deg))
 
 
 def simulate_cell(cell: RobotCellScenario) -> CellOutcome:

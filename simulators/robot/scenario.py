@@ -96,7 +96,7 @@ class RobotCellScenario(_Model):
         if self.operator_inside and self.safety_zone is None:
             raise field_error("safety_zone", "an operator schedule needs a safety_zone")
         from simulators.errors import ProgramError
-        from simulators.robot.model import program_problems
+        from simulators.robot.checks import program_problems
 
         # Syntax errors and what the cell refuses, all at once: the static checks also look
         # at the lines that did parse.
