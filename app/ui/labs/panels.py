@@ -7,14 +7,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
@@ -165,6 +168,46 @@ def restore_values(lab: m.Lab, stored: Mapping[str, Any] | None) -> dict[str, An
 # --- the parts ---------------------------------------------------------------------------------
 
 
+class WheelOnlyWhenFocused(QObject):
+    """Spin boxes and combos take the mouse wheel only once focused (clicked or tabbed into).
+
+    Without this, scrolling a settings panel changes every graded value that passes under the
+    pointer. The ignored wheel event goes on to the parent, so the panel scrolls instead."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            area = _scroll_area_of(obj)
+            if area is not None:
+                # Straight to the panel's scroll bar: Qt only passes spontaneous wheel events up to parents.
+                QApplication.sendEvent(area.verticalScrollBar(), event)
+            else:
+                event.ignore()
+            return True
+        return super().eventFilter(obj, event)
+
+
+def _scroll_area_of(widget: QWidget) -> QScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+_wheel_guard: WheelOnlyWhenFocused | None = None
+
+
+def guard_wheel(editor: QWidget) -> QWidget:
+    """Make ``editor`` (a spin box or combo) change by the wheel only when it has the focus."""
+    global _wheel_guard
+    if _wheel_guard is None:
+        _wheel_guard = WheelOnlyWhenFocused()
+    editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    if isinstance(editor, QAbstractSpinBox):
+        editor.setKeyboardTracking(False)
+    editor.installEventFilter(_wheel_guard)
+    return editor
+
+
 class ControlsForm(QWidget):
     """Editors for the lab's int/float/choice controls, each with its label above and its help below.
 
@@ -185,7 +228,7 @@ class ControlsForm(QWidget):
         self.helps: dict[str, QLabel] = {}
         self.extra: list[m.Control] = []
         for c in self.controls:
-            editor = self._editor(c)
+            editor = guard_wheel(self._editor(c))
             editor.setObjectName(f"control-{c.id}")
             self.editors[c.id] = editor
             self.add_field(c, editor, own=True)
