@@ -3,11 +3,19 @@ My progress → Labs, the dashboard's lab chart, the window size and lesson diag
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.test_labs import course, open_lab  # noqa: F401 - the fixture is used by name
+from tests.ui import test_labs
+from tests.ui.test_labs import open_lab
+
+
+@pytest.fixture
+def labs_course(ctx, tmp_path):
+    """The fixture course with its line lab, a maintenance lab and a robot lab (as in test_labs)."""
+    return test_labs.course.__wrapped__(ctx, tmp_path)
 
 
 def wheel(widget, steps: int = -3) -> None:
@@ -21,8 +29,8 @@ def wheel(widget, steps: int = -3) -> None:
 
 # --- #2: the wheel never changes a graded setting it merely passes over ---------------------------
 
-def test_wheel_over_an_unfocused_spin_box_scrolls_the_panel_and_changes_nothing(qtbot, ctx, trainee, course):
-    view = open_lab(qtbot, ctx, trainee, course, "line/pump-lab", size=(1000, 330))
+def test_wheel_over_an_unfocused_spin_box_scrolls_the_panel_and_changes_nothing(qtbot, ctx, trainee, labs_course):
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/pump-lab", size=(1000, 330))
     box = view.form.editors["threshold"]
     bar = view.side_scroll.verticalScrollBar()
     assert bar.maximum() > 0, "the settings panel must scroll at this size for the test to mean anything"
@@ -42,8 +50,8 @@ def test_wheel_over_an_unfocused_spin_box_scrolls_the_panel_and_changes_nothing(
     assert box.value() == before + box.singleStep()
 
 
-def test_every_lab_editor_takes_the_wheel_only_with_focus(qtbot, ctx, trainee, course):
-    view = open_lab(qtbot, ctx, trainee, course, "line/buffer-lab")
+def test_every_lab_editor_takes_the_wheel_only_with_focus(qtbot, ctx, trainee, labs_course):
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/buffer-lab")
     for editor in view.form.editors.values():
         assert editor.focusPolicy() == Qt.FocusPolicy.StrongFocus
         value = view.form.values()
