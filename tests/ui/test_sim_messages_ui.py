@@ -146,3 +146,24 @@ def test_alarm_rule_errors_in_chinese_at_their_column(qtbot, ctx, trainee, chine
     qtbot.keyClicks(editor, "ewma(vibration 0.1) > 2.4")
     assert problems.texts() == ["Column 16: Expected “,” or “)” after an argument, not “0.1”."]
     assert view.refusal_list.texts() == problems.texts()
+
+
+def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, ctx, trainee, course,  # noqa: F811
+                                                                         chinese, no_error_records):
+    view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
+    replace_program(qtbot, view, "LOOP 1000\nLOOP 1000\nWAIT 0\nENDLOOP\nENDLOOP")
+    qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)  # it reads well: only running finds it
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.error_list.count() == 1, timeout=30_000)
+    assert view.error_list.texts() == ["第 3 行：程序执行的指令超过 200,000 条：请检查循环次数。"]
+    qtbot.mouseClick(view.submit_btn, Qt.MouseButton.LeftButton)  # refused at once: running found the problem
+    assert view.refusal_list.texts() == view.error_list.texts() and not view.grading
+    replace_program(qtbot, view, "LOOP 1000\nLOOP 100\nWAIT 0\nENDLOOP\nENDLOOP")
+    qtbot.waitUntil(lambda: view.error_list.count() == 0 and view.refusal_list.count() == 0, timeout=3000)
+    # Submitted without a Run first: grading finds it, and says so in the same place.
+    replace_program(qtbot, view, "LOOP 1000\nLOOP 1000\nWAIT 0.0\nENDLOOP\nENDLOOP")
+    qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)
+    qtbot.mouseClick(view.submit_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
+    assert view.refusal_list.texts() == ["第 3 行：程序执行的指令超过 200,000 条：请检查循环次数。"]
+    assert view.refusal.text() == "未评分：有 1 个问题需要先改正。"

@@ -201,6 +201,7 @@ class RobotLabView(LabViewBase):
         self.scenario: Any = None
         self.running = False
         self.errors: list[Problem] = []
+        self._run_problems: tuple[str, list[Problem]] = ("", [])  # (program text, what running it found)
         self.replay = LiveDriver(self)
         self.replay.ticked.connect(self._replay_tick)
         self.replay.finished.connect(lambda: self.editor.set_running_line(None))
@@ -332,15 +333,17 @@ class RobotLabView(LabViewBase):
         self.path_view.set_cell(self.scenario)
 
     def diagnose(self) -> list[Problem]:
-        """Every problem of the program: syntax, and what the cell refuses (unknown points, reach, wiring)."""
+        """Every problem of the program: syntax, what the cell refuses (unknown points, reach, wiring), and
+        what running this very program found."""
+        text, found_by_running = self._run_problems
         try:
             lab_scenario(self.lab, self.course.path, self.control_values())
         except LabConfigError as exc:
             return problems_of(exc)
         except ImportError as exc:
-            text = str(exc)
-            return [Problem(None, None, lambda: text)]
-        return []
+            reason = str(exc)
+            return [Problem(None, None, lambda: reason)]
+        return list(found_by_running) if text == self.editor.toPlainText() else []
 
     def check_program(self) -> bool:
         self._check_timer.stop()
@@ -402,7 +405,8 @@ class RobotLabView(LabViewBase):
         def failed(exc: Exception) -> None:
             if shiboken6.isValid(self):
                 self.running = False
-                self.show_errors(problems_of(exc))
+                self._run_problems = (self.editor.toPlainText(), problems_of(exc))
+                self.check_program()
 
         run_in_background(work, done, failed)
 
