@@ -1,4 +1,4 @@
-"""Lesson reader: rendered Markdown, zoom, "mark as read", time on task."""
+"""Lesson reader: rendered Markdown, zoom, "mark as read", time on task, links, the course glossary."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from app import i18n
+from app.courses.links import classify_link
 from app.courses.render import render_markdown
 from app.i18n import _
 from app.services.errors import WRITE_ERRORS
@@ -18,6 +19,8 @@ from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.step_base import StepView
+from app.ui.trainee.course_file_view import CourseFileDialog
+from app.ui.trainee.glossary_panel import GlossaryPanel
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,12 @@ class LessonView(StepView):
         top = QHBoxLayout()
         self.heading = QLabel(objectName="stepTitle", wordWrap=True)
         top.addWidget(self.heading, 1)
+        self.glossary_btn = QPushButton(objectName="openGlossary")
+        self.glossary_btn.clicked.connect(self.open_glossary)
+        self.glossary_btn.setVisible(bool(course.glossary))
         self.zoom_out_btn = QPushButton(objectName="zoomOut")
         self.zoom_in_btn = QPushButton(objectName="zoomIn")
-        for b in (self.zoom_out_btn, self.zoom_in_btn):
+        for b in (self.glossary_btn, self.zoom_out_btn, self.zoom_in_btn):
             b.setAutoDefault(False)
             top.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
@@ -71,6 +77,9 @@ class LessonView(StepView):
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+0"), self, activated=lambda: self.set_zoom(0),
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+G"), self, activated=self.open_glossary,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.glossary: GlossaryPanel | None = None  # made on first use
 
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
@@ -85,6 +94,8 @@ class LessonView(StepView):
 
     def retranslate(self) -> None:
         self.heading.setText(content_text(self.step.title))
+        self.glossary_btn.setText(_("Glossary"))
+        self.glossary_btn.setToolTip(_("Look up the course's terms in English and Chinese (Ctrl+G)"))
         self.zoom_in_btn.setText(_("A+"))
         self.zoom_out_btn.setText(_("A−"))
         self.zoom_in_btn.setToolTip(_("Larger text (Ctrl++)"))
@@ -131,19 +142,39 @@ class LessonView(StepView):
         bar.setValue(round(fraction * bar.maximum()))
 
     def _anchor_clicked(self, url: QUrl) -> None:
-        if not url.scheme() and url.hasFragment():
+        """What a click may do is decided by ``classify_link``: programs never run, files open only as documents."""
+        course_dir = self.course.path or self.step.path
+        link = classify_link(course_dir, url.toString(QUrl.ComponentFormattingOption.FullyEncoded))
+        if link.kind == "anchor":
             self.browser.scrollToAnchor(url.fragment())
-            return
-        if url.isLocalFile():
-            QDesktopServices.openUrl(url)
-            return
-        if url.scheme() not in ("http", "https", "mailto"):
-            return
-        if messages.ask(
+        elif link.kind == "refuse":
+            messages.warn(self, _("Link not opened"), link.reason)
+        elif link.kind == "view":
+            CourseFileDialog(link, course_dir, self).open()
+        elif link.kind == "open":
+            if messages.ask(
+                    self, _("Open file"),
+                    _("Open “{name}” from this course with the program your computer uses for {type} files?")
+                    .format(name=link.path.name, type=link.path.suffix[1:].upper()),
+                    yes_label=_("Open"), destructive=True):
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(link.path)))
+        elif messages.ask(
                 self, _("Open link"),
                 _("Open this address in your web browser?\n\n{url}\n\nIt is outside Zhizao Academy and needs a "
-                  "network connection.").format(url=url.toString()), yes_label=_("Open"), destructive=True):
-            QDesktopServices.openUrl(url)
+                  "network connection.").format(url=link.url), yes_label=_("Open"), destructive=True):
+            QDesktopServices.openUrl(QUrl(link.url))
+
+    def open_glossary(self) -> None:
+        """Show the course glossary beside the lesson (one window per lesson view)."""
+        if not self.course.glossary:
+            return
+        if self.glossary is None:
+            self.glossary = GlossaryPanel(self.course, self)
+        self.glossary.show()
+        self.glossary.raise_()
+        self.glossary.activateWindow()
+        self.glossary.search_box.setFocus()
+        self.glossary.search_box.selectAll()
 
     # --- zoom ------------------------------------------------------------------
 
