@@ -30,11 +30,12 @@ def normalize(text: str) -> str:
 def check_glossary(rep: Reporter, rel: str, glossary: m.GlossaryFile) -> None:
     """Errors for what the models cannot see: blank text and a term listed twice in one language."""
     seen: dict[tuple[str, str], int] = {}
+    empty = {"term": _("the term is empty"), "definition": _("the definition is empty")}
     for i, entry in enumerate(glossary.terms):
-        for field in ("term", "definition"):
+        for field, message in empty.items():
             for loc, text in getattr(entry, field).items():
                 if not text.strip():
-                    rep.error(rel, ["terms", i, field, loc], _("the {field} is empty").format(field=field))
+                    rep.error(rel, ["terms", i, field, loc], message)
         for loc, text in entry.term.items():
             key = (loc, normalize(text))
             if not key[1]:
