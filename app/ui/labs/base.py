@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -495,14 +494,3 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[k] = str(v)
     return out
-
-
-_LINE_RE = re.compile(r"\bline (\d+):\s*(.*)$", re.S)
-
-
-def located(message: str) -> tuple[int | None, str]:
-    """``(line, message)`` from a simulator message of the form ``line N: …``."""
-    match = _LINE_RE.search(message)
-    if not match:
-        return None, message
-    return int(match.group(1)), match.group(2)
