@@ -271,14 +271,24 @@ class Merger:
             if table != current:
                 flush()
                 current = table
-            try:
-                batch.append((line, self.decode(table, line, row)))
-            except (ValueError, TypeError, OverflowError) as exc:
-                self.refuse(table, line, row.get("id"), str(exc))
-            if len(batch) >= CHUNK and current in APPEND_ONLY:
-                flush()
+            if table in APPEND_ONLY:
+                batch.append((line, row))  # decoded in append_only, once records already here are skipped
+                if len(batch) >= CHUNK:
+                    flush()
+                continue
+            decoded = self._decoded(table, line, row)
+            if decoded is not None:
+                batch.append((line, decoded))
         flush()
         self.result.clamped.extend(c for group in self._clamps.values() for c in group)
+
+    def _decoded(self, table: str, line: int, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The checked record, or None when it is refused (and listed in the report)."""
+        try:
+            return self.decode(table, line, row)
+        except (ValueError, TypeError, OverflowError) as exc:
+            self.refuse(table, line, row.get("id"), str(exc))
+            return None
 
     def _each(self, table: str, batch: list[tuple[int, dict[str, Any]]],
               handle: Callable[[int, dict[str, Any]], None]) -> None:
@@ -469,15 +479,17 @@ class Merger:
     def append_only(self, name: str, batch: list[tuple[int, dict[str, Any]]]) -> None:
         table = self.tables[name]
         fks = user_fk_columns().get(name, [])
-        ids = [r["id"] for _l, r in batch]
+        ids = [r["id"] for _l, r in batch if isinstance(r.get("id"), str)]
         present = set(self.s.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+        fresh = [(line, r) for line, r in batch if r.get("id") not in present]
+        checked = [(line, d) for line, r in fresh if (d := self._decoded(name, line, r)) is not None]
         attempts: set[str] = set()
         if name == "lab_runs":
-            wanted = {r["attempt_id"] for _l, r in batch if r.get("attempt_id")}
+            wanted = {r["attempt_id"] for _l, r in checked if r.get("attempt_id")}
             attempts = set(self.s.scalars(select(StepAttempt.id).where(StepAttempt.id.in_(wanted))))
         rows: list[dict[str, Any]] = []
         lines: list[int] = []
-        for line, r in batch:
+        for line, r in checked:
             if r["id"] in present:
                 continue
             try:

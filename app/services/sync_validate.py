@@ -68,9 +68,47 @@ class Clamp:
     kept: dt.datetime
 
 
+@dataclass(frozen=True)
+class _Field:
+    """What one column accepts, worked out once per table (the merge checks every field of every record)."""
+
+    kind: str  # datetime | date | bool | int | float | json | text
+    nullable: bool
+    limit: int = 0
+    low: float = 0.0
+    high: float = 0.0
+    is_id: bool = False
+    not_empty: bool = False
+    check_controls: bool = False
+
+
 @functools.cache
-def _spec(table_name: str) -> Table:
-    return Base.metadata.tables[table_name]
+def _fields(table_name: str) -> dict[str, _Field]:
+    table: Table = Base.metadata.tables[table_name]
+    out: dict[str, _Field] = {}
+    for col in table.columns:
+        t = col.type
+        if isinstance(t, DateTime):
+            kind = "datetime"
+        elif isinstance(t, Date):
+            kind = "date"
+        elif isinstance(t, Boolean):
+            kind = "bool"
+        elif isinstance(t, Integer):
+            kind = "int"
+        elif isinstance(t, Float):
+            kind = "float"
+        elif isinstance(t, JSON):
+            kind = "json"
+        elif isinstance(t, (String, Text)):
+            kind = "text"
+        else:
+            raise TypeError(f"no sync check for {table_name}.{col.name} ({t})")
+        low, high = _RANGES.get((table_name, col.name), (-1e12, 1e12))
+        out[col.name] = _Field(kind, bool(col.nullable), getattr(t, "length", None) or TEXT_MAX, low, high,
+                               col.name in _ID_COLUMNS, (table_name, col.name) in _NOT_EMPTY,
+                               kind == "text" and not isinstance(t, Text))
+    return out
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -91,16 +129,27 @@ def _depth(value: Any, limit: int) -> int:
 
 def validate(table_name: str, row: dict[str, Any], now: dt.datetime) -> list[Clamp]:
     """Check ``row`` (decoded values) in place; raise :class:`Invalid`, or return the clamped times."""
-    table = _spec(table_name)
+    fields = _fields(table_name)
     clamps: list[Clamp] = []
     for name, value in list(row.items()):
-        col = table.c[name]
+        f = fields[name]
         if value is None:
-            if not col.nullable:
+            if not f.nullable:
                 raise Invalid(_("{field} is empty").format(field=name))
             continue
-        kind = col.type
-        if isinstance(kind, DateTime):
+        kind = f.kind
+        if kind == "text":
+            if type(value) is not str:
+                raise Invalid(_("{field} is not text").format(field=name))
+            if len(value) > f.limit:
+                raise Invalid(_("{field} is longer than {n} characters").format(field=name, n=f.limit))
+            if f.is_id and not ID_RE.match(value):
+                raise Invalid(_("{field} is not a record id").format(field=name))
+            if f.check_controls and CONTROL_RE.search(value):
+                raise Invalid(_("{field} contains control characters").format(field=name))
+            if f.not_empty and not value.strip():
+                raise Invalid(_("{field} is empty").format(field=name))
+        elif kind == "datetime":
             if value < EARLIEST:
                 raise Invalid(_("{field} is before the year 2000").format(field=name))
             if value > now:
@@ -109,43 +158,34 @@ def validate(table_name: str, row: dict[str, Any], now: dt.datetime) -> list[Cla
                     clamps.append(Clamp(name, value, now))
                 elif value > now + FUTURE_SKEW:
                     raise Invalid(_("{field} is in the future ({value})").format(field=name, value=value.isoformat()))
-        elif isinstance(kind, Date):
+        elif kind == "float":
+            if type(value) not in (int, float) or not math.isfinite(value):
+                raise Invalid(_("{field} is not a number").format(field=name))
+            if not f.low <= value <= f.high:
+                raise Invalid(_("{field} = {value} is outside {low}…{high}").format(
+                    field=name, value=value, low=f.low, high=f.high))
+        elif kind == "bool":
+            if type(value) is not bool:
+                raise Invalid(_("{field} is not true or false").format(field=name))
+        elif kind == "int":
+            if type(value) is not int or not INT_MIN <= value <= INT_MAX:
+                raise Invalid(_("{field} is not a whole number in range").format(field=name))
+        elif kind == "json":
+            if type(value) is not dict:
+                raise Invalid(_("{field} is not a JSON object").format(field=name))
+            if _depth(value, JSON_DEPTH) > JSON_DEPTH:
+                raise Invalid(_("{field} is nested too deeply").format(field=name))
+            try:
+                size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+            except ValueError:  # NaN or infinity: not JSON, and not a number we can compare
+                raise Invalid(_("{field} holds a number that is not finite").format(field=name)) from None
+            if size > JSON_MAX:
+                raise Invalid(_("{field} is too large").format(field=name))
+        elif kind == "date":
             if not 2000 <= value.year <= 2199:
                 raise Invalid(_("{field} is not a plausible date ({value})").format(field=name, value=value))
             if name == "issued_on" and value > now.date() + FUTURE_SKEW:
                 raise Invalid(_("{field} is in the future ({value})").format(field=name, value=value.isoformat()))
-        elif isinstance(kind, Boolean):
-            if not isinstance(value, bool):
-                raise Invalid(_("{field} is not true or false").format(field=name))
-        elif isinstance(kind, Integer):
-            if isinstance(value, bool) or not isinstance(value, int) or not INT_MIN <= value <= INT_MAX:
-                raise Invalid(_("{field} is not a whole number in range").format(field=name))
-        elif isinstance(kind, Float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise Invalid(_("{field} is not a number").format(field=name))
-            low, high = _RANGES.get((table_name, name), (-1e12, 1e12))
-            if not low <= value <= high:
-                raise Invalid(_("{field} = {value} is outside {low}…{high}").format(
-                    field=name, value=value, low=low, high=high))
-        elif isinstance(kind, JSON):
-            if not isinstance(value, dict):
-                raise Invalid(_("{field} is not a JSON object").format(field=name))
-            if _depth(value, JSON_DEPTH) > JSON_DEPTH:
-                raise Invalid(_("{field} is nested too deeply").format(field=name))
-            if len(json.dumps(value, ensure_ascii=False, allow_nan=False)) > JSON_MAX:
-                raise Invalid(_("{field} is too large").format(field=name))
-        elif isinstance(kind, (String, Text)):
-            if not isinstance(value, str):
-                raise Invalid(_("{field} is not text").format(field=name))
-            limit = kind.length or TEXT_MAX
-            if len(value) > limit:
-                raise Invalid(_("{field} is longer than {n} characters").format(field=name, n=limit))
-            if name in _ID_COLUMNS and not ID_RE.match(value):
-                raise Invalid(_("{field} is not a record id").format(field=name))
-            if isinstance(kind, String) and CONTROL_RE.search(value):
-                raise Invalid(_("{field} contains control characters").format(field=name))
-            if (table_name, name) in _NOT_EMPTY and not value.strip():
-                raise Invalid(_("{field} is empty").format(field=name))
     _check_values(table_name, row)
     return clamps
 
