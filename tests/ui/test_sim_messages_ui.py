@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import i18n
 from tests.courses.sim_fragment import with_fragment
-from tests.ui.test_labs import course, open_lab, replace_program  # noqa: F401 - ``course`` is a fixture
+from tests.ui.test_labs import UNSAFE_PROGRAM, course, open_lab, replace_program  # noqa: F401 - ``course`` is a fixture
 
 TWO_ERRORS = "MOVEJ (500, 0, 600) 50%\nMOVEL\nMOVEL pik 30%\n"
 # The review's example: a misspelt signal and a dangling "and".
@@ -163,3 +163,20 @@ def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, 
     qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
     assert view.refusal_list.texts() == ["第 3 行：程序执行的指令超过 200,000 条：请检查循环次数。"]
     assert view.refusal.text() == "未评分：有 1 个问题需要先改正。"
+
+
+def test_safety_violations_in_the_users_language(qtbot, ctx, trainee, course, chinese,  # noqa: F811
+                                                 no_error_records):
+    view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
+    replace_program(qtbot, view, UNSAFE_PROGRAM)
+    qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=10_000)
+    view.replay.pause()
+    texts = [view.violation_list.item(i).text() for i in range(view.violation_list.count())]
+    assert len(texts) == 3 and texts[0].startswith("第 12 行，")
+    assert texts[0].endswith("操作员在安全区内时，机器人进入了安全区。")
+    i18n.set_locale("en")
+    QApplication.processEvents()
+    assert view.violation_list.item(0).text().endswith(
+        "The robot entered the safety zone while the operator was inside.")
