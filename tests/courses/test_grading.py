@@ -12,7 +12,9 @@ from app.courses.grading import (
     grade_quiz,
     matching_right_order,
     normalize_answer,
+    objective_key,
     parse_number,
+    run_and_grade_lab,
 )
 from app.courses.loader import load_course
 
@@ -183,3 +185,36 @@ def test_objective_comparison_tolerates_float_noise():
     lab = m.Lab(simulator="line", scenario="x", task={"en": "t"},
                 objectives=[m.Objective(metric="oee", op=">=", target=0.3)])
     assert grade_lab(lab, {"oee": 0.1 + 0.2 - 1e-12}).passed
+
+
+def test_band_objective_includes_both_ends():
+    lab = m.Lab(simulator="maintenance", scenario="x", task={"en": "t"},
+                objectives=[m.Objective(metric="mean_replacement_age_h", op="between", target=900, target_max=1400)])
+    assert [grade_lab(lab, {"mean_replacement_age_h": v}).passed for v in (899, 900, 1150, 1400, 1401)] == [
+        False, True, True, True, False]
+
+
+def test_confidence_bound_objectives_judge_the_bound_not_the_mean():
+    lab = m.Lab(simulator="maintenance", scenario="x", task={"en": "t"}, grading_replications=10,
+                objectives=[m.Objective(metric="false_alarms", op="<=", target=0.5, stat="ci_upper")])
+    assert objective_key(lab.objectives[0]) == "false_alarms:ci_upper"
+    # A mean of 0.3 whose upper 95 % bound is 0.6 is not good enough; the bound is what counts.
+    grade = grade_lab(lab, {"false_alarms": 0.3, "false_alarms:ci_upper": 0.6})
+    assert not grade.passed and grade.objectives[0].value == 0.6
+    assert grade_lab(lab, {"false_alarms": 0.3, "false_alarms:ci_upper": 0.45}).passed
+    assert not grade_lab(lab, {"false_alarms": 0.3}).passed  # the bound is missing: not met
+
+
+def test_run_metrics_adds_the_bounds_of_bound_objectives():
+    lab = load_course(FIXTURE).find_step("line", "buffer-lab").lab.model_copy(deep=True)
+    lab.grading_replications = 4
+    lab.objectives[0] = lab.objectives[0].model_copy(update={"stat": "ci_lower"})
+    grade, metrics = run_and_grade_lab(lab, None, {"mill-servers": 2})
+    key = f"{lab.objectives[0].metric}:ci_lower"
+    assert metrics[key] < metrics[lab.objectives[0].metric]
+    assert grade.objectives[0].value == metrics[key]
+    assert not any(k.endswith(":ci_lower") for k in metrics if k != key)
+    # Common random numbers: the same seed gives the same draws, so the same numbers.
+    assert run_and_grade_lab(lab, None, {"mill-servers": 2})[1] == metrics
+    _grade, other = run_and_grade_lab(lab, None, {"mill-servers": 2}, seed=lab.grading_seed + 1)
+    assert other != metrics

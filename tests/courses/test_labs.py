@@ -7,8 +7,10 @@ import pytest
 
 import simulators
 from app.courses import models as m
+from app.courses import robustness
 from app.courses.grading import LabConfigError, grade_lab, lab_scenario, run_and_grade_lab
 from app.courses.loader import load_course
+from app.courses.reporter import Reporter
 
 from .conftest import FIXTURE, edit_yaml, errors, only, validate
 
@@ -233,3 +235,90 @@ def test_rule_program_control_on_a_maintenance_lab():
         lab_scenario(lab, None, {"rule": "vibration >>= 4"})
     grade, metrics = run_and_grade_lab(lab, None, {})
     assert grade.objectives[0].value == metrics["unplanned_failures"]
+
+
+# --- objective bands and bounds, examples ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, fragment, pointer", [
+    (lambda o: o.update(op="between"), "needs “target_max”", "objectives.0.op"),
+    (lambda o: o.update(op="between", target_max=10), "below target", "objectives.0.target_max"),
+    (lambda o: o.update(target_max=100), "only used with op: between", "objectives.0.target_max"),
+    (lambda o: o.update(stat="ci_lower"), "grading_replications to 2 or more", "objectives.0.stat"),
+])
+def test_band_and_bound_objectives_are_checked(course_dir, change, fragment, pointer):
+    edit_yaml(course_dir / LAB, lambda d: change(d["objectives"][0]))
+    p = only(errors(validate(course_dir)), fragment)
+    assert p.pointer == f"{LAB}#{pointer}" and p.line is not None
+
+
+def test_a_band_and_a_bound_that_make_sense_validate(course_dir):
+    def change(d):
+        d["objectives"][0].update(op="between", target=55, target_max=90, stat="ci_lower")
+        d["grading_replications"] = 3
+    edit_yaml(course_dir / LAB, change)
+    assert errors(validate(course_dir)) == []
+
+
+@pytest.mark.parametrize("example, fragment, pointer", [
+    ({"turbo": 1}, "no control “turbo”", "examples.good.0.turbo"),
+    ({"mill-servers": 7}, "between 1 and 3", "examples.good.0.mill-servers"),
+    ({"mill-servers": "2"}, "must be a number", "examples.good.0.mill-servers"),
+])
+def test_examples_must_name_real_controls_with_allowed_values(course_dir, example, fragment, pointer):
+    edit_yaml(course_dir / LAB, lambda d: d.__setitem__("examples", {"good": [example], "bad": [{}]}))
+    p = only(errors(validate(course_dir)), fragment)
+    assert p.pointer == f"{LAB}#{pointer}"
+
+
+# --- robustness ------------------------------------------------------------------------------------
+
+
+def _with_examples(lab: m.Lab, good, bad, **changes) -> m.Lab:
+    return lab.model_copy(update={"examples": m.LabExamples(good=good, bad=bad), **changes}, deep=True)
+
+
+def test_robustness_of_a_fair_lab(fixture_lab):
+    lab = _with_examples(fixture_lab, [{"mill-servers": 2}], [{}, {"buffer-before-mill": 10, "buffer-after-mill": 10}])
+    result = robustness.check_lab(lab, None, 8, workers=1)
+    assert len(result.seeds) == 8 and lab.grading_seed not in result.seeds
+    assert [(e.kind, e.pass_count) for e in result.examples] == [("good", 8), ("bad", 0), ("bad", 0)]
+    assert result.fair and result.never_binding(lab) == []
+    # The same report whatever the number of worker processes.
+    assert robustness.check_lab(lab, None, 8, workers=2) == result
+
+
+def test_robustness_finds_a_grade_that_depends_on_the_seed(fixture_lab):
+    """A target tuned to the grading seed: the known-good passes on some seeds only."""
+    good, bad = {"mill-servers": 2}, {}
+    runs = [run_and_grade_lab(fixture_lab, None, good, seed=s)[1]["throughput_per_hour"]
+            for s in robustness.robustness_seeds(fixture_lab, 12)]
+    median = sorted(runs)[len(runs) // 2]
+    lucky = fixture_lab.objectives[0].model_copy(update={"target": median})
+    lab = _with_examples(fixture_lab, [good], [bad], objectives=[lucky, fixture_lab.objectives[1]])
+    result = robustness.check_lab(lab, None, 12, workers=1)
+    assert 0 < result.examples[0].pass_count < 12 and not result.fair
+    rep = Reporter(FIXTURE, "fixture")
+    robustness.report(rep, LAB, lab, result)
+    (problem,) = errors(rep.problems)
+    assert problem.pointer == f"{LAB}#examples.good.0"
+    assert "of 12 seeds" in problem.message and "depends on luck" in problem.message
+
+
+def test_robustness_warns_about_an_objective_that_never_binds(fixture_lab):
+    slack = fixture_lab.objectives[1].model_copy(update={"target": 1000})  # mean_wip <= 1000
+    lab = _with_examples(fixture_lab, [{"mill-servers": 2}], [{}], objectives=[fixture_lab.objectives[0], slack])
+    result = robustness.check_lab(lab, None, 4, workers=1)
+    assert result.fair and result.never_binding(lab) == [1]
+    rep = Reporter(FIXTURE, "fixture")
+    robustness.report(rep, LAB, lab, result)
+    assert [(p.severity, p.pointer) for p in rep.problems] == [("warning", f"{LAB}#objectives.1")]
+
+
+def test_validate_cli_reports_pass_rates(course_dir, capsys):
+    from app.cli.validate import main
+
+    edit_yaml(course_dir / LAB, lambda d: d.__setitem__("examples", {"good": [{"mill-servers": 2}], "bad": [{}]}))
+    assert main([str(course_dir), "--robustness", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "known-good #1: passes on 3 of 3 seeds" in out and "known-bad #1: passes on 0 of 3 seeds" in out
