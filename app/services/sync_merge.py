@@ -15,6 +15,11 @@
 
 Each rule picks a maximum under a total order (or a union), so the result is
 the same whichever order bundles arrive in, and importing one twice is a no-op.
+
+Before a record is merged its fields are checked (:mod:`app.services.sync_validate`)
+and the bundle's authority must allow it (:mod:`app.services.sync_policy`); a record
+that fails either is left out and listed in :attr:`ImportResult.refused`, and so is
+every record that depends on it. Records already here are skipped first.
 Step status is never stored: it is derived from the union of attempts, so it
 is recomputed by the merge itself.
 """

@@ -318,6 +318,32 @@ def test_admin_workstation_needs_approval_to_make_an_administrator(site):
     assert site.center.accounts.authenticate("deputy", "deputy-pass").role is Role.ADMIN
 
 
+def test_admin_workstation_cannot_take_over_admin_without_approval(site):
+    site.trust(site.center, site.ws, "--role", "admin")
+    site.ws.accounts.set_password(SYSTEM, "admin", "taken-over")
+    site.ws.accounts.set_disabled(SYSTEM, "li")  # an ordinary account change from an administrator's workstation
+    code, out, _err = site.import_(site.export())
+    assert code == 3 and "A change to administrator account admin" in out
+    assert site.center.accounts.authenticate("admin", "admin-pass").login == "admin"
+    assert site.center.accounts.get_user(site.admin, "li").disabled
+
+
+def test_an_export_by_someone_unknown_or_disabled_at_the_center_is_refused(site):
+    site.trust(site.center, site.ws, "--role", "admin")
+    stranger = site.ws.accounts.add_user(SYSTEM, "stranger", "Stranger", Role.INSTRUCTOR, "stranger-pass")
+    sync = SyncService(site.ws.store.sessions, site.ws.workstation_id, site.ws.keys_dir)
+    by_stranger = sync.export_bundle(Actor(stranger.user_id, "stranger", "Stranger", Role.INSTRUCTOR),
+                                     site.tmp / "stranger.zip").path
+    by_teacher = sync.export_bundle(actor(site.ws, "teacher"), site.tmp / "teacher.zip").path
+    site.center.accounts.set_disabled(site.admin, "teacher")
+    before = counts(site.center)
+    for bundle, reason in ((by_stranger, "who has no account at this center"),
+                           (by_teacher, "whose account is disabled here")):
+        code, _out, err = site.import_(bundle)
+        assert code == 1 and reason in err
+    assert counts(site.center) == before
+
+
 # --- field checks -----------------------------------------------------------------------------------------------
 
 def test_future_timestamps_are_clamped_or_refused(site):
