@@ -97,9 +97,11 @@ def tokenize(text: str) -> tuple[list[Token], list[Diagnostic]]:
                 add("name", i, j, word)
             i = j
             continue
-        if c in "'\"":
-            j = folded.find(c, i + 1)
-            j = len(folded) if j < 0 else j + 1
+        if c in "'\"":  # up to the closing quote, or the end of the line
+            end_of_line = folded.find("\n", i + 1)
+            end_of_line = len(folded) if end_of_line < 0 else end_of_line
+            j = folded.find(c, i + 1, end_of_line)
+            j = end_of_line if j < 0 else j + 1
             errors.append(Diagnostic("rule.syntax.text_not_allowed", line, i - line_start + 1))
             add("bad", i, j)
             i = j

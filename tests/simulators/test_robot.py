@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -241,3 +242,21 @@ def test_runner_replays_the_cycle(cell_data: dict) -> None:
     assert runner.result().metrics == run("robot_cell", sc).metrics
     runner.reset()
     assert runner.now == 0.0
+
+
+def test_any_program_text_gives_messages_never_an_exception() -> None:
+    rng = random.Random(11)
+    lines = ["POINT a = (600, 0, 300)", "MOVEJ a", "MOVEL (600, 0, 300) 50%", "GRIP", "RELEASE x", "WAIT DI[1]",
+             "WAIT 5", "SET DO[1] ON", "LOOP 2", "LOOP x", "ENDLOOP", "END", "FOO", "MOVEL", "POINT", "  # note",
+             "MOVEJ a 150%", "POINT b = (1,", "WAIT 99999", "\tMOVEJ b", "POINT a = (1, 2, 3)", "SET", ""]
+    for _ in range(3000):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(0, 14)))
+        program, errors = read_program(text)
+        rows = text.splitlines()
+        for d in errors:
+            assert d.code in MESSAGES and d.message
+            assert d.line is not None and 1 <= d.line <= max(len(rows), 1), (text, d)
+            if d.column is not None:
+                assert 1 <= d.column <= len(rows[d.line - 1]) + 1, (text, d)
+        if not errors:
+            assert program.body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from simulators import ScenarioError, apply_overrides, load_scenario, scenario_data
@@ -118,3 +120,26 @@ def test_the_scenario_error_carries_the_diagnostics() -> None:
     assert info.value.field == "policy.rule" and info.value.message.startswith("col 6: unknown name 'vibraton'")
     assert [(d.code, d.column) for d in info.value.diagnostics] == [
         ("rule.name.unknown_signal", 6), ("rule.syntax.incomplete", 30)]
+
+
+def test_any_text_gives_messages_never_an_exception() -> None:
+    """Random rules: every problem has a registered code and a position inside the text (or just after it),
+    and a rule without problems runs."""
+    rng = random.Random(7)
+    words = ["vibration", "temperature", "ewma(", "mean(", "slope(", "(", ")", ",", "and", "or", "not", ">", ">=",
+             "<", "==", "=", "0.1", "2.4", "30", "-", "*", "/", "'x", "\"", "@", "1.2.3", "（", "，", "\n", " "]
+    chars = list("vibrationemcu()<>=!+-*/,.0123'\"@#（），＞\n _x")
+    for i in range(4000):
+        if i % 2:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        else:
+            text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 30)))
+        problems = check_rule(text)
+        lines = text.split("\n")
+        for d in problems:
+            assert d.code in MESSAGES and d.message
+            assert d.line is not None and 1 <= d.line <= len(lines), (text, d)
+            assert d.column is not None and 1 <= d.column <= len(lines[d.line - 1]) + 1, (text, d)
+        if not problems:
+            rule = compile_rule(text)()
+            rule({"vibration": 1.0, "temperature": 50.0, "current": 12.0})
