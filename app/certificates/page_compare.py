@@ -68,7 +68,6 @@ FIELD_NAMES: dict[str, str] = {
     "elsewhere": N_("marks elsewhere on the page"),
     "hidden": N_("hidden text"),
     "text": N_("text layer"),
-    "pages": N_("extra pages"),
 }
 
 
