@@ -14,8 +14,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from app.courses import models as m
+from app.courses.links import classify_link
 from app.courses.render import EXTERNAL_SCHEMES, IMAGE_SUFFIXES, link_scheme, markdown_refs, render_body, resolve_local
 from app.courses.reporter import KeyPath, Reporter
+from app.courses.svg_safe import safe_svg_file
 from app.i18n import _
 
 # --- ids ----------------------------------------------------------------------------------------
@@ -143,6 +145,10 @@ def check_markdown(rep: Reporter, rel: str, path: KeyPath, text: str, base_dir: 
             elif local.suffix.lower() not in IMAGE_SUFFIXES:
                 report("warning", ref.line, ref.col, _(
                     "image “{src}” is not SVG, PNG, JPEG or GIF and may not display").format(src=ref.target))
+            elif local.suffix.lower() == ".svg" and safe_svg_file(local, root_dir) is None:
+                report("warning", ref.line, ref.col, _(
+                    "image “{src}” is not shown: it is not a well-formed SVG file without DTD or entities").format(
+                    src=ref.target))
         else:
             if scheme in EXTERNAL_SCHEMES or (scheme is None and ref.target.startswith("#")):
                 continue
@@ -155,6 +161,11 @@ def check_markdown(rep: Reporter, rel: str, path: KeyPath, text: str, base_dir: 
             if local is None or not local.is_file():
                 report("warning", ref.line, ref.col, _(
                     "link target “{href}” is not a file in the course folder").format(href=ref.target))
+                continue
+            link = classify_link(root_dir, local.as_uri())
+            if not link.allowed:
+                report("warning", ref.line, ref.col, _("link “{href}” will not open for trainees: {reason}").format(
+                    href=ref.target, reason=link.reason))
 
 
 # --- quiz -----------------------------------------------------------------------------------------

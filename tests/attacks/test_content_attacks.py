@@ -211,3 +211,17 @@ def test_a_forged_course_cache_is_ignored(ctx, fixture_course):
     assert forged_any
     fresh = CourseLibrary(None, ctx.library_dir, cache_dir).get(CID)
     assert fresh.find_step("basics", "quiz").quiz.questions[0].answer == true_answer
+
+
+# --- the author is told ---------------------------------------------------------------------------------
+
+def test_zhizao_validate_warns_about_links_that_will_not_open_and_unsafe_svgs(capsys, tmp_path):
+    course = hostile_course(tmp_path, dict(PROGRAMS, **{"lol.svg": b'<!DOCTYPE svg [<!ENTITY a "a">]><svg/>'}),
+                            "[setup](setup.exe) [fake](manual.pdf)\n\n![laughs](lol.svg)")
+    code, out, _err = cli(capsys, "validate", str(course))
+    assert code == 0  # warnings: the course still works, the links just stay plain text
+    lines = out.splitlines()
+    setup = [line for line in lines if "setup.exe" in line]
+    assert len(setup) == 1 and "lesson.en.md:" in setup[0] and "never start programs" in setup[0]
+    assert any("manual.pdf" in line and "not really a PDF" in line for line in lines)
+    assert any("lol.svg" in line and "without DTD or entities" in line for line in lines)
