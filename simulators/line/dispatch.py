@@ -82,7 +82,8 @@ class OrderRt:
 class Unit:
     """One unit travelling its product's route; ``cards`` are the kanban loops it holds."""
 
-    __slots__ = ("seq", "order", "product", "step", "arrived", "entered", "due", "queued", "cards", "remaining")
+    __slots__ = ("seq", "order", "product", "step", "arrived", "entered", "due", "queued", "cards", "remaining",
+                 "rush")
 
     def __init__(self, seq: int, product: ProductRt, due: float, order: OrderRt | None, now: float) -> None:
         self.seq = seq
@@ -95,6 +96,7 @@ class Unit:
         self.queued = 0.0
         self.cards: list[LoopRt] = []
         self.remaining = product.work
+        self.rush = False  # a make-up unit for a scrapped one: released first, heads a FIFO queue
 
     @property
     def label(self) -> str:
@@ -214,7 +216,10 @@ class StationQueue:
                 return True
         if len(self.items) < self.capacity:
             self.touch()
-            self.items.append(unit)
+            if unit.rush:
+                self.items.insert(0, unit)
+            else:
+                self.items.append(unit)
             return True
         return False
 

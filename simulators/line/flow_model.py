@@ -360,8 +360,10 @@ class FlowModel(Release, Publisher):
         unit.cards = []
         if self._subscribers:
             self._emit(self.env.now, "scrap", self.scenario.stations[unit.station].name)
-        if unit.order is not None:  # the order still needs its quantity: release a replacement
-            self._to_backlog(self._new_unit(unit.product, unit.due, unit.order))
+        if unit.order is not None:  # the order still needs its quantity: make up for it at once
+            extra = self._new_unit(unit.product, unit.due, unit.order)
+            extra.rush = True
+            self._to_backlog(extra)
 
     def _move(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, None]:
         prod = unit.product

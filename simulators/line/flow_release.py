@@ -91,6 +91,8 @@ class Release:
     def _release_key(self: FlowModel, unit: Unit) -> tuple[float, ...]:
         rule, o = self.scenario.release.rule, unit.order
         plan = (o.release, o.position, unit.seq) if o is not None else (unit.arrived, 0, unit.seq)
+        if unit.rush:
+            return (-INF, *plan)
         if rule == "edd":
             return (unit.due, *plan)
         if rule == "spt":

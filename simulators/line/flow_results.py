@@ -16,8 +16,9 @@ ORDER_METRICS = frozenset({
     "total_tardiness_s", "max_lateness_s", "mean_flow_time_s", "makespan_s", "changeovers", "changeover_time_s",
 })
 """Line-level metrics an order-driven line adds. A job is an order (or, without an order plan, a
-unit whose product has a due allowance). Jobs still open but past due at the end count as
-late, finished at the end (a lower bound). Nothing due: on-time delivery 1."""
+unit whose product has a due allowance). Orders still open at the end but due by then count as
+late, with the end as their completion (a lower bound on tardiness). Nothing due: on-time
+delivery 1."""
 FLOW_STATION_METRICS = frozenset({
     *FLOW_STATES, "availability", "performance", "quality", "oee", "failures", "produced", "scrap", "uptime",
     "changeovers", "minor_stop_count", "startup_scrap", "valuable", *(f"loss_{n}" for n in LOSS_NAMES),
@@ -49,19 +50,22 @@ def is_flow_metric(scenario: Any, name: str) -> bool:
     return False
 
 
-def _delivery(jobs: list[tuple[str, float, float, float]], prefix: str, metrics: dict[str, float],
-              extended: bool) -> None:
-    due = [j for j in jobs if math.isfinite(j[2])]
-    late = [max(0.0, c - d) for _p, _r, d, c in due]
-    metrics[prefix + "on_time_delivery"] = sum(1 for x in late if x <= 0) / len(due) if due else 1.0
+def _delivery(done: list[tuple[str, float, float, float]], open_late: list[tuple[str, float, float, float]],
+              prefix: str, metrics: dict[str, float], extended: bool) -> None:
+    """Delivery metrics over finished jobs and jobs still open past their due date (always late)."""
+    due = [j for j in done if math.isfinite(j[2])]
+    lateness = [c - d for _p, _r, d, c in due] + [c - d for _p, _r, d, c in open_late]
+    late = [max(0.0, x) for x in lateness]
+    on_time = sum(1 for _p, _r, d, c in due if c <= d)
+    metrics[prefix + "on_time_delivery"] = on_time / len(lateness) if lateness else 1.0
     metrics[prefix + "mean_tardiness_s"] = sum(late) / len(late) if late else 0.0
-    flows = [c - r for _p, r, _d, c in jobs]
+    flows = [c - r for _p, r, _d, c in done]
     metrics[prefix + "mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
     if extended:
-        metrics["tardy_orders"] = float(sum(1 for x in late if x > 0))
+        metrics["tardy_orders"] = float(len(lateness) - on_time)
         metrics["max_tardiness_s"] = max(late, default=0.0)
         metrics["total_tardiness_s"] = sum(late)
-        metrics["max_lateness_s"] = max((c - d for _p, _r, d, c in due), default=0.0)
+        metrics["max_lateness_s"] = max(lateness, default=0.0)
 
 
 def _station_metrics(model: FlowModel, end: float, window: float, metrics: dict[str, float]) -> list[Any]:
@@ -168,9 +172,7 @@ def collect_flow(model: FlowModel) -> LineResult:
     jobs = list(model.jobs)
     open_late = [(o.product.name, o.release, o.due, end) for o in model.orders
                  if o.completed is None and o.due <= end]
-    _delivery(jobs + open_late, "", metrics, extended=True)
-    flows = [cmp - r for _p, r, _d, cmp in jobs]
-    metrics["mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
+    _delivery(jobs, open_late, "", metrics, extended=True)
     metrics["orders_completed"] = float(len(jobs))
     metrics["open_orders"] = float(sum(1 for o in model.orders if o.completed is None))
     done = [o.completed for o in model.orders if o.completed is not None]
@@ -184,10 +186,8 @@ def collect_flow(model: FlowModel) -> LineResult:
         metrics[pre + "good_parts"] = float(good)
         metrics[pre + "mean_wip"] = (model.product_area[name] + model.product_wip[name] * dt) / window
         metrics[pre + "mean_lead_time_s"] = model.product_lead[name] / good if good else 0.0
-        mine = [j for j in jobs + open_late if j[0] == name]
-        _delivery(mine, pre, metrics, extended=False)
-        flows = [cmp - r for p, r, _d, cmp in jobs if p == name]
-        metrics[pre + "mean_flow_time_s"] = sum(flows) / len(flows) if flows else 0.0
+        _delivery([j for j in jobs if j[0] == name], [j for j in open_late if j[0] == name], pre, metrics,
+                  extended=False)
     if sc.balancing is not None:
         _balance(model, metrics)
     names = [st.name for st in model.stations]

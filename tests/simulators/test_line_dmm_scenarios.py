@@ -1,0 +1,93 @@
+"""The five lab-ready digital-manufacturing scenarios: their recorded lab settings discriminate.
+
+Each scenario file starts with comment lines::
+
+    # lab: replications 3; objectives: on_time_delivery >= 0.9, mean_tardiness_s <= 120
+    # known-good: {"stations.CNC.dispatch": "edd"}
+    # known-bad: {"stations.CNC.dispatch": "fifo"}
+
+A run is graded like a lab: the objectives on the means of ``replications`` replications.
+Over 30 grading seeds a known-good setting must pass in at least 95 % of them and a
+known-bad one in at most 5 % (the robustness a course author needs from a lab).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from pathlib import Path
+
+import pytest
+
+from simulators import apply_overrides, bundled_scenarios, load_scenario, run, run_replications, scenario_data
+
+NAMES = ["dmm-dispatching-due-dates", "dmm-conwip-lead-time", "dmm-line-balancing", "dmm-oee-loss-hunt",
+         "dmm-changeover-sequencing"]
+OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+SEEDS = range(30)
+
+
+def lab_spec(name: str) -> tuple[int, list[tuple[str, str, float]], list[tuple[str, dict]]]:
+    """(replications, objectives, [(good|bad, overrides)]) from the scenario's header comments."""
+    path = bundled_scenarios()[name][1]
+    reps, objectives, settings = 1, [], []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"# lab: replications (\d+); objectives: (.*)$", line):
+            reps = int(m.group(1))
+            for part in m.group(2).split(","):
+                metric, op, target = part.split()
+                objectives.append((metric, op, float(target)))
+        elif m := re.match(r"# known-(good|bad): (\{.*\})$", line):
+            settings.append((m.group(1), json.loads(m.group(2))))
+    return reps, objectives, settings
+
+
+def _scenario(name: str, overrides: dict) -> object:
+    return load_scenario("line", apply_overrides("line", scenario_data(load_scenario("line", name)), overrides))
+
+
+def passes(metrics: dict[str, float], objectives: list[tuple[str, str, float]]) -> bool:
+    return all(OPS[op](metrics[metric], target) for metric, op, target in objectives)
+
+
+def _graded(scenario: object, seed: int, reps: int) -> dict[str, float]:
+    if reps == 1:
+        return run("line", scenario, seed=seed).metrics
+    return run_replications("line", scenario, seed=seed, replications=reps, parallel=False).means()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_is_bundled_bilingual_and_records_its_lab(name: str) -> None:
+    assert bundled_scenarios()[name][0] == "line"
+    sc = load_scenario("line", name)
+    assert sc.order_driven and sc.title and sc.description
+    for st in sc.stations:
+        assert st.label and {"en", "zh_CN"} <= set(st.label), st.name
+    for product in sc.products:
+        assert product.label and {"en", "zh_CN"} <= set(product.label), product.name
+    reps, objectives, settings = lab_spec(name)
+    assert objectives and {k for k, _ in settings} == {"good", "bad"}
+    assert load_scenario("line", scenario_data(sc)) == sc  # a lab applies its controls to this round trip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_known_settings_at_the_scenario_seed(name: str) -> None:
+    reps, objectives, settings = lab_spec(name)
+    for kind, overrides in settings:
+        sc = _scenario(name, overrides)
+        metrics = _graded(sc, sc.seed, reps)
+        assert passes(metrics, objectives) is (kind == "good"), (kind, overrides)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_known_settings_are_robust_over_30_seeds(name: str) -> None:
+    reps, objectives, settings = lab_spec(name)
+    for kind, overrides in settings:
+        sc = _scenario(name, overrides)
+        rate = sum(passes(_graded(sc, seed, reps), objectives) for seed in SEEDS) / len(SEEDS)
+        if kind == "good":
+            assert rate >= 0.95, (overrides, rate)
+        else:
+            assert rate <= 0.05, (overrides, rate)
