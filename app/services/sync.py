@@ -361,6 +361,9 @@ class SyncService:
         if user.disabled:
             raise SyncError(_("{file} was exported by {login}, whose account is disabled here; nothing was "
                               "imported.").format(file=file, login=user.login))
+        if user.role not in {r.value for r in Role}:  # a role no release makes (an earlier forged import)
+            raise SyncError(_("{file} was exported by {login}, whose role here is not a known role; nothing was "
+                              "imported.").format(file=file, login=user.login))
         role = lower_role(ceiling, Role(user.role))
         if role is Role.TRAINEE:
             if bound is not None and Role(user.role) is Role.TRAINEE and user.id != bound:

@@ -388,8 +388,11 @@ class Merger:
             self.s.execute(insert(table), [c])
             self.known_cohorts.add(c["id"])
             self.count(self.result.added, "cohorts")
-        elif _newer(c, dict(local), COHORT_LWW) and any(c.get(f) != local[f] for f in COHORT_LWW):
-            self.authority.cohorts()
+        elif _newer(c, dict(local), COHORT_LWW):
+            if any(c.get(f) != local[f] for f in COHORT_LWW):
+                self.authority.cohorts()
+            elif not self.authority.is_staff:
+                return  # the same cohort, only a later time: nothing a trainee's device may change
             self.s.execute(update(table).where(table.c.id == c["id"])
                            .values({f: c[f] for f in COHORT_LWW} | {"updated_at": c["updated_at"]}))
             self.count(self.result.updated, "cohorts")
