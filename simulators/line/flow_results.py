@@ -9,7 +9,7 @@ from typing import Any
 from simulators.line import balancing as bal
 from simulators.line.flow_model import FLOW_STATES, FlowModel
 from simulators.line.mes import LOSS_NAMES, ProductionLog, oee_breakdown
-from simulators.line.results import BOTTLENECK_METHOD, LineResult, LineSeries, find_bottleneck
+from simulators.line.results import LineResult, LineSeries
 
 ORDER_METRICS = frozenset({
     "orders_completed", "open_orders", "tardy_orders", "on_time_delivery", "mean_tardiness_s", "max_tardiness_s",
@@ -48,6 +48,21 @@ def is_flow_metric(scenario: Any, name: str) -> bool:
         products = {p.name for p in scenario.products} or {"part"}
         return element in products and metric in PRODUCT_METRICS
     return False
+
+
+UTILISATION_METHOD = "utilisation: the share of time a station is neither starved nor blocked"
+
+
+def utilisation_bottleneck(names: list[str], busy: list[float]) -> tuple[str, str]:
+    """The busiest station and a sentence saying why. Orders, routes and release control make
+    the arrow method (built for saturated serial lines) misleading here, so the most utilised
+    station — working, changing over or being repaired — is the bottleneck (Hopp & Spearman)."""
+    best = max(range(len(names)), key=lambda i: (busy[i], -i))
+    others = sorted((b, n) for n, b in zip(names, busy) if n != names[best])
+    reason = f"{names[best]} is busy (neither starved nor blocked) {busy[best]:.1%} of the time"
+    if others:
+        reason += f", more than any other station (next: {others[-1][1]}, {others[-1][0]:.1%})"
+    return names[best], reason
 
 
 def _delivery(done: list[tuple[str, float, float, float]], open_late: list[tuple[str, float, float, float]],
@@ -191,15 +206,15 @@ def collect_flow(model: FlowModel) -> LineResult:
     if sc.balancing is not None:
         _balance(model, metrics)
     names = [st.name for st in model.stations]
-    bottleneck, reason = find_bottleneck(names, [metrics[f"station.{n}.starved"] for n in names],
-                                         [metrics[f"station.{n}.blocked"] for n in names])
+    bottleneck, reason = utilisation_bottleneck(names, [1.0 - metrics[f"station.{n}.starved"]
+                                                        - metrics[f"station.{n}.blocked"] for n in names])
     return LineResult(
         kind="line",
         seed=model.seed,
         replication=model.replication,
         metrics=metrics,
         bottleneck_station=bottleneck,
-        bottleneck_method=BOTTLENECK_METHOD,
+        bottleneck_method=UTILISATION_METHOD,
         bottleneck_reason=reason,
         constraint_station=names[c],
         series=_series(model),

@@ -91,3 +91,22 @@ def test_known_settings_are_robust_over_30_seeds(name: str) -> None:
             assert rate >= 0.95, (overrides, rate)
         else:
             assert rate <= 0.05, (overrides, rate)
+
+
+def test_zhizao_simulate_runs_the_new_scenarios(capsys) -> None:
+    import argparse
+
+    from app.cli import simulate
+
+    parser = argparse.ArgumentParser(prog="zhizao")
+    simulate.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["simulate", "dmm-changeover-sequencing", "--replications", "2", "--json", "--set",
+                              "release.sequence=MO02,MO05,MO08,MO04,MO09,MO12,MO01,MO06,MO11,MO03,MO07,MO10"])
+    assert args.func(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["metrics"]["changeover_time_s"]["mean"] == 1020 and data["metrics"]["orders_completed"]["mean"] == 12
+    args = parser.parse_args(["simulate", "dmm-line-balancing", "--replications", "1", "--set",
+                              "balancing.tasks.F.station=1"])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert "balancing.tasks" in err and "needs" in err and "Traceback" not in err
