@@ -59,3 +59,19 @@ def test_qt_loads_the_font(qapp):
     raw = QRawFont(str(fonts.font_path()), 14)
     assert raw.isValid()
     assert all(raw.supportsCharacter(ord(ch)) for ch in "张伟工业机器人操作与编程")
+
+
+def test_fallback_face_draws_rare_name_characters_run_by_run():
+    """䶮 and 𠮷 are not in the main subset; the 4 kB fallback face has them, and nothing else is missing."""
+    assert fonts.missing_characters("刘䶮 𠮷田") == ""
+    regular, bold = fonts.register_reportlab_fonts()
+    assert fonts.font_runs("刘䶮 𠮷田", bold) == [("刘", bold), ("䶮", fonts.REPORTLAB_FALLBACK_BOLD),
+                                                  (" ", bold), ("𠮷", fonts.REPORTLAB_FALLBACK_BOLD), ("田", bold)]
+    assert fonts.font_runs("张伟", regular) == [("张伟", regular)]
+    listed = [line.split()[0] for line in (fonts_dir() / "fallback-chars.txt").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    for bold_face in (False, True):
+        path = fonts.fallback_font_path(bold_face)
+        assert path.stat().st_size < 20_000
+        assert {chr(c) for c in TTFontFile(str(path)).charToGlyph} == set(listed)
+    assert fonts.all_font_paths()[:2] == [fonts.font_path(), fonts.font_path(True)]
