@@ -68,6 +68,7 @@ FIELD_NAMES: dict[str, str] = {
     "elsewhere": N_("marks elsewhere on the page"),
     "hidden": N_("hidden text"),
     "text": N_("text layer"),
+    "pages": N_("other pages of the file"),
 }
 
 
@@ -343,6 +344,21 @@ def merge(pixels: PageComparison, text: PageComparison | None) -> PageComparison
         tags = tuple(dict.fromkeys(pixels.fields + text.fields))
         return PageComparison("differs", tags, notes=notes, stats=pixels.stats)
     return PageComparison(pixels.outcome, reason=pixels.reason, notes=notes, stats=pixels.stats)
+
+
+def other_pages_with_content(path, certificate_page: int) -> list[int]:
+    """Indexes of pages besides the certificate's that show anything (a blank scanned back side does not)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        found = []
+        for index in range(len(pdf)):
+            if index != certificate_page and (_render(pdf, index, 50) < INK).mean() > 0.002:
+                found.append(index)
+        return found
+    finally:
+        pdf.close()
 
 
 LOCALES = ("zh_CN", "en")  # the page leads with either language; try both

@@ -305,3 +305,25 @@ def test_names_at_account_creation_and_rare_characters_print(ctx, fixture_course
     assert entry.details["old_name"] == "刘䶮" and entry.details["new_name"] == "刘 䶮"
     code, _out, err = users("rename", "liuyan", "--name", "刘䶮 🙂")
     assert code != 0 and "emoji" in err
+
+
+def test_second_page_with_another_certificate_is_not_valid(genuine, keys, trusted, tmp_path):
+    other = write_certificate(make_claims(learner_name="李四", number="ZZ-2026-0000-0000"), keys,
+                              tmp_path / "other.pdf", badge=False).pdf_path
+    writer = PdfWriter()
+    writer.append(PdfReader(str(genuine)))
+    writer.append(PdfReader(str(other)))
+    with open(tmp_path / "two.pdf", "wb") as fh:
+        writer.write(fh)
+    v = verify_pdf(tmp_path / "two.pdf", trusted, today=TODAY)
+    assert v.status == "tampered" and v.differences == ("other pages of the file",), v.message
+
+
+def test_blank_back_side_of_a_scan_is_fine(genuine, trusted, tmp_path):
+    writer = PdfWriter()
+    writer.append(PdfReader(str(genuine)))
+    writer.add_blank_page(PAGE_W, PAGE_H)
+    with open(tmp_path / "duplex.pdf", "wb") as fh:
+        writer.write(fh)
+    v = verify_pdf(tmp_path / "duplex.pdf", trusted, today=TODAY)
+    assert v.status == "valid" and v.page == "matches", v.message
