@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from tests.ui import test_labs
 from tests.ui.test_labs import open_lab
@@ -30,7 +30,10 @@ def wheel(widget, steps: int = -3) -> None:
 # --- #2: the wheel never changes a graded setting it merely passes over ---------------------------
 
 def test_wheel_over_an_unfocused_spin_box_scrolls_the_panel_and_changes_nothing(qtbot, ctx, trainee, labs_course):
-    view = open_lab(qtbot, ctx, trainee, labs_course, "line/pump-lab", size=(1000, 330))
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/pump-lab", size=(1000, 420))
+    left = view.findChild(QSplitter, "labLeft")
+    left.setSizes([300, 100])    # a tall task: the settings below it need scrolling
+    qtbot.waitUntil(lambda: view.side_scroll.verticalScrollBar().maximum() > 0, timeout=3000)
     box = view.form.editors["threshold"]
     bar = view.side_scroll.verticalScrollBar()
     assert bar.maximum() > 0, "the settings panel must scroll at this size for the test to mean anything"

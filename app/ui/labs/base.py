@@ -173,14 +173,10 @@ class LabViewBase(StepView):
                 hint_row.addStretch(1)
                 lay.addLayout(hint_row)
                 lay.addWidget(self.hints_label)
+            elif part == "hint_text":   # the button is elsewhere (``_footer(hint_button=True)``)
+                lay.addWidget(self.hints_label)
             elif part == "submit":
-                lay.addWidget(self.submit_btn)
-                lay.addWidget(self.grading_bar)
-                lay.addWidget(self.refusal)
-                lay.addWidget(self.refusal_list)
-                lay.addWidget(self.result_label)
-                lay.addWidget(self.result_note)
-                lay.addWidget(self.best_label)
+                self._add_submit(lay)
             elif isinstance(part, QWidget):
                 lay.addWidget(part)
         lay.addStretch(1)
@@ -192,6 +188,43 @@ class LabViewBase(StepView):
         inner.setStyleSheet("QWidget#labSide { background: #f3f6f9; }")
         self.side_scroll = scroll
         return scroll
+
+    def _add_submit(self, lay: QVBoxLayout, hint_button: bool = False) -> None:
+        # Submit with the best result so far beside it (or the hint button), the grading outcome below.
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.submit_btn, 0, Qt.AlignmentFlag.AlignTop)
+        if hint_button:
+            row.addWidget(self.hint_btn, 0, Qt.AlignmentFlag.AlignTop)
+            row.addStretch(1)
+        else:
+            row.addWidget(self.best_label, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.grading_bar)
+        lay.addWidget(self.refusal)
+        lay.addWidget(self.refusal_list)
+        lay.addWidget(self.result_label)
+        lay.addWidget(self.result_note)
+        if hint_button:
+            lay.addWidget(self.best_label)
+
+    def _footer(self, hint_button: bool = False) -> QWidget:
+        """The status line, Submit and the result, fixed under the scrolling panel: Submit is always in
+        view, and a status that grows by a line moves none of the settings above it (the panel keeps
+        its scroll position; only its bottom edge moves). ``hint_button``: the hint button goes here
+        too (the hints' text stays in the scrolling panel)."""
+        box = QFrame(objectName="labFooter")
+        box.setStyleSheet("QFrame#labFooter { border-top: 1px solid #d5dde5; }")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(2, 4, 8, 0)
+        lay.setSpacing(4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.status)
+        self._add_submit(lay, hint_button)
+        self.best_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.result_label.setStyleSheet("QLabel#resultLabel { font-size: 13pt; }")
+        self._hint_in_footer = hint_button
+        return box
 
     def _finish_init(self) -> None:
         on_language_changed(self, self._retranslate_all)
@@ -317,6 +350,9 @@ class LabViewBase(StepView):
             self.hints_shown += 1
             self._show_hints()
             self.mark_changed()
+            side = getattr(self, "side_scroll", None)
+            if side is not None:   # the new hint may be below the panel's fold
+                QTimer.singleShot(0, lambda: side.ensureWidgetVisible(self.hints_label, 0, 0))
 
     def _show_hints(self) -> None:
         total = len(self.lab.hints)
@@ -377,12 +413,10 @@ class LabViewBase(StepView):
     def refuse_submit(self, problems: list[Problem], reveal: bool = True) -> None:
         """Show next to Submit why the settings were not graded (an empty list clears it).
 
-        ``reveal`` also says so in the status line and scrolls the side panel to the message."""
+        ``reveal`` scrolls the side panel to it, when Submit is in that panel."""
         self._refusal = list(problems)
         self._show_refusal()
         if problems and reveal:
-            count = len(problems)
-            self.set_status(lambda: ngettext_refusal(count), error=True)
             QTimer.singleShot(0, self._reveal_refusal)
 
     def _show_refusal(self) -> None:

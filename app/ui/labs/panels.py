@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from babel.numbers import format_currency
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import i18n
 from app.courses import models as m
 from app.courses.grading import LabConfigError, check_control_value, objective_met, objective_value
-from app.i18n import N_, _, format_decimal
+from app.i18n import N_, _, format_decimal, ngettext
 from app.ui.common.content import content_text
 
 log = logging.getLogger(__name__)
@@ -77,13 +79,20 @@ STATION_METRICS = {
     "produced": N_("{element}: parts produced"), "scrap": N_("{element}: scrap"), "uptime": N_("{element}: uptime"),
     "mean_level": N_("{element}: average level"),
 }
-# Unit words a course may write (``unit: parts``); SI symbols are shown as they are.
-UNIT_WORDS = {"parts": N_("parts"), "part": N_("parts"), "pcs": N_("parts"), "machines": N_("machines")}
+# Unit words a course may write (``unit: parts``), in the plural form the number needs ("1 part",
+# "3 parts"); SI symbols are shown as they are.
+UNIT_WORDS = ("parts", "part", "pcs", "machines", "machine")
 OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 
 
-def unit_text(unit: str) -> str:
-    return _(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
+def unit_text(unit: str, n: float | None = None) -> str:
+    """``unit`` for a count of ``n`` (None: the plural)."""
+    count = 2 if n is None or not float(n).is_integer() else abs(int(n))
+    if unit in ("parts", "part", "pcs"):
+        return ngettext("part", "parts", count)
+    if unit in ("machines", "machine"):
+        return ngettext("machine", "machines", count)
+    return unit
 
 
 def metric_label(name: str) -> str:
@@ -96,6 +105,15 @@ def metric_label(name: str) -> str:
     return name
 
 
+# Money metrics: shown in yuan with the locale's currency sign (the simulators' costs are in CNY).
+COST_METRICS = {"total_cost", "downtime_cost", "repair_cost", "spare_parts_cost", "cost_per_operating_h"}
+
+
+def format_money(value: float, digits: int = 0) -> str:
+    pattern = "¤#,##0" if digits == 0 else "¤#,##0." + "0" * digits
+    return format_currency(value, "CNY", locale=i18n.babel_locale(), format=pattern, currency_digits=False)
+
+
 def format_metric(name: str, value: float | None) -> str:
     """A metric value for people: digits by magnitude, locale separators, the unit if it has one."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -104,6 +122,9 @@ def format_metric(name: str, value: float | None) -> str:
     digits = 3 if a < 1 else 2 if a < 10 else 1 if a < 1000 else 0
     if float(value).is_integer():
         digits = 0
+    if name in COST_METRICS:
+        money = format_money(value, 0 if a >= 1000 or float(value).is_integer() else 2)
+        return money + ("/h" if name == "cost_per_operating_h" else "")
     text = format_decimal(value, digits)
     unit = METRICS.get(name, ("", ""))[1]
     return f"{text} {unit}" if unit else text
@@ -230,6 +251,9 @@ class ControlsForm(QWidget):
         for c in self.controls:
             editor = guard_wheel(self._editor(c))
             editor.setObjectName(f"control-{c.id}")
+            if c.unit in UNIT_WORDS and isinstance(editor, QSpinBox | QDoubleSpinBox):
+                # "1 part", "2 parts": the unit word follows the value.
+                editor.valueChanged.connect(lambda _v, c=c, e=editor: self._suffix(c, e))
             self.editors[c.id] = editor
             self.add_field(c, editor, own=True)
 
@@ -281,13 +305,19 @@ class ControlsForm(QWidget):
             editor = self.editors.get(c.id) or self.labels[c.id].buddy()
             editor.setAccessibleName(text)
             if c.unit and isinstance(editor, QSpinBox | QDoubleSpinBox):
-                editor.setSuffix(f" {unit_text(c.unit)}")
+                self._suffix(c, editor)
             if c.help:
                 self.helps[c.id].setText(content_text(c.help))
                 editor.setToolTip(content_text(c.help))
             if isinstance(editor, QComboBox):
                 for i, choice in enumerate(c.choices or []):
                     editor.setItemText(i, content_text(choice.label) or str(choice.value))
+
+    @staticmethod
+    def _suffix(c: m.Control, editor: QSpinBox | QDoubleSpinBox) -> None:
+        suffix = f" {unit_text(c.unit, editor.value())}"
+        if editor.suffix() != suffix:
+            editor.setSuffix(suffix)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -319,6 +349,8 @@ class ControlsForm(QWidget):
                         editor.setCurrentIndex(index)
             finally:
                 editor.blockSignals(False)
+            if c.unit in UNIT_WORDS and isinstance(editor, QSpinBox | QDoubleSpinBox):
+                self._suffix(c, editor)
 
 
 def _same_choice(a: Any, b: Any) -> bool:

@@ -27,6 +27,7 @@ from app.ui.labs.base import LabViewBase
 from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
 from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
+from app.ui.labs.panels import guard_wheel
 from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, setup_pyqtgraph, style_plot, threshold_line
 from app.ui.labs.problem_list import Problem, ProblemList, problems_from
 from app.ui.labs.program_editor import ProgramEditor
@@ -80,6 +81,8 @@ class LinePanels:
             p.setMouseEnabled(x=True, y=False)
         self.buffer_plot.setXLink(self.rate_plot)
         self.gantt.setXLink(self.rate_plot)
+        for p in (self.rate_plot, self.buffer_plot):   # one time axis, under the Gantt chart: more room
+            p.getAxis("bottom").setStyle(showValues=False)
         # Width-1 pens: wide pens are drawn many times slower.
         self.rate_curve = live_curve(self.rate_plot, pg.mkPen(colour(0), width=1))
         self.buffer_curves = [live_curve(self.buffer_plot, pg.mkPen(colour(i + 1), width=1))
@@ -95,7 +98,7 @@ class LinePanels:
                                           pen=pg.mkPen("#6b7a89", style=Qt.PenStyle.DotLine)))
         for row, stretch in enumerate((3, 3, 4)):
             plots.ci.layout.setRowStretchFactor(row, stretch)
-        self.gantt.setMinimumHeight(len(collector.rows) * 17 + 52)
+        self.gantt.setMinimumHeight(len(collector.rows) * 15 + 40)
         self.timeline = StateTimeline(self.gantt, collector.row_labels(), runner.end_time,
                                       [STATE_COLOURS[s] for s in LINE_STATES], columns=3000, x_scale=self.SCALE)
         self.reset(scenario, runner, collector)
@@ -160,15 +163,22 @@ class SimLabView(LabViewBase):
         self.panels = LinePanels(self) if self.kind == "line" else MaintenancePanels(self)
         self._build_rule_editors()
         self.run_bar = self._build_run_bar()
-        side = self._side_panel([self.run_bar, "status", "controls", "hints", "submit"])
+        # Left: what to do (task), what to set (scrolling) and Submit (fixed, always in view).
+        lower = QWidget(objectName="labLower")
+        llay = QVBoxLayout(lower)
+        llay.setContentsMargins(0, 0, 0, 0)
+        llay.setSpacing(0)
+        llay.addWidget(self._side_panel(["controls", "hints"]), 1)
+        llay.addWidget(self._footer())
         left = QSplitter(Qt.Orientation.Vertical, objectName="labLeft")
         left.addWidget(self.task)
-        left.addWidget(side)
+        left.addWidget(lower)
         left.setStretchFactor(0, 2)
-        left.setStretchFactor(1, 5)
-        left.setSizes([200, 480])
+        left.setStretchFactor(1, 3)
+        left.setSizes([150, 360])
         left.setChildrenCollapsible(False)
         left.setMinimumWidth(240)
+        self.task.setMinimumHeight(80)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("labPlots")
         self.plots.ci.setContentsMargins(2, 2, 2, 2)
@@ -177,7 +187,9 @@ class SimLabView(LabViewBase):
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(0, 0, 0, 0)
         rlay.setSpacing(4)
+        # Right: the objectives (always in view), the preview's controls, its pictures.
         rlay.addWidget(self.objectives)
+        rlay.addWidget(self.run_bar)
         self.objectives_title.hide()
         if self.panels.top_widget() is not None:
             self.root.addWidget(self.panels.top_widget())
@@ -187,7 +199,7 @@ class SimLabView(LabViewBase):
         self.split.addWidget(right)
         self.split.setStretchFactor(0, 0)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([300, 640])
+        self.split.setSizes([310, 630])
         self.split.setChildrenCollapsible(False)
         self.root.addWidget(self.split, 1)
         self._finish_init()
@@ -284,21 +296,20 @@ class SimLabView(LabViewBase):
         self.clock.setMaximumHeight(8)
         self.clock_label = QLabel(objectName="simClockText")
         self.clock_label.setStyleSheet("QLabel#simClockText { color: #4a5a6a; }")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_btn)
-        buttons.addWidget(self.reset_btn)
-        buttons.addStretch(1)
-        speed_row = QHBoxLayout()
-        speed_row.addWidget(self.speed_label)
-        speed_row.addWidget(self.speed, 1)
+        # One row above the plots it drives: Run, Reset, speed, and how far the run has come.
         outer = QWidget(objectName="runBarBox")
-        col = QVBoxLayout(outer)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.setSpacing(4)
-        col.addLayout(buttons)
-        col.addLayout(speed_row)
-        col.addWidget(self.clock)
-        col.addWidget(self.clock_label)
+        row = QHBoxLayout(outer)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.run_btn)
+        row.addWidget(self.reset_btn)
+        row.addSpacing(8)
+        row.addWidget(self.speed_label)
+        row.addWidget(self.speed)
+        row.addSpacing(8)
+        row.addWidget(self.clock, 1)
+        row.addWidget(self.clock_label)
+        guard_wheel(self.speed)
         self.driver.set_speed(self.speed.currentData())
         return outer
 

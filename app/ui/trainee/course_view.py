@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 KEY_ROLE = Qt.ItemDataRole.UserRole
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # (text, colour) under a step's title; a module's "n/m"
 RESUME_PREF = "resume_step"  # "course-id|module/step": reopened after a restart
+TREE_PREF = "course_tree"    # "hidden" when the trainee folded the steps list away
+TREE_WIDTH = 260             # the steps list's first width: a lab beside it needs ~850 px at 1366 px
+TREE_SHORTCUT = "Ctrl+B"
 
 _COLOURS = {
     StepStatus.NOT_STARTED: "#6b7a89",
@@ -196,6 +199,11 @@ class CourseView(QWidget):
         self.back_btn.setAutoDefault(False)
         self.back_btn.clicked.connect(self.back_requested)
         head.addWidget(self.back_btn, 0, Qt.AlignmentFlag.AlignTop)
+        # Hides the steps list, giving a lab or lesson the whole width (Ctrl+B or drag the divider).
+        self.tree_btn = QPushButton(objectName="toggleTree", checkable=True, checked=True)
+        self.tree_btn.setAutoDefault(False)
+        self.tree_btn.toggled.connect(self.set_tree_visible)
+        head.addWidget(self.tree_btn, 0, Qt.AlignmentFlag.AlignTop)
         titles = QVBoxLayout()
         titles.setSpacing(2)
         self.title = QLabel(objectName="pageTitle", wordWrap=True)
@@ -236,21 +244,74 @@ class CourseView(QWidget):
         self.splitter.addWidget(self.host)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 800])
-        self.splitter.setChildrenCollapsible(False)
-        self.tree.setMinimumWidth(250)
+        self.splitter.setSizes([TREE_WIDTH, 860])
+        self.splitter.setCollapsible(0, True)    # the steps list folds away completely
+        self.splitter.setCollapsible(1, False)
+        self.splitter.splitterMoved.connect(self._splitter_moved)
+        self.tree.setMinimumWidth(180)
+        self._tree_width = TREE_WIDTH
         root.addWidget(self.splitter, 1)
 
         ctx_ = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Alt+Left"), self, activated=self.back_requested.emit, context=ctx_)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back_requested.emit, context=ctx_)
+        QShortcut(QKeySequence(TREE_SHORTCUT), self, activated=self.tree_btn.toggle, context=ctx_)
 
         self._build_tree()
+        if self._pref(TREE_PREF) == "hidden":
+            self.tree_btn.setChecked(False)
         try:
             self.ctx.progress.enroll(actor, course.id, course.version)
         except WRITE_ERRORS:
             log.warning("cannot store the enrollment in %s", course.id)
         on_language_changed(self, self.retranslate)
+
+    # --- the steps list: shown or folded away ----------------------------------------------------
+
+    def tree_visible(self) -> bool:
+        return not self.tree.isHidden() and self.splitter.sizes()[0] > 0
+
+    def set_tree_visible(self, show: bool) -> None:
+        """Show or fold away the steps list (remembered for the next course opened)."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes) or self.splitter.width()
+        if show:
+            self.tree.setHidden(False)
+            if self.splitter.sizes()[0] == 0:
+                width = max(self.tree.minimumWidth(), min(self._tree_width, total // 2))
+                self.splitter.setSizes([width, max(1, total - width)])
+        else:
+            if sizes[0] > 0:
+                self._tree_width = sizes[0]
+            self.tree.setHidden(True)
+        self._sync_tree_button(show)
+
+    def _splitter_moved(self, _pos: int, _index: int) -> None:
+        self._sync_tree_button(self.tree_visible())
+
+    def _sync_tree_button(self, shown: bool) -> None:
+        if self.tree_btn.isChecked() != shown:
+            self.tree_btn.blockSignals(True)
+            self.tree_btn.setChecked(shown)
+            self.tree_btn.blockSignals(False)
+        self._tree_button_text()
+        if self._pref(TREE_PREF) != ("" if shown else "hidden"):
+            try:
+                self.ctx.accounts.set_preference(self.actor, TREE_PREF, "" if shown else "hidden")
+            except WRITE_ERRORS:
+                pass
+
+    def _tree_button_text(self) -> None:
+        shown = self.tree_btn.isChecked()
+        self.tree_btn.setText(_("◀ Steps") if shown else _("▶ Steps"))
+        self.tree_btn.setToolTip((_("Hide the list of steps ({key})") if shown
+                                  else _("Show the list of steps ({key})")).format(key=TREE_SHORTCUT))
+
+    def _pref(self, key: str) -> str:
+        try:
+            return self.ctx.accounts.get_preference(self.actor, key) or ""
+        except WRITE_ERRORS:
+            return ""
 
     # --- tree and status ---------------------------------------------------------------------
 
@@ -276,6 +337,7 @@ class CourseView(QWidget):
         c = self.course
         self.back_btn.setText(_("← Catalog"))
         self.back_btn.setToolTip(_("Back to the catalog (Alt+Left or Esc)"))
+        self._tree_button_text()
         self.title.setText(content_text(c.title))
         self.meta.setText(_("{track} · {level} · {hours} h · version {version}").format(
             track=track_label(c.track), level=level_label(c.level), hours=format_number(c.estimated_hours),
