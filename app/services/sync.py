@@ -44,14 +44,10 @@ from app import __version__
 from app.certificates.keys import CenterKeys, KeyFileError, public_key_from_pem
 from app.i18n import _, format_date
 from app.services.auth import Actor, PermissionDenied
-from app.services.sync_merge import (
+from app.services.sync_format import (
     APPEND_ONLY,
     LOCAL_ONLY,
     TABLE_ORDER,
-    Clamped,
-    ImportResult,
-    Merger,
-    Refusal,
     SyncError,
     as_utc,
     codec,
@@ -59,6 +55,7 @@ from app.services.sync_merge import (
     encode,
     tables,
 )
+from app.services.sync_merge import Clamped, ImportResult, Merger, Refusal
 from app.services.sync_policy import Authority, lower_role
 from app.services.sync_validate import ID_RE
 from app.services.workstations import WorkstationError, short_fingerprint, workstation_keys

@@ -11,123 +11,57 @@
 * enrollments: one per (user, course), smaller id kept, newest version wins
   for version, cohort and due date, the earliest completion time is kept;
 * certificates by id; a revocation is kept (the earliest one wins); a number
-  already used by another certificate stops the import.
+  already used by another certificate refuses that certificate.
 
 Each rule picks a maximum under a total order (or a union), so the result is
 the same whichever order bundles arrive in, and importing one twice is a no-op.
+Step status is never stored: it is derived from the union of attempts, so it
+is recomputed by the merge itself.
 
 Before a record is merged its fields are checked (:mod:`app.services.sync_validate`)
 and the bundle's authority must allow it (:mod:`app.services.sync_policy`); a record
 that fails either is left out and listed in :attr:`ImportResult.refused`, and so is
 every record that depends on it. Records already here are skipped first.
-Step status is never stored: it is derived from the union of attempts, so it
-is recomputed by the merge itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.services.auth import ServiceError
+from app.services.sync_format import (
+    APPEND_ONLY,
+    SyncError,
+    as_utc,
+    codec,
+    columns,
+    decode_value,
+    tables,
+    user_fk_columns,
+)
 from app.services.sync_policy import Authority, Refused
 from app.services.sync_validate import validate
 from app.storage.models import (
     USER_SYNCED_FIELDS,
-    AuditEntry,
     Base,
     Cohort,
-    LabRun,
-    LessonTime,
     Role,
-    SignOff,
     StepAttempt,
     User,
 )
 
 CHUNK = 1000
-APPEND_ONLY: dict[str, type[Base]] = {
-    "step_attempts": StepAttempt, "lab_runs": LabRun, "lesson_time": LessonTime,
-    "signoffs": SignOff, "audit_log": AuditEntry,
-}
-TABLE_ORDER = ("users", "cohorts", "cohort_members", "enrollments", "step_attempts", "lab_runs",
-               "lesson_time", "signoffs", "certificates", "audit_log")
-# Columns that stay on the workstation: lockout state and last login are local facts.
-LOCAL_ONLY = {"users": {"failed_attempts", "locked_until", "last_login_at"}}
 ENROLLMENT_LWW = ("course_version", "cohort_id", "due_date")
 COHORT_LWW = ("name", "archived")
-
-
-class SyncError(ServiceError):
-    """A bundle that cannot be exported or imported; the message says why (translated)."""
-
-
-def tables() -> dict[str, Table]:
-    return {name: Base.metadata.tables[name] for name in TABLE_ORDER}
-
-
-@functools.cache
-def columns(name: str) -> tuple[str, ...]:
-    return tuple(c.name for c in Base.metadata.tables[name].columns if c.name not in LOCAL_ONLY.get(name, set()))
-
-
-@functools.cache
-def user_fk_columns() -> dict[str, list[str]]:
-    """Every column, in every table, that points at users.id."""
-    found: dict[str, list[str]] = {}
-    for table in Base.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name == "users" and fk.column.name == "id":
-                found.setdefault(table.name, []).append(fk.parent.name)
-    return found
-
-
-# --- values <-> JSON ------------------------------------------------------------------------
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-@functools.cache
-def codec(table: Table) -> dict[str, str]:
-    kinds: dict[str, str] = {}
-    for col in table.columns:
-        if isinstance(col.type, DateTime):
-            kinds[col.name] = "datetime"
-        elif isinstance(col.type, Date):
-            kinds[col.name] = "date"
-    return kinds
-
-
-def encode(value: Any, kind: str | None) -> Any:
-    if value is None:
-        return None
-    if kind == "datetime":
-        return as_utc(value).isoformat()
-    if kind == "date":
-        return value.isoformat()
-    return value
-
-
-def decode_value(value: Any, kind: str | None) -> Any:
-    if value is None or kind is None:
-        return value
-    if not isinstance(value, str):
-        raise ValueError(value)
-    if kind == "datetime":
-        return as_utc(dt.datetime.fromisoformat(value))
-    return dt.date.fromisoformat(value)
 
 
 def _canon(values: dict[str, Any]) -> str:
