@@ -311,14 +311,16 @@ def compare_document(path, page_index: int, expected: ExpectedPage) -> PageCompa
     theirs = pdfium.PdfDocument(str(path))
     try:
         exp_img = _render(ours, 0, DPI)
-        # Render the given page so its frame comes out near our scale (a print with margins is smaller).
-        obs_img = _render(theirs, page_index, DPI)
-        frame, target = _normalised(obs_img)[1], _frame_box(exp_img)
-        if frame is not None and target is not None:
-            scale = (target[2] - target[0]) / (frame[2] - frame[0])
-            if abs(scale - 1) > 0.03 and 0.2 < scale < 5:
-                obs_img = _render(theirs, page_index, DPI * scale)
-        pixels = compare_pixels(obs_img, exp_img, expected.boxes)
+        landscape = exp_img.shape[1] >= exp_img.shape[0]
+        first = _render(theirs, page_index, DPI)
+        # A scan may lie on its side or upside down; the wrong turn fails the label control.
+        turns = (0, 2) if (first.shape[1] >= first.shape[0]) == landscape else (1, 3)
+        pixels = PageComparison("not_compared", reason=_("the certificate's frame was not found on the page"))
+        for turn in turns:
+            obs_img = _scaled(theirs, page_index, np.rot90(first, turn), exp_img, turn)
+            pixels = compare_pixels(obs_img, exp_img, expected.boxes)
+            if pixels.outcome != "not_compared":
+                break
 
         ours_text, theirs_text = ours[0].get_textpage(), theirs[page_index].get_textpage()
         try:
@@ -330,6 +332,16 @@ def compare_document(path, page_index: int, expected: ExpectedPage) -> PageCompa
         ours.close()
         theirs.close()
     return merge(pixels, text)
+
+
+def _scaled(pdf, page_index: int, observed: np.ndarray, expected: np.ndarray, turn: int) -> np.ndarray:
+    """The given page rendered again so its frame comes out near our scale (a print with margins is smaller)."""
+    frame, target = _normalised(observed)[1], _frame_box(expected)
+    if frame is not None and target is not None:
+        scale = (target[2] - target[0]) / (frame[2] - frame[0])
+        if abs(scale - 1) > 0.03 and 0.2 < scale < 5:
+            return np.ascontiguousarray(np.rot90(_render(pdf, page_index, DPI * scale), turn))
+    return np.ascontiguousarray(observed)
 
 
 def merge(pixels: PageComparison, text: PageComparison | None) -> PageComparison:

@@ -327,3 +327,14 @@ def test_blank_back_side_of_a_scan_is_fine(genuine, trusted, tmp_path):
         writer.write(fh)
     v = verify_pdf(tmp_path / "duplex.pdf", trusted, today=TODAY)
     assert v.status == "valid" and v.page == "matches", v.message
+
+
+@needs_poppler
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_scan_lying_on_its_side_or_upside_down_still_compares(genuine, trusted, tmp_path, turn):
+    page = pdftoppm(genuine, tmp_path / "page", 150).convert("RGB").rotate(turn, expand=True)
+    c = Canvas(str(tmp_path / "turned.pdf"), pagesize=page.size)  # 1 px = 1 pt: any page size will do
+    c.drawInlineImage(page, 0, 0, *page.size)
+    c.save()
+    v = verify_pdf(tmp_path / "turned.pdf", trusted, today=TODAY)
+    assert v.status == "valid" and v.page == "matches", v.message
