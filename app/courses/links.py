@@ -75,7 +75,7 @@ def _refuse(reason: str) -> SafeLink:
     return SafeLink("refuse", reason=reason)
 
 
-def _effective_suffix(name: str) -> str:
+def effective_suffix(name: str) -> str:
     # Windows ignores trailing dots and spaces: "setup.exe. " runs as setup.exe.
     return Path(name.rstrip(". ")).suffix.lower()
 
@@ -145,7 +145,7 @@ def classify_link(course_dir: Path, href: str) -> SafeLink:
         return found
     path = found
     name = path.name
-    suffix = _effective_suffix(name)
+    suffix = effective_suffix(name)
     try:
         st = path.stat()
     except OSError:
@@ -170,4 +170,4 @@ def classify_link(course_dir: Path, href: str) -> SafeLink:
 
 def is_viewable_text(link: SafeLink) -> bool:
     """A ``view`` link to a text file (shown as text) rather than a picture."""
-    return link.kind == "view" and link.path is not None and _effective_suffix(link.path.name) in VIEW_TEXT_SUFFIXES
+    return link.kind == "view" and link.path is not None and effective_suffix(link.path.name) in VIEW_TEXT_SUFFIXES

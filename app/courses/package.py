@@ -26,6 +26,7 @@ from typing import Literal
 from app import __version__
 from app.courses import semver
 from app.courses.errors import Problem, has_errors
+from app.courses.links import PROGRAM_SUFFIXES, effective_suffix
 from app.courses.loader import read_course
 from app.courses.models import SLUG_RE, Course
 from app.courses.yamlio import TextError, decode_text, parse_yaml
@@ -408,6 +409,17 @@ def installed_version(course_dir: Path) -> str | None:
     return version if isinstance(version, str) and semver.is_valid(version) else None
 
 
+def program_files(course_dir: Path, display: str) -> list[Problem]:
+    """A warning for every program or script the course carries (never run, and lessons cannot open them)."""
+    found = []
+    for rel, path in course_files(course_dir):
+        if effective_suffix(path.name) in PROGRAM_SUFFIXES:
+            found.append(Problem(f"{display}/{rel}", None, None, "warning", _(
+                "{file} is a program or script: Zhizao never runs it and lesson links cannot open it").format(
+                file=rel)))
+    return found
+
+
 def step_count(course_dir: Path) -> int | None:
     """How many steps the course in ``course_dir`` lists (from its YAML headers only), if readable."""
     try:
@@ -449,6 +461,7 @@ def import_course(zip_path: Path, library_dir: Path, *, replace: bool = False,
     # Unpack next to the library (same file system) so the final move is a rename.
     with extracted(zip_path, library_dir.parent) as (manifest, new_dir):
         course, warnings = _checked_course(new_dir, manifest, f"{zip_path.name}!")
+        warnings = warnings + program_files(new_dir, f"{zip_path.name}!")
         steps = sum(1 for _pair in course.iter_steps())
         target = library_dir / manifest.course_id
         bundled = _bundled_copy(manifest.course_id, bundled_dirs)

@@ -71,6 +71,8 @@ def test_a_package_linking_programs_never_opens_them(capsys, tmp_path):
     files = dict(PROGRAMS, **{"guide.pdf": b"%PDF-1.4\n1 0 obj\n"})
     code, out, err, data = import_package(capsys, tmp_path, hostile_course(tmp_path, files, links))
     assert code == 0, err  # the package itself is well-formed; what matters is what its links may do
+    for name in ("setup.exe", "install.bat", "evil.desktop", "fix.sh", "report.pdf.exe"):  # the instructor is told
+        assert f"{name} is a program or script" in err, name
 
     course = CourseLibrary(None, data / "library", data / "cache").get(CID)
     step = course.find_step("basics", "lesson")
