@@ -41,6 +41,20 @@ def test_verify_qr_json_output(capsys, data_dir, issued):
     assert code == 0
     doc = json.loads(out)
     assert doc["status"] == "valid" and doc["claims"]["learner_name"] == "张伟"
+    assert doc["page"] == "none" and doc["differences"] == []  # QR text: no page to compare
+    assert {"label": "Name", "value": "张伟"} in doc["facts"]
+
+
+def test_verify_pdf_prints_the_signed_facts_to_compare(capsys, data_dir, issued):
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "certificate", "verify", str(issued.pdf_path))
+    lines = out.splitlines()
+    assert code == 0 and "the printed page matches it" in lines[0]
+    facts = lines[lines.index("Compare these with the paper:") + 2:]
+    labels = [line.split()[0] for line in facts[:7]]
+    assert labels == ["Name", "Course", "Completed", "Score", "Hours", "Issuer", "Valid"]
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "certificate", "verify", str(issued.pdf_path), "--json")
+    doc = json.loads(out)
+    assert doc["page"] == "matches" and doc["facts"][0] == {"label": "Name", "value": "张伟"}
 
 
 def test_verify_badge(capsys, data_dir, issued):
