@@ -28,7 +28,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.certificates.claims import Claims, canonical_json
+from app.certificates.claims import OVERRIDE_LABELS, Claims, canonical_json
 from app.certificates.keys import CenterKeys, TrustedKey, as_issuers, raw_public_bytes
 from app.certificates.qr import PayloadError, decode_payload, encode_payload
 from app.certificates.verify import RevokedLookup, Trusted, Verification, verify_signed
@@ -98,6 +98,19 @@ def _hash_data(unsecured: dict[str, Any], proof_config: dict[str, Any]) -> bytes
             + hashlib.sha256(canonical_json(unsecured)).digest())
 
 
+def _narrative(claims: Claims) -> str:
+    """What earned the credential, in both languages; an override says it was awarded, not completed."""
+    if claims.is_override:
+        zh, en = OVERRIDE_LABELS.get(claims.override_reason, OVERRIDE_LABELS["other"])
+        return (f"Awarded by the training center ({en}) for {claims.course_title_en}, version "
+                f"{claims.course_version}; not earned by completing the course. "
+                f"经培训中心认定（{zh}）授予《{claims.course_title_zh}》证书，并非完成课程获得。")
+    return (f"Completed all {claims.modules_completed} modules ({_num(claims.hours)} hours) "
+            f"of {claims.course_title_en}, version {claims.course_version}. "
+            f"完成《{claims.course_title_zh}》全部 {claims.modules_completed} 个模块"
+            f"（{_num(claims.hours)} 学时）。")
+
+
 def open_badge_credential(claims: Claims, keys: CenterKeys, *, signature: bytes | None = None,
                           created: datetime | None = None) -> dict[str, Any]:
     """The credential for ``claims``, signed with the center key.
@@ -125,11 +138,7 @@ def open_badge_credential(claims: Claims, keys: CenterKeys, *, signature: bytes 
         "achievementType": "Certificate",
         "name": claims.course_title_en,
         "description": f"{claims.course_title_zh} — {claims.course_title_en}",
-        "criteria": {"narrative": (
-            f"Completed all {claims.modules_completed} modules ({_num(claims.hours)} hours) "
-            f"of {claims.course_title_en}, version {claims.course_version}. "
-            f"完成《{claims.course_title_zh}》全部 {claims.modules_completed} 个模块"
-            f"（{_num(claims.hours)} 学时）。")},
+        "criteria": {"narrative": _narrative(claims)},
         "humanCode": claims.course_id,
         "version": claims.course_version,
         "creator": {"id": issuer_did, "type": ["Profile"], "name": claims.center_name},

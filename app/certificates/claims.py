@@ -42,6 +42,13 @@ AWARD_OVERRIDE = "override"    # staff awarded it although the rules were not me
 # free-text reason stays in the center's audit log).
 OVERRIDE_REASONS = ("prior_learning", "assessed_elsewhere", "records_lost", "other")
 _OPTIONAL = {"center_name_zh", "award", "override_reason"}
+# How the certificate and the badge state each basis (zh, en); fixed, not run through gettext.
+OVERRIDE_LABELS: dict[str, tuple[str, str]] = {
+    "prior_learning": ("先前学习认定", "recognition of prior learning"),
+    "assessed_elsewhere": ("线下考核合格", "assessed in person by the training center"),
+    "records_lost": ("学习记录缺失，经核实认定", "verified by the training center (records incomplete)"),
+    "other": ("培训中心决定（见中心记录）", "decision of the training center (see its records)"),
+}
 
 
 class ClaimsError(ValueError):

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from reportlab.pdfgen.canvas import Canvas
 
-from app.certificates.claims import Claims
+from app.certificates.claims import OVERRIDE_LABELS, Claims
 from app.certificates.envelope import build_envelope
 from app.certificates.pdf_draw import (
     GOLD,
@@ -67,13 +67,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "signature": ("签名", "Signature"),
     "scan": ("扫码离线验证", "Scan to verify offline"),
     "key": ("签发密钥", "Issuer key"),
-}
-# What an override certificate prints as its basis (claims.OVERRIDE_REASONS).
-OVERRIDE_LABELS: dict[str, tuple[str, str]] = {
-    "prior_learning": ("先前学习认定", "recognition of prior learning"),
-    "assessed_elsewhere": ("线下考核合格", "assessed in person by the training center"),
-    "records_lost": ("学习记录缺失，经核实认定", "verified by the training center (records incomplete)"),
-    "other": ("培训中心决定（见中心记录）", "decision of the training center (see its records)"),
 }
 DEFAULT_SIGNER_TITLE = "培训中心负责人 · Head of Training"
 

@@ -133,3 +133,12 @@ def test_issued_files_include_a_verifiable_badge(issued_zh, trusted):
     v = verify_open_badge(doc, trusted, today=TODAY)
     assert v.status == "valid" and v.claims == issued_zh.claims
     assert doc["zhizaoCertificate"] == issued_zh.payload
+
+
+def test_override_badge_says_awarded_not_completed(session_keys, trusted):
+    claims = make_claims(score=0, modules_completed=0, award="override", override_reason="assessed_elsewhere")
+    doc = open_badge_credential(claims, session_keys)
+    narrative = doc["credentialSubject"]["achievement"]["criteria"]["narrative"]
+    assert "Completed all" not in narrative and "not earned by completing the course" in narrative
+    assert "assessed in person by the training center" in narrative and "线下考核合格" in narrative
+    assert verify_open_badge(doc, trusted).claims.is_override
