@@ -417,7 +417,7 @@ class LabViewBase(StepView):
         self._refusal = list(problems)
         self._show_refusal()
         if problems and reveal:
-            QTimer.singleShot(0, self._reveal_refusal)
+            QTimer.singleShot(0, self, self._reveal_refusal)
 
     def _show_refusal(self) -> None:
         count = len(self._refusal)

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QStyle, QWidget
 
 from app.courses import sim_messages
 
 _STYLE = ("QListWidget#{name} {{ color: #b42318; background: #fdeceb; border: 1px solid #f2b8b2; "
-          "border-radius: 4px; }} QListWidget#{name}::item {{ padding: 2px 0; }}")
+          "border-radius: 4px; }}")
 
 
 @dataclass(frozen=True)
@@ -76,23 +76,35 @@ class ProblemList(QListWidget):
             item.setToolTip(text)
             self.addItem(item)
         self.setVisible(bool(self.problems))
-        QTimer.singleShot(0, self._fit)
+        QTimer.singleShot(0, self, self._fit)
 
     def texts(self) -> list[str]:
         return [self.item(i).text() for i in range(self.count())]
 
     def _fit(self) -> None:
-        """As tall as the wrapped entries need, up to ``max_height`` (then it scrolls)."""
+        """Each entry as tall as its wrapped text, the list as tall as its entries, up to ``max_height``.
+
+        Measured here: QListView's own word-wrapped item heights are computed for a stale width."""
         if not self.count():
             return
-        self.doItemsLayout()
-        rows = sum(self.sizeHintForRow(i) for i in range(self.count()))
-        self.setFixedHeight(min(self.max_height, rows + 2 * self.frameWidth() + 4))
+        width = self.viewport().width()
+        # The item delegate draws the text inside this margin on each side.
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        metrics = self.fontMetrics()
+        total = 0
+        for i in range(self.count()):
+            item = self.item(i)
+            rect = metrics.boundingRect(QRect(0, 0, max(40, width - 2 * margin), 100_000),
+                                        Qt.TextFlag.TextWordWrap, item.text())
+            height = rect.height() + 6
+            item.setSizeHint(QSize(width, height))
+            total += height
+        self.setFixedHeight(min(self.max_height, total + 2 * self.frameWidth() + 2))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
-            QTimer.singleShot(0, self._fit)
+            QTimer.singleShot(0, self, self._fit)
 
     def _activated(self, item: QListWidgetItem) -> None:
         line, column, source = item.data(Qt.ItemDataRole.UserRole)

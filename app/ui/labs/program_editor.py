@@ -218,7 +218,7 @@ class ProgramEditor(QPlainTextEdit):
         self.setExtraSelections(sels)
 
     def _column_selection(self, line: int, column: int) -> QTextEdit.ExtraSelection | None:
-        """A red wavy underline from ``column`` to the end of the word there (one character at least)."""
+        """A red wavy underline from ``column`` to the end of the word (or the parenthesis) there."""
         block = self.document().findBlockByNumber(line - 1)
         if not block.isValid():
             return None
@@ -231,6 +231,9 @@ class ProgramEditor(QPlainTextEdit):
             return ch.isalnum() or ch in "_."
 
         end = start + 1
+        if text[start] == "(":  # coordinates or a parenthesis: up to its ")"
+            close = text.find(")", start)
+            end = close + 1 if close > 0 else len(text)
         while end < len(text) and word(text[start]) and word(text[end]):
             end += 1
         sel = QTextEdit.ExtraSelection()
