@@ -140,16 +140,3 @@ def describe(exc: BaseException, *, with_line: bool = True, separator: str = "\n
     if found:
         return separator.join(located(d, with_line=with_line) for d in found)
     return str(exc)
-
-
-def is_expected(exc: BaseException) -> bool:
-    """Whether ``exc`` is the trainee's or the lab's mistake (a message, not a bug to log with a traceback)."""
-    from app.courses.labcheck import LabConfigError
-
-    if isinstance(exc, LabConfigError) or diagnostics_of(exc):
-        return True
-    try:
-        import simulators
-    except ImportError:
-        return False
-    return isinstance(exc, simulators.ScenarioError | simulators.ProgramError)
