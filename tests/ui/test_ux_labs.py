@@ -3,6 +3,7 @@ My progress → Labs, the dashboard's lab chart, the window size and lesson diag
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -61,3 +62,48 @@ def test_every_lab_editor_takes_the_wheel_only_with_focus(qtbot, ctx, trainee, l
         view.submit_btn.setFocus()
         wheel(editor, 2)
         assert view.form.values() == value
+
+
+# --- #7: the maintenance plot with six machines ---------------------------------------------------
+
+def test_six_machines_one_at_a_time_thinned_markers_units_and_currency(qtbot, ctx, trainee):
+    from app.ui.labs.maintenance_panels import MARKER_BINS, thin_markers
+    from tests.ui.test_labs import run_preview_to_end
+
+    course = ctx.library.get("ai-predictive-maintenance")
+    view = open_lab(qtbot, ctx, trainee, course, "condition-monitoring/vibration-alarm-lab", size=(1100, 680))
+    panels = view.panels
+    assert len(panels.machines) == 6 and panels.pick_row.isVisibleTo(view) and panels.pick.count() == 6
+    assert all(len(curves) == 1 for curves in panels.curves.values())     # one machine's curve per plot
+    assert panels.plots["vibration"].titleLabel.text.startswith("M1")
+    # The key names each marker once; the machine states have their own key on the Machines tab.
+    keys = panels.key_texts()
+    assert len(keys) == len(set(keys)) == 4
+    assert not any("running" in k or "inspection" in k for k in keys)
+    assert "running" in panels.state_key.text() and "inspection" in panels.state_key.text()
+    # Zone limits: B/C in view from the start, labelled in full at the left inside the plot.
+    low, high = panels.plots["vibration"].vb.viewRange()[1]
+    bc = view.scenario.zones.b_c
+    assert low < bc < high
+    assert [line.label.toPlainText() for line in panels.zone_lines] == ["B/C", "C/D"]
+    # Units: the time axis says hours, the signals their unit.
+    assert panels.time_plot.getAxis("bottom").labelText == "Operating time (h)"
+    assert "(mm/s)" in panels.plots["vibration"].titleLabel.text
+
+    run_preview_to_end(qtbot, view)
+    raw = view.collector.markers["false_alarm"]
+    shown = panels.markers["false_alarm"].data
+    mine = int((raw.y(1) == 0).sum())
+    assert raw.n > mine > 0              # M1's false alarms only…
+    assert 0 < len(shown) <= min(mine, MARKER_BINS)   # …at most one per 1/150 of the year
+    # Costs are money: the total cost objective shows the yuan sign.
+    cost_row = next(i for i, o in enumerate(view.lab.objectives) if o.metric == "total_cost")
+    assert "¥" in view.objectives.values[cost_row].text()
+
+    # Another machine from the picker: its curve and its own markers.
+    panels.pick.setCurrentIndex(3)
+    assert (panels.curves["vibration"][0].yData == view.collector.series["M4"].y(0)).all()
+    assert panels.plots["vibration"].titleLabel.text.startswith("M4")
+
+    x, y = thin_markers(np.array([0.0, 0.1, 0.2, 5.0, 5.5, 12.0]), np.arange(6.0), 1.0)
+    assert list(x) == [0.0, 5.0, 12.0] and list(y) == [0.0, 3.0, 5.0]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,7 +25,17 @@ from PySide6.QtWidgets import (
 
 from app.i18n import N_, _, format_decimal
 from app.ui.labs.live import MACHINE_STATES, MARKER_KINDS, SIGNALS, MaintenanceCollector
-from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, style_plot, threshold_line
+from app.ui.labs.plots import StateTimeline, colour, live_curve, plot_font, set_labels, style_plot, threshold_line
+
+
+def thin_markers(x: np.ndarray, y: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """The first marker in each ``width`` of time (markers come in time order): hundreds of false
+    alarms drawn on top of each other are an orange band, one per bin still shows where they fall."""
+    if len(x) < 2 or width <= 0:
+        return x, y
+    bins = np.floor(x / width)
+    keep = np.concatenate(([True], bins[1:] != bins[:-1]))
+    return x[keep], y[keep]
 
 SPEEDS = [(N_("1 h per second"), 1.0), (N_("1 day per second"), 24.0), (N_("1 week per second"), 168.0),
           (N_("1 month per second"), 730.0), (N_("as fast as possible"), None)]
@@ -40,7 +51,9 @@ MARKERS = {  # kind: (symbol, colour, label, the symbol as text for the key)
 SIGNAL_LABELS = {"vibration": (N_("Vibration"), "mm/s"), "temperature": (N_("Temperature"), "°C"),
                  "current": (N_("Motor current"), "A")}
 ZONE_COLOURS = {"A": "#e9f7ee", "B": "#f4f9e8", "C": "#fff4d6", "D": "#fdeceb"}
-MAX_CURVES = 6   # more machines: one machine's signals at a time (20 noisy curves say nothing)
+# Two or more machines: one machine's signals at a time (six noisy curves in one small plot are a band).
+MAX_CURVES = 1
+MARKER_BINS = 150   # at most one marker of a kind per 1/150 of the time axis (hundreds of false alarms)
 _RULE_CMP = re.compile(r"([A-Za-z_]\w*\s*\([^()]*\)|[A-Za-z_]\w*)\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)")
 
 
@@ -79,6 +92,11 @@ class MaintenancePanels:
         self.tabs = QTabWidget(objectName="maintTabs")
         self.state_plots = pg.GraphicsLayoutWidget()
         self.state_plots.ci.setContentsMargins(2, 2, 2, 2)
+        # The machine states' colours go with their chart (the Machines tab), not with the signals.
+        self.state_key = QLabel(objectName="stateKey", wordWrap=True)
+        self.state_key.setTextFormat(Qt.TextFormat.RichText)
+        self.state_key.setStyleSheet("QLabel#stateKey { background: white; padding: 2px 6px; }")
+        self._marker_seen: dict[str, tuple[int, int | None]] = {}
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -94,7 +112,6 @@ class MaintenancePanels:
         lay = QVBoxLayout(signals)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(self.pick_row)
         lay.addWidget(plots, 1)
         lay.addWidget(self.key)
         machines = QWidget()
@@ -103,8 +120,12 @@ class MaintenancePanels:
         mlay.setSpacing(2)
         mlay.addWidget(self.health, 1)
         mlay.addWidget(self.state_plots, 1)
+        mlay.addWidget(self.state_key)
         self.tabs.addTab(signals, "")
         self.tabs.addTab(machines, "")
+        # The machine choice sits in the tab bar's corner: the plots keep every pixel of height.
+        self.pick_row.setContentsMargins(0, 0, 4, 2)
+        self.tabs.setCornerWidget(self.pick_row, Qt.Corner.TopRightCorner)
         return self.tabs
 
     def structure(self, scenario: Any) -> tuple:
@@ -119,17 +140,20 @@ class MaintenancePanels:
         self.selected = 0 if many else None
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, list[pg.PlotDataItem]] = {}
-        first = None
-        for i, sig in enumerate(SIGNALS):
-            p = plots.addPlot(row=i, col=0)
+        # The signal the policy watches gets the width and most of the height; the other two sit
+        # side by side under it (three stacked plots at 700 px are 60 px each: unreadable).
+        main = collector.signal if collector.signal in SIGNALS else SIGNALS[0]
+        others = [sig for sig in SIGNALS if sig != main]
+        for sig in [main, *others]:
+            if sig == main:
+                p = plots.addPlot(row=0, col=0, colspan=2)
+            else:
+                p = plots.addPlot(row=1, col=others.index(sig))
             style_plot(p)
             p.setXRange(0, runner.end_time, padding=0.01)
             p.enableAutoRange(x=False, y=False)   # fixed ranges: no bounds scan of every point each frame
             p.setMouseEnabled(x=True, y=False)
-            if first is None:
-                first = p
-            else:
-                p.setXLink(first)
+            # Not x-linked: pyqtgraph links side-by-side views by pixel, which would shift their time ranges.
             self.plots[sig] = p
             n = 1 if many else len(self.machines)
             self.curves[sig] = [live_curve(p, pg.mkPen(colour(j), width=1)) for j in range(n)]
@@ -138,16 +162,24 @@ class MaintenancePanels:
         self.markers: dict[str, pg.ScatterPlotItem] = {}
         for kind in MARKER_KINDS:
             symbol, col, _label, _text = MARKERS[kind]
-            item = pg.ScatterPlotItem(size=9, symbol=symbol, pen=pg.mkPen(col), brush=pg.mkBrush(col))
+            size = 7 if kind == "false_alarm" else 9
+            item = pg.ScatterPlotItem(size=size, symbol=symbol, pen=pg.mkPen(col), brush=pg.mkBrush(col))
             self.marker_plot.addItem(item)
             self.markers[kind] = item
+        self._marker_seen.clear()
         zones = scenario.zones
+        self.zone_lines: list[pg.InfiniteLine] = []
         for value, name in ((zones.b_c, "B/C"), (zones.c_d, "C/D")):
+            # Label at the left end, above the line and inside the plot (a centred label is cut by the axis).
             line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen("#8a97a6", style=Qt.PenStyle.DotLine),
-                                   label=name, labelOpts={"position": 0.02, "color": "#6b7a89"})
+                                   label=name, labelOpts={"position": 0.03, "color": "#6b7a89",
+                                                          "anchors": [(0, 1), (0, 1)]})
+            line.label.setFont(plot_font())
             self.plots["vibration"].addItem(line, ignoreBounds=True)
-        for r, sig in enumerate(SIGNALS):
-            plots.ci.layout.setRowStretchFactor(r, 5 if sig == self.signal else 3)
+            self.zone_lines.append(line)
+        self.time_plot = self.plots[main]   # its time axis is labelled with the unit
+        plots.ci.layout.setRowStretchFactor(0, 3)
+        plots.ci.layout.setRowStretchFactor(1, 2)
         # The machine states over time go under the machine table (the Machines tab).
         self.state_plots.clear()
         gantt = self.state_plots.addPlot(row=0, col=0)
@@ -175,6 +207,7 @@ class MaintenancePanels:
                 curve.setData([], [])
         for item in self.markers.values():
             item.setData([], [])
+        self._marker_seen.clear()
         self.timeline.clear()
         self._ranges()
         self.draw_thresholds()
@@ -190,9 +223,11 @@ class MaintenancePanels:
             model = getattr(self.scenario.sensors, sig)
             low, high = model.base - 3 * model.noise_sd, model.base + 3 * model.noise_sd
             if getattr(policy, "type", "") == "condition_based" and policy.signal == sig:
-                high = max(high, policy.threshold)
+                high = max(high, policy.threshold * 1.2)   # room for the threshold's label above it
             if sig != "temperature":
                 low = max(0.0, low)
+            if sig == "vibration":   # the zone B/C limit in view from the start: the reading's yardstick
+                high = max(high, self.scenario.zones.b_c * 1.15)
             self._range[sig] = [low, high]
             p.setYRange(low, high, padding=0.05)
 
@@ -254,6 +289,7 @@ class MaintenancePanels:
                 curve.setData([], [])
         for item in self.markers.values():
             item.setData([], [])
+        self._marker_seen.clear()
         self.refresh(self.view.runner.now if self.view.runner else 0.0, slow=True)
         self.retranslate()
 
@@ -270,13 +306,15 @@ class MaintenancePanels:
                     curve.setData(series.x, series.y(col))
         for kind, item in self.markers.items():
             m = c.markers[kind]
-            if m.n != len(item.data) or self.selected is not None:
-                x, y, who = m.x, m.y(0), m.y(1)
-                if self.selected is not None:
-                    keep = who == self.selected
-                    x, y = x[keep], y[keep]
-                if len(x) != len(item.data):
-                    item.setData(x.copy(), y.copy())
+            if self._marker_seen.get(kind) == (m.n, self.selected):
+                continue
+            self._marker_seen[kind] = (m.n, self.selected)
+            x, y, who = m.x, m.y(0), m.y(1)
+            if self.selected is not None:
+                keep = who == self.selected
+                x, y = x[keep], y[keep]
+            x, y = thin_markers(x, y, self.view.runner.end_time / MARKER_BINS)
+            item.setData(x.copy(), y.copy())
         self.timeline.refresh(now)
         if slow:
             self._grow()
@@ -318,18 +356,27 @@ class MaintenancePanels:
         shown = [self.machines[self.selected]] if self.selected is not None else self.machines
         for sig, p in self.plots.items():
             name, unit = SIGNAL_LABELS[sig]
-            set_labels(p, _("{signal} ({unit})").format(signal=_(name), unit=unit))
+            title = _("{signal} ({unit})").format(signal=_(name), unit=unit)
+            if self.selected is not None:
+                title = _("{machine}: {signal}").format(machine=self.machines[self.selected], signal=title)
+            set_labels(p, title, bottom=_("Operating time (h)") if p is self.time_plot else "")
         set_labels(self.gantt, _("Machine states"), "", _("Operating time (h)"))
         marker_names = {k: _(MARKERS[k][2]) for k in MARKER_KINDS}
         state_names = {st: _(STATE_LABELS[st]) for st in MACHINE_STATES}
         parts = [f"<span style='color:{MARKERS[k][1]}'>{MARKERS[k][3]}</span>&nbsp;{marker_names[k]}"
                  for k in MARKER_KINDS]
-        if len(shown) > 1 or self.selected is not None:
+        if len(shown) > 1:
             parts += [f"<span style='color:{colour(j)}'>━</span>&nbsp;{m}" for j, m in enumerate(shown)]
-        parts += [f"<span style='color:{c}'>■</span>&nbsp;{state_names[st]}"
-                  for c, st in zip(STATE_COLOURS, MACHINE_STATES)]
         self.key.setText(" &nbsp; ".join(parts))
+        self.state_key.setText(" &nbsp; ".join(f"<span style='color:{c}'>■</span>&nbsp;{state_names[st]}"
+                                               for c, st in zip(STATE_COLOURS, MACHINE_STATES)))
         self.draw_thresholds()
+
+    def key_texts(self) -> list[str]:
+        """The entries of the signals' key, as words (for tests: no entry twice)."""
+        doc = QTextDocument()
+        doc.setHtml(self.key.text())
+        return [t.strip() for t in doc.toPlainText().replace("\u00a0", " ").split("   ") if t.strip()]
 
     def clock_text(self, now: float, end: float) -> str:
         return _("day {now} of {end}").format(now=format_decimal(now / 24, 0), end=format_decimal(end / 24, 0))

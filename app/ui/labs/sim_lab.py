@@ -281,8 +281,7 @@ class SimLabView(LabViewBase):
         self.reset_btn.clicked.connect(self.reset_run)
         self.speed_label = QLabel()
         self.speed = QComboBox(objectName="speedChoice")
-        self.speed.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.speed.setMinimumContentsLength(6)
+        self.speed.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.speeds = self.panels.speeds
         for _label, value in self.speeds:
             self.speed.addItem("", value)
