@@ -107,3 +107,40 @@ def test_six_machines_one_at_a_time_thinned_markers_units_and_currency(qtbot, ct
 
     x, y = thin_markers(np.array([0.0, 0.1, 0.2, 5.0, 5.5, 12.0]), np.arange(6.0), 1.0)
     assert list(x) == [0.0, 5.0, 12.0] and list(y) == [0.0, 3.0, 5.0]
+
+
+# --- #13: the dashboard's lab chart colours each trainee by the grading rule -------------------------
+
+def _lab_stats(op: str, target: float, values: list[float], metric: str = "violations"):
+    from app.services.dashboard_queries import LabMetricStats, MetricValue, histogram
+
+    people = tuple(MetricValue(f"u{i}", f"t{i}", f"T{i}", v, 1) for i, v in enumerate(values))
+    edges, counts = histogram(values, 10, min(values + [target]), max(values + [target]))
+    return LabMetricStats("m/lab", metric, op, target, None, people, edges, counts)
+
+
+def test_lab_chart_colours_a_trainee_who_met_the_target_as_meeting_it(qtbot):
+    from app.ui.instructor.dashboard.charts import LabMetricChart
+
+    chart = LabMetricChart()
+    qtbot.addWidget(chart)
+    chart.resize(600, 300)
+    chart.show()
+    # 0 violations against "≤ 0": met (the review saw an orange "misses" bar and a ×0.001 axis).
+    stats = _lab_stats("<=", 0, [0.0])
+    assert stats.met == 1
+    chart.set_stats(stats)
+    assert sum(chart.bars_met) == 1 and sum(chart.bars_missed) == 0
+    assert chart.legend_texts() == ["Meets the target"]
+    for name in ("left", "bottom"):
+        axis = chart.plot_item.getAxis(name)
+        assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+    ticks = chart.plot_item.getAxis("bottom").tickValues(-0.55, 0.55, 500)
+    assert all(float(v).is_integer() for _spacing, values in ticks for v in values)
+
+    # One band, trainees on both sides of the target: stacked, each by their own value; same as the table.
+    stats = _lab_stats("<=", 5.0, [4.99, 5.01, 2.0, 9.0], metric="cycle_time_s")
+    chart.set_stats(stats)
+    assert sum(chart.bars_met) == stats.met == 2 and sum(chart.bars_missed) == 2
+    both = [i for i, (g, b) in enumerate(zip(chart.bars_met, chart.bars_missed)) if g and b]
+    assert len(both) == 1

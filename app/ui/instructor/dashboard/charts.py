@@ -17,7 +17,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from app.i18n import _, format_date, format_decimal, format_percent, pgettext
-from app.services.dashboard_queries import CompletionTimeline, ItemRow, LabMetricStats, StepTime
+from app.services.dashboard_queries import CompletionTimeline, ItemRow, LabMetricStats, StepTime, histogram
 from app.services.reports import ScoreDistribution
 from app.ui.labs.panels import OPS, format_metric, metric_label
 from app.ui.labs.plots import INK, PALETTE, plot_font, set_labels, setup_pyqtgraph, style_plot
@@ -86,7 +86,9 @@ class Chart(pg.PlotWidget):
             self.plot_item.legend = None
             self.legend = None
         for name in ("left", "bottom"):
-            self.plot_item.getAxis(name).setStyle(showValues=True)
+            axis = self.plot_item.getAxis(name)
+            axis.setStyle(showValues=True)
+            axis.enableAutoSIPrefix(False)   # counts and scores read as they are, never "(x0.001)"
         self.plot_item.showGrid(x=self.grid_x, y=True, alpha=0.25)
 
     def show_message(self, text: str) -> None:
@@ -121,6 +123,10 @@ class Chart(pg.PlotWidget):
     def integer_ticks(self, axis: str, top: float) -> None:
         major = max(1, math.ceil(top / 5))
         self.plot_item.getAxis(axis).setTickSpacing(major, major)
+
+    def clear_ticks(self) -> None:
+        for name in ("left", "bottom"):
+            self.plot_item.getAxis(name).setTickSpacing()
 
 
 def _vline(plot: pg.PlotItem, x: float, text: str, colour: str, position: float = 0.92) -> pg.InfiniteLine:
@@ -296,29 +302,39 @@ class LabMetricChart(Chart):
 
     def render(self) -> None:
         self.reset()
+        self.clear_ticks()
         self.target_line = None
+        self.bars_met: list[int] = []
+        self.bars_missed: list[int] = []
         st = self.stats
         set_labels(self.plot_item, left=_("Trainees"), bottom=metric_label(st.metric) if st else _("Value"))
         if st is None or not st.values:
             self.show_message(_("No lab runs with this result yet.") if st else _("This course has no lab."))
             return
-        x0, x1 = st.edges[:-1], st.edges[1:]
-        mid = [(a + b) / 2 for a, b in zip(x0, x1)]
-        good = [c if st.meets(m) else 0 for c, m in zip(st.counts, mid)]
+        # Each trainee's bar is coloured by the grading rule applied to their own value (not to the
+        # middle of the band: a band can hold trainees on both sides of the target).
+        lo, hi = st.edges[0], st.edges[-1]
+        _edges, good = histogram([v.value for v in st.values if st.meets(v.value)], len(st.counts), lo, hi)
         bad = [c - g for c, g in zip(st.counts, good)]
+        x0, x1 = st.edges[:-1], st.edges[1:]
         self.ensure_legend()
         gap = (x1[0] - x0[0]) * 0.08
-        for heights, colour, name in ((good, GREEN, _("Meets the target")), (bad, ORANGE, _("Misses the target"))):
+        self.bars_met, self.bars_missed = list(good), bad
+        for heights, base, colour, name in ((good, [0] * len(good), GREEN, _("Meets the target")),
+                                            (bad, good, ORANGE, _("Misses the target"))):
             if any(heights):
                 self.plot_item.addItem(pg.BarGraphItem(x0=[a + gap for a in x0], x1=[b - gap for b in x1],
-                                                       height=heights, brush=pg.mkBrush(colour),
+                                                       y0=base, height=heights, brush=pg.mkBrush(colour),
                                                        pen=pg.mkPen("w"), name=name))
         text = _("Target {op} {value}").format(op=OPS.get(st.op, st.op), value=format_metric(st.metric, st.target))
         self.target_line = _vline(self.plot_item, st.target, text, DUE)
         top = max(st.counts)
         self.integer_ticks("left", top)
-        span = st.edges[-1] - st.edges[0]
-        self.plot_item.setRange(xRange=(st.edges[0] - span * 0.05, st.edges[-1] + span * 0.05),
+        if all(float(v.value).is_integer() for v in st.values) and float(st.target).is_integer():
+            # A count (violations, failures): whole numbers on the axis, never "×0.001".
+            self.integer_ticks("bottom", max(1.0, hi - lo))
+        span = hi - lo
+        self.plot_item.setRange(xRange=(lo - span * 0.05, hi + span * 0.05),
                                 yRange=(0, top * 1.25 + 0.5), padding=0)
 
 
