@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services.auth import Actor, PermissionDenied, ServiceError, as_utc, require_role, require_staff
 from app.storage.models import AuditEntry, Role, User, UserPreference, utcnow
 
@@ -164,6 +164,13 @@ class AccountService:
                         user.locked_until = now + LOCKOUT
                         error = _("Too many failed attempts. The account is locked for {minutes} min.").format(
                             minutes=int(LOCKOUT.total_seconds() // 60))
+                    elif MAX_FAILED_ATTEMPTS - user.failed_attempts <= 3:
+                        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
+                        error = ngettext(
+                            "Unknown user or wrong password. {n} attempt left before the account is locked "
+                            "for {minutes} min.",
+                            "Unknown user or wrong password. {n} attempts left before the account is locked "
+                            "for {minutes} min.", left).format(n=left, minutes=int(LOCKOUT.total_seconds() // 60))
                     else:
                         error = _("Unknown user or wrong password.")
                 else:
