@@ -133,3 +133,32 @@ def test_zhizao_simulate_runs_the_new_scenarios(capsys) -> None:
     assert args.func(args) == 1
     err = capsys.readouterr().err
     assert "balancing.tasks" in err and "needs" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recorded_lab_binds_to_the_scenario(name: str, tmp_path) -> None:
+    """The lab validator finds every control path and objective metric; a bad value is one sentence."""
+    from app.courses.labcheck import check_lab_simulation
+    from app.courses.reporter import Reporter
+
+    lab = as_lab(name)
+    for control in lab.controls:  # give each control a default so the validator tries its path
+        example = next(e for e in lab.examples.good + lab.examples.bad if control.id in e)
+        control.default = example[control.id]
+    rep = Reporter(tmp_path)
+    check_lab_simulation(rep, "lab.yaml", lab, tmp_path)
+    assert not rep.problems, [p.message for p in rep.problems]
+
+
+def test_a_trainee_s_bad_assignment_is_one_clear_message() -> None:
+    from app.courses.grading import LabConfigError, lab_scenario
+
+    lab = as_lab("dmm-line-balancing")
+    task_f = next(c.id for c in lab.controls if c.path == "balancing.tasks.F.station")
+    with pytest.raises(LabConfigError) as err:
+        lab_scenario(lab, None, {task_f: 1})
+    assert "task 'F' (station 1) needs 'C' first, but 'C' is at station 2" in str(err.value)
+    lab = as_lab("dmm-changeover-sequencing")
+    seq = next(c.id for c in lab.controls if c.path == "release.sequence")
+    with pytest.raises(LabConfigError, match="unknown order 'MO99'"):
+        lab_scenario(lab, None, {seq: "MO01, MO99"})
