@@ -22,6 +22,7 @@ from app.services.practicals import PracticalService
 from app.services.progress import ProgressService
 from app.services.reports import ReportService
 from app.services.settings import SettingsService
+from app.services.workstations import WorkstationService
 from app.storage.db import Store, StoreError, sqlite_url
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class AppContext:
     certificates: CertificateService = field(init=False)
     reports: ReportService = field(init=False)
     dashboards: DashboardQueries = field(init=False)
+    workstations: WorkstationService = field(init=False)
     _library: object = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -72,6 +74,7 @@ class AppContext:
                                                self.settings, self.progress, self.workstation_id)
         self.reports = ReportService(self.store.sessions)
         self.dashboards = DashboardQueries(self.store.sessions, self.reports, self.progress)
+        self.workstations = WorkstationService(self.store.sessions, self.workstation_id, self.keys_dir)
 
     @property
     def library(self):

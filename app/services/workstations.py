@@ -75,6 +75,7 @@ class WorkstationInfo:
     revoked_at: dt.datetime | None
     last_import_at: dt.datetime | None
     last_workstation_id: str
+    enrolled_by: str | None = None  # the administrator's login
 
     @property
     def active(self) -> bool:
@@ -83,8 +84,9 @@ class WorkstationInfo:
 
 def _info(s: Session, row: Workstation) -> WorkstationInfo:
     login = s.scalar(select(User.login).where(User.id == row.account_id)) if row.account_id else None
+    by = s.scalar(select(User.login).where(User.id == row.enrolled_by)) if row.enrolled_by else None
     return WorkstationInfo(row.fingerprint, row.name, Role(row.role), login, as_utc(row.enrolled_at),
-                           as_utc(row.revoked_at), as_utc(row.last_import_at), row.last_workstation_id)
+                           as_utc(row.revoked_at), as_utc(row.last_import_at), row.last_workstation_id, by)
 
 
 class WorkstationService:

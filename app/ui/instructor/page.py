@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.i18n import _
-from app.services.auth import require_staff
+from app.services.auth import Role, require_staff
 from app.ui.certificates.panel import CertificatesPanel
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
@@ -14,6 +14,7 @@ from app.ui.instructor.authoring import AuthoringPanel
 from app.ui.instructor.classes import CohortsPanel
 from app.ui.instructor.dashboard import DashboardPanel
 from app.ui.instructor.signoffs import SignOffPanel
+from app.ui.instructor.workstations import WorkstationsPanel
 
 
 class InstructorPage(Page):
@@ -35,6 +36,9 @@ class InstructorPage(Page):
         self.tabs.addTab(self.signoffs, "")
         self.tabs.addTab(self.certificates, "")
         self.tabs.addTab(self.accounts, "")
+        self.workstations = WorkstationsPanel(ctx, actor) if actor.role is Role.ADMIN else None
+        if self.workstations is not None:
+            self.tabs.addTab(self.workstations, "")
         self.dashboard = DashboardPanel(ctx, actor)
         self.tabs.insertTab(0, self.dashboard, "")
         self.tabs.setCurrentWidget(self.dashboard)
@@ -54,6 +58,8 @@ class InstructorPage(Page):
         self.tabs.setTabText(self.tabs.indexOf(self.signoffs), _("Sign-offs"))
         self.tabs.setTabText(self.tabs.indexOf(self.certificates), _("Certificates"))
         self.tabs.setTabText(self.tabs.indexOf(self.accounts), _("Accounts"))
+        if self.workstations is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.workstations), _("Workstations"))
 
     def activated(self) -> None:
         self.authoring.refresh_courses()
@@ -62,6 +68,8 @@ class InstructorPage(Page):
         self.cohorts.refresh()
         self.signoffs.refresh()
         self.certificates.reload_filters()
+        if self.workstations is not None:
+            self.workstations.refresh()
 
     def save_state(self) -> None:
         self.authoring.save_state()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -79,6 +80,22 @@ class SettingsPage(Page):
         cf.addRow(row2)
         lay.addWidget(self.center_box)
         self.center_box.setVisible(actor.role is Role.ADMIN)
+
+        # What an administrator at the center enrols so this workstation's bundles are accepted.
+        self.sync_box = QGroupBox()
+        sf = QVBoxLayout(self.sync_box)
+        self.sync_intro = QLabel(wordWrap=True)
+        self.sync_fp = QLabel(objectName="settingsFingerprint")
+        font = self.sync_fp.font()
+        font.setFamily("monospace")
+        font.setPointSize(16)
+        font.setBold(True)
+        self.sync_fp.setFont(font)
+        self.sync_fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sf.addWidget(self.sync_intro)
+        sf.addWidget(self.sync_fp)
+        lay.addWidget(self.sync_box)
+        self.sync_box.setVisible(actor.is_staff)
         lay.addStretch(1)
         on_language_changed(self, self.retranslate)
         self.activated()
@@ -100,6 +117,10 @@ class SettingsPage(Page):
                                                     _("Lock after idle (minutes):"))):
             label.setText(text)
         self.center_btn.setText(_("Save"))
+        self.sync_box.setTitle(_("This workstation's fingerprint"))
+        self.sync_intro.setText(_("An administrator at the center enrols this fingerprint (Instructor workspace → "
+                                  "Workstations) before progress bundles from this workstation are accepted. "
+                                  "Read it out and compare it on both screens."))
         idx = self.language.findData(i18n.current_locale())
         self.language.blockSignals(True)
         self.language.setCurrentIndex(max(0, idx))
@@ -110,6 +131,11 @@ class SettingsPage(Page):
         self.center_name.setText(values["center_name"])
         self.center_name_zh.setText(values["center_name_zh"])
         self.idle.setValue(self.ctx.settings.idle_lock_minutes())
+        if self.actor.is_staff and not self.sync_fp.text():
+            try:
+                self.sync_fp.setText(self.ctx.workstations.own_fingerprint())
+            except ServiceError as exc:
+                self.sync_fp.setText(str(exc))
 
     def _language_chosen(self, index: int) -> None:
         code = self.language.itemData(index)

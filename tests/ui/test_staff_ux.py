@@ -1,0 +1,136 @@
+"""The administrator's and instructor's screens, driven as a user would (review ux-2026-12, issue 14 GUI)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.services.auth import SYSTEM, Role
+from app.storage.models import User
+from app.ui.instructor.workstations import WorkstationsPanel
+from app.ui.shell.sync_actions import import_progress
+from tests.attacks.test_sync_attacks import Site
+from tests.ui.conftest import login
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Same code path, cheaper argon2 parameters: the site makes several accounts."""
+    from argon2 import PasswordHasher
+
+    from app.services import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def site(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZHIZAO_LANG", "en")
+    s = Site(tmp_path, capsys)
+    yield s
+    s.center.close()
+    s.ws.close()
+
+
+def _import(qtbot, panel, site, bundle) -> list[tuple[str, bool]]:
+    got: list[tuple[str, bool]] = []
+    import_progress(panel, site.center, site.admin, bundle, on_done=lambda m, e: got.append((m, e)))
+    qtbot.waitUntil(lambda: bool(got), timeout=30000)
+    return got
+
+
+def _role_of(ctx, login_name: str) -> str | None:
+    with ctx.store.session() as s:
+        return s.scalar(select(User.role).where(User.login == login_name))
+
+
+def test_workstations_screen_enrols_by_fingerprint_and_import_reports(qtbot, messages, site):
+    panel = WorkstationsPanel(site.center, site.admin)
+    qtbot.addWidget(panel)
+    panel.resize(1300, 640)
+    panel.show()
+    assert panel.own_fp.text() == site.fingerprint(site.center)  # the same as `zhizao sync enroll` shows
+    ws_fp = site.fingerprint(site.ws)
+
+    site.ws.accounts.add_user(SYSTEM, "deputy", "Deputy", Role.ADMIN, "deputy-pass")
+    site.ws.accounts.add_user(SYSTEM, "wu", "吴", Role.TRAINEE, "secret-wu")
+    bundle = site.export()
+
+    # Not enrolled yet: refused whole, and the message says where to enrol it in this window.
+    got = _import(qtbot, panel, site, bundle)
+    assert got[0][1] and ws_fp in got[0][0] and "Instructor workspace → Workstations → Enrol" in got[0][0]
+    assert _role_of(site.center, "wu") is None
+
+    # A typo in the fingerprint: said beside the field, no confirmation, nothing enrolled.
+    qtbot.keyClicks(panel.fp_edit, "K7QW-3MZD")
+    qtbot.mouseClick(panel.enrol_btn, LEFT)
+    assert "is not a workstation fingerprint" in panel.enrol_msg.text() and not messages.shown
+    assert panel.model.rowCount() == 0
+
+    # Pasted in lower case without dashes: the confirmation shows it in groups to compare.
+    panel.fp_edit.clear()
+    qtbot.keyClicks(panel.fp_edit, ws_fp.replace("-", "").lower())
+    qtbot.keyClicks(panel.name_edit, "Office")
+    panel.kind.setCurrentIndex(panel.kind.findData(Role.ADMIN.value))
+    messages.answer("yes")
+    qtbot.mouseClick(panel.enrol_btn, LEFT)
+    assert ws_fp in messages.shown[-1].text and "Office" in messages.shown[-1].text
+    assert panel.model.rowCount() == 1
+    row = [panel.model.index(0, c).data() for c in range(panel.model.columnCount())]
+    assert row[:4] == ["Office", ws_fp, "Administrator workstation", "admin"] and "nothing imported" in row[5]
+
+    # Imported: the report names the sender and lists the refused escalation; the administrator
+    # is asked, with the change listed, and approving imports it.
+    messages.answer("yes")
+    got = _import(qtbot, panel, site, bundle)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=30000)
+    first, second = got[0][0], got[1][0]
+    assert f"Bundle from workstation Office ({ws_fp})" in first and "2 records were refused" in first
+    assert "A new administrator account deputy" in first
+    question = messages.shown[-1]
+    assert question.title == "Approve administrator changes?"
+    assert "• A new administrator account deputy" in question.text
+    assert "Approved: new administrator deputy." in second
+    assert _role_of(site.center, "deputy") == "admin" and _role_of(site.center, "wu") == "trainee"
+
+    # Revoked: its bundles are refused again, and the hint says it was revoked.
+    panel.refresh()
+    panel.table.selectRow(0)
+    messages.answer("yes")
+    qtbot.mouseClick(panel.revoke_btn, LEFT)
+    assert panel.status.text() == f"Revoked Office ({ws_fp})."
+    assert "Revoked" in panel.model.index(0, 5).data()
+    assert not site.center.workstations.get(site.admin, ws_fp).active
+    got = _import(qtbot, panel, site, bundle)
+    assert got[0][1] and "was revoked" in got[0][0] and "enrol it again" in got[0][0]
+
+
+def test_escalation_declined_imports_nothing_more(qtbot, messages, site):
+    panel = WorkstationsPanel(site.center, site.admin)
+    qtbot.addWidget(panel)
+    site.center.workstations.enroll(site.admin, site.fingerprint(site.ws), "Office", Role.ADMIN)
+    site.ws.accounts.add_user(SYSTEM, "deputy", "Deputy", Role.ADMIN, "deputy-pass")
+    messages.answer("no")
+    got = _import(qtbot, panel, site, site.export())
+    qtbot.wait(200)
+    assert len(got) == 1 and messages.shown[-1].level == "question"
+    assert _role_of(site.center, "deputy") is None
+
+
+def test_workstations_tab_for_administrators_only_and_fingerprint_in_settings(qtbot, window, ctx, admin,
+                                                                             instructor):
+    window.show_login()
+    login(qtbot, window, "teacher", "teach-pass")
+    page = window.shell.page("instructor")
+    assert page.workstations is None
+    settings = window.shell.page("settings")
+    assert settings.sync_fp.text() == ctx.workstations.own_fingerprint()
+    window.show_login()
+    login(qtbot, window, "admin", "admin-pass")
+    page = window.shell.page("instructor")
+    tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert "Workstations" in tabs
+    assert page.workstations.own_fp.text() == ctx.workstations.own_fingerprint()
