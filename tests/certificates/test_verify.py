@@ -108,7 +108,7 @@ def test_no_expiry_never_expires(session_keys, trusted):
 def test_precedence(session_keys, foreign_keys, trusted):
     c = make_claims(expires_on=date(2027, 6, 30))
     late = date(2030, 1, 1)
-    revoked = lambda n: (True, "r")  # noqa: E731
+    revoked = lambda n: (True, "r")
     assert verify_qr_text(_payload(c, session_keys), trusted, revoked, late).status == "revoked"
     signed = decode_payload(_payload(c, session_keys))
     bad = _repack(signed.key_id, signed.signature, signed.claims_bytes.replace(b"zhangwei", b"zhangwe1"))
