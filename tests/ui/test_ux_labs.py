@@ -144,3 +144,39 @@ def test_lab_chart_colours_a_trainee_who_met_the_target_as_meeting_it(qtbot):
     assert sum(chart.bars_met) == stats.met == 2 and sum(chart.bars_missed) == 2
     both = [i for i, (g, b) in enumerate(zip(chart.bars_met, chart.bars_missed)) if g and b]
     assert len(both) == 1
+
+
+# --- #14: My progress → Labs readable in Chinese, metrics in words ------------------------------------
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_my_progress_labs_readable_with_metrics_in_words(qtbot, window, ctx, trainee, locale):
+    from app import i18n
+    from tests.stored_progress import store_lab_run
+    from tests.ui.conftest import login
+
+    course = ctx.library.get("industrial-robot-operation")
+    store_lab_run(ctx.progress, trainee, course.id, course.version, "pick-place/cycle-time-lab", parameters={},
+                  seed=1, metrics={"path_length_mm": 3210.5, "cycle_time_s": 4.93, "violations": 0.0,
+                                   "parts_per_cycle": 1.0}, score=1.0, passed=True, duration_s=30)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    window.resize(1366, 700)
+    i18n.set_locale(locale)
+    page = window.shell.show_page("progress")
+    page.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(page.labs.isVisible)
+    table, header = page.labs, page.labs.horizontalHeader()
+    name = table.item(0, 0).text()
+    assert name == i18n.localized(dict(course.step("pick-place/cycle-time-lab").title))[0]
+    # The lab's name and every header in full (the review saw a 43-px column and "真实" for "仿真实训").
+    fm = table.fontMetrics()
+    assert table.columnWidth(0) >= fm.horizontalAdvance(name) + 8
+    for col in range(table.columnCount()):
+        text = table.horizontalHeaderItem(col).text()
+        assert text, f"column {col} has no header"
+        assert header.sectionSize(col) >= header.fontMetrics().horizontalAdvance(text), text
+    # Results in words with units, the objectives' metrics first; no raw keys.
+    results = table.item(0, 5).text()
+    assert "cycle_time_s" not in results and "_" not in results
+    assert results.startswith(i18n._("Cycle time")) and "4.93 s" in results
+    assert "3,210.5 mm" not in results or locale == "en"
+    assert "mm" in table.item(0, 5).toolTip()

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import as_utc
-from app.i18n import _, format_date, format_decimal, format_duration, format_percent
+from app.i18n import _, format_date, format_duration, format_percent
 from app.ui.certificates.actions import CertificateActions
 from app.ui.common.content import content_text
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.labs.panels import format_metric, metric_label
 from app.ui.trainee.catalog import course_steps
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,14 @@ class ProgressPage(Page):
         labs_tab = QWidget()
         ll = QVBoxLayout(labs_tab)
         self.labs = _table(6, "labTable")
+        # Names first, at their own width (Chinese names were cut to "…" by a wide results column);
+        # the results take the rest, elided, in full in the tooltip.
+        lab_header = self.labs.horizontalHeader()
+        lab_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        lab_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        lab_header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        lab_header.setMinimumSectionSize(60)
+        self.labs.setTextElideMode(Qt.TextElideMode.ElideRight)
         ll.addWidget(self.labs, 1)
         self.labs_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         ll.addWidget(self.labs_empty)
@@ -119,7 +128,7 @@ class ProgressPage(Page):
         self.table.setHorizontalHeaderLabels([_("Course"), _("Completed"), _("Steps passed"),
                                               _("Average best score"), _("Time spent"), _("Status")])
         self.labs.setHorizontalHeaderLabels([_("Lab"), _("Course"), _("Best score"), _("Result"), _("Runs"),
-                                             _("Best run")])
+                                             _("Best run: results")])
         self.certs.setHorizontalHeaderLabels([_("Course"), _("Number"), _("Issued"), _("Valid until"),
                                               _("Status")])
         self.open_course_btn.setText(_("Open course"))
@@ -192,27 +201,48 @@ class ProgressPage(Page):
             course = courses.get(course_id)
             step = course.step(key) if course else None
             when = as_utc(run.created_at)
+            lab = getattr(step, "lab", None)
+            first = [o.metric for o in lab.objectives] if lab is not None else []
+            results = self._metrics_text(run.metrics, first)
+            if when:
+                results = _("{results} ({date})").format(results=results, date=format_date(when, "medium"))
             cells = [_item(content_text(step.title) if step else key),
                      _item(content_text(course.title) if course else course_id),
                      _item(format_percent(run.score), align_right=True),
                      _item(_("Passed") if run.passed else _("Not passed")),
                      _item(str(counts.get((course_id, key), 0)), align_right=True),
-                     _item(self._metrics_text(run.metrics) + (
-                         "  (" + format_date(when, "short") + ")" if when else ""))]
-            cells[5].setToolTip(self._metrics_text(run.metrics, limit=None))
+                     _item(results)]
+            cells[0].setToolTip(cells[0].text())
+            cells[5].setToolTip("\n".join(self._metric_lines(run.metrics, first)))
             for col, item in enumerate(cells):
                 self.labs.setItem(row, col, item)
         self.labs.setVisible(bool(best))
         self.labs_empty.setVisible(not best)
+        self._fit_lab_columns()
+
+    def _fit_lab_columns(self) -> None:
+        """Lab and course names at their width, but together at most 60 % of the table."""
+        room = max(400, self.tabs.width() - 40)   # the table's own width is stale while its tab is hidden
+        for col, share in ((0, 0.35), (1, 0.25)):
+            self.labs.resizeColumnToContents(col)
+            self.labs.setColumnWidth(col, min(self.labs.columnWidth(col), int(room * share)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_lab_columns()
 
     @staticmethod
-    def _metrics_text(metrics: dict, limit: int | None = 3) -> str:
-        parts = []
-        for name, value in list((metrics or {}).items())[:limit]:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue
-            parts.append(f"{name} {format_decimal(value, 2)}")
-        return ", ".join(parts)
+    def _metric_lines(metrics: dict, first: list[str]) -> list[str]:
+        """Each metric in words with its unit ("Cycle time: 4.93 s"), the lab's objectives first."""
+        numbers = {k: v for k, v in (metrics or {}).items()
+                   if isinstance(v, int | float) and not isinstance(v, bool)}
+        order = [k for k in first if k in numbers] + [k for k in numbers if k not in first]
+        return [_("{metric}: {value}").format(metric=metric_label(k), value=format_metric(k, numbers[k]))
+                for k in order]
+
+    @classmethod
+    def _metrics_text(cls, metrics: dict, first: list[str], limit: int = 3) -> str:
+        return _(", ").join(cls._metric_lines(metrics, first)[:limit])
 
     def _fill_certificates(self, courses: dict) -> None:
         try:
