@@ -11,7 +11,7 @@ from app.storage.models import User
 from app.ui.instructor.workstations import WorkstationsPanel
 from app.ui.shell.sync_actions import import_progress
 from tests.attacks.test_sync_attacks import Site
-from tests.ui.conftest import login
+from tests.ui.conftest import login, type_text
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -134,3 +134,84 @@ def test_workstations_tab_for_administrators_only_and_fingerprint_in_settings(qt
     tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
     assert "Workstations" in tabs
     assert page.workstations.own_fp.text() == ctx.workstations.own_fingerprint()
+
+
+# --- accounts (review #15, #16) ------------------------------------------------------------------
+
+def _accounts_panel(qtbot, ctx, actor):
+    from app.ui.instructor.accounts import AccountsPanel
+
+    panel = AccountsPanel(ctx, actor)
+    qtbot.addWidget(panel)
+    panel.resize(1300, 600)
+    panel.show()
+    return panel
+
+
+def test_new_account_dialog_keeps_input_on_errors_and_asks_password_twice(qtbot, ctx, admin):
+
+    panel = _accounts_panel(qtbot, ctx, admin)
+    dlg = panel.new_account_dialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.width() >= 480
+    type_text(qtbot, dlg.name, "Maria 🏭")
+    qtbot.keyClicks(dlg.login, "maria")
+    qtbot.keyClicks(dlg.password, "secret-1")
+    qtbot.keyClicks(dlg.repeat, "secret-2")
+    qtbot.mouseClick(dlg.ok_btn, LEFT)
+    assert dlg.isVisible() and dlg.error.text() == "The passwords do not match."
+    dlg.repeat.clear()
+    qtbot.keyClicks(dlg.repeat, "secret-1")
+    qtbot.mouseClick(dlg.ok_btn, LEFT)
+    # The service's own name rule, inside the dialog; everything typed is still there.
+    assert dlg.isVisible() and "emoji" in dlg.error.text()
+    assert (dlg.name.text(), dlg.login.text(), dlg.password.text()) == ("Maria 🏭", "maria", "secret-1")
+    assert dlg.name.hasFocus() or dlg.focusWidget() is dlg.name
+    dlg.name.clear()
+    qtbot.keyClicks(dlg.name, "Maria Chen")
+    qtbot.mouseClick(dlg.ok_btn, LEFT)
+    assert not dlg.isVisible() and dlg.created.login == "maria"
+    assert ctx.accounts.get_user(admin, "maria").display_name == "Maria Chen"
+
+
+def test_accounts_refresh_rename_and_lockout(qtbot, ctx, admin, trainee):
+    from app.services.accounts import LoginFailed
+    from app.storage.models import AuditEntry
+
+    panel = _accounts_panel(qtbot, ctx, admin)
+    logins = lambda: [u.login for u in panel.model.users]
+    assert "lina" not in logins()
+    ctx.accounts.add_user(admin, "lina", "李娜", Role.TRAINEE, "secret-lina")  # as `zhizao users add` would
+    qtbot.mouseClick(panel.refresh_btn, LEFT)
+    assert "lina" in logins()
+
+    for _attempt in range(5):
+        with pytest.raises(LoginFailed):
+            ctx.accounts.authenticate("lina", "wrong-password")
+    panel.hide()
+    panel.show()  # shown again: refreshed
+    row = logins().index("lina")
+    assert panel.model.index(row, 3).data().startswith("Locked until")
+
+    # Rename: the service's rule refuses inside the dialog, then the corrected name is stored and audited.
+    panel.table.selectRow(row)
+    dlg = panel.rename_dialog(panel._selected())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.name.clear()
+    qtbot.keyClicks(dlg.name, "x" * 70)
+    dlg.accept()
+    assert dlg.isVisible() and "at most 64" in dlg.error.text()
+    dlg.name.clear()
+    type_text(qtbot, dlg.name, "李娜娜")
+    dlg.accept()
+    assert not dlg.isVisible() and ctx.accounts.get_user(admin, "lina").display_name == "李娜娜"
+    with ctx.store.session() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "user.rename"))
+        assert entry.details["old_name"] == "李娜" and entry.details["new_name"] == "李娜娜"
+
+
+def test_instructors_have_no_rename(qtbot, ctx, instructor):
+    panel = _accounts_panel(qtbot, ctx, instructor)
+    assert not panel.rename_btn.isVisible() and panel.refresh_btn.isVisible()
