@@ -38,6 +38,11 @@ def _load(source: str | Path | Any):
     return img
 
 
+def load_image(source: str | Path | Any):
+    """The image as grey PIL, upright (EXIF) and at most MAX_SIDE; :class:`ImageDecodeError` if unreadable."""
+    return _load(source)
+
+
 def decode_qr_texts(source: str | Path | Any) -> list[str]:
     """Texts of every QR code found in an image file or PIL image (maybe none)."""
     import zxingcpp

@@ -311,17 +311,8 @@ def compare_document(path, page_index: int, expected: ExpectedPage) -> PageCompa
     theirs = pdfium.PdfDocument(str(path))
     try:
         exp_img = _render(ours, 0, DPI)
-        landscape = exp_img.shape[1] >= exp_img.shape[0]
-        first = _render(theirs, page_index, DPI)
-        # A scan may lie on its side or upside down; the wrong turn fails the label control.
-        turns = (0, 2) if (first.shape[1] >= first.shape[0]) == landscape else (1, 3)
-        pixels = PageComparison("not_compared", reason=_("the certificate's frame was not found on the page"))
-        for turn in turns:
-            obs_img = _scaled(theirs, page_index, np.rot90(first, turn), exp_img, turn)
-            pixels = compare_pixels(obs_img, exp_img, expected.boxes)
-            if pixels.outcome != "not_compared":
-                break
-
+        pixels = _compare_raster(_render(theirs, page_index, DPI), exp_img, expected.boxes,
+                                 lambda scale: _render(theirs, page_index, DPI * scale))
         ours_text, theirs_text = ours[0].get_textpage(), theirs[page_index].get_textpage()
         try:
             text = compare_text(_chars(theirs_text), _chars(ours_text), expected.boxes)
@@ -334,14 +325,51 @@ def compare_document(path, page_index: int, expected: ExpectedPage) -> PageCompa
     return merge(pixels, text)
 
 
-def _scaled(pdf, page_index: int, observed: np.ndarray, expected: np.ndarray, turn: int) -> np.ndarray:
-    """The given page rendered again so its frame comes out near our scale (a print with margins is smaller)."""
-    frame, target = _normalised(observed)[1], _frame_box(expected)
-    if frame is not None and target is not None:
-        scale = (target[2] - target[0]) / (frame[2] - frame[0])
-        if abs(scale - 1) > 0.03 and 0.2 < scale < 5:
-            return np.ascontiguousarray(np.rot90(_render(pdf, page_index, DPI * scale), turn))
-    return np.ascontiguousarray(observed)
+def compare_image(image, expected: ExpectedPage) -> PageComparison:
+    """A scan or photo of the whole page (a PIL image) against ``expected``, by pixels only."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    ours = pdfium.PdfDocument(expected.pdf)
+    try:
+        exp_img = _render(ours, 0, DPI)
+    finally:
+        ours.close()
+    grey = image.convert("L")
+    first = np.asarray(grey, dtype=np.uint8)
+
+    def resized(scale: float) -> np.ndarray:
+        size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
+        return np.asarray(grey.resize(size, Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC),
+                          dtype=np.uint8)
+
+    return _compare_raster(first, exp_img, expected.boxes, resized, relative=True)
+
+
+def _compare_raster(first: np.ndarray, exp_img: np.ndarray, boxes, again, relative: bool = False) -> PageComparison:
+    """Pixels of ``first`` against ``exp_img``, turned and rescaled as needed.
+
+    ``again(scale)`` gives the page at ``scale`` times the DPI (a PDF page is
+    rendered again, an image resized; with ``relative`` the scale is relative
+    to ``first``), so its frame comes out at our size: a print with margins
+    is smaller, a 300 dpi scan larger.
+    """
+    landscape = exp_img.shape[1] >= exp_img.shape[0]
+    # A scan may lie on its side or upside down; the wrong turn fails the label control.
+    turns = (0, 2) if (first.shape[1] >= first.shape[0]) == landscape else (1, 3)
+    target = _frame_box(exp_img)
+    result = PageComparison("not_compared", reason=_("the certificate's frame was not found on the page"))
+    for turn in turns:
+        observed = np.ascontiguousarray(np.rot90(first, turn))
+        frame = _normalised(observed)[1]
+        if frame is not None and target is not None:
+            scale = (target[2] - target[0]) / (frame[2] - frame[0])
+            if abs(scale - 1) > 0.03 and 0.1 < scale < 10:
+                observed = np.ascontiguousarray(np.rot90(again(scale), turn))
+        result = compare_pixels(observed, exp_img, boxes)
+        if result.outcome != "not_compared":
+            break
+    return result
 
 
 def merge(pixels: PageComparison, text: PageComparison | None) -> PageComparison:
@@ -376,6 +404,11 @@ def other_pages_with_content(path, certificate_page: int) -> list[int]:
 LOCALES = ("zh_CN", "en")  # the page leads with either language; try both
 
 
+def compare_certificate_image(image, claims: Claims, signature: bytes, key_id: bytes) -> PageComparison:
+    """:func:`compare_certificate_page` for a scan or photo of the page (PIL image); never raises."""
+    return _in_any_language(lambda exp: compare_image(image, exp), claims, signature, key_id, "an image")
+
+
 def compare_certificate_page(path, page_index: int, claims: Claims, signature: bytes,
                              key_id: bytes, layout: str | None = None) -> PageComparison:
     """Compare page ``page_index`` of the PDF with our page for these claims, in whichever language leads.
@@ -385,23 +418,29 @@ def compare_certificate_page(path, page_index: int, claims: Claims, signature: b
     compared. Never raises: anything that stops the comparison (a page our
     fonts cannot draw, a renderer error) gives "not compared".
     """
-    from app.certificates.pdf_draw import LAYOUT_VERSION, CertificateRenderError
+    from app.certificates.pdf_draw import LAYOUT_VERSION
 
     if layout is not None and layout != LAYOUT_VERSION:
         return PageComparison("not_compared", reason=_(
             "the certificate was drawn by another version of the app (layout {version})").format(version=layout))
 
+    return _in_any_language(lambda exp: compare_document(path, page_index, exp), claims, signature, key_id, path)
+
+
+def _in_any_language(compare, claims: Claims, signature: bytes, key_id: bytes, what) -> PageComparison:
+    from app.certificates.pdf_draw import CertificateRenderError
+
     results: list[PageComparison] = []
     try:
         for locale in LOCALES:
-            result = compare_document(path, page_index, expected_page(claims, signature, key_id, locale))
+            result = compare(expected_page(claims, signature, key_id, locale))
             if result.outcome == "matches":
                 return result
             results.append(result)
     except CertificateRenderError as exc:
         return PageComparison("not_compared", reason=str(exc))
     except Exception as exc:
-        log.warning("could not compare the page of %s", path, exc_info=True)
+        log.warning("could not compare the page of %s", what, exc_info=True)
         return PageComparison("not_compared", reason=_("the page could not be rendered ({error})").format(error=exc))
     differing = [r for r in results if r.outcome == "differs"]
     if differing:  # the language whose fixed labels matched: the fewest differences

@@ -171,8 +171,8 @@ def verify_qr_text(text: str, trusted_keys: Trusted, revoked_lookup: RevokedLook
 
 def verify_image(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup | None = None,
                  today: date | None = None) -> Verification:
-    """Verify a photo or scan of the certificate's QR code."""
-    from app.certificates.decode_image import ImageDecodeError, certificate_payloads, decode_qr_texts
+    """Verify a photo or scan of the certificate's QR code; a scan of the whole page is compared too."""
+    from app.certificates.decode_image import ImageDecodeError, certificate_payloads, decode_qr_texts, load_image
 
     try:
         payloads = certificate_payloads(path)
@@ -185,9 +185,37 @@ def verify_image(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLooku
             return _unreadable(_("Unreadable: the QR code in the image is not a Zhizao certificate."))
         return _unreadable(_("Unreadable: no QR code found in the image. Try a sharper, closer photo."))
     result = verify_qr_text(payloads[0], trusted_keys, revoked_lookup, today)
-    if result.status == "valid" and result.claims is not None:  # a photo of the paper: only the QR was read
-        return replace(result, page="not_compared", message=_valid_message(result.claims, "not_compared"))
-    return result
+    if result.status in ("unreadable", "tampered", "unknown_issuer") or result.claims is None:
+        return result
+    from app.certificates.page_compare import compare_certificate_image
+
+    signed = decode_payload(payloads[0])
+    try:
+        comparison = compare_certificate_image(load_image(path), result.claims, signed.signature, signed.key_id)
+    except ImageDecodeError:  # it was read a moment ago
+        comparison = None
+    return _with_page(result, comparison)
+
+
+def _with_page(result: Verification, comparison) -> Verification:
+    """``result`` with what the page comparison found (None: the page was not compared)."""
+    notes = list(result.notes)
+    claims = result.claims
+    assert claims is not None
+    if comparison is not None:
+        notes.extend(comparison.notes)
+    if comparison is not None and comparison.outcome == "differs":
+        names = comparison.field_names
+        return replace(result, status="tampered", message=_(
+            "Tampered: the printed details differ from the signed certificate: {which}.").format(
+                which=", ".join(names)), notes=tuple(notes), page="differs", differences=tuple(names))
+    outcome = comparison.outcome if comparison is not None else "not_compared"
+    if outcome == "matches":
+        notes.append(_("the printed page matches the signed data"))
+    elif comparison is not None:
+        notes.append(_("the page was not compared: {reason}").format(reason=comparison.reason))
+    message = _valid_message(claims, outcome) if result.status == "valid" else result.message
+    return replace(result, message=message, notes=tuple(notes), page=outcome)
 
 
 def _pdf_sources(path: Path) -> tuple[bytes | None, str | None, int, str | None]:
@@ -322,18 +350,7 @@ def verify_pdf(path: Path, trusted_keys: Trusted, revoked_lookup: RevokedLookup 
     if pages > 1 and comparison.outcome != "differs" and _other_pages(path, page_index):
         # A second "certificate" beside the genuine one would be read by people, never checked.
         comparison = PageComparison("differs", ("pages",))
-    notes.extend(comparison.notes)
-    if comparison.outcome == "differs":
-        names = comparison.field_names
-        return replace(result, status="tampered", message=_(
-            "Tampered: the printed details differ from the signed certificate: {which}.").format(
-                which=", ".join(names)), notes=tuple(notes), page="differs", differences=tuple(names))
-    if comparison.outcome == "matches":
-        notes.append(_("the printed page matches the signed data"))
-    else:
-        notes.append(_("the page was not compared: {reason}").format(reason=comparison.reason))
-    message = _valid_message(claims, comparison.outcome) if result.status == "valid" else result.message
-    return replace(result, message=message, notes=tuple(notes), page=comparison.outcome)
+    return _with_page(replace(result, notes=tuple(notes)), comparison)
 
 
 def _formatted(claims: Claims) -> dict[str, str]:

@@ -338,3 +338,16 @@ def test_scan_lying_on_its_side_or_upside_down_still_compares(genuine, trusted, 
     c.save()
     v = verify_pdf(tmp_path / "turned.pdf", trusted, today=TODAY)
     assert v.status == "valid" and v.page == "matches", v.message
+
+
+@needs_poppler
+def test_scan_saved_as_png_is_compared_too(genuine, trusted, tmp_path):
+    from app.certificates.verify import verify_image
+
+    page = pdftoppm(genuine, tmp_path / "page", 200)
+    v = verify_image(tmp_path / "page.png", trusted, today=TODAY)
+    assert v.status == "valid" and v.page == "matches", v.message
+    forged = pdftoppm(drawn_over(genuine, tmp_path / "forged.pdf", li_si_98), tmp_path / "forged", 200)
+    assert forged.size == page.size
+    v = verify_image(tmp_path / "forged.png", trusted, today=TODAY)
+    assert v.status == "tampered" and {"name", "score"} <= set(v.differences), v.message
