@@ -102,6 +102,8 @@ def check_order_driven(sc: LineScenario) -> None:
         if order.product not in known:
             raise field_error(f"orders.{i}.product",
                               f"unknown product '{order.product}' (products: {', '.join(sorted(known))})")
+    if sc.orders and sc.mix is not None:
+        raise field_error("mix", "a mix is for units from the source; with an order plan the orders say what to make")
     if sc.orders and sc.source.type == "arrivals":
         raise field_error("source", "a line with an order plan takes its work from the orders, not from arrivals")
     if not sc.orders and sc.source.type == "saturated" and sc.release.type == "push":

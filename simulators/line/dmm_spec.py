@@ -78,6 +78,7 @@ class Loop(_Model):
     route, and frees it when it leaves the loop's last station on its route.
     """
 
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, description="lets a lab path say loops.<name>")
     first: str
     last: str
     cards: int = Field(ge=1, le=100_000)

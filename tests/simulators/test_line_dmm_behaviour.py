@@ -93,6 +93,10 @@ def test_kanban_loop_limits_the_work_between_two_stations() -> None:
             "release": {"type": "kanban", "loops": [{"first": "Mid", "last": "Slow", "cards": 4}]},
             "shift_length_s": 30_000, "series_step_s": 5}
     r = run("line", data, seed=2)
+    named = {**data, "release": {"type": "kanban", "loops": [{"name": "L1", "first": "Mid", "last": "Slow",
+                                                              "cards": 4}]}}
+    changed = load_scenario("line", apply_overrides("line", named, {"release.loops.L1.cards": 6}))
+    assert changed.release.loops[0].cards == 6
     mid, slow = r.series.buffer_levels["B1"], r.series.buffer_levels["B2"]
     assert max(a + b for a, b in zip(mid, slow)) <= 4  # B1, Mid, B2 and Slow share 4 cards
     assert max(slow) >= 2
@@ -191,6 +195,10 @@ def test_metric_names_of_an_order_driven_line() -> None:
      "release.loops.0.last", "comes before"),
     ({"kaizen": {"station": "Oven", "loss": "setups"}}, "kaizen.station", "unknown station"),
     ({"orders": [{"id": "X", "product": "Z", "due_s": 10}]}, "orders.0.product", "unknown product 'Z'"),
+    ({"mix": {"A": 1}}, "mix", "with an order plan"),
+    ({"source": {"type": "arrivals", "interarrival": 60}}, "source", "takes its work from the orders"),
+    ({"stations": [{"name": "Press", "process": 30, "maintenance": {"interval_s": 3600, "duration": 60}},
+                   {"name": "Pack", "process": 20}]}, "stations.0.maintenance", "not modelled"),
 ])
 def test_bad_settings_name_the_field(change: dict, field: str, message: str) -> None:
     data = {**_families(), **change}
