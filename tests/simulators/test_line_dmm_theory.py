@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from simulators import load_scenario, run, run_replications
+from simulators import load_scenario, run, run_replications, scenario_data
 from simulators.line import balancing as bal
 from simulators.line.mes import LOSS_NAMES
 
@@ -244,3 +244,18 @@ def test_balanced_line_runs_at_its_cycle_time() -> None:
     # deterministic stations, buffers of 2: the line makes one unit per longest station time after filling
     assert m["good_parts"] == pytest.approx((480 * 60 - 66 * 60) / 720 + 1, abs=1)
     assert m["balance.demand_met"] >= 0.85
+
+
+def test_order_driven_model_agrees_with_the_serial_model() -> None:
+    # The same three-station line (breakdowns, scrap, finite buffers) on both models. They share
+    # the breakdown streams but draw process times and quality from their own streams, so the
+    # estimates must agree within their confidence intervals, not bit for bit.
+    base = scenario_data(load_scenario("line", "basic-three-station-line"))
+    flow = load_scenario("line", {**base, "release": {"type": "push", "rule": "edd"}})
+    assert flow.order_driven and not load_scenario("line", base).order_driven
+    a = run_replications("line", load_scenario("line", base), 3, 12)
+    b = run_replications("line", flow, 3, 12)
+    for name in ("throughput_per_hour", "mean_wip", "mean_lead_time_s", "station.Mill.working",
+                 "station.Saw.blocked", "station.Inspection.starved", "station.Mill.availability"):
+        x, y = a.metrics[name], b.metrics[name]
+        assert abs(x.mean - y.mean) <= 3 * math.hypot(x.half_width, y.half_width) + 1e-9, name
