@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.i18n import _
 from app.services.accounts import AccountService
-from app.services.auth import Actor, ServiceError, require_staff
+from app.services.auth import Actor, ServiceError, require_staff, role_label
 from app.storage.models import AuditEntry, Cohort, CohortMember, Enrollment, Role, User
 
 # Column names accepted in a roster file (English or Chinese headers).
@@ -51,14 +51,80 @@ class CohortService:
         if not name:
             raise ServiceError(_("The class needs a name."))
         with self._sessions() as s, s.begin():
-            if s.scalar(select(Cohort).where(Cohort.name == name)) is not None:
-                raise ServiceError(_("A class named “{name}” already exists.").format(name=name))
+            self._check_free(s, name)
             cohort = Cohort(name=name, workstation_id=self._ws)
             s.add(cohort)
             s.flush()
             s.add(AuditEntry(actor_id=actor.user_id or None, action="cohort.create",
                              details={"cohort": name}, workstation_id=self._ws))
             return cohort.id
+
+    @staticmethod
+    def _check_free(s: Session, name: str, except_id: str | None = None) -> None:
+        q = select(Cohort.id).where(Cohort.name == name, Cohort.archived.is_(False))
+        if except_id is not None:
+            q = q.where(Cohort.id != except_id)
+        if s.scalar(q) is not None:
+            raise ServiceError(_("A class named “{name}” already exists.").format(name=name))
+
+    def _cohort(self, s: Session, cohort_id: str) -> Cohort:
+        cohort = s.get(Cohort, cohort_id)
+        if cohort is None or cohort.archived:
+            raise ServiceError(_("This class no longer exists."))
+        return cohort
+
+    def rename(self, actor: Actor, cohort_id: str, name: str) -> None:
+        require_staff(actor)
+        name = name.strip()
+        if not name:
+            raise ServiceError(_("The class needs a name."))
+        with self._sessions() as s, s.begin():
+            cohort = self._cohort(s, cohort_id)
+            self._check_free(s, name, except_id=cohort_id)
+            old, cohort.name = cohort.name, name
+            s.add(AuditEntry(actor_id=actor.user_id or None, action="cohort.rename",
+                             details={"cohort_id": cohort_id, "old": old, "new": name}, workstation_id=self._ws))
+
+    def delete(self, actor: Actor, cohort_id: str) -> None:
+        """Remove a class from every list; its trainees keep their courses and progress.
+
+        The class is archived rather than erased, so the deletion travels in progress bundles
+        (the newest version of a class wins) and its history stays in the audit log.
+        """
+        require_staff(actor)
+        with self._sessions() as s, s.begin():
+            cohort = self._cohort(s, cohort_id)
+            cohort.archived = True
+            s.add(AuditEntry(actor_id=actor.user_id or None, action="cohort.delete",
+                             details={"cohort_id": cohort_id, "cohort": cohort.name}, workstation_id=self._ws))
+
+    def remove_member(self, actor: Actor, cohort_id: str, user_id: str) -> None:
+        """Take a trainee out of a class; the courses it assigned stay with their progress."""
+        require_staff(actor)
+        with self._sessions() as s, s.begin():
+            self._cohort(s, cohort_id)
+            member = s.get(CohortMember, (cohort_id, user_id))
+            if member is None:
+                raise ServiceError(_("This trainee is not a member of the class."))
+            s.delete(member)
+            for row in s.scalars(select(Enrollment).where(Enrollment.user_id == user_id,
+                                                          Enrollment.cohort_id == cohort_id)):
+                row.cohort_id = None
+            s.add(AuditEntry(actor_id=actor.user_id or None, action="cohort.remove_member", target_user_id=user_id,
+                             details={"cohort_id": cohort_id}, workstation_id=self._ws))
+
+    def find_trainees(self, actor: Actor, text: str, limit: int = 50) -> list[tuple[str, str]]:
+        """(login, display name) of active trainees whose login or name contains ``text`` (any case)."""
+        require_staff(actor)
+        needle = " ".join(text.split()).lower()
+        with self._sessions() as s:
+            q = (select(User.login, User.display_name)
+                 .where(User.role == Role.TRAINEE.value, User.disabled.is_(False)).order_by(User.login))
+            if needle:
+                like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                q = q.where(func.lower(User.login).like(like, escape="\\")
+                            | func.lower(User.display_name).like(like, escape="\\"))
+            return [(r[0], r[1]) for r in s.execute(q.limit(limit)).all()]
 
     def list(self, actor: Actor) -> list[CohortInfo]:
         require_staff(actor)
@@ -90,6 +156,11 @@ class CohortService:
         user = s.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
         if user is None:
             raise ServiceError(_("No user with the login “{login}”.").format(login=login))
+        if Role(user.role) is not Role.TRAINEE:
+            raise ServiceError(_("{name} ({login}) is an account of the role {role}: only trainees can be members "
+                                 "of a class.").format(name=user.display_name, login=user.login,
+                                                       role=role_label(user.role)))
+        self._cohort(s, cohort_id)
         if s.get(CohortMember, (cohort_id, user.id)) is None:
             s.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
         # Members inherit the class's course assignments.
@@ -186,8 +257,9 @@ def read_roster(path: Path) -> list[list[object]]:
 
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
-            raise ServiceError(_("{file}: not a readable Excel file ({error}).").format(file=path.name, error=exc)) from exc
+        except Exception as exc:  # openpyxl raises many types for a bad file
+            raise ServiceError(_("{file}: not a readable Excel file ({error}).").format(
+                file=path.name, error=exc)) from exc
         try:
             return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
         finally:

@@ -215,3 +215,80 @@ def test_accounts_refresh_rename_and_lockout(qtbot, ctx, admin, trainee):
 def test_instructors_have_no_rename(qtbot, ctx, instructor):
     panel = _accounts_panel(qtbot, ctx, instructor)
     assert not panel.rename_btn.isVisible() and panel.refresh_btn.isVisible()
+
+
+# --- classes (review #12, #32) ------------------------------------------------------------------
+
+def test_classes_search_add_remove_rename_delete(qtbot, ctx, admin, instructor, trainee, messages, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.services.auth import ServiceError
+    from app.ui.instructor.classes import CohortsPanel
+
+    ctx.accounts.add_user(admin, "li01", "李娜", Role.TRAINEE, "secret-li")
+    ctx.accounts.add_user(admin, "wang02", "王强", Role.TRAINEE, "secret-wang")
+    cid = ctx.cohorts.create(instructor, "重庆一班")
+    panel = CohortsPanel(ctx, instructor)
+    qtbot.addWidget(panel)
+    panel.resize(1300, 600)
+    panel.show()
+    panel.refresh()
+
+    dlg = panel.add_dialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    everyone = [dlg.matches.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dlg.matches.count())]
+    assert everyone == ["li01", "wang02", "zhangwei"]  # trainees only: no teacher, no admin
+    type_text(qtbot, dlg.search, "李")
+    assert dlg.matches.count() == 1 and "李娜" in dlg.matches.item(0).text()
+    qtbot.keyClick(dlg.search, Qt.Key.Key_Return)  # one match: Enter ticks and adds it
+    assert dlg.result() == dlg.DialogCode.Accepted and dlg.chosen() == ["li01"]
+    panel.add_members(dlg.chosen())
+    dlg2 = panel.add_dialog()
+    qtbot.addWidget(dlg2)
+    qtbot.keyClicks(dlg2.search, "WEI")  # any case, part of a login
+    assert dlg2.matches.count() == 1
+    dlg2.matches.item(0).setCheckState(Qt.CheckState.Checked)
+    panel.add_members(dlg2.chosen())
+    assert [panel.members.item(r, 0).text() for r in range(panel.members.rowCount())] == ["li01", "zhangwei"]
+    dlg3 = panel.add_dialog()  # members already in the class cannot be ticked again
+    qtbot.addWidget(dlg3)
+    type_text(qtbot, dlg3.search, "李")
+    assert "already in the class" in dlg3.matches.item(0).text()
+    assert not dlg3.matches.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable
+
+    with pytest.raises(ServiceError, match="only trainees"):  # the service refuses staff, whatever the UI does
+        ctx.cohorts.add_member(instructor, cid, "teacher")
+
+    # Remove one member (asked first); the class keeps the other.
+    panel.members.selectRow(0)
+    assert panel.remove_btn.isEnabled()
+    messages.answer("yes")
+    qtbot.mouseClick(panel.remove_btn, LEFT)
+    assert "李娜 (li01)" in messages.shown[-1].text
+    assert [m[1] for m in ctx.cohorts.members(instructor, cid)] == ["zhangwei"]
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("重庆二班", True))
+    qtbot.mouseClick(panel.rename_btn, LEFT)
+    assert panel.list.item(0).text().startswith("重庆二班")
+    messages.answer("no")
+    qtbot.mouseClick(panel.delete_btn, LEFT)
+    assert panel.list.count() == 1
+    messages.answer("yes")
+    qtbot.mouseClick(panel.delete_btn, LEFT)
+    assert panel.list.count() == 0 and ctx.cohorts.list(instructor) == []
+    assert ctx.cohorts.create(instructor, "重庆二班")  # the name is free again
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("en", "Jan 6, 2027"), ("zh_CN", "2027年1月6日")])
+def test_due_date_is_unambiguous(qtbot, locale, shown):
+    from PySide6.QtCore import QDate
+
+    from app import i18n
+    from app.ui.instructor.classes import AssignDialog
+
+    i18n.set_locale(locale)
+    dlg = AssignDialog([])
+    qtbot.addWidget(dlg)
+    dlg.due.setDate(QDate(2027, 1, 6))
+    assert dlg.due.text() == shown

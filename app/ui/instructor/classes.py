@@ -1,12 +1,19 @@
-"""Instructor workspace, classes tab: create classes, add or import trainees, assign courses."""
+"""Instructor workspace, classes tab: classes and their trainees, rosters, course assignments.
+
+Trainees are added by searching their name or login (``CohortService.find_trainees``); the
+service refuses anyone who is not a trainee. Due dates are shown in the user's language in
+Babel's medium format (Jan 6, 2027 / 2027年1月6日), never as ambiguous numbers.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -16,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -26,22 +34,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_date
-from app.services.auth import ServiceError
+from app.i18n import _, babel_locale, format_date, ngettext
+from app.services.auth import PermissionDenied, ServiceError
 from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+
+
+def qt_medium_date_format() -> str:
+    """Babel's medium date pattern for the UI language as a Qt display format ("MMM d, yyyy", "yyyy年M月d日")."""
+    from babel.dates import get_date_format
+
+    pattern = get_date_format("medium", locale=babel_locale()).pattern
+    return re.sub(r"y+", "yyyy", pattern)
 
 
 class AssignDialog(QDialog):
     def __init__(self, courses, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Assign a course"))
+        self.setMinimumWidth(460)
         form = QFormLayout(self)
         self.course = QComboBox(objectName="assignCourse")
+        self.course.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for c in courses:
             self.course.addItem(content_text(c.title), c.id)
         self.due = QDateEdit(objectName="assignDue", calendarPopup=True)
+        self.due.setLocale(QLocale(babel_locale().language + ("_" + babel_locale().territory
+                                                              if babel_locale().territory else "")))
+        self.due.setDisplayFormat(qt_medium_date_format())
         self.due.setDate(QDate.currentDate().addDays(30))
         form.addRow(_("Course:"), self.course)
         form.addRow(_("Due date:"), self.due)
@@ -52,6 +73,74 @@ class AssignDialog(QDialog):
 
     def due_date(self) -> dt.date:
         return self.due.date().toPython()
+
+
+class AddTraineesDialog(QDialog):
+    """Search trainees by name or login and tick the ones to add; members already in are shown greyed."""
+
+    def __init__(self, find, members: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Add trainees"))
+        self.setMinimumSize(520, 420)
+        self._find = find
+        self._members = members
+        lay = QVBoxLayout(self)
+        self.search = QLineEdit(objectName="traineeSearch", placeholderText=_("Type part of a name or login…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._update)
+        self.matches = QListWidget(objectName="traineeMatches")
+        self.matches.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.matches.itemActivated.connect(self._toggle)
+        self.count = QLabel(objectName="statusLabel")
+        lay.addWidget(self.search)
+        lay.addWidget(self.matches, 1)
+        lay.addWidget(self.count)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_btn = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.search.returnPressed.connect(self._enter)
+        self._update()
+        self.search.setFocus()
+
+    def _update(self) -> None:
+        ticked = set(self.chosen())
+        self.matches.clear()
+        for login, name in self._find(self.search.text()):
+            item = QListWidgetItem(f"{name}  ·  {login}")
+            item.setData(Qt.ItemDataRole.UserRole, login)
+            if login in self._members:
+                item.setText(_("{name}  ·  {login} (already in the class)").format(name=name, login=login))
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+            else:
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if login in ticked else Qt.CheckState.Unchecked)
+            self.matches.addItem(item)
+        if self.matches.count() == 0:
+            self.count.setText(_("No trainee matches “{text}”.").format(text=self.search.text().strip()))
+        else:
+            self.count.setText(ngettext("{n} trainee found. Tick the ones to add.",
+                                        "{n} trainees found. Tick the ones to add.",
+                                        self.matches.count()).format(n=self.matches.count()))
+
+    def _toggle(self, item: QListWidgetItem) -> None:
+        if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            checked = item.checkState() == Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+
+    def _enter(self) -> None:
+        """Enter with one match ticks it; with ticks, adds them."""
+        open_items = [self.matches.item(i) for i in range(self.matches.count())
+                      if self.matches.item(i).flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        if not self.chosen() and len(open_items) == 1:
+            open_items[0].setCheckState(Qt.CheckState.Checked)
+        if self.chosen():
+            self.accept()
+
+    def chosen(self) -> list[str]:
+        return [self.matches.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.matches.count())
+                if self.matches.item(i).checkState() == Qt.CheckState.Checked]
 
 
 class CohortsPanel(QWidget):
@@ -66,10 +155,18 @@ class CohortsPanel(QWidget):
         ll = QVBoxLayout(left)
         self.new_btn = QPushButton(objectName="newCohort")
         self.new_btn.clicked.connect(self._new)
+        self.rename_btn = QPushButton(objectName="renameCohort")
+        self.rename_btn.clicked.connect(self._rename)
+        self.delete_btn = QPushButton(objectName="deleteCohort")
+        self.delete_btn.clicked.connect(self._delete)
         self.list = QListWidget(objectName="cohortList")
         self.list.currentRowChanged.connect(lambda _row: self._show_members())
         ll.addWidget(self.new_btn)
         ll.addWidget(self.list, 1)
+        lb = QHBoxLayout()
+        lb.addWidget(self.rename_btn)
+        lb.addWidget(self.delete_btn)
+        ll.addLayout(lb)
         split.addWidget(left)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -77,7 +174,8 @@ class CohortsPanel(QWidget):
         self.add_btn = QPushButton(objectName="addMember")
         self.import_btn = QPushButton(objectName="importRoster")
         self.assign_btn = QPushButton(objectName="assignCourse")
-        for b in (self.add_btn, self.import_btn, self.assign_btn):
+        self.remove_btn = QPushButton(objectName="removeMember")
+        for b in (self.add_btn, self.remove_btn, self.import_btn, self.assign_btn):
             bar.addWidget(b)
         bar.addStretch(1)
         rl.addLayout(bar)
@@ -87,6 +185,8 @@ class CohortsPanel(QWidget):
         self.members.verticalHeader().hide()
         self.members.horizontalHeader().setStretchLastSection(True)
         self.members.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.members.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.members.itemSelectionChanged.connect(self._selection_changed)
         rl.addWidget(self.members, 1)
         self.status = QLabel(objectName="statusLabel", wordWrap=True)
         rl.addWidget(self.status)
@@ -95,12 +195,16 @@ class CohortsPanel(QWidget):
         self.add_btn.clicked.connect(self._add_member)
         self.import_btn.clicked.connect(self._import)
         self.assign_btn.clicked.connect(self._assign)
+        self.remove_btn.clicked.connect(self._remove_members)
         on_language_changed(self, self.retranslate)
         self.refresh()
 
     def retranslate(self) -> None:
         self.new_btn.setText(_("New class…"))
-        self.add_btn.setText(_("Add trainee…"))
+        self.add_btn.setText(_("Add trainees…"))
+        self.remove_btn.setText(_("Remove from class…"))
+        self.rename_btn.setText(_("Rename…"))
+        self.delete_btn.setText(_("Delete…"))
         self.import_btn.setText(_("Import roster (CSV/XLSX)…"))
         self.assign_btn.setText(_("Assign course…"))
         self.members.setHorizontalHeaderLabels([_("Login"), _("Name")])
@@ -125,13 +229,15 @@ class CohortsPanel(QWidget):
 
     def _show_members(self) -> None:
         cid = self.current_id()
-        for b in (self.add_btn, self.import_btn, self.assign_btn):
+        for b in (self.add_btn, self.import_btn, self.assign_btn, self.rename_btn, self.delete_btn):
             b.setEnabled(cid is not None)
+        self.remove_btn.setEnabled(False)
         if cid is None:
             self.members.setRowCount(0)
             self.courses_label.setText(_("Create a class to start."))
             return
         rows = self.ctx.cohorts.members(self.actor, cid)
+        self.member_rows = rows
         self.members.setRowCount(len(rows))
         for r, (_uid, login, name) in enumerate(rows):
             self.members.setItem(r, 0, QTableWidgetItem(login))
@@ -164,16 +270,91 @@ class CohortsPanel(QWidget):
         self.refresh()
         self.list.setCurrentRow(next(i for i, c in enumerate(self.cohorts) if c.name == name.strip()))
 
+    def _selection_changed(self) -> None:
+        self.remove_btn.setEnabled(bool(self.members.selectionModel().selectedRows()))
+
+    def add_dialog(self) -> AddTraineesDialog:
+        members = {login for _uid, login, _name in getattr(self, "member_rows", [])}
+        return AddTraineesDialog(lambda text: self.ctx.cohorts.find_trainees(self.actor, text), members, self)
+
     def _add_member(self) -> None:
         cid = self.current_id()
-        login, ok = QInputDialog.getText(self, _("Add trainee"), _("Login of the trainee:"))
-        if not ok or cid is None:
+        if cid is None:
+            return
+        dlg = self.add_dialog()
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.add_members(dlg.chosen())
+
+    def add_members(self, logins: list[str]) -> None:
+        cid = self.current_id()
+        added, problems = 0, []
+        for login in logins:
+            try:
+                self.ctx.cohorts.add_member(self.actor, cid, login)
+                added += 1
+            except (ServiceError, PermissionDenied) as exc:
+                problems.append(str(exc))
+        lines = [ngettext("{n} trainee added.", "{n} trainees added.", added).format(n=added)] + problems
+        self.status.setText("\n".join(lines))
+        self.refresh()
+
+    def _remove_members(self) -> None:
+        cid = self.current_id()
+        rows = sorted({i.row() for i in self.members.selectionModel().selectedRows()})
+        if cid is None or not rows:
+            return
+        people = [self.member_rows[r] for r in rows]
+        names = ", ".join(f"{name} ({login})" for _uid, login, name in people)
+        if not messages.ask(self, _("Remove from class"),
+                            _("Remove {names} from the class? They keep their courses and progress.").format(
+                                names=names), yes_label=_("Remove"), destructive=True):
             return
         try:
-            self.ctx.cohorts.add_member(self.actor, cid, login)
-        except ServiceError as exc:
-            messages.warn(self, _("Add trainee"), str(exc))
+            for uid, _login, _name in people:
+                self.ctx.cohorts.remove_member(self.actor, cid, uid)
+        except (ServiceError, PermissionDenied) as exc:
+            self.status.setText(str(exc))
+        else:
+            self.status.setText(ngettext("{n} trainee removed from the class.",
+                                         "{n} trainees removed from the class.", len(people)).format(n=len(people)))
+        self.refresh()
+
+    def _rename(self) -> None:
+        cid = self.current_id()
+        if cid is None:
             return
+        old = self.cohorts[self.list.currentRow()].name
+        name, ok = QInputDialog.getText(self, _("Rename class"), _("Class name:"), text=old)
+        if not ok or name.strip() == old:
+            return
+        try:
+            self.ctx.cohorts.rename(self.actor, cid, name)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.warn(self, _("Rename class"), str(exc))
+            return
+        self.status.setText(_("Renamed the class “{old}” to “{new}”.").format(old=old, new=name.strip()))
+        self.refresh()
+
+    def _delete(self) -> None:
+        cid = self.current_id()
+        if cid is None:
+            return
+        info = self.cohorts[self.list.currentRow()]
+        if not messages.ask(self, _("Delete class"),
+                            ngettext("Delete the class “{name}” with its {n} trainee? The trainee keeps the courses "
+                                     "and progress; only the class goes.",
+                                     "Delete the class “{name}” with its {n} trainees? The trainees keep their "
+                                     "courses and progress; only the class goes.", info.members).format(
+                                         name=info.name, n=info.members),
+                            yes_label=_("Delete class"), destructive=True):
+            return
+        try:
+            self.ctx.cohorts.delete(self.actor, cid)
+        except (ServiceError, PermissionDenied) as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText(_("Deleted the class “{name}”.").format(name=info.name))
         self.refresh()
 
     def _import(self) -> None:
