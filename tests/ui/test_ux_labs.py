@@ -180,3 +180,84 @@ def test_my_progress_labs_readable_with_metrics_in_words(qtbot, window, ctx, tra
     assert results.startswith(i18n._("Cycle time")) and "4.93 s" in results
     assert "3,210.5 mm" not in results or locale == "en"
     assert "mm" in table.item(0, 5).toolTip()
+
+
+# --- #39: the window fits the screen ---------------------------------------------------------------
+
+def test_the_window_is_maximized_on_a_small_screen_and_fits_a_large_one(qtbot, ctx):
+    from PySide6.QtCore import QRect
+
+    from app.ui.shell.main_window import MainWindow
+
+    small = MainWindow(ctx)
+    qtbot.addWidget(small)
+    small.fit_to_screen(QRect(0, 0, 1366, 728))        # 1366×768 less a taskbar
+    assert small.windowState() & Qt.WindowState.WindowMaximized
+
+    big = MainWindow(ctx)
+    qtbot.addWidget(big)
+    screen = QRect(0, 0, 1920, 1040)
+    big.fit_to_screen(screen)
+    assert not big.windowState() & Qt.WindowState.WindowMaximized
+    assert screen.contains(big.geometry()) and big.width() >= 1200 and big.height() >= 700
+
+    # A geometry saved on a bigger or second screen is brought back within the screen.
+    big.setGeometry(2500, 900, 2400, 1400)
+    big.keep_on_screen(screen)
+    assert screen.contains(big.frameGeometry()), big.frameGeometry()
+
+
+def test_saved_window_geometry_is_corrected_on_login(qtbot, window, ctx, trainee):
+    import base64
+
+    from PySide6.QtCore import QRect
+
+    from tests.ui.conftest import login
+
+    avail = window.screen().availableGeometry()
+    window.setGeometry(avail.right() + 500, avail.bottom() + 300, avail.width() + 800, avail.height() + 500)
+    ctx.accounts.set_preference(trainee, "window_geometry",
+                                base64.b64encode(bytes(window.saveGeometry().data())).decode("ascii"))
+    window.setGeometry(QRect(0, 0, 1000, 640))
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert window.shell is not None
+    assert avail.contains(window.frameGeometry()) or window.isMaximized()
+
+
+# --- #25: lesson diagrams sharp and scaling with A+/A− ----------------------------------------------
+
+def test_lesson_svg_is_drawn_at_the_zoom_and_pixel_ratio(qtbot, ctx, trainee, tmp_path):
+    import re
+
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from app.ui.trainee.steps import make_step_view
+    from tests.ui.test_trainee_support import install_fixture
+
+    course = install_fixture(ctx, tmp_path)
+    module = course.module("basics")
+    view = make_step_view("lesson", ctx, trainee, course, module, module.step("lesson"))
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+
+    def diagram() -> tuple[int, object]:
+        html = view.browser.toHtml()
+        found = re.search(r'<img[^>]*src="(lesson-svg:[^"]+)"[^>]*width="(\d+)"', html)
+        assert found, "the SVG is not drawn through a sharp resource"
+        pixmap = view.browser.document().resource(QTextDocument.ResourceType.ImageResource, QUrl(found.group(1)))
+        return int(found.group(2)), pixmap
+
+    width, pixmap = diagram()
+    dpr = view.browser.devicePixelRatioF()
+    assert pixmap.devicePixelRatio() == dpr and abs(pixmap.width() - width * dpr) <= 1
+    image = pixmap.toImage()
+    assert any(image.pixelColor(x, y).alpha() > 0 for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)), "nothing drawn"
+    view.set_zoom(view.zoom + 2)      # A+ twice: text and diagram 20 % larger
+    zoomed, zpixmap = diagram()
+    assert abs(zoomed - width * 1.2) <= 1 and zpixmap.width() > pixmap.width()
+    view.set_zoom(0)
+    assert diagram()[0] == width

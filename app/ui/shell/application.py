@@ -80,7 +80,7 @@ def run_gui(args: argparse.Namespace) -> int:
     win = MainWindow(open_context=open_context)
     win.context_failed.connect(failed)
     win.context_ready.connect(ready)
-    win.show()
+    win.show_fitted()
     code = app.exec()
     if win.ctx is not None:
         win.ctx.close()

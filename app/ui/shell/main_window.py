@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
 from app import __version__, i18n
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from app.ui.shell.navigation import Shell
 
 log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = QSize(1280, 760)
+MINIMUM_SIZE = QSize(960, 600)
+# An available area this small (1366×768 less a taskbar is ≈ 1366×728) gets a maximized window.
+SMALL_SCREEN = QSize(1366, 800)
 
 
 def default_pages(actor: Actor) -> list:
@@ -55,8 +60,8 @@ class MainWindow(QMainWindow):
         self.actor: Actor | None = None
         self.shell: Shell | None = None
         self.setObjectName("mainWindow")
-        self.setMinimumSize(1000, 640)
-        self.resize(1280, 760)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(DEFAULT_SIZE)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.starting = QLabel(objectName="startingLabel", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -263,6 +268,50 @@ class MainWindow(QMainWindow):
 
     # --- geometry, per user --------------------------------------------------
 
+    def _available(self) -> QRect | None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def show_fitted(self, available: QRect | None = None) -> None:
+        """Show the window so it fits the screen: maximized when the available area is small
+        (≤ 1366×800), otherwise the default size within it, centred (never under the taskbar)."""
+        self.fit_to_screen(available)
+        self.show()
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        avail = available or self._available()
+        if avail is None or avail.isEmpty():
+            return
+        if avail.width() <= SMALL_SCREEN.width() and avail.height() <= SMALL_SCREEN.height():
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            return
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMaximized)
+        size = DEFAULT_SIZE.boundedTo(avail.size() - QSize(40, 60))   # room for the frame and title bar
+        self.resize(size.expandedTo(self.minimumSize()).boundedTo(avail.size()))
+        self.move(avail.center() - QPoint(self.width() // 2, self.height() // 2))
+        self.keep_on_screen(avail)
+
+    def keep_on_screen(self, available: QRect | None = None) -> None:
+        """Shrink and move the window back into the available area (a geometry saved on a bigger or
+        a second screen may no longer fit)."""
+        avail = available or self._available()
+        if avail is None or avail.isEmpty() or self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra = QSize(frame.width() - self.width(), frame.height() - self.height())
+        if avail.contains(frame):
+            return
+        room = avail.size() - extra
+        if self.minimumWidth() > room.width() or self.minimumHeight() > room.height():
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)   # cannot fit otherwise
+            return
+        size = self.size().boundedTo(room)
+        self.resize(size)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), avail.left()), avail.right() - frame.width() + 1)
+        y = min(max(frame.y(), avail.top()), avail.bottom() - frame.height() + 1)
+        self.move(x, y)
+
     def _save_geometry(self) -> None:
         if self.actor is not None and not self.ctx.store.readonly:
             data = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
@@ -274,6 +323,7 @@ class MainWindow(QMainWindow):
         data = self.ctx.accounts.get_preference(self.actor, "window_geometry")
         if data:
             self.restoreGeometry(QByteArray(base64.b64decode(data)))
+            self.keep_on_screen()
 
     def closeEvent(self, event) -> None:
         try:

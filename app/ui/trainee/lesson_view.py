@@ -21,6 +21,7 @@ from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.step_base import StepView
 from app.ui.trainee.course_file_view import CourseFileDialog
 from app.ui.trainee.glossary_panel import GlossaryPanel
+from app.ui.trainee.lesson_images import sharp_svgs
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,10 @@ class LessonView(StepView):
         scale = self.font_scale()
         head, sep, body = self._html.partition("</head>")
         head = _PT.sub(lambda m: f"{float(m.group(1)) * scale:.1f}pt", head)
+        # Diagrams drawn at the zoom and the screen's pixel density: sharp, and growing with A+.
+        shown = self.browser.isVisible() and self.browser.viewport().width() > 200
+        body = sharp_svgs(body, self.browser.document(), scale, self.browser.devicePixelRatioF(),
+                          self.browser.viewport().width() - 24 if shown else None)
         bar = self.browser.verticalScrollBar()
         fraction = bar.value() / bar.maximum() if bar.maximum() else 0.0
         self.browser.setHtml(head + sep + body)
