@@ -10,11 +10,13 @@ from app.i18n import _
 from app.ui.common.step_base import NoticeStepView, StepView
 from app.ui.labs.robot_lab import RobotLabView
 from app.ui.labs.sim_lab import SimLabView
+from app.ui.labs.vibration_lab import VibrationLabView
 
 LAB_VIEWS: dict[str, type[StepView]] = {
     "robot_cell": RobotLabView,
     "line": SimLabView,
     "maintenance": SimLabView,
+    "vibration": VibrationLabView,
 }
 
 
