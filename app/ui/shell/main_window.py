@@ -143,6 +143,18 @@ class MainWindow(QMainWindow):
             self.lang_menu.addAction(act)
             self.lang_actions[code] = act
         self.help_menu = bar.addMenu("")
+        # F1 opens the guide at the section about the widget with the focus (app.ui.help.context).
+        self.guide_action = QAction(self, shortcut=QKeySequence.StandardKey.HelpContents,
+                                    triggered=self.open_context_help)
+        self.guide_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.guide_action.setObjectName("userGuideAction")
+        self.first_steps_action = QAction(self, triggered=self.open_first_steps)
+        self.first_steps_action.setObjectName("firstStepsAction")
+        self.help_menu.addAction(self.guide_action)
+        self.help_menu.addAction(self.first_steps_action)
+        self.help_menu.addSeparator()
+        self.guide_dialog = None
+        self.first_steps_dialog = None
         # Available before login: employers check certificates without an account.
         self.verify_action = QAction(self, triggered=self.open_verify)
         self.verify_action.setObjectName("verifyCertificateAction")
@@ -163,6 +175,8 @@ class MainWindow(QMainWindow):
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About Zhizao Academy"))
         self.verify_action.setText(_("&Verify a certificate…"))
+        self.guide_action.setText(_("&User guide"))
+        self.first_steps_action.setText(_("&First steps"))
         act = self.lang_actions.get(i18n.current_locale())
         if act:
             act.setChecked(True)
@@ -203,6 +217,46 @@ class MainWindow(QMainWindow):
         self.verify_dialog.activateWindow()
         return self.verify_dialog
 
+    def open_guide(self, chapter: str = "", anchor: str = ""):
+        """Help → User guide (non-modal, one per window), at ``chapter``/``anchor`` when given."""
+        from app.ui.help.guide_dialog import GuideDialog
+
+        if self.guide_dialog is None:
+            self.guide_dialog = GuideDialog(self)
+        if chapter:
+            self.guide_dialog.show_topic(chapter, anchor)
+        self.guide_dialog.show()
+        self.guide_dialog.raise_()
+        self.guide_dialog.activateWindow()
+        return self.guide_dialog
+
+    def open_context_help(self):
+        """F1: the guide's section about what has the focus (or about the page shown)."""
+        from app.ui.help.context import topic_for
+
+        in_shell = self.shell is not None and self.stack.currentWidget() is self.shell
+        widget = QApplication.focusWidget()
+        if self.guide_dialog is not None and widget is not None and widget.window() is self.guide_dialog:
+            return self.guide_dialog  # F1 inside the guide: it is already open
+        if widget is None or widget.window() is not self or (
+                in_shell and not self.shell.stack.isAncestorOf(widget)):  # the navigation: the page shown
+            widget = self.shell.current_page() if in_shell else self.stack.currentWidget()
+        staff = self.actor is not None and self.actor.is_staff
+        return self.open_guide(*topic_for(widget, staff))
+
+    def open_first_steps(self):
+        """Help → First steps: the tour again, in a small window."""
+        from app.ui.help.first_steps import FirstStepsDialog, mark_seen
+
+        if self.first_steps_dialog is None:
+            self.first_steps_dialog = FirstStepsDialog(self)
+            self.first_steps_dialog.accepted.connect(lambda: mark_seen(self.ctx, self.actor))
+        self.first_steps_dialog.cards.show_card(0)
+        self.first_steps_dialog.show()
+        self.first_steps_dialog.raise_()
+        self.first_steps_dialog.activateWindow()
+        return self.first_steps_dialog
+
     def _about(self) -> None:
         messages.about(self, _("About Zhizao Academy"),
                           _("Zhizao Academy {version}\nSmart-factory training for robotics control and "
@@ -237,6 +291,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.shell)
         self.idle.start()
         self.retranslate()
+        # A sensible first focus (review #37): back where the user was after an unlock, else the page's own.
+        self.shell.restore_focus() if resuming else self.shell.focus_page()
         self.session_started.emit(actor)
 
     def lock(self) -> None:
@@ -244,6 +300,7 @@ class MainWindow(QMainWindow):
         if self.actor is None or self.shell is None:
             return
         self.shell.save_state()
+        self.shell.remember_focus()
         self.idle.stop()
         self.login_page.prepare(self.actor)
         self.stack.setCurrentWidget(self.login_page)

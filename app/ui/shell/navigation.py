@@ -1,12 +1,20 @@
-"""The logged-in part of the main window: navigation on the left, pages on the right."""
+"""The logged-in part of the main window: navigation on the left, pages on the right.
+
+Keyboard (review #31, #37): Enter presses the focused button on every page (outside dialogs Qt's
+buttons ignore it); Esc in the navigation and a second click on the page already shown take the
+page back to its start (``go_back``: the catalog closes an open course); after login the page's
+first focus is set, and after an unlock the focus returns where it was.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -70,6 +78,11 @@ class Shell(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, page.key)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._show)
+        self.nav.itemClicked.connect(self._clicked)
+        self.nav.installEventFilter(self)
+        self.nav.viewport().installEventFilter(self)
+        self._row_at_press = -1
+        self._focus: QWidget | None = None
         for i in range(min(9, len(self.pages))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.nav.setCurrentRow(i))
         on_language_changed(self, self.retranslate)
@@ -88,6 +101,69 @@ class Shell(QWidget):
         if 0 <= row < len(self.pages):
             self.stack.setCurrentIndex(row)
             self.pages[row].activated()
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        # A click on the row that was already shown (before the press) takes its page back to its start.
+        if self.nav.row(item) == self._row_at_press:
+            self.go_back()
+
+    def go_back(self) -> bool:
+        """The current page back to its start (the catalog from an open course); False if already there."""
+        page = self.current_page()
+        back = getattr(page, "go_back", None)
+        return bool(back()) if callable(back) else False
+
+    def current_page(self) -> Page | None:
+        row = self.nav.currentRow()
+        return self.pages[row] if 0 <= row < len(self.pages) else None
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.nav and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            return self.go_back()
+        if obj is self.nav.viewport() and event.type() == QEvent.Type.MouseButtonPress:
+            self._row_at_press = self.nav.currentRow()
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event) -> None:
+        # A key no widget took reaches the shell: Enter presses the focused button, as Space does.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            button = self.focusWidget()
+            if isinstance(button, QAbstractButton) and button.isEnabled() and button.isVisible():
+                button.animateClick()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    # --- focus -------------------------------------------------------------------------------
+
+    def focus_page(self) -> None:
+        """Give the page shown its first focus: its own ``focus_first``, else its first focusable field."""
+        page = self.current_page()
+        if page is None:
+            return
+        first = getattr(page, "focus_first", None)
+        if callable(first) and first():
+            return
+        w = page.nextInFocusChain()
+        while w is not None and w is not page:
+            if (page.isAncestorOf(w) and w.isVisibleTo(page) and w.isEnabled()
+                    and w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                w.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+            w = w.nextInFocusChain()
+        self.nav.setFocus()
+
+    def remember_focus(self) -> None:
+        w = self.focusWidget()
+        self._focus = w if w is not None and self.isAncestorOf(w) else None
+
+    def restore_focus(self) -> None:
+        w, self._focus = self._focus, None
+        if w is not None and shiboken6.isValid(w) and w.isVisible():
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.focus_page()
 
     def page(self, key: str) -> Page | None:
         return next((p for p in self.pages if p.key == key), None)

@@ -1,4 +1,10 @@
-"""Catalog: the courses as cards, filtered by track and searched; opening one shows the course view."""
+"""Catalog: the courses as cards, filtered by track and searched; opening one shows the course view.
+
+The number of card columns follows the page's width only (not the scroll area's viewport, which
+changes with its scroll bar and is 0 before the first show), and is never more than the number of
+courses, so the cards look the same on every visit (review #31). A trainee's first visit shows the
+first-steps tour above the cards.
+"""
 
 from __future__ import annotations
 
@@ -135,6 +141,13 @@ class CatalogPage(Page):
         lay.setContentsMargins(24, 20, 24, 12)
         self.heading = QLabel(objectName="pageTitle")
         lay.addWidget(self.heading)
+        self.first_steps = None
+        from app.ui.help.first_steps import FirstStepsCards, should_show
+
+        if should_show(ctx, actor):
+            self.first_steps = FirstStepsCards(self.catalog_panel)
+            self.first_steps.finished.connect(self._first_steps_done)
+            lay.addWidget(self.first_steps)
         bar = QHBoxLayout()
         self.search = QLineEdit(objectName="catalogSearch", clearButtonEnabled=True)
         self.search.textChanged.connect(self._apply_filter)
@@ -289,10 +302,17 @@ class CatalogPage(Page):
         self._layout_cards(visible)
         self.empty.setVisible(not visible)
 
+    def columns(self) -> int:
+        """Card columns for the page's width (what fits, at most 3, never more than there are courses)."""
+        margins = self.catalog_panel.layout().contentsMargins()
+        width = (self.width() if self.width() > 100 else 1100) - margins.left() - margins.right() - 24
+        fit = max(1, min(3, (width + 16) // (CARD_MIN_WIDTH + 16)))
+        return max(1, min(fit, len(self.cards) or 1))
+
     def _layout_cards(self, visible: list[CourseCard]) -> None:
         for card in self.cards:
             self.grid.removeWidget(card)
-        columns = max(1, min(3, (self.scroll.viewport().width() or 900) // (CARD_MIN_WIDTH + 16)))
+        columns = self.columns()
         self._columns = columns
         for i, card in enumerate(visible):
             self.grid.addWidget(card, i // columns, i % columns)
@@ -307,9 +327,39 @@ class CatalogPage(Page):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        columns = max(1, min(3, (self.scroll.viewport().width() or 900) // (CARD_MIN_WIDTH + 16)))
-        if columns != self._columns:
+        if self.columns() != self._columns:
             self._layout_cards([c for c in self.cards if not c.isHidden()])
+
+    # --- first steps, focus, back ------------------------------------------------------------
+
+    def _first_steps_done(self) -> None:
+        from app.ui.help.first_steps import mark_seen
+
+        mark_seen(self.ctx, self.actor)
+        if self.first_steps is not None:
+            self.first_steps.hide()
+            self.first_steps.deleteLater()
+            self.first_steps = None
+        self.focus_first()
+
+    def focus_first(self) -> bool:
+        """The first focus on this page: the tour, the open course's steps, else the first course's button."""
+        if self.course_view is not None:
+            self.course_view.tree.setFocus()
+            return True
+        if self.first_steps is not None:
+            self.first_steps.next_btn.setFocus()
+            return True
+        card = next((c for c in self.cards if not c.isHidden() and c.button.isEnabled()), None)
+        (card.button if card is not None else self.search).setFocus()
+        return True
+
+    def go_back(self) -> bool:
+        """From an open course back to the list (Esc in the navigation, a click on Catalog)."""
+        if self.course_view is None:
+            return False
+        self.back_to_catalog()
+        return True
 
     # --- the course view ---------------------------------------------------------------------
 
