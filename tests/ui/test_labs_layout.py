@@ -103,3 +103,13 @@ def test_dragging_the_divider_fully_left_folds_the_list(qtbot, small_screen, ctx
     cview.splitter.moveSplitter(0, 1)
     qtbot.waitUntil(lambda: cview.splitter.sizes()[0] == 0)
     assert not cview.tree_btn.isChecked()
+
+
+def test_the_line_diagram_fits_without_scrolling(qtbot, small_screen, ctx):
+    cview = small_screen.shell.show_page("catalog").show_course(*LABS["line"])
+    diagram = cview.view.diagram
+    assert len(diagram.stations) == 6 and cview.tree_visible()
+    qtbot.wait(50)
+    assert diagram.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert diagram.horizontalScrollBar().maximum() == 0
+    assert diagram.viewport().width() >= diagram.mapFromScene(diagram.sceneRect()).boundingRect().width() - 2

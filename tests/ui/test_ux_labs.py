@@ -261,3 +261,49 @@ def test_lesson_svg_is_drawn_at_the_zoom_and_pixel_ratio(qtbot, ctx, trainee, tm
     assert abs(zoomed - width * 1.2) <= 1 and zpixmap.width() > pixmap.width()
     view.set_zoom(0)
     assert diagram()[0] == width
+
+
+# --- #28 and #29: the line lab's words and the robot lab's instruction log ---------------------------
+
+def test_part_counts_in_the_right_plural_and_the_preview_says_what_a_change_does(qtbot, ctx, trainee, labs_course):
+    from tests.ui.test_labs import type_into_spin
+
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/buffer-lab")
+    box = view.form.editors["buffer-before-mill"]
+    assert box.suffix() == " parts" and box.value() == 3
+    type_into_spin(qtbot, box, "1")
+    assert box.value() == 1 and box.suffix() == " part"       # never "1 parts"
+    # Stopped preview: the change resets it and says that Run starts it again.
+    assert not view.driver.running
+    assert "when you press Run" in view.status.text()
+    qtbot.waitUntil(lambda: next(b for b in view.scenario.buffers if b.name == "B1").capacity == 1, timeout=5000)
+    assert view.runner.now == 0 and not view.driver.running and "press Run" in view.status.text()
+    # Running preview: it starts again from the beginning and keeps running, and says so.
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.runner.now > 0, timeout=5000)
+    type_into_spin(qtbot, box, "2")
+    assert box.suffix() == " parts" and "keeps running" in view.status.text()
+    qtbot.waitUntil(lambda: next(b for b in view.scenario.buffers if b.name == "B1").capacity == 2, timeout=5000)
+    qtbot.waitUntil(lambda: view.driver.running, timeout=5000)
+    assert "keeps running" in view.status.text()
+    view.driver.pause()
+    assert view.diagram.buffers["B1"].toolTip().endswith("of 2 parts")
+
+
+def test_robot_instruction_log_shows_the_duration_column(qtbot, ctx, trainee, labs_course):
+    from tests.ui.test_labs import ROBOT_PROGRAM, replace_program
+
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/robot-lab", size=(850, 560))
+    replace_program(qtbot, view, ROBOT_PROGRAM)
+    qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=10_000)
+    view.replay.pause()
+    view.tabs.setCurrentIndex(1)
+    table = view.log_table
+    qtbot.waitUntil(table.isVisible)
+    right = table.horizontalHeader().sectionViewportPosition(3) + table.columnWidth(3)
+    assert right <= table.viewport().width(), "the Duration column is cut off"
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.columnWidth(3) >= table.horizontalHeader().fontMetrics().horizontalAdvance(
+        table.horizontalHeaderItem(3).text())

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import N_, _
+from app.i18n import N_, _, ngettext
 
 # The simulator's station states, in its order (simulators.line.model.STATE_NAMES).
 LINE_STATES = ("working", "starved", "blocked", "down", "maintenance", "setup")
@@ -50,7 +50,7 @@ MUTED = QColor("#6b7a89")
 STATION_W, STATION_H = 94.0, 64.0
 BUFFER_W, BUFFER_H = 42.0, 40.0
 GAP = 18.0
-MIN_SCALE = 0.72  # below this the labels get too small: scroll instead
+MIN_SCALE = 0.6  # below this the labels get too small: scroll instead (six stations fit 680 px)
 
 
 def state_label(state: str) -> str:
@@ -166,8 +166,8 @@ class BufferItem(QGraphicsRectItem):
         self.level_text.setText(f"{level}/{self.capacity}")
         _centre(self.level_text, r.center().x(), r.center().y() - self.level_text.boundingRect().height() / 2,
                 BUFFER_W - 2)
-        self.setToolTip(_("{buffer}: {level} of {capacity} parts").format(
-            buffer=self.name, level=level, capacity=self.capacity))
+        self.setToolTip(ngettext("{buffer}: {level} of {capacity} part", "{buffer}: {level} of {capacity} parts",
+                                 self.capacity).format(buffer=self.name, level=level, capacity=self.capacity))
 
 
 def _arrow(scene: QGraphicsScene, x0: float, x1: float, y: float) -> None:

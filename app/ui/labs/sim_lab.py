@@ -140,6 +140,13 @@ class LinePanels:
         return _("{now} h of {end} h").format(now=format_decimal(now / 3600, 1), end=format_decimal(end / 3600, 1))
 
 
+def changed_text(running: bool) -> str:
+    """What a settings change does to the preview: it restarts, and runs on only if it was running."""
+    if running:
+        return _("Settings changed: the preview starts again from the beginning and keeps running.")
+    return _("Settings changed: the preview starts again from the beginning when you press Run.")
+
+
 class SimLabView(LabViewBase):
     def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, course, module, step, parent)
@@ -366,7 +373,7 @@ class SimLabView(LabViewBase):
         def done(prepared) -> None:
             if shiboken6.isValid(self) and seq == self._build_seq:
                 self._install(prepared, keep_running)
-                self.set_status(lambda: _("Settings changed: the preview starts again from the beginning."))
+                self.set_status(lambda: changed_text(keep_running))
 
         def failed(exc: Exception) -> None:
             if shiboken6.isValid(self) and seq == self._build_seq:
@@ -409,7 +416,8 @@ class SimLabView(LabViewBase):
     def settings_changed(self) -> None:
         self._resume_after_rebuild = self._resume_after_rebuild or self.driver.running
         self.driver.pause()
-        self.set_status(lambda: _("Settings changed: the preview starts again from the beginning."))
+        resume = self._resume_after_rebuild
+        self.set_status(lambda: changed_text(resume))
         self._rebuild_timer.start()
 
     def _rebuild_after_change(self) -> None:
