@@ -145,3 +145,18 @@ def _check_release(sc: LineScenario, position: dict[str, int], ids: set[str]) ->
                                   f"unknown station '{name}' (stations: {', '.join(position)})")
         if position[loop.first] > position[loop.last]:
             raise field_error(f"release.loops.{j}.last", f"'{loop.last}' comes before '{loop.first}' on the line")
+
+
+def control_paths(sc: LineScenario) -> list[str]:
+    """Dotted paths a lab can set on an order-driven line (for editors' pick lists; see the docs)."""
+    paths = [f"stations.{s.name}.dispatch" for s in sc.stations]
+    if sc.release.type == "conwip":
+        paths.append("release.wip_cap")
+    paths += [f"release.loops.{lp.name or i}.cards" for i, lp in enumerate(sc.release.loops)]
+    if sc.orders:
+        paths += ["release.sequence", "release.rule"]
+    if sc.kaizen is not None:
+        paths += ["kaizen.loss", "kaizen.station", "kaizen.reduction"]
+    if sc.balancing is not None:
+        paths += [f"balancing.tasks.{t.name}.station" for t in sc.balancing.tasks]
+    return paths

@@ -65,6 +65,20 @@ def utilisation_bottleneck(names: list[str], busy: list[float]) -> tuple[str, st
     return names[best], reason
 
 
+def flow_metric_names(scenario: Any) -> list[str]:
+    """Every metric an order-driven ``scenario`` adds to the classic line metrics, for editors' pick lists."""
+    if not getattr(scenario, "order_driven", False):
+        return []
+    names = sorted(ORDER_METRICS)
+    if scenario.balancing is not None:
+        names += sorted(BALANCE_METRICS)
+    for st in scenario.stations:
+        names += [f"station.{st.name}.{m}" for m in sorted(FLOW_STATION_METRICS)]
+    for product in [p.name for p in scenario.products] or ["part"]:
+        names += [f"product.{product}.{m}" for m in sorted(PRODUCT_METRICS)]
+    return names
+
+
 def _delivery(done: list[tuple[str, float, float, float]], open_late: list[tuple[str, float, float, float]],
               prefix: str, metrics: dict[str, float], extended: bool) -> None:
     """Delivery metrics over finished jobs and jobs still open past their due date (always late)."""

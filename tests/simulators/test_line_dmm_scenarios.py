@@ -162,3 +162,27 @@ def test_a_trainee_s_bad_assignment_is_one_clear_message() -> None:
     seq = next(c.id for c in lab.controls if c.path == "release.sequence")
     with pytest.raises(LabConfigError, match="unknown order 'MO99'"):
         lab_scenario(lab, None, {seq: "MO01, MO99"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pick_lists_offer_the_recorded_paths_and_metrics(name: str) -> None:
+    from simulators import is_metric
+    from simulators.line.dmm_checks import control_paths
+    from simulators.line.flow_results import flow_metric_names
+
+    sc = load_scenario("line", name)
+    paths = control_paths(sc)
+    _reps, objectives, settings = lab_spec(name)
+    assert {p for _k, values in settings for p in values} <= set(paths)
+    data = scenario_data(sc)
+    for path in paths:  # every offered path can be set on this scenario
+        value = {"dispatch": "edd", "loss": "setups", "station": 1, "rule": "edd", "sequence": [],
+                 "reduction": 0.5}.get(path.rsplit(".", 1)[1], 3)
+        if path.startswith("kaizen.station"):
+            value = sc.stations[0].name
+        elif path.startswith("balancing."):
+            value = next(t.station for t in sc.balancing.tasks if t.name == path.split(".")[2])
+        apply_overrides("line", data, {path: value})
+    names = flow_metric_names(sc)
+    assert {m for m, _op, _t in objectives} <= set(names) | {"oee", "throughput_per_hour", "mean_lead_time_s"}
+    assert all(is_metric("line", sc, n) for n in names)
