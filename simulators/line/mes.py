@@ -122,6 +122,36 @@ class ProductionLog:
         return [e for e in self.events if e[5] == order_id]
 
 
+def loss_summary(events: Iterable[Sequence[Any]], station: str, start: float = 0.0,
+                 end: float = float("inf")) -> dict[str, float]:
+    """What a shift report reads off the event log for one station between ``start`` and ``end``:
+    breakdown, changeover and minor-stop counts and seconds (each event's duration clipped to the
+    window), startup rejects, production rejects (scrap), reworks and good operations.
+
+    The same numbers as the state accounting, up to an activity a breakdown interrupted at the
+    window's edges — which is how a trainee finds the biggest loss from the log alone.
+    """
+    out = dict.fromkeys(("breakdowns", "breakdowns_s", "changeovers", "changeovers_s", "minor_stops",
+                         "minor_stops_s", "startup_rejects", "production_rejects", "reworks", "good"), 0.0)
+    timed = {"failure": "breakdowns", "changeover": "changeovers", "minor_stop": "minor_stops"}
+    for t, kind, where, _server, _unit, _order, _product, value in events:
+        if where != station:
+            continue
+        if kind in timed:
+            seconds = max(0.0, min(t + value, end) - max(t, start))
+            if start <= t < end:
+                out[timed[kind]] += 1
+            out[timed[kind] + "_s"] += seconds
+        elif start <= t < end:
+            if kind == "scrap":
+                out["startup_rejects" if value == 1 else "production_rejects"] += 1
+            elif kind == "rework":
+                out["reworks"] += 1
+            elif kind == "end":
+                out["good"] += 1
+    return out
+
+
 def _open(target: str | Path | IO[str]) -> tuple[IO[str], bool]:
     if isinstance(target, (str, Path)):
         return open(target, "w", encoding="utf-8", newline=""), True

@@ -236,3 +236,28 @@ def test_balancing_section_builds_the_line_and_blames_the_task() -> None:
     bad["balancing"]["tasks"][0]["station"] = 2
     with pytest.raises(ScenarioError, match="needs 'A' first, but 'A' is at station 2"):
         load_scenario("line", bad)
+
+
+def test_the_event_log_tells_the_same_losses_as_the_state_accounting() -> None:
+    from simulators.line.mes import loss_summary
+
+    sc = load_scenario("line", "dmm-oee-loss-hunt")
+    for seed in range(3):
+        r = run("line", sc, seed=seed)
+        m = r.metrics
+        log = loss_summary(r.production.events, "Filler", sc.warmup_s, sc.end_time)
+        window = sc.shift_length_s
+        pre = "station.Filler."
+        assert log["breakdowns"] == m[pre + "failures"]
+        assert log["breakdowns_s"] == pytest.approx(m[pre + "down"] * window, abs=1e-6)
+        assert log["changeovers"] == m[pre + "changeovers"]
+        assert log["minor_stops"] == m[pre + "minor_stop_count"]
+        # a changeover or jam that a breakdown interrupted ends later than its logged duration says
+        assert log["changeovers_s"] == pytest.approx(m[pre + "setup"] * window, rel=0.02)
+        assert log["minor_stops_s"] == pytest.approx(m[pre + "minor_stop"] * window, rel=0.02)
+        assert log["startup_rejects"] == m[pre + "startup_scrap"]
+        assert log["startup_rejects"] + log["production_rejects"] == m[pre + "scrap"]
+        assert log["good"] + log["startup_rejects"] + log["production_rejects"] + log["reworks"] == \
+            m[pre + "produced"]
+        biggest = max(("breakdowns_s", "changeovers_s", "minor_stops_s"), key=log.get)
+        assert biggest == "minor_stops_s"  # the lab's answer, read off the log
