@@ -307,3 +307,11 @@ def test_robot_instruction_log_shows_the_duration_column(qtbot, ctx, trainee, la
     assert table.horizontalScrollBar().maximum() == 0
     assert table.columnWidth(3) >= table.horizontalHeader().fontMetrics().horizontalAdvance(
         table.horizontalHeaderItem(3).text())
+
+
+def test_the_alarm_rule_level_is_in_view(qtbot, ctx, trainee):
+    course = ctx.library.get("ai-predictive-maintenance")
+    view = open_lab(qtbot, ctx, trainee, course, "anomaly-rul/ewma-rule-lab", size=(1100, 680))
+    (line,) = view.panels.threshold_items
+    low, high = view.panels.plots["vibration"].vb.viewRange()[1]
+    assert low < line.value() < high, (line.value(), low, high)

@@ -28,6 +28,18 @@ from app.ui.labs.live import MACHINE_STATES, MARKER_KINDS, SIGNALS, MaintenanceC
 from app.ui.labs.plots import StateTimeline, colour, live_curve, plot_font, set_labels, style_plot, threshold_line
 
 
+def rule_levels(rule: str) -> list[tuple[str, str, str, str]]:
+    """(signal, expression, operator, value) of each ``signal-level > number`` comparison in an alarm rule:
+    the ones that can be drawn as a line on that signal's plot (not a slope, a change or a zone number)."""
+    found = []
+    for expr, op, number in _RULE_CMP.findall(rule):
+        names = [s for s in SIGNALS if s in expr]
+        if len(names) != 1 or re.match(r"\s*(slope|delta|zone)\s*\(", expr) or op.startswith("<"):
+            continue
+        found.append((names[0], expr.strip(), op, number))
+    return found
+
+
 def thin_markers(x: np.ndarray, y: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
     """The first marker in each ``width`` of time (markers come in time order): hundreds of false
     alarms drawn on top of each other are an orange band, one per bin still shows where they fall."""
@@ -224,6 +236,8 @@ class MaintenancePanels:
             low, high = model.base - 3 * model.noise_sd, model.base + 3 * model.noise_sd
             if getattr(policy, "type", "") == "condition_based" and policy.signal == sig:
                 high = max(high, policy.threshold * 1.2)   # room for the threshold's label above it
+            elif getattr(policy, "type", "") == "rule":
+                high = max([high] + [float(v) * 1.2 for s, _e, _o, v in rule_levels(policy.rule) if s == sig])
             if sig != "temperature":
                 low = max(0.0, low)
             if sig == "vibration":   # the zone B/C limit in view from the start: the reading's yardstick
@@ -264,13 +278,9 @@ class MaintenancePanels:
             text = _("alarm threshold {value} {unit}").format(value=format_decimal(policy.threshold, 2), unit=unit)
             self.threshold_items.append(threshold_line(self.plots[policy.signal], policy.threshold, text))
         elif ptype == "rule":
-            for expr, op, number in _RULE_CMP.findall(policy.rule):
-                names = [s for s in SIGNALS if s in expr]
-                # Only comparisons of a signal's level can be drawn on it (not a slope or a zone number).
-                if len(names) != 1 or re.match(r"\s*(slope|delta|zone)\s*\(", expr) or op.startswith("<"):
-                    continue
-                text = _("rule: {expr} {op} {value}").format(expr=expr.strip(), op=op, value=number)
-                self.threshold_items.append(threshold_line(self.plots[names[0]], float(number), text))
+            for signal, expr, op, value in rule_levels(policy.rule):
+                text = _("rule: {expr} {op} {value}").format(expr=expr, op=op, value=value)
+                self.threshold_items.append(threshold_line(self.plots[signal], float(value), text))
 
     # --- machines ------------------------------------------------------------------------------
 
