@@ -254,6 +254,9 @@ def _num(v: Any) -> bool:
 
 def check_control(rep: Reporter, rel: str, i: int, c: m.Control) -> None:
     base: list[str | int] = ["controls", i]
+    if isinstance(c.default, dict) and c.type != "program":
+        rep.error(rel, [*base, "default"], _("only a program control can give its default per language"))
+        return
     if c.type in ("int", "float"):
         for bound in ("min", "max"):
             value = getattr(c, bound)
@@ -291,8 +294,46 @@ def check_control(rep: Reporter, rel: str, i: int, c: m.Control) -> None:
                 rep.error(rel, [*base, "default"], _("the default “{value}” is not one of the choices").format(
                     value=c.default))
     elif c.type == "program":
-        if not isinstance(c.default, str):
-            rep.error(rel, [*base, "default"], _("a program control needs the starting program text as default"))
+        check_program_default(rep, rel, base, c)
+
+
+def program_code(text: str) -> list[str]:
+    """A program's lines without ``#`` comments, blank lines or spacing: what it does, in any language."""
+    code = (" ".join(line.split("#", 1)[0].split()) for line in text.splitlines())
+    return [line for line in code if line]
+
+
+def check_program_default(rep: Reporter, rel: str, base: KeyPath, c: m.Control) -> None:
+    """A starting program, or one per language that differ only in their comments (grading uses English)."""
+    if isinstance(c.default, str):
+        return
+    if not isinstance(c.default, dict):
+        rep.error(rel, [*base, "default"], _("a program control needs the starting program text as default"))
+        return
+    english = c.default.get("en")
+    if not english:
+        rep.error(rel, [*base, "default"], _(
+            "a per-language program needs the English one (“en”): grading and the examples use it"))
+        return
+    for locale, text in c.default.items():
+        if locale != "en" and text and program_code(text) != program_code(english):
+            rep.error(rel, [*base, "default", locale], _(
+                "the {locale} program must be the English one with other comments: line {line} differs").format(
+                locale=locale, line=_first_difference(text, english)))
+
+
+def _first_difference(text: str, english: str) -> int:
+    """The line of ``text`` holding its first code that differs from ``english`` (1-based)."""
+    others = program_code(english)
+    n = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = " ".join(line.split("#", 1)[0].split())
+        if not code:
+            continue
+        if n >= len(others) or others[n] != code:
+            return number
+        n += 1
+    return len(text.splitlines()) + 1
 
 
 def check_objective(rep: Reporter, rel: str, i: int, obj: m.Objective, replications: int) -> None:

@@ -284,8 +284,8 @@ def lab_scenario(lab: m.Lab, course_dir: Path | None, overrides: Mapping[str, An
     for control in lab.controls:
         if control.id in overrides:
             values[control.path] = check_control_value(control, overrides[control.id])
-        elif control.default is not None:
-            values[control.path] = control.default
+        elif control.graded_default is not None:
+            values[control.path] = control.graded_default
     sims = labcheck.simulators_api()
     base_dir = lab.step_dir or (Path(course_dir) if course_dir is not None else None)
     base = labcheck.load_base_scenario(lab, base_dir)

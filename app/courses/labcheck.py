@@ -148,15 +148,20 @@ def check_lab_simulation(rep: Reporter, rel: str, lab: m.Lab, step_dir: Path) ->
     for i, control in enumerate(lab.controls):
         if control.default is None:
             continue  # reported by the structure checks
-        # The simulator validates the whole result, programs and rules included
-        # (a robot program answers "line N: …", a maintenance rule "col N: …").
-        try:
-            sims.apply_overrides(lab.simulator, data, {control.path: control.default})
-        except sims.ScenarioError as exc:
-            reason = exc.message if exc.field == control.path else str(exc)
-            where = "default" if control.type == "program" else "path"
-            rep.error(rel, ["controls", i, where], _("control “{id}” cannot be applied: {reason}").format(
-                id=control.id, reason=reason))
+        # Every language's starting program must run, not only the graded English one.
+        if isinstance(control.default, dict) and control.type != "program":
+            continue  # reported by the structure checks
+        defaults = control.default if isinstance(control.default, dict) else {None: control.default}
+        for locale, default in defaults.items():
+            # The simulator validates the whole result, programs and rules included
+            # (a robot program answers "line N: …", a maintenance rule "col N: …").
+            try:
+                sims.apply_overrides(lab.simulator, data, {control.path: default})
+            except sims.ScenarioError as exc:
+                reason = exc.message if exc.field == control.path else str(exc)
+                at: list[str | int] = ["controls", i, "default" if control.type == "program" else "path"]
+                rep.error(rel, [*at, locale] if locale else at, _(
+                    "control “{id}” cannot be applied: {reason}").format(id=control.id, reason=reason))
     for i, objective in enumerate(lab.objectives):
         if not sims.is_metric(lab.simulator, scenario, objective.metric):
             known = ", ".join(sorted(sims.metric_names(lab.simulator)))

@@ -190,9 +190,23 @@ class Control(_Model):
     max: float | None = None
     step: float | None = Field(default=None, gt=0)
     unit: str | None = None
-    default: str | int | float | bool | None = None
+    default: str | int | float | bool | LocalizedText | None = Field(
+        default=None, description="the starting value; a program may give one per language ({en: ..., zh_CN: ...})")
     choices: list[Choice] | None = None
     help: LocalizedText | None = None
+
+    @property
+    def graded_default(self) -> str | int | float | bool | None:
+        """The default that grading, examples and checks use: of a per-language program, the English one."""
+        if isinstance(self.default, dict):
+            return text_for(self.default, "en") or None
+        return self.default
+
+    def default_in(self, locale: str) -> str | int | float | bool | None:
+        """The default a trainee sees in ``locale``: a per-language program in that language (else English)."""
+        if isinstance(self.default, dict):
+            return text_for(self.default, locale) or None
+        return self.default
 
 
 class Objective(_Model):

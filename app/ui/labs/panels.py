@@ -152,7 +152,7 @@ def objective_text(obj: m.Objective) -> str:
 
 def control_default(control: m.Control) -> Any:
     if control.default is not None:
-        return control.default
+        return control.default_in(i18n.current_locale())  # a starting program in the trainee's language
     if control.type in ("int", "float"):
         return control.min if control.min is not None else 0
     if control.type == "choice" and control.choices:

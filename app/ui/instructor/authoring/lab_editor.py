@@ -77,7 +77,7 @@ class LabEditor(EditorPage):
         self.task = b.localized(["task"], multiline=True, lines=4, object_name="labTask")
         g.add_localized(N_("Task (Markdown)"), self.task)
         g.add_section(N_("Scenario"))
-        self.simulator = b.combo(["simulator"], [(k, k) for k in ("line", "maintenance", "robot_cell")],
+        self.simulator = b.combo(["simulator"], [(k, k) for k in ("line", "maintenance", "robot_cell", "vibration")],
                                  object_name="labSimulator")
         g.add_row(N_("Simulator"), self.simulator, span=1)
         self.source = QComboBox(objectName="labScenarioSource")
@@ -294,9 +294,14 @@ class LabEditor(EditorPage):
         self.program_label.setVisible(show)
         if show:
             self.program_binder = b = self.binder(self.rel, base=lambda r=row: ["controls", r])
-            edit: QPlainTextEdit = b.plain(["default"], lines=6, object_name="programDefault")
-            host_lay.addWidget(edit)
-            edit.show()
+            if isinstance(items[row].get("default"), dict):  # a starting program per language
+                pair = b.localized(["default"], multiline=True, lines=6, object_name="programDefault")
+                edits: list[QPlainTextEdit] = [w for w in pair.widgets.values() if isinstance(w, QPlainTextEdit)]
+            else:
+                edits = [b.plain(["default"], lines=6, object_name="programDefault")]
+            for edit in edits:
+                host_lay.addWidget(edit)
+                edit.show()
 
     # --- Try it ------------------------------------------------------------------------------------
 

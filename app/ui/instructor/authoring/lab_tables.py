@@ -175,13 +175,16 @@ def _default_column() -> Column:
         if not isinstance(item, dict):
             return au.MISSING
         v = item.get("default", au.MISSING)
+        if item.get("type") == "program" and isinstance(v, dict):  # per language: show the English one
+            v = v.get("en", "")
         if item.get("type") == "program" and isinstance(v, str):
             return v.splitlines()[0] + " …" if "\n" in v else v
         return v
 
     def put(item: Any, value: Any) -> tuple[tuple[str | int, ...], Any]:
         kind = item.get("type") if isinstance(item, dict) else None
-        if kind == "program" and isinstance(item.get("default"), str) and "\n" in item["default"]:
+        if kind == "program" and (isinstance(item.get("default"), dict)
+                                  or isinstance(item.get("default"), str) and "\n" in item["default"]):
             return ("default",), item["default"]  # edited below the table, not in a cell
         if kind in ("int", "float") and isinstance(value, str):
             try:
