@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
-if TYPE_CHECKING:
-    from simulators.line.model import LineModel, StationRuntime
+# The model (simulators.line.model) builds on this module, so its types are ``Any`` here
+# rather than imported back (no import cycle).
+LineModel = Any
+StationRuntime = Any
 
 WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
 STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
-from simulators.line.dmm_checks import DEFAULT_PRODUCT
-from simulators.streams import stream
-
-if TYPE_CHECKING:
-    from simulators.line.flow_station import FlowServer
-    from simulators.line.scenario import LineScenario
+# A queue's waiting servers are FlowServers (simulators.line.flow_station); typed ``Any`` here so
+# that this module stays below the station module (no import cycle).
+FlowServer = Any
 
 INF = float("inf")
 
@@ -40,26 +37,6 @@ class ProductRt:
         self.samplers = samplers
         self.due_allowance = due_allowance
         self.work = sum(ideal.values())
-
-
-def build_products(sc: LineScenario, seed: int, replication: int) -> dict[str, ProductRt]:
-    """Run-time products; without a ``products`` list, one product 'part' on every station."""
-    index = {s.name: i for i, s in enumerate(sc.stations)}
-    out = {}
-    specs = sc.products or [None]
-    for prod in specs:
-        name = prod.name if prod is not None else DEFAULT_PRODUCT
-        route = [index[s] for s in (prod.route if prod and prod.route else index)]
-        ideal, samplers = {}, {}
-        for i in route:
-            st = sc.stations[i]
-            dist = prod.process.get(st.name) if prod is not None else None
-            dist = dist if dist is not None else st.process_time()
-            ideal[i] = dist.mean
-            samplers[i] = dist.sampler(stream(seed, f"{st.name}/{name}", "process", replication))
-        family = prod.family_name if prod is not None else name
-        out[name] = ProductRt(name, family, route, ideal, samplers, prod.due_allowance_s if prod else None)
-    return out
 
 
 class OrderRt:

@@ -6,7 +6,7 @@ that sets a bad value gets one clear sentence.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -14,8 +14,9 @@ from simulators.line import balancing as bal
 from simulators.line.dmm_spec import Balancing
 from simulators.validation import field_error
 
-if TYPE_CHECKING:
-    from simulators.line.scenario import LineScenario
+# The scenario module calls these checks from its validator, so a scenario is typed ``Any`` here
+# (a LineScenario) to keep this module below it (no import cycle).
+LineScenario = Any
 
 DEFAULT_PRODUCT = "part"
 

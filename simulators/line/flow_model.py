@@ -19,9 +19,18 @@ import simpy
 
 from simulators.events import Publisher
 from simulators.line.buffers import BLOCKED, DOWN, SETUP, STARVED, WORKING
-from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, build_products, rule_key
+from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Release
-from simulators.line.flow_station import EPS, FLOW_STATES, MINOR_STOP, REDUCED_SPEED, FlowServer, FlowStation, scaled
+from simulators.line.flow_station import (
+    EPS,
+    FLOW_STATES,
+    MINOR_STOP,
+    REDUCED_SPEED,
+    FlowServer,
+    FlowStation,
+    build_products,
+    scaled,
+)
 from simulators.line.scenario import ArrivalSource, LineScenario
 from simulators.streams import stream
 
@@ -55,7 +64,7 @@ class FlowModel(Release, Publisher):
         caps = [INF] + [float(b.capacity) for b in sc.buffers]
         names = ["input"] + [b.name for b in sc.buffers]
         queues = [StationQueue(env, names[i], caps[i], self._picker(i)) for i in range(n)]
-        self.stations = [FlowStation(self, s, i, queues[i]) for i, s in enumerate(sc.stations)]
+        self.stations = [FlowStation(sc, seed, replication, s, i, queues[i]) for i, s in enumerate(sc.stations)]
         self.buffers = queues[1:]
         self.input = queues[0]
         index = {s.name: i for i, s in enumerate(sc.stations)}

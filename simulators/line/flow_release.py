@@ -1,14 +1,15 @@
 """How work enters an order-driven line: the order plan, random arrivals or an endless supply,
 held in a backlog and released by the release rule when the kanban/CONWIP loops give a card.
 
-A mixin of ``FlowModel``: it uses the model's clock, products, loops and counters.
+A mixin of ``FlowModel``: it uses the model's clock, products, loops and counters (and does not
+import the model, so the two modules form no cycle).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
@@ -16,18 +17,15 @@ from simulators.line.dispatch import INF, OrderRt, ProductRt, Unit
 from simulators.line.scenario import ArrivalSource
 from simulators.streams import stream
 
-if TYPE_CHECKING:
-    from simulators.line.flow_model import FlowModel
-
 
 class Release:
     """The source side of ``FlowModel``."""
 
-    def _new_unit(self: FlowModel, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
+    def _new_unit(self, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
         self.seq += 1
         return Unit(self.seq, product, due, order, self.env.now)
 
-    def _draw_product(self: FlowModel) -> ProductRt:
+    def _draw_product(self) -> ProductRt:
         if len(self.mix) == 1:
             return self.mix[0][0]
         total = sum(w for _p, w in self.mix)
@@ -38,31 +36,31 @@ class Release:
                 return prod
         return self.mix[-1][0]
 
-    def _source_unit(self: FlowModel) -> Unit:
+    def _source_unit(self) -> Unit:
         prod = self._draw_product()
         due = self.env.now + prod.due_allowance if prod.due_allowance is not None else INF
         unit = self._new_unit(prod, due)
         unit.queued = self.env.now
         return unit
 
-    def _enter(self: FlowModel, unit: Unit) -> None:
+    def _enter(self, unit: Unit) -> None:
         unit.entered = self.env.now
         self.entered += 1
         self.wip_change(1, unit.product.name)
         self._log("release", self.scenario.stations[unit.station].name, -1, unit)
 
-    def _make_unit(self: FlowModel) -> Unit:
+    def _make_unit(self) -> Unit:
         unit = self._source_unit()
         self._enter(unit)
         return unit
 
-    def _to_backlog(self: FlowModel, unit: Unit) -> None:
+    def _to_backlog(self, unit: Unit) -> None:
         # a heap on the release key: a unit's key never changes while it waits
         heapq.heappush(self.backlog, (self._release_key(unit), unit.seq, unit))
         if not self.backlog_ev.triggered:
             self.backlog_ev.succeed()
 
-    def _plan(self: FlowModel) -> Generator[simpy.Event, Any, None]:
+    def _plan(self) -> Generator[simpy.Event, Any, None]:
         sc = self.scenario
         rank = {oid: i for i, oid in enumerate(sc.release.sequence or [])}
         for i, o in enumerate(sc.orders):
@@ -78,7 +76,7 @@ class Release:
             for _ in range(order.quantity):
                 self._to_backlog(self._new_unit(order.product, order.due, order))
 
-    def _arrivals(self: FlowModel, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
+    def _arrivals(self, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
         sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
         cap = src.capacity if src.capacity is not None else INF
         while True:
@@ -88,7 +86,7 @@ class Release:
                 continue
             self._to_backlog(self._source_unit())
 
-    def _release_key(self: FlowModel, unit: Unit) -> tuple[float, ...]:
+    def _release_key(self, unit: Unit) -> tuple[float, ...]:
         rule, o = self.scenario.release.rule, unit.order
         plan = (o.release, o.position, unit.seq) if o is not None else (unit.arrived, 0, unit.seq)
         if unit.rush:
@@ -101,7 +99,7 @@ class Release:
             return (self.family_rank[unit.product.family], *plan)
         return plan
 
-    def _releaser(self: FlowModel) -> Generator[simpy.Event, Any, None]:
+    def _releaser(self) -> Generator[simpy.Event, Any, None]:
         """Move units from the backlog into the line: by the release rule, when the loops allow."""
         env = self.env
         while True:

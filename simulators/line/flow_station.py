@@ -3,17 +3,15 @@ kaizen applied), per-station counters for the ISO 22400 KPIs, and each server's 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from simulators.line.buffers import STARVED, STATE_NAMES
-from simulators.line.dispatch import INF, StationQueue
-from simulators.line.scenario import Station
+from simulators.line.dispatch import INF, ProductRt, StationQueue
+from simulators.line.dmm_checks import DEFAULT_PRODUCT
+from simulators.line.scenario import LineScenario, Station
 from simulators.streams import stream
-
-if TYPE_CHECKING:
-    from simulators.line.flow_model import FlowModel
 
 MINOR_STOP, REDUCED_SPEED = 6, 7
 FLOW_STATES = (*STATE_NAMES, "minor_stop", "reduced_speed")
@@ -51,8 +49,7 @@ class FlowServer:
 class FlowStation:
     """A station's settings as samplers (kaizen applied) and its counters."""
 
-    def __init__(self, model: FlowModel, spec: Station, index: int, queue: StationQueue) -> None:
-        sc, seed, rep = model.scenario, model.seed, model.replication
+    def __init__(self, sc: LineScenario, seed: int, rep: int, spec: Station, index: int, queue: StationQueue) -> None:
         kz = sc.kaizen if sc.kaizen is not None and sc.kaizen.station == spec.name else None
         cut = {kz.loss: 1.0 - kz.reduction} if kz is not None and kz.loss != "none" else {}
         self.spec = spec
@@ -128,3 +125,23 @@ class FlowStation:
             self.slow_start = self.slow_end + self.slow_every()
             self.slow_end = self.slow_start + self.slow_duration()
         return self.slow_start <= now
+
+
+def build_products(sc: LineScenario, seed: int, replication: int) -> dict[str, ProductRt]:
+    """Run-time products; without a ``products`` list, one product 'part' on every station."""
+    index = {s.name: i for i, s in enumerate(sc.stations)}
+    out = {}
+    specs = sc.products or [None]
+    for prod in specs:
+        name = prod.name if prod is not None else DEFAULT_PRODUCT
+        route = [index[s] for s in (prod.route if prod and prod.route else index)]
+        ideal, samplers = {}, {}
+        for i in route:
+            st = sc.stations[i]
+            dist = prod.process.get(st.name) if prod is not None else None
+            dist = dist if dist is not None else st.process_time()
+            ideal[i] = dist.mean
+            samplers[i] = dist.sampler(stream(seed, f"{st.name}/{name}", "process", replication))
+        family = prod.family_name if prod is not None else name
+        out[name] = ProductRt(name, family, route, ideal, samplers, prod.due_allowance_s if prod else None)
+    return out
