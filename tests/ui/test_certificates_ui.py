@@ -7,7 +7,7 @@ import dataclasses
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QPushButton
 from sqlalchemy import func, select
 
@@ -130,6 +130,38 @@ def test_verify_dialog_answers_in_the_new_language(qtbot, window, ctx, issued):
     assert "2026" in "".join(_field_values(dlg)) or "年" in "".join(_field_values(dlg))
 
 
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_verify_dialog_signed_facts_first_and_fits_700_px(qtbot, window, ctx, issued, locale):
+    """Review #1/#35: the facts to compare come first and large; Close stays in view; nothing clipped."""
+    from app import i18n
+
+    i18n.set_locale(locale)
+    _course, info, pdf = issued
+    window.resize(1366, 700)
+    dlg = window.open_verify()
+    dlg.verify_file(pdf)
+    result = _wait_result(qtbot, dlg)
+    assert result.status == "valid"
+    qtbot.wait(50)
+    facts = [dlg.facts_form.itemAt(i, dlg.facts_form.ItemRole.FieldRole).widget().text()
+             for i in range(dlg.facts_form.rowCount())]
+    assert facts[0] == "张伟" and "Fixture mini course" in facts[1]
+    assert dlg.facts.isVisible() and dlg.facts.title() == i18n._("Compare these with the paper")
+    # The facts are above the verdict, in the scrolling part.
+    body = dlg.scroll.widget()
+    top = dlg.facts.mapTo(body, dlg.facts.rect().topLeft()).y()
+    assert top < dlg.status.mapTo(body, dlg.status.rect().topLeft()).y()
+    # The dialog fits 700 px with Close inside it; the answer scrolls instead.
+    assert dlg.frameGeometry().height() <= 700
+    close = dlg.buttons.buttons()[0]
+    assert close.isVisible() and close.mapTo(dlg, close.rect().bottomLeft()).y() <= dlg.height()
+    # No cut descenders: every fact and detail label is at least one line of its font tall.
+    for form in (dlg.facts_form, dlg.form):
+        for i in range(form.rowCount()):
+            label = form.itemAt(i, form.ItemRole.FieldRole).widget()
+            assert label.height() >= label.fontMetrics().height(), label.text()
+
+
 # --- the instructor's tab ----------------------------------------------------------------------------------
 
 def _panel(qtbot, window, ctx, tmp_path):
@@ -223,13 +255,28 @@ def test_manual_issue_with_override_then_revoke(qtbot, window, ctx, trainee, ins
     panel = _panel(qtbot, window, ctx, tmp_path)
     course = ctx.library.get(FIXTURE_ID)
     messages.answer("yes")
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("paper records checked", True))
+    seen = {}
+
+    def fill_in() -> None:
+        """The override dialog: an empty reason is said inside it and it stays open (review #34)."""
+        from PySide6.QtWidgets import QApplication
+
+        dlg = QApplication.activeModalWidget()
+        qtbot.mouseClick(dlg.ok_btn, Qt.MouseButton.LeftButton)
+        seen["error"], seen["open"] = dlg.error.text(), dlg.isVisible()
+        dlg.basis.setCurrentIndex(dlg.basis.findData("assessed_elsewhere"))
+        qtbot.keyClicks(dlg.reason, "paper records checked")
+        qtbot.mouseClick(dlg.ok_btn, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(50, fill_in)
     info = panel.issue_for("zhangwei", course)
+    assert seen == {"error": "Write the reason for the override: it goes into the audit log.", "open": True}
     asked = messages.texts()
     assert info is not None and "Lockout/tagout sign-off" in asked[0] and "audit log" in asked[0]
     with ctx.store.sessions() as s:
         audit = s.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.override"))
     assert audit.actor_id == instructor.user_id and audit.details["reason"] == "paper records checked"
+    assert ctx.certificates.verify_pdf(ctx.certificates.pdf_path(info)).claims.override_reason == "assessed_elsewhere"
     assert panel.table.rowCount() == 1 and panel.selected()[0].number == info.number
     assert info.number in panel.status.text()
 
@@ -272,6 +319,44 @@ def test_print_listed_certificates_to_a_pdf_printer(qtbot, window, ctx, admin, i
     assert len(pages) == 2
     box = pages[0].mediabox
     assert float(box.width) > float(box.height)  # A4 landscape
+
+
+def test_print_preview_shows_the_pages_then_confirms_the_print(qtbot, window, ctx, admin, instructor, tmp_path,
+                                                               messages):
+    """Review #34: Print… shows the certificates first; after printing, the user is told what went where."""
+    from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+
+    from app.ui.certificates.actions import make_printer, preview_and_print
+
+    panel = _panel(qtbot, window, ctx, tmp_path)
+    course = ctx.library.get(FIXTURE_ID)
+    cohort, _people = _class_of(ctx, admin, instructor, 2, 2, course)
+    ctx.certificates.issue_batch(instructor, cohort, course)
+    panel.reload_filters()
+    paths = [ctx.certificates.pdf_path(c) for c in panel.listed_current()]
+    out = tmp_path / "printed.pdf"
+    printer = make_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(out))
+    seen = {}
+
+    def look_then_print(dialog) -> None:
+        preview = dialog.findChild(QPrintPreviewWidget)
+        seen["pages"] = preview.pageCount()
+        seen["title"] = dialog.windowTitle()
+        preview.print()  # the preview's Print button, without the system dialog
+        dialog.accept()
+
+    done = preview_and_print(panel, paths, printer, on_open=look_then_print)
+    assert seen == {"pages": 2, "title": "Print preview: 2 certificates"}
+    assert done == 2 and len(PdfReader(str(out)).pages) == 2
+    assert messages.texts("info") == ["2 pages were sent to printed.pdf."]
+
+    # Closed without printing: nothing printed, nothing confirmed.
+    messages.shown.clear()
+    assert preview_and_print(panel, paths[:1], make_printer(), on_open=lambda d: d.reject()) is None
+    assert not messages.shown
 
 
 def test_save_pdf_copies_the_badge_too(qtbot, window, ctx, issued, tmp_path, monkeypatch):

@@ -10,8 +10,11 @@ Reusable by any page that shows certificates:
   the certificate when the course's passing rules are met and shows the notice.
 
 Printing rasterises each page with pypdfium2 (QtPdf is not in
-PySide6-Essentials) and paints it onto a QPrinter chosen in the system print
-dialog, off the UI thread with a cancellable progress dialog.
+PySide6-Essentials) and paints it onto a QPrinter. :func:`preview_and_print`
+shows those pages in a print preview first (Print… in the certificate buttons
+and the instructor's tab) and confirms what was printed; :func:`print_pdfs`
+prints straight to a chosen printer off the UI thread with a cancellable
+progress dialog.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPaintEngine, QPainter
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -112,7 +115,7 @@ def _page_image(pdf, index: int, dpi: int) -> QImage:
 
 
 def paint_pdfs(printer, paths: Sequence[Path], progress: Callable[[int, int], None] | None = None,
-               is_cancelled: Callable[[], bool] | None = None) -> int:
+               is_cancelled: Callable[[], bool] | None = None, max_dpi: int = MAX_PRINT_DPI) -> int:
     """Rasterise every page of ``paths`` onto ``printer`` (one sheet per page); returns the pages printed.
 
     Safe off the UI thread (QPainter may paint on a QPrinter in a worker).
@@ -122,7 +125,7 @@ def paint_pdfs(printer, paths: Sequence[Path], progress: Callable[[int, int], No
     import pypdfium2 as pdfium
 
     total = page_count(paths)
-    dpi = max(72, min(MAX_PRINT_DPI, printer.resolution()))
+    dpi = max(72, min(max_dpi, printer.resolution()))
     painter = QPainter()
     if not painter.begin(printer):
         raise OSError(_("The printer could not be started."))
@@ -229,6 +232,64 @@ def print_pdfs(parent: QWidget | None, paths: Sequence[Path], printer=None,
     return task
 
 
+PREVIEW_DPI = 110  # the preview shows the page on screen: its own resolution is enough, and quick
+
+
+def preview_and_print(parent: QWidget | None, paths: Sequence[Path], printer=None,
+                      on_open: Callable[[QDialog], None] | None = None) -> int | None:
+    """Show the certificates in a print preview; the preview's Print button prints them.
+
+    Returns the pages printed (None when the preview was closed without printing) and
+    confirms a print with a message naming the printer or file. ``on_open(dialog)`` runs
+    once the preview is shown (tests drive it from there).
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+    paths = [Path(p) for p in paths]
+    if not paths:
+        return None
+    printer = printer or make_printer()
+    pages: list[int] = []  # of each real print (not the preview's own painting)
+
+    def paint(target) -> None:
+        # The preview records pages for the screen (a picture engine): screen resolution is enough
+        # there, and keeps a class's worth of pages small; the real job uses the printer's resolution.
+        preview = target.paintEngine() is not None and target.paintEngine().type() == QPaintEngine.Type.Picture
+        try:
+            done = paint_pdfs(target, paths, max_dpi=PREVIEW_DPI if preview else MAX_PRINT_DPI)
+            if not preview:
+                pages.append(done)
+        except OSError as exc:
+            messages.warn(parent, _("Not printed"), _("The certificates could not be printed: {error}")
+                          .format(error=exc))
+
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setObjectName("certificatePreview")
+    dialog.setWindowTitle(ngettext("Print preview: {n} certificate", "Print preview: {n} certificates",
+                                   len(paths)).format(n=len(paths)))
+    dialog.paintRequested.connect(paint)
+    screen = (parent.screen() if parent is not None else None) or dialog.screen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        dialog.resize(min(1100, avail.width() - 40), min(760, avail.height() - 40))
+    if on_open is not None:
+        QTimer.singleShot(0, lambda: on_open(dialog))
+    printed = dialog.exec() == QDialog.DialogCode.Accepted and bool(pages)
+    dialog.deleteLater()
+    if not printed:
+        return None
+    done = pages[-1]
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
+        where = Path(printer.outputFileName()).name
+    else:
+        where = printer.printerName() or _("the printer")
+    messages.inform(parent, _("Printed"), ngettext("{n} page was sent to {printer}.",
+                                                   "{n} pages were sent to {printer}.", done).format(
+        n=done, printer=where))
+    return done
+
+
 # --- the button row -------------------------------------------------------------------------------------
 
 class CertificateActions(QWidget):
@@ -285,7 +346,7 @@ class CertificateActions(QWidget):
                         break
 
     def print_(self) -> None:
-        print_pdfs(self, self._paths())
+        preview_and_print(self, self._paths())
 
 
 # --- "Certificate earned" ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date, format_percent, ngettext
 from app.services.auth import PermissionDenied, Role, ServiceError
 from app.services.certificates import BatchResult, RulesNotMet
-from app.ui.certificates.actions import CertificateActions, print_pdfs
+from app.ui.certificates.actions import CertificateActions, preview_and_print, print_pdfs
 from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
@@ -62,6 +62,50 @@ class IssueDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+
+class OverrideDialog(QDialog):
+    """The basis (printed on the certificate) and the reason (for the audit log) of an override.
+
+    An empty reason is said inside the dialog, which stays open: the flow never ends on a slip.
+    """
+
+    def __init__(self, problem: str, parent: QWidget | None = None) -> None:
+        from app.certificates.verify import OVERRIDE_REASON_LABELS
+
+        super().__init__(parent)
+        self.setObjectName("overrideDialog")
+        self.setWindowTitle(_("Override"))
+        self.setMinimumWidth(520)
+        form = QFormLayout(self)
+        intro = QLabel(_("{problem}\n\nThe certificate will say that the training center awarded it, with the "
+                         "basis you choose. The override and its reason are recorded in the audit log.").format(
+            problem=problem), wordWrap=True)
+        form.addRow(intro)
+        self.basis = QComboBox(objectName="overrideBasis")
+        for key, label in OVERRIDE_REASON_LABELS.items():
+            self.basis.addItem(_(label), key)
+        self.reason = QLineEdit(objectName="overrideReason")
+        self.reason.setPlaceholderText(_("e.g. assessed at the workshop on 3 May by Li Wei"))
+        form.addRow(_("Basis (printed):"), self.basis)
+        form.addRow(_("Reason (audit log):"), self.reason)
+        self.error = QLabel(objectName="dialogError", wordWrap=True)
+        self.error.setStyleSheet("color: #b3261e;")
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_btn = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_btn.setText(_("Issue with override"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.reason.setFocus()
+
+    def accept(self) -> None:
+        if not self.reason.text().strip():
+            self.error.setText(_("Write the reason for the override: it goes into the audit log."))
+            self.reason.setFocus()
+            return
+        super().accept()
 
 
 class CertificatesPanel(QWidget):
@@ -273,12 +317,14 @@ class CertificatesPanel(QWidget):
                     _("{problem}\n\nIssue the certificate anyway? The override is recorded in the audit log.").format(
                         problem=exc), destructive=True):
                 return None
-            reason, ok = QInputDialog.getText(self, _("Override"), _("Reason for the override (for the audit log):"))
-            if not ok or not reason.strip():
-                self.status.setText(_("Not issued: an override needs a reason."))
+            dlg = OverrideDialog(str(exc), self)
+            self.override_dialog = dlg
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                self.status.setText(_("Not issued."))
                 return None
             try:
-                info = self.service.issue(self.actor, login, course, override=True, reason=reason)
+                info = self.service.issue(self.actor, login, course, override=True, reason=dlg.reason.text().strip(),
+                                          reason_category=dlg.basis.currentData())
             except ServiceError as exc2:
                 messages.warn(self, _("Issue a certificate"), str(exc2))
                 return None
@@ -410,12 +456,17 @@ class CertificatesPanel(QWidget):
         return [c for c in self.shown if c.is_current()]
 
     def print_listed(self, printer=None):
-        """Print every valid certificate in the list (e.g. a class's, after a batch issue)."""
+        """Print every valid certificate in the list (e.g. a class's, after a batch issue).
+
+        Without a ``printer`` the pages are shown in a print preview first.
+        """
         try:
             paths = [self.service.pdf_path(c) for c in self.listed_current()]
         except ServiceError as exc:
             messages.warn(self, _("Print"), str(exc))
             return None
+        if printer is None:
+            return preview_and_print(self, paths)
         return print_pdfs(self, paths, printer)
 
     def open_verify(self) -> None:

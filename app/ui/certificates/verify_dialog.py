@@ -2,8 +2,11 @@
 
 Works before anyone logs in (employers use it): it needs only the trusted
 public keys in ``<data>/keys`` and, for "revoked", this center's records.
-The check runs off the UI thread; the answer is valid / expired / revoked /
-unknown issuer / tampered / unreadable, with the claims shown.
+The check runs off the UI thread. The signed facts (name, course, date, score,
+hours, issuer, validity, and the basis of an override) come first and large, under
+"Compare these with the paper"; then the verdict (valid / expired / revoked / unknown
+issuer / tampered / unreadable), every signed detail and what was checked. All of
+that scrolls inside the dialog, so it fits a 1366×700 screen with Close in view.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.i18n import _
 from app.ui.certificates.actions import PDFIUM_LOCK
@@ -66,7 +70,6 @@ class VerifyDialog(QDialog):
 
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
-        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # never squeeze the claims rows
         self.intro = QLabel(wordWrap=True, objectName="subtitle")
         lay.addWidget(self.intro)
         row = QHBoxLayout()
@@ -97,26 +100,52 @@ class VerifyDialog(QDialog):
         line = QFrame(frameShape=QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         lay.addWidget(line)
+
+        # The answer scrolls; the inputs above and Close below always stay in view.
+        self.scroll = QScrollArea(objectName="verifyScroll", widgetResizable=True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(0, 0, 8, 0)
+        bl.setSpacing(10)
+        self.facts = QGroupBox(objectName="verifyFacts")
+        self.facts_form = QFormLayout(self.facts)
+        self.facts_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.facts_form.setVerticalSpacing(6)
+        bl.addWidget(self.facts)
         self.status = QLabel(objectName="verifyStatus", wordWrap=True)
         self.status.setAccessibleName("verification result")
-        lay.addWidget(self.status)
+        bl.addWidget(self.status)
         self.message = QLabel(objectName="verifyMessage", wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(self.message)
+        bl.addWidget(self.message)
         self.details = QGroupBox(objectName="verifyDetails")
         self.form = QFormLayout(self.details)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        lay.addWidget(self.details)
+        bl.addWidget(self.details)
         self.signer = QLabel(objectName="verifySigner", wordWrap=True)
         self.signer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(self.signer)
+        bl.addWidget(self.signer)
         self.notes = QLabel(objectName="verifyNotes", wordWrap=True)
-        lay.addWidget(self.notes)
-        lay.addStretch(1)
+        bl.addWidget(self.notes)
+        bl.addStretch(1)
+        self.scroll.setWidget(body)
+        lay.addWidget(self.scroll, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
+        self._fit_screen()
         on_language_changed(self, self.retranslate)
+
+    def _fit_screen(self) -> None:
+        """Start at a comfortable size that never reaches under a taskbar (1366×700 and up)."""
+        screen = (self.parentWidget().screen() if self.parentWidget() is not None else None) or self.screen()
+        avail = screen.availableGeometry() if screen is not None else None
+        width, height = 760, 680
+        if avail is not None:
+            width, height = min(width, avail.width() - 40), min(height, avail.height() - 40)
+        self.resize(width, height)
 
     # --- texts -------------------------------------------------------------------------------------
 
@@ -129,6 +158,7 @@ class VerifyDialog(QDialog):
         self.qr_label.setText(_("QR code &text:"))
         self.qr_btn.setText(_("Check text"))
         self.details.setTitle(_("What the certificate says"))
+        self.facts.setTitle(_("Compare these with the paper"))
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
         if self._source is not None and not self.busy:
             self._start(*self._source)  # messages and labels come from the check: run it in the new language
@@ -202,13 +232,13 @@ class VerifyDialog(QDialog):
             self.status.setStyleSheet("")
 
     def _done(self, generation: int, result) -> None:
-        if generation != self._generation:
-            return  # a newer check was started meanwhile
+        if generation != self._generation or not isValid(self.pdf_btn):
+            return  # a newer check was started meanwhile, or the dialog was closed and deleted
         self._set_busy(False)
         self._show(result)
 
     def _failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not isValid(self.pdf_btn):
             return
         from app.certificates.verify import Verification
 
@@ -221,15 +251,18 @@ class VerifyDialog(QDialog):
         from app.certificates.verify import claims_rows, status_label
 
         self.result = result
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        for form in (self.form, self.facts_form):
+            while form.rowCount():
+                form.removeRow(0)
         if result is None:
             self.status.setText(_("Choose a certificate to check."))
             self.status.setStyleSheet("")
             for w in (self.message, self.signer, self.notes):
                 w.clear()
             self.details.hide()
+            self.facts.hide()
             return
+        self._show_facts(result)
         fg, bg, border = STATUS_COLOURS.get(result.status, STATUS_COLOURS["unreadable"])
         self.status.setText(f"{STATUS_SIGNS.get(result.status, '')}  {status_label(result.status)}")
         self.status.setProperty("status", result.status)
@@ -259,3 +292,20 @@ class VerifyDialog(QDialog):
             self.signer.setText(_("Signed by key {name}, SHA-256 fingerprint {fp}").format(
                 name=issuer, fp=result.fingerprint))
         self.notes.setText("\n".join("• " + n for n in result.notes))
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def _show_facts(self, result) -> None:
+        """The signed facts, large and first: what the employer compares with the paper, word for word."""
+        facts = result.facts()
+        self.facts.setVisible(bool(facts))
+        untrusted = result.status in ("tampered", "unknown_issuer")
+        self.facts.setTitle(_("Compare these with the paper") if not untrusted
+                            else _("Compare these with the paper (but do not trust them: see below)"))
+        for label, value in facts:
+            name = QLabel(_("{label}:").format(label=label))
+            field = QLabel(value, wordWrap=True, objectName="verifyFact")
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            colour = "#6b7a89" if untrusted else "#1b2733"
+            field.setStyleSheet(f"QLabel {{ font-size: 14pt; font-weight: bold; color: {colour}; }}")
+            name.setStyleSheet("QLabel { font-size: 12pt; }")
+            self.facts_form.addRow(name, field)
