@@ -49,8 +49,8 @@ def balanced_stations(data: dict[str, Any]) -> dict[str, Any]:
     stations = []
     for k, work in enumerate(times, start=1):
         process: Any = work if spec.cv == 0 else {"dist": "normal", "mean": work, "sd": spec.cv * work}
-        stations.append({"name": f"WS{k}", "label": {"en": f"Workstation {k}", "zh_CN": f"工作站 {k}"},
-                         "process": process})
+        label = {"en": f"Workstation {k}", "zh_CN": f"工作站 {k}"}
+        stations.append({"name": f"WS{k}", "kind": "assembly", "label": label, "process": process})
     data["stations"] = stations
     data["buffers"] = [{"name": f"B{k}", "capacity": spec.buffer} for k in range(1, len(times))]
     return data
