@@ -189,3 +189,154 @@ def test_unhandled_error_shows_a_dialog_and_the_app_keeps_running(qtbot, window,
         sys.excepthook = old
     assert seen and "boom in a slot" in seen[0] and str(log_path) in seen[0]
     assert window.isVisible()
+
+
+# --- review #19, #20, #21, #22, #31, #37 --------------------------------------------------------
+
+
+def test_setup_focuses_the_first_field_and_enter_submits_from_any_field(qtbot, window, ctx):
+    page = window.setup_page
+    qtbot.waitUntil(lambda: page.name.hasFocus())
+    type_text(qtbot, page.name, "王主任")
+    qtbot.keyClicks(page.login, "director")
+    qtbot.keyClicks(page.password, "director-pw")
+    qtbot.keyClick(page.login, Qt.Key.Key_Return)  # Enter in Login, not in Repeat
+    assert "do not match" in page.error.text() and page.repeat.hasFocus()
+    i18n.set_locale("zh_CN")
+    assert page.error.text() == "两次输入的密码不一致。"  # the error follows the language
+    i18n.set_locale("en")
+    qtbot.keyClicks(page.repeat, "director-pw")
+    qtbot.keyClick(page.name, Qt.Key.Key_Enter)
+    assert window.stack.currentWidget() is window.shell
+    assert ctx.accounts.authenticate("director", "director-pw").display_name == "王主任"
+
+
+def test_login_focuses_the_user_and_enter_moves_on(qtbot, window, trainee):
+    _relogin_window(window)
+    page = window.login_page
+    qtbot.waitUntil(lambda: page.user.hasFocus())
+    qtbot.keyClicks(page.user.lineEdit(), "zhangwei")
+    qtbot.keyClick(page.user.lineEdit(), Qt.Key.Key_Return)
+    assert page.password.hasFocus() and window.shell is None
+    qtbot.keyClicks(page.password, "trainee-pass")
+    qtbot.keyClick(page.password, Qt.Key.Key_Return)
+    assert window.shell is not None
+
+
+def test_attempts_left_are_said_before_the_lockout(qtbot, window, trainee):
+    _relogin_window(window)
+    said = []
+    for _ in range(5):
+        login(qtbot, window, "zhangwei", "bad-password")
+        said.append(window.login_page.error.text())
+    assert "attempts left" not in said[0]
+    assert "3 attempts left before the account is locked for 5 min" in said[1]
+    assert "2 attempts left" in said[2] and "1 attempt left" in said[3]
+    assert "locked for 5 min" in said[4] and "left" not in said[4]
+
+
+def test_idle_warning_counts_down_and_any_input_cancels_it(qtbot, window, trainee, monkeypatch):
+    from app.ui.shell import navigation
+
+    # The banner is rendered from the number when the language changes (the marker shows which language).
+    monkeypatch.setattr(navigation, "ngettext", lambda one, many, n: f"[{i18n.current_locale()}] " + (
+        one if n == 1 else many))
+    _relogin_window(window)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    shell = window.shell
+    window.idle.set_minutes(0.1)  # 6 s: the warning comes at 3 s, with 3 s to go
+    window.idle.start()
+    qtbot.waitUntil(shell.idle_banner.isVisible, timeout=5000)
+    assert window.stack.currentWidget() is shell
+    assert "The screen locks in" in shell.idle_banner.text()
+    seconds = [int(w) for w in shell.idle_banner.text().split() if w.isdigit()]
+    assert seconds and 1 <= seconds[0] <= 3
+    i18n.set_locale("zh_CN")
+    assert shell.idle_banner.text().startswith("[zh_CN] The screen locks in")  # follows a language switch
+    i18n.set_locale("en")
+    qtbot.keyClick(shell.nav, Qt.Key.Key_Shift)  # any input
+    assert not shell.idle_banner.isVisible() and window.stack.currentWidget() is shell
+    qtbot.waitUntil(shell.idle_banner.isVisible, timeout=5000)  # and the wait starts again
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.login_page, timeout=5000)
+    assert not shell.idle_banner.isVisible()
+
+
+def test_first_focus_after_login_and_unlock(qtbot, window, ctx, trainee, admin):
+    from PySide6.QtWidgets import QApplication
+
+    _relogin_window(window)
+    ctx.accounts.set_preference(trainee, "first_steps_seen", "1")
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    catalog = window.shell.page("catalog")
+    qtbot.waitUntil(lambda: bool(catalog.cards), timeout=20000)
+    window.shell.focus_page()
+    focus = QApplication.focusWidget()
+    assert focus is not None and catalog.isAncestorOf(focus)
+    assert focus in [c.button for c in catalog.cards]
+    catalog.search.setFocus()
+    window.lock()
+    assert window.login_page.password.hasFocus()
+    qtbot.keyClicks(window.login_page.password, "trainee-pass")
+    qtbot.keyClick(window.login_page.password, Qt.Key.Key_Return)
+    assert catalog.search.hasFocus()  # back where the trainee was
+    window.logout()
+    login(qtbot, window, "admin", "admin-pass")
+    page = window.shell.current_page()
+    assert QApplication.focusWidget() is not None and page.isAncestorOf(QApplication.focusWidget())
+
+
+def test_enter_presses_the_focused_button_and_esc_or_catalog_closes_a_course(qtbot, window, ctx, trainee,
+                                                                              fixture_course):
+    _relogin_window(window)
+    ctx.accounts.set_preference(trainee, "first_steps_seen", "1")
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    catalog = window.shell.show_page("catalog")
+    catalog.reload()
+    qtbot.waitUntil(lambda: catalog.card("fixture-mini") is not None, timeout=20000)
+    button = catalog.card("fixture-mini").button
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: catalog.course_view is not None, timeout=3000)
+    view = catalog.course_view
+    window.shell.nav.setFocus()
+    qtbot.keyClick(window.shell.nav, Qt.Key.Key_Escape)  # Esc from the navigation
+    assert catalog.course_view is None and catalog.stack.currentWidget() is catalog.catalog_panel
+    catalog.show_course("fixture-mini")
+    assert catalog.course_view is not None and catalog.course_view is not view
+    item = window.shell.nav.item(0)
+    rect = window.shell.nav.visualItemRect(item)
+    qtbot.mouseClick(window.shell.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert catalog.course_view is None  # a click on Catalog shows the list
+    # Enter on an ordinary focused button outside any dialog presses it.
+    from PySide6.QtWidgets import QPushButton
+
+    clicked = []
+    extra = QPushButton("extra", catalog.catalog_panel)
+    extra.clicked.connect(lambda: clicked.append(True))
+    extra.show()
+    extra.setFocus()
+    qtbot.keyClick(extra, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: clicked == [True], timeout=2000)
+
+
+def test_catalog_columns_are_the_same_on_every_visit(qtbot, window, ctx, trainee, fixture_course):
+    _relogin_window(window)
+    ctx.accounts.set_preference(trainee, "first_steps_seen", "1")
+    window.resize(1366, 700)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    catalog = window.shell.show_page("catalog")
+    qtbot.waitUntil(lambda: len(catalog.cards) >= 2, timeout=20000)
+    catalog.reload()
+
+    def layout():
+        return [(catalog.grid.getItemPosition(catalog.grid.indexOf(c))[:2], c.width()) for c in catalog.cards]
+
+    qtbot.wait(50)
+    first = layout()
+    assert catalog._columns == min(len(catalog.cards), 3)
+    catalog.show_course("fixture-mini")
+    catalog.back_to_catalog()
+    window.shell.show_page("progress")
+    window.shell.show_page("catalog")
+    qtbot.wait(50)
+    assert layout() == first

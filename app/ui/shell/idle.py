@@ -1,39 +1,89 @@
-"""Lock the screen after N idle minutes on a shared workstation."""
+"""Lock the screen after N idle minutes on a shared workstation, with a warning first.
+
+A minute before the lock (half the time when the lock comes sooner) ``warning`` is emitted every
+second with the seconds left, so the window can show a countdown; any input cancels it
+(``warning_cancelled``) and starts the wait again (review #21).
+"""
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin, QEvent.Type.InputMethod}
 
+WARNING_S = 60.0
+
 
 class IdleWatcher(QObject):
     """Application-wide event filter: any input restarts the countdown."""
 
     idle = Signal()
+    warning = Signal(int)  # seconds until the lock
+    warning_cancelled = Signal()
 
     def __init__(self, minutes: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.timer = QTimer(self, singleShot=True)
-        self.timer.timeout.connect(self.idle)
-        self.set_minutes(minutes)
+        self.timer = QTimer(self, singleShot=True)  # the lock, ``minutes`` after the last input
+        self.timer.timeout.connect(self._lock)
+        self.warn_timer = QTimer(self, singleShot=True)  # the warning, a minute before that
+        self.warn_timer.timeout.connect(self._warn)
+        self.ticker = QTimer(self, interval=1000)  # the countdown, once a second
+        self.ticker.timeout.connect(self._tick)
         self.active = False
+        self.warning_shown = False
+        self.set_minutes(minutes)
+
+    @property
+    def warning_ms(self) -> int:
+        return int(min(WARNING_S * 1000, self.timer.interval() / 2))
 
     def set_minutes(self, minutes: float) -> None:
-        self.timer.setInterval(int(minutes * 60_000))
-        if self.timer.isActive():
-            self.timer.start()
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        self.warn_timer.setInterval(self.timer.interval() - self.warning_ms)
+        if self.active:
+            self._restart()
 
     def start(self) -> None:
         self.active = True
-        self.timer.start()
+        self._restart()
 
     def stop(self) -> None:
         self.active = False
+        self._cancel_warning()
         self.timer.stop()
+        self.warn_timer.stop()
+
+    def seconds_left(self) -> int:
+        return max(0, math.ceil(self.timer.remainingTime() / 1000)) if self.timer.isActive() else 0
+
+    def _restart(self) -> None:
+        self._cancel_warning()
+        self.timer.start()
+        self.warn_timer.start()
+
+    def _warn(self) -> None:
+        self.warning_shown = True
+        self.ticker.start()
+        self.warning.emit(self.seconds_left())
+
+    def _tick(self) -> None:
+        if self.warning_shown:
+            self.warning.emit(self.seconds_left())
+
+    def _lock(self) -> None:
+        self._cancel_warning()
+        self.idle.emit()
+
+    def _cancel_warning(self) -> None:
+        self.ticker.stop()
+        if self.warning_shown:
+            self.warning_shown = False
+            self.warning_cancelled.emit()
 
     def eventFilter(self, obj, event) -> bool:
         if self.active and event.type() in _INPUT_EVENTS:
-            self.timer.start()
+            self._restart()
         return False

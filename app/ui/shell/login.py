@@ -1,6 +1,13 @@
-"""First-run setup and login pages of the main window (and the idle-lock screen)."""
+"""First-run setup and login pages of the main window (and the idle-lock screen).
+
+Both pages focus their first field when shown and submit on Enter from any field (review #19).
+Their own error lines are kept as a function that renders them, so a language switch re-renders
+them (review #22); a service's refusal arrives translated and stays as it was said.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -100,10 +107,19 @@ class SetupPage(QWidget):
         self.create_btn.clicked.connect(self._create)
         buttons.addWidget(self.create_btn)
         lay.addLayout(buttons)
-        self.repeat.returnPressed.connect(self._create)
+        for field in (self.name, self.login, self.password, self.repeat):
+            field.returnPressed.connect(self._create)
+        self._error: Callable[[], str] | None = None
         on_language_changed(self, self.retranslate)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not any(f.hasFocus() for f in (self.name, self.login, self.password, self.repeat)):
+            self.name.setFocus()
+
     def retranslate(self) -> None:
+        if self._error is not None:
+            self.error.setText(self._error())
         self.title.setText(_("Welcome to Zhizao Academy"))
         self.intro.setText(_("No account exists yet. Create the administrator account for this training center."))
         for label, text in zip(self.labels, (_("Full &name:"), _("&Login:"), _("&Password:"), _("&Repeat password:"))):
@@ -112,19 +128,25 @@ class SetupPage(QWidget):
 
     def _create(self) -> None:
         if self.password.text() != self.repeat.text():
-            self._show_error(_("The passwords do not match."))
+            self._show_error(lambda: _("The passwords do not match."))
+            self.repeat.clear()
+            self.repeat.setFocus()
             return
         try:
             actor = self.accounts.create_first_admin(self.login.text(), self.name.text(), self.password.text())
         except (ServiceError, PermissionError) as exc:
-            self._show_error(str(exc))
+            said = str(exc)
+            self._show_error(lambda: said)
             return
         self.password.clear()
         self.repeat.clear()
+        self._error = None
+        self.error.hide()
         self.created.emit(actor)
 
-    def _show_error(self, text: str) -> None:
-        self.error.setText(text)
+    def _show_error(self, render: Callable[[], str]) -> None:
+        self._error = render
+        self.error.setText(render())
         self.error.show()
 
 
@@ -168,9 +190,25 @@ class LoginPage(QWidget):
         buttons.addWidget(self.login_btn)
         lay.addLayout(buttons)
         self.password.returnPressed.connect(self._login)
+        self.user.lineEdit().returnPressed.connect(self._user_entered)
+        self._error: Callable[[], str] | None = None
         on_language_changed(self, self.retranslate)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not (self.user.hasFocus() or self.password.hasFocus()):
+            (self.password if self.locked_actor is not None else self.user).setFocus()
+
+    def _user_entered(self) -> None:
+        # Enter in the user field: on to the password, or log in when it is already typed.
+        if self.password.text():
+            self._login()
+        else:
+            self.password.setFocus()
+
     def retranslate(self) -> None:
+        if self._error is not None:
+            self.error.setText(self._error())
         self.user_label.setText(_("&User:"))
         self.password_label.setText(_("&Password:"))
         self.login_btn.setText(_("Log in") if self.locked_actor is None else _("Unlock"))
@@ -199,6 +237,7 @@ class LoginPage(QWidget):
             self.user.setEditText("")
         self.switch_btn.setVisible(locked is not None)
         self.password.clear()
+        self._error = None
         self.error.hide()
         self.retranslate()
         (self.password if locked is not None else self.user).setFocus()
@@ -216,19 +255,23 @@ class LoginPage(QWidget):
     def _login(self) -> None:
         login = self.selected_login()
         if not login:
-            self._show_error(_("Choose or type your login."))
+            self._show_error(lambda: _("Choose or type your login."))
+            self.user.setFocus()
             return
         try:
             actor = self.accounts.authenticate(login, self.password.text())
         except ServiceError as exc:
             self.password.clear()
-            self._show_error(str(exc))
+            said = str(exc)
+            self._show_error(lambda: said)
+            self.password.setFocus()
             return
         self.password.clear()
+        self._error = None
         self.error.hide()
         self.logged_in.emit(actor)
 
-    def _show_error(self, text: str) -> None:
-        self.error.setText(text)
+    def _show_error(self, render: Callable[[], str]) -> None:
+        self._error = render
+        self.error.setText(render())
         self.error.show()
-        self.password.setFocus()

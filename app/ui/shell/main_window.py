@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.starting)
         self.idle = IdleWatcher(10, self)
         self.idle.idle.connect(self.lock)
+        self.idle.warning.connect(lambda s: self.shell.show_idle_warning(s) if self.shell is not None else None)
+        self.idle.warning_cancelled.connect(lambda: self.shell.hide_idle_warning() if self.shell else None)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services.auth import Actor, role_label
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
@@ -65,8 +65,19 @@ class Shell(QWidget):
         btns.addWidget(self.logout_btn)
         side_lay.addLayout(btns)
         root.addWidget(side)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        # The idle-lock countdown (review #21): above the page, pushing it down, never covering it.
+        self.idle_banner = QLabel(objectName="idleBanner", wordWrap=True)
+        self.idle_banner.setStyleSheet("#idleBanner { background: #fff3cd; color: #5c3c00; padding: 8px 16px;"
+                                       " border-bottom: 1px solid #e0c36c; font-weight: bold; }")
+        self.idle_banner.hide()
+        self._idle_seconds = 0
+        right.addWidget(self.idle_banner)
         self.stack = QStackedWidget(objectName="pages")
-        root.addWidget(self.stack, 1)
+        right.addWidget(self.stack, 1)
+        root.addLayout(right, 1)
         self.pages: list[Page] = []
         for factory in page_factories:
             page = factory(ctx, actor)
@@ -96,6 +107,26 @@ class Shell(QWidget):
                                                            role=role_label(self.actor.role)))
         self.lock_btn.setText(_("Lock"))
         self.logout_btn.setText(_("Log out"))
+        self._idle_text()
+
+    # --- the idle-lock warning ---------------------------------------------------------------
+
+    def show_idle_warning(self, seconds: int) -> None:
+        self._idle_seconds = seconds
+        self._idle_text()
+        self.idle_banner.show()
+
+    def hide_idle_warning(self) -> None:
+        self.idle_banner.hide()
+
+    def _idle_text(self) -> None:
+        # Kept as a number and rendered here, so a language switch during the countdown re-renders it.
+        n = self._idle_seconds
+        self.idle_banner.setText(ngettext(
+            "The screen locks in {n} second because nothing was pressed. Move the mouse or press a key to "
+            "stay; your work is saved either way.",
+            "The screen locks in {n} seconds because nothing was pressed. Move the mouse or press a key to "
+            "stay; your work is saved either way.", n).format(n=n))
 
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.pages):
