@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.auth import Actor, as_utc, require_self_or_staff, require_staff
-from app.storage.models import CohortMember, Role, SignOff, User
+from app.storage.models import CohortMember, Enrollment, LessonTime, Role, SignOff, StepAttempt, User
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class PendingPractical:
     display_name: str
     course_id: str
     step_key: str
+    # The trainee has worked in the practical's module (an attempt or reading time there): likely waiting.
+    working_on_it: bool = False
+    not_passed_before: bool = False  # an earlier sign-off recorded it as not passed
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,18 @@ class PracticalService:
         self._sessions = sessions
 
     def pending(self, actor: Actor, courses, cohort_id: str | None = None) -> list[PendingPractical]:
-        """Every (trainee, practical step) not yet signed off as passed, optionally for one class."""
+        """(trainee, practical step) not yet signed off as passed, for trainees enrolled in the course.
+
+        Optionally for one class only.
+        """
         require_staff(actor)
         practicals = [(c.id, f"{m.id}/{s.id}") for c in courses for m, s in c.iter_steps() if s.kind == "practical"]
         with self._sessions() as s:
+            enrolled = {(r[0], r[1]) for r in s.execute(select(Enrollment.user_id, Enrollment.course_id))}
+            worked = {(r[0], r[1], r[2].split("/")[0]) for table in (StepAttempt, LessonTime)
+                      for r in s.execute(select(table.user_id, table.course_id, table.step_key).distinct())}
+            failed = {(r[0], r[1], r[2]) for r in s.execute(
+                select(SignOff.user_id, SignOff.course_id, SignOff.step_key).where(SignOff.passed.is_(False)))}
             q = select(User.id, User.login, User.display_name).where(User.role == Role.TRAINEE.value,
                                                                      User.disabled.is_(False))
             if cohort_id:
@@ -46,8 +57,10 @@ class PracticalService:
             trainees = s.execute(q.order_by(User.login)).all()
             done = {(r[0], r[1], r[2]) for r in s.execute(
                 select(SignOff.user_id, SignOff.course_id, SignOff.step_key).where(SignOff.passed.is_(True)))}
-        return [PendingPractical(t[0], t[1], t[2], course_id, key)
-                for t in trainees for course_id, key in practicals if (t[0], course_id, key) not in done]
+        return [PendingPractical(t[0], t[1], t[2], course_id, key,
+                                 (t[0], course_id, key.split("/")[0]) in worked, (t[0], course_id, key) in failed)
+                for t in trainees for course_id, key in practicals
+                if (t[0], course_id) in enrolled and (t[0], course_id, key) not in done]
 
     def history(self, actor: Actor, user_id: str, course_id: str, step_key: str) -> list[SignOffRecord]:
         require_self_or_staff(actor, user_id)

@@ -36,15 +36,20 @@ def test_create_class_and_import_roster(qtbot, window, ctx, instructor, tmp_path
     assert "li01:" in panel.status.text()  # the generated initial password is shown
 
 
+def _row_text(panel, row: int) -> str:
+    return " | ".join(panel.table.item(row, c).text() for c in range(panel.table.columnCount()))
+
+
 def test_sign_off_a_practical(qtbot, window, ctx, instructor, trainee, fixture_course):
+    ctx.progress.enroll(trainee, "fixture-mini", fixture_course.version)  # the list holds enrolled trainees
     page = _open_workspace(qtbot, window)
     panel = page.signoffs
     page.tabs.setCurrentWidget(panel)
     panel.refresh()
-    rows = [panel.list.item(i).text() for i in range(panel.list.count())]
+    rows = [_row_text(panel, i) for i in range(panel.table.rowCount())]
     mine = [i for i, r in enumerate(rows) if "张伟" in r and "Lockout/tagout sign-off" in r]
     assert len(mine) == 1
-    panel.list.setCurrentRow(mine[0])
+    panel.select(mine[0])
     assert len(panel.checks) == 4
     assert not panel.sign_btn.isEnabled()  # a pass needs every item ticked
     for _id, cb in panel.checks:
@@ -60,5 +65,5 @@ def test_sign_off_a_practical(qtbot, window, ctx, instructor, trainee, fixture_c
     assert audit.target_user_id == trainee.user_id
     prog = ctx.progress.course_progress(trainee, trainee.user_id, "fixture-mini", course_steps(fixture_course))
     assert prog.status("line/practical") is StepStatus.PASSED
-    left = [panel.list.item(i).text() for i in range(panel.list.count())]
+    left = [_row_text(panel, i) for i in range(panel.table.rowCount())]
     assert not any("张伟" in r and "Lockout/tagout sign-off" in r for r in left)

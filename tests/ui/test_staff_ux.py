@@ -292,3 +292,52 @@ def test_due_date_is_unambiguous(qtbot, locale, shown):
     qtbot.addWidget(dlg)
     dlg.due.setDate(QDate(2027, 1, 6))
     assert dlg.due.text() == shown
+
+
+# --- sign-offs (review #11) -----------------------------------------------------------------------
+
+def test_signoffs_enrolled_only_with_course_search_waiting_and_markdown(qtbot, ctx, admin, instructor, trainee,
+                                                                      fixture_course):
+    from app.ui.instructor.signoffs import SignOffPanel
+    from tests.stored_progress import store_quiz_attempt
+
+    ctx.accounts.add_user(admin, "li01", "李娜", Role.TRAINEE, "secret-li")
+    ctx.accounts.add_user(admin, "wang02", "王强", Role.TRAINEE, "secret-wang")  # not enrolled anywhere
+    li = ctx.accounts.authenticate("li01", "secret-li")
+    for who in (trainee, li):
+        ctx.progress.enroll(who, fixture_course.id, fixture_course.version)
+    # 张伟 has worked in the practical's module ("line"); 李娜 has not started it.
+    store_quiz_attempt(ctx.progress, trainee, fixture_course.id, fixture_course.version, "line/buffer-lab",
+                       answers={}, score=0.5, passed=False, duration_s=5)
+    panel = SignOffPanel(ctx, instructor)
+    qtbot.addWidget(panel)
+    panel.resize(1300, 600)
+    panel.show()
+    panel.refresh()
+
+    def rows():
+        return [tuple(panel.table.item(r, c).text() for c in range(4)) for r in range(panel.table.rowCount())]
+
+    assert [r[0] for r in rows()] == ["李娜 (li01)", "张伟 (zhangwei)"]  # 王强 is not enrolled
+    assert all(r[1] == "Fixture mini course" and r[2] == "Lockout/tagout sign-off" for r in rows())
+    assert rows()[1][3] == "Working on the module"
+    qtbot.keyClicks(panel.search, "ZHANG")
+    assert [r[0] for r in rows()] == ["张伟 (zhangwei)"]
+    panel.search.clear()
+    qtbot.mouseClick(panel.waiting, LEFT)
+    assert [r[0] for r in rows()] == ["张伟 (zhangwei)"] and "1 of 2" in panel.count.text()
+
+    # The instructions are rendered Markdown (no '##' or '**' left), the checklist wraps.
+    panel.select(0)
+    shown = panel.instructions.toPlainText()
+    # Markdown joins the source lines of a paragraph; plain text would keep the line break.
+    assert "training line. Work through the checklist" in shown
+    assert len(panel.checks) == 4
+    panel.resize(1366, 700)
+    qtbot.wait(50)
+    for item in panel._items:
+        assert item.label.wordWrap() and item.label.height() >= item.label.fontMetrics().height()
+    # Recorded as not passed: still listed, marked so, and kept by "waiting only".
+    qtbot.mouseClick(panel.fail_btn, LEFT)
+    assert "Recorded as not passed for 张伟." == panel.status.text()
+    assert rows() == [("张伟 (zhangwei)", "Fixture mini course", "Lockout/tagout sign-off", "Not passed before")]

@@ -1,4 +1,10 @@
-"""Instructor workspace, sign-offs tab: tick a trainee's practical checklist and sign it off."""
+"""Instructor workspace, sign-offs tab: tick a trainee's practical checklist and sign it off.
+
+The list holds the practicals of trainees enrolled in each course (``PracticalService.pending``),
+with a course column, a search over names and logins, and "Waiting only" (trainees who have
+worked in the practical's module, or were recorded as not passed before). The instructions are
+the course's Markdown, rendered; the checklist wraps and scrolls, so nothing is clipped at 700 px.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,28 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from app.i18n import _
+from app import i18n
+from app.courses.render import render_markdown
+from app.i18n import _, ngettext
 from app.services.auth import ServiceError
 from app.ui.common import messages
 from app.ui.common.content import content_text
@@ -28,34 +42,87 @@ from app.ui.common.qt_i18n import on_language_changed
 log = logging.getLogger(__name__)
 
 
+class ChecklistItem(QWidget):
+    """A check box whose text wraps (a QCheckBox's own text never does); clicking the text ticks it."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 2)
+        self.box = QCheckBox()
+        self.label = QLabel(text, wordWrap=True)
+        self.label.setBuddy(self.box)
+        self.label.mousePressEvent = lambda _event: self.box.toggle()
+        lay.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.label, 1)
+
+
 class SignOffPanel(QWidget):
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.actor = actor
-        self.pending = []
+        self.pending = []  # every pending practical of the chosen class
+        self.shown = []  # those the filters let through, in table order
+        self.courses = {}
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.cohort_label = QLabel()
         self.cohort = QComboBox(objectName="signoffCohort")
+        self.cohort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.cohort.currentIndexChanged.connect(lambda _i: self.refresh())
-        bar.addWidget(self.cohort_label)
-        bar.addWidget(self.cohort)
-        bar.addStretch(1)
+        self.course_label = QLabel()
+        self.course = QComboBox(objectName="signoffCourse")
+        self.course.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.course.currentIndexChanged.connect(lambda _i: self._fill())
+        self.search = QLineEdit(objectName="signoffSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._fill())
+        self.waiting = QCheckBox(objectName="signoffWaitingOnly")
+        self.waiting.toggled.connect(lambda _on: self._fill())
+        for w in (self.cohort_label, self.cohort, self.course_label, self.course):
+            bar.addWidget(w)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.waiting)
         lay.addLayout(bar)
+
         split = QSplitter()
-        self.list = QListWidget(objectName="pendingList")
-        self.list.currentRowChanged.connect(self._show)
-        split.addWidget(self.list)
+        self.table = QTableWidget(0, 4, objectName="pendingTable")
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(lambda: self._show(self.current_row()))
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.table, 1)
+        self.count = QLabel(objectName="statusLabel")
+        ll.addWidget(self.count)
+        split.addWidget(left)
+
         self.box = QGroupBox()
-        self.box_lay = QVBoxLayout(self.box)
-        self.instructions = QLabel(wordWrap=True, objectName="practicalInstructions")
-        self.instructions.setTextFormat(Qt.TextFormat.PlainText)
-        self.box_lay.addWidget(self.instructions)
+        outer = QVBoxLayout(self.box)
+        self.scroll = QScrollArea(widgetResizable=True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        self.box_lay = QVBoxLayout(body)
+        self.box_lay.setContentsMargins(0, 0, 8, 0)
+        self.heading = QLabel(wordWrap=True, objectName="sectionTitle")
+        self.box_lay.addWidget(self.heading)
+        self.instructions = QTextBrowser(objectName="practicalInstructions")
+        self.instructions.setOpenLinks(False)
+        self.instructions.setMinimumHeight(160)
+        self.box_lay.addWidget(self.instructions, 1)
         self.items_host = QVBoxLayout()
         self.box_lay.addLayout(self.items_host)
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
         self.comment = QLineEdit(objectName="signoffComment")
-        self.box_lay.addWidget(self.comment)
+        outer.addWidget(self.comment)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.fail_btn = QPushButton(objectName="recordNotPassed")
@@ -64,22 +131,29 @@ class SignOffPanel(QWidget):
         self.sign_btn.clicked.connect(lambda: self._sign(passed=True))
         buttons.addWidget(self.fail_btn)
         buttons.addWidget(self.sign_btn)
-        self.box_lay.addLayout(buttons)
-        self.box_lay.addStretch(1)
+        outer.addLayout(buttons)
         split.addWidget(self.box)
-        split.setSizes([360, 600])
+        split.setSizes([560, 640])
         lay.addWidget(split, 1)
         self.status = QLabel(objectName="statusLabel", wordWrap=True)
         lay.addWidget(self.status)
         self.checks: list[tuple[str, QCheckBox]] = []
+        self._items: list[ChecklistItem] = []
         on_language_changed(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.cohort_label.setText(_("Class:"))
+        self.course_label.setText(_("Course:"))
+        self.search.setPlaceholderText(_("Search a trainee's name or login…"))
+        self.waiting.setText(_("Waiting only"))
+        self.waiting.setToolTip(_("Trainees who have worked in the practical's module, or were recorded as not "
+                                  "passed before"))
         self.comment.setPlaceholderText(_("Comment (optional)"))
         self.sign_btn.setText(_("Sign off as passed"))
         self.fail_btn.setText(_("Record as not passed"))
         self.box.setTitle(_("Checklist"))
+        self.table.setHorizontalHeaderLabels([_("Trainee"), _("Course"), _("Practical"), _("State")])
+        self.status.clear()
         self.refresh()
 
     def _courses(self):
@@ -95,39 +169,89 @@ class SignOffPanel(QWidget):
         self.cohort.addItem(_("All trainees"), None)
         for info in self.ctx.cohorts.list(self.actor):
             self.cohort.addItem(info.name, info.cohort_id)
-        idx = self.cohort.findData(chosen)
-        self.cohort.setCurrentIndex(max(0, idx))
+        self.cohort.setCurrentIndex(max(0, self.cohort.findData(chosen)))
         self.cohort.blockSignals(False)
         self.courses = self._courses()
+        course_chosen = self.course.currentData()
+        self.course.blockSignals(True)
+        self.course.clear()
+        self.course.addItem(_("All courses"), None)
+        for c in self.courses.values():
+            if any(s.kind == "practical" for _m, s in c.iter_steps()):
+                self.course.addItem(content_text(c.title), c.id)
+        self.course.setCurrentIndex(max(0, self.course.findData(course_chosen)))
+        self.course.blockSignals(False)
         self.pending = self.ctx.practicals.pending(self.actor, self.courses.values(), self.cohort.currentData())
-        self.list.clear()
-        for p in self.pending:
+        self._fill()
+
+    def _fill(self) -> None:
+        needle = self.search.text().strip().lower()
+        course_id = self.course.currentData()
+        self.shown = [p for p in self.pending
+                      if (course_id is None or p.course_id == course_id)
+                      and (not needle or needle in p.login.lower() or needle in p.display_name.lower())
+                      and (not self.waiting.isChecked() or p.working_on_it or p.not_passed_before)]
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        self.table.setRowCount(len(self.shown))
+        for row, p in enumerate(self.shown):
             course = self.courses[p.course_id]
-            step = course.step(p.step_key)
-            self.list.addItem(f"{p.display_name} ({p.login}) — {content_text(step.title)}")
+            state = (_("Not passed before") if p.not_passed_before else _("Working on the module")
+                     if p.working_on_it else "—")
+            cells = (f"{p.display_name} ({p.login})", content_text(course.title),
+                     content_text(course.step(p.step_key).title), state)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, col, item)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        for col in range(3):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 220))
         if not self.pending:
-            self.list.addItem(_("No practical is waiting for sign-off."))
-        self._show(self.list.currentRow())
+            self.count.setText(_("No practical is waiting for sign-off."))
+        else:
+            self.count.setText(ngettext("{n} of {total} practical shown.", "{n} of {total} practicals shown.",
+                                        len(self.pending)).format(n=len(self.shown), total=len(self.pending)))
+        self._show(self.current_row())
+
+    def current_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def select(self, row: int) -> None:
+        self.table.selectRow(row)
 
     def _show(self, row: int) -> None:
-        for _id, cb in self.checks:
-            cb.setParent(None)
-            cb.deleteLater()
-        self.checks = []
-        valid = 0 <= row < len(self.pending)
+        for item in self._items:
+            item.setParent(None)
+            item.deleteLater()
+        self._items, self.checks = [], []
+        valid = 0 <= row < len(self.shown)
         self.box.setEnabled(valid)
         if not valid:
-            self.instructions.setText(_("Choose a trainee's practical on the left."))
+            self.heading.clear()
+            self.instructions.setPlainText(_("Choose a trainee's practical on the left."))
+            self._update_buttons()
             return
-        p = self.pending[row]
-        step = self.courses[p.course_id].step(p.step_key)
-        self.instructions.setText(content_text(step.practical.instructions))
-        for item in step.practical.checklist:
-            cb = QCheckBox(content_text(item.text))
-            cb.setObjectName(f"check-{item.id}")
-            cb.toggled.connect(self._update_buttons)
-            self.items_host.addWidget(cb)
-            self.checks.append((item.id, cb))
+        p = self.shown[row]
+        course = self.courses[p.course_id]
+        step = course.step(p.step_key)
+        self.heading.setText(_("{practical} — {name}").format(practical=content_text(step.title),
+                                                             name=p.display_name))
+        text, _fallback = i18n.localized(step.practical.instructions)
+        try:
+            self.instructions.setHtml(render_markdown(text, step.path or course.path, course.path))
+        except Exception:  # show the words even if the Markdown cannot be rendered
+            log.exception("rendering the instructions of %s failed", p.step_key)
+            self.instructions.setPlainText(text)
+        for entry in step.practical.checklist:
+            item = ChecklistItem(content_text(entry.text))
+            item.box.setObjectName(f"check-{entry.id}")
+            item.box.toggled.connect(self._update_buttons)
+            self.items_host.addWidget(item)
+            self._items.append(item)
+            self.checks.append((entry.id, item.box))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -135,10 +259,10 @@ class SignOffPanel(QWidget):
         self.sign_btn.setEnabled(bool(self.checks) and all(cb.isChecked() for _id, cb in self.checks))
 
     def _sign(self, passed: bool) -> None:
-        row = self.list.currentRow()
-        if not 0 <= row < len(self.pending):
+        row = self.current_row()
+        if not 0 <= row < len(self.shown):
             return
-        p = self.pending[row]
+        p = self.shown[row]
         checklist = {item_id: cb.isChecked() for item_id, cb in self.checks}
         if passed != all(checklist.values()):
             return
@@ -159,6 +283,6 @@ class SignOffPanel(QWidget):
                 cert = None
             if cert is not None:
                 lines.append(_("Certificate {number} issued.").format(number=cert.number))
-        self.status.setText("\n".join(lines))
         self.comment.clear()
         self.refresh()
+        self.status.setText("\n".join(lines))
