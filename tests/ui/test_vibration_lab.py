@@ -116,3 +116,17 @@ def test_spectrum_lab_in_the_window_in_both_languages(qtbot, window, ctx, traine
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 20_000
     assert view.spectra.plots.height() > 300   # three readable plots at 1366×700
+
+
+def test_the_course_editor_opens_the_spectrum_lab(qtbot, window, ctx, instructor):
+    from tests.ui.test_authoring import _open_authoring
+
+    panel = _open_authoring(qtbot, window)
+    idx = next(i for i in range(panel.course_combo.count())
+               if (panel.course_combo.itemData(i) or ("", ""))[1].endswith("ai-predictive-maintenance"))
+    panel.course_combo.setCurrentIndex(idx)
+    panel.course_combo.activated.emit(idx)
+    panel.tree.select(("step", "features", "spectrum-diagnosis-lab"))
+    lab = panel.editor
+    assert lab.simulator.currentData() == "vibration"
+    assert lab.rel.endswith("spectrum-diagnosis-lab/lab.yaml")
