@@ -182,10 +182,10 @@ class MaintenancePanels:
         zones = scenario.zones
         self.zone_lines: list[pg.InfiniteLine] = []
         for value, name in ((zones.b_c, "B/C"), (zones.c_d, "C/D")):
-            # Label at the left end, above the line and inside the plot (a centred label is cut by the axis).
+            # Label at the left end, under the line and inside the plot (a centred label is cut by the axis).
             line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen("#8a97a6", style=Qt.PenStyle.DotLine),
                                    label=name, labelOpts={"position": 0.03, "color": "#6b7a89",
-                                                          "anchors": [(0, 1), (0, 1)]})
+                                                          "anchors": [(0, 0), (0, 0)]})
             line.label.setFont(plot_font())
             self.plots["vibration"].addItem(line, ignoreBounds=True)
             self.zone_lines.append(line)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.courses import models as m
 from app.courses.grading import LabConfigError, check_control_value, objective_met, objective_value
-from app.i18n import N_, _, format_decimal, ngettext
+from app.i18n import N_, _, format_decimal, format_percent, ngettext
 from app.ui.common.content import content_text
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,19 @@ def metric_label(name: str) -> str:
 COST_METRICS = {"total_cost", "downtime_cost", "repair_cost", "spare_parts_cost", "cost_per_operating_h"}
 
 
+# Shares of time or of parts (0…1), shown as percentages.
+SHARE_METRICS = {"availability", "performance", "quality", "oee"}
+STATION_SHARES = {"working", "starved", "blocked", "down", "maintenance", "setup", "availability", "performance",
+                  "quality", "oee", "uptime"}
+
+
+def is_share(name: str) -> bool:
+    if name in SHARE_METRICS:
+        return True
+    head, _sep, rest = name.partition(".")
+    return head == "station" and rest.rpartition(".")[2] in STATION_SHARES
+
+
 def format_money(value: float, digits: int = 0) -> str:
     pattern = "¤#,##0" if digits == 0 else "¤#,##0." + "0" * digits
     return format_currency(value, "CNY", locale=i18n.babel_locale(), format=pattern, currency_digits=False)
@@ -125,6 +138,8 @@ def format_metric(name: str, value: float | None) -> str:
     if name in COST_METRICS:
         money = format_money(value, 0 if a >= 1000 or float(value).is_integer() else 2)
         return money + ("/h" if name == "cost_per_operating_h" else "")
+    if is_share(name):
+        return format_percent(value, 1)   # OEE 0.732 reads as 73.2 %, as the objectives are worded
     text = format_decimal(value, digits)
     unit = METRICS.get(name, ("", ""))[1]
     return f"{text} {unit}" if unit else text

@@ -96,7 +96,7 @@ class LinePanels:
             for p in (self.rate_plot, self.buffer_plot):
                 p.addItem(pg.InfiniteLine(scenario.warmup_s * self.SCALE, angle=90,
                                           pen=pg.mkPen("#6b7a89", style=Qt.PenStyle.DotLine)))
-        for row, stretch in enumerate((3, 3, 4)):
+        for row, stretch in enumerate((2, 2, 4)):   # the Gantt chart needs a line per machine
             plots.ci.layout.setRowStretchFactor(row, stretch)
         self.gantt.setMinimumHeight(len(collector.rows) * 15 + 40)
         self.timeline = StateTimeline(self.gantt, collector.row_labels(), runner.end_time,
