@@ -513,3 +513,95 @@ def test_a_file_that_does_not_parse_is_repaired_as_text(qtbot, window, ctx, inst
     assert not has_errors(_wait_checked(qtbot, panel))
     assert panel.save()
     assert quiz_file.read_text(encoding="utf-8") == good
+
+
+# --- review #8, #9, #10, #36 ------------------------------------------------------------------------
+
+def _new_course(qtbot, window, panel, monkeypatch, course_id="night-shift"):
+    def fill_new(dialog):
+        dialog.show()
+        qtbot.keyClicks(dialog.id_edit, course_id)
+        type_text(qtbot, dialog.titles["en"], "Night shift basics")
+        type_text(qtbot, dialog.titles["zh_CN"], "夜班基础")
+        dialog.hide()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(NewCourseDialog, "exec", fill_new)
+    qtbot.mouseClick(panel.new_btn, Qt.MouseButton.LeftButton)
+    _activate(qtbot, window)
+    return panel.model.draft
+
+
+def test_typing_after_an_id_rename_stays_in_the_form(qtbot, window, ctx, instructor, tmp_path, monkeypatch):
+    panel = _open_authoring(qtbot, window)
+    # Before any course is open the tree has real headings, and "Add step" is not cut by its arrow.
+    assert [panel.tree.headerItem().text(i) for i in range(2)] == ["Course structure", "Kind"]
+    btn = panel.add_step_btn
+    assert btn.width() >= btn.fontMetrics().horizontalAdvance(btn.text()) + 24
+    draft = _new_course(qtbot, window, panel, monkeypatch)
+    # A new course issues a certificate unless the author turns it off.
+    assert draft.get("course.yaml", ["certificate", "title"]) == {"en": "Night shift basics", "zh_CN": "夜班基础"}
+    assert panel.editor.cert_check.isChecked()
+
+    qtbot.mouseClick(panel.add_module_btn, Qt.MouseButton.LeftButton)
+    form = panel.editor
+    form.id_edit.edit.setFocus()
+    form.id_edit.edit.selectAll()
+    qtbot.keyClicks(form.id_edit.edit, "safety")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # on to the next field: the rename happens now
+    assert draft.module_ids() == ["safety"]
+    focused = QApplication.focusWidget()
+    assert focused is not None and panel.editor.isAncestorOf(focused), focused
+    assert focused is panel.editor.title.widgets["en"]
+    focused.selectAll()
+    qtbot.keyClicks(focused, "Safety first")  # the review's "Safety" opened Settings through the navigation
+    assert window.shell.current_page().key == "instructor"
+    assert draft.get(draft.module_rel("safety"), ["title", "en"]) == "Safety first"
+
+    # The same with Enter in the id field: the focus stays in the form.
+    form = panel.editor
+    form.id_edit.edit.setFocus()
+    form.id_edit.edit.selectAll()
+    qtbot.keyClicks(form.id_edit.edit, "loto")
+    qtbot.keyClick(form.id_edit.edit, Qt.Key.Key_Return)
+    assert draft.module_ids() == ["loto"]
+    assert panel.editor.isAncestorOf(QApplication.focusWidget())
+
+
+def test_problems_in_form_words_and_publish_warns_without_certificate(qtbot, window, ctx, instructor, tmp_path,
+                                                                      monkeypatch, messages):
+    _library_with(ctx, tmp_path, bundled=False)
+    panel = _open_authoring(qtbot, window)
+    _open_fixture(panel, "library")
+    draft = panel.model.draft
+    panel.tree.select(("step", "basics", "quiz"))
+    quiz = panel.editor
+    quiz.questions.setCurrentRow(0)
+    quiz.form.table.table.item(2, 0).setCheckState(Qt.CheckState.Checked)
+    quiz.form.table.remove_btn.setEnabled(True)
+    quiz.form.table.table.setCurrentCell(2, 1)
+    qtbot.mouseClick(quiz.form.table.remove_btn, Qt.MouseButton.LeftButton)  # removes the correct option
+    assert "answer" not in draft.get(quiz.rel, ["questions", 0])
+    _wait_checked(qtbot, panel)
+    items = [panel.validation.list.topLevelItem(i) for i in range(panel.validation.list.topLevelItemCount())]
+    words = {item.text(0): item.text(1) for item in items}
+    assert "Question 1: tick a correct option." in words, words
+    detail = words["Question 1: tick a correct option."]
+    assert detail.startswith("modules/basics/quiz/quiz.yaml:") and "“answer”" in detail  # file:line kept
+    # The list shows several problems at 700 px, not two.
+    assert panel.validation.list.minimumHeight() >= 4 * panel.validation.list.fontMetrics().height()
+    panel.undo_action.trigger()
+    _wait_checked(qtbot, panel)
+
+    # Turning the certificate off: Publish asks first, and "no" keeps everything as it was.
+    panel.tree.select(("course",))
+    course_form = panel.editor
+    course_form.cert_check.setChecked(False)
+    assert "certificate" not in draft.get("course.yaml", [])
+    monkeypatch.setattr(PublishDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    messages.answer("no")
+    assert not panel.publish()
+    assert messages.shown[-1].title == "No certificate" and "no certificate" in messages.shown[-1].text
+    assert draft.version == "1.0.0"
+    messages.answer("yes")
+    assert panel.publish() and draft.version == "1.1.0"

@@ -38,6 +38,8 @@ class CourseDraft(DraftFiles):
             "format": m.FORMAT_VERSION, "id": course_id, "version": "0.1.0", "title": dict(title),
             "summary": {}, "track": "digital-manufacturing", "level": "beginner", "estimated_hours": 1,
             "prerequisites": [], "passing": {"min_overall_score": 0.7, "required": []}, "modules": [],
+            # Trainees are told a course ends in a certificate: a new one issues it unless the author says not.
+            "certificate": {"title": dict(title), "validity_months": None},
         })
         doc["passing"].fa.set_block_style()
         return cls(Path(root), {"course.yaml": Entry("yaml", doc)})

@@ -241,6 +241,13 @@ class CourseFiles:
                 "The course has {n} errors. Fix them first (see the problems list).",
                 len(errors)).format(n=len(errors)))
             return False
+        if not isinstance(self.model.draft.get("course.yaml", ["certificate"]), dict) and not messages.ask(
+                self, _("No certificate"),
+                _("This course issues no certificate: trainees who complete it get none, while the app tells them "
+                  "a certificate follows a completed course. Turn on “Issue a certificate” in the course's form, "
+                  "or publish without one."), yes_label=_("Publish without a certificate"), destructive=True):
+            self.tree.select(("course",))
+            return False
         part = dialog.part()
         try:
             version = self.model.change(_("Publish"), lambda d: d.bump_version(part))

@@ -8,6 +8,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -106,7 +107,8 @@ class AuthoringPanel(CourseFiles, QWidget):
         ll.addWidget(self.tree, 1)
         bar1, bar2 = QHBoxLayout(), QHBoxLayout()
         self.add_module_btn = QPushButton(objectName="addModule", clicked=self.add_module)
-        self.add_step_btn = QToolButton(objectName="addStep", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        # A push button with a menu sizes itself for its text and the menu arrow (a tool button cuts the text).
+        self.add_step_btn = QPushButton(objectName="addStep")
         self.step_menu = QMenu(self.add_step_btn)
         self.step_actions = {k: self.step_menu.addAction("", lambda k=k: self.add_step(k)) for k in STEP_KINDS}
         self.add_step_btn.setMenu(self.step_menu)
@@ -137,7 +139,7 @@ class AuthoringPanel(CourseFiles, QWidget):
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 0)
         right.setCollapsible(0, False)
-        right.setSizes([600, 90])
+        right.setSizes([470, 170])  # the problems list shows several rows at 700 px
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([285, 835])
@@ -215,21 +217,51 @@ class AuthoringPanel(CourseFiles, QWidget):
             return QLabel(_("Unknown step kind."), objectName="errorLabel")
         return cls(model, node[1], node[2])
 
+    def _editor_focus(self) -> tuple[type, str, int] | None:
+        """Where the keyboard focus is inside the editor: (widget type, object name, index among those)."""
+        w = QApplication.focusWidget()
+        if w is None or self.editor is None or not shiboken6.isValid(self.editor) or not self.editor.isAncestorOf(w):
+            return None
+        same = [x for x in self.editor.findChildren(type(w)) if x.objectName() == w.objectName()]
+        return type(w), w.objectName(), same.index(w) if w in same else 0
+
+    def _restore_focus(self, where: tuple[type, str, int] | None) -> None:
+        """Keep typing in the form after it was rebuilt (review #8): never let the focus fall to the navigation."""
+        if where is None or self.editor is None or not shiboken6.isValid(self.editor):
+            return
+        now = QApplication.focusWidget()
+        if now is not None and self.editor.isAncestorOf(now):
+            return  # still in the form
+        kind, name, index = where
+        same = [x for x in self.editor.findChildren(kind) if x.objectName() == name]
+        target = same[index] if index < len(same) else None
+        if target is None or not target.isVisibleTo(self.editor) or not target.isEnabled():
+            target = next((x for x in self.editor.findChildren(QWidget)
+                           if x.focusPolicy() & Qt.FocusPolicy.TabFocus and x.isVisibleTo(self.editor)
+                           and x.isEnabled()), None)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _structure_changed(self, select: Node | None) -> None:
         if self.model is None:
             return
+        focus = self._editor_focus()
         self.tree.rebuild(self.model.draft, select or self.tree.current_node())
         node = self.tree.current_node()
         if node == self.shown and isinstance(self.editor, EditorPage) and shiboken6.isValid(self.editor) \
                 and self.editor.reload():
             self._update_actions()
+            self._restore_focus(focus)
             return
         self.show_node(node)
+        self._restore_focus(focus)
 
     def _values_changed(self, _origin: object) -> None:
+        focus = self._editor_focus()
         if self.model is not None:
             self.tree.rebuild(self.model.draft, self.tree.current_node())
         self._update_actions()
+        self._restore_focus(focus)
 
     def jump_to(self, problem: Problem) -> None:
         """Show the node a problem belongs to and focus the field it points at."""
@@ -370,6 +402,7 @@ class AuthoringPanel(CourseFiles, QWidget):
         self.redo_action.setText(_("Redo"))
         self.add_module_btn.setText(_("Add module"))
         self.add_step_btn.setText(_("Add step"))
+        self.tree.set_headers()
         for k, act in self.step_actions.items():
             act.setText(kind_label(k))
         self.dup_btn.setText(_("Duplicate"))

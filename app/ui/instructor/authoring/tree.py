@@ -36,6 +36,7 @@ class CourseTree(QTreeWidget):
     def __init__(self) -> None:
         super().__init__(objectName="authoringTree")
         self.setColumnCount(2)
+        self.set_headers()  # before any course is open too (not "1 | 2")
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.header().setStretchLastSection(False)
@@ -55,13 +56,16 @@ class CourseTree(QTreeWidget):
     def current_node(self) -> Node | None:
         return self.node_of(self.currentItem())
 
+    def set_headers(self) -> None:
+        self.setHeaderLabels([_("Course structure"), _("Kind")])
+
     def rebuild(self, draft: CourseDraft, select: Node | None = None) -> None:
         """Show ``draft``; select ``select`` (or the nearest existing node) without emitting a selection."""
         self.draft = draft
         select = select or self.current_node() or ("course",)
         self.blockSignals(True)
         self.clear()
-        self.setHeaderLabels([_("Course structure"), _("Kind")])
+        self.set_headers()
         style = self.style()
         course = QTreeWidgetItem([content_text(draft.get("course.yaml", ["title"])) or draft.course_id,
                                   _("Course")])

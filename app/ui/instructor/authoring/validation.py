@@ -1,7 +1,9 @@
 """The problems list: the same checks as ``zhizao validate``, run on the draft shortly after each edit.
 
 The draft is copied (on the UI thread, cheap) and written to a scratch folder and
-validated in the background; a result that an edit has overtaken is dropped.
+validated in the background; a result that an edit has overtaken is dropped. Each problem
+is said in the form's words (``app.courses.authoring.wording``), with the file:line and the
+validator's own message kept beside it as the detail.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.courses.authoring import validate_files
+from app.courses.authoring.wording import form_wording
 from app.courses.errors import Problem, has_errors, summary
 from app.i18n import _
 from app.ui.common.background import run_in_background
@@ -39,7 +42,7 @@ class ValidationPanel(QWidget):
         self.list.setColumnCount(2)
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
-        self.list.setMinimumHeight(40)
+        self.list.setMinimumHeight(4 * self.fontMetrics().height() + 16)  # four problems in view at 700 px
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         lay.addWidget(self.list, 1)
@@ -129,13 +132,17 @@ class ValidationPanel(QWidget):
         style = self.style()
         for p in problems:
             where = p.file + (f":{p.line}" if p.line else "")
-            item = QTreeWidgetItem([where, p.message])
+            words = form_wording(p)
+            detail = f"{where}: {p.message}" if words else where
+            item = QTreeWidgetItem([words or p.message, detail])
             icon = QStyle.StandardPixmap.SP_MessageBoxCritical if p.is_error else \
                 QStyle.StandardPixmap.SP_MessageBoxWarning
             item.setIcon(0, style.standardIcon(icon))
-            item.setToolTip(1, p.message)
+            item.setToolTip(0, f"{where}: {p.message}")
+            item.setToolTip(1, f"{where}: {p.message}")
             self.list.addTopLevelItem(item)
         self.list.resizeColumnToContents(0)
+        self.list.setColumnWidth(0, min(self.list.columnWidth(0), 520))
 
     def _activated(self, item: QTreeWidgetItem, _col: int = 0) -> None:
         i = self.list.indexOfTopLevelItem(item)
@@ -165,7 +172,7 @@ class ValidationPanel(QWidget):
                 summary=summary(self.problems)))
 
     def retranslate(self) -> None:
-        self.list.setHeaderLabels([_("File"), _("Problem")])
+        self.list.setHeaderLabels([_("Problem"), _("Where (file:line) and detail")])
         if self.model is not None and self.problems:
             self.schedule()  # the messages come in the interface language
         self._show_summary()
