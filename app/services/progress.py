@@ -57,6 +57,7 @@ class CourseProgress:
     course_id: str
     steps: dict[str, StepRecord]
     total_steps: int
+    practicals: frozenset[str] = frozenset()  # steps only an instructor can finish
 
     @property
     def passed_steps(self) -> int:
@@ -85,7 +86,7 @@ class CourseProgress:
             i = order.index(after) + 1
             order = order[i:] + order[:i]
         for key in order:
-            if self.status(key) not in (StepStatus.PASSED, StepStatus.AWAITING_SIGNOFF):
+            if self.status(key) not in (StepStatus.PASSED, StepStatus.AWAITING_SIGNOFF) and key not in self.practicals:
                 return key
         return next((k for k in order if self.status(k) is not StepStatus.PASSED), None)
 
@@ -325,8 +326,10 @@ class ProgressService:
             if kind == "practical":
                 if key in signed:
                     status = StepStatus.PASSED if signed[key] else StepStatus.FAILED
-                else:
+                elif key in drafts or key in times:  # the trainee has opened it: now it is the instructor's turn
                     status = StepStatus.AWAITING_SIGNOFF
+                else:
+                    status = StepStatus.NOT_STARTED
             elif any(r[2] for r in rows):
                 status = StepStatus.PASSED
             elif rows:
@@ -336,7 +339,8 @@ class ProgressService:
             else:
                 status = StepStatus.NOT_STARTED
             records[key] = StepRecord(status, len(rows), max(scores) if scores else None, time_s)
-        return CourseProgress(course_id, records, len(steps))
+        return CourseProgress(course_id, records, len(steps),
+                              frozenset(key for key, kind in steps if kind == "practical"))
 
     def attempts(self, actor: Actor, user_id: str, course_id: str, step_key: str) -> list[StepAttempt]:
         require_self_or_staff(actor, user_id)

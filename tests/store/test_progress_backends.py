@@ -22,6 +22,8 @@ def test_progress_is_derived_from_the_records(ctx, admin, instructor):
     first = store_quiz_attempt(p, t, "rb", "1.0.0", "m1/quiz", answers=quiz_answers([True, False]), score=0.5,
                                   passed=False, duration_s=40)
     p.save_draft(t, "rb", "m3/more", {"scroll": 0.4})
+    assert p.course_progress(t, t.user_id, "rb", STEPS).status("m3/practical") is StepStatus.NOT_STARTED
+    p.save_draft(t, "rb", "m3/practical", {"kind": "practical-seen"})  # the trainee opened the practical
     prog = p.course_progress(t, t.user_id, "rb", STEPS)
     assert prog.status("m1/intro") is StepStatus.PASSED
     assert prog.status("m1/quiz") is StepStatus.FAILED

@@ -167,3 +167,27 @@ def test_long_option_text_wraps_instead_of_widening_the_page(qtbot, qapp_ready, 
     assert label.height() > 2 * label.fontMetrics().height()  # wrapped onto several lines
     qtbot.mouseClick(label, Qt.MouseButton.LeftButton)  # clicking the text chooses the option
     assert w.response() == q.options[0].id
+
+
+def test_matching_counts_as_answered_only_when_complete_and_shows_long_answers_whole(qtbot, qapp_ready, quiz):
+    """Review #26: "Answered" counted 1 of 4 pairs; a long chosen answer was cut in the closed drop-down."""
+    q = quiz.question(next(q.id for q in quiz.questions if q.type == "matching"))
+    long_right = {"en": "The operator walks closer and the robot slows down to the collaborative speed",
+                  "zh_CN": "操作人员靠近时机器人降到协作速度" * 4}
+    pairs = [q.pairs[0].model_copy(update={"right": long_right}), *q.pairs[1:]]
+    q = q.model_copy(update={"pairs": pairs})
+    w = _show(qtbot, make_question_widget(q, [p.id for p in q.pairs]))
+    w.resize(600, 400)
+    first = w.combos[q.pairs[0].id]
+    first.setCurrentIndex(first.findData(q.pairs[0].id))
+    qtbot.wait(10)
+    assert w.response() and not w.answered()  # one pair of several: not answered yet
+    chosen = w.chosen_labels[q.pairs[0].id]
+    assert chosen.isVisible() and chosen.text() == long_right["en"]  # shown whole, wrapped
+    assert first.view().minimumWidth() > first.fontMetrics().horizontalAdvance(long_right["en"])
+    for pair in q.pairs[1:]:
+        combo = w.combos[pair.id]
+        combo.setCurrentIndex(combo.findData(pair.id))
+    assert w.answered()
+    short = w.chosen_labels[q.pairs[1].id]
+    assert not short.isVisible()  # a short answer fits the drop-down: no second copy

@@ -106,7 +106,7 @@ def test_card_opens_the_course_and_back_returns(qtbot, window, ctx, trainee, tmp
     assert view.tree.topLevelItemCount() == 2
     lab_item = view.items["line/buffer-lab"]
     assert lab_item.data(0, Qt.ItemDataRole.UserRole + 1)[0] == "Not started"
-    assert view.items["line/practical"].data(0, Qt.ItemDataRole.UserRole + 1)[0] == "Awaiting sign-off"
+    assert view.items["line/practical"].data(0, Qt.ItemDataRole.UserRole + 1)[0] == "Not started"  # review #27
     qtbot.keyClick(view.tree, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
     assert catalog.course_view is None and catalog.stack.currentWidget() is catalog.catalog_panel
     assert catalog.card(FIXTURE_ID).button.text() == "Continue"
@@ -358,3 +358,64 @@ def test_first_library_load_runs_in_the_background(qtbot, window, ctx, trainee, 
     assert catalog.loading.isVisible() or catalog.cards  # shown while the worker parses the courses
     qtbot.waitUntil(lambda: catalog.card(FIXTURE_ID) is not None, timeout=20000)
     assert not catalog.loading.isVisible()
+
+
+# --- review #26, #27, #37 ------------------------------------------------------------------------------
+
+def test_quiz_tab_goes_to_the_answers_first_and_feedback_comes_into_view(qtbot, window, ctx, trainee, tmp_path):
+    install_fixture(ctx, tmp_path)
+    login_trainee(qtbot, window)
+    _activate(qtbot, window)
+    window.resize(1366, 700)
+    view = open_fixture(qtbot, window)
+    quiz = view.open_step("basics/quiz")
+    quiz.start_btn.setFocus()
+    press_enter(qtbot, quiz)  # Enter on the focused Start button
+    pane = quiz.current_pane()
+    first = QApplication.focusWidget()
+    assert first is not None and pane.isAncestorOf(first)  # the answers have the focus
+    seen = [first]
+    for _ in range(12):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+        if seen[-1] is quiz.check_btn:
+            break
+    in_pane = [pane.isAncestorOf(w) for w in seen[:-1]]
+    assert seen[-1] is quiz.check_btn and all(in_pane), [w.objectName() for w in seen]
+    answer(qtbot, pane, False)
+    qtbot.mouseClick(quiz.check_btn, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    visible = pane.feedback.visibleRegion().boundingRect()
+    assert pane.feedback.isVisible() and visible.height() > 0  # scrolled into view
+
+
+def test_after_a_pass_enter_does_not_start_another_attempt(qtbot, window, ctx, trainee, tmp_path, messages):
+    course = install_fixture(ctx, tmp_path)
+    login_trainee(qtbot, window)
+    _activate(qtbot, window)
+    view = open_fixture(qtbot, window)
+    quiz = view.open_step("basics/quiz")
+    qtbot.mouseClick(quiz.start_btn, Qt.MouseButton.LeftButton)
+    for _ in quiz.attempt.ids:
+        answer(qtbot, quiz.current_pane(), True)
+        press_enter(qtbot, quiz)  # check
+        if quiz.attempt.index < len(quiz.attempt.ids) - 1:
+            press_enter(qtbot, quiz)  # next
+    qtbot.mouseClick(quiz.finish_btn, Qt.MouseButton.LeftButton)
+    assert quiz.stack.currentWidget() is quiz.result_page and quiz.last_result[1].passed
+    assert quiz.retry_btn.isVisible() and not quiz.retry_btn.property("primary")
+    assert QApplication.focusWidget() is quiz.overview_btn
+    used = len(ctx.progress.attempts(trainee, trainee.user_id, course.id, "basics/quiz"))
+    press_enter(qtbot, quiz)
+    assert quiz.stack.currentWidget() is quiz.start_page and quiz.attempt is None
+    assert len(ctx.progress.attempts(trainee, trainee.user_id, course.id, "basics/quiz")) == used
+
+
+def test_a_practical_is_not_started_until_opened(qtbot, window, ctx, trainee, tmp_path):
+    install_fixture(ctx, tmp_path)
+    login_trainee(qtbot, window)
+    view = open_fixture(qtbot, window)
+    status = lambda: view.items["line/practical"].data(0, Qt.ItemDataRole.UserRole + 1)[0]
+    assert status() == "Not started"
+    view.open_step("line/practical")
+    qtbot.waitUntil(lambda: status() == "Awaiting sign-off", timeout=3000)

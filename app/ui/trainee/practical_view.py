@@ -1,4 +1,8 @@
-"""A practical step: the instructions, the checklist the instructor signs off, and its status."""
+"""A practical step: the instructions, the checklist the instructor signs off, and its status.
+
+Opening the practical is what the trainee does on it: it is then "awaiting sign-off" (a small
+draft records it), before that "not started" (review #27).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from app.courses.render import render_markdown
 from app.i18n import _, format_datetime
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
-from app.ui.common.step_base import StepView
+from app.ui.common.step_base import WRITE_ERRORS, StepView
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class PracticalView(StepView):
             self.status.setProperty("state", "awaiting")
             self.status.setText(_("Awaiting sign-off: do this task with your instructor, who records it."))
             self.comment.hide()
+            self._mark_opened()
         else:
             when = format_datetime(info.signed_at, "short")
             if info.passed:
@@ -82,6 +87,17 @@ class PracticalView(StepView):
             self.comment.setText(_("Instructor's comment: {comment}").format(comment=info.comment))
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
+
+    def _mark_opened(self) -> None:
+        """Record once that the trainee has seen the task (the step then awaits the instructor)."""
+        if not self.isVisible() or self.ctx.store.readonly:
+            return
+        try:
+            if self.ctx.progress.load_draft(self.actor, self.course.id, self.step_key) is None:
+                self.ctx.progress.save_draft(self.actor, self.course.id, self.step_key, {"kind": "practical-seen"})
+                self.status_changed.emit()
+        except WRITE_ERRORS:
+            log.warning("cannot record that practical %s was opened", self.step_key)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

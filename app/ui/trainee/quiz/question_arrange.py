@@ -197,18 +197,29 @@ class MatchingWidget(QuestionWidget):
         grid.setVerticalSpacing(8)
         self.left_labels: dict[str, QLabel] = {}
         self.combos: dict[str, QComboBox] = {}
+        self.chosen_labels: dict[str, QLabel] = {}
         for row, pair in enumerate(self.question.pairs):
             label = QLabel(objectName="matchLeft", wordWrap=True)
             combo = QComboBox(objectName="matchChoice")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+            # A long answer does not fit the closed drop-down: it is shown in full, wrapped, under it (review #26).
+            chosen = QLabel(objectName="matchChosen", wordWrap=True)
+            chosen.setTextFormat(Qt.TextFormat.PlainText)
+            chosen.hide()
+            cell = QVBoxLayout()
+            cell.setSpacing(2)
+            cell.addWidget(combo)
+            cell.addWidget(chosen)
             label.setBuddy(combo)
-            combo.currentIndexChanged.connect(lambda *_: self.changed.emit())
-            grid.addWidget(label, row, 0)
-            grid.addWidget(combo, row, 1)
+            combo.currentIndexChanged.connect(lambda *_a, pid=pair.id: self._chosen(pid))
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addLayout(cell, row, 1)
             self.left_labels[pair.id] = label
             self.combos[pair.id] = combo
+            self.chosen_labels[pair.id] = chosen
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         self._lay.addLayout(grid)
@@ -230,6 +241,36 @@ class MatchingWidget(QuestionWidget):
             combo.setCurrentIndex(max(0, combo.findData(current)))
             combo.blockSignals(False)
             combo.setAccessibleName(_("Match for: {item}").format(item=left))
+            widest = max((combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count())),
+                         default=0)
+            combo.view().setMinimumWidth(min(widest + 40, 900))  # the list shows every answer whole
+            self._show_chosen(pair.id)
+
+    def _chosen(self, pid: str) -> None:
+        self._show_chosen(pid)
+        self.changed.emit()
+
+    def _show_chosen(self, pid: str) -> None:
+        combo, label = self.combos[pid], self.chosen_labels[pid]
+        text = combo.currentText() if combo.currentData() else ""
+        room = combo.width() - 40 if combo.isVisible() else combo.fontMetrics().averageCharWidth() * 30
+        label.setText(text)
+        label.setVisible(bool(text) and combo.fontMetrics().horizontalAdvance(text) > room)
+        combo.setToolTip(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        for pid in self.combos:
+            self._show_chosen(pid)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        for pid in self.combos:
+            self._show_chosen(pid)
+
+    def answered(self) -> bool:
+        """Only when every item has its match: a half-matched question is not answered (review #26)."""
+        return all(combo.currentData() for combo in self.combos.values())
 
     def hint_text(self) -> str:
         return _("Match each item on the left with one on the right.")

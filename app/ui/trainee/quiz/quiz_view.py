@@ -376,9 +376,18 @@ class QuizView(StepView):
         self.scroll.verticalScrollBar().setValue(0)
         self.run_status.clear()
         self._update_run()
+        self._tab_order(pane)
         pane.widget.focus_first()
         if save:
             self.save_state()
+
+    def _tab_order(self, pane: QuestionPane) -> None:
+        """Tab goes through the answers first, then Check, Next, Finish and Previous (review #37)."""
+        fields = [w for w in pane.findChildren(QWidget)
+                  if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisibleTo(pane)]
+        chain = fields + [self.check_btn, self.next_btn, self.finish_btn, self.prev_btn]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _update_run(self) -> None:
         a = self.attempt
@@ -427,6 +436,9 @@ class QuizView(StepView):
         self._update_run()
         self.save_state()
         (self.next_btn if self.next_btn.isVisible() else self.finish_btn).setFocus()
+        # The feedback is under the answers: bring it into view once the layout has made room (review #26).
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(pane.feedback, 0, 8)
+                          if pane.isVisible() else None)
 
     def primary_action(self) -> None:
         """Enter: check the answer (immediate feedback), else go on; on the last question, finish."""
@@ -519,7 +531,15 @@ class QuizView(StepView):
             detail += " " + ngettext("{n} attempt left.", "{n} attempts left.", left).format(n=left)
         self.result_detail.setText(detail)
         self.retry_btn.setVisible(left is None or left > 0)
+        # After a pass, Enter must not use up another attempt: "Try again" is then not the primary button.
+        self.retry_btn.setProperty("primary", not result.passed)
+        self.overview_btn.setProperty("primary", result.passed)
+        for b in (self.retry_btn, self.overview_btn):
+            b.style().unpolish(b)
+            b.style().polish(b)
         self.review.setHtml(review_html(self.quiz, result))
+        if self.stack.currentWidget() is self.result_page:
+            (self.retry_btn if not result.passed and self.retry_btn.isVisible() else self.overview_btn).setFocus()
 
     # --- time and drafts -----------------------------------------------------------------
 
