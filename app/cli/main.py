@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app import __version__
 from app.cli.common import CliError, Parser
-from app.i18n import _, set_locale, system_locale
+from app.i18n import _, pgettext, set_locale, system_locale
 
 log = logging.getLogger("zhizao")
 STARTED = time.perf_counter()
@@ -25,6 +25,43 @@ STARTED = time.perf_counter()
 COMMAND_MODULES = ("app.cli.users", "app.cli.db", "app.cli.validate", "app.cli.simulate", "app.cli.certificate",
                    "app.cli.sync")
 EXPORT_MODULES = ("app.cli.course_pkg", "app.cli.progress_io")
+
+
+def _argparse_texts() -> dict[str, str]:
+    """argparse's own words (usage:, options, …) in the CLI's language (review #23)."""
+    return {
+        "usage: ": pgettext("argparse", "usage: "),
+        "positional arguments": pgettext("argparse", "positional arguments"),
+        "options": pgettext("argparse", "options"),
+        "show this help message and exit": pgettext("argparse", "show this help message and exit"),
+        "show program's version number and exit": pgettext("argparse", "show program's version number and exit"),
+        "the following arguments are required: %s": pgettext("argparse", "the following arguments are required: %s"),
+        "unrecognized arguments: %s": pgettext("argparse", "unrecognized arguments: %s"),
+        "invalid choice: %(value)r (choose from %(choices)s)":
+            pgettext("argparse", "invalid choice: %(value)r (choose from %(choices)s)"),
+        "argument %(argument_name)s: %(message)s": pgettext("argparse", "argument %(argument_name)s: %(message)s"),
+        "expected one argument": pgettext("argparse", "expected one argument"),
+        "invalid %(type)s value: %(value)r": pgettext("argparse", "invalid %(type)s value: %(value)r"),
+        "ambiguous option: %(option)s could match %(matches)s":
+            pgettext("argparse", "ambiguous option: %(option)s could match %(matches)s"),
+        "not allowed with argument %s": pgettext("argparse", "not allowed with argument %s"),
+        "one of the arguments %s is required": pgettext("argparse", "one of the arguments %s is required"),
+    }
+
+
+def _argparse_gettext(message: str) -> str:
+    return _argparse_texts().get(message, message)
+
+
+def translate_argparse() -> None:
+    """Let argparse's help and errors speak the CLI's language, like the rest of the output.
+
+    argparse looks its words up with ``gettext`` under the name ``argparse._`` at call time,
+    so pointing that name at our catalog is enough; a word we do not know stays as it is.
+    """
+    import argparse
+
+    argparse._ = _argparse_gettext
 
 
 def _optional(name: str):
@@ -90,6 +127,7 @@ def _report(message: str, code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     set_locale(os.environ.get("ZHIZAO_LANG") or system_locale())
+    translate_argparse()
     argv = sys.argv[1:] if argv is None else argv
     if _wants_subcommand(argv):
         args = build_parser().parse_args(argv)
@@ -130,6 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         log.exception("command failed")
         return _report(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, trace in the log
+    except Exception as exc:  # last resort: one line, trace in the log
         log.exception("command failed")
         return _report(_("unexpected error: {error} (details in the log)").format(error=exc), 1)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.courses.authoring import MISSING
-from app.i18n import _
+from app.i18n import N_, _
 from app.ui.instructor.authoring.model import DraftModel
 
 KeyPath = tuple[str | int, ...]
@@ -368,9 +368,11 @@ class FormGrid(QWidget):
         self.row = 0
 
     def header(self) -> None:
-        for col, loc in ((1, "en"), (2, "zh_CN")):
-            lab = QLabel(i18n.locale_display_name(loc), objectName="sectionTitle")
+        # Column headings in the UI language ("英文" in Chinese, like the tables), not the languages' own names.
+        for col, msgid in ((1, N_("English")), (2, N_("Chinese"))):
+            lab = QLabel(_(msgid), objectName="sectionTitle")
             self.grid.addWidget(lab, self.row, col)
+            self.labels.append((lab, msgid))
         self.row += 1
 
     def _label(self, msgid: str, buddy: QWidget | None) -> QLabel:
