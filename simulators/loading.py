@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import io
 import json
 from pathlib import Path
@@ -21,24 +22,22 @@ SIMULATORS = ("line", "maintenance", "robot_cell", "vibration")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 
+# Each kind's scenario model, imported by name on first use: a scenario model may itself load
+# bundled scenarios (a line's robot station loads its cell), so this module never imports them.
+SCENARIO_CLASSES = {
+    "line": "simulators.line.scenario:LineScenario",
+    "maintenance": "simulators.maintenance.scenario:MaintenanceScenario",
+    "robot_cell": "simulators.robot.scenario:RobotCellScenario",
+    "vibration": "simulators.vibration.scenario:VibrationScenario",
+}
+
+
 def scenario_class(kind: str) -> type[BaseModel]:
-    if kind == "line":
-        from simulators.line.scenario import LineScenario
-
-        return LineScenario
-    if kind == "maintenance":
-        from simulators.maintenance.scenario import MaintenanceScenario
-
-        return MaintenanceScenario
-    if kind == "robot_cell":
-        from simulators.robot.scenario import RobotCellScenario
-
-        return RobotCellScenario
-    if kind == "vibration":
-        from simulators.vibration.scenario import VibrationScenario
-
-        return VibrationScenario
-    raise ScenarioError("kind", f"unknown simulator '{kind}' (expected one of: {', '.join(SIMULATORS)})")
+    target = SCENARIO_CLASSES.get(kind)
+    if target is None:
+        raise ScenarioError("kind", f"unknown simulator '{kind}' (expected one of: {', '.join(SIMULATORS)})")
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _plain(node: Any) -> Any:
