@@ -16,7 +16,17 @@ from typing import Any
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.courses import sim_messages
 from app.courses.grading import lab_scenario
@@ -52,6 +62,12 @@ class LinePanels:
         self.diagram.setMaximumHeight(135)
         self.timeline: StateTimeline | None = None
         self.threshold_items: list[pg.InfiniteLine] = []
+        # Output and buffers in one tab, the machine-state history in another: three plots stacked
+        # in the ~300 px a 1366×700 screen leaves are too flat to read (the Gantt lost its row names).
+        self.tabs = QTabWidget(objectName="lineTabs")
+        self.state_plots = pg.GraphicsLayoutWidget()
+        self.state_plots.setObjectName("lineStates")
+        self.state_plots.ci.setContentsMargins(2, 2, 2, 2)
 
     def make_collector(self, scenario: Any, runner: Any) -> LineCollector:
         return LineCollector(scenario, runner)
@@ -60,7 +76,9 @@ class LinePanels:
         return self.diagram
 
     def wrap_plots(self, plots: QWidget) -> QWidget:
-        return plots
+        self.tabs.addTab(plots, "")
+        self.tabs.addTab(self.state_plots, "")
+        return self.tabs
 
     def structure(self, scenario: Any) -> tuple:
         return (tuple((st.name, st.servers) for st in scenario.stations), tuple(b.name for b in scenario.buffers),
@@ -73,16 +91,16 @@ class LinePanels:
         end_h = runner.end_time * self.SCALE
         self.rate_plot = plots.addPlot(row=0, col=0)
         self.buffer_plot = plots.addPlot(row=1, col=0)
-        self.gantt = plots.addPlot(row=2, col=0)
+        self.state_plots.clear()
+        self.gantt = self.state_plots.addPlot(row=0, col=0)
         for p in (self.rate_plot, self.buffer_plot, self.gantt):
             style_plot(p)
             p.setXRange(0, end_h, padding=0.01)
             p.enableAutoRange(x=False)
             p.setMouseEnabled(x=True, y=False)
         self.buffer_plot.setXLink(self.rate_plot)
-        self.gantt.setXLink(self.rate_plot)
-        for p in (self.rate_plot, self.buffer_plot):   # one time axis, under the Gantt chart: more room
-            p.getAxis("bottom").setStyle(showValues=False)
+        # The Gantt chart is not x-linked: pyqtgraph links views by their pixels, and its row names are wider.
+        self.rate_plot.getAxis("bottom").setStyle(showValues=False)   # one time axis, under the buffers
         # Width-1 pens: wide pens are drawn many times slower.
         self.rate_curve = live_curve(self.rate_plot, pg.mkPen(colour(0), width=1))
         self.buffer_curves = [live_curve(self.buffer_plot, pg.mkPen(colour(i + 1), width=1))
@@ -96,9 +114,8 @@ class LinePanels:
             for p in (self.rate_plot, self.buffer_plot):
                 p.addItem(pg.InfiniteLine(scenario.warmup_s * self.SCALE, angle=90,
                                           pen=pg.mkPen("#6b7a89", style=Qt.PenStyle.DotLine)))
-        for row, stretch in enumerate((2, 2, 4)):   # the Gantt chart needs a line per machine
-            plots.ci.layout.setRowStretchFactor(row, stretch)
-        self.gantt.setMinimumHeight(len(collector.rows) * 15 + 40)
+        for row in (0, 1):
+            plots.ci.layout.setRowStretchFactor(row, 1)
         self.timeline = StateTimeline(self.gantt, collector.row_labels(), runner.end_time,
                                       [STATE_COLOURS[s] for s in LINE_STATES], columns=3000, x_scale=self.SCALE)
         self.reset(scenario, runner, collector)
@@ -130,8 +147,10 @@ class LinePanels:
         # Buffer names and colours in the title: a legend would hide the curves.
         keys = " ".join(f"<span style='color:{colour(i + 1)}'>■</span>&nbsp;{html.escape(b.name)}"
                         for i, b in enumerate(self.scenario.buffers))
-        set_labels(self.buffer_plot, _("Buffer levels (parts)") + "&nbsp;&nbsp;" + keys)
+        set_labels(self.buffer_plot, _("Buffer levels (parts)") + "&nbsp;&nbsp;" + keys, "", _("Time (h)"))
         set_labels(self.gantt, _("Machine states"), "", _("Time (h)"))
+        self.tabs.setTabText(0, _("Output and buffers"))
+        self.tabs.setTabText(1, _("Machine states"))
         for line in self.threshold_items:
             line.label.setFormat(_("objective"))
         self.diagram.retranslate()
