@@ -248,7 +248,13 @@ def histogram(values: Sequence[float], bins: int, lo: float, hi: float) -> tuple
 
 
 def item_flags(item: ItemStats) -> tuple[str, ...]:
-    """Why a question deserves a look, most serious first (empty when it looks fine)."""
+    """Why a question deserves a look, most serious first (empty when it looks fine).
+
+    Below :data:`MIN_ANSWERS` answers the statistics are noise (one wrong answer is "nobody
+    correct"): such a question is only marked as having too few answers (review #33).
+    """
+    if item.n < MIN_ANSWERS:
+        return ("few_answers",)
     flags: list[str] = []
     p, d = item.difficulty, item.discrimination
     if item.n and p == 0:
@@ -261,8 +267,6 @@ def item_flags(item: ItemStats) -> tuple[str, ...]:
         flags.append("weak_d")
     if p > TOO_EASY_P:
         flags.append("too_easy")
-    if item.n < MIN_ANSWERS:
-        flags.append("few_answers")
     return tuple(flags)
 
 

@@ -135,6 +135,23 @@ def test_quiz_panels_match_the_seed(panel, seeded):
     assert "2 passed" in tab.summary.text()
 
 
+def test_item_flags_wait_for_enough_answers():
+    """Review #33: with one answer a wrong answer is 'nobody correct'; below five answers only say so."""
+    from app.services.dashboard_queries import MIN_ANSWERS, ItemStats, item_flags
+
+    assert MIN_ANSWERS == 5
+    for n in range(1, MIN_ANSWERS):
+        got = ItemStats("q", n, 0.0, None, None, None)
+        assert item_flags(got) == ("few_answers",)
+    assert item_flags(ItemStats("q", 5, 0.0, 0.0, None, None)) == ("nobody_correct",)
+
+
+def test_combos_show_the_whole_names(panel, seeded):
+    for combo in (panel.cohort, panel.course, panel.quiz_tab.pick):
+        longest = max((combo.itemText(i) for i in range(combo.count())), key=combo.fontMetrics().horizontalAdvance)
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance(longest), longest
+
+
 def test_lab_and_time_panels_match_the_seed(panel, seeded):
     tab = panel.lab_tab
     panel.tabs.setCurrentWidget(tab)

@@ -64,6 +64,8 @@ class DashboardPanel(QWidget):
         self.course_label = QLabel()
         self.course = QComboBox(objectName="dashCourse")
         self.course.setMinimumContentsLength(26)
+        for combo in (self.cohort, self.course):  # grow to the longest name (review #33): never "重庆一…"
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.refresh_btn = QPushButton(objectName="dashRefresh")
         self.export_btn = QPushButton(objectName="dashExportAll")
         for w in (self.cohort_label, self.cohort, self.course_label, self.course):

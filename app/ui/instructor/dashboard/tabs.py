@@ -73,6 +73,7 @@ class Tab(QWidget):
         self.pick_label = QLabel()
         self.pick = QComboBox(objectName=object_name)
         self.pick.setMinimumContentsLength(min_chars)
+        self.pick.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.pick.currentIndexChanged.connect(lambda _i: on_change())
         self.summary = QLabel(objectName="subtitle")
         bar.addWidget(self.pick_label)
