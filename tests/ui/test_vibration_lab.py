@@ -130,3 +130,12 @@ def test_the_course_editor_opens_the_spectrum_lab(qtbot, window, ctx, instructor
     lab = panel.editor
     assert lab.simulator.currentData() == "vibration"
     assert lab.rel.endswith("spectrum-diagnosis-lab/lab.yaml")
+
+
+def test_the_status_line_gives_the_machines_overall_level_and_kurtosis(qtbot, ctx, trainee):
+    view = open_spectrum_lab(qtbot, ctx, trainee)
+    pick_machine(qtbot, view, "F2")
+    feats = view.result.machines["F2"].features
+    text = view.status.text()
+    assert text.startswith("Shaft 24.67 Hz · overall ") and f"{feats['velocity_rms_mm_s']:.2f} mm/s ·" in text
+    assert feats["kurtosis"] > 6 and f"kurtosis {feats['kurtosis']:.1f}" in text  # impacts

@@ -196,8 +196,11 @@ class SpectrumView(QWidget):
         """What to show while the pointer is on no spectrum."""
         if self.record is None:
             return ""
-        return _("Point at a peak to read it · shaft speed {speed} Hz · wheel zooms, drag pans").format(
-            speed=format_decimal(self.record.speed_hz, 2))
+        feats = self.record.features
+        text = _("Shaft {speed} Hz · overall {rms} mm/s · kurtosis {kurtosis} · point at a peak to read it")
+        return text.format(speed=format_decimal(self.record.speed_hz, 2),
+                           rms=format_decimal(feats["velocity_rms_mm_s"], 2),
+                           kurtosis=format_decimal(feats["kurtosis"], 1))
 
     def _place_names(self) -> None:
         # Top-right: the cursors' labels crowd the low-frequency (left) end of the spectra.
@@ -212,6 +215,7 @@ class SpectrumView(QWidget):
         self.names["wave"].setText(_("Acceleration waveform"))
         self.names["velocity"].setText(_("Velocity spectrum (RMS)"))
         self.names["envelope"].setText(_("Envelope spectrum"))
+        self.plots.setToolTip(_("The mouse wheel zooms the time or frequency axis; dragging pans it."))
         self._place_names()
 
 
