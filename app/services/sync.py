@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -41,7 +40,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
+from app.atomic import atomic_path
 from app.certificates.keys import CenterKeys, KeyFileError, public_key_from_pem
+from app.clock import as_utc
 from app.i18n import _, format_date
 from app.services.auth import Actor, PermissionDenied
 from app.services.sync_format import (
@@ -49,7 +50,6 @@ from app.services.sync_format import (
     LOCAL_ONLY,
     TABLE_ORDER,
     SyncError,
-    as_utc,
     codec,
     columns,
     encode,
@@ -157,12 +157,11 @@ class SyncService:
         only_user = None if actor.is_staff else actor.user_id
         if only_user is not None and not only_user:
             raise PermissionDenied(_("Log in to export your progress."))
-        tmp = path.with_name(path.name + ".part")
         counts: dict[str, int] = {}
         digest = hashlib.sha256()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            with (atomic_path(path, durable=True) as tmp,
+                  zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf):
                 with zf.open(RECORDS, "w", force_zip64=True) as out, self._sessions() as s:
                     for name, table in tables().items():
                         counts[name] = 0
@@ -190,15 +189,8 @@ class SyncService:
                 data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
                 zf.writestr(MANIFEST, data)
                 zf.writestr(SIGNATURE, base64.b64encode(keys.sign(data)) + b"\n")
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
         except OSError as exc:
-            _discard(tmp)
             raise SyncError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
-        except BaseException:
-            _discard(tmp)
-            raise
         log.info("exported %d records to %s", sum(counts.values()), path)
         return ExportResult(path, counts, since_utc, short_fingerprint(keys.public_key))
 
@@ -429,11 +421,3 @@ class SyncService:
     def _is_empty(self) -> bool:
         with self._sessions() as s:
             return not any(s.scalar(select(func.count()).select_from(m)) for m in (User, StepAttempt))
-
-
-def _discard(path: Path) -> None:
-    """Remove a half-written file, if there is one (never mask the original error)."""
-    try:
-        path.unlink()
-    except OSError:
-        pass

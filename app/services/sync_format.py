@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Table
 
+from app.clock import as_utc
 from app.services.auth import ServiceError
 from app.storage.models import AuditEntry, Base, LabRun, LessonTime, SignOff, StepAttempt
 
@@ -49,11 +50,6 @@ def user_fk_columns() -> dict[str, list[str]]:
 
 
 # --- values <-> JSON ------------------------------------------------------------------------
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
 
 @functools.cache
 def codec(table: Table) -> dict[str, str]:

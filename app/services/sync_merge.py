@@ -37,11 +37,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.clock import as_utc
 from app.i18n import _
 from app.services.sync_format import (
     APPEND_ONLY,
     SyncError,
-    as_utc,
     codec,
     columns,
     decode_value,
