@@ -139,3 +139,14 @@ def test_the_status_line_gives_the_machines_overall_level_and_kurtosis(qtbot, ct
     text = view.status.text()
     assert text.startswith("Shaft 24.67 Hz · overall ") and f"{feats['velocity_rms_mm_s']:.2f} mm/s ·" in text
     assert feats["kurtosis"] > 6 and f"kurtosis {feats['kurtosis']:.1f}" in text  # impacts
+
+
+def test_vibration_metrics_have_names_and_units_for_people() -> None:
+    from app.ui.labs.panels import format_metric, metric_label
+
+    assert metric_label("correct_diagnoses") == "Correct diagnoses"
+    assert metric_label("machine.F2.frequency_error_hz") == "F2: frequency reading error"
+    assert format_metric("machine.F2.frequency_error_hz", 0.0164) == "0.016 Hz"
+    assert format_metric("machine.P1.velocity_rms_mm_s", 5.234) == "5.23 mm/s"
+    assert format_metric("diagnosis_accuracy", 0.75) == "75.0%"
+    assert metric_label("machine.F2.bogus") == "machine.F2.bogus"

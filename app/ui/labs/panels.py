@@ -70,6 +70,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "path_length_mm": (N_("Path length"), "mm"),
     "max_tcp_speed_mm_s": (N_("Highest TCP speed"), "mm/s"),
     "moves": (N_("Moves"), ""),
+    "machines": (N_("Machines on the route"), ""),
+    "correct_diagnoses": (N_("Correct diagnoses"), ""),
+    "wrong_diagnoses": (N_("Wrong diagnoses"), ""),
+    "undiagnosed": (N_("Machines not diagnosed"), ""),
+    "diagnosis_accuracy": (N_("Share of correct diagnoses"), ""),
+    "max_velocity_rms_mm_s": (N_("Highest overall velocity"), "mm/s"),
+}
+# Per machine of a vibration route: ``machine.<name>.<metric>`` → (label, unit).
+MACHINE_METRICS = {
+    "correct": (N_("{element}: diagnosis correct"), ""),
+    "velocity_rms_mm_s": (N_("{element}: overall velocity"), "mm/s"),
+    "acceleration_rms_g": (N_("{element}: acceleration RMS"), "g"),
+    "acceleration_peak_g": (N_("{element}: acceleration peak"), "g"),
+    "crest_factor": (N_("{element}: crest factor"), ""),
+    "kurtosis": (N_("{element}: kurtosis"), ""),
+    "frequency_error_hz": (N_("{element}: frequency reading error"), "Hz"),
 }
 STATION_METRICS = {
     "working": N_("{element}: working"), "starved": N_("{element}: starved"), "blocked": N_("{element}: blocked"),
@@ -102,7 +118,18 @@ def metric_label(name: str) -> str:
     element, _sep2, metric = rest.rpartition(".")
     if head in ("station", "buffer") and element and metric in STATION_METRICS:
         return _(STATION_METRICS[metric]).format(element=element)
+    if head == "machine" and element and metric in MACHINE_METRICS:
+        return _(MACHINE_METRICS[metric][0]).format(element=element)
     return name
+
+
+def metric_unit(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name][1]
+    head, _sep, rest = name.partition(".")
+    if head == "machine":
+        return MACHINE_METRICS.get(rest.rpartition(".")[2], ("", ""))[1]
+    return ""
 
 
 # Money metrics: shown in yuan with the locale's currency sign (the simulators' costs are in CNY).
@@ -110,7 +137,7 @@ COST_METRICS = {"total_cost", "downtime_cost", "repair_cost", "spare_parts_cost"
 
 
 # Shares of time or of parts (0…1), shown as percentages.
-SHARE_METRICS = {"availability", "performance", "quality", "oee"}
+SHARE_METRICS = {"availability", "performance", "quality", "oee", "diagnosis_accuracy"}
 STATION_SHARES = {"working", "starved", "blocked", "down", "maintenance", "setup", "availability", "performance",
                   "quality", "oee", "uptime"}
 
@@ -141,7 +168,7 @@ def format_metric(name: str, value: float | None) -> str:
     if is_share(name):
         return format_percent(value, 1)   # OEE 0.732 reads as 73.2 %, as the objectives are worded
     text = format_decimal(value, digits)
-    unit = METRICS.get(name, ("", ""))[1]
+    unit = metric_unit(name)
     return f"{text} {unit}" if unit else text
 
 
