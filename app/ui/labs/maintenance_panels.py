@@ -185,7 +185,8 @@ class MaintenancePanels:
             # Label at the left end, under the line and inside the plot (a centred label is cut by the axis).
             line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen("#8a97a6", style=Qt.PenStyle.DotLine),
                                    label=name, labelOpts={"position": 0.03, "color": "#6b7a89",
-                                                          "anchors": [(0, 0), (0, 0)]})
+                                                          "anchors": [(0, 0), (0, 0)],
+                                                          "fill": pg.mkBrush(255, 255, 255, 200)})
             line.label.setFont(plot_font())
             self.plots["vibration"].addItem(line, ignoreBounds=True)
             self.zone_lines.append(line)
