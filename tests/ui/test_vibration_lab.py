@@ -150,3 +150,13 @@ def test_vibration_metrics_have_names_and_units_for_people() -> None:
     assert format_metric("machine.P1.velocity_rms_mm_s", 5.234) == "5.23 mm/s"
     assert format_metric("diagnosis_accuracy", 0.75) == "75.0%"
     assert metric_label("machine.F2.bogus") == "machine.F2.bogus"
+
+
+def test_the_lab_editor_offers_machine_paths_and_metrics() -> None:
+    from app.ui.instructor.authoring.lab_tables import metric_choices, path_choices
+
+    data = {"kind": "vibration", "machines": [{"name": "P1"}, {"name": "F2"}]}
+    paths = [p for p, _label in path_choices("vibration", data)]
+    assert "machines.F2.diagnosis" in paths and "machines.F2.reading_hz" in paths
+    metrics = [n for n, _label in metric_choices("vibration", data)]
+    assert "correct_diagnoses" in metrics and "machine.P1.frequency_error_hz" in metrics

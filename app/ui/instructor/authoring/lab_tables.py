@@ -70,10 +70,19 @@ def metric_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, st
         for s in _names(data, "stations", "S"):
             names += [f"station.{s}.{m}" for m in _STATION_METRICS]
         names += [f"buffer.{b}.mean_level" for b in _names(data, "buffers", "B")]
+    if kind == "vibration" and sims is not None:
+        from simulators.vibration.runner import MACHINE_METRICS
+
+        for machine in _names(data, "machines", "M"):
+            names += [f"machine.{machine}.{m}" for m in sorted(MACHINE_METRICS)]
     return [(n, n) for n in names]
 
 
 def path_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if kind == "vibration":   # the trainee's answers per machine, and what shapes a record
+        return [(p, p) for m in _names(data, "machines", "M") for p in (
+            f"machines.{m}.diagnosis", f"machines.{m}.reading_hz", f"machines.{m}.speed_rpm",
+            f"machines.{m}.fault.level")]
     if kind != "line":
         return [(p, p) for p in _OTHER_PATHS.get(kind, ())]
     paths = [f"buffers.{b}.capacity" for b in _names(data, "buffers", "B")]
