@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app.atomic import write_atomic
 from app.i18n import _
 
 log = logging.getLogger(__name__)
@@ -112,15 +113,7 @@ def _write_new(path: Path, data: bytes, mode: int) -> bool:
 
 def _write_replace(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Atomic write of a public file (a unique temp name: writers may race)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(path, data, mode=mode)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import logging
 import os
 import secrets
 import stat
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.atomic import write_atomic
 from app.courses import models as m
 from app.courses.errors import Problem
 from app.courses.loader import read_course
@@ -359,16 +359,7 @@ def _write_cache(path: Path | None, entry: _CacheEntry, key: bytes) -> None:
         log.info("could not encode course cache %s", path, exc_info=True)
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    except OSError:
-        log.info("could not write course cache %s", path, exc_info=True)
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_sign(key, payload) + b"\n" + payload)
-        os.replace(tmp, path)
+        write_atomic(path, _sign(key, payload) + b"\n" + payload)
         path.with_suffix(".pickle").unlink(missing_ok=True)  # the unsigned format of earlier versions
     except OSError:
         log.info("could not write course cache %s", path, exc_info=True)
-        Path(tmp).unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from app import __version__
+from app.atomic import atomic_path
 from app.courses import semver
 from app.courses.errors import Problem, has_errors
 from app.courses.links import PROGRAM_SUFFIXES, effective_suffix
@@ -168,25 +169,17 @@ def export_course(course_dir: Path, out_file: Path) -> Path:
     if total > MAX_TOTAL_BYTES:
         raise PackageError(_("the course is larger than {mb} MB").format(mb=MAX_TOTAL_BYTES >> 20))
     manifest = Manifest(PACKAGE_FORMAT, course.id, course.version, {rel: _sha256_file(p) for rel, p in files})
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=PACKAGE_SUFFIX, dir=out_file.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            # Fixed timestamps and modes: the same course gives the same bytes.
-            def add(name: str, data: bytes) -> None:
-                info = zipfile.ZipInfo(name, _FIXED_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = (stat.S_IFREG | 0o644) << 16
-                zf.writestr(info, data)
+    with atomic_path(out_file) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        # Fixed timestamps and modes: the same course gives the same bytes.
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, _FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            zf.writestr(info, data)
 
-            add(MANIFEST, manifest.to_json().encode("utf-8"))
-            for rel, path in files:
-                add(f"{course.id}/{rel}", path.read_bytes())
-        os.replace(tmp_name, out_file)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+        add(MANIFEST, manifest.to_json().encode("utf-8"))
+        for rel, path in files:
+            add(f"{course.id}/{rel}", path.read_bytes())
     return out_file
 
 
