@@ -88,7 +88,7 @@ class VerifyDialog(QDialog):
         self.qr_text = QPlainTextEdit(objectName="verifyQrText")
         self.qr_text.setPlaceholderText("ZZC1:…")
         self.qr_text.setTabChangesFocus(True)
-        self.qr_text.setFixedHeight(64)
+        self.qr_text.setFixedHeight(46)
         self.qr_label.setBuddy(self.qr_text)
         self.qr_btn = QPushButton(objectName="verifyQrButton")
         self.qr_btn.setAutoDefault(False)
@@ -112,7 +112,7 @@ class VerifyDialog(QDialog):
         self.facts = QGroupBox(objectName="verifyFacts")
         self.facts_form = QFormLayout(self.facts)
         self.facts_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.facts_form.setVerticalSpacing(6)
+        self.facts_form.setVerticalSpacing(2)
         bl.addWidget(self.facts)
         self.status = QLabel(objectName="verifyStatus", wordWrap=True)
         self.status.setAccessibleName("verification result")
@@ -142,7 +142,7 @@ class VerifyDialog(QDialog):
         """Start at a comfortable size that never reaches under a taskbar (1366×700 and up)."""
         screen = (self.parentWidget().screen() if self.parentWidget() is not None else None) or self.screen()
         avail = screen.availableGeometry() if screen is not None else None
-        width, height = 760, 680
+        width, height = 860, 680
         if avail is not None:
             width, height = min(width, avail.width() - 40), min(height, avail.height() - 40)
         self.resize(width, height)
@@ -306,6 +306,6 @@ class VerifyDialog(QDialog):
             field = QLabel(value, wordWrap=True, objectName="verifyFact")
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             colour = "#6b7a89" if untrusted else "#1b2733"
-            field.setStyleSheet(f"QLabel {{ font-size: 14pt; font-weight: bold; color: {colour}; }}")
-            name.setStyleSheet("QLabel { font-size: 12pt; }")
+            field.setStyleSheet(f"QLabel {{ font-size: 13pt; font-weight: bold; color: {colour}; }}")
+            name.setStyleSheet("QLabel { font-size: 11pt; }")
             self.facts_form.addRow(name, field)

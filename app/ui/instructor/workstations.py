@@ -110,7 +110,9 @@ class WorkstationsPanel(QWidget):
         self.own_intro = QLabel(wordWrap=True)
         row = QHBoxLayout()
         self.own_fp = QLabel(objectName="ownFingerprint")
-        self.own_fp.setFont(fingerprint_font(20))
+        # A style sheet, not setFont: the application's style sheet would override the font.
+        self.own_fp.setStyleSheet("QLabel { font-family: monospace; font-size: 22pt; font-weight: bold; "
+                                  "color: #123a5c; padding: 4px 0px; }")
         self.own_fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_btn = QPushButton(objectName="copyFingerprint")
         self.copy_btn.clicked.connect(self._copy_own)

@@ -86,11 +86,8 @@ class SettingsPage(Page):
         sf = QVBoxLayout(self.sync_box)
         self.sync_intro = QLabel(wordWrap=True)
         self.sync_fp = QLabel(objectName="settingsFingerprint")
-        font = self.sync_fp.font()
-        font.setFamily("monospace")
-        font.setPointSize(16)
-        font.setBold(True)
-        self.sync_fp.setFont(font)
+        self.sync_fp.setStyleSheet("QLabel { font-family: monospace; font-size: 18pt; font-weight: bold; "
+                                   "color: #123a5c; }")
         self.sync_fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         sf.addWidget(self.sync_intro)
         sf.addWidget(self.sync_fp)

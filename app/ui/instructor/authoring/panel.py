@@ -139,7 +139,7 @@ class AuthoringPanel(CourseFiles, QWidget):
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 0)
         right.setCollapsible(0, False)
-        right.setSizes([470, 170])  # the problems list shows several rows at 700 px
+        right.setSizes([520, 120])  # the problems list shows several rows at 700 px
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([285, 835])

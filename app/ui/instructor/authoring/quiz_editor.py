@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -69,7 +68,7 @@ class QuizEditor(EditorPage):
         self.questions.currentRowChanged.connect(self._show_question)
         ll.addWidget(self.questions, 1)
         bar, bar2 = QHBoxLayout(), QHBoxLayout()
-        self.add_btn = QToolButton(objectName="addQuestion", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_btn = QPushButton(objectName="addQuestion")  # sized for its text and the menu arrow
         self.add_menu = QMenu(self.add_btn)
         self.add_actions = {t: self.add_menu.addAction("", lambda t=t: self.add_question(t))
                             for t in QUESTION_TYPE_LABELS}
