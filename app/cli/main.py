@@ -78,7 +78,8 @@ def _global_options(parser: Parser, detecting: bool = False) -> None:
     if detecting:
         parser.add_argument("--version", action="store_true")
     else:
-        parser.add_argument("--version", action="version", version=f"zhizao {__version__}")
+        parser.add_argument("--version", action="version", version=f"zhizao {__version__}",
+                            help=pgettext("argparse", "show program's version number and exit"))
     parser.add_argument("--data-dir", metavar="DIR", help=_("where the database and user files live"))
     parser.add_argument("--db", metavar="URL", help=_("database URL (default: SQLite in the data dir)"))
     parser.add_argument("--self-test", action="store_true", help=_("start offscreen, check the main parts, exit"))
