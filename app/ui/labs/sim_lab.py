@@ -201,7 +201,7 @@ class SimLabView(LabViewBase):
         left.addWidget(lower)
         left.setStretchFactor(0, 2)
         left.setStretchFactor(1, 3)
-        left.setSizes([150, 360])
+        left.setSizes([185, 325])   # the task readable (≥ 130 px at 1366×700), the settings below
         left.setChildrenCollapsible(False)
         left.setMinimumWidth(240)
         self.task.setMinimumHeight(80)
