@@ -18,7 +18,8 @@ from app.paths import courses_dir
 BUNDLED = sorted(p for p in courses_dir().iterdir() if (p / "course.yaml").exists() and not p.name.startswith("_"))
 LABS = sorted(p for course in BUNDLED for p in course.glob("modules/*/*/lab.yaml"))
 def test_both_flagship_courses_are_bundled():
-    assert {p.name for p in BUNDLED} >= {"industrial-robot-operation", "ai-predictive-maintenance"}
+    assert {p.name for p in BUNDLED} >= {"industrial-robot-operation", "ai-predictive-maintenance",
+                                         "digital-manufacturing-management"}
     assert len(LABS) >= 8
 
 
