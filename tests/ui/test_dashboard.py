@@ -146,6 +146,32 @@ def test_item_flags_wait_for_enough_answers():
     assert item_flags(ItemStats("q", 5, 0.0, 0.0, None, None)) == ("nobody_correct",)
 
 
+def test_scatter_labels_share_a_spot_and_due_labels_stay_inside(qtbot, qapp_ready):
+    """Review #33: questions at the same p and D get one label; a due date at the right edge is not cut."""
+    from app.services.dashboard_queries import CompletionTimeline, ItemRow
+    from app.ui.instructor.dashboard.charts import CompletionChart, ItemScatter
+
+    scatter = ItemScatter()
+    qtbot.addWidget(scatter)
+    items = [ItemRow(q, 6, 0.0, 0.0, ("nobody_correct",)) for q in ("a", "b", "c")]
+    items.append(ItemRow("d", 6, 0.6, 0.4, ()))
+    scatter.set_items(items, {"a": 3, "b": 1, "c": 7, "d": 2})
+    assert sorted(label.textItem.toPlainText() for label in scatter.labels) == ["1, 3, 7", "2"]
+
+    chart = CompletionChart()
+    qtbot.addWidget(chart)
+    chart.resize(600, 380)
+    chart.show()
+    days = tuple(dt.date(2026, 12, 7) + dt.timedelta(days=i) for i in range(10))
+    chart.set_timeline(CompletionTimeline(days, (0.0,) * 10, (0.1,) * 10, 5, ((dt.date(2027, 1, 6), 5),)))
+    qtbot.wait(50)
+    label = chart.due_lines[0].label
+    view = chart.plot_item.getViewBox()
+    shown = view.mapRectToScene(view.boundingRect())
+    drawn = label.mapRectToScene(label.boundingRect())
+    assert drawn.right() <= shown.right() + 1 and drawn.left() >= shown.left() - 1
+
+
 def test_combos_show_the_whole_names(panel, seeded):
     for combo in (panel.cohort, panel.course, panel.quiz_tab.pick):
         longest = max((combo.itemText(i) for i in range(combo.count())), key=combo.fontMetrics().horizontalAdvance)

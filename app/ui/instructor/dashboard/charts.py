@@ -129,10 +129,13 @@ class Chart(pg.PlotWidget):
             self.plot_item.getAxis(name).setTickSpacing()
 
 
-def _vline(plot: pg.PlotItem, x: float, text: str, colour: str, position: float = 0.92) -> pg.InfiniteLine:
+def _vline(plot: pg.PlotItem, x: float, text: str, colour: str, position: float = 0.92,
+           left: bool = False) -> pg.InfiniteLine:
+    """A dashed vertical line with its label right of it, or left of it (``left``) near the plot's right edge."""
+    anchor = (1, 0.5) if left else (0, 0.5)
     line = pg.InfiniteLine(pos=x, angle=90, movable=False,
                            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine), label=text,
-                           labelOpts={"position": position, "color": colour, "anchors": [(0, 0.5), (0, 0.5)],
+                           labelOpts={"position": position, "color": colour, "anchors": [anchor, anchor],
                                       "fill": pg.mkBrush(255, 255, 255, 200)})
     line.label.setFont(plot_font())
     plot.addItem(line)
@@ -172,10 +175,12 @@ class CompletionChart(Chart):
         self.completed_curve = self.plot_item.plot(
             xs, [v * 100 for v in tl.completed], name=_("Completed the course"),
             pen=pg.mkPen(BLUE, width=3), symbol=symbol, symbolSize=6, symbolBrush=BLUE, symbolPen=None)
+        last = max([xs[-1]] + [d.toordinal() for d, _n in tl.due_dates])
         for i, (due, n) in enumerate(tl.due_dates):
             text = _("Due {date} ({count})").format(date=format_date(due, axis_date_pattern()), count=n)
-            self.due_lines.append(_vline(self.plot_item, due.toordinal(), text, DUE, 0.93 - 0.09 * (i % 3)))
-        last = max([xs[-1]] + [d.toordinal() for d, _n in tl.due_dates])
+            # In the right half the label goes left of its line, so the plot's edge never cuts it (review #33).
+            left = due.toordinal() > (xs[0] + last) / 2
+            self.due_lines.append(_vline(self.plot_item, due.toordinal(), text, DUE, 0.93 - 0.09 * (i % 3), left))
         self.plot_item.setRange(xRange=(xs[0] - 0.5, last + 1.5), yRange=(0, 100), padding=0.02)
 
 
@@ -256,6 +261,7 @@ class ItemScatter(Chart):
 
         self.reset()
         self.spots = {}
+        self.labels: list[pg.TextItem] = []  # the question numbers beside the dots
         set_labels(self.plot_item, left=_("Discrimination D"), bottom=_("Difficulty p (share correct)"))
         shown = [i for i in self.items if i.discrimination is not None]
         if not shown:
@@ -280,10 +286,18 @@ class ItemScatter(Chart):
             self.plot_item.addItem(scatter)
             for i in group:
                 self.spots[i.question_id] = (i.difficulty, i.discrimination)
-                label = pg.TextItem(str(self.numbers.get(i.question_id, "?")), color=INK, anchor=(0, 0.5))
-                label.setFont(plot_font())
-                label.setPos(i.difficulty + 0.02, i.discrimination)
-                self.plot_item.addItem(label, ignoreBounds=True)
+        # Questions on the same spot (often p 0 or 1, D 0) share one label "3, 5, 7" instead of overprinting.
+        at: dict[tuple[float, float], list[int | str]] = {}
+        for i in shown:
+            at.setdefault((round(i.difficulty, 2), round(i.discrimination, 2)), []).append(
+                self.numbers.get(i.question_id, "?"))
+        for (x, y), numbers in at.items():
+            text = ", ".join(str(n) for n in sorted(numbers, key=lambda n: (isinstance(n, str), n)))
+            label = pg.TextItem(text, color=INK, anchor=(1, 0.5) if x > 0.8 else (0, 0.5))
+            label.setFont(plot_font())
+            label.setPos(x - 0.02 if x > 0.8 else x + 0.02, y)
+            self.plot_item.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
         self.plot_item.setRange(xRange=(-0.03, 1.08), yRange=(-1.12, 1.12), padding=0)
 
 
