@@ -108,6 +108,17 @@ def test_workstations_screen_enrols_by_fingerprint_and_import_reports(qtbot, mes
     assert got[0][1] and "was revoked" in got[0][0] and "enrol it again" in got[0][0]
 
 
+def test_an_instructor_is_told_to_ask_an_administrator(qtbot, site):
+    panel = WorkstationsPanel(site.center, site.admin)
+    qtbot.addWidget(panel)
+    bundle = site.export()
+    got: list[tuple[str, bool]] = []
+    import_progress(panel, site.center, site.teacher, bundle, on_done=lambda m, e: got.append((m, e)))
+    qtbot.waitUntil(lambda: bool(got), timeout=30000)
+    fp = site.fingerprint(site.ws)
+    assert got[0][1] and f"Ask an administrator of this center to compare the fingerprint {fp}" in got[0][0]
+
+
 def test_escalation_declined_imports_nothing_more(qtbot, messages, site):
     panel = WorkstationsPanel(site.center, site.admin)
     qtbot.addWidget(panel)
@@ -341,3 +352,24 @@ def test_signoffs_enrolled_only_with_course_search_waiting_and_markdown(qtbot, c
     qtbot.mouseClick(panel.fail_btn, LEFT)
     assert "Recorded as not passed for 张伟." == panel.status.text()
     assert rows() == [("张伟 (zhangwei)", "Fixture mini course", "Lockout/tagout sign-off", "Not passed before")]
+
+
+def test_enrol_a_trainees_own_device(qtbot, messages, site):
+    panel = WorkstationsPanel(site.center, site.admin)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.trainee_login.isEnabled()
+    panel.kind.setCurrentIndex(panel.kind.findData(Role.TRAINEE.value))
+    assert panel.trainee_login.isEnabled()
+    offered = panel.trainee_login.completer().model().stringList()
+    assert "zhang" in offered and "teacher" not in offered and "admin" not in offered
+    fp = site.fingerprint(site.ws)
+    qtbot.keyClicks(panel.fp_edit, fp)
+    qtbot.keyClicks(panel.name_edit, "Zhang's laptop")
+    qtbot.keyClicks(panel.trainee_login, "zhang")
+    messages.answer("yes")
+    qtbot.mouseClick(panel.enrol_btn, LEFT)
+    assert "A trainee's own device (zhang)" in messages.shown[-1].text
+    info = site.center.workstations.get(site.admin, fp)
+    assert info.role is Role.TRAINEE and info.account_login == "zhang"
+    assert panel.model.index(0, 2).data() == "A trainee's own device (zhang)"

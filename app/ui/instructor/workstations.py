@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -205,6 +206,15 @@ class WorkstationsPanel(QWidget):
         trainee = Role(self.kind.currentData()) is Role.TRAINEE
         self.trainee_login.setEnabled(trainee)
         self.form_labels[3].setEnabled(trainee)
+        if trainee:  # offer the trainees' logins as they are typed (name or login)
+            try:
+                people = self.ctx.accounts.list_users(self.actor, Role.TRAINEE)
+            except (ServiceError, PermissionDenied):
+                people = []
+            completer = QCompleter([u.login for u in people], self.trainee_login)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.trainee_login.setCompleter(completer)
 
     def _copy_own(self) -> None:
         QGuiApplication.clipboard().setText(self.own_fp.text())
