@@ -57,7 +57,7 @@ def test_trainee_journey(qtbot, window, ctx, trainee, instructor, tmp_path):
     lesson = view.view
     assert isinstance(lesson, LessonView) and view.current_key == "basics/lesson"
     html = lesson.browser.toHtml()
-    assert "<table" in html and "line.svg" in html
+    assert "<table" in html and "lesson-svg:" in html   # the diagram, inlined and drawn sharp (lesson_images)
     qtbot.waitUntil(lambda: lesson.seconds_on_task() > 0.05)
     qtbot.mouseClick(lesson.read_btn, Qt.MouseButton.LeftButton)
     assert view.status("basics/lesson") is StepStatus.PASSED
