@@ -419,3 +419,25 @@ def test_a_practical_is_not_started_until_opened(qtbot, window, ctx, trainee, tm
     assert status() == "Not started"
     view.open_step("line/practical")
     qtbot.waitUntil(lambda: status() == "Awaiting sign-off", timeout=3000)
+
+
+def test_my_progress_counts_the_score_like_the_certificate_and_says_one_course(qtbot, window, ctx, trainee,
+                                                                               tmp_path):
+    """Review #30: "1 courses"; "Average best score 100 %" where the certificate rule says 30 %; buttons
+    floating over an empty certificates tab."""
+    from app.services.completion import evaluate
+
+    course = install_fixture(ctx, tmp_path)
+    store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz",
+                       answers={"questions": [], "seed": 0}, score=1.0, passed=True, duration_s=5)
+    login_trainee(qtbot, window)
+    page = window.shell.show_page("progress")
+    prog = ctx.progress.course_progress(trainee, trainee.user_id, course.id,
+                                        [(k, course.step(k).kind) for k in course.step_keys()])
+    overall = evaluate(course, prog).overall_score
+    assert overall < 1.0  # the lab was never tried: it counts 0
+    assert page.table.item(0, 3).text() == i18n.format_percent(overall)
+    assert page.table.horizontalHeaderItem(3).text() == "Overall score"
+    assert page.summary.text().startswith("1 course ·")
+    page.tabs.setCurrentIndex(2)
+    assert page.certs_empty.isVisible() and not page.cert_actions.isVisible()

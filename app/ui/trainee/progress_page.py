@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import as_utc
-from app.i18n import _, format_date, format_duration, format_percent
+from app.i18n import _, format_date, format_duration, format_percent, ngettext
+from app.services.completion import evaluate
 from app.ui.certificates.actions import CertificateActions
 from app.ui.common.content import content_text
 from app.ui.common.page import Page
@@ -104,7 +105,7 @@ class ProgressPage(Page):
         self.certs.itemActivated.connect(lambda *_: self.cert_actions.open())
         ctl.addWidget(self.certs, 1)
         self.certs_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
-        ctl.addWidget(self.certs_empty)
+        ctl.addWidget(self.certs_empty, 1)  # with no certificate the note fills the tab (review #30)
         crow = QHBoxLayout()
         self.cert_note = QLabel(objectName="subtitle", wordWrap=True)
         crow.addWidget(self.cert_note, 1)
@@ -126,7 +127,7 @@ class ProgressPage(Page):
         self.tabs.setTabText(1, _("Labs"))
         self.tabs.setTabText(2, _("Certificates"))
         self.table.setHorizontalHeaderLabels([_("Course"), _("Completed"), _("Steps passed"),
-                                              _("Average best score"), _("Time spent"), _("Status")])
+                                              _("Overall score"), _("Time spent"), _("Status")])
         self.labs.setHorizontalHeaderLabels([_("Lab"), _("Course"), _("Best score"), _("Result"), _("Runs"),
                                              _("Best run: results")])
         self.certs.setHorizontalHeaderLabels([_("Course"), _("Number"), _("Issued"), _("Valid until"),
@@ -169,9 +170,8 @@ class ProgressPage(Page):
             complete += prog.complete
         self.table.setRowCount(len(rows))
         for row, (course, prog) in enumerate(rows):
-            scored = set(course.scored_step_keys())
-            scores = [r.best_score for k, r in prog.steps.items() if k in scored and r.best_score is not None]
-            mean = sum(scores) / len(scores) if scores else None
+            # The certificate's rule (review #30): the mean best score of the scored steps, untried ones at 0.
+            mean = evaluate(course, prog).overall_score if course.scored_step_keys() else None
             status = _("Complete") if prog.complete else (_("In progress") if prog.passed_steps or prog.time_s
                                                             else _("Enrolled"))
             cells = [_item(content_text(course.title), course.id),
@@ -187,7 +187,8 @@ class ProgressPage(Page):
         self.open_course_btn.setEnabled(bool(rows))
         if rows and self.table.currentRow() < 0:
             self.table.setCurrentCell(0, 0)
-        self.summary.setText(_("{n} courses · {done} complete · {time} spent learning").format(
+        self.summary.setText(ngettext("{n} course · {done} complete · {time} spent learning",
+                                      "{n} courses · {done} complete · {time} spent learning", len(rows)).format(
             n=len(rows), done=complete, time=format_duration(total_time)))
 
     def _fill_labs(self, courses: dict) -> None:
@@ -264,6 +265,7 @@ class ProgressPage(Page):
                 self.certs.setItem(row, col, item)
         self.certs.setVisible(bool(certs))
         self.certs_empty.setVisible(not certs)
+        self.cert_actions.setVisible(bool(certs))  # no buttons floating over an empty tab (review #30)
         if certs and self.certs.currentRow() < 0:
             self.certs.setCurrentCell(0, 0)
         self._cert_buttons()
