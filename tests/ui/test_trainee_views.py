@@ -441,3 +441,17 @@ def test_my_progress_counts_the_score_like_the_certificate_and_says_one_course(q
     assert page.summary.text().startswith("1 course ·")
     page.tabs.setCurrentIndex(2)
     assert page.certs_empty.isVisible() and not page.cert_actions.isVisible()
+
+
+def test_quiz_status_line_follows_a_language_switch(qtbot, window, ctx, trainee, tmp_path):
+    """Review #22: status lines kept the language they were written in."""
+    install_fixture(ctx, tmp_path)
+    login_trainee(qtbot, window)
+    view = open_fixture(qtbot, window)
+    quiz = view.open_step("basics/quiz")
+    qtbot.mouseClick(quiz.start_btn, Qt.MouseButton.LeftButton)
+    quiz.check_current()  # nothing answered yet
+    assert quiz.run_status.text() == "Answer the question first, then check it."
+    i18n.set_locale("zh_CN")
+    assert quiz.run_status.text() == i18n._("Answer the question first, then check it.") != \
+        "Answer the question first, then check it."

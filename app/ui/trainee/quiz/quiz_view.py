@@ -232,7 +232,13 @@ class QuizView(StepView):
         self.stack.addWidget(page)
         self.result_page = page
 
+    def _say(self, render) -> None:
+        """The status line under the question, kept as a function so a language switch re-renders it."""
+        self._status = render
+        self.run_status.setText(render() if render else "")
+
     def retranslate(self) -> None:
+        self._say(getattr(self, "_status", None))
         self.heading.setText(content_text(self.step.title))
         self.history_title.setText(_("Your attempts"))
         self.keys_help.setText(_("Keyboard: number keys 1–9 choose an option, Tab moves between controls, "
@@ -374,7 +380,7 @@ class QuizView(StepView):
             old.hide()
         pane.show()
         self.scroll.verticalScrollBar().setValue(0)
-        self.run_status.clear()
+        self._say(None)
         self._update_run()
         self._tab_order(pane)
         pane.widget.focus_first()
@@ -413,7 +419,7 @@ class QuizView(StepView):
         if self.attempt is None:
             return
         self.attempt.responses[qid] = self.panes[qid].widget.response()
-        self.run_status.clear()
+        self._say(None)
         self._update_run()
         self._save_timer.start()
 
@@ -427,7 +433,7 @@ class QuizView(StepView):
             return
         response = pane.widget.response()
         if not pane.widget.answered():
-            self.run_status.setText(_("Answer the question first, then check it."))
+            self._say(lambda: _("Answer the question first, then check it."))
             return
         correct, _pts = grade_question(pane.question, response)
         a.responses[qid] = response
