@@ -373,3 +373,15 @@ def test_enrol_a_trainees_own_device(qtbot, messages, site):
     info = site.center.workstations.get(site.admin, fp)
     assert info.role is Role.TRAINEE and info.account_login == "zhang"
     assert panel.model.index(0, 2).data() == "A trainee's own device (zhang)"
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("en", "Jan 6, 2027, 9:05 AM"), ("zh_CN", "2027年1月6日 09:05")])
+def test_staff_date_times_name_the_month(locale, shown):
+    """Review #32: never "1/6/27" (6 January or 1 June?)."""
+    import datetime as dt
+
+    from app import i18n
+    from app.ui.instructor.dates import when
+
+    i18n.set_locale(locale)
+    assert when(dt.datetime(2027, 1, 6, 9, 5)) == shown

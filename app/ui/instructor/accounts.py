@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_datetime
+from app.i18n import _
 from app.services.accounts import MIN_PASSWORD_LENGTH, UserInfo, check_display_name
 from app.services.auth import PermissionDenied, Role, ServiceError, role_label
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.instructor.dates import when
 
 
 def locked(user: UserInfo) -> bool:
@@ -78,9 +79,9 @@ class UsersModel(QAbstractTableModel):
             if u.disabled:
                 return _("Disabled")
             if locked(u):
-                return _("Locked until {time}").format(time=format_datetime(u.locked_until, "short"))
+                return _("Locked until {time}").format(time=when(u.locked_until))
             return _("Active")
-        return format_datetime(u.last_login_at, "short") if u.last_login_at else "—"
+        return when(u.last_login_at) if u.last_login_at else "—"
 
 
 class NewUserDialog(QDialog):

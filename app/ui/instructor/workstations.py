@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_datetime
+from app.i18n import _
 from app.services.auth import PermissionDenied, Role, ServiceError, require_role
 from app.services.workstations import WorkstationInfo, parse_fingerprint
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.instructor.dates import when
 
 
 def kind_label(info_role: Role) -> str:
@@ -88,11 +89,11 @@ class WorkstationsModel(QAbstractTableModel):
         if col == 3:
             return w.enrolled_by or "—"
         if col == 4:
-            return format_datetime(w.enrolled_at, "medium")
+            return when(w.enrolled_at)
         if w.revoked_at is not None:
-            return _("Revoked {when}").format(when=format_datetime(w.revoked_at, "medium"))
+            return _("Revoked {when}").format(when=when(w.revoked_at))
         if w.last_import_at is not None:
-            return _("Enrolled · last import {when}").format(when=format_datetime(w.last_import_at, "medium"))
+            return _("Enrolled · last import {when}").format(when=when(w.last_import_at))
         return _("Enrolled · nothing imported yet")
 
 

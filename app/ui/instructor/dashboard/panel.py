@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_datetime, format_percent, ngettext
+from app.i18n import _, format_percent, ngettext
 from app.services.auth import require_staff
 from app.services.dashboard_queries import Dashboard
 from app.ui.common import messages
@@ -34,6 +34,7 @@ from app.ui.instructor.dashboard.export import ExportError, write_xlsx
 from app.ui.instructor.dashboard.record import TraineeRecordDialog
 from app.ui.instructor.dashboard.section import Section, safe_stem
 from app.ui.instructor.dashboard.tabs import LabTab, ProgressTab, QuizTab, Tab, TimeTab, TraineesTab
+from app.ui.instructor.dates import when
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ class DashboardPanel(QWidget):
                         "{n} trainees · {done} completed · mean progress {mean} · {risk} at risk", b.trainees)
         self.summary.setText(_("{figures} (as of {time})").format(
             figures=text.format(n=b.trainees, done=done, mean=format_percent(mean), risk=len(b.at_risk)),
-            time=format_datetime(b.generated_at.astimezone(), "short")))
+            time=when(b.generated_at)))
 
     def retranslate(self) -> None:
         self.cohort_label.setText(_("Class:"))

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from app.i18n import _, format_datetime, format_decimal
+from app.i18n import _, format_decimal
 from app.services.dashboard_queries import AttemptEntry, LabRunEntry, TraineeRecord
 from app.services.progress import StepRecord, StepStatus
 from app.ui.common.background import run_in_background
@@ -18,6 +18,7 @@ from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.instructor.dashboard.table import Column, RowsModel, make_view
 from app.ui.instructor.dashboard.tabs import DASH, day_text, duration_text, joined, local_day, pct
+from app.ui.instructor.dates import when
 from app.ui.labs.panels import format_metric, metric_label
 from app.ui.trainee.course_view import kind_label, status_text
 
@@ -31,7 +32,7 @@ class StepLine:
 
 
 def when_text(entry: Any) -> str:
-    return format_datetime(entry.when.astimezone(), "short")
+    return when(entry.when)
 
 
 class TraineeRecordDialog(QDialog):
