@@ -113,3 +113,20 @@ def test_the_line_diagram_fits_without_scrolling(qtbot, small_screen, ctx):
     assert diagram.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert diagram.horizontalScrollBar().maximum() == 0
     assert diagram.viewport().width() >= diagram.mapFromScene(diagram.sceneRect()).boundingRect().width() - 2
+
+
+def test_every_bundled_lab_fits(qtbot, small_screen, ctx):
+    """Not only one lab per kind: every bundled lab (long objective lists, many settings) at 1366×700."""
+    window = small_screen
+    problems = []
+    for course in ctx.library.courses():
+        for module in course.modules:
+            for step in module.steps:
+                if step.kind != "lab":
+                    continue
+                cview = window.shell.show_page("catalog").show_course(course.id, step.key)
+                view = cview.view
+                QApplication.processEvents()
+                for widget in (view.submit_btn, view.objectives):
+                    problems += [f"{course.id}/{step.key}: {p}" for p in in_view(widget, window)]
+    assert problems == []
