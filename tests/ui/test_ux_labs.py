@@ -315,3 +315,21 @@ def test_the_alarm_rule_level_is_in_view(qtbot, ctx, trainee):
     (line,) = view.panels.threshold_items
     low, high = view.panels.plots["vibration"].vb.viewRange()[1]
     assert low < line.value() < high, (line.value(), low, high)
+
+
+def test_a_longer_status_line_does_not_move_the_settings(qtbot, ctx, trainee, labs_course):
+    view = open_lab(qtbot, ctx, trainee, labs_course, "line/buffer-lab", size=(1000, 620))
+    box = view.form.editors["buffer-after-mill"]
+
+    def where():
+        QApplication.processEvents()
+        return box.mapTo(view, QPoint(0, 0))
+
+    before = where()
+    view.set_status("Short.")
+    assert where() == before
+    view.set_status(" ".join(["A status that wraps over several lines in the narrow settings column."] * 4),
+                    error=True)
+    qtbot.waitUntil(lambda: view.status.height() > 2 * view.status.fontMetrics().lineSpacing(), timeout=3000)
+    assert where() == before                    # the click lands where the trainee aimed
+    assert view.submit_btn.visibleRegion().boundingRect() == view.submit_btn.rect()
