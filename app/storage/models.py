@@ -238,3 +238,87 @@ class Workstation(Base):
     revoked_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     last_import_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     last_workstation_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class ExamSession(Record, Base):
+    """An exam an instructor opened for a class on chosen workstations (issue 19).
+
+    ``exam`` is the course's exam definition as it was when the session opened, so a
+    later course update never changes a running exam; ``extra_s`` maps a trainee's user
+    id to extra seconds (an accommodation); ``workstation_ids`` lists where it may be taken.
+    """
+
+    __tablename__ = "exam_sessions"
+    __table_args__ = (Index("ix_exam_session_course", "course_id", "closed_at"),)
+    course_id: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    cohort_id: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), nullable=True)
+    proctor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    exam: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    workstation_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    extra_s: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ExamAttempt(Record, Base):
+    """One trainee's sitting of an exam session: the draw, the answers, the clock and the sealed result.
+
+    The clock is stored (``started_at``, ``deadline_at``), never kept in memory, so a crash,
+    lock or restart resumes with the remaining time. ``seal`` is a SHA-256 over the result
+    fields (see app/services/exams.py), so an edit of the stored result is detectable.
+    """
+
+    __tablename__ = "exam_attempts"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "attempt_no"),
+                      Index("ix_exam_attempt_user", "user_id", "course_id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("exam_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    course_version: Mapped[str] = mapped_column(String(32), default="")
+    attempt_no: Mapped[int] = mapped_column(Integer, default=1)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    question_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["module/step/question", ...]
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    practical: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # settings, seed, metrics, score
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    extra_s: Mapped[float] = mapped_column(Float, default=0.0)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    end_reason: Mapped[str] = mapped_column(String(16), default="")  # submitted | timeout | closed
+    time_used_s: Mapped[float] = mapped_column(Float, default=0.0)
+    proctor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per-question points
+    seal: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ExamGrant(Record, Base):
+    """An instructor's grant of one more attempt to a trainee in a session."""
+
+    __tablename__ = "exam_grants"
+    __table_args__ = (Index("ix_exam_grant_session_user", "session_id", "user_id"),)
+    session_id: Mapped[str] = mapped_column(ForeignKey("exam_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    granted_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExamRegrade(Record, Base):
+    """Audit of one result changed by a regrade after a key correction."""
+
+    __tablename__ = "exam_regrades"
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("exam_attempts.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    old_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    new_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    old_seal: Mapped[str] = mapped_column(String(64), default="")
+    new_seal: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
