@@ -12,6 +12,7 @@ from typing import Any
 from app.courses import checks, labcheck
 from app.courses import models as m
 from app.courses.errors import CourseError, Problem
+from app.courses.exam import check_exam
 from app.courses.glossary import check_glossary
 from app.courses.reporter import Reporter
 from app.i18n import _
@@ -225,6 +226,8 @@ class _CourseReader:
             modules=modules, path=self.abs_root, source=source, glossary=glossary,
         )
         self._check_passing(course)
+        for path, message in check_exam(course):
+            rep.error("course.yaml", path, message)
         return None if rep.has_errors else course
 
     def glossary(self) -> list[m.GlossaryEntry]:

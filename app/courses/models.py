@@ -49,6 +49,7 @@ Level = Literal["beginner", "intermediate", "advanced"]
 SimulatorKind = Literal["line", "maintenance", "robot_cell", "vibration"]
 ComparisonOp = Literal[">=", "<=", ">", "<", "==", "between"]
 ObjectiveStat = Literal["mean", "ci_lower", "ci_upper"]
+Difficulty = Literal["easy", "medium", "hard"]
 
 STEP_FILES: dict[str, str] = {"quiz": "quiz.yaml", "lab": "lab.yaml", "practical": "practical.yaml"}
 
@@ -85,6 +86,7 @@ class _QuestionBase(_Model):
     prompt: LocalizedText
     explanation: LocalizedText | None = None
     points: float = Field(default=1, gt=0)
+    difficulty: Difficulty | None = Field(default=None, description="for exam blueprints (see Exam)")
 
 
 class SingleQuestion(_QuestionBase):
@@ -383,6 +385,31 @@ class Certificate(_Model):
     validity_months: int | None = Field(default=None, ge=1, description="null = no expiry")
 
 
+class ExamPoolRow(_Model):
+    """One blueprint row: ``count`` questions drawn from the quiz banks of ``from_steps``."""
+
+    from_steps: list[StepRef] = Field(min_length=1, description='"module" (its quizzes) or "module/quiz-step" ids')
+    count: int = Field(ge=1, description="questions drawn from this row's pool per trainee")
+    difficulty: Difficulty | None = Field(default=None, description="only questions of this difficulty")
+
+
+class ExamPractical(_Model):
+    """A lab taken under exam conditions: run and graded by the service with the lab's seed/replications."""
+
+    lab: StepRef = Field(description='"module/lab-step"')
+    weight: float = Field(default=0.5, gt=0, lt=1, description="share of the exam score")
+
+
+class Exam(_Model):
+    """``exam:`` in course.yaml: the final exam an instructor opens as an exam session (issue 19)."""
+
+    title: LocalizedText | None = None
+    time_limit_minutes: float = Field(gt=0, le=600)
+    pass_mark: float = Field(default=0.7, gt=0, le=1, description="fraction of the exam score needed to pass")
+    blueprint: list[ExamPoolRow] = Field(min_length=1)
+    practical: ExamPractical | None = None
+
+
 class _CourseBase(_Model):
     format: Literal[1] = Field(description="course format version")
     id: Slug
@@ -395,6 +422,7 @@ class _CourseBase(_Model):
     prerequisites: list[Slug] = Field(default_factory=list, description="course ids")
     passing: Passing = Field(default_factory=Passing)
     certificate: Certificate | None = None
+    exam: Exam | None = None
 
 
 class CourseFile(_CourseBase):
