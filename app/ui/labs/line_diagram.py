@@ -19,9 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import N_, _, ngettext
+from app.ui.common.content import content_text
 
-# The simulator's station states, in its order (simulators.line.model.STATE_NAMES).
-LINE_STATES = ("working", "starved", "blocked", "down", "maintenance", "setup")
+# The simulator's station states, in its order (simulators.line.flow_station.FLOW_STATES: the serial
+# model's six, then the two performance losses only order-driven lines have).
+LINE_STATES = ("working", "starved", "blocked", "down", "maintenance", "setup", "minor_stop", "reduced_speed")
+# The states a line can be in, for its colour key: order-driven lines have no planned maintenance.
+SERIAL_STATES = LINE_STATES[:6]
+ORDER_DRIVEN_STATES = ("working", "starved", "blocked", "down", "setup", "minor_stop", "reduced_speed")
 STATE_COLOURS = {
     "working": "#2e9e44",
     "starved": "#f2c12e",
@@ -29,6 +34,8 @@ STATE_COLOURS = {
     "down": "#d62728",
     "maintenance": "#3b7dd8",
     "setup": "#9467bd",
+    "minor_stop": "#e377c2",
+    "reduced_speed": "#8fd18f",   # a paler green: still producing, but slower
 }
 STATE_LABELS = {
     "working": N_("working"),
@@ -37,6 +44,8 @@ STATE_LABELS = {
     "down": N_("down"),
     "maintenance": N_("maintenance"),
     "setup": N_("setup"),
+    "minor_stop": N_("minor stop"),
+    "reduced_speed": N_("reduced speed"),
 }
 KIND_LABELS = {
     "machine": N_("machine"),
@@ -55,6 +64,12 @@ MIN_SCALE = 0.6  # below this the labels get too small: scroll instead (six stat
 
 def state_label(state: str) -> str:
     return _(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def display_name(element: Any) -> str:
+    """A station's (or product's) name for people: its ``label`` in the UI language, else its identifier."""
+    label = getattr(element, "label", None)
+    return content_text(label, mark_fallback=False) or element.name if label else element.name
 
 
 def _font(scale: float = 1.0, bold: bool = False) -> QFont:
@@ -83,16 +98,16 @@ def _centre(item: QGraphicsSimpleTextItem, cx: float, y: float, max_w: float | N
 class StationItem(QGraphicsRectItem):
     """A station: name, kind, one small square per server in its state's colour, the dominant state in words."""
 
-    def __init__(self, name: str, kind: str, servers: int, x: float) -> None:
+    def __init__(self, name: str, kind: str, servers: int, x: float, label: Any = None) -> None:
         super().__init__(QRectF(x, 0, STATION_W, STATION_H))
         self.name = name
+        self.label = label    # {en, zh_CN} from the scenario, shown in the UI language
+        self.display = name
         self.kind = kind
         self.servers = servers
         self.setPen(QPen(INK, 1.5))
         self.setBrush(QBrush(QColor("#eef2f6")))
         self.title = _text(self, _font(0.95, bold=True))
-        self.title.setText(name)
-        _centre(self.title, x + STATION_W / 2, 3, STATION_W - 8)
         self.kind_text = _text(self, _font(0.75), MUTED)
         self.state_text = _text(self, _font(0.8))
         self.cells: list[QGraphicsRectItem] = []
@@ -109,6 +124,10 @@ class StationItem(QGraphicsRectItem):
 
     def retranslate(self) -> None:
         x = self.rect().x()
+        self.display = display_name(self)
+        self.title.setText(self.display)
+        self.title.setScale(1.0)
+        _centre(self.title, x + STATION_W / 2, 3, STATION_W - 8)
         kind = _(KIND_LABELS[self.kind]) if self.kind in KIND_LABELS else self.kind
         if self.servers > 1:
             kind = _("{kind} ×{n}").format(kind=kind, n=self.servers)
@@ -124,7 +143,7 @@ class StationItem(QGraphicsRectItem):
         if not states:
             self.setBrush(QBrush(QColor("#eef2f6")))
             self.state_text.setText("")
-            self.setToolTip(self.name)
+            self.setToolTip(self.display)
             return
         main = max(set(states), key=lambda s: (states.count(s), -LINE_STATES.index(s) if s in LINE_STATES else 0))
         tint = QColor(STATE_COLOURS.get(main, "#c9d3dd"))
@@ -134,7 +153,7 @@ class StationItem(QGraphicsRectItem):
             _("{n} {state}").format(n=states.count(s), state=state_label(s)) for s in LINE_STATES if s in states)
         self.state_text.setText(words)
         _centre(self.state_text, x + STATION_W / 2, 49, STATION_W - 6)
-        self.setToolTip(_("{station}: {states}").format(station=self.name, states=words))
+        self.setToolTip(_("{station}: {states}").format(station=self.display, states=words))
 
 
 class BufferItem(QGraphicsRectItem):
@@ -218,7 +237,7 @@ class LineDiagram(QGraphicsView):
         for i, st in enumerate(scenario.stations):
             _arrow(scene, x + 2, x + GAP - 2, mid)
             x += GAP
-            item = StationItem(st.name, st.kind, st.servers, x)
+            item = StationItem(st.name, st.kind, st.servers, x, getattr(st, "label", None))
             scene.addItem(item)
             self.stations[st.name] = item
             x += STATION_W
@@ -238,7 +257,7 @@ class LineDiagram(QGraphicsView):
         self._sink_x = x + 14
         # The colour key, in words as well as colours.
         lx = 0.0
-        for state in LINE_STATES:
+        for state in ORDER_DRIVEN_STATES if getattr(scenario, "order_driven", False) else SERIAL_STATES:
             swatch = scene.addRect(QRectF(lx, STATION_H + 14, 10, 10), QPen(Qt.PenStyle.NoPen),
                                    QBrush(QColor(STATE_COLOURS[state])))
             label = _text(swatch, _font(0.75))

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from app.ui.labs.line_diagram import display_name
 from app.ui.labs.plots import Series, StateTimeline
 
 BUDGET_MS = 7.0      # simulation work per tick; the rest of a frame is for plots and painting
@@ -164,7 +165,9 @@ class LiveDriver(QObject):
 
 # --- line ---------------------------------------------------------------------------------------
 
-LINE_STATES = ("working", "starved", "blocked", "down", "maintenance", "setup")
+# The simulator's station states in its order (simulators.line.flow_station.FLOW_STATES), as in
+# line_diagram.LINE_STATES; the last two occur on order-driven lines only.
+LINE_STATES = ("working", "starved", "blocked", "down", "maintenance", "setup", "minor_stop", "reduced_speed")
 _LINE_INDEX = {s: i for i, s in enumerate(LINE_STATES)}
 
 
@@ -192,7 +195,9 @@ class LineCollector:
         runner.subscribe(self.on_event)
 
     def row_labels(self) -> list[str]:
-        return [name if self.servers[name] == 1 else f"{name} {k + 1}" for name, k in self.rows]
+        """The Gantt rows: each station by its label in the UI language, one row per server."""
+        names = {st.name: display_name(st) for st in self.scenario.stations}
+        return [names[name] if self.servers[name] == 1 else f"{names[name]} {k + 1}" for name, k in self.rows]
 
     def reset_stats(self) -> None:
         self.series.clear()

@@ -90,6 +90,7 @@ MACHINE_METRICS = {
 STATION_METRICS = {
     "working": N_("{element}: working"), "starved": N_("{element}: starved"), "blocked": N_("{element}: blocked"),
     "down": N_("{element}: down"), "maintenance": N_("{element}: maintenance"), "setup": N_("{element}: setup"),
+    "minor_stop": N_("{element}: minor stops"), "reduced_speed": N_("{element}: reduced speed"),
     "availability": N_("{element}: availability"), "performance": N_("{element}: performance"),
     "quality": N_("{element}: quality"), "oee": N_("{element}: OEE"), "failures": N_("{element}: failures"),
     "produced": N_("{element}: parts produced"), "scrap": N_("{element}: scrap"), "uptime": N_("{element}: uptime"),
@@ -138,8 +139,8 @@ COST_METRICS = {"total_cost", "downtime_cost", "repair_cost", "spare_parts_cost"
 
 # Shares of time or of parts (0…1), shown as percentages.
 SHARE_METRICS = {"availability", "performance", "quality", "oee", "diagnosis_accuracy"}
-STATION_SHARES = {"working", "starved", "blocked", "down", "maintenance", "setup", "availability", "performance",
-                  "quality", "oee", "uptime"}
+STATION_SHARES = {"working", "starved", "blocked", "down", "maintenance", "setup", "minor_stop", "reduced_speed",
+                  "availability", "performance", "quality", "oee", "uptime"}
 
 
 def is_share(name: str) -> bool:

@@ -194,6 +194,11 @@ class StateTimeline:
         self._dirty_hi = -1
         self._open: dict[int, tuple[float, int]] = {}
 
+    def set_row_names(self, rows: list[str]) -> None:
+        """Rename the rows (after a language switch); their number stays the same."""
+        self.rows = list(rows)
+        self.plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(self.rows)]])
+
     def clear(self) -> None:
         self.acc[:] = 0
         self.index[:] = self.EMPTY

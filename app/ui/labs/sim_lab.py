@@ -149,6 +149,7 @@ class LinePanels:
                         for i, b in enumerate(self.scenario.buffers))
         set_labels(self.buffer_plot, _("Buffer levels (parts)") + "&nbsp;&nbsp;" + keys, "", _("Time (h)"))
         set_labels(self.gantt, _("Machine states"), "", _("Time (h)"))
+        self.timeline.set_row_names(self.collector.row_labels())   # station labels in the UI language
         self.tabs.setTabText(0, _("Output and buffers"))
         self.tabs.setTabText(1, _("Machine states"))
         for line in self.threshold_items:

@@ -1,0 +1,113 @@
+"""The line lab on order-driven (DMM) lines: the minor-stop and reduced-speed states coloured, keyed and
+counted in the live estimates; station labels in the trainee's language in the diagram and the Gantt chart."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+
+from app import i18n
+from app.ui.labs.line_diagram import LINE_STATES, STATE_COLOURS, state_label
+from app.ui.labs.live import LINE_STATES as LIVE_STATES
+from simulators.line.flow_station import FLOW_STATES
+from tests.ui.test_labs import open_lab
+
+DMM = "digital-manufacturing-management"
+# The Chinese of the new strings waits in this helper's fragment until the lead merges it.
+FRAGMENT = Path(__file__).resolve().parents[2] / "i18n" / "zh_CN" / "fragments" / "dmm-course-2.po"
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    original = i18n._load
+
+    def load(code: str) -> gettext.NullTranslations:
+        catalog = original(code)
+        if code == "zh_CN":
+            with FRAGMENT.open("rb") as fh:
+                buf = io.BytesIO()
+                write_mo(buf, read_po(fh, locale="zh_CN"))
+            buf.seek(0)
+            catalog.add_fallback(gettext.GNUTranslations(buf))
+        return catalog
+
+    monkeypatch.setattr(i18n, "_load", load)
+    i18n.set_locale("en")
+    yield
+    i18n.set_locale("en")
+
+
+def open_bundled(qtbot, ctx, actor, course_id: str, key: str):
+    return open_lab(qtbot, ctx, actor, ctx.library.get(course_id), key, size=(1366, 700))
+
+
+def run_to_end(qtbot, view) -> None:
+    view.speed.setCurrentIndex(view.speed.count() - 1)
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.runner.done and not view.driver.running, timeout=60_000)
+    qtbot.waitUntil(lambda: view.preview_result is not None, timeout=20_000)
+
+
+def legend(view) -> dict[str, str]:
+    return {state: label.text() for state, label in view.panels.diagram.legend}
+
+
+def test_the_ui_knows_every_state_of_the_simulator_in_its_order():
+    assert LINE_STATES == LIVE_STATES == FLOW_STATES
+    colours = {QColor(STATE_COLOURS[s]).name() for s in LINE_STATES}
+    assert len(colours) == len(LINE_STATES)  # every state its own colour
+
+
+def test_order_driven_line_keys_minor_stops_and_reduced_speed_in_both_languages(qtbot, ctx, trainee):
+    view = open_bundled(qtbot, ctx, trainee, DMM, "oee-losses/oee-loss-lab")
+    keys = legend(view)
+    assert keys["minor_stop"] == "minor stop" and keys["reduced_speed"] == "reduced speed"
+    assert "maintenance" not in keys  # no planned maintenance on order-driven lines
+    i18n.set_locale("zh_CN")
+    QApplication.processEvents()
+    keys = legend(view)
+    assert keys["minor_stop"] == state_label("minor_stop") == "短暂停机"
+    assert keys["reduced_speed"] == state_label("reduced_speed") == "速度降低"
+
+
+def test_serial_line_keeps_its_six_states(qtbot, ctx, trainee):
+    view = open_bundled(qtbot, ctx, trainee, "ai-predictive-maintenance", "decisions-oee/buffer-oee-lab")
+    assert list(legend(view)) == list(LINE_STATES[:6])
+
+
+def test_minor_stops_are_drawn_and_counted_like_the_result(qtbot, ctx, trainee):
+    view = open_bundled(qtbot, ctx, trainee, DMM, "oee-losses/oee-loss-lab")
+    run_to_end(qtbot, view)
+    panels = view.panels
+    rows = panels.timeline.rows
+    filler = rows.index(panels.collector.row_labels()[0])
+    # The Gantt chart has cells coloured as minor stops on the filler's row.
+    assert (panels.timeline.index[filler] == LINE_STATES.index("minor_stop")).any()
+    live = panels.collector.live_metrics()
+    final = view.preview_result.metrics
+    for state in ("minor_stop", "reduced_speed", "working", "down", "setup"):
+        name = f"station.Filler.{state}"
+        assert live[name] == pytest.approx(final[name], abs=0.01), name
+    assert final["station.Filler.minor_stop"] > 0.1  # the lab's biggest loss, seen in the live estimate too
+
+
+def test_station_labels_follow_the_trainee_language(qtbot, ctx, trainee):
+    view = open_bundled(qtbot, ctx, trainee, DMM, "oee-losses/oee-loss-lab")
+    diagram = view.panels.diagram
+    assert diagram.stations["Packer"].title.text() == "Case packer"
+    assert view.panels.timeline.rows == ["Filler", "Capper", "Case packer"]
+    i18n.set_locale("zh_CN")
+    QApplication.processEvents()
+    assert diagram.stations["Packer"].title.text() == "装箱机"
+    assert diagram.stations["Filler"].toolTip().startswith("灌装机：")
+    assert view.panels.timeline.rows == ["灌装机", "旋盖机", "装箱机"]
+    ticks = view.panels.gantt.getAxis("left")._tickLevels[0]
+    assert [name for _pos, name in ticks] == ["灌装机", "旋盖机", "装箱机"]
