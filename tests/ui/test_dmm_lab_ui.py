@@ -111,3 +111,35 @@ def test_station_labels_follow_the_trainee_language(qtbot, ctx, trainee):
     assert view.panels.timeline.rows == ["灌装机", "旋盖机", "装箱机"]
     ticks = view.panels.gantt.getAxis("left")._tickLevels[0]
     assert [name for _pos, name in ticks] == ["灌装机", "旋盖机", "装箱机"]
+
+
+@pytest.mark.parametrize("scenario", ["dmm-dispatching-due-dates", "dmm-line-balancing", "dmm-oee-loss-hunt",
+                                      "dmm-changeover-sequencing", "dmm-conwip-lead-time"])
+def test_the_lab_editor_offers_the_order_driven_paths_and_metrics(scenario):
+    import simulators
+    from app.ui.instructor.authoring.lab_tables import metric_choices, path_choices, scenario_dict
+    from simulators.line.dmm_checks import control_paths
+    from simulators.line.flow_results import flow_metric_names
+
+    data = scenario_dict("line", scenario)
+    loaded = simulators.load_scenario("line", scenario)
+    paths = [p for p, _label in path_choices("line", data)]
+    metrics = [n for n, _label in metric_choices("line", data)]
+    assert set(control_paths(loaded)) <= set(paths) and len(paths) == len(set(paths))
+    assert set(flow_metric_names(loaded)) <= set(metrics) and len(metrics) == len(set(metrics))
+    # Everything offered is a metric the simulator knows for this scenario.
+    assert [m for m in metrics if not simulators.is_metric("line", loaded, m)] == []
+
+
+def test_the_lab_editor_offers_dispatching_and_task_paths_only_where_they_apply():
+    from app.ui.instructor.authoring.lab_tables import metric_choices, path_choices, scenario_dict
+
+    dispatching = [p for p, _label in path_choices("line", scenario_dict("line", "dmm-dispatching-due-dates"))]
+    assert "stations.CNC.dispatch" in dispatching and "release.sequence" in dispatching
+    balancing = [p for p, _label in path_choices("line", scenario_dict("line", "dmm-line-balancing"))]
+    assert {f"balancing.tasks.{t}.station" for t in "ABCDEFGHIJ"} <= set(balancing)
+    serial = scenario_dict("line", "basic-three-station-line")
+    assert not [p for p, _label in path_choices("line", serial) if p.endswith(".dispatch")]
+    assert "on_time_delivery" not in [n for n, _label in metric_choices("line", serial)]
+    hunt = [n for n, _label in metric_choices("line", scenario_dict("line", "dmm-oee-loss-hunt"))]
+    assert {"station.Filler.minor_stop", "station.Filler.loss_minor_stops", "on_time_delivery"} <= set(hunt)

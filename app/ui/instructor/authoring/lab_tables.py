@@ -19,7 +19,7 @@ STATION_KINDS = ("machine", "robot", "inspection", "assembly")
 CONTROL_TYPES = ("int", "float", "choice", "program")
 OPS = (">=", "<=", ">", "<", "==")
 _STATION_METRICS = ("working", "starved", "blocked", "down", "maintenance", "setup", "availability", "performance",
-                    "quality", "oee", "failures", "produced", "scrap", "uptime")
+                    "quality", "oee", "failures", "produced", "scrap", "uptime")  # order-driven lines add more
 _OTHER_PATHS = {
     "maintenance": ("policy.threshold", "policy.persistence", "policy.response_h", "policy.signal", "policy.rule",
                     "policy.interval_h", "policy", "repair.replace_above", "machines"),
@@ -63,6 +63,22 @@ def _names(data: dict[str, Any] | None, key: str, prefix: str) -> list[str]:
     return out
 
 
+def _order_driven_line(data: dict[str, Any] | None) -> Any:
+    """The line scenario of ``data`` if it is order-driven (orders, products, release, balancing…), else None."""
+    sims = simulators_or_none()
+    if sims is None or not isinstance(data, dict):
+        return None
+    try:
+        scenario = sims.load_scenario("line", data)
+    except Exception:  # noqa: BLE001 - an unfinished scenario simply gives no suggestions
+        return None
+    return scenario if getattr(scenario, "order_driven", False) else None
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
 def metric_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]]:
     sims = simulators_or_none()
     names = sorted(sims.metric_names(kind)) if sims is not None and kind in sims.SIMULATORS else []
@@ -70,6 +86,11 @@ def metric_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, st
         for s in _names(data, "stations", "S"):
             names += [f"station.{s}.{m}" for m in _STATION_METRICS]
         names += [f"buffer.{b}.mean_level" for b in _names(data, "buffers", "B")]
+        flow = _order_driven_line(data)
+        if flow is not None:   # due dates, changeovers, the loss tree, products, balancing
+            from simulators.line.flow_results import flow_metric_names
+
+            names = _unique(names + flow_metric_names(flow))
     if kind == "vibration" and sims is not None:
         from simulators.vibration.runner import MACHINE_METRICS
 
@@ -89,6 +110,11 @@ def path_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]
     for s in _names(data, "stations", "S"):
         paths += [f"stations.{s}.servers", f"stations.{s}.process.mean", f"stations.{s}.failures.ttr.mean",
                   f"stations.{s}.failures.tbf.mean", f"stations.{s}.scrap"]
+    flow = _order_driven_line(data)
+    if flow is not None:   # dispatching rules, WIP caps, kanban cards, sequence, kaizen, task stations
+        from simulators.line.dmm_checks import control_paths
+
+        paths = _unique(control_paths(flow) + paths)
     return [(p, p) for p in paths]
 
 
