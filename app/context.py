@@ -18,6 +18,7 @@ from app.services.accounts import AccountService
 from app.services.certificates import CertificateService
 from app.services.cohorts import CohortService
 from app.services.dashboard_queries import DashboardQueries
+from app.services.exams import ExamService
 from app.services.practicals import PracticalService
 from app.services.progress import ProgressService
 from app.services.reports import ReportService
@@ -62,6 +63,7 @@ class AppContext:
     reports: ReportService = field(init=False)
     dashboards: DashboardQueries = field(init=False)
     workstations: WorkstationService = field(init=False)
+    exams: ExamService = field(init=False)
     _library: object = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -75,6 +77,7 @@ class AppContext:
         self.reports = ReportService(self.store.sessions)
         self.dashboards = DashboardQueries(self.store.sessions, self.reports, self.progress)
         self.workstations = WorkstationService(self.store.sessions, self.workstation_id, self.keys_dir)
+        self.exams = ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
 
     @property
     def library(self):

@@ -157,3 +157,21 @@ def grade(course: m.Course, qids: Iterable[str], answers: Mapping[str, Any],
         w = exam.practical.weight
         score = (1 - w) * quiz_score + w * (practical_score or 0.0)
     return ExamGrade(round(quiz_score, 6), round(score, 6), score >= exam.pass_mark - 1e-9, points, missing)
+
+
+def presented(course: m.Course, qids: Iterable[str], seed: int) -> list[ExamQuestion]:
+    """The drawn questions as shown: option order shuffled per attempt (from its seed), an ordering
+    question never starting in the answer's order. Questions no longer in the course are left out."""
+    shown: list[ExamQuestion] = []
+    for qid in qids:
+        q = find_question(course, qid)
+        if q is None:
+            continue
+        if isinstance(q, m.SingleQuestion | m.MultipleQuestion | m.OrderingQuestion):
+            options = list(q.options)
+            random.Random(f"exam|{seed}|{qid}").shuffle(options)
+            if isinstance(q, m.OrderingQuestion) and [o.id for o in options] == list(q.answer):
+                options = options[1:] + options[:1]
+            q = q.model_copy(update={"options": options})
+        shown.append(ExamQuestion(qid, q))
+    return shown
