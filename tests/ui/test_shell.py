@@ -117,6 +117,9 @@ def test_keyboard_navigation_between_pages(qtbot, window, admin):
     login(qtbot, window, "admin", "admin-pass")
     qtbot.keyClick(window.shell, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.shell.stack.currentWidget().key == window.shell.page_keys()[2]
+    from PySide6.QtWidgets import QApplication
+
+    assert window.shell.stack.currentWidget().isAncestorOf(QApplication.focusWidget())  # focus in the page
 
 
 def test_qt_standard_buttons_follow_the_language(qtbot, window):

@@ -95,7 +95,7 @@ class Shell(QWidget):
         self._row_at_press = -1
         self._focus: QWidget | None = None
         for i in range(min(9, len(self.pages))):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.nav.setCurrentRow(i))
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self._jump(i))
         on_language_changed(self, self.retranslate)
         self.nav.setCurrentRow(0)
 
@@ -132,6 +132,11 @@ class Shell(QWidget):
         if 0 <= row < len(self.pages):
             self.stack.setCurrentIndex(row)
             self.pages[row].activated()
+
+    def _jump(self, row: int) -> None:
+        """Ctrl+1…9: that page, with the keyboard focus in it (not left behind in the previous page)."""
+        self.nav.setCurrentRow(row)
+        self.focus_page()
 
     def _clicked(self, item: QListWidgetItem) -> None:
         # A click on the row that was already shown (before the press) takes its page back to its start.
