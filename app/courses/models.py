@@ -423,6 +423,9 @@ class _CourseBase(_Model):
     passing: Passing = Field(default_factory=Passing)
     certificate: Certificate | None = None
     exam: Exam | None = None
+    review_streak_days: int | None = Field(
+        default=None, ge=1, le=60,
+        description="days in a row with spaced review of this course needed before its final exam (issue 19)")
 
 
 class CourseFile(_CourseBase):
