@@ -23,7 +23,7 @@ STARTED = time.perf_counter()
 # Subcommand modules; each exposes add_parser(subparsers). Groups "export"
 # and "import" are shared: their modules add sub-subcommands to them.
 COMMAND_MODULES = ("app.cli.users", "app.cli.db", "app.cli.validate", "app.cli.simulate", "app.cli.certificate",
-                   "app.cli.sync")
+                   "app.cli.sync", "app.cli.exam")
 EXPORT_MODULES = ("app.cli.course_pkg", "app.cli.progress_io")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pytest
@@ -383,3 +384,54 @@ def test_practical_runs_the_lab_under_exam_conditions(ctx, clock, instructor, tr
     with ctx.store.sessions() as s:
         practical = s.get(ExamAttempt, sitting.attempt_id).practical
     assert practical["seed"] == 20261124 and practical["replications"] == 1 and practical["passed"]
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_open_list_results_close_regrade(tmp_path, capsys):
+    from app.cli.main import main
+
+    data = tmp_path / "cli"
+    setup = AppContext.open(data)
+    admin = setup.accounts.create_first_admin("admin", "管理员", "admin-pass")
+    setup.accounts.add_user(admin, "teacher", "李老师", Role.INSTRUCTOR, "teach-pass")
+    setup.accounts.add_user(admin, "zhangwei", "张伟", Role.TRAINEE, "trainee-pass")
+    setup.cohorts.create(admin, "Line A")
+    setup.cohorts.add_member(admin, setup.cohorts.list(admin)[0].cohort_id, "zhangwei")
+    install_exam_course(setup)
+    setup.close()
+
+    def zhizao(*args: str) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(data), "exam", *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, _out, err = zhizao("open", "--course", "fixture-mini", "--class", "Line A", "--workstation", "this",
+                             "--proctor", "zhangwei")
+    assert code == 1 and "Instructor" in err and "Traceback" not in err  # a trainee cannot open an exam
+    code, out, err = zhizao("open", "--course", "fixture-mini", "--class", "Line A", "--workstation", "this",
+                            "--extra", "zhangwei=15", "--proctor", "teacher")
+    assert code == 0, err
+    session_id = out.split()[2]
+    code, out, _err = zhizao("list", "--open")
+    assert code == 0 and session_id in out and "Line A" in out and "李老师" in out
+
+    ctx = AppContext.open(data)
+    try:
+        trainee = ctx.accounts.authenticate("zhangwei", "trainee-pass")
+        sitting = ctx.exams.start(trainee, session_id)
+        assert sitting.remaining_s > 24 * 60  # 10 minutes and the 15 extra
+        answer_all(ctx.exams, trainee, sitting)
+    finally:
+        ctx.close()
+    code, out, _err = zhizao("close", session_id[:13], "--proctor", "teacher")
+    assert code == 0 and "1 running attempt submitted" in out
+    code, out, _err = zhizao("results", session_id, "--json")
+    (row,) = json.loads(out)
+    assert code == 0 and row["login"] == "zhangwei" and row["score"] == 1.0 and row["end_reason"] == "closed"
+    assert row["seal_ok"] and len(row["questions"]) == 5 and row["proctor"] == "李老师"
+    code, out, _err = zhizao("regrade", "--course", "fixture-mini", "--proctor", "teacher")
+    assert code == 0 and "No result changed" in out
+    code, _out, err = zhizao("results", "nonexistent")
+    assert code == 2 and "No exam session" in err
