@@ -13,14 +13,14 @@ from sqlalchemy import Date, DateTime, Table
 
 from app.clock import as_utc
 from app.services.auth import ServiceError
-from app.storage.models import AuditEntry, Base, LabRun, LessonTime, SignOff, StepAttempt
+from app.storage.models import AuditEntry, Base, LabRun, LessonTime, ReviewLog, SignOff, StepAttempt
 
 APPEND_ONLY: dict[str, type[Base]] = {
     "step_attempts": StepAttempt, "lab_runs": LabRun, "lesson_time": LessonTime,
-    "signoffs": SignOff, "audit_log": AuditEntry,
+    "signoffs": SignOff, "audit_log": AuditEntry, "review_logs": ReviewLog,
 }
 TABLE_ORDER = ("users", "cohorts", "cohort_members", "enrollments", "step_attempts", "lab_runs",
-               "lesson_time", "signoffs", "certificates", "audit_log")
+               "lesson_time", "signoffs", "certificates", "audit_log", "review_logs")
 # Columns that stay on the workstation: lockout state and last login are local facts.
 LOCAL_ONLY = {"users": {"failed_attempts", "locked_until", "last_login_at"}}
 

@@ -453,7 +453,7 @@ class Merger:
             self.count(self.result.added, name, len(rows))
 
     def _may_append(self, name: str, r: dict[str, Any], attempts: set[str]) -> None:
-        if name in ("step_attempts", "lab_runs", "lesson_time"):
+        if name in ("step_attempts", "lab_runs", "lesson_time", "review_logs"):
             self.authority.own_records(r["user_id"], self.logins.get(r["user_id"], ""))
         if name == "lab_runs" and r.get("attempt_id") and r["attempt_id"] not in attempts:
             raise Refused(_("refers to attempt {id}, which is neither here nor accepted from this bundle").format(

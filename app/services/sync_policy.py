@@ -8,7 +8,7 @@ exported it (when a logged-in user did; the workstation's operator otherwise).
 record                                      accepted when the authority is
 ==========================================  ==========================================
 attempts, lab runs, time on task,           trainee: that trainee's own account only;
-enrollments                                 staff: any account known here
+enrollments, review answers                 staff: any account known here
 sign-offs                                   staff, and signed off by a staff account
                                             known here
 certificates (issue, override, revoke)      staff, made by a staff account known here

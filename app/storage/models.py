@@ -322,3 +322,39 @@ class ExamRegrade(Record, Base):
     old_seal: Mapped[str] = mapped_column(String(64), default="")
     new_seal: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReviewCard(Base):
+    """A trainee's spaced-review card (issue 19): a missed quiz question or a glossary term.
+
+    A local cache, never synced: ``card`` is the FSRS card state (``fsrs.Card.to_dict()``)
+    after replaying the ``reps`` review logs of this card, which are the synced truth, so a
+    workstation that imports more logs replays the card (app/services/review.py).
+    """
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "source", "ref"),
+                      Index("ix_review_card_due", "user_id", "due"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # question | term
+    ref: Mapped[str] = mapped_column(String(200))  # "module/step/question" or the term's normalized English name
+    card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewLog(Record, Base):
+    """One answer to a review card (Again/Hard/Good/Easy = 1..4); synced like attempts, append-only."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (Index("ix_review_log_card", "user_id", "course_id", "source", "ref", "reviewed_at"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(200))
+    rating: Mapped[int] = mapped_column(Integer)
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
