@@ -192,3 +192,43 @@ def test_retention_per_course_and_class(ctx, admin, instructor, trainee, course,
     with pytest.raises(PermissionDenied):
         review.retention(trainee, course.id)
 
+
+
+# --- sync: review answers travel like attempts, a trainee's device brings only its trainee's ---------------------
+
+def _review_logs(ctx) -> list[tuple[str, str, int]]:
+    with ctx.store.session() as s:
+        return sorted(s.execute(select(ReviewLog.user_id, ReviewLog.ref, ReviewLog.rating)).all())
+
+
+def test_review_answers_sync_from_the_trainees_own_device(tmp_path, capsys, monkeypatch, course):
+    from tests.attacks.test_sync_attacks import Site, actor
+
+    monkeypatch.setenv("ZHIZAO_LANG", "en")
+    site = Site(tmp_path, capsys)
+    try:
+        site.trust(site.center, site.ws, "--trainee", "zhang")
+        zhang, li = actor(site.ws, "zhang"), actor(site.ws, "li")
+        clock = Clock(T0)
+        review = ReviewService(site.ws.store.sessions, site.ws.workstation_id, {course.id: course}.get, clock)
+        site.ws.progress.enroll(zhang, course.id, course.version)
+        for card, rating in zip(review.due_cards(zhang), (3, 1), strict=True):
+            review.answer(zhang, card.id, rating)
+        code, out, err = site.import_(site.export())
+        assert code == 0, out + err
+        assert _review_logs(site.center) == [(site.zhang.user_id, "buffer", 3), (site.zhang.user_id, "takttime", 1)]
+        # The center replays the same answers to the same schedule.
+        center = ReviewService(site.center.store.sessions, site.center.workstation_id, {course.id: course}.get, clock)
+        center.refresh(site.teacher, site.zhang.user_id)
+        with site.ws.store.session() as s, site.center.store.session() as c:
+            here = {(r.ref, r.card["due"], r.reps) for r in s.scalars(select(ReviewCard))}
+            there = {(r.ref, r.card["due"], r.reps) for r in c.scalars(select(ReviewCard))}
+        assert here == there and len(here) == 2
+
+        site.ws.progress.enroll(li, course.id, course.version)
+        review.answer(li, review.due_cards(li)[0].id, 4)
+        code, out, err = site.import_(site.export(name="li.zip"))
+        assert code == 3 and "review_logs" in out and "may only bring that trainee's own records, not li's" in out
+        assert [u for u, _r, _n in _review_logs(site.center)] == [site.zhang.user_id] * 2
+    finally:
+        site.close()
