@@ -143,3 +143,67 @@ def test_the_lab_editor_offers_dispatching_and_task_paths_only_where_they_apply(
     assert "on_time_delivery" not in [n for n, _label in metric_choices("line", serial)]
     hunt = [n for n, _label in metric_choices("line", scenario_dict("line", "dmm-oee-loss-hunt"))]
     assert {"station.Filler.minor_stop", "station.Filler.loss_minor_stops", "on_time_delivery"} <= set(hunt)
+
+
+# --- the event log and loss tree of the OEE loss-hunt lab ------------------------------------------
+
+
+@pytest.fixture
+def told():
+    from app.ui.common import messages
+
+    seen: list = []
+    previous = messages.set_sink(lambda _parent, msg: seen.append(msg) or "ok")
+    yield seen
+    messages.set_sink(previous)
+
+
+def test_event_log_panel_filters_shows_the_six_losses_and_exports_csv(qtbot, ctx, trainee, tmp_path, told):
+    from simulators.line.mes import EVENT_FIELDS, loss_summary
+
+    view = open_bundled(qtbot, ctx, trainee, DMM, "oee-losses/oee-loss-lab")
+    panels = view.panels
+    tab = panels.tabs.indexOf(panels.events)
+    assert panels.tabs.isTabVisible(tab) and panels.tabs.tabText(tab) == "Event log and losses"
+    events = panels.events
+    assert not events.export_btn.isEnabled() and events.model.rowCount() == 0
+    run_to_end(qtbot, view)
+    log = view.preview_result.production.events
+    assert events.model.rowCount() == len(log) > 1000
+    # Filter: the filler's minor stops are exactly the log's.
+    events.station.setCurrentIndex(events.station.findData("Filler"))
+    events.kind_box.setCurrentIndex(events.kind_box.findData("minor_stop"))
+    expected = loss_summary(log, "Filler")
+    assert events.model.rowCount() == expected["minor_stops"] > 10
+    assert events.model.data(events.model.index(0, 2)) == "Filler"
+    assert events.count.text() == f"{int(expected['minor_stops'])} of {len(log)} events"
+    # The six big losses of the filler: minor stops are the biggest, as the lab's lesson says.
+    shares = {events.losses.item(r, 0).text(): events.losses.item(r, 1).text() for r in range(7)}
+    metrics = view.preview_result.metrics
+    losses = {k: metrics[f"station.Filler.{k}"] for k in ("loss_breakdowns", "loss_setups", "loss_minor_stops",
+                                                           "loss_reduced_speed", "loss_startup_rejects",
+                                                           "loss_production_rejects")}
+    assert max(losses, key=losses.get) == "loss_minor_stops"
+    assert shares["Minor stops"] == i18n.format_percent(losses["loss_minor_stops"], 1)
+    assert events.losses.item(2, 2).text() == str(int(expected["minor_stops"]))
+    # Export writes the whole log (not only the filtered rows) as CSV with a header.
+    target = tmp_path / "filler-log.csv"
+    assert events.export_to(str(target)) == len(log)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",") == list(EVENT_FIELDS) and len(lines) == len(log) + 1
+    assert told[-1].level == "info" and str(target) in told[-1].text
+    # A folder that does not exist: one message, no traceback.
+    assert events.export_to(str(tmp_path / "missing" / "log.csv")) is None
+    assert told[-1].level == "error"
+    # In Chinese: the tab, the filter items and the station names.
+    i18n.set_locale("zh_CN")
+    QApplication.processEvents()
+    assert panels.tabs.tabText(tab) == "事件日志与损失"
+    assert events.station.currentText() == "灌装机" and events.kind_box.currentText() == "短暂停机"
+    assert events.model.data(events.model.index(0, 2)) == "灌装机"
+    assert events.export_btn.text() == "导出事件日志…"
+
+
+def test_serial_line_has_no_event_log_tab(qtbot, ctx, trainee):
+    view = open_bundled(qtbot, ctx, trainee, "ai-predictive-maintenance", "decisions-oee/buffer-oee-lab")
+    assert not view.panels.tabs.isTabVisible(view.panels.tabs.indexOf(view.panels.events))

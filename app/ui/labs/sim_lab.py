@@ -34,6 +34,7 @@ from app.i18n import N_, _, format_decimal
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.labs.base import LabViewBase
+from app.ui.labs.event_log import EventLogPanel
 from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
 from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
@@ -68,6 +69,7 @@ class LinePanels:
         self.state_plots = pg.GraphicsLayoutWidget()
         self.state_plots.setObjectName("lineStates")
         self.state_plots.ci.setContentsMargins(2, 2, 2, 2)
+        self.events = EventLogPanel()   # order-driven lines only: the MES event log and the six big losses
 
     def make_collector(self, scenario: Any, runner: Any) -> LineCollector:
         return LineCollector(scenario, runner)
@@ -78,6 +80,7 @@ class LinePanels:
     def wrap_plots(self, plots: QWidget) -> QWidget:
         self.tabs.addTab(plots, "")
         self.tabs.addTab(self.state_plots, "")
+        self.tabs.addTab(self.events, "")
         return self.tabs
 
     def structure(self, scenario: Any) -> tuple:
@@ -124,6 +127,8 @@ class LinePanels:
         self.scenario = scenario
         self.collector = collector
         self.diagram.build(scenario)
+        self.events.clear()
+        self.tabs.setTabVisible(self.tabs.indexOf(self.events), bool(getattr(scenario, "order_driven", False)))
         self.timeline.clear()
         self.rate_curve.setData([], [])
         for curve in self.buffer_curves:
@@ -152,9 +157,16 @@ class LinePanels:
         self.timeline.set_row_names(self.collector.row_labels())   # station labels in the UI language
         self.tabs.setTabText(0, _("Output and buffers"))
         self.tabs.setTabText(1, _("Machine states"))
+        self.tabs.setTabText(self.tabs.indexOf(self.events), _("Event log and losses"))
+        self.events.retranslate()
         for line in self.threshold_items:
             line.label.setFormat(_("objective"))
         self.diagram.retranslate()
+
+    def show_result(self, result: Any) -> None:
+        """A finished preview: its event log and loss tree (recorded runs of order-driven lines)."""
+        if getattr(self.scenario, "order_driven", False):
+            self.events.show_result(self.scenario, result)
 
     def clock_text(self, now: float, end: float) -> str:
         return _("{now} h of {end} h").format(now=format_decimal(now / 3600, 1), end=format_decimal(end / 3600, 1))
@@ -529,6 +541,8 @@ class SimLabView(LabViewBase):
 
     def _preview_done(self, result: Any) -> None:
         self.preview_result = result
+        if hasattr(self.panels, "show_result"):
+            self.panels.show_result(result)
         self.objectives.show_metrics(result.metrics, final=True)
         met = sum(1 for s in self.objectives.states() if s == "met")
         total = len(self.lab.objectives)
