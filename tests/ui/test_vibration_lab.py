@@ -39,8 +39,13 @@ def pick_machine(qtbot, view: VibrationLabView, name: str) -> None:
     """Choose ``name`` with the keyboard, as a trainee would in the machine list."""
     combo = view.machine_choice
     combo.setFocus()
-    while combo.currentData() != name:
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    target = combo.findData(name)
+    assert target >= 0, name
+    for _step in range(combo.count()):
+        if combo.currentIndex() == target:
+            break
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
+    assert combo.currentData() == name
 
 
 def choose(view: VibrationLabView, control_id: str, value: str) -> None:
@@ -116,6 +121,9 @@ def test_spectrum_lab_in_the_window_in_both_languages(qtbot, window, ctx, traine
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 20_000
     assert view.spectra.plots.height() > 300   # three readable plots at 1366×700
+    pick_machine(qtbot, view, "P1")
+    QApplication.processEvents()
+    assert window.grab().save(str(folder / f"spectrum-lab-P1-{locale}.png"))
 
 
 def test_the_course_editor_opens_the_spectrum_lab(qtbot, window, ctx, instructor):
@@ -160,3 +168,15 @@ def test_the_lab_editor_offers_machine_paths_and_metrics() -> None:
     assert "machines.F2.diagnosis" in paths and "machines.F2.reading_hz" in paths
     metrics = [n for n, _label in metric_choices("vibration", data)]
     assert "correct_diagnoses" in metrics and "machine.P1.frequency_error_hz" in metrics
+
+
+def test_a_flat_envelope_is_drawn_flat(qtbot, ctx, trainee):
+    # P1 has no bearing fault: its envelope (noise of about 0.0001 g) must not fill the plot.
+    view = open_spectrum_lab(qtbot, ctx, trainee)
+    QApplication.processEvents()
+    low, high = view.spectra.envelope.getViewBox().viewRange()[1]
+    assert high >= 0.02 > 50 * float(view.result.machines["P1"].envelope_spectrum.amplitude.max())
+    pick_machine(qtbot, view, "F2")
+    QApplication.processEvents()
+    f2_peak = float(view.result.machines["F2"].envelope_spectrum.amplitude.max())
+    assert view.spectra.envelope.getViewBox().viewRange()[1][1] >= f2_peak > 0.05

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 RECOMPUTE_DELAY_MS = 300
 SPECTRUM_MAX_HZ = 1000.0     # the widest opening span of the spectra; the mouse wheel zooms
 WAVEFORM_SPAN_S = 0.2        # opening span of the waveform: a few shaft turns, impacts visible
+MIN_FULL_SCALE = {"velocity": 0.5, "envelope": 0.02}   # mm/s and g: below this a spectrum reads as flat
 SHAFT_COLOUR, BEARING_COLOUR = "#0072B2", "#D55E00"
 CURVE_PEN = pg.mkPen(INK, width=1)
 SHAFT_MARKERS = ("½×", "1×", "2×", "3×")
@@ -105,6 +106,13 @@ class SpectrumView(QWidget):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves[name] = curve
+        # An invisible line at the smallest full scale of each spectrum: autoscaling would otherwise blow a
+        # healthy machine's noise up to full height, and a flat envelope would look like a forest of peaks.
+        self.floors = {name: plot.plot([], [], pen=pg.mkPen(0, 0, 0, 0)) for name, plot in
+                       (("velocity", self.velocity), ("envelope", self.envelope))}
+        for floor in self.floors.values():
+            floor.setClipToView(True)
+            floor.setDownsampling(auto=True, method="peak")
         self.velocity.setXLink(self.envelope)
         self.markers: list[tuple[pg.PlotItem, str, pg.InfiniteLine]] = []
         self.record: Any = None
@@ -122,6 +130,7 @@ class SpectrumView(QWidget):
         for name in ("velocity", "envelope"):
             spectrum = getattr(record, f"{name}_spectrum")
             self.curves[name].setData(spectrum.freqs_hz, spectrum.amplitude)
+            self.floors[name].setData(spectrum.freqs_hz, np.full(len(spectrum.freqs_hz), MIN_FULL_SCALE[name]))
         self.wave.setXRange(0, min(WAVEFORM_SPAN_S, float(record.time_s[-1])), padding=0)
         self.velocity.setXRange(0, opening_span(record), padding=0)
         for plot in (self.wave, self.velocity, self.envelope):
