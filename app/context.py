@@ -5,26 +5,30 @@ Shared by the GUI and the CLI. No Qt here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import logging.handlers
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.logs import setup_logging  # noqa: F401 - re-exported for callers of app.context
 from app.paths import default_data_dir
-from app.services.accounts import AccountService
-from app.services.certificates import CertificateService
-from app.services.cohorts import CohortService
-from app.services.dashboard_queries import DashboardQueries
-from app.services.exams import ExamService
-from app.services.practicals import PracticalService
-from app.services.progress import ProgressService
-from app.services.reports import ReportService
-from app.services.settings import SettingsService
-from app.services.workstations import WorkstationService
 from app.storage.db import Store, StoreError, sqlite_url
+
+if TYPE_CHECKING:
+    from app.services.accounts import AccountService
+    from app.services.certificates import CertificateService
+    from app.services.cohorts import CohortService
+    from app.services.dashboard_queries import DashboardQueries
+    from app.services.exams import ExamService
+    from app.services.practicals import PracticalService
+    from app.services.progress import ProgressService
+    from app.services.reports import ReportService
+    from app.services.settings import SettingsService
+    from app.services.workstations import WorkstationService
 
 log = logging.getLogger(__name__)
 
@@ -51,33 +55,75 @@ def workstation_id(data_dir: Path) -> str:
 
 @dataclass
 class AppContext:
+    """The services are built on first use: the login screen needs only accounts and
+    settings, and importing the rest (course models, grading, simulators, certificates)
+    would double the time to a usable login screen (issue 20)."""
+
     data_dir: Path
     store: Store
     workstation_id: str
-    accounts: AccountService = field(init=False)
-    settings: SettingsService = field(init=False)
-    progress: ProgressService = field(init=False)
-    cohorts: CohortService = field(init=False)
-    practicals: PracticalService = field(init=False)
-    certificates: CertificateService = field(init=False)
-    reports: ReportService = field(init=False)
-    dashboards: DashboardQueries = field(init=False)
-    workstations: WorkstationService = field(init=False)
-    exams: ExamService = field(init=False)
-    _library: object = field(init=False, default=None)
+    _library: object = None
 
-    def __post_init__(self) -> None:
-        self.accounts = AccountService(self.store.sessions, self.workstation_id)
-        self.settings = SettingsService(self.store.sessions)
-        self.progress = ProgressService(self.store.sessions, self.workstation_id)
-        self.cohorts = CohortService(self.store.sessions, self.accounts, self.workstation_id)
-        self.practicals = PracticalService(self.store.sessions)
-        self.certificates = CertificateService(self.store.sessions, self.keys_dir, self.data_dir / "certificates",
-                                               self.settings, self.progress, self.workstation_id)
-        self.reports = ReportService(self.store.sessions)
-        self.dashboards = DashboardQueries(self.store.sessions, self.reports, self.progress)
-        self.workstations = WorkstationService(self.store.sessions, self.workstation_id, self.keys_dir)
-        self.exams = ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
+    @functools.cached_property
+    def accounts(self) -> AccountService:
+        from app.services.accounts import AccountService
+
+        return AccountService(self.store.sessions, self.workstation_id)
+
+    @functools.cached_property
+    def settings(self) -> SettingsService:
+        from app.services.settings import SettingsService
+
+        return SettingsService(self.store.sessions)
+
+    @functools.cached_property
+    def progress(self) -> ProgressService:
+        from app.services.progress import ProgressService
+
+        return ProgressService(self.store.sessions, self.workstation_id)
+
+    @functools.cached_property
+    def cohorts(self) -> CohortService:
+        from app.services.cohorts import CohortService
+
+        return CohortService(self.store.sessions, self.accounts, self.workstation_id)
+
+    @functools.cached_property
+    def practicals(self) -> PracticalService:
+        from app.services.practicals import PracticalService
+
+        return PracticalService(self.store.sessions)
+
+    @functools.cached_property
+    def certificates(self) -> CertificateService:
+        from app.services.certificates import CertificateService
+
+        return CertificateService(self.store.sessions, self.keys_dir, self.data_dir / "certificates",
+                                  self.settings, self.progress, self.workstation_id)
+
+    @functools.cached_property
+    def reports(self) -> ReportService:
+        from app.services.reports import ReportService
+
+        return ReportService(self.store.sessions)
+
+    @functools.cached_property
+    def dashboards(self) -> DashboardQueries:
+        from app.services.dashboard_queries import DashboardQueries
+
+        return DashboardQueries(self.store.sessions, self.reports, self.progress)
+
+    @functools.cached_property
+    def workstations(self) -> WorkstationService:
+        from app.services.workstations import WorkstationService
+
+        return WorkstationService(self.store.sessions, self.workstation_id, self.keys_dir)
+
+    @functools.cached_property
+    def exams(self) -> ExamService:
+        from app.services.exams import ExamService
+
+        return ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
 
     @property
     def library(self):

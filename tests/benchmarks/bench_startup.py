@@ -1,7 +1,20 @@
-"""Startup: `zhizao --self-test` to the first painted main window vs a bare PySide6 window.
+"""Startup: time to the first painted window and to a usable set-up/login screen, vs a bare window.
 
-Both are timed the same way: from process launch to the line the process
-prints when its window has painted (interpreter start included).
+All three are timed the same way: from process launch to the line the process prints
+when its window has painted (interpreter start included). ``zhizao`` runs as a user
+starts it (``python -m app --data-dir …``) with ``ZHIZAO_STARTUP_TRACE=1``; runs of ours
+and of the bare window are interleaved, medians reported.
+
+Where the time went (python -X importtime and cProfile, 2-core VM at load ≈ 12, Dec 2026):
+before, opening the store imported every service (course models and pydantic, grading,
+the simulators, certificates: ≈ 1.6 s under that load) and Alembic (≈ 0.6 s) to compare
+two revision strings. Now the services are built on first use (the login screen needs
+accounts and settings only), the revision is one SELECT against the head read from the
+revision files, and Alembic loads only to migrate. What remains between the first paint
+and a usable login screen on an existing center database is SQLAlchemy itself (≈ 60 % of
+it: engine, ORM, and the model classes' mapping); the first paint is bounded by
+PySide6/shiboken (≈ 45 % of ours) and the logging/i18n set-up. A first start adds
+creating the database through the Alembic migrations (Alembic import + 5 revisions).
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 from tests.benchmarks._report import report
 
@@ -30,36 +44,62 @@ BARE = textwrap.dedent("""
     spy = Spy(); win.installEventFilter(spy); win.show(); app.exec()
 """)
 
+CENTER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from app.context import AppContext
+    ctx = AppContext.open(Path(sys.argv[1]))
+    ctx.accounts.create_first_admin("admin", "Admin", "admin-password-1")
+    ctx.close()
+""")
 
-def _time_to_lines(cmd: list[str], markers: list[str], env: dict) -> list[float]:
-    """Milliseconds from launch until each marker line was printed."""
+
+def time_to_lines(cmd: list[str], markers: list[str], env: dict, cwd: str | None = None) -> list[float]:
+    """Milliseconds from launch until each marker line was printed; the process is then stopped."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
     seen: dict[str, float] = {}
     assert proc.stdout is not None
-    for line in proc.stdout:
-        for marker in markers:
-            if marker in line and marker not in seen:
-                seen[marker] = (time.perf_counter() - t0) * 1000
-    proc.wait(timeout=120)
+    try:
+        for line in proc.stdout:
+            for marker in markers:
+                if marker in line and marker not in seen:
+                    seen[marker] = (time.perf_counter() - t0) * 1000
+            if len(seen) == len(markers):
+                break
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
     assert set(seen) == set(markers), f"{cmd} printed only {sorted(seen)}"
     return [seen[m] for m in markers]
 
 
-def test_startup_ratio():
+def zhizao_startup(data_dir: Path, env: dict, cwd: str | None = None) -> tuple[float, float]:
+    """(first paint, usable set-up/login screen) in ms for one start of the real GUI."""
+    paint, ready = time_to_lines([sys.executable, "-m", "app", "--data-dir", str(data_dir)],
+                                 ["startup: window painted", "startup: login screen ready"],
+                                 {**env, "ZHIZAO_STARTUP_TRACE": "1"}, cwd)
+    return paint, ready
+
+
+def test_startup_ratio(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(BARE)
-    ours, ready, floor = [], [], []
-    for _ in range(5):
-        floor.extend(_time_to_lines([sys.executable, f.name], ["painted"], env))
-        paint_ms, ready_ms = _time_to_lines([sys.executable, "-m", "app", "--self-test"],
-                                            ["main window painted", "set-up screen ready"], env)
-        ours.append(paint_ms)
-        ready.append(ready_ms)
-    os.unlink(f.name)
-    ratio = report("startup (self-test to first paint)", statistics.median(ours), statistics.median(floor),
-                   note="goal ratio <= 2.0")
-    report("startup to a usable set-up screen (store opened and migrated)", statistics.median(ready),
-           statistics.median(floor), note="fresh data dir: includes creating the database")
+    bare = tmp_path / "bare.py"
+    bare.write_text(BARE, encoding="utf-8")
+    center = tmp_path / "center"
+    subprocess.run([sys.executable, "-c", CENTER, str(center)], check=True, env=env)
+    floor, paint, existing, first = [], [], [], []
+    for i in range(int(os.environ.get("ZHIZAO_BENCH_RUNS", "7"))):
+        floor.extend(time_to_lines([sys.executable, str(bare)], ["painted"], env))
+        p, ready = zhizao_startup(center, env)
+        paint.append(p)
+        existing.append(ready)
+        with tempfile.TemporaryDirectory() as fresh:
+            first.append(zhizao_startup(Path(fresh) / f"new-{i}", env)[1])
+    base = statistics.median(floor)
+    ratio = report("startup to the first painted window", statistics.median(paint), base, note="goal ratio <= 1.5")
+    report("startup to a usable login screen, existing center database", statistics.median(existing), base,
+           note="goal ratio <= 2.5")
+    report("startup to a usable set-up screen, first start (database created)", statistics.median(first), base,
+           note="goal ratio <= 4")
     assert ratio > 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -48,6 +50,35 @@ def install_excepthook(log_path: Path) -> None:
     sys.excepthook = hook
 
 
+class _StartupTrace:
+    """``ZHIZAO_STARTUP_TRACE=1``: print when the window first paints and when the set-up or
+    login screen has painted on an open store (what a user waits for; the startup benchmark)."""
+
+    def __init__(self, app: QApplication) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        self._ready = False
+        trace = self
+
+        class Spy(QObject):
+            def eventFilter(self, obj, event):
+                if event.type() == QEvent.Type.Paint:
+                    trace.painted()
+                return False
+
+        self._spy = Spy()
+        self._stage = "window painted"
+        app.installEventFilter(self._spy)
+
+    def painted(self) -> None:
+        if self._stage:
+            print(f"startup: {self._stage} {time.perf_counter() * 1000:.0f}", flush=True)
+            self._stage = ""
+
+    def ready(self) -> None:
+        self._stage = "login screen ready"
+
+
 def run_gui(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     app = make_qapp()
@@ -80,6 +111,9 @@ def run_gui(args: argparse.Namespace) -> int:
     win = MainWindow(open_context=open_context)
     win.context_failed.connect(failed)
     win.context_ready.connect(ready)
+    if os.environ.get("ZHIZAO_STARTUP_TRACE"):
+        trace = _StartupTrace(app)
+        win.context_ready.connect(trace.ready)
     win.show_fitted()
     code = app.exec()
     if win.ctx is not None:
