@@ -158,12 +158,11 @@ class ReviewService:
                 logs.setdefault(card_key(course_id, source, ref), []).append((rating, as_utc(when)))
         return logs
 
-    def _refresh(self, s: Session, user_id: str) -> None:
-        """Make the missing cards, and replay every card whose logs changed (a sync brought more)."""
+    def _refresh(self, s: Session, user_id: str, now: dt.datetime) -> None:
+        """Make the missing cards (due ``now``), and replay every card whose logs changed (a sync brought more)."""
         cards = {card_key(c.course_id, c.source, c.ref): c
                  for c in s.scalars(select(ReviewCard).where(ReviewCard.user_id == user_id))}
         logs = self._logs(s, user_id)
-        now = self._clock()
         for key in self._wanted(s, user_id) | set(logs):
             history = logs.get(key, [])
             row = cards.get(key)
@@ -183,7 +182,7 @@ class ReviewService:
         user_id = user_id or actor.user_id
         require_self_or_staff(actor, user_id)
         with self._sessions() as s, s.begin():
-            self._refresh(s, user_id)
+            self._refresh(s, user_id, self._clock())
 
     def _new_today(self, s: Session, user_id: str, now: dt.datetime) -> int:
         """Cards first answered today (local day): they count against the daily limit of new cards."""
@@ -192,7 +191,7 @@ class ReviewService:
         today = local_day(now)
         return sum(1 for first in firsts if local_day(first) == today)
 
-    def _shown(self, row: ReviewCard) -> DueCard | None:
+    def _shown(self, row: ReviewCard, terms: dict[str, dict[str, m.GlossaryEntry]]) -> DueCard | None:
         """The card with its content, or None when its course, question or term is gone."""
         course = self._course(row.course_id)
         if course is None:
@@ -206,7 +205,9 @@ class ReviewService:
             if question is None:
                 return None
         else:
-            term = next((e for e in course.glossary if term_ref(e) == row.ref), None)
+            if row.course_id not in terms:
+                terms[row.course_id] = {term_ref(e): e for e in course.glossary}
+            term = terms[row.course_id].get(row.ref)
             if term is None:
                 return None
         return DueCard(row.id, row.course_id, dict(course.title), row.source, row.ref, row.reps == 0,
@@ -216,12 +217,13 @@ class ReviewService:
         """The acting trainee's cards due now: reviews first (most overdue first), then today's new cards."""
         now = self._clock()
         with self._sessions() as s, s.begin():
-            self._refresh(s, actor.user_id)
+            self._refresh(s, actor.user_id, now)
             rows = s.scalars(select(ReviewCard).where(ReviewCard.user_id == actor.user_id, ReviewCard.due <= now)
                              .order_by(ReviewCard.due, ReviewCard.course_id, ReviewCard.source, ReviewCard.ref))
             seen, new = [], []
+            terms: dict[str, dict[str, m.GlossaryEntry]] = {}
             for row in rows:
-                shown = self._shown(row)
+                shown = self._shown(row, terms)
                 if shown is not None:
                     (new if shown.new else seen).append(shown)
             room = max(0, NEW_PER_DAY - self._new_today(s, actor.user_id, now))
@@ -294,7 +296,7 @@ class ReviewService:
                     select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
             users = sorted(set(s.scalars(query)))
             for user_id in users:
-                self._refresh(s, user_id)
+                self._refresh(s, user_id, now)
             in_course = (ReviewCard.user_id.in_(users), ReviewCard.course_id == course_id)
             cards = s.scalar(select(func.count()).select_from(ReviewCard).where(*in_course)) or 0
             due = s.scalar(select(func.count()).select_from(ReviewCard).where(*in_course, ReviewCard.due <= now)) or 0

@@ -75,6 +75,14 @@ def test_cards_come_from_missed_questions_and_the_enrolled_courses_glossary(ctx,
     assert review.due_count(trainee) == 4 and all(c.new for c in due)
 
 
+def test_new_cards_are_due_at_once_with_a_clock_that_moves(ctx, trainee, course):
+    """The cards made by a refresh are due at the time of the request, not a moment after it."""
+    ticks = iter(T0 + dt.timedelta(microseconds=i) for i in range(1000))
+    review = ReviewService(ctx.store.sessions, ctx.workstation_id, {course.id: course}.get, lambda: next(ticks))
+    _missed(ctx, trainee, course, ("q-single", False))
+    assert [c.ref for c in review.due_cards(trainee)] == ["basics/quiz/q-single"]
+
+
 def test_a_question_no_longer_in_the_course_is_not_shown(ctx, trainee, course, review):
     _missed(ctx, trainee, course, ("q-gone", False), ("q-single", False))
     assert [c.ref for c in review.due_cards(trainee)] == ["basics/quiz/q-single"]
