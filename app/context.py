@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from app.services.practicals import PracticalService
     from app.services.progress import ProgressService
     from app.services.reports import ReportService
+    from app.services.review import ReviewService
     from app.services.settings import SettingsService
     from app.services.workstations import WorkstationService
 
@@ -124,6 +125,12 @@ class AppContext:
         from app.services.exams import ExamService
 
         return ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
+
+    @functools.cached_property
+    def review(self) -> ReviewService:
+        from app.services.review import ReviewService
+
+        return ReviewService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
 
     @property
     def library(self):
