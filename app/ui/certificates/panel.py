@@ -33,6 +33,7 @@ from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class CertificatesPanel(QWidget):
         bar.addWidget(self.print_all_btn)
         bar.addWidget(self.verify_btn)
         lay.addLayout(bar)
-        self.status = QLabel(objectName="certStatus", wordWrap=True)
+        self.status = StatusLine(objectName="certStatus")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status)
 
@@ -320,7 +321,7 @@ class CertificatesPanel(QWidget):
             dlg = OverrideDialog(str(exc), self)
             self.override_dialog = dlg
             if dlg.exec() != QDialog.DialogCode.Accepted:
-                self.status.setText(_("Not issued."))
+                self.status.say(lambda: _("Not issued."))
                 return None
             try:
                 info = self.service.issue(self.actor, login, course, override=True, reason=dlg.reason.text().strip(),
@@ -331,8 +332,8 @@ class CertificatesPanel(QWidget):
         except ServiceError as exc:
             messages.warn(self, _("Issue a certificate"), str(exc))
             return None
-        self.status.setText(_("Issued certificate {number} to {name}.").format(number=info.number,
-                                                                             name=info.learner_name))
+        self.status.say(lambda: _("Issued certificate {number} to {name}.").format(number=info.number,
+                                                                                 name=info.learner_name))
         self.refresh()
         self._select(info.number)
         return info
@@ -361,7 +362,7 @@ class CertificatesPanel(QWidget):
         except ServiceError as exc:
             messages.warn(self, _("Revoke certificate"), str(exc))
             return False
-        self.status.setText(_("Certificate {number} is revoked.").format(number=info.number))
+        self.status.say(lambda: _("Certificate {number} is revoked.").format(number=info.number))
         self.refresh()
         return True
 
@@ -411,7 +412,7 @@ class CertificatesPanel(QWidget):
     def _cancel_batch(self) -> None:
         if self.batch_task is not None:
             self.batch_task.cancelled = True
-            self.status.setText(_("Cancelling after the current certificate…"))
+            self.status.say(lambda: _("Cancelling after the current certificate…"))
 
     def _close_progress(self) -> None:
         if self.progress_dialog is not None:
@@ -423,15 +424,16 @@ class CertificatesPanel(QWidget):
     def _batch_done(self, result: BatchResult) -> None:
         self._close_progress()
         self.batch_result = result
-        lines = [ngettext("{n} certificate issued.", "{n} certificates issued.", len(result.issued))
+        lines = [lambda: ngettext("{n} certificate issued.", "{n} certificates issued.", len(result.issued))
                  .format(n=len(result.issued))]
         if result.cancelled:
-            lines.append(_("Cancelled: the remaining trainees were not checked."))
+            lines.append(lambda: _("Cancelled: the remaining trainees were not checked."))
         if result.skipped:
-            lines.append(ngettext("{n} trainee skipped:", "{n} trainees skipped:", len(result.skipped))
+            lines.append(lambda: ngettext("{n} trainee skipped:", "{n} trainees skipped:", len(result.skipped))
                          .format(n=len(result.skipped)))
-            lines += [_("  {name}: {reason}").format(name=who, reason=why) for who, why in result.skipped]
-        self.status.setText("\n".join(lines))
+            lines += [lambda who=who, why=why: _("  {name}: {reason}").format(name=who, reason=why)
+                      for who, why in result.skipped]
+        self.status.say_lines(lines)
         self.refresh()
         for info in result.issued:
             self._select_add(info.number)

@@ -31,6 +31,7 @@ from app.services.accounts import MIN_PASSWORD_LENGTH, UserInfo, check_display_n
 from app.services.auth import PermissionDenied, Role, ServiceError, role_label
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 from app.ui.instructor.dates import when
 
 
@@ -210,7 +211,7 @@ class AccountsPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         lay.addWidget(self.table, 1)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         lay.addWidget(self.status)
         self.add_btn.clicked.connect(self._add)
         self.reset_btn.clicked.connect(self._reset)
@@ -227,7 +228,6 @@ class AccountsPanel(QWidget):
         self.disable_btn.setText(_("Disable / enable"))
         self.rename_btn.setText(_("Rename…"))
         self.refresh_btn.setText(_("Refresh"))
-        self.status.clear()
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
         self.model.layoutChanged.emit()
 
@@ -260,7 +260,8 @@ class AccountsPanel(QWidget):
         dlg = self.new_account_dialog()
         if dlg.exec() != QDialog.DialogCode.Accepted or dlg.created is None:
             return
-        self.status.setText(_("Created {login}.").format(login=dlg.created.login))
+        login = dlg.created.login
+        self.status.say(lambda: _("Created {login}.").format(login=login))
         self.refresh()
 
     def rename_dialog(self, user: UserInfo) -> RenameDialog:
@@ -269,12 +270,13 @@ class AccountsPanel(QWidget):
     def _rename(self) -> None:
         user = self._selected()
         if user is None:
-            self.status.setText(_("Choose an account in the list first."))
+            self.status.say(lambda: _("Choose an account in the list first."))
             return
         dlg = self.rename_dialog(user)
         if dlg.exec() != QDialog.DialogCode.Accepted or dlg.renamed is None:
             return
-        self.status.setText(_("Renamed {login}: {name}.").format(login=user.login, name=dlg.renamed.display_name))
+        name = dlg.renamed.display_name
+        self.status.say(lambda: _("Renamed {login}: {name}.").format(login=user.login, name=name))
         self.refresh()
 
     def _reset(self) -> None:
@@ -291,7 +293,7 @@ class AccountsPanel(QWidget):
         except (ServiceError, PermissionError) as exc:
             messages.warn(self, _("Reset password"), str(exc))
             return
-        self.status.setText(_("Password reset for {login}.").format(login=user.login))
+        self.status.say(lambda: _("Password reset for {login}.").format(login=user.login))
         self.refresh()  # a reset also ends a lockout
 
     def _toggle(self) -> None:

@@ -39,6 +39,7 @@ from app.services.auth import PermissionDenied, ServiceError
 from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 
 def qt_medium_date_format() -> str:
@@ -188,7 +189,7 @@ class CohortsPanel(QWidget):
         self.members.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.members.itemSelectionChanged.connect(self._selection_changed)
         rl.addWidget(self.members, 1)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         rl.addWidget(self.status)
         split.addWidget(right)
         split.setSizes([260, 700])
@@ -295,8 +296,8 @@ class CohortsPanel(QWidget):
                 added += 1
             except (ServiceError, PermissionDenied) as exc:
                 problems.append(str(exc))
-        lines = [ngettext("{n} trainee added.", "{n} trainees added.", added).format(n=added)] + problems
-        self.status.setText("\n".join(lines))
+        self.status.say_lines([lambda: ngettext("{n} trainee added.", "{n} trainees added.", added).format(n=added)]
+                              + [lambda p=p: p for p in problems])
         self.refresh()
 
     def _remove_members(self) -> None:
@@ -316,8 +317,8 @@ class CohortsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             self.status.setText(str(exc))
         else:
-            self.status.setText(ngettext("{n} trainee removed from the class.",
-                                         "{n} trainees removed from the class.", len(people)).format(n=len(people)))
+            self.status.say(lambda: ngettext("{n} trainee removed from the class.",
+                                             "{n} trainees removed from the class.", len(people)).format(n=len(people)))
         self.refresh()
 
     def _rename(self) -> None:
@@ -333,7 +334,7 @@ class CohortsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             messages.warn(self, _("Rename class"), str(exc))
             return
-        self.status.setText(_("Renamed the class “{old}” to “{new}”.").format(old=old, new=name.strip()))
+        self.status.say(lambda: _("Renamed the class “{old}” to “{new}”.").format(old=old, new=name.strip()))
         self.refresh()
 
     def _delete(self) -> None:
@@ -354,7 +355,7 @@ class CohortsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             self.status.setText(str(exc))
             return
-        self.status.setText(_("Deleted the class “{name}”.").format(name=info.name))
+        self.status.say(lambda: _("Deleted the class “{name}”.").format(name=info.name))
         self.refresh()
 
     def _import(self) -> None:
@@ -372,13 +373,13 @@ class CohortsPanel(QWidget):
         except ServiceError as exc:
             messages.warn(self, _("Import roster"), str(exc))
             return
-        lines = [_("{added} trainees added, {created} new accounts.").format(added=len(set(res.added)),
-                                                                          created=len(res.created))]
+        lines = [lambda: _("{added} trainees added, {created} new accounts.").format(added=len(set(res.added)),
+                                                                                  created=len(res.created))]
         if res.passwords:
-            lines.append(_("Initial passwords (hand them out; trainees can change them in Settings):"))
-            lines += [f"  {login}: {pw}" for login, pw in res.passwords.items()]
-        lines += res.errors
-        self.status.setText("\n".join(lines))
+            lines.append(lambda: _("Initial passwords (hand them out; trainees can change them in Settings):"))
+            lines += [lambda line=f"  {login}: {pw}": line for login, pw in res.passwords.items()]
+        lines += [lambda e=e: e for e in res.errors]
+        self.status.say_lines(lines)
         self.refresh()
 
     def _assign(self) -> None:
@@ -391,5 +392,5 @@ class CohortsPanel(QWidget):
         except ServiceError as exc:
             messages.warn(self, _("Assign a course"), str(exc))
             return
-        self.status.setText(_("Course assigned to {n} trainees.").format(n=n))
+        self.status.say(lambda: _("Course assigned to {n} trainees.").format(n=n))
         self.refresh()

@@ -38,6 +38,7 @@ from app.services.auth import ServiceError
 from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class SignOffPanel(QWidget):
         split.addWidget(self.box)
         split.setSizes([640, 560])
         lay.addWidget(split, 1)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         lay.addWidget(self.status)
         self.checks: list[tuple[str, QCheckBox]] = []
         self._items: list[ChecklistItem] = []
@@ -159,7 +160,6 @@ class SignOffPanel(QWidget):
         self.fail_btn.setText(_("Record as not passed"))
         self.box.setTitle(_("Checklist"))
         self.table.setHorizontalHeaderLabels([_("Trainee"), _("Course"), _("Practical"), _("State")])
-        self.status.clear()
         self.refresh()
 
     def _courses(self):
@@ -277,8 +277,9 @@ class SignOffPanel(QWidget):
         except (ServiceError, PermissionError) as exc:
             messages.warn(self, _("Sign off"), str(exc))
             return
-        message = _("Signed off for {name}.") if passed else _("Recorded as not passed for {name}.")
-        lines = [message.format(name=p.display_name)]
+        name = p.display_name
+        lines = [(lambda: _("Signed off for {name}.").format(name=name)) if passed
+                 else (lambda: _("Recorded as not passed for {name}.").format(name=name))]
         if passed:
             # The sign-off may be the last requirement: issue the certificate now, not when
             # the trainee next opens the course.
@@ -288,7 +289,8 @@ class SignOffPanel(QWidget):
                 log.exception("automatic certificate after sign-off failed")
                 cert = None
             if cert is not None:
-                lines.append(_("Certificate {number} issued.").format(number=cert.number))
+                number = cert.number
+                lines.append(lambda: _("Certificate {number} issued.").format(number=number))
         self.comment.clear()
         self.refresh()
-        self.status.setText("\n".join(lines))
+        self.status.say_lines(lines)

@@ -29,6 +29,7 @@ from app.services.auth import PermissionDenied, Role, ServiceError, require_role
 from app.services.workstations import WorkstationInfo, parse_fingerprint
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 from app.ui.instructor.dates import when
 
 
@@ -141,7 +142,7 @@ class WorkstationsPanel(QWidget):
         self.enrol_btn = QPushButton(objectName="enrolWorkstation")
         self.enrol_btn.clicked.connect(self._enrol)
         self.fp_edit.returnPressed.connect(self._enrol)
-        self.enrol_msg = QLabel(wordWrap=True, objectName="statusLabel")
+        self.enrol_msg = StatusLine()
         er = QHBoxLayout()
         er.addWidget(self.enrol_msg, 1)
         er.addWidget(self.enrol_btn)
@@ -165,7 +166,7 @@ class WorkstationsPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         lay.addWidget(self.table, 1)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         lay.addWidget(self.status)
         self.refresh_btn.clicked.connect(self.refresh)
         self.revoke_btn.clicked.connect(self._revoke)
@@ -191,8 +192,6 @@ class WorkstationsPanel(QWidget):
         self.revoke_btn.setText(_("Revoke…"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, WorkstationsModel.COLUMNS - 1)
         self.model.layoutChanged.emit()
-        self.enrol_msg.clear()
-        self.status.clear()
 
     def refresh(self) -> None:
         try:
@@ -219,7 +218,7 @@ class WorkstationsPanel(QWidget):
 
     def _copy_own(self) -> None:
         QGuiApplication.clipboard().setText(self.own_fp.text())
-        self.status.setText(_("Fingerprint copied."))
+        self.status.say(lambda: _("Fingerprint copied."))
 
     def _selected(self) -> WorkstationInfo | None:
         rows = self.table.selectionModel().selectedRows()
@@ -246,7 +245,7 @@ class WorkstationsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             self.enrol_msg.setText(str(exc))
             return
-        self.enrol_msg.setText(_("Enrolled {name} ({fp}).").format(name=info.name, fp=info.fingerprint))
+        self.enrol_msg.say(lambda: _("Enrolled {name} ({fp}).").format(name=info.name, fp=info.fingerprint))
         for field in (self.fp_edit, self.name_edit, self.trainee_login):
             field.clear()
         self.refresh()
@@ -254,7 +253,7 @@ class WorkstationsPanel(QWidget):
     def _revoke(self) -> None:
         w = self._selected()
         if w is None:
-            self.status.setText(_("Choose a workstation in the list first."))
+            self.status.say(lambda: _("Choose a workstation in the list first."))
             return
         if not messages.ask(self, _("Revoke workstation"),
                             _("Refuse bundles from {name} ({fp}) from now on? What it brought before stays.").format(
@@ -265,5 +264,5 @@ class WorkstationsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             self.status.setText(str(exc))
             return
-        self.status.setText(_("Revoked {name} ({fp}).").format(name=info.name, fp=info.fingerprint))
+        self.status.say(lambda: _("Revoked {name} ({fp}).").format(name=info.name, fp=info.fingerprint))
         self.refresh()

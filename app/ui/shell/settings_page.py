@@ -21,6 +21,7 @@ from app.i18n import _
 from app.services.auth import Role, ServiceError
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 
 class SettingsPage(Page):
@@ -55,7 +56,7 @@ class SettingsPage(Page):
             pf.addRow(label, field)
         self.pw_btn = QPushButton(objectName="changePassword")
         self.pw_btn.clicked.connect(self._change_password)
-        self.pw_msg = QLabel(wordWrap=True, objectName="statusLabel")
+        self.pw_msg = StatusLine()
         row = QHBoxLayout()
         row.addWidget(self.pw_msg, 1)
         row.addWidget(self.pw_btn)
@@ -73,7 +74,7 @@ class SettingsPage(Page):
             cf.addRow(label, field)
         self.center_btn = QPushButton(objectName="saveCenter")
         self.center_btn.clicked.connect(self._save_center)
-        self.center_msg = QLabel(wordWrap=True, objectName="statusLabel")
+        self.center_msg = StatusLine()
         row2 = QHBoxLayout()
         row2.addWidget(self.center_msg, 1)
         row2.addWidget(self.center_btn)
@@ -142,7 +143,7 @@ class SettingsPage(Page):
 
     def _change_password(self) -> None:
         if self.new_pw.text() != self.rep_pw.text():
-            self.pw_msg.setText(_("The passwords do not match."))
+            self.pw_msg.say(lambda: _("The passwords do not match."))
             return
         try:
             self.ctx.accounts.set_password(self.actor, self.actor.login, self.new_pw.text(), self.old_pw.text())
@@ -151,7 +152,7 @@ class SettingsPage(Page):
             return
         for f in (self.old_pw, self.new_pw, self.rep_pw):
             f.clear()
-        self.pw_msg.setText(_("Password changed."))
+        self.pw_msg.say(lambda: _("Password changed."))
 
     def _save_center(self) -> None:
         try:
@@ -161,5 +162,5 @@ class SettingsPage(Page):
         except (ServiceError, PermissionError) as exc:
             self.center_msg.setText(str(exc))
             return
-        self.center_msg.setText(_("Saved."))
+        self.center_msg.say(lambda: _("Saved."))
         self.settings_changed.emit()

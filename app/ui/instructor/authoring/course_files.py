@@ -111,7 +111,7 @@ class CourseFiles:
         recovered = None if read_only else self._recovered(path)
         if recovered is not None:
             self._set_model(DraftModel(recovered, False, self), new=True)
-            self.status.setText(_("Your unsaved changes are back. Save them to keep them."))
+            self.status.say(lambda: _("Your unsaved changes are back. Save them to keep them."))
         elif draft is not None:
             self._set_model(DraftModel(draft, read_only, self), new=False)
 
@@ -188,7 +188,7 @@ class CourseFiles:
         cid = dialog.course_id()
         draft = au.CourseDraft.new(self.ctx.library_dir / cid, cid, dialog.title())
         self._set_model(DraftModel(draft, False, self), new=True)
-        self.status.setText(_("New course “{id}”: add modules and steps, then save.").format(id=cid))
+        self.status.say(lambda: _("New course “{id}”: add modules and steps, then save.").format(id=cid))
 
     def copy_to_library(self) -> None:
         if self.model is None:
@@ -204,7 +204,7 @@ class CourseFiles:
             return
         self.ctx.library.reload()
         self.open_course(dest)
-        self.status.setText(_("Copied to your library: {path}").format(path=dest))
+        self.status.say(lambda: _("Copied to your library: {path}").format(path=dest))
 
     # --- saving ------------------------------------------------------------------------------------
 
@@ -222,8 +222,8 @@ class CourseFiles:
         shutil.rmtree(self._recovery_dir(self.model.draft.root), ignore_errors=True)
         self.ctx.library.reload()
         self.refresh_courses()
-        self.status.setText(ngettext("Saved: {n} file written.", "Saved: {n} files written.", len(written)).format(
-            n=len(written)))
+        self.status.say(lambda: ngettext("Saved: {n} file written.", "Saved: {n} files written.",
+                                         len(written)).format(n=len(written)))
         self._update_actions()
         return True
 
@@ -256,7 +256,7 @@ class CourseFiles:
             return False
         if not self.save():
             return False
-        self.status.setText(_("Published version {version}.").format(version=version))
+        self.status.say(lambda: _("Published version {version}.").format(version=version))
         return True
 
     def export(self) -> Path | None:
@@ -280,7 +280,7 @@ class CourseFiles:
         except OSError as exc:
             messages.warn(self, _("Export course"), str(exc))
             return None
-        self.status.setText(_("Exported to {path}").format(path=out))
+        self.status.say(lambda: _("Exported to {path}").format(path=out))
         return out
 
 

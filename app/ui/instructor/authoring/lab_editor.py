@@ -29,6 +29,7 @@ from app.courses import models as m
 from app.courses.grading import LabGrade, run_and_grade_lab
 from app.i18n import N_, _, format_decimal, format_number
 from app.ui.common.background import run_in_background
+from app.ui.common.status_line import StatusLine
 from app.ui.instructor.authoring import lab_tables as lt
 from app.ui.instructor.authoring.binding import Binder
 from app.ui.instructor.authoring.forms import EditorPage, StepHeader
@@ -140,7 +141,7 @@ class LabEditor(EditorPage):
         row = QHBoxLayout()
         self.try_btn = QPushButton(objectName="tryLab")
         self.try_btn.clicked.connect(self.try_it)
-        self.try_status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.try_status = StatusLine()
         row.addWidget(self.try_btn)
         row.addWidget(self.try_status, 1)
         lay.addLayout(row)
@@ -321,13 +322,14 @@ class LabEditor(EditorPage):
         try:
             lab, tmp = self.build_lab()
         except Exception as exc:  # noqa: BLE001 - the message says what is wrong; the problems list has details
-            self.try_status.setText(_("The lab cannot run yet: {reason}").format(reason=_first_line(exc)))
+            reason = _first_line(exc)
+            self.try_status.say(lambda: _("The lab cannot run yet: {reason}").format(reason=reason))
             self.try_status.setObjectName("errorLabel")
             self._restyle()
             return
         self.running = True
         self.try_btn.setEnabled(False)
-        self.try_status.setText(_("Running the simulation with the controls' default values…"))
+        self.try_status.say(lambda: _("Running the simulation with the controls' default values…"))
 
         def work() -> tuple[LabGrade, dict[str, float]]:
             try:
@@ -344,9 +346,8 @@ class LabEditor(EditorPage):
         self.try_btn.setEnabled(True)
         grade, metrics = result
         self.last_grade, self.last_metrics = grade, metrics
-        verdict = _("passed") if grade.passed else _("not passed")
-        self.try_status.setText(_("Score {score}: {verdict} with the default values.").format(
-            score=format_decimal(grade.score, 2), verdict=verdict))
+        self.try_status.say(lambda: _("Score {score}: {verdict} with the default values.").format(
+            score=format_decimal(grade.score, 2), verdict=_("passed") if grade.passed else _("not passed")))
         self.try_status.setObjectName("statusLabel" if grade.passed else "warningLabel")
         self._restyle()
         shown = [(r.objective.metric, r.value, f"{r.objective.op} {au.to_plain(r.objective.target):g}",
@@ -364,7 +365,8 @@ class LabEditor(EditorPage):
             return
         self.running = False
         self.try_btn.setEnabled(True)
-        self.try_status.setText(_("The lab cannot run: {reason}").format(reason=_first_line(exc)))
+        reason = _first_line(exc)
+        self.try_status.say(lambda: _("The lab cannot run: {reason}").format(reason=reason))
         self.try_status.setObjectName("errorLabel")
         self._restyle()
 

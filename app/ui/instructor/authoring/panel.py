@@ -25,6 +25,7 @@ from app.courses.errors import Problem
 from app.i18n import _
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 from app.ui.instructor.authoring.course_files import CourseFiles
 from app.ui.instructor.authoring.forms import CourseForm, EditorPage, ModuleForm
 from app.ui.instructor.authoring.lab_editor import LabEditor
@@ -92,7 +93,7 @@ class AuthoringPanel(CourseFiles, QWidget):
         self.banner = QLabel(objectName="warningLabel", wordWrap=True)
         self.banner.hide()
         root.addWidget(self.banner)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -345,7 +346,7 @@ class AuthoringPanel(CourseFiles, QWidget):
             self._change(_("Delete module"), lambda d: d.remove_module(node[1]), select=("course",))
         else:
             self._change(_("Delete step"), lambda d: d.remove_step(node[1], node[2]), select=("module", node[1]))
-        self.status.setText(_("Deleted. Undo brings it back."))
+        self.status.say(lambda: _("Deleted. Undo brings it back."))
 
     def move(self, node: Node, dst_module: str | None, index: int) -> None:
         """Move a module to ``index``, or a step to ``index`` of ``dst_module`` (from drag and drop)."""

@@ -30,6 +30,7 @@ from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 from app.ui.instructor.dashboard.export import ExportError, write_xlsx
 from app.ui.instructor.dashboard.record import TraineeRecordDialog
 from app.ui.instructor.dashboard.section import Section, safe_stem
@@ -92,7 +93,7 @@ class DashboardPanel(QWidget):
             for sec in tab.sections:
                 sec.saved.connect(self._saved)
         lay.addWidget(self.tabs, 1)
-        self.status = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status = StatusLine()
         lay.addWidget(self.status)
 
         self.cohort.currentIndexChanged.connect(self._cohort_changed)
@@ -300,4 +301,4 @@ class DashboardPanel(QWidget):
         self._saved(str(target))
 
     def _saved(self, path: str) -> None:
-        self.status.setText(_("Saved {path}").format(path=path))
+        self.status.say(lambda: _("Saved {path}").format(path=path))
