@@ -13,6 +13,7 @@ from app.ui.instructor.accounts import AccountsPanel
 from app.ui.instructor.authoring import AuthoringPanel
 from app.ui.instructor.classes import CohortsPanel
 from app.ui.instructor.dashboard import DashboardPanel
+from app.ui.instructor.exams import ExamsPanel
 from app.ui.instructor.signoffs import SignOffPanel
 from app.ui.instructor.workstations import WorkstationsPanel
 
@@ -35,6 +36,8 @@ class InstructorPage(Page):
         self.tabs.addTab(self.cohorts, "")
         self.tabs.addTab(self.signoffs, "")
         self.tabs.addTab(self.certificates, "")
+        self.exams = ExamsPanel(ctx, actor)
+        self.tabs.addTab(self.exams, "")
         self.tabs.addTab(self.accounts, "")
         self.workstations = WorkstationsPanel(ctx, actor) if actor.role is Role.ADMIN else None
         if self.workstations is not None:
@@ -57,6 +60,7 @@ class InstructorPage(Page):
         self.tabs.setTabText(self.tabs.indexOf(self.cohorts), _("Classes"))
         self.tabs.setTabText(self.tabs.indexOf(self.signoffs), _("Sign-offs"))
         self.tabs.setTabText(self.tabs.indexOf(self.certificates), _("Certificates"))
+        self.tabs.setTabText(self.tabs.indexOf(self.exams), _("Exams"))
         self.tabs.setTabText(self.tabs.indexOf(self.accounts), _("Accounts"))
         if self.workstations is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.workstations), _("Workstations"))
@@ -68,6 +72,7 @@ class InstructorPage(Page):
         self.cohorts.refresh()
         self.signoffs.refresh()
         self.certificates.reload_filters()
+        self.exams.refresh()
         if self.workstations is not None:
             self.workstations.refresh()
 

@@ -98,6 +98,10 @@ class Shell(QWidget):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self._jump(i))
         on_language_changed(self, self.retranslate)
         self.nav.setCurrentRow(0)
+        self._locked_to: QWidget | None = None
+        from app.ui.trainee.exam_view import attach_exam  # issue 19: an open exam locks the shell to it
+
+        attach_exam(self)
 
     def retranslate(self) -> None:
         self.brand.setText(_("Zhizao Academy"))
@@ -129,12 +133,16 @@ class Shell(QWidget):
             "stay; your work is saved either way.", n).format(n=n))
 
     def _show(self, row: int) -> None:
+        if self.locked_to() is not None:
+            return
         if 0 <= row < len(self.pages):
             self.stack.setCurrentIndex(row)
             self.pages[row].activated()
 
     def _jump(self, row: int) -> None:
         """Ctrl+1…9: that page, with the keyboard focus in it (not left behind in the previous page)."""
+        if self.locked_to() is not None:
+            return
         self.nav.setCurrentRow(row)
         self.focus_page()
 
@@ -145,6 +153,8 @@ class Shell(QWidget):
 
     def go_back(self) -> bool:
         """The current page back to its start (the catalog from an open course); False if already there."""
+        if self.locked_to() is not None:
+            return False
         page = self.current_page()
         back = getattr(page, "go_back", None)
         return bool(back()) if callable(back) else False
@@ -205,6 +215,8 @@ class Shell(QWidget):
         return next((p for p in self.pages if p.key == key), None)
 
     def show_page(self, key: str) -> Page | None:
+        if self.locked_to() is not None:
+            return None
         for i, p in enumerate(self.pages):
             if p.key == key:
                 self.nav.setCurrentRow(i)
@@ -216,6 +228,26 @@ class Shell(QWidget):
         page = self.show_page(key)
         if page is not None:
             page.show_item(item)
+
+    # --- the exam lock (issue 19) -------------------------------------------------------------
+
+    def lock_to(self, widget: QWidget | None) -> None:
+        """Show ``widget`` alone: the navigation, Ctrl+1…9 and requests to open pages do nothing until
+        ``lock_to(None)`` (a running exam: no lessons, no other courses, no other pages)."""
+        previous, self._locked_to = self._locked_to, widget
+        if previous is not None and previous is not widget:
+            self.stack.removeWidget(previous)
+            previous.deleteLater()
+        self.nav.setEnabled(widget is None)
+        if widget is not None:
+            self.stack.addWidget(widget)
+            self.stack.setCurrentWidget(widget)
+        else:
+            self._show(self.nav.currentRow())
+
+    def locked_to(self) -> QWidget | None:
+        w = getattr(self, "_locked_to", None)
+        return w if w is not None and shiboken6.isValid(w) else None
 
     def page_keys(self) -> list[str]:
         return [p.key for p in self.pages]
