@@ -435,3 +435,13 @@ def test_cli_open_list_results_close_regrade(tmp_path, capsys):
     assert code == 0 and "No result changed" in out
     code, _out, err = zhizao("results", "nonexistent")
     assert code == 2 and "No exam session" in err
+
+
+def test_the_json_schema_describes_the_exam_block():
+    from app.courses.schema import file_schema
+
+    schema = file_schema("course.yaml")
+    assert "exam" in schema["properties"]
+    exam = schema["$defs"]["Exam"]
+    assert {"time_limit_minutes", "blueprint"} <= set(exam["required"])
+    assert schema["$defs"]["ExamPoolRow"]["properties"]["difficulty"]
