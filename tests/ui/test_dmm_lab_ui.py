@@ -202,6 +202,7 @@ def test_event_log_panel_filters_shows_the_six_losses_and_exports_csv(qtbot, ctx
     assert events.station.currentText() == "灌装机" and events.kind_box.currentText() == "短暂停机"
     assert events.model.data(events.model.index(0, 2)) == "灌装机"
     assert events.export_btn.text() == "导出事件日志…"
+    assert "灌装机" in view.status.text()  # the bottleneck by its label
 
 
 def test_serial_line_has_no_event_log_tab(qtbot, ctx, trainee):

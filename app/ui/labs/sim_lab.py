@@ -35,7 +35,7 @@ from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.labs.base import LabViewBase
 from app.ui.labs.event_log import EventLogPanel
-from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
+from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram, display_name
 from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
 from app.ui.labs.panels import guard_wheel
@@ -552,7 +552,9 @@ class SimLabView(LabViewBase):
             words = _("Preview finished: {met} of {total} objectives met with the display seed. "
                       "Submit to grade.").format(met=met, total=total)
             if bottleneck:
-                words += " " + _("Bottleneck: {station}.").format(station=bottleneck)
+                station = next((st for st in getattr(self.scenario, "stations", []) if st.name == bottleneck), None)
+                words += " " + _("Bottleneck: {station}.").format(
+                    station=display_name(station) if station is not None else bottleneck)
             return words
 
         self.set_status(text)
