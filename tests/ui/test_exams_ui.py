@@ -160,3 +160,22 @@ def test_screenshots(qtbot, window, ctx, exam_setup, messages, instructor, local
     qtbot.wait(50)
     window.grab().save(str(SHOTS / f"exam-tab-{locale}.png"))
     assert (SHOTS / f"exam-tab-{locale}.png").stat().st_size > 10_000
+
+
+def test_practical_part_runs_in_the_background_without_feedback(qtbot, window, ctx, instructor, trainee, messages):
+    install_exam_course(ctx, practical=True)
+    cohort_id = ctx.cohorts.create(instructor, "Line A")
+    ctx.cohorts.add_member(instructor, cohort_id, "zhangwei")
+    ctx.exams.open_session(instructor, "fixture-mini", cohort_id, [ctx.workstation_id])
+    view = start_exam(qtbot, window, messages)
+    view.index.setCurrentRow(view.index.count() - 1)
+    assert view.index.currentItem().text() == "Practical"
+    view.controls.editors["mill-servers"].setValue(2)
+    messages.answer("yes")
+    qtbot.mouseClick(view.practical_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.sitting.practical_done, timeout=60_000)
+    assert not view.practical_btn.isEnabled() and "shown at the end" in view.practical_state.text()
+    assert "%" not in visible_texts(view)
+    messages.answer("yes")
+    qtbot.mouseClick(view.finish_btn, Qt.MouseButton.LeftButton)
+    assert "practical 100%" in view.result_text.text()
