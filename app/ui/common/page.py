@@ -20,6 +20,7 @@ class Page(QWidget):
     key = ""
     open_requested = Signal(str, object)  # (page key, what to show there), e.g. ("catalog", course_id)
     settings_changed = Signal()  # center settings changed (the window re-reads the idle lock)
+    title_changed = Signal()  # ``title()`` changed (a count in it): the navigation re-reads it
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)

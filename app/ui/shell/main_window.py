@@ -38,8 +38,9 @@ def default_pages(actor: Actor) -> list:
     from app.ui.shell.settings_page import SettingsPage
     from app.ui.trainee.catalog import CatalogPage
     from app.ui.trainee.progress_page import ProgressPage
+    from app.ui.trainee.review_page import ReviewPage
 
-    pages = [CatalogPage, ProgressPage]
+    pages = [CatalogPage, ProgressPage, ReviewPage]
     if actor.is_staff:
         pages.append(InstructorPage)
     pages.append(SettingsPage)

@@ -84,6 +84,7 @@ class Shell(QWidget):
             self.pages.append(page)
             page.open_requested.connect(self.open_item)
             page.settings_changed.connect(self.settings_changed)
+            page.title_changed.connect(lambda p=page: self._retitle(p))
             self.stack.addWidget(page)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, page.key)
@@ -102,6 +103,10 @@ class Shell(QWidget):
         from app.ui.trainee.exam_view import attach_exam  # issue 19: an open exam locks the shell to it
 
         attach_exam(self)
+
+    def _retitle(self, page: Page) -> None:
+        """A page's title changed (the Review page's count of due cards)."""
+        self.nav.item(self.pages.index(page)).setText(page.title())
 
     def retranslate(self) -> None:
         self.brand.setText(_("Zhizao Academy"))

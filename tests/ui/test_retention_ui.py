@@ -1,0 +1,86 @@
+"""The Review page (issue 19): today's cards, the count on the navigation, answering, both languages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app import i18n
+from tests.stored_progress import store_quiz_attempt
+from tests.ui.conftest import login
+
+GLOSSARY = """\
+terms:
+  - term: {en: Buffer, zh_CN: 缓冲区}
+    definition: {en: A place where parts wait between two stations., zh_CN: 两个工位之间存放待加工工件的位置。}
+    aliases: [WIP buffer]
+"""
+
+
+def _course_with_glossary(ctx, fixture_course):
+    (ctx.library_dir / fixture_course.id / "glossary.yaml").write_text(GLOSSARY, encoding="utf-8")
+    ctx.library.reload()
+    return ctx.library.get(fixture_course.id)
+
+
+def _missed(ctx, trainee, course, qid: str) -> None:
+    questions = [{"id": qid, "type": "single", "response": "b", "correct": False, "points": 0.0, "max_points": 1.0}]
+    store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz",
+                       answers={"questions": questions, "seed": 1}, score=0.0, passed=False, duration_s=10)
+
+
+def _nav_text(window, key: str) -> str:
+    return window.shell.nav.item(window.shell.page_keys().index(key)).text()
+
+
+def test_review_page_counts_shows_and_rates_the_due_cards(qtbot, window, ctx, trainee, fixture_course, messages):
+    course = _course_with_glossary(ctx, fixture_course)
+    ctx.progress.enroll(trainee, course.id, course.version)
+    _missed(ctx, trainee, course, "q-single")
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert _nav_text(window, "review") == "Review (2)"
+    page = window.shell.show_page("review")
+    assert page.summary.text() == "2 cards to review today."
+    assert page.show_btn.isVisible() and not any(b.isVisible() for b in page.rate_btns.values())
+    # Reviews before new cards, both new here: the missed question (course order) comes first.
+    assert "A question you missed" in page.origin.text() and "Fixture mini course" in page.origin.text()
+    question = course.step("basics/quiz").quiz.question("q-single")
+    assert question.prompt["en"] in page.front.text()
+    assert not page.back.isVisible()
+    qtbot.mouseClick(page.show_btn, Qt.MouseButton.LeftButton)
+    assert page.back.isVisible() and "Correct answer:" in page.back.text()
+    assert all(b.isVisible() for b in page.rate_btns.values()) and not page.show_btn.isVisible()
+    qtbot.mouseClick(page.rate_btns[4], Qt.MouseButton.LeftButton)  # Easy: not due again today
+    assert _nav_text(window, "review") == "Review (1)"
+    assert "Glossary term" in page.origin.text() and "Buffer" in page.front.text()
+    qtbot.keyClick(page, Qt.Key.Key_Space)  # show the answer from the keyboard
+    assert "缓冲区" in page.back.text() and "WIP buffer" in page.back.text()
+    qtbot.keyClick(page, Qt.Key.Key_1)  # Again: back in a minute, not now
+    assert _nav_text(window, "review") == "Review"
+    assert page.empty.isVisible() and "Nothing to review now" in page.empty.text()
+    assert "The next card is due" in page.empty.text()
+    with ctx.store.session() as s:
+        from sqlalchemy import select
+
+        from app.storage.models import ReviewLog
+
+        assert sorted(s.scalars(select(ReviewLog.rating))) == [1, 4]
+    assert messages.shown == []
+
+
+def test_review_page_in_chinese(qtbot, window, ctx, trainee, fixture_course):
+    """Course texts in Chinese, the other language's term on the back; UI texts through the catalog."""
+    course = _course_with_glossary(ctx, fixture_course)
+    ctx.progress.enroll(trainee, course.id, course.version)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    window.lang_actions["zh_CN"].trigger()
+    try:
+        assert _nav_text(window, "review") == i18n._("Review ({n})").format(n=1)
+        page = window.shell.show_page("review")
+        assert "缓冲区" in page.front.text() and "Buffer" not in page.front.text()
+        assert page.origin.text().startswith(i18n._("{kind} · {course} · new").format(
+            kind=i18n._("Glossary term"), course="测试用迷你课程"))
+        page.reveal()
+        assert "Buffer" in page.back.text() and "两个工位之间" in page.back.text()
+        assert page.rate_btns[3].text() == i18n._("{label} ({key})").format(label=i18n._("Good"), key=3)
+    finally:
+        i18n.set_locale("en")
