@@ -84,3 +84,26 @@ def test_review_page_in_chinese(qtbot, window, ctx, trainee, fixture_course):
         assert page.rate_btns[3].text() == i18n._("{label} ({key})").format(label=i18n._("Good"), key=3)
     finally:
         i18n.set_locale("en")
+
+
+def test_dashboard_retention_tab_shows_the_class_figures(qtbot, qapp_ready, ctx, instructor, trainee, fixture_course):
+    from app.ui.instructor.dashboard.panel import DashboardPanel
+
+    course = _course_with_glossary(ctx, fixture_course)
+    ctx.progress.enroll(trainee, course.id, course.version)
+    _missed(ctx, trainee, course, "q-single")
+    cards = ctx.review.due_cards(trainee)
+    ctx.review.answer(trainee, cards[0].id, 3)
+    ctx.review.answer(trainee, cards[1].id, 1)
+    panel = DashboardPanel(ctx, instructor)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=10000):
+        panel.show()
+    if panel.course.currentData() != course.id:
+        with qtbot.waitSignal(panel.loaded, timeout=10000):
+            panel.course.setCurrentIndex(panel.course.findData(course.id))
+    tab = panel.retention_tab
+    assert panel.tabs.tabText(panel.tabs.indexOf(tab)) == "Retention"
+    qtbot.waitUntil(lambda: tab.retention is not None and tab.retention.course_id == course.id, timeout=10000)
+    values = {key: label.text() for key, label in tab.values.items()}
+    assert values == {"trainees": "1", "cards": "2", "due": "0", "reviews": "2", "recall": "50%"}
