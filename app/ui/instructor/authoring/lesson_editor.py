@@ -1,4 +1,5 @@
-"""Lesson step: Markdown in English and Chinese side by side, a live preview, images copied into the step."""
+"""Lesson step: Markdown in English and Chinese side by side, a live preview, images copied into the step,
+and a toolbar for the common Markdown marks (review #36), each one undo step."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
 )
 
@@ -25,11 +28,23 @@ from app.courses.authoring import AuthoringError, CourseDraft
 from app.courses.render import IMAGE_SUFFIXES, render_markdown
 from app.i18n import _
 from app.ui.common import messages
+from app.ui.instructor.authoring import markdown_edits as md
 from app.ui.instructor.authoring.binding import LOCALES, block_text, is_undo_key
 from app.ui.instructor.authoring.forms import EditorPage, StepHeader
 from app.ui.instructor.authoring.model import DraftModel
 
 PREVIEW_DELAY_MS = 250
+
+# The toolbar's marks: key, what it does to (text, start, end), shortcut (in the text box).
+MARKDOWN_TOOLS: tuple[tuple[str, md.Tool, str], ...] = (
+    ("bold", lambda t, s, e: md.wrap(t, s, e, "**"), "Ctrl+B"),
+    ("italic", lambda t, s, e: md.wrap(t, s, e, "*"), "Ctrl+I"),
+    ("heading", lambda t, s, e: md.prefix_lines(t, s, e, "## "), ""),
+    ("list", lambda t, s, e: md.prefix_lines(t, s, e, "- "), ""),
+    ("link", md.link, "Ctrl+K"),
+    ("table", md.table, ""),
+    ("code", md.code, ""),
+)
 
 
 class AssetMirror:
@@ -75,6 +90,24 @@ class LessonEditor(EditorPage):
         self.header = StepHeader(self, module_id, step_id)
         lay.addWidget(self.header)
         bar = QHBoxLayout()
+        self.format_actions: dict[str, QAction] = {}
+        for key, tool, keys in MARKDOWN_TOOLS:
+            action = QAction(self, objectName=f"markdown_{key}")
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only while a text box has focus
+            action.setEnabled(not model.read_only)
+            action.triggered.connect(lambda _checked=False, tool=tool: self.apply_markdown(tool))
+            button = QToolButton(objectName=f"markdownButton_{key}")
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+            self.format_actions[key] = action
+        font = self.format_actions["bold"].font()
+        font.setBold(True)
+        self.format_actions["bold"].setFont(font)
+        font = self.format_actions["italic"].font()
+        font.setItalic(True)
+        self.format_actions["italic"].setFont(font)
         self.image_btn = QPushButton(objectName="insertImage")
         self.image_btn.clicked.connect(self.ask_image)
         self.image_btn.setEnabled(not model.read_only)
@@ -93,6 +126,7 @@ class LessonEditor(EditorPage):
             edit.setAccessibleName(i18n.locale_display_name(loc))
             edit.textChanged.connect(lambda loc=loc: self._edited(loc))
             edit.installEventFilter(self)
+            edit.addActions(list(self.format_actions.values()))
             self.edits[loc] = edit
             self.tabs.addTab(edit, "")
         self.tabs.currentChanged.connect(lambda _i: self._schedule_preview())
@@ -165,10 +199,33 @@ class LessonEditor(EditorPage):
             messages.warn(self, _("Insert image"), str(exc))
             return None
         edit = self.edits[self.current_locale()]
+        self._sessions[self.current_locale()] += 1  # the image's Markdown is not merged with the typing before
         edit.textCursor().insertText(f"![]({name})")
         edit.setFocus()
         self.note.setText(_("“{name}” will be copied into the step folder when you save.").format(name=name))
         return name
+
+    def apply_markdown(self, tool: md.Tool) -> None:
+        """Apply a toolbar mark to the selection of the text box shown, as one undo step of its own."""
+        if self.model.read_only:
+            return
+        loc = self.current_locale()
+        edit = self.edits[loc]
+        text = edit.toPlainText()
+        cursor = edit.textCursor()
+        change = tool(text, _py_index(text, cursor.selectionStart()), _py_index(text, cursor.selectionEnd()))
+        after = text[:change.start] + change.text + text[change.end:]
+        self._sessions[loc] += 1  # not merged with the typing before …
+        cursor.beginEditBlock()
+        cursor.setPosition(_qt_index(text, change.start))
+        cursor.setPosition(_qt_index(text, change.end), QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(change.text)
+        cursor.endEditBlock()
+        self._sessions[loc] += 1  # … nor with the typing after
+        cursor.setPosition(_qt_index(after, change.select[0]))
+        cursor.setPosition(_qt_index(after, change.select[1]), QTextCursor.MoveMode.KeepAnchor)
+        edit.setTextCursor(cursor)
+        edit.setFocus()
 
     def focus_target(self, rel: str, path: Sequence[str | int]) -> bool:
         for i, loc in enumerate(LOCALES):
@@ -183,6 +240,16 @@ class LessonEditor(EditorPage):
         super().retranslate()
         self.header.retranslate()
         self.image_btn.setText(_("Insert image…"))
+        texts = {"bold": (_("Bold"), _("Bold: **text** (Ctrl+B)")),
+                 "italic": (_("Italic"), _("Italic: *text* (Ctrl+I)")),
+                 "heading": (_("Heading"), _("Heading: ## at the start of the line (click again to remove it)")),
+                 "list": (_("List"), _("List: - at the start of each selected line (click again to remove it)")),
+                 "link": (_("Link"), _("Link: [words](address); type the address over https:// (Ctrl+K)")),
+                 "table": (_("Table"), _("Table of two columns; selected lines fill the first column")),
+                 "code": (_("Code"), _("Code: `text` within a line, a ``` block for whole lines"))}
+        for key, (label, tip) in texts.items():
+            self.format_actions[key].setText(label)
+            self.format_actions[key].setToolTip(tip)
         self._flag()
 
     def eventFilter(self, obj, event) -> bool:
@@ -194,3 +261,12 @@ class LessonEditor(EditorPage):
             event.ignore()  # Ctrl+Z belongs to the editor's undo stack
             return True
         return super().eventFilter(obj, event)
+
+
+def _py_index(text: str, pos: int) -> int:
+    """A Qt text position (UTF-16 units) as an index into ``text`` (they differ after an emoji)."""
+    return len(text.encode("utf-16-le")[:2 * pos].decode("utf-16-le", errors="ignore"))
+
+
+def _qt_index(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
