@@ -124,7 +124,8 @@ class AppContext:
     def exams(self) -> ExamService:
         from app.services.exams import ExamService
 
-        return ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
+        return ExamService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid),
+                           gate=lambda actor, user_id, course: self.review.check_exam_streak(actor, user_id, course))
 
     @functools.cached_property
     def review(self) -> ReviewService:

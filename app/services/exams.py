@@ -57,16 +57,20 @@ class ExamTimeUp(ExamError):
 
 
 CourseLookup = Callable[[str], m.Course]
+# Asked before a trainee starts: raises a ServiceError saying why not (the review streak a course asks for).
+ExamGate = Callable[[Actor, str, m.Course], None]
 
 
 class ExamService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str, courses: CourseLookup,
-                 clock: Callable[[], dt.datetime] = utcnow, *, parallel_labs: bool = True) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, *, parallel_labs: bool = True,
+                 gate: ExamGate | None = None) -> None:
         self._sessions = sessions
         self._ws = workstation_id
         self._courses = courses
         self._now = clock
         self._parallel = parallel_labs
+        self._gate = gate
 
     @property
     def workstation_id(self) -> str:
@@ -321,6 +325,11 @@ class ExamService:
             if used >= 1 + granted:
                 raise ExamError(_("You have used your attempt at this exam; the instructor can grant another."))
             course = self._course(row.course_id)
+            if self._gate is not None:
+                try:
+                    self._gate(actor, actor.user_id, course)
+                except ServiceError as exc:
+                    raise ExamError(str(exc)) from None
             seed = random.SystemRandom().randrange(1, 2**31)
             try:
                 qids = exam_def.draw(course, seed)

@@ -445,3 +445,17 @@ def test_the_json_schema_describes_the_exam_block():
     exam = schema["$defs"]["Exam"]
     assert {"time_limit_minutes", "blueprint"} <= set(exam["required"])
     assert schema["$defs"]["ExamPoolRow"]["properties"]["difficulty"]
+
+
+def test_a_course_asking_for_a_review_streak_gates_the_exam(ctx, clock, instructor, trainee, klass):
+    install_exam_course(ctx)
+    with (ctx.library_dir / "fixture-mini" / "course.yaml").open("a", encoding="utf-8") as f:
+        f.write("review_streak_days: 2\n")
+    ctx.library.reload()
+    exams = ExamService(ctx.store.sessions, ctx.workstation_id, ctx.library.get, clock,
+                        gate=ctx.review.check_exam_streak)
+    info = exams.open_session(instructor, "fixture-mini", klass, [ctx.workstation_id])
+    with pytest.raises(ExamError, match="review streak of 2 days"):
+        exams.start(trainee, info.session_id)
+    assert exams.current(trainee) is None and exams.roster(instructor, info.session_id)[0].attempts == 0
+    assert ctx.exams._gate is not None  # the app wires the gate in
