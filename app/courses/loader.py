@@ -11,6 +11,7 @@ from typing import Any
 
 from app.courses import checks, labcheck
 from app.courses import models as m
+from app.courses.competencies import check_competencies
 from app.courses.errors import CourseError, Problem
 from app.courses.exam import check_exam
 from app.courses.glossary import check_glossary
@@ -227,6 +228,8 @@ class _CourseReader:
         )
         self._check_passing(course)
         for path, message in check_exam(course):
+            rep.error("course.yaml", path, message)
+        for path, message in check_competencies(course):
             rep.error("course.yaml", path, message)
         return None if rep.has_errors else course
 

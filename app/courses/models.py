@@ -410,6 +410,22 @@ class Exam(_Model):
     practical: ExamPractical | None = None
 
 
+class CompetencyEvidence(_Model):
+    """A step that shows a competency at a level: a quiz or lab passed, or a practical signed off."""
+
+    step: StepRef = Field(description='"module/step" (a quiz, lab or practical)')
+    level: Level = Field(description="the level this step shows (beginner = 初级, intermediate = 中级, "
+                                     "advanced = 高级)")
+
+
+class Competency(_Model):
+    """``competencies:`` in course.yaml: a skill of the skills matrix and the steps that show it (issue 19)."""
+
+    id: Slug
+    name: LocalizedText
+    evidence: list[CompetencyEvidence] = Field(min_length=1)
+
+
 class _CourseBase(_Model):
     format: Literal[1] = Field(description="course format version")
     id: Slug
@@ -426,6 +442,7 @@ class _CourseBase(_Model):
     review_streak_days: int | None = Field(
         default=None, ge=1, le=60,
         description="days in a row with spaced review of this course needed before its final exam (issue 19)")
+    competencies: list[Competency] = Field(default_factory=list, description="the skills matrix of this course")
 
 
 class CourseFile(_CourseBase):
