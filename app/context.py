@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from app.services.reports import ReportService
     from app.services.review import ReviewService
     from app.services.settings import SettingsService
+    from app.services.skills import SkillsService
     from app.services.workstations import WorkstationService
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,12 @@ class AppContext:
         from app.services.review import ReviewService
 
         return ReviewService(self.store.sessions, self.workstation_id, lambda cid: self.library.get(cid))
+
+    @functools.cached_property
+    def skills(self) -> SkillsService:
+        from app.services.skills import SkillsService
+
+        return SkillsService(self.store.sessions, self.progress, lambda cid: self.library.get(cid))
 
     @property
     def library(self):
