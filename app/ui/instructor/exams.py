@@ -35,6 +35,7 @@ from app.services.exams import ExamError
 from app.ui.common import messages
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 REFRESH_MS = 5000
 _ERRORS = (ExamError, PermissionError, *WRITE_ERRORS)
@@ -95,7 +96,7 @@ class ExamsPanel(QWidget):
         actions.addWidget(self.reason, 1)
         actions.addWidget(self.regrade_btn)
         right.addLayout(actions)
-        self.status = QLabel(objectName="examStatus", wordWrap=True)
+        self.status = StatusLine(objectName="examStatus")
         right.addWidget(self.status)
         lay.addLayout(right, 1)
 
@@ -233,8 +234,9 @@ class ExamsPanel(QWidget):
         except _ERRORS as exc:
             messages.warn(self, _("Exams"), messages.error_text(exc))
             return
-        self.status.setText(ngettext("The exam is open on {n} workstation.", "The exam is open on {n} workstations.",
-                                     len(info.workstation_ids)).format(n=len(info.workstation_ids)))
+        n_open = len(info.workstation_ids)
+        self.status.say(lambda: ngettext("The exam is open on {n} workstation.",
+                                         "The exam is open on {n} workstations.", n_open).format(n=n_open))
         self._fill_sessions(select=info.session_id)
 
     def close_session(self) -> None:
@@ -248,8 +250,8 @@ class ExamsPanel(QWidget):
         except _ERRORS as exc:
             messages.warn(self, _("Exams"), messages.error_text(exc))
             return
-        self.status.setText(ngettext("Closed; {n} running exam was submitted.",
-                                     "Closed; {n} running exams were submitted.", n).format(n=n))
+        self.status.say(lambda: ngettext("Closed; {n} running exam was submitted.",
+                                         "Closed; {n} running exams were submitted.", n).format(n=n))
         self._fill_sessions(select=session_id)
 
     def grant(self) -> None:
@@ -267,7 +269,7 @@ class ExamsPanel(QWidget):
         except _ERRORS as exc:
             messages.warn(self, _("Exams"), messages.error_text(exc))
             return
-        self.status.setText(_("{name} may take the exam once more.").format(name=r.user_name))
+        self.status.say(lambda: _("{name} may take the exam once more.").format(name=r.user_name))
         self.refresh_roster()
 
     def regrade(self) -> None:
@@ -283,6 +285,6 @@ class ExamsPanel(QWidget):
         except _ERRORS as exc:
             messages.warn(self, _("Exams"), messages.error_text(exc))
             return
-        self.status.setText(ngettext("{n} result changed.", "{n} results changed.", len(changes)).format(
+        self.status.say(lambda: ngettext("{n} result changed.", "{n} results changed.", len(changes)).format(
             n=len(changes)))
         self.refresh_roster()
