@@ -107,3 +107,56 @@ def test_dashboard_retention_tab_shows_the_class_figures(qtbot, qapp_ready, ctx,
     qtbot.waitUntil(lambda: tab.retention is not None and tab.retention.course_id == course.id, timeout=10000)
     values = {key: label.text() for key, label in tab.values.items()}
     assert values == {"trainees": "1", "cards": "2", "due": "0", "reviews": "2", "recall": "50%"}
+
+
+COMPETENCIES = """\
+competencies:
+  - id: line-basics
+    name: {en: Line basics, zh_CN: 产线基础}
+    evidence:
+      - {step: basics/quiz, level: beginner}
+      - {step: line/practical, level: intermediate}
+"""
+
+
+def _course_with_competencies(ctx, fixture_course):
+    path = ctx.library_dir / fixture_course.id / "course.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + COMPETENCIES, encoding="utf-8")
+    ctx.library.reload()
+    return ctx.library.get(fixture_course.id)
+
+
+def test_my_skills_page_and_the_class_matrix(qtbot, qapp_ready, window, ctx, instructor, trainee, fixture_course,
+                                             tmp_path):
+    from openpyxl import load_workbook
+
+    from app.ui.instructor.dashboard.panel import DashboardPanel
+
+    course = _course_with_competencies(ctx, fixture_course)
+    ctx.progress.enroll(trainee, course.id, course.version)
+    store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz", answers={}, score=1.0,
+                       passed=True, duration_s=10)
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    page = window.shell.show_page("skills")
+    assert _nav_text(window, "skills") == "My skills"
+    cells = [[page.table.item(0, c).text() for c in range(4)]]
+    assert cells == [["Fixture mini course", "Line basics", "Beginner", "quiz"]]
+    ctx.progress.sign_off(instructor, trainee.user_id, course.id, "line/practical", {"ok": True})
+    page.activated()
+    assert page.table.item(0, 2).text() == "Intermediate" and page.table.item(0, 3).text() == "quiz, practical sign-off"
+
+    panel = DashboardPanel(ctx, instructor)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=10000):
+        panel.show()
+    if panel.course.currentData() != course.id:
+        with qtbot.waitSignal(panel.loaded, timeout=10000):
+            panel.course.setCurrentIndex(panel.course.findData(course.id))
+    tab = panel.skills_tab
+    qtbot.waitUntil(lambda: tab.matrix is not None and tab.matrix.course_id == course.id, timeout=10000)
+    assert tab.table.horizontalHeaderItem(0).text() == "Line basics"
+    assert tab.table.verticalHeaderItem(0).text() == "张伟"
+    assert tab.table.item(0, 0).text() == "Intermediate (quiz, practical sign-off)"
+    assert tab.table.item(0, 0).background().color().name() == "#c6e0b4"
+    saved = tab.export(tmp_path / "matrix.xlsx")
+    assert load_workbook(saved).active["C3"].value == "Intermediate (quiz, practical sign-off)"

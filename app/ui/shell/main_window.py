@@ -39,8 +39,9 @@ def default_pages(actor: Actor) -> list:
     from app.ui.trainee.catalog import CatalogPage
     from app.ui.trainee.progress_page import ProgressPage
     from app.ui.trainee.review_page import ReviewPage
+    from app.ui.trainee.skills_page import SkillsPage
 
-    pages = [CatalogPage, ProgressPage, ReviewPage]
+    pages = [CatalogPage, ProgressPage, ReviewPage, SkillsPage]
     if actor.is_staff:
         pages.append(InstructorPage)
     pages.append(SettingsPage)

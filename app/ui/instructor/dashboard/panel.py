@@ -34,7 +34,7 @@ from app.ui.common.status_line import StatusLine
 from app.ui.instructor.dashboard.export import ExportError, write_xlsx
 from app.ui.instructor.dashboard.record import TraineeRecordDialog
 from app.ui.instructor.dashboard.section import Section, safe_stem
-from app.ui.instructor.dashboard.skills import RetentionTab
+from app.ui.instructor.dashboard.skills import RetentionTab, SkillsMatrixTab
 from app.ui.instructor.dashboard.tabs import LabTab, ProgressTab, QuizTab, Tab, TimeTab, TraineesTab
 from app.ui.instructor.dates import when
 
@@ -95,6 +95,8 @@ class DashboardPanel(QWidget):
                 sec.saved.connect(self._saved)
         self.retention_tab = RetentionTab(ctx, actor)  # spaced review (issue 19): its own query
         self.tabs.addTab(self.retention_tab, "")
+        self.skills_tab = SkillsMatrixTab(ctx, actor)
+        self.tabs.addTab(self.skills_tab, "")
         lay.addWidget(self.tabs, 1)
         self.status = StatusLine()
         lay.addWidget(self.status)
@@ -210,6 +212,7 @@ class DashboardPanel(QWidget):
         for tab in self.all_tabs:
             tab.show_board(board, course)
         self.retention_tab.load(self.cohort.currentData(), course)
+        self.skills_tab.load(self.cohort.currentData(), course)
         self._summary()
         self.loaded.emit()
 
@@ -263,6 +266,7 @@ class DashboardPanel(QWidget):
         for i, text in enumerate((_("Progress"), _("Quizzes"), _("Labs"), _("Time on task"), _("Trainees"))):
             self.tabs.setTabText(i, text)
         self.tabs.setTabText(self.tabs.indexOf(self.retention_tab), _("Retention"))
+        self.tabs.setTabText(self.tabs.indexOf(self.skills_tab), _("Skills matrix"))
         for tab in self.all_tabs:
             tab.retranslate()
         if self._loading:

@@ -1,18 +1,39 @@
-"""The dashboard's retention tab (issue 19): spaced review of the chosen class and course.
+"""The dashboard's retention and skills-matrix tabs (issue 19) for the chosen class and course.
 
-Figures come from :meth:`app.services.review.ReviewService.retention`, computed in the
-background; the tab only formats them.
+Figures come from :meth:`app.services.review.ReviewService.retention` and
+:meth:`app.services.skills.SkillsService.class_matrix`, computed in the background;
+the tabs only format them.
 """
 
 from __future__ import annotations
 
-import shiboken6
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from pathlib import Path
 
+import shiboken6
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
 from app.i18n import _, format_number, format_percent
 from app.services.review import RECALL_WINDOW_DAYS, Retention
+from app.services.skills import LEVEL_COLOURS, SkillsMatrix, cell_text, level_text, write_matrix_xlsx
+from app.ui.common import messages
 from app.ui.common.background import run_in_background
+from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.instructor.dashboard.section import safe_stem
 
 DASH = "—"
 
@@ -86,3 +107,103 @@ class RetentionTab(QWidget):
         self.values["due"].setText(format_number(r.due))
         self.values["reviews"].setText(format_number(r.reviews))
         self.values["recall"].setText(DASH if r.recall_rate is None else format_percent(r.recall_rate))
+
+
+class SkillsMatrixTab(QWidget):
+    """Trainees × competencies, each cell the level reached (coloured) and its evidence; Excel export for HR."""
+
+    def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("skillsMatrixTab")
+        self.ctx, self.actor = ctx, actor
+        self.matrix: SkillsMatrix | None = None
+        self.course = None
+        self.error: str | None = None
+        self._ticket = 0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 8, 4, 4)
+        bar = QHBoxLayout()
+        self.note = QLabel(objectName="subtitle", wordWrap=True)
+        bar.addWidget(self.note, 1)
+        self.export_btn = QPushButton(objectName="skillsExport")
+        self.export_btn.clicked.connect(self._ask_export)
+        bar.addWidget(self.export_btn)
+        lay.addLayout(bar)
+        self.table = QTableWidget(0, 0, objectName="skillsMatrix")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        lay.addWidget(self.table, 1)
+        on_language_changed(self, self.retranslate)
+
+    def load(self, cohort_id: str | None, course) -> None:
+        self._ticket += 1
+        ticket = self._ticket
+        self.matrix, self.course, self.error = None, course, None
+        if course is None:
+            self.render()
+            return
+        skills, actor = self.ctx.skills, self.actor
+
+        def done(matrix: SkillsMatrix) -> None:
+            if shiboken6.isValid(self) and ticket == self._ticket:
+                self.matrix = matrix
+                self.render()
+
+        def failed(exc: Exception) -> None:
+            if shiboken6.isValid(self) and ticket == self._ticket:
+                self.error = str(exc)
+                self.render()
+
+        run_in_background(lambda: skills.class_matrix(actor, course, cohort_id), done, failed)
+
+    def retranslate(self) -> None:
+        self.export_btn.setText(_("Export to Excel…"))
+        self.export_btn.setToolTip(_("Save the skills matrix as an Excel workbook (for HR)"))
+        self.render()
+
+    def render(self) -> None:
+        matrix = self.matrix
+        self.export_btn.setEnabled(bool(matrix and matrix.rows and matrix.competencies))
+        self.table.clear()
+        if matrix is None or not matrix.competencies:
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+            if self.error:
+                self.note.setText(_("Not available: {error}").format(error=self.error))
+            elif matrix is not None:
+                self.note.setText(_("This course lists no competencies (competencies: in course.yaml)."))
+            else:
+                self.note.setText("")
+            return
+        levels = ", ".join(level_text(level) for level in LEVEL_COLOURS)
+        self.note.setText(_("Level reached per trainee and competency, and its evidence (quiz, lab, practical "
+                            "sign-off). Levels: {levels}.").format(levels=levels))
+        self.table.setColumnCount(len(matrix.competencies))
+        self.table.setRowCount(len(matrix.rows))
+        self.table.setHorizontalHeaderLabels([content_text(c.name) for c in matrix.competencies])
+        self.table.setVerticalHeaderLabels([r.name for r in matrix.rows])
+        for i, row in enumerate(matrix.rows):
+            for j, comp in enumerate(matrix.competencies):
+                cell = row.cells[comp.id]
+                item = QTableWidgetItem(cell_text(cell))
+                if cell.level:
+                    item.setBackground(QBrush(QColor("#" + LEVEL_COLOURS[cell.level])))
+                    item.setForeground(QBrush(QColor("#1b1b1b")))
+                self.table.setItem(i, j, item)
+
+    def _ask_export(self) -> None:
+        if self.matrix is None or self.course is None:
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = safe_stem(_("Skills matrix") + " " + content_text(self.course.title)) + ".xlsx"
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export to Excel…"), str(Path(folder) / name),
+                                                    _("Excel workbook (*.xlsx)"))
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> Path | None:
+        try:
+            return write_matrix_xlsx(self.matrix, content_text(self.course.title), path, i18n.current_locale())
+        except ValueError as exc:  # SkillsError: the file cannot be written
+            messages.error(self, _("Export to Excel…"), messages.error_text(exc))
+            return None
