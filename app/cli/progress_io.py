@@ -90,7 +90,7 @@ def course_steps(ctx, only: list[str] | None = None) -> dict[str, list[tuple[str
     steps: dict[str, list[tuple[str, str]]] = {}
     try:
         for course in ctx.library.courses():
-            steps[course.id] = [(s.key, s.kind) for _m, s in course.iter_steps()]
+            steps[course.id] = course.step_kinds()
     except Exception:
         log.exception("cannot load the course library")
     with ctx.store.session() as s:

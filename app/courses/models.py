@@ -486,10 +486,14 @@ class Course(_CourseBase):
 
     def step_keys(self) -> list[str]:
         """Every step as ``module/step``, in course order (the progress keys)."""
-        return [f"{m.id}/{s.id}" for m, s in self.iter_steps()]
+        return [s.key for _m, s in self.iter_steps()]
 
     def scored_step_keys(self) -> list[str]:
-        return [f"{m.id}/{s.id}" for m, s in self.iter_steps() if s.scored]
+        return [s.key for _m, s in self.iter_steps() if s.scored]
+
+    def step_kinds(self) -> list[tuple[str, str]]:
+        """``(key, kind)`` of every step in course order: what progress and completion are computed over."""
+        return [(s.key, s.kind) for _m, s in self.iter_steps()]
 
     def required_step_keys(self) -> list[str]:
         """``passing.required`` expanded: a module id stands for its quiz, lab and practical steps."""

@@ -60,7 +60,6 @@ from app.services.certificates_records import (
     info_of,
     modules_completed,
     rules_text,
-    step_pairs,
     title_text,
 )
 from app.services.certificates_verify import CertificateVerifier
@@ -123,7 +122,7 @@ class CertificateService:
 
     def rules(self, actor: Actor, user_id: str, course) -> tuple[CompletionResult, CourseProgress]:
         """Whether ``user_id`` meets the course's passing rules, with the progress it was judged on."""
-        progress = self._progress.course_progress(actor, user_id, course.id, step_pairs(course))
+        progress = self._progress.course_progress(actor, user_id, course.id, course.step_kinds())
         return evaluate(course, progress), progress
 
     # --- issuing -------------------------------------------------------------------------------

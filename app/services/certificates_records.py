@@ -102,14 +102,11 @@ def decode_signature(text: str) -> tuple[bytes, bytes]:
         raise ValueError(f"damaged signature value ({exc})") from None
 
 
-def step_pairs(course) -> list[tuple[str, str]]:
-    return [(f"{m.id}/{s.id}", s.kind) for m, s in course.iter_steps()]
-
 
 def modules_completed(course, progress: CourseProgress) -> int:
     """Modules whose every step is passed (lessons read, practicals signed off)."""
     return sum(1 for m in course.modules
-               if m.steps and all(progress.status(f"{m.id}/{s.id}") is StepStatus.PASSED for s in m.steps))
+               if m.steps and all(progress.status(s.key) is StepStatus.PASSED for s in m.steps))
 
 
 def rules_text(course, result: CompletionResult) -> str:

@@ -270,9 +270,6 @@ def item_flags(item: ItemStats) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def course_steps(course: Course) -> list[tuple[str, str]]:
-    return [(s.key, s.kind) for _m, s in course.iter_steps()]
-
 
 # --- the service ----------------------------------------------------------------------------
 
@@ -287,7 +284,7 @@ class DashboardQueries:
         """Every panel of the dashboard for one class and one course."""
         require_staff(actor)
         now = as_utc(now) if now else utcnow()
-        steps = course_steps(course)
+        steps = course.step_kinds()
         rows = self._reports.cohort_report(actor, cohort_id, {course.id: steps}, now=now)
         users = [r.user_id for r in rows]
         # ReportService.at_risk is exactly the report's rows with risks; derived here so the report runs once.
@@ -329,7 +326,7 @@ class DashboardQueries:
         """Only the completion chart's data (the dashboard computes it along with the rest)."""
         require_staff(actor)
         now = as_utc(now) if now else utcnow()
-        steps = course_steps(course)
+        steps = course.step_kinds()
         rows = self._reports.cohort_report(actor, cohort_id, {course.id: steps}, now=now)
         due = Counter(r.due_date for r in rows if r.due_date is not None)
         with self._sessions() as s:
@@ -505,7 +502,7 @@ class DashboardQueries:
             if course is None:
                 continue
             enr = enrolled.get(course_id)
-            progress = self._progress.course_progress(actor, user_id, course_id, course_steps(course))
+            progress = self._progress.course_progress(actor, user_id, course_id, course.step_kinds())
             rec.courses.append(CourseEntry(course_id, progress, enr.due_date if enr else None,
                                            as_utc(enr.completed_at) if enr and enr.completed_at else None))
         return rec

@@ -43,7 +43,7 @@ class PracticalService:
         Optionally for one class only.
         """
         require_staff(actor)
-        practicals = [(c.id, f"{m.id}/{s.id}") for c in courses for m, s in c.iter_steps() if s.kind == "practical"]
+        practicals = [(c.id, s.key) for c in courses for _m, s in c.iter_steps() if s.kind == "practical"]
         with self._sessions() as s:
             enrolled = {(r[0], r[1]) for r in s.execute(select(Enrollment.user_id, Enrollment.course_id))}
             worked = {(r[0], r[1], r[2].split("/")[0]) for table in (StepAttempt, LessonTime)

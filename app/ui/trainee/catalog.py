@@ -39,10 +39,6 @@ log = logging.getLogger(__name__)
 CARD_MIN_WIDTH = 300
 
 
-def course_steps(course) -> list[tuple[str, str]]:
-    """(step key, kind) for every step of a course, in order."""
-    return [(f"{m.id}/{s.id}", s.kind) for m in course.modules for s in m.steps]
-
 
 class CourseCard(QFrame):
     open_clicked = Signal(str)
@@ -263,7 +259,7 @@ class CatalogPage(Page):
         complete = set()
         fractions = {}
         for course in courses:
-            prog = self.ctx.progress.course_progress(self.actor, self.actor.user_id, course.id, course_steps(course))
+            prog = self.ctx.progress.course_progress(self.actor, self.actor.user_id, course.id, course.step_kinds())
             fractions[course.id] = prog.fraction
             if prog.complete:
                 complete.add(course.id)

@@ -169,9 +169,6 @@ class StepDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def step_pairs(course) -> list[tuple[str, str]]:
-    return [(f"{m.id}/{s.id}", s.kind) for m in course.modules for s in m.steps]
-
 
 class CourseView(QWidget):
     """Emits ``back_requested`` for the back button, Alt+Left or Escape."""
@@ -353,7 +350,7 @@ class CourseView(QWidget):
     def refresh(self) -> None:
         """Read the statuses again (after a step recorded something)."""
         prog = self.ctx.progress.course_progress(self.actor, self.actor.user_id, self.course.id,
-                                                 step_pairs(self.course))
+                                                 self.course.step_kinds())
         self.progress = prog
         for module in self.course.modules:
             done = 0

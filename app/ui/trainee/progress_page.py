@@ -26,7 +26,6 @@ from app.ui.common.content import content_text
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.labs.panels import format_metric, metric_label
-from app.ui.trainee.catalog import course_steps
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ class ProgressPage(Page):
         total_time = 0.0
         complete = 0
         for course in courses.values():
-            prog = p.course_progress(self.actor, self.actor.user_id, course.id, course_steps(course))
+            prog = p.course_progress(self.actor, self.actor.user_id, course.id, course.step_kinds())
             started = any(r.attempts or r.time_s for r in prog.steps.values())
             if course.id not in enrolled and not started:
                 continue
