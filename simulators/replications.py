@@ -62,10 +62,42 @@ def _context() -> Any:
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulators.replications", "simulators.line.runner",
-                                "simulators.maintenance.runner", "simulators.robot.runner",
-                                "simulators.vibration.runner"])
+    ctx.set_forkserver_preload(list(_RUNNER_MODULES))
     return ctx
+
+
+_RUNNER_MODULES = ("simulators.replications", "simulators.line.runner", "simulators.maintenance.runner",
+                   "simulators.robot.runner", "simulators.vibration.runner")
+
+
+def _warm_worker() -> None:
+    """Worker initializer: import every simulator once per worker, not in its first task."""
+    import importlib
+
+    for name in _RUNNER_MODULES:
+        importlib.import_module(name)
+
+
+# One pool per worker count, created on first use and kept: starting processes and importing
+# the simulators in each cost more than 100 short replications gain on 2 cores (issue 20).
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(n_workers: int) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(n_workers)
+        if pool is None:
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_context(), initializer=_warm_worker)
+            _pools[n_workers] = pool
+        return pool
+
+
+def _drop_pool(n_workers: int) -> None:
+    with _pools_lock:
+        pool = _pools.pop(n_workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def workers() -> int:
@@ -85,10 +117,10 @@ def replicate(kind: str, scenario: Any, seed: int, replications: int,
         size = max(1, math.ceil(replications / (n_workers * 4)))
         batches = [(kind, scenario, seed, reps[i:i + size]) for i in range(0, replications, size)]
         try:
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=_context()) as pool:
-                outputs = [item for chunk in pool.map(_batch, batches) for item in chunk]
+            outputs = [item for chunk in _pool(n_workers).map(_batch, batches) for item in chunk]
         except (OSError, BrokenProcessPool, PermissionError):
-            outputs = None  # no processes allowed here: fall back to serial
+            _drop_pool(n_workers)  # a worker died or processes are not allowed here: serial
+            outputs = None
     if outputs is None:
         outputs = [run_one(kind, scenario, seed, r) for r in reps]
     runs = [m for m, _ in outputs]

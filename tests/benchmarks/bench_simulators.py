@@ -8,12 +8,13 @@ of finished parts and nothing else), run in the same process.
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 
 import simpy
 
-from simulators import load_scenario, run, run_replications
+from simulators import load_scenario, replications, run, run_replications
 from simulators.replications import workers
 from simulators.streams import stream
 from tests.benchmarks._report import best_of, report
@@ -113,17 +114,40 @@ def test_eight_hour_shift_six_stations() -> None:
     report("8-hour shift, 6-station line with failures", ours, floor, "ms", note="floor: bare SimPy")
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_parallel_replications_speedup() -> None:
+    """Warm pool (created once per process, simulators imported by its initializer), serial and
+    parallel runs interleaved, medians. The wall-clock speed-up needs a free second core; on a
+    machine shared with other jobs the CPU figure shows what the pool gives when cores are free:
+    serial CPU over the busiest worker's CPU for the same 100 replications (the critical path)."""
     sc = load_scenario("line", scenario_dict())
-    t0 = time.perf_counter()
-    serial = run_replications("line", sc, replications=100, parallel=False)
-    serial_ms = (time.perf_counter() - t0) * 1000
-    t0 = time.perf_counter()
-    parallel = run_replications("line", sc, replications=100, parallel=True)
-    parallel_ms = (time.perf_counter() - t0) * 1000
-    assert serial.means() == parallel.means()  # same numbers whichever way they ran
-    speedup = serial_ms / parallel_ms
-    report("100 replications, parallel vs serial", parallel_ms, serial_ms, "ms",
-           note=f"speed-up {speedup:.2f}x on {workers()} cores")
+    n = min(workers(), 100)
+    run_replications("line", sc, replications=2 * workers(), parallel=True)  # warm the pool
+    pids = list(replications._pools[n]._processes) if n > 1 else []
+    serial_ms, parallel_ms, cpu_speedups, results = [], [], [], []
+    for _ in range(3):
+        c0, t0 = time.process_time(), time.perf_counter()
+        results.append(run_replications("line", sc, replications=100, parallel=False))
+        serial_ms.append((time.perf_counter() - t0) * 1000)
+        serial_cpu = time.process_time() - c0
+        before = {pid: _cpu_s(pid) for pid in pids}
+        t0 = time.perf_counter()
+        results.append(run_replications("line", sc, replications=100, parallel=True))
+        parallel_ms.append((time.perf_counter() - t0) * 1000)
+        if pids:
+            cpu_speedups.append(serial_cpu / max(_cpu_s(pid) - before[pid] for pid in pids))
+    assert all(r.means() == results[0].means() for r in results)  # same numbers whichever way they ran
+    speedup = statistics.median(serial_ms) / statistics.median(parallel_ms)
+    cpu_note = f", CPU critical path {statistics.median(cpu_speedups):.2f}x" if cpu_speedups else ""
+    report("100 replications, parallel (warm pool) vs serial", statistics.median(parallel_ms),
+           statistics.median(serial_ms), "ms",
+           note=f"wall speed-up {speedup:.2f}x{cpu_note} on {workers()} cores, "
+                f"load {os.getloadavg()[0]:.1f}; goal >= 1.7x")
     # No speed-up assertion: other processes on a shared machine can take the second core.
-    assert math.isfinite(speedup) and parallel.replications == 100
+    assert math.isfinite(speedup) and results[1].replications == 100
