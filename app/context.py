@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from app.services.exams import ExamService
     from app.services.practicals import PracticalService
     from app.services.progress import ProgressService
+    from app.services.recertification import RecertificationService
     from app.services.reports import ReportService
     from app.services.review import ReviewService
     from app.services.settings import SettingsService
@@ -139,6 +140,12 @@ class AppContext:
         from app.services.skills import SkillsService
 
         return SkillsService(self.store.sessions, self.progress, lambda cid: self.library.get(cid))
+
+    @functools.cached_property
+    def recertification(self) -> RecertificationService:
+        from app.services.recertification import RecertificationService
+
+        return RecertificationService(self.store.sessions)
 
     @property
     def library(self):

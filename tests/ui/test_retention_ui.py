@@ -160,3 +160,21 @@ def test_my_skills_page_and_the_class_matrix(qtbot, qapp_ready, window, ctx, ins
     assert tab.table.item(0, 0).background().color().name() == "#c6e0b4"
     saved = tab.export(tmp_path / "matrix.xlsx")
     assert load_workbook(saved).active["C3"].value == "Intermediate (quiz, practical sign-off)"
+
+
+def test_a_trainee_is_reminded_of_an_expiring_certificate_on_login(qtbot, window, ctx, trainee, messages):
+    import datetime as dt
+
+    from app.storage.models import Certificate
+
+    today = dt.datetime.now().astimezone().date()
+    with ctx.store.session() as s, s.begin():
+        s.add(Certificate(number="ZA-01-0042", user_id=trainee.user_id, course_id="fixture-mini",
+                          course_version="1.0.0", issued_on=today - dt.timedelta(days=340),
+                          expires_on=today + dt.timedelta(days=25), claims={"course_title_en": "Fixture mini course"}))
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    assert [m.title for m in messages.shown] == ["Certificate renewal"]
+    assert "ZA-01-0042" in messages.shown[0].text and "in 25 days" in messages.shown[0].text
+    window.lock()
+    login(qtbot, window, "zhangwei", "trainee-pass")  # an unlock is not a new login: said once
+    assert len(messages.shown) == 1

@@ -297,7 +297,15 @@ class MainWindow(QMainWindow):
         self.retranslate()
         # A sensible first focus (review #37): back where the user was after an unlock, else the page's own.
         self.shell.restore_focus() if resuming else self.shell.focus_page()
+        if not resuming:
+            self._remind_certificates(actor)
         self.session_started.emit(actor)
+
+    def _remind_certificates(self, actor: Actor) -> None:
+        """Certificates expiring within 30 days, or expired (issue 19): said once per login, not blocking."""
+        reminders = self.ctx.recertification.reminders(actor)
+        if reminders:
+            messages.warn_later(self, _("Certificate renewal"), "\n\n".join(reminders))
 
     def lock(self) -> None:
         """Back to the login screen for this user; work in progress stays (and is saved)."""
