@@ -107,6 +107,21 @@ def test_dashboard_retention_tab_shows_the_class_figures(qtbot, qapp_ready, ctx,
     qtbot.waitUntil(lambda: tab.retention is not None and tab.retention.course_id == course.id, timeout=10000)
     values = {key: label.text() for key, label in tab.values.items()}
     assert values == {"trainees": "1", "cards": "2", "due": "0", "reviews": "2", "recall": "50%"}
+    # Recertification: the class's certificates expiring within the days chosen.
+    import datetime as dt
+
+    from app.storage.models import Certificate
+
+    today = dt.datetime.now().astimezone().date()
+    with ctx.store.session() as s, s.begin():
+        s.add(Certificate(number="ZA-01-0007", user_id=trainee.user_id, course_id=course.id, course_version="1.0.0",
+                          issued_on=today - dt.timedelta(days=345), expires_on=today + dt.timedelta(days=20),
+                          claims={"course_title_en": "Fixture mini course"}))
+    tab.expiring_days.setValue(19)
+    qtbot.waitUntil(lambda: tab.expiring.rowCount() == 0, timeout=5000)
+    tab.expiring_days.setValue(20)
+    qtbot.waitUntil(lambda: tab.expiring.rowCount() == 1, timeout=5000)
+    assert [tab.expiring.item(0, c).text() for c in range(3)] == ["张伟", "Fixture mini course", "ZA-01-0007"]
 
 
 COMPETENCIES = """\

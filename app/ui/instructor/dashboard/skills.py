@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _, format_number, format_percent
+from app.i18n import _, format_date, format_number, format_percent
+from app.services.recertification import Expiring
 from app.services.review import RECALL_WINDOW_DAYS, Retention
 from app.services.skills import LEVEL_COLOURS, SkillsMatrix, cell_text, level_text, write_matrix_xlsx
 from app.ui.common import messages
@@ -60,11 +62,32 @@ class RetentionTab(QWidget):
             self.values[key] = QLabel(objectName=f"retention_{key}")
             form.addRow(self.labels[key], self.values[key])
         lay.addLayout(form)
-        lay.addStretch(1)
+        # Recertification: this class's certificates that expire soon (every course).
+        bar = QHBoxLayout()
+        self.expiring_label = QLabel(objectName="expiringLabel")
+        self.expiring_days = QSpinBox(objectName="expiringDays", minimum=1, maximum=730, value=60)
+        self.expiring_days.valueChanged.connect(lambda _v: self._load_expiring())
+        self.expiring_suffix = QLabel()
+        bar.addWidget(self.expiring_label)
+        bar.addWidget(self.expiring_days)
+        bar.addWidget(self.expiring_suffix)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        self.expiring = QTableWidget(0, 4, objectName="expiringTable")
+        self.expiring.verticalHeader().hide()
+        self.expiring.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.expiring.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.expiring.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.expiring, 1)
+        self.expiring_rows: list[Expiring] = []
+        self._cohort_id: str | None = None
+        self._expiring_ticket = 0
         on_language_changed(self, self.retranslate)
 
     def load(self, cohort_id: str | None, course) -> None:
         """Compute the figures for ``course`` (None: nothing) and the class ``cohort_id`` (None: everyone)."""
+        self._cohort_id = cohort_id
+        self._load_expiring()
         self._ticket += 1
         ticket = self._ticket
         self.retention, self.error = None, None
@@ -85,6 +108,25 @@ class RetentionTab(QWidget):
 
         run_in_background(lambda: review.retention(actor, course.id, cohort_id), done, failed)
 
+    def _load_expiring(self) -> None:
+        self._expiring_ticket += 1
+        ticket = self._expiring_ticket
+        recert, actor, cohort_id = self.ctx.recertification, self.actor, self._cohort_id
+        days = self.expiring_days.value()
+
+        def done(rows: list[Expiring]) -> None:
+            if shiboken6.isValid(self) and ticket == self._expiring_ticket:
+                self.expiring_rows = rows
+                self._render_expiring()
+
+        run_in_background(lambda: recert.expiring(actor, days, cohort_id), done, lambda _exc: None)
+
+    def _render_expiring(self) -> None:
+        self.expiring.setRowCount(len(self.expiring_rows))
+        for i, e in enumerate(self.expiring_rows):
+            for j, text in enumerate((e.name, content_text(e.course_title), e.number, format_date(e.expires_on))):
+                self.expiring.setItem(i, j, QTableWidgetItem(text))
+
     def retranslate(self) -> None:
         self.note.setText(_("Spaced review: cards come from the questions trainees missed and from the course "
                             "glossary. The recall rate is the share of reviews in the last {days} days answered "
@@ -94,7 +136,11 @@ class RetentionTab(QWidget):
         self.labels["due"].setText(_("Cards due now:"))
         self.labels["reviews"].setText(_("Reviews in the last {days} days:").format(days=RECALL_WINDOW_DAYS))
         self.labels["recall"].setText(_("Recall rate:"))
+        self.expiring_label.setText(_("Certificates of this class expiring in the next"))
+        self.expiring_suffix.setText(_("days"))
+        self.expiring.setHorizontalHeaderLabels([_("Trainee"), _("Course"), _("Number"), _("Valid until")])
         self.render()
+        self._render_expiring()
 
     def render(self) -> None:
         r = self.retention
