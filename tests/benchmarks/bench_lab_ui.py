@@ -19,12 +19,12 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
-from tests.benchmarks._report import report  # noqa: E402
+from tests.benchmarks._report import report
 
 RUNS = 3
 GOAL_BLOCK_MS = 50.0
@@ -44,7 +44,7 @@ class Probe(QObject):
         self._last = 0.0
         painted.installEventFilter(self)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.paints += 1
         return False
