@@ -69,10 +69,6 @@ class SkillsMatrix:
     rows: tuple[MatrixRow, ...]
 
 
-def course_steps(course: m.Course) -> list[tuple[str, str]]:
-    return [(s.key, s.kind) for mod in course.modules for s in mod.steps]
-
-
 def cells_for(course: m.Course, status: Callable[[str], StepStatus]) -> dict[str, SkillCell]:
     """Each competency's level reached, given each step's status."""
     cells: dict[str, SkillCell] = {}
@@ -103,7 +99,7 @@ class SkillsService:
         self._courses = courses
 
     def _cells(self, actor: Actor, user_id: str, course: m.Course) -> dict[str, SkillCell]:
-        progress = self._progress.course_progress(actor, user_id, course.id, course_steps(course))
+        progress = self._progress.course_progress(actor, user_id, course.id, course.step_kinds())
         return cells_for(course, progress.status)
 
     def my_skills(self, actor: Actor, user_id: str | None = None) -> list[tuple[m.Course, dict[str, SkillCell]]]:
