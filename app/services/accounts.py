@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.i18n import _, ngettext
 from app.services.auth import Actor, PermissionDenied, ServiceError, as_utc, require_role, require_staff
+from app.services.errors import storage_errors
 from app.storage.models import AuditEntry, Role, User, UserPreference, utcnow
 
 MAX_FAILED_ATTEMPTS = 5
@@ -112,6 +113,7 @@ def _check_login(login: str) -> str:
     return login
 
 
+@storage_errors
 class AccountService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str = "",
                  clock: Callable[[], dt.datetime] = utcnow) -> None:

@@ -64,6 +64,7 @@ from app.services.certificates_records import (
 )
 from app.services.certificates_verify import CertificateVerifier
 from app.services.completion import CompletionResult, evaluate
+from app.services.errors import storage_errors
 from app.services.progress import CourseProgress, ProgressService
 from app.services.settings import SettingsService
 from app.storage.db import durable
@@ -75,6 +76,7 @@ DEFAULT_CENTER_CODE = "ZZ"
 _NUMBER_TRIES = 8  # random 35-bit numbers: a clash is already a one-in-billions event
 
 
+@storage_errors
 class CertificateService:
     def __init__(self, sessions: sessionmaker[Session], keys_dir: Path, certs_dir: Path, settings: SettingsService,
                  progress: ProgressService, workstation_id: str = "",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.i18n import _
 from app.services.accounts import AccountService
 from app.services.auth import Actor, ServiceError, require_staff, role_label
+from app.services.errors import storage_errors
 from app.storage.models import AuditEntry, Cohort, CohortMember, Enrollment, Role, User
 
 # Column names accepted in a roster file (English or Chinese headers).
@@ -39,6 +40,7 @@ class RosterResult:
     passwords: dict[str, str] = field(default_factory=dict)
 
 
+@storage_errors
 class CohortService:
     def __init__(self, sessions: sessionmaker[Session], accounts: AccountService, workstation_id: str = "") -> None:
         self._sessions = sessions

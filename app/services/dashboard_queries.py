@@ -29,6 +29,7 @@ from app.courses.grading import compare, objective_value
 from app.courses.models import Course
 from app.i18n import N_, _
 from app.services.auth import Actor, as_utc, require_staff
+from app.services.errors import storage_errors
 from app.services.progress import CourseProgress, ProgressService
 from app.services.reports import AtRisk, ItemStats, ReportRow, ReportService, ScoreDistribution
 from app.storage.models import Cohort, CohortMember, Enrollment, LabRun, LessonTime, SignOff, StepAttempt, User, utcnow
@@ -273,6 +274,7 @@ def item_flags(item: ItemStats) -> tuple[str, ...]:
 
 # --- the service ----------------------------------------------------------------------------
 
+@storage_errors
 class DashboardQueries:
     def __init__(self, sessions: sessionmaker[Session], reports: ReportService, progress: ProgressService) -> None:
         self._sessions = sessions

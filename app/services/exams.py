@@ -26,6 +26,7 @@ from app.courses import models as m
 from app.i18n import _
 from app.services import grading
 from app.services.auth import Actor, PermissionDenied, ServiceError, require_self_or_staff, require_staff
+from app.services.errors import storage_errors
 from app.services.exam_seal import seal_of
 from app.services.exam_types import ExamResult, ExamSessionInfo, ExamSitting, RegradeChange, RosterEntry
 from app.services.grading import _plain as plain_response  # the quiz's JSON-safe response rule
@@ -61,6 +62,7 @@ CourseLookup = Callable[[str], m.Course]
 ExamGate = Callable[[Actor, str, m.Course], None]
 
 
+@storage_errors
 class ExamService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str, courses: CourseLookup,
                  clock: Callable[[], dt.datetime] = utcnow, *, parallel_labs: bool = True,

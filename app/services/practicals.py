@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.auth import Actor, as_utc, require_self_or_staff, require_staff
+from app.services.errors import storage_errors
 from app.storage.models import CohortMember, Enrollment, LessonTime, Role, SignOff, StepAttempt, User
 
 
@@ -33,6 +34,7 @@ class SignOffRecord:
     comment: str
 
 
+@storage_errors
 class PracticalService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

@@ -20,6 +20,7 @@ from app.courses.models import Course, Step
 from app.i18n import _, ngettext
 from app.services import grading
 from app.services.auth import Actor, ServiceError, as_utc, require_self_or_staff, require_staff
+from app.services.errors import storage_errors
 from app.storage.db import durable
 from app.storage.models import AuditEntry, Draft, Enrollment, LabRun, LessonTime, SignOff, StepAttempt, User, utcnow
 
@@ -95,6 +96,7 @@ class CourseProgress:
         return rec.status if rec else StepStatus.NOT_STARTED
 
 
+@storage_errors
 class ProgressService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str = "") -> None:
         self._sessions = sessions

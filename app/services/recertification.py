@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.i18n import _, format_date, ngettext
 from app.services.auth import Actor, require_staff
 from app.services.certificates_records import title_text
+from app.services.errors import storage_errors
 from app.storage.models import Certificate, CohortMember, User
 
 REMIND_DAYS = 30
@@ -43,6 +44,7 @@ def _today() -> dt.date:
     return dt.datetime.now().astimezone().date()
 
 
+@storage_errors
 class RecertificationService:
     def __init__(self, sessions: sessionmaker[Session], today: Callable[[], dt.date] = _today) -> None:
         self._sessions = sessions

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.atomic import atomic_path
 from app.i18n import N_, _
 from app.services.auth import Actor, ServiceError, as_utc, require_staff
+from app.services.errors import storage_errors
 from app.storage.models import Cohort, CohortMember, Enrollment, LessonTime, Role, SignOff, StepAttempt, User
 
 Steps = Sequence[tuple[str, str]]
@@ -178,6 +179,7 @@ class _Summary:
         return [r.best for r in self.steps.values() if r.best is not None and r.kind in ("quiz", "lab")]
 
 
+@storage_errors
 class ReportService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

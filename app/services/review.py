@@ -25,6 +25,7 @@ from app.courses import models as m
 from app.courses.glossary import normalize
 from app.i18n import _, ngettext
 from app.services.auth import Actor, PermissionDenied, ServiceError, require_self_or_staff, require_staff
+from app.services.errors import storage_errors
 from app.storage.models import CohortMember, Enrollment, ReviewCard, ReviewLog, StepAttempt
 
 QUESTION = "question"
@@ -118,6 +119,7 @@ def streak(days: Iterable[dt.date], today: dt.date) -> int:
     return n
 
 
+@storage_errors
 class ReviewService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str, courses: CourseLookup,
                  clock: Clock = utcnow) -> None:

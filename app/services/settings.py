@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.i18n import _
 from app.services.auth import Actor, ServiceError, require_role
+from app.services.errors import storage_errors
 from app.storage.ids import uuid7
 from app.storage.models import Role, Setting
 
@@ -17,6 +18,7 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+@storage_errors
 class SettingsService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

@@ -20,6 +20,7 @@ from app.courses import models as m
 from app.courses.competencies import LEVEL_ORDER
 from app.i18n import _
 from app.services.auth import Actor, ServiceError, require_self_or_staff, require_staff
+from app.services.errors import storage_errors
 from app.services.progress import ProgressService, StepStatus
 from app.storage.models import CohortMember, Enrollment, User
 
@@ -91,6 +92,7 @@ def cells_for(course: m.Course, status: Callable[[str], StepStatus]) -> dict[str
     return cells
 
 
+@storage_errors
 class SkillsService:
     def __init__(self, sessions: sessionmaker[Session], progress: ProgressService,
                  courses: Callable[[str], m.Course]) -> None:

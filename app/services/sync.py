@@ -45,6 +45,7 @@ from app.certificates.keys import CenterKeys, KeyFileError, public_key_from_pem
 from app.clock import as_utc
 from app.i18n import _, format_date
 from app.services.auth import Actor, PermissionDenied
+from app.services.errors import storage_errors
 from app.services.sync_format import (
     APPEND_ONLY,
     LOCAL_ONLY,
@@ -114,6 +115,7 @@ class BundleInfo:
 
 # --- the service ----------------------------------------------------------------------------
 
+@storage_errors
 class SyncService:
     def __init__(self, sessions: sessionmaker[Session], workstation_id: str, keys_dir: Path) -> None:
         self._sessions = sessions

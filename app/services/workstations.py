@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.certificates.keys import CenterKeys, KeyFileError, raw_public_bytes
 from app.i18n import _
 from app.services.auth import Actor, ServiceError, as_utc, require_role
+from app.services.errors import storage_errors
 from app.storage.models import AuditEntry, Role, User, Workstation, utcnow
 
 WORKSTATION_KEY_DIR = "workstation"  # under <data>/keys: the same file layout as the center key
@@ -89,6 +90,7 @@ def _info(s: Session, row: Workstation) -> WorkstationInfo:
                            as_utc(row.revoked_at), as_utc(row.last_import_at), row.last_workstation_id, by)
 
 
+@storage_errors
 class WorkstationService:
     """List, enrol and revoke workstations (administrators only, every change audited)."""
 

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.atomic import atomic_path
 from app.i18n import _
 from app.services.auth import Actor, ServiceError, require_staff
+from app.services.errors import storage_errors
 from app.storage.models import Enrollment, LabRun, LessonTime, Setting, SignOff, StepAttempt, User
 
 XAPI_VERSION = "1.0.3"
@@ -241,6 +242,7 @@ class StatementBuilder:
                                {"completion": True})]
 
 
+@storage_errors
 class XapiService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
