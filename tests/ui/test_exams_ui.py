@@ -152,7 +152,7 @@ def with_fragment(monkeypatch) -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    fragment = SHOTS.parents[1] / "i18n" / "zh_CN" / "fragments" / "exams.po"
+    fragment = SHOTS.parents[1] / "i18n" / "zh_CN" / "LC_MESSAGES" / "messages.po"
     buf = io.BytesIO()
     write_mo(buf, read_po(fragment.open("rb")))
     buf.seek(0)
