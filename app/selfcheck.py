@@ -148,7 +148,8 @@ def check_certificate(ctx: Any) -> str:
     if stranger.status != "unknown_issuer":
         raise RuntimeError(f"with no trusted key the certificate verified as {stranger.status}")
     size_kb = issued.pdf_path.stat().st_size / 1024
-    return f"{claims.number} PDF ({size_kb:.0f} KB) and badge written; verified valid, QR read back; untrusted key refused"
+    return (f"{claims.number} PDF ({size_kb:.0f} KB) and badge written; verified valid, QR read back; "
+            "untrusted key refused")
 
 
 def check_dates() -> str:

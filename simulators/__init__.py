@@ -17,12 +17,18 @@ from typing import Any
 
 # Import pydantic's lazily loaded parts in one go, first: PySide6's import hook (active under
 # pytest-qt and in the GUI) inspects half-initialised modules and breaks pydantic's lazy imports.
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator  # noqa: F401,I001
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator  # noqa: F401 - imported for the side effect above
 
 from simulators.errors import ProgramError, ScenarioError
 from simulators.events import SimEvent
 from simulators.loading import (
-    SIMULATORS, apply_overrides, bundled_scenarios, detect_kind, load_scenario, scenario_class, scenario_data,
+    SIMULATORS,
+    apply_overrides,
+    bundled_scenarios,
+    detect_kind,
+    load_scenario,
+    scenario_class,
+    scenario_data,
 )
 from simulators.replications import ReplicationSummary, replicate
 from simulators.robot.language import Program, parse_program

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -224,11 +224,11 @@ def _shorthand(value: Any) -> Any:
 
 
 _Any = Annotated[
-    Union[Fixed, Exponential, Normal, Lognormal, Triangular, Uniform, Weibull],
+    Fixed | Exponential | Normal | Lognormal | Triangular | Uniform | Weibull,
     Field(discriminator="dist"),
 ]
 Distribution = Annotated[_Any, BeforeValidator(_shorthand)]
 """Any supported distribution (processing times, repair times, interarrival times)."""
 
-FailureDistribution = Annotated[Union[Exponential, Weibull], Field(discriminator="dist"), BeforeValidator(_shorthand)]
+FailureDistribution = Annotated[Exponential | Weibull, Field(discriminator="dist"), BeforeValidator(_shorthand)]
 """Time between failures: exponential or Weibull only."""

@@ -8,10 +8,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app import i18n  # noqa: E402
-from app.context import AppContext  # noqa: E402
-from app.services.auth import Actor  # noqa: E402
-from app.storage.models import Role  # noqa: E402
+from app import i18n
+from app.context import AppContext
+from app.services.auth import Actor
+from app.storage.models import Role
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,8 @@ def test_bundle_carries_the_data_and_leaves_out_what_is_unused(built):
                    "PySide6/Qt/translations/qtbase_zh_CN.qm"):
         assert needed in names, f"{needed} missing from the bundle"
     unwanted = [n for n in names if n.startswith("courses/_") or n.endswith((".po", ".pot")) or "__pycache__" in n
-                or ("/translations/" in n and "qtbase_" not in n) or "libQt6Quick" in n or "libQt6Qml" in n or "WebEngine" in n
+                or ("/translations/" in n and "qtbase_" not in n) or "libQt6Quick" in n or "libQt6Qml" in n
+                or "WebEngine" in n
                 or "libQt6Pdf" in n or "libqeglfs" in n or "libqgtk3" in n or "virtualkeyboard" in n.lower()
                 or n.startswith(("pytest", "_pytest", "hypothesis", "PyInstaller", "fontTools", "tkinter"))]
     assert not unwanted, f"unused parts in the bundle: {sorted(unwanted)[:20]}"

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         if res.from_revision == res.to_revision:
             print(_("The database is up to date ({rev}).").format(rev=res.to_revision))
         else:
-            print(_("Upgraded the database from {old} to {new}.").format(old=res.from_revision or "—", new=res.to_revision))
+            print(_("Upgraded the database from {old} to {new}.").format(old=res.from_revision or "—",
+                                                                         new=res.to_revision))
             if res.backup:
                 print(_("Backup written to {path}.").format(path=res.backup))
         return 0

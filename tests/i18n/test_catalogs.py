@@ -200,7 +200,7 @@ def test_chinese_uses_the_neutral_address():
 def _messages(mo: gettext.GNUTranslations) -> dict:
     # _catalog holds every msgid -> msgstr of the .mo (plural keys are (msgid, n)); it has been
     # the GNUTranslations storage since Python 2. The header ("" key) carries dates only.
-    return {k: v for k, v in mo._catalog.items() if k != ""}  # noqa: SLF001
+    return {k: v for k, v in mo._catalog.items() if k != ""}
 
 
 @pytest.mark.parametrize("locale", LOCALES)

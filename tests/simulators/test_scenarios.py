@@ -9,7 +9,14 @@ import pytest
 
 import simulators
 from simulators import (
-    SIMULATORS, ScenarioError, apply_overrides, bundled_scenarios, is_metric, load_scenario, metric_names, run,
+    SIMULATORS,
+    ScenarioError,
+    apply_overrides,
+    bundled_scenarios,
+    is_metric,
+    load_scenario,
+    metric_names,
+    run,
     scenario_data,
 )
 from simulators.streams import derive_seed, stream
@@ -70,14 +77,16 @@ def test_is_metric_knows_stations_and_buffers() -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"stations": [station("A", {"dist": "exponential", "mean": -3})]}, "stations.0.process.mean", "greater than 0"),
+        ({"stations": [station("A", {"dist": "exponential", "mean": -3})]}, "stations.0.process.mean",
+         "greater than 0"),
         ({"stations": [station("A", {"dist": "gauss", "mean": 3})]}, "stations.0.process.dist", "unknown distribution"),
         ({"stations": [station("A", 5, failures={"tbf": {"dist": "weibull", "shape": 0, "scale": 9},
                                                   "ttr": 5})]}, "stations.0.failures.tbf.shape", "greater than 0"),
         ({"stations": [station("A", 5, failures={"tbf": 100, "ttr": 5})]}, "stations.0.failures.tbf.dist", "unknown"),
         ({"stations": [station("A", -1)]}, "stations.0.process", "greater than or equal to 0"),
         ({"stations": [station("A", 0)]}, "stations.0.process", "must be > 0"),
-        ({"source": {"type": "arrivals", "interarrival": 5, "capacity": 0}}, "source.capacity", "greater than or equal to 1"),
+        ({"source": {"type": "arrivals", "interarrival": 5, "capacity": 0}}, "source.capacity",
+         "greater than or equal to 1"),
         ({"source": {"type": "conveyor"}}, "source.type", "unknown"),
         ({"warmup_s": -1}, "warmup_s", "greater than or equal to 0"),
         ({"shift_length_s": 0}, "shift_length_s", "greater than 0"),

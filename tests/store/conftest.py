@@ -94,7 +94,7 @@ def pg_server() -> Iterator[PgServer]:
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (Debian: apt-get install postgresql)")
     try:
-        import psycopg  # noqa: F401
+        import psycopg  # noqa: F401 - only asks whether the driver is installed
     except ImportError:
         pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
     root = Path(tempfile.mkdtemp(prefix="zhizao-pg-"))

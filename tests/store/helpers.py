@@ -116,7 +116,8 @@ def rewrite_bundle(src: Path, dst: Path, *, records: Callable[[list[bytes]], lis
         man = manifest(man)
     if resign is not None:
         pub = resign.public_key()
-        man["signer"] = {"algorithm": "Ed25519", "public_key": public_pem(pub).decode(), "fingerprint": fingerprint(pub)}
+        man["signer"] = {"algorithm": "Ed25519", "public_key": public_pem(pub).decode(),
+                         "fingerprint": fingerprint(pub)}
     new_raw = man_raw if (records is None and manifest is None and resign is None) else \
         json.dumps(man, indent=2, ensure_ascii=False, sort_keys=True).encode()
     if resign is not None:

@@ -257,7 +257,7 @@ def test_workstations_starting_together_migrate_once(new_db, pg_server):
     def start() -> None:
         try:
             storedb.upgrade(url)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread to re-raise
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(4)]

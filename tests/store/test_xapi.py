@@ -97,7 +97,7 @@ class _LRS(BaseHTTPRequestHandler):
     received: list = []
     answer = 200
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.path, self.headers, json.loads(body)))  # case-insensitive
         self.send_response(type(self).answer)

@@ -12,7 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from app import i18n
 from tests.courses.sim_fragment import with_fragment
-from tests.ui.test_labs import UNSAFE_PROGRAM, course, open_lab, replace_program  # noqa: F401 - ``course`` is a fixture
+from tests.ui import test_labs
+from tests.ui.test_labs import UNSAFE_PROGRAM, open_lab, replace_program
+
+course = test_labs.course  # the labs course fixture, shared with test_labs
 
 TWO_ERRORS = "MOVEJ (500, 0, 600) 50%\nMOVEL\nMOVEL pik 30%\n"
 # The review's example: a misspelt signal and a dangling "and".
@@ -46,7 +49,7 @@ def on_screen(widget) -> bool:
     return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
-def test_robot_program_with_two_errors_in_chinese(qtbot, ctx, trainee, course, chinese,  # noqa: F811
+def test_robot_program_with_two_errors_in_chinese(qtbot, ctx, trainee, course, chinese,
                                                   no_error_records):
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
     replace_program(qtbot, view, TWO_ERRORS)
@@ -78,7 +81,7 @@ def test_robot_program_with_two_errors_in_chinese(qtbot, ctx, trainee, course, c
     assert "pik" in view.editor.errors[3] and "Unknown point" in view.editor.errors[3]
 
 
-def test_submit_with_an_error_says_so_under_submit(qtbot, ctx, trainee, course, chinese,  # noqa: F811
+def test_submit_with_an_error_says_so_under_submit(qtbot, ctx, trainee, course, chinese,
                                                    no_error_records):
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab", size=(1100, 640))
     replace_program(qtbot, view, TWO_ERRORS)
@@ -144,7 +147,7 @@ def test_alarm_rule_errors_in_chinese_at_their_column(qtbot, ctx, trainee, chine
     assert view.refusal_list.texts() == problems.texts()
 
 
-def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, ctx, trainee, course,  # noqa: F811
+def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, ctx, trainee, course,
                                                                          chinese, no_error_records):
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
     replace_program(qtbot, view, "LOOP 1000\nLOOP 1000\nWAIT 0\nENDLOOP\nENDLOOP")
@@ -165,7 +168,7 @@ def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, 
     assert view.refusal.text() == "未评分：有 1 个问题需要先改正。"
 
 
-def test_safety_violations_in_the_users_language(qtbot, ctx, trainee, course, chinese,  # noqa: F811
+def test_safety_violations_in_the_users_language(qtbot, ctx, trainee, course, chinese,
                                                  no_error_records):
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
     replace_program(qtbot, view, UNSAFE_PROGRAM)

@@ -17,14 +17,31 @@ Modules: ``common`` (errors, ids, versions), ``yamldoc`` (round-trip YAML, file 
 content), ``tools`` (problem pointers, scratch copies and validation, copying a course).
 """
 
-from app.courses.authoring.common import (COPY_SUFFIX, MISSING, STEP_TITLES, AuthoringError, BumpPart, bump_version,
-                                          check_id, localized, unique_id)
+from app.courses.authoring.common import (
+                                          COPY_SUFFIX,
+                                          MISSING,
+                                          STEP_TITLES,
+                                          AuthoringError,
+                                          BumpPart,
+                                          bump_version,
+                                          check_id,
+                                          localized,
+                                          unique_id,
+)
 from app.courses.authoring.draft import CourseDraft
 from app.courses.authoring.files import DraftFiles, write_atomic
 from app.courses.authoring.templates import question_template, step_template
 from app.courses.authoring.tools import Target, copy_course, resolve_pointer, validate_files, write_tree
-from app.courses.authoring.yamldoc import (Entry, clone_doc, guess_indent, read_entry, split_pointer, to_plain, to_yaml,
-                                           yaml_entry)
+from app.courses.authoring.yamldoc import (
+                                          Entry,
+                                          clone_doc,
+                                          guess_indent,
+                                          read_entry,
+                                          split_pointer,
+                                          to_plain,
+                                          to_yaml,
+                                          yaml_entry,
+)
 
 __all__ = [
     "COPY_SUFFIX", "MISSING", "STEP_TITLES", "AuthoringError", "BumpPart", "CourseDraft", "DraftFiles", "Entry",

@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from app.courses import models as m
-from app.courses.authoring.common import (COPY_SUFFIX, STEP_TITLES, AuthoringError, BumpPart, bump_version,
-                                          check_id, localized, unique_id)
+from app.courses.authoring.common import (
+    COPY_SUFFIX,
+    STEP_TITLES,
+    AuthoringError,
+    BumpPart,
+    bump_version,
+    check_id,
+    localized,
+    unique_id,
+)
 from app.courses.authoring.files import DraftFiles, walk
 from app.courses.authoring.templates import step_template
 from app.courses.authoring.yamldoc import Entry, clone_doc, read_entry, to_yaml

@@ -9,6 +9,7 @@ from app.courses.authoring.common import AuthoringError, localized
 from app.courses.authoring.yamldoc import Entry, to_plain, to_yaml
 from app.i18n import _
 
+
 def _option(oid: str, en: str, zh: str) -> dict[str, Any]:
     return {"id": oid, "text": localized(en, zh)}
 

@@ -17,6 +17,7 @@ from app.courses.authoring.yamldoc import split_pointer
 from app.courses.errors import Problem
 from app.i18n import _
 
+
 @dataclass(frozen=True)
 class Target:
     """The tree node a validator pointer belongs to, and the file and key path inside it."""

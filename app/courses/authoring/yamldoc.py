@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 
+
 def _yaml(seq: int = 4, offset: int = 2) -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
