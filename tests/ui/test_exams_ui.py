@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -169,23 +172,25 @@ def with_fragment(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_screenshots(qtbot, window, ctx, exam_setup, messages, instructor, locale, monkeypatch):
+def test_screenshots(qtbot, window, ctx, exam_setup, messages, instructor, locale, monkeypatch, tmp_path):
+    """Both screens render in both languages; ``ZHIZAO_SHOTS=docs/screenshots`` keeps the pictures."""
+    shots = pathlib.Path(os.environ.get("ZHIZAO_SHOTS", tmp_path))
     with_fragment(monkeypatch)
     i18n.set_locale(locale)
     window.resize(1366, 768)
     view = start_exam(qtbot, window, messages)
     view.index.setCurrentRow(1)
     qtbot.wait(50)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(SHOTS / f"exam-runner-{locale}.png"))
+    shots.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(shots / f"exam-runner-{locale}.png"))
     window.logout()
     login(qtbot, window, "teacher", "teach-pass")
     page = window.shell.show_page("instructor")
     page.activated()
     page.tabs.setCurrentWidget(page.exams)
     qtbot.wait(50)
-    window.grab().save(str(SHOTS / f"exam-tab-{locale}.png"))
-    assert (SHOTS / f"exam-tab-{locale}.png").stat().st_size > 10_000
+    window.grab().save(str(shots / f"exam-tab-{locale}.png"))
+    assert (shots / f"exam-tab-{locale}.png").stat().st_size > 10_000
 
 
 def test_practical_part_runs_in_the_background_without_feedback(qtbot, window, ctx, instructor, trainee, messages):
