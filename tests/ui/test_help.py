@@ -47,15 +47,27 @@ def test_chinese_chapter_uses_the_english_anchors():
     assert 'name="robot-cell-labs-robot_cell"' in zh.html()
 
 
+@pytest.mark.parametrize("key, title, anchor, heading", [
+    ("exams", "考试", "regrading-after-a-key-correction", "更正答案后重新评分"),
+    ("retention", "记忆保持：间隔复习、技能与重新认证", "skills-matrix", "技能矩阵"),
+])
+def test_exams_and_retention_chapters_in_chinese(key, title, anchor, heading):
+    zh = load_chapter(key, "zh_CN")
+    assert zh.locale == "zh_CN" and zh.title == title
+    assert zh.section(anchor).title == heading
+    assert f'name="{anchor}"' in zh.html()
+
+
 def test_user_guide_opens_searches_and_highlights(qtbot, window, trainee):
     login(qtbot, window, "zhangwei", "trainee-pass")
     assert window.guide_action.shortcut().toString() == "F1"
     window.guide_action.trigger()
     dialog = window.guide_dialog
     qtbot.waitUntil(dialog.isVisible)
-    assert dialog.tree.topLevelItemCount() == 3
-    titles = [dialog.tree.topLevelItem(i).text(0) for i in range(3)]
-    assert titles == ["Trainee guide", "Instructor guide", "Administrator guide"]
+    assert dialog.tree.topLevelItemCount() == 5
+    titles = [dialog.tree.topLevelItem(i).text(0) for i in range(5)]
+    assert titles == ["Trainee guide", "Instructor guide", "Administrator guide", "Exams",
+                      "Review, skills and recertification"]
     dialog.search.setText("EWMA")
     dialog.apply_search()
     assert dialog.found.text().endswith("sections") and not dialog.found.text().startswith("0")

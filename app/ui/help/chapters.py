@@ -21,6 +21,8 @@ CHAPTERS: tuple[tuple[str, str], ...] = (
     ("trainee", N_("Trainee guide")),
     ("instructor", N_("Instructor guide")),
     ("administrator", N_("Administrator guide")),
+    ("exams", N_("Exams")),
+    ("retention", N_("Review, skills and recertification")),
 )
 CHAPTER_KEYS = tuple(key for key, _title in CHAPTERS)
 
