@@ -145,7 +145,8 @@ class AppContext:
     def recertification(self) -> RecertificationService:
         from app.services.recertification import RecertificationService
 
-        return RecertificationService(self.store.sessions)
+        return RecertificationService(self.store.sessions, certificates=self.certificates,
+                                      course_of=lambda cid: self.library.get(cid), review=self.review)
 
     @property
     def library(self):

@@ -12,7 +12,9 @@ Canonical form (what is signed), version 1:
 * ``award`` and ``override_reason`` only on certificates awarded by the
   center's override (``"award":"override"``); a certificate earned by
   completing the course leaves both out, so its bytes are the same as before
-  the keys existed and older verifiers still read it.
+  the keys existed and older verifiers still read it;
+* ``renews`` (the number of the certificate this one renews) only on a
+  renewal (issue 19); other certificates leave it out, for the same reason.
 
 The same object, parsed again and re-serialised, gives the same bytes; a
 verifier checks the signature over the bytes it received, then parses them.
@@ -41,7 +43,7 @@ AWARD_OVERRIDE = "override"    # staff awarded it although the rules were not me
 # Why an override was granted, as a category that can be printed and signed (the
 # free-text reason stays in the center's audit log).
 OVERRIDE_REASONS = ("prior_learning", "assessed_elsewhere", "records_lost", "other")
-_OPTIONAL = {"center_name_zh", "award", "override_reason"}
+_OPTIONAL = {"center_name_zh", "award", "override_reason", "renews"}
 # How the certificate and the badge state each basis (zh, en); fixed, not run through gettext.
 OVERRIDE_LABELS: dict[str, tuple[str, str]] = {
     "prior_learning": ("先前学习认定", "recognition of prior learning"),
@@ -74,6 +76,7 @@ class Claims:
     center_name_zh: str = ""
     award: str = AWARD_COMPLETED
     override_reason: str = ""  # one of OVERRIDE_REASONS when award is "override"
+    renews: str = ""  # the number of the certificate this one renews, on a renewal
 
     @property
     def is_override(self) -> bool:
@@ -97,6 +100,8 @@ class Claims:
                                   + ", ".join(OVERRIDE_REASONS))
         elif self.award != AWARD_COMPLETED or self.override_reason:
             raise ClaimsError(f"claims: award {self.award!r} with override_reason {self.override_reason!r}")
+        if self.renews and (self.renews != self.renews.strip() or self.renews == self.number):
+            raise ClaimsError(f"claims: renews {self.renews!r} is not another certificate's number")
 
     def to_json_dict(self) -> dict[str, Any]:
         """The claims as JSON-ready values (ISO dates), without the version key."""
@@ -107,6 +112,8 @@ class Claims:
         out["hours"] = _number(self.hours)
         if not self.is_override:
             del out["award"], out["override_reason"]
+        if not self.renews:
+            del out["renews"]
         return out
 
     @classmethod
@@ -130,7 +137,7 @@ class Claims:
                         "course_title_en", "course_title_zh", "center_id", "center_name"):
                 kw[key] = _typed(data, key, str)
             kw["center_name_zh"] = _typed(data, "center_name_zh", str) if "center_name_zh" in data else ""
-            for key in ("award", "override_reason"):
+            for key in ("award", "override_reason", "renews"):
                 if key in data:
                     kw[key] = _typed(data, key, str)
             kw["issued_on"] = date.fromisoformat(_typed(data, "issued_on", str))

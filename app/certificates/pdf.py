@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "signature": ("签名", "Signature"),
     "scan": ("扫码离线验证", "Scan to verify offline"),
     "key": ("签发密钥", "Issuer key"),
+    "renews": ("续证，原证书编号", "Renewal of"),
 }
 DEFAULT_SIGNER_TITLE = "培训中心负责人 · Head of Training"
 
@@ -166,6 +167,11 @@ def render_certificate(claims: Claims, signature: bytes, out_path: Path | Binary
         basis_zh, basis_en = LABELS["basis"]
         text = f"{basis_zh}：{zh}  ·  {basis_en}: {en}" if zh_first else f"{basis_en}: {en}  ·  {basis_zh}：{zh}"
         page.block(text, 150, 8.5, 640, 6, color=INK, max_lines=1, tag="statement")
+    if claims.renews:  # a small signed link to the certificate this one renews (issue 19)
+        zh, en = LABELS["renews"]
+        text = f"{zh} {claims.renews}  ·  {en} {claims.renews}" if zh_first else \
+            f"{en} {claims.renews}  ·  {zh} {claims.renews}"
+        page.centred(text, 139 if claims.is_override else 150, 8, color=MUTED, tag="statement")
     _footer(page, claims, payload, key_id, zh_first, signer_title, signer_name)
     with binary_streams():
         c.showPage()

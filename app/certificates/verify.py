@@ -392,7 +392,14 @@ def facts_rows(claims: Claims) -> list[tuple[str, str]]:
     ]
     if claims.is_override:
         rows.append((_("Basis"), award_text(claims)))
+    if claims.renews:
+        rows.append((_("Renewal"), renews_text(claims)))
     return rows
+
+
+def renews_text(claims: Claims) -> str:
+    """The signed link to the certificate a renewal replaces (empty on other certificates)."""
+    return _("Renews certificate {number}").format(number=claims.renews) if claims.renews else ""
 
 
 def claims_rows(claims: Claims) -> list[tuple[str, str]]:
@@ -412,4 +419,4 @@ def claims_rows(claims: Claims) -> list[tuple[str, str]]:
         (_("Valid until"), f["valid"]),
         (_("Issuer"), f["issuer"]),
         (_("Center id"), claims.center_id),
-    ]
+    ] + ([(_("Renewal"), renews_text(claims))] if claims.renews else [])

@@ -229,7 +229,9 @@ class CertificateService:
 
     def _issue(self, actor: Actor, user: User, course, result: CompletionResult,
                progress: CourseProgress, *, manual: bool, override: bool, reason: str, reason_category: str,
-               locale: str | None, batch: bool = False) -> CertificateInfo:
+               locale: str | None, batch: bool = False, renews: str = "", basis: str = "") -> CertificateInfo:
+        """Sign, draw and record one certificate; ``renews`` (with its ``basis``) makes it a renewal
+        of that current certificate, which then stays valid beside it until its own expiry."""
         from app.certificates.issue import badge_path_for, write_certificate
         from app.certificates.pdf import CertificateRenderError
 
@@ -256,7 +258,7 @@ class CertificateService:
                                 center_id=center_id, center_name=center_name or center_name_zh,
                                 center_name_zh=center_name_zh,
                                 award=AWARD_OVERRIDE if override else AWARD_COMPLETED,
-                                override_reason=reason_category if override else "")
+                                override_reason=reason_category if override else "", renews=renews)
             except ClaimsError as exc:
                 raise ServiceError(_("The certificate cannot be made: {error}").format(error=exc)) from exc
             pdf = self.certs_dir / f"{number}.pdf"
@@ -274,14 +276,19 @@ class CertificateService:
             try:
                 with self._sessions() as s, s.begin(), durable(s):
                     clash = self._current(s, user.id, course.id)
-                    if clash is not None:  # issued meanwhile (another window or workstation)
+                    if clash is not None and clash.number != renews:  # issued meanwhile (or renewed already)
                         raise AlreadyIssued(clash.number)
                     row = Certificate(number=number, user_id=user.id, course_id=course.id,
                                       course_version=course.version, issued_on=issued_on, expires_on=expires_on,
                                       score=score, claims=claims.to_json_dict(), signature=signature,
                                       issued_by=actor.user_id if staff else None, workstation_id=self._ws)
                     s.add(row)
-                    if manual:
+                    if renews:
+                        s.add(AuditEntry(actor_id=actor.user_id or None, action="certificate.renew",
+                                         target_user_id=user.id, workstation_id=self._ws,
+                                         details={"number": number, "renews": renews, "basis": basis,
+                                                  "course_id": course.id, "course_version": course.version}))
+                    elif manual:
                         action = "certificate.override" if override else "certificate.issue"
                         details: dict[str, Any] = {"number": number, "course_id": course.id,
                                                    "course_version": course.version, "score": score}
@@ -301,7 +308,7 @@ class CertificateService:
                 continue
             except AlreadyIssued as exc:
                 discard(pdf, badge_path_for(pdf))
-                if manual:
+                if manual or renews:
                     raise ServiceError(_("{name} already holds certificate {number} for this course.").format(
                         name=user.display_name, number=exc.number)) from None
                 return self.get(exc.number)

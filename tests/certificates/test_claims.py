@@ -123,3 +123,21 @@ def test_random_numbers_are_unique():
 def test_bad_center_code_is_refused(code):
     with pytest.raises(ClaimsError, match="center code"):
         new_certificate_number(code, date(2026, 1, 1), 1)
+
+
+def test_a_normal_certificate_signs_exactly_the_bytes_it_did_before_renewals():
+    """``renews`` is left out unless set: the bytes of make_claims() are those signed before it existed."""
+    import hashlib
+
+    data = canonical_bytes(make_claims())
+    assert b"renews" not in data
+    assert hashlib.sha256(data).hexdigest() == "ebb9d76d7ce14864d4d342d81e032dcb5d95972c124683595e63e5ace99862db"
+
+
+def test_a_renewal_signs_the_old_number_and_round_trips():
+    c = make_claims(number="ZZ-2027-0004-AAAA", renews="ZZ-2026-0003-RJ0E")
+    data = canonical_bytes(c)
+    assert '"renews":"ZZ-2026-0003-RJ0E"' in data.decode()
+    assert parse_canonical(data) == c and parse_canonical(data).renews == "ZZ-2026-0003-RJ0E"
+    with pytest.raises(ClaimsError, match="renews"):
+        make_claims(renews="ZZ-2026-0003-RJ0E")  # a certificate cannot renew itself

@@ -84,3 +84,128 @@ def test_dashboard_lists_certificates_expiring_in_the_next_n_days_per_class(ctx,
     assert [(e.login, e.number) for e in recert.expiring(instructor, 90, cohort)] == [("lina", "ZA-01-0002")]
     with pytest.raises(PermissionDenied):
         recert.expiring(trainee, 30)
+
+
+# --- renewal -------------------------------------------------------------------------------------
+
+REAL_TODAY = dt.datetime.now(dt.UTC).date()
+
+
+@pytest.fixture
+def renewing(ctx, fixture_course, today):
+    """A certificate service and a renewal service on one injected clock (validity 12 months)."""
+    from app.services.certificates import CertificateService
+
+    certs = CertificateService(ctx.store.sessions, ctx.keys_dir, ctx.data_dir / "certificates", ctx.settings,
+                               ctx.progress, ctx.workstation_id, today=today)
+    return certs, RecertificationService(ctx.store.sessions, today, certificates=certs,
+                                         course_of=ctx.library.get, review=ctx.review)
+
+
+def _old_certificate(ctx, instructor, trainee, course, certs, today):
+    """Issued 330 days ago (so it expires in about a month); the course's work done before that."""
+    from sqlalchemy import update
+
+    from app.storage.models import StepAttempt
+    from tests.stored_progress import store_lab_run, store_quiz_attempt
+
+    store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz",
+                       answers={"questions": [], "seed": 1}, score=1.0, passed=True, duration_s=30)
+    store_lab_run(ctx.progress, trainee, course.id, course.version, "line/buffer-lab", parameters={}, seed=1,
+                  metrics={"oee": 0.8}, score=1.0, passed=True, duration_s=60)
+    checklist = {item.id: True for item in course.step("line/practical").practical.checklist}
+    ctx.progress.sign_off(instructor, trainee.user_id, course.id, "line/practical", checklist)
+    issued = REAL_TODAY - dt.timedelta(days=330)
+    with ctx.store.session() as s, s.begin():  # the course was done back then, not today
+        s.execute(update(StepAttempt).values(created_at=dt.datetime.combine(issued, dt.time(), tzinfo=dt.UTC)))
+    today.day = issued
+    old = certs.issue(instructor, trainee.login, course)
+    today.day = REAL_TODAY
+    return old
+
+
+def _pass_final_quiz_again(ctx, trainee, course):
+    from tests.stored_progress import store_quiz_attempt
+
+    store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz",
+                       answers={"questions": [], "seed": 2}, score=0.9, passed=True, duration_s=30)
+
+
+def test_trainee_renews_after_passing_the_final_quiz_again_with_a_new_linked_number(
+        ctx, instructor, trainee, fixture_course, renewing, today):
+    from sqlalchemy import select
+
+    from app.services.certificates import add_months
+    from app.services.recertification import RenewalRefused
+    from app.storage.models import AuditEntry
+
+    certs, recert = renewing
+    old = _old_certificate(ctx, instructor, trainee, fixture_course, certs, today)
+    assert "renews" not in old.claims
+    with pytest.raises(RenewalRefused, match="refresher"):
+        recert.renew(trainee, old.number)  # the rule does not hold yet
+    assert recert.renewable(trainee) == []
+    _pass_final_quiz_again(ctx, trainee, fixture_course)
+    assert recert.refresher_basis(trainee, old.number) == "quiz"
+    assert recert.renewable(trainee) == [old.number]
+    new = recert.renew(trainee, old.number)
+    assert new.number != old.number and new.claims["renews"] == old.number
+    assert new.issued_on == REAL_TODAY and new.expires_on == add_months(REAL_TODAY, 12)
+    assert certs.get(old.number).is_current(REAL_TODAY)  # the old one stays valid until its own expiry
+    assert certs.get(old.number).revoked_at is None
+    assert recert.reminders(trainee) == [] and recert.renewable(trainee) == []
+    with ctx.store.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "certificate.renew")).one()
+        assert entry.details["renews"] == old.number and entry.details["number"] == new.number
+        assert entry.details["basis"] == "quiz" and entry.actor_id == trainee.user_id
+    with pytest.raises(RenewalRefused, match="already been renewed"):
+        recert.renew(trainee, old.number)
+
+
+def test_renewal_is_signed_and_verification_and_pdf_show_the_old_number(
+        ctx, instructor, trainee, fixture_course, renewing, today):
+    import shutil
+    import subprocess
+
+    from app.certificates.claims import Claims, canonical_bytes
+
+    certs, recert = renewing
+    old = _old_certificate(ctx, instructor, trainee, fixture_course, certs, today)
+    new = recert.renew(instructor, old.number)
+    result = certs.verify_pdf(certs.pdf_path(new), today=REAL_TODAY)
+    assert result.status == "valid" and result.claims.renews == old.number
+    assert ("Renewal", f"Renews certificate {old.number}") in result.facts()
+    old_result = certs.verify_pdf(certs.pdf_path(old), today=REAL_TODAY)
+    assert old_result.status == "valid" and old_result.claims.renews == ""
+    assert all(label != "Renewal" for label, _v in old_result.facts())
+    assert b"renews" not in canonical_bytes(Claims.from_json_dict(old.claims))
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(certs.pdf_path(new)), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        assert f"Renewal of {old.number}" in text
+
+
+def test_renewal_window_staff_basis_and_who_may_renew(ctx, admin, instructor, trainee, fixture_course, renewing,
+                                                      today):
+    from sqlalchemy import select
+
+    from app.services.recertification import RENEW_WINDOW_DAYS, RenewalRefused
+    from app.storage.models import AuditEntry
+
+    certs, recert = renewing
+    old = _old_certificate(ctx, instructor, trainee, fixture_course, certs, today)
+    _pass_final_quiz_again(ctx, trainee, fixture_course)
+    today.day = old.expires_on - dt.timedelta(days=RENEW_WINDOW_DAYS + 1)
+    for actor in (trainee, instructor):
+        with pytest.raises(RenewalRefused, match="can be renewed from"):
+            recert.renew(actor, old.number)
+    ctx.accounts.add_user(admin, "lina", "李娜", Role.TRAINEE, "pass-lina-1")
+    lina = ctx.accounts.authenticate("lina", "pass-lina-1")
+    today.day = old.expires_on + dt.timedelta(days=3)  # after expiry: still renewable
+    with pytest.raises(PermissionDenied):
+        recert.renew(lina, old.number)
+    new = recert.renew(instructor, old.number)
+    assert new.claims["renews"] == old.number and new.issued_on == today.day
+    with ctx.store.session() as s:
+        assert s.scalars(select(AuditEntry.details).where(AuditEntry.action == "certificate.renew")).one()[
+            "basis"] == "staff"
