@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -225,6 +226,19 @@ class LabViewBase(StepView):
         self.result_label.setStyleSheet("QLabel#resultLabel { font-size: 13pt; }")
         self._hint_in_footer = hint_button
         return box
+
+    def _place_side_by_side(self, left: QWidget, right: QWidget, stretch: tuple[int, int],
+                            sizes: tuple[int, int], min_widths: tuple[int, int] | None = None) -> None:
+        """The lab's two columns (settings | views) in one splitter that never collapses a side."""
+        self.split = QSplitter(Qt.Orientation.Horizontal, objectName="labSplit")
+        for i, side in enumerate((left, right)):
+            self.split.addWidget(side)
+            self.split.setStretchFactor(i, stretch[i])
+            if min_widths is not None:
+                side.setMinimumWidth(min_widths[i])
+        self.split.setSizes(list(sizes))
+        self.split.setChildrenCollapsible(False)
+        self.root.addWidget(self.split, 1)
 
     def _finish_init(self) -> None:
         on_language_changed(self, self._retranslate_all)

@@ -233,14 +233,7 @@ class SimLabView(LabViewBase):
         if self.panels.top_widget() is not None:
             self.root.addWidget(self.panels.top_widget())
         rlay.addWidget(self.panels.wrap_plots(self.plots), 1)
-        self.split = QSplitter(Qt.Orientation.Horizontal, objectName="labSplit")
-        self.split.addWidget(left)
-        self.split.addWidget(right)
-        self.split.setStretchFactor(0, 0)
-        self.split.setStretchFactor(1, 1)
-        self.split.setSizes([310, 630])
-        self.split.setChildrenCollapsible(False)
-        self.root.addWidget(self.split, 1)
+        self._place_side_by_side(left, right, stretch=(0, 1), sizes=(310, 630))
         self._finish_init()
         self._rebuild(keep_running=False, background=False)
 
