@@ -1,4 +1,4 @@
-"""`zhizao certificate issue|revoke|list|pdf|verify|export-key|import-key`.
+"""`zhizao certificate issue|renew|revoke|list|pdf|verify|export-key|import-key`.
 
 Verification needs no database: the trusted keys are files under
 ``<data>/keys`` (this center's public key and ``trusted/*.pem``), plus any
@@ -8,7 +8,7 @@ reported too; verifying never creates a database or a key. Exit codes of
 ``verify``: 0 valid, 3 expired, 4 revoked, 5 unknown issuer, 6 tampered,
 7 unreadable.
 
-``issue``, ``revoke``, ``list`` and ``pdf`` work on the center's database as
+``issue``, ``renew``, ``revoke``, ``list`` and ``pdf`` work on the center's database as
 the workstation's operator (like ``zhizao users``).
 """
 
@@ -40,6 +40,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     iss.add_argument("--reason-category", choices=OVERRIDE_REASONS, default="other",
                      help=_("the kind of reason, signed and printed on the certificate"))
     iss.add_argument("--lang", choices=["zh_CN", "en"], help=_("which language leads on the certificate"))
+
+    ren = sub.add_parser("renew", help=_("renew an expiring certificate: a new number, linked to the old one"))
+    ren.add_argument("number", metavar="NUMBER")
+    ren.add_argument("--by", metavar="LOGIN",
+                     help=_("renew as this user: staff, or the holder (then only after the refresher)"))
+    ren.add_argument("-o", "--output", metavar="FILE.pdf", help=_("also copy the PDF (and its badge) here"))
+    ren.add_argument("--lang", choices=["zh_CN", "en"], help=_("which language leads on the certificate"))
 
     rev = sub.add_parser("revoke", help=_("withdraw a certificate (verification at this center reports it)"))
     rev.add_argument("number", metavar="NUMBER")
@@ -80,7 +87,7 @@ def _keys_dir(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.certificate_cmd in ("issue", "revoke", "list", "pdf"):
+    if args.certificate_cmd in ("issue", "renew", "revoke", "list", "pdf"):
         return _with_store(args)
     if args.certificate_cmd == "verify":
         return _verify(args)
@@ -96,7 +103,8 @@ def _with_store(args: argparse.Namespace) -> int:
 
     ctx = open_context(args)
     try:
-        return {"issue": _issue, "revoke": _revoke, "list": _list, "pdf": _pdf}[args.certificate_cmd](ctx, args)
+        commands = {"issue": _issue, "renew": _renew, "revoke": _revoke, "list": _list, "pdf": _pdf}
+        return commands[args.certificate_cmd](ctx, args)
     finally:
         ctx.close()
 
@@ -131,6 +139,26 @@ def _issue(ctx, args: argparse.Namespace) -> int:
                                   reason_category=args.reason_category, locale=args.lang)
     print(_("Issued certificate {number} to {name} for {course}.").format(
         number=info.number, name=info.learner_name, course=info.course_title()))
+    if info.expires_on:
+        print(_("Valid until {date}.").format(date=format_date(info.expires_on)))
+    pdf = ctx.certificates.pdf_path(info)
+    print(_("PDF: {path}").format(path=pdf))
+    if args.output:
+        print(_("Copied to {path}").format(path=_copy_out(pdf, Path(args.output))))
+    return 0
+
+
+def _renew(ctx, args: argparse.Namespace) -> int:
+    from app.i18n import format_date
+    from app.services.auth import SYSTEM, Actor
+
+    actor = SYSTEM
+    if args.by:
+        user = ctx.accounts.get_user(SYSTEM, args.by)
+        actor = Actor(user.user_id, user.login, user.display_name, user.role)
+    info = ctx.recertification.renew(actor, args.number, locale=args.lang)
+    print(_("Renewed certificate {old} as {number} for {name} ({course}).").format(
+        old=info.claims.get("renews", ""), number=info.number, name=info.learner_name, course=info.course_title()))
     if info.expires_on:
         print(_("Valid until {date}.").format(date=format_date(info.expires_on)))
     pdf = ctx.certificates.pdf_path(info)

@@ -209,3 +209,22 @@ def test_renewal_window_staff_basis_and_who_may_renew(ctx, admin, instructor, tr
     with ctx.store.session() as s:
         assert s.scalars(select(AuditEntry.details).where(AuditEntry.action == "certificate.renew")).one()[
             "basis"] == "staff"
+
+
+def test_cli_renews_by_staff_refuses_the_holder_without_refresher_and_verify_shows_the_link(
+        ctx, instructor, trainee, fixture_course, renewing, today, capsys):
+    from app.cli.main import main
+
+    certs, _recert = renewing
+    old = _old_certificate(ctx, instructor, trainee, fixture_course, certs, today)
+    base = ["--data-dir", str(ctx.data_dir), "certificate"]
+    assert main([*base, "renew", old.number, "--by", "zhangwei"]) != 0
+    assert "refresher" in capsys.readouterr().err
+    assert main([*base, "renew", old.number, "--by", "teacher"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Renewed certificate {old.number} as ")
+    new_number = out.split(" as ", 1)[1].split()[0]
+    assert certs.get(new_number).claims["renews"] == old.number
+    assert main([*base, "verify", str(certs.pdf_path(certs.get(new_number)))]) == 0
+    out = capsys.readouterr().out
+    assert f"Renews certificate {old.number}" in out
