@@ -193,3 +193,51 @@ def test_a_trainee_is_reminded_of_an_expiring_certificate_on_login(qtbot, window
     window.lock()
     login(qtbot, window, "zhangwei", "trainee-pass")  # an unlock is not a new login: said once
     assert len(messages.shown) == 1
+
+
+def _expiring_certificate(ctx, instructor, trainee, course):
+    """A signed certificate issued 330 days ago (expires in about a month): in the renewal window."""
+    from app.services.certificates import CertificateService
+    from tests.core.test_recertification import Today, _old_certificate
+
+    today = Today(None)
+    certs = CertificateService(ctx.store.sessions, ctx.keys_dir, ctx.data_dir / "certificates", ctx.settings,
+                               ctx.progress, ctx.workstation_id, today=today)
+    return _old_certificate(ctx, instructor, trainee, course, certs, today)
+
+
+def test_instructor_renews_the_selected_certificate(qtbot, window, ctx, instructor, trainee, fixture_course,
+                                                    messages):
+    old = _expiring_certificate(ctx, instructor, trainee, fixture_course)
+    login(qtbot, window, "teacher", "teach-pass")
+    page = window.shell.show_page("instructor")
+    page.tabs.setCurrentWidget(page.certificates)
+    panel = page.certificates
+    panel.refresh()
+    assert panel.table.rowCount() == 1 and panel.renew_btn.text() == "Renew…"
+    panel.table.selectRow(0)
+    assert panel.renew_btn.isEnabled()
+    messages.answer("yes")
+    qtbot.mouseClick(panel.renew_btn, Qt.MouseButton.LeftButton)
+    assert messages.shown[-1].title == "Renew certificate" and old.number in messages.shown[-1].text
+    assert panel.table.rowCount() == 2
+    new = panel.selected()[0]
+    assert new.number != old.number and new.claims["renews"] == old.number
+    assert f"Certificate {old.number} is renewed as {new.number}." == panel.status.text()
+    assert ctx.certificates.get(old.number).is_current()  # not revoked, still valid
+
+
+def test_trainee_reminder_offers_renew_now_after_the_refresher(qtbot, window, ctx, instructor, trainee,
+                                                               fixture_course, messages):
+    from tests.core.test_recertification import _pass_final_quiz_again
+
+    old = _expiring_certificate(ctx, instructor, trainee, fixture_course)
+    _pass_final_quiz_again(ctx, trainee, fixture_course)
+    messages.answer("yes")
+    login(qtbot, window, "zhangwei", "trainee-pass")
+    qtbot.waitUntil(lambda: len(messages.shown) == 2, timeout=10000)
+    asked, told = messages.shown
+    assert asked.choices[0] == ("yes", "Renew now") and old.number in asked.text and "refresher" in asked.text
+    new = ctx.certificates.list_for_user(trainee, trainee.user_id)[0]
+    assert new.claims["renews"] == old.number
+    assert told.text.startswith(f"Certificate {old.number} is renewed as {new.number}, valid until ")

@@ -1,4 +1,5 @@
-"""Instructor workspace, certificates tab: list, issue (one or a whole class), revoke, open, save, print, verify."""
+"""Instructor workspace, certificates tab: list, issue (one or a whole class), renew, revoke, open, save, print,
+verify."""
 
 from __future__ import annotations
 
@@ -155,11 +156,12 @@ class CertificatesPanel(QWidget):
         bar = QHBoxLayout()
         self.issue_btn = QPushButton(objectName="certIssue")
         self.batch_btn = QPushButton(objectName="certIssueClass")
+        self.renew_btn = QPushButton(objectName="certRenew")
         self.revoke_btn = QPushButton(objectName="certRevoke")
         self.print_all_btn = QPushButton(objectName="certPrintAll")
         self.verify_btn = QPushButton(objectName="certVerify")
         self.actions = CertificateActions(self.selected_pdfs, self)
-        for b in (self.issue_btn, self.batch_btn, self.revoke_btn):
+        for b in (self.issue_btn, self.batch_btn, self.renew_btn, self.revoke_btn):
             b.setAutoDefault(False)
             bar.addWidget(b)
         bar.addStretch(1)
@@ -173,6 +175,7 @@ class CertificatesPanel(QWidget):
 
         self.issue_btn.clicked.connect(self._issue_clicked)
         self.batch_btn.clicked.connect(self._batch_clicked)
+        self.renew_btn.clicked.connect(self._renew_clicked)
         self.revoke_btn.clicked.connect(self._revoke_clicked)
         self.print_all_btn.clicked.connect(self.print_listed)
         self.verify_btn.clicked.connect(self.open_verify)
@@ -192,6 +195,9 @@ class CertificatesPanel(QWidget):
         self.issue_btn.setText(_("Issue…"))
         self.issue_btn.setToolTip(_("Issue a certificate to one trainee"))
         self.batch_btn.setText(_("Issue to class…"))
+        self.renew_btn.setText(_("Renew…"))
+        self.renew_btn.setToolTip(_("Issue a renewal of the selected certificate: a new number, linked to the old "
+                                    "one, valid from today"))
         self.revoke_btn.setText(_("Revoke…"))
         self.print_all_btn.setText(_("Print all listed…"))
         self.verify_btn.setText(_("Verify…"))
@@ -282,6 +288,8 @@ class CertificatesPanel(QWidget):
         chosen = self.selected()
         self.actions.setEnabled(bool(chosen))
         self.revoke_btn.setEnabled(len(chosen) == 1 and chosen[0].revoked_at is None)
+        self.renew_btn.setEnabled(len(chosen) == 1 and chosen[0].revoked_at is None
+                                  and chosen[0].expires_on is not None)
         ready = self.cohort.currentData() is not None and self.course.currentData() is not None
         self.batch_btn.setEnabled(ready and self.batch_task is None)
         self.batch_btn.setToolTip(_("Issue the chosen course's certificate to every member of the chosen class "
@@ -343,6 +351,30 @@ class CertificatesPanel(QWidget):
             if c.number == number:
                 self.table.selectRow(row)
                 return
+
+    def _renew_clicked(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return
+        c = chosen[0]
+        if messages.ask(self, _("Renew certificate"),
+                        _("Renew certificate {number} of {name}?\nA new certificate, linked to this one, is issued "
+                          "and valid from today; this one stays valid until its own expiry.").format(
+                              number=c.number, name=c.learner_name), yes_label=_("Renew")):
+            self.renew(c.number)
+
+    def renew(self, number: str):
+        """Renew as staff (the service decides whether the certificate may be renewed now)."""
+        try:
+            info = self.ctx.recertification.renew(self.actor, number)
+        except ServiceError as exc:
+            messages.warn(self, _("Renew certificate"), str(exc))
+            return None
+        self.status.say(lambda: _("Certificate {old} is renewed as {number}.").format(old=number,
+                                                                                   number=info.number))
+        self.refresh()
+        self._select(info.number)
+        return info
 
     def _revoke_clicked(self) -> None:
         chosen = self.selected()

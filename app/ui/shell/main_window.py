@@ -302,10 +302,36 @@ class MainWindow(QMainWindow):
         self.session_started.emit(actor)
 
     def _remind_certificates(self, actor: Actor) -> None:
-        """Certificates expiring within 30 days, or expired (issue 19): said once per login, not blocking."""
+        """Certificates expiring within 30 days, or expired (issue 19): said once per login, not blocking.
+
+        When the trainee has done the refresher, the reminder offers "Renew now" instead (asked
+        once the session is on screen); the service decides whether the renewal is allowed."""
         reminders = self.ctx.recertification.reminders(actor)
-        if reminders:
+        renewable = self.ctx.recertification.renewable(actor)
+        if renewable:
+            QTimer.singleShot(0, lambda: self._offer_renewal(actor, reminders, renewable))
+        elif reminders:
             messages.warn_later(self, _("Certificate renewal"), "\n\n".join(reminders))
+
+    def _offer_renewal(self, actor: Actor, reminders: list[str], numbers: list[str]) -> None:
+        from app.services.auth import ServiceError
+
+        offer = _("You have completed the refresher, so you can renew certificate {numbers} now.").format(
+            numbers=", ".join(numbers))
+        if not messages.ask(self, _("Certificate renewal"), "\n\n".join([*reminders, offer]),
+                            yes_label=_("Renew now")):
+            return
+        done = []
+        for number in numbers:
+            try:
+                done.append(self.ctx.recertification.renew(actor, number))
+            except ServiceError as exc:
+                messages.warn(self, _("Certificate renewal"), str(exc))
+        if done:
+            messages.inform(self, _("Certificate renewal"), "\n".join(
+                _("Certificate {old} is renewed as {number}, valid until {date}.").format(
+                    old=info.claims.get("renews", ""), number=info.number,
+                    date=i18n.format_date(info.expires_on) if info.expires_on else "—") for info in done))
 
     def lock(self) -> None:
         """Back to the login screen for this user; work in progress stays (and is saved)."""
