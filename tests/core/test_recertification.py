@@ -228,3 +228,42 @@ def test_cli_renews_by_staff_refuses_the_holder_without_refresher_and_verify_sho
     assert main([*base, "verify", str(certs.pdf_path(certs.get(new_number)))]) == 0
     out = capsys.readouterr().out
     assert f"Renews certificate {old.number}" in out
+
+
+def test_refresher_by_review_streak_or_a_passed_exam_not_a_failed_one(ctx, instructor, trainee, fixture_course,
+                                                                     renewing, today):
+    from app.storage.models import ExamAttempt, ExamSession, ReviewLog
+
+    certs, _recert = renewing
+    streaky = fixture_course.model_copy(update={"review_streak_days": 3})
+    recert = RecertificationService(ctx.store.sessions, today, certificates=certs,
+                                    course_of=lambda _cid: streaky, review=ctx.review)
+    old = _old_certificate(ctx, instructor, trainee, fixture_course, certs, today)
+    now = dt.datetime.now(dt.UTC)
+
+    def reviewed(days_ago: int) -> None:
+        with ctx.store.session() as s, s.begin():
+            s.add(ReviewLog(user_id=trainee.user_id, course_id=fixture_course.id, source="glossary", ref="buffer",
+                            rating=3, reviewed_at=now - dt.timedelta(days=days_ago)))
+
+    reviewed(0)
+    reviewed(1)
+    assert recert.refresher_basis(trainee, old.number) is None  # 2 days in a row, 3 needed
+    reviewed(2)
+    assert recert.refresher_basis(trainee, old.number) == "review_streak"
+
+    plain = RecertificationService(ctx.store.sessions, today, certificates=certs, course_of=ctx.library.get,
+                                   review=ctx.review)
+    assert plain.refresher_basis(trainee, old.number) is None  # the course asks for no streak
+    with ctx.store.session() as s, s.begin():
+        session = ExamSession(course_id=fixture_course.id, proctor_id=instructor.user_id)
+        s.add(session)
+        s.flush()
+        s.add(ExamAttempt(session_id=session.id, user_id=trainee.user_id, course_id=fixture_course.id,
+                          attempt_no=1, ended_at=now, passed=False))
+    assert plain.refresher_basis(trainee, old.number) is None  # a failed exam is no refresher
+    with ctx.store.session() as s, s.begin():
+        s.add(ExamAttempt(session_id=session.id, user_id=trainee.user_id, course_id=fixture_course.id,
+                          attempt_no=2, ended_at=now, passed=True))
+    assert plain.refresher_basis(trainee, old.number) == "exam"
+    assert plain.renew(trainee, old.number).claims["renews"] == old.number
