@@ -174,6 +174,7 @@ def test_renewal_is_signed_and_verification_and_pdf_show_the_old_number(
     new = recert.renew(instructor, old.number)
     result = certs.verify_pdf(certs.pdf_path(new), today=REAL_TODAY)
     assert result.status == "valid" and result.claims.renews == old.number
+    assert result.page == "matches" and result.differences == ()  # the printed page agrees with the claims
     assert ("Renewal", f"Renews certificate {old.number}") in result.facts()
     old_result = certs.verify_pdf(certs.pdf_path(old), today=REAL_TODAY)
     assert old_result.status == "valid" and old_result.claims.renews == ""
