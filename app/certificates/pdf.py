@@ -171,7 +171,8 @@ def render_certificate(claims: Claims, signature: bytes, out_path: Path | Binary
         zh, en = LABELS["renews"]
         text = f"{zh} {claims.renews}  ·  {en} {claims.renews}" if zh_first else \
             f"{en} {claims.renews}  ·  {zh} {claims.renews}"
-        page.centred(text, 139 if claims.is_override else 150, 8, color=MUTED, tag="statement")
+        page.centred(text, 140.5 if claims.is_override else 150, 7.5 if claims.is_override else 8, color=MUTED,
+                     tag="statement")
     _footer(page, claims, payload, key_id, zh_first, signer_title, signer_name)
     with binary_streams():
         c.showPage()
