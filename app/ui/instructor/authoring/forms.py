@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from app.courses.authoring import MISSING, AuthoringError, to_plain
+from app.courses.competencies import EVIDENCE_KINDS
 from app.i18n import N_, _
 from app.ui.common.content import LEVELS, TRACKS
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.instructor.authoring.binding import Binder, FormGrid
 from app.ui.instructor.authoring.model import DraftModel
+from app.ui.instructor.authoring.tables import BoundTable, Column
 from app.ui.instructor.authoring.tree import kind_label
 
 
@@ -104,7 +106,7 @@ class IdEdit(QWidget):
 
 
 class CourseForm(EditorPage):
-    """course.yaml: titles, track, level, passing rules and certificate."""
+    """course.yaml: titles, track, level, passing rules, certificate and competencies (skills matrix)."""
 
     def __init__(self, model: DraftModel) -> None:
         super().__init__(model)
@@ -144,12 +146,52 @@ class CourseForm(EditorPage):
         self.validity = b.spin(["certificate", "validity_months"], 0, 600, optional=True,
                                object_name="certificateValidity")
         g.add_row(N_("Valid for (months)"), self.validity, span=1)
+        self._competency_tables(b, g)
         g.grid.setRowStretch(g.row, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.scrolled(g))
         self.start_translating()
         self.reload()
+
+    def _competency_tables(self, b: Binder, g: FormGrid) -> None:
+        """Competencies, and the evidence steps of the one selected (issue 19)."""
+        g.add_section(N_("Competencies"))
+        cols = [Column(N_("Id"), ("id",), optional=False, width=150),
+                Column(N_("Name (English)"), ("name", "en"), flag_missing=True),
+                Column(N_("Name (Chinese)"), ("name", "zh_CN"), flag_missing=True)]
+        self.competencies = BoundTable(self.model, "course.yaml", ["competencies"], cols, _new_competency,
+                                       object_name="competenciesTable", movable=True, rows_visible=3)
+        b.register(["competencies"], self.competencies)
+        g.add_wide(self.competencies)
+        self.evidence_label = g.add_section(N_("Steps that show the selected competency"))
+        ev_cols = [Column(N_("Step"), ("step",), kind="combo", choices=self._evidence_steps),
+                   Column(N_("Level"), ("level",), kind="combo", width=130,
+                          choices=lambda: [(k, _(v)) for k, v in LEVELS.items()])]
+        self.evidence = BoundTable(self.model, "course.yaml", ["evidence"], ev_cols, self._new_evidence,
+                                   object_name="evidenceTable", base=self._competency_base, rows_visible=3)
+        g.add_wide(self.evidence)
+        self.reloadables += [self.competencies, self.evidence]
+        self.competencies.current_row_changed.connect(lambda _r: self._show_evidence())
+        self.competencies.rows_changed.connect(self._show_evidence)
+
+    def _competency_base(self) -> list[str | int]:
+        return ["competencies", max(self.competencies.table.currentRow(), 0)]
+
+    def _evidence_steps(self) -> list[tuple[str, str]]:
+        """The graded steps of the course as "module/step" keys (the steps a competency can point at)."""
+        d = self.model.draft
+        return [(f"{mod}/{step}", f"{mod}/{step}") for mod in d.module_ids() for step in d.step_ids(mod)
+                if d.step_kind(mod, step) in EVIDENCE_KINDS]
+
+    def _new_evidence(self, _items: list[Any]) -> dict[str, Any]:
+        steps = self._evidence_steps()
+        return {"step": steps[0][0] if steps else "", "level": "beginner"}
+
+    def _show_evidence(self) -> None:
+        has = self.competencies.table.currentRow() >= 0 and bool(self.competencies.items())
+        self.evidence.setEnabled(has)
+        self.evidence.reload()
 
     def _toggle_certificate(self, on: bool) -> None:
         if on and not isinstance(self.model.get("course.yaml", ["certificate"]), dict):
@@ -183,6 +225,16 @@ class CourseForm(EditorPage):
         self.validity.setSpecialValueText(_("No expiry"))
         self.prereqs.setPlaceholderText(_("course ids, separated by commas"))
         self.required.setPlaceholderText(_("module or module/step ids, separated by commas"))
+        for r in range(self.evidence.table.rowCount()):  # level combos were filled in the old language
+            combo = self.evidence.table.cellWidget(r, 1)
+            for i in range(combo.count() if combo is not None else 0):
+                combo.setItemText(i, _(LEVELS[combo.itemData(i)]))
+
+
+def _new_competency(items: list[Any]) -> dict[str, Any]:
+    taken = {i.get("id") for i in items if isinstance(i, dict)}
+    new_id = next(f"competency-{n}" for n in range(1, len(items) + 2) if f"competency-{n}" not in taken)
+    return {"id": new_id, "name": {"en": "", "zh_CN": ""}, "evidence": []}
 
 
 class ModuleForm(EditorPage):
