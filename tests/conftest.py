@@ -22,6 +22,31 @@ def english():
     i18n.set_locale("en")
 
 
+def _quick_password_hashing():
+    """argon2id at its production cost is ~0.4 s of CPU per hash or check, and most tests make
+    and log in several accounts (module-scoped set-ups too): a large share of the suite's time.
+    Same code path, cheaper parameters for the whole session; a test module that sets
+    ``REAL_PASSWORD_HASHING = True`` (the accounts tests) gets the production hasher back."""
+    from argon2 import PasswordHasher
+
+    from app.services import accounts
+
+    real = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return real
+
+
+PRODUCTION_HASHER = _quick_password_hashing()
+
+
+@pytest.fixture(autouse=True)
+def production_password_hashing(request, monkeypatch):
+    if getattr(request.module, "REAL_PASSWORD_HASHING", False):
+        from app.services import accounts
+
+        monkeypatch.setattr(accounts, "_hasher", PRODUCTION_HASHER)
+
+
 @pytest.fixture
 def ctx(tmp_path):
     context = AppContext.open(tmp_path / "data")

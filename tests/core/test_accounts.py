@@ -11,6 +11,8 @@ from app.services.accounts import AccountService, LoginFailed
 from app.services.auth import PermissionDenied, ServiceError
 from app.storage.models import AuditEntry, Role, User
 
+REAL_PASSWORD_HASHING = True  # the rest of the suite hashes with cheap parameters (tests/conftest.py)
+
 
 def test_first_admin_only_once(ctx):
     assert not ctx.accounts.has_users()
@@ -24,6 +26,7 @@ def test_password_is_argon2id_hashed(ctx, admin):
     with ctx.store.session() as s:
         user = s.scalar(select(User).where(User.login == "admin"))
     assert user.password_hash.startswith("$argon2id$")
+    assert "$m=65536,t=3,p=4$" in user.password_hash  # the production cost, not the suite's cheap one
     assert "admin-pass" not in user.password_hash
 
 
