@@ -85,7 +85,7 @@ def test_new_course_from_nothing_validates_and_loads(tmp_path):
     assert course.step_keys() == ["intro/lesson", "intro/quiz", "intro/lab", "intro/practical"]
     assert course.step("intro/lesson").lesson.markdown["zh_CN"].startswith("# 新课文")
     assert "modules: [intro]" in (root / "course.yaml").read_text(encoding="utf-8")
-    assert not list(root.rglob(".tmp-*"))  # atomic writes leave no temporary files
+    assert not list(root.rglob(".*.part")) and not list(root.rglob(".tmp-*"))  # atomic writes leave no temporary files
 
 
 def test_empty_new_course_reports_what_is_missing(tmp_path):
@@ -96,12 +96,14 @@ def test_empty_new_course_reports_what_is_missing(tmp_path):
     mid = draft.add_module()
     problems = a.validate_files(draft.files(), draft.course_id, catalog_dirs=[])
     assert sorted((p.pointer, p.severity) for p in problems) == [
+        ("course.yaml#certificate.title", "warning"),  # a new course issues a certificate; its title in one language
         ("course.yaml#summary", "error"),  # no text in any language
         ("course.yaml#title", "warning"),  # one language missing
         (f"modules/{mid}/module.yaml#steps", "error")]
     draft.add_step(mid, "lesson")
     problems = a.validate_files(draft.files(), draft.course_id, catalog_dirs=[])
-    assert sorted(p.pointer for p in problems) == ["course.yaml#summary", "course.yaml#title"]
+    assert sorted(p.pointer for p in problems) == ["course.yaml#certificate.title", "course.yaml#summary",
+                                                  "course.yaml#title"]
 
 
 def test_rename_move_duplicate_delete(course_dir):
