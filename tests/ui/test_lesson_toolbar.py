@@ -89,6 +89,12 @@ def test_toolbar_edits_the_lesson_with_undo(qtbot, lesson):
 
     # The keyboard: Ctrl+I in the text box; the heading and list act on the line.
     _select(edit, 0, 7)
+    # Offscreen, the window can lose activation to a transient top-level window; a real
+    # desktop keeps it. Shortcuts need an active window with the focus in the box.
+    edit.window().activateWindow()
+    qtbot.waitUntil(edit.window().isActiveWindow)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
     qtbot.keyClick(edit, Qt.Key.Key_I, CTRL)
     assert edit.toPlainText() == "*Buffers* **hold** parts"
     editor.format_actions["heading"].trigger()
