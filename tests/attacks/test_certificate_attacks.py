@@ -22,6 +22,7 @@ import pytest
 from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.colors import HexColor
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
@@ -71,7 +72,8 @@ def image_only_pdf(image: Image.Image, path: Path, margin: float = 0) -> Path:
     """The page as a single image, no text and no embedded data: what a scanner or 'print to PDF' makes."""
     c = Canvas(str(path), pagesize=(PAGE_W, PAGE_H))
     dy = margin * PAGE_H / PAGE_W
-    c.drawInlineImage(image, margin, dy, PAGE_W - 2 * margin, PAGE_H - 2 * dy)
+    # An image XObject, as scanners write it (pypdf mis-reads some large ASCII85 inline images).
+    c.drawImage(ImageReader(image), margin, dy, PAGE_W - 2 * margin, PAGE_H - 2 * dy)
     c.save()
     return path
 
