@@ -27,6 +27,7 @@ from app.i18n import _
 from app.services.accounts import AccountService
 from app.services.auth import Actor, ServiceError
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
 
 
 def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
@@ -96,7 +97,7 @@ class SetupPage(QWidget):
             label.setBuddy(field)
             form.addRow(label, field)
         lay.addLayout(form)
-        self.error = QLabel(objectName="errorLabel", wordWrap=True)
+        self.error = StatusLine(objectName="errorLabel")
         self.error.hide()
         lay.addWidget(self.error)
         buttons = QHBoxLayout()
@@ -109,7 +110,6 @@ class SetupPage(QWidget):
         lay.addLayout(buttons)
         for field in (self.name, self.login, self.password, self.repeat):
             field.returnPressed.connect(self._create)
-        self._error: Callable[[], str] | None = None
         on_language_changed(self, self.retranslate)
 
     def showEvent(self, event) -> None:
@@ -118,8 +118,6 @@ class SetupPage(QWidget):
             self.name.setFocus()
 
     def retranslate(self) -> None:
-        if self._error is not None:
-            self.error.setText(self._error())
         self.title.setText(_("Welcome to Zhizao Academy"))
         self.intro.setText(_("No account exists yet. Create the administrator account for this training center."))
         for label, text in zip(self.labels, (_("Full &name:"), _("&Login:"), _("&Password:"), _("&Repeat password:"))):
@@ -140,13 +138,12 @@ class SetupPage(QWidget):
             return
         self.password.clear()
         self.repeat.clear()
-        self._error = None
+        self.error.say(None)
         self.error.hide()
         self.created.emit(actor)
 
     def _show_error(self, render: Callable[[], str]) -> None:
-        self._error = render
-        self.error.setText(render())
+        self.error.say(render)  # re-rendered after a language switch
         self.error.show()
 
 
@@ -174,7 +171,7 @@ class LoginPage(QWidget):
         form.addRow(self.user_label, self.user)
         form.addRow(self.password_label, self.password)
         lay.addLayout(form)
-        self.error = QLabel(objectName="errorLabel", wordWrap=True)
+        self.error = StatusLine(objectName="errorLabel")
         self.error.hide()
         lay.addWidget(self.error)
         buttons = QHBoxLayout()
@@ -191,7 +188,6 @@ class LoginPage(QWidget):
         lay.addLayout(buttons)
         self.password.returnPressed.connect(self._login)
         self.user.lineEdit().returnPressed.connect(self._user_entered)
-        self._error: Callable[[], str] | None = None
         on_language_changed(self, self.retranslate)
 
     def showEvent(self, event) -> None:
@@ -207,8 +203,6 @@ class LoginPage(QWidget):
             self.password.setFocus()
 
     def retranslate(self) -> None:
-        if self._error is not None:
-            self.error.setText(self._error())
         self.user_label.setText(_("&User:"))
         self.password_label.setText(_("&Password:"))
         self.login_btn.setText(_("Log in") if self.locked_actor is None else _("Unlock"))
@@ -237,7 +231,7 @@ class LoginPage(QWidget):
             self.user.setEditText("")
         self.switch_btn.setVisible(locked is not None)
         self.password.clear()
-        self._error = None
+        self.error.say(None)
         self.error.hide()
         self.retranslate()
         (self.password if locked is not None else self.user).setFocus()
@@ -267,11 +261,10 @@ class LoginPage(QWidget):
             self.password.setFocus()
             return
         self.password.clear()
-        self._error = None
+        self.error.say(None)
         self.error.hide()
         self.logged_in.emit(actor)
 
     def _show_error(self, render: Callable[[], str]) -> None:
-        self._error = render
-        self.error.setText(render())
+        self.error.say(render)  # re-rendered after a language switch
         self.error.show()
