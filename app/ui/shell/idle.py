@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin, QEvent.Type.InputMethod}
@@ -28,7 +28,10 @@ class IdleWatcher(QObject):
         super().__init__(parent)
         self.timer = QTimer(self, singleShot=True)  # the lock, ``minutes`` after the last input
         self.timer.timeout.connect(self._lock)
+        # Precise: a coarse timer may fire 5 % early, and the banner would promise a second it does not keep.
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.warn_timer = QTimer(self, singleShot=True)  # the warning, a minute before that
+        self.warn_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.warn_timer.timeout.connect(self._warn)
         self.ticker = QTimer(self, interval=1000)  # the countdown, once a second
         self.ticker.timeout.connect(self._tick)
@@ -57,7 +60,10 @@ class IdleWatcher(QObject):
         self.warn_timer.stop()
 
     def seconds_left(self) -> int:
-        return max(0, math.ceil(self.timer.remainingTime() / 1000)) if self.timer.isActive() else 0
+        """Whole seconds to the lock, never more than the warning announced (timers may fire a little early)."""
+        if not self.timer.isActive():
+            return 0
+        return max(0, min(math.ceil(self.timer.remainingTime() / 1000), math.ceil(self.warning_ms / 1000)))
 
     def _restart(self) -> None:
         self._cancel_warning()
