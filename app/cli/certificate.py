@@ -128,7 +128,6 @@ def _copy_out(pdf: Path, target: Path) -> Path:
 
 def _issue(ctx, args: argparse.Namespace) -> int:
     from app.courses.library import CourseNotFound
-    from app.i18n import format_date
     from app.services.auth import SYSTEM
 
     try:
@@ -139,17 +138,11 @@ def _issue(ctx, args: argparse.Namespace) -> int:
                                   reason_category=args.reason_category, locale=args.lang)
     print(_("Issued certificate {number} to {name} for {course}.").format(
         number=info.number, name=info.learner_name, course=info.course_title()))
-    if info.expires_on:
-        print(_("Valid until {date}.").format(date=format_date(info.expires_on)))
-    pdf = ctx.certificates.pdf_path(info)
-    print(_("PDF: {path}").format(path=pdf))
-    if args.output:
-        print(_("Copied to {path}").format(path=_copy_out(pdf, Path(args.output))))
+    _print_pdf(ctx, info, args.output)
     return 0
 
 
 def _renew(ctx, args: argparse.Namespace) -> int:
-    from app.i18n import format_date
     from app.services.auth import SYSTEM, Actor
 
     actor = SYSTEM
@@ -159,13 +152,20 @@ def _renew(ctx, args: argparse.Namespace) -> int:
     info = ctx.recertification.renew(actor, args.number, locale=args.lang)
     print(_("Renewed certificate {old} as {number} for {name} ({course}).").format(
         old=info.claims.get("renews", ""), number=info.number, name=info.learner_name, course=info.course_title()))
+    _print_pdf(ctx, info, args.output)
+    return 0
+
+
+def _print_pdf(ctx, info, output: str | None) -> None:
+    """What a newly issued or renewed certificate tells the operator: validity, where its PDF is, the copy."""
+    from app.i18n import format_date
+
     if info.expires_on:
         print(_("Valid until {date}.").format(date=format_date(info.expires_on)))
     pdf = ctx.certificates.pdf_path(info)
     print(_("PDF: {path}").format(path=pdf))
-    if args.output:
-        print(_("Copied to {path}").format(path=_copy_out(pdf, Path(args.output))))
-    return 0
+    if output:
+        print(_("Copied to {path}").format(path=_copy_out(pdf, Path(output))))
 
 
 def _revoke(ctx, args: argparse.Namespace) -> int:
