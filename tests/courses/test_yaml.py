@@ -108,6 +108,39 @@ def test_fast_and_pure_agree_on_generated_yaml(text):
         assert fast[1] == pure[1] or repr(fast[1]) == repr(pure[1]), (text, fast, pure)
 
 
+def _exact(parse, text):
+    try:
+        return "ok", repr(parse(text))
+    except TextError as exc:
+        return "error", exc.message, exc.line, exc.col
+
+
+@needs_fast
+def test_one_pass_build_reads_every_fixture_file_as_the_checked_path():
+    for path in [*FIXTURE.rglob("*.yaml"), *FIXTURE.parent.glob("*/**/*.yaml")]:
+        text = path.read_text(encoding="utf-8")
+        assert _exact(yamlio._fast.parse, text) == _exact(yamlio._fast.parse_checked, text), path
+
+
+@needs_fast
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: 2\na: 3\n", "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "? [a]\n: 1\n", "a: 2024-01-02\n", "--- 1\n--- 2\n",
+    "a: !!str 12\n", "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "[" * MAX_DEPTH + "]" * MAX_DEPTH, "a: +_\n",
+    "a:\n  - x\n - y\n", "", "# only a comment\n", "plain", "- 1\n- {b: [null, ~, .nan, -.inf, 0x1f, yes]}\n",
+    "1: a\ntrue: b\n", "1: a\n1.0: b\n", "a: ! x\n", "{a: 1}}", "a: 'x\n",
+])
+def test_one_pass_build_defers_to_the_checked_path_on_anything_unusual(text):
+    # Either the same data or the very same error (message, line, column) as the checked path.
+    assert _exact(yamlio._fast.parse, text) == _exact(yamlio._fast.parse_checked, text)
+
+
+@needs_fast
+@settings(max_examples=300, deadline=None)
+@given(text=yaml_ish)
+def test_one_pass_build_and_checked_path_agree_on_generated_yaml(text):
+    assert _exact(yamlio._fast.parse, text) == _exact(yamlio._fast.parse_checked, text), text
+
+
 def test_the_pure_path_still_validates_a_course(monkeypatch, course_dir):
     from .conftest import validate
 
