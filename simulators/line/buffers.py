@@ -5,38 +5,29 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-import simpy
+from simulators.kernel import Signal
+from simulators.line.base import STARVED, STATE_NAMES, ServerClock
 
 # The model (simulators.line.model) builds on this module, so its types are ``Any`` here
 # rather than imported back (no import cycle).
 LineModel = Any
 StationRuntime = Any
 
-WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
-STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")
 INF = float("inf")
 
 
-class Server:
-    """One parallel server of a station and its state clock."""
+class Server(ServerClock):
+    """One parallel server of a serial-line station: its state clock, failure clock and wait."""
 
-    __slots__ = (
-        "station", "index", "label", "state", "since", "acc", "intervals", "next_fail", "budget", "gen",
-        "wait_ev", "wait_on", "wait_part", "resume_state", "pm_due", "count", "tbf", "ttr",
-    )
+    __slots__ = ("next_fail", "budget", "gen", "wait_ev", "wait_on", "wait_part", "resume_state", "pm_due", "count",
+                 "tbf", "ttr")
 
-    def __init__(self, station: StationRuntime, index: int, now: float) -> None:
-        self.station = station
-        self.index = index
-        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
-        self.state = STARVED
-        self.since = now
-        self.acc = [0.0] * 6
-        self.intervals: list[tuple[float, float, int]] = []
+    def __init__(self, station: StationRuntime, index: int) -> None:
+        super().__init__(station, index, len(STATE_NAMES))
         self.next_fail = INF
         self.budget = INF
         self.gen = 0
-        self.wait_ev: simpy.Event | None = None
+        self.wait_ev: Signal | None = None
         self.wait_on: Any = None
         self.wait_part = 0.0
         self.resume_state = STARVED
@@ -68,7 +59,7 @@ class Buffer:
     def try_get(self) -> float | None:
         items = self.items
         if items:
-            now = self.env._now
+            now = self.env.now
             self.area += len(items) * (now - self.last)
             self.last = now
             part = items.popleft()
@@ -83,8 +74,8 @@ class Buffer:
             return srv.wait_part
         return None
 
-    def wait_get(self, srv: Server) -> simpy.Event:
-        ev = srv.wait_ev = self.env.event()
+    def wait_get(self, srv: Server) -> Signal:
+        ev = srv.wait_ev = Signal(self.env)
         srv.wait_on = self
         self.getters.append(srv)
         return ev
@@ -95,15 +86,15 @@ class Buffer:
             return True
         items = self.items
         if len(items) < self.capacity:
-            now = self.env._now
+            now = self.env.now
             self.area += len(items) * (now - self.last)
             self.last = now
             items.append(part)
             return True
         return False
 
-    def wait_put(self, srv: Server, part: float) -> simpy.Event:
-        ev = srv.wait_ev = self.env.event()
+    def wait_put(self, srv: Server, part: float) -> Signal:
+        ev = srv.wait_ev = Signal(self.env)
         srv.wait_on = self
         srv.wait_part = part
         self.putters.append(srv)

@@ -17,8 +17,7 @@ from typing import Any
 
 import simpy
 
-from simulators.events import Publisher
-from simulators.line.buffers import BLOCKED, DOWN, SETUP, STARVED, WORKING
+from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Release
 from simulators.line.flow_station import (
@@ -35,7 +34,7 @@ from simulators.line.scenario import ArrivalSource, LineScenario
 from simulators.streams import stream
 
 
-class FlowModel(Release, Publisher):
+class FlowModel(Release, LineBase):
     """One replication of an order-driven line."""
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
@@ -50,12 +49,6 @@ class FlowModel(Release, Publisher):
         self.state_names = FLOW_STATES
         self.log: list[tuple[float, str, str, int, str, str, str, float]] = []
         self.seq = 0
-        self.wip = 0
-        self.wip_area = 0.0
-        self.wip_last = 0.0
-        self.finished_total = 0
-        self.finished_at_sample = 0
-        self.scrap_total = 0
         self.products = build_products(sc, seed, replication)
         self.product_wip = dict.fromkeys(self.products, 0)
         self.product_area = dict.fromkeys(self.products, 0.0)
@@ -117,12 +110,7 @@ class FlowModel(Release, Publisher):
                     env.process(self._breakdowns(srv))
         if self.warmup > 0:
             env.timeout(self.warmup).callbacks.append(self._end_warmup)
-        self.series_t: list[float] = []
-        self.series_buffers: list[list[int]] = [[] for _ in self.buffers]
-        self.series_input: list[int] = []
-        self.series_wip: list[int] = []
-        self.series_rate: list[float] = []
-        env.process(self._sampler(sc.series_step_s))
+        self._init_totals(sc.series_step_s)
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -149,11 +137,7 @@ class FlowModel(Release, Publisher):
     def _end_warmup(self, _event: simpy.Event) -> None:
         """Statistics cover the shift only: forget everything counted during warm-up."""
         now = self.env.now
-        for st in self.stations:
-            st.reset_counters()
-            for srv in st.servers_list:
-                self._close(srv, now)
-                srv.acc = [0.0] * len(FLOW_STATES)
+        self._reset_clocks(now)
         self.reset_counters()
         self.wip_change(0, None)
         self.wip_area = 0.0
@@ -176,31 +160,6 @@ class FlowModel(Release, Publisher):
         self.wip += delta
         if product is not None:
             self.product_wip[product] += delta
-
-    def _close(self, srv: FlowServer, now: float) -> None:
-        d = now - srv.since
-        if d > 0:
-            srv.acc[srv.state] += d
-            if self.record:
-                self._interval(srv, srv.since, now, srv.state)
-        srv.since = now
-
-    def _interval(self, srv: FlowServer, a: float, b: float, state: int) -> None:
-        iv = srv.intervals
-        if iv and iv[-1][2] == state and iv[-1][1] == a:
-            iv[-1] = (iv[-1][0], b, state)
-        else:
-            iv.append((a, b, state))
-
-    def _set(self, srv: FlowServer, new: int) -> None:
-        old = srv.state
-        if old == new:
-            return
-        self._close(srv, self.env.now)
-        srv.state = new
-        if self._subscribers:
-            self._emit(self.env.now, "state", srv.station.name, server=srv.index, old=FLOW_STATES[old],
-                       new=FLOW_STATES[new])
 
     def _log(self, kind: str, station: str, server: int, unit: Unit | None, value: float = 0.0) -> None:
         if self.record:
@@ -422,19 +381,8 @@ class FlowModel(Release, Publisher):
         elif unit.due < INF:
             self.jobs.append((name, unit.arrived, unit.due, now))
 
-    # --- time series ------------------------------------------------------------------------
+    def input_level(self) -> int:
+        return len(self.input.items) + len(self.backlog)
 
-    def _sampler(self, step: float) -> Generator[simpy.Event, Any, None]:
-        env = self.env
-        last_out = 0
-        k = 0
-        while True:
-            self.series_t.append(env.now)
-            for i, q in enumerate(self.buffers):
-                self.series_buffers[i].append(len(q.items))
-            self.series_input.append(len(self.input.items) + len(self.backlog))
-            self.series_wip.append(self.wip)
-            self.series_rate.append((self.finished_total - last_out) / step * 3600.0 if k else 0.0)
-            last_out = self.finished_at_sample = self.finished_total
-            k += 1
-            yield env.timeout(k * step - env.now)
+    def _delay(self, seconds: float) -> simpy.Timeout:
+        return self.env.timeout(seconds)

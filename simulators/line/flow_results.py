@@ -9,7 +9,7 @@ from typing import Any
 from simulators.line import balancing as bal
 from simulators.line.flow_model import FLOW_STATES, FlowModel
 from simulators.line.mes import LOSS_NAMES, ProductionLog, oee_breakdown
-from simulators.line.results import LineResult, LineSeries
+from simulators.line.results import LineResult, closed_acc, series, timelines
 
 ORDER_METRICS = frozenset({
     "orders_completed", "open_orders", "tardy_orders", "on_time_delivery", "mean_tardiness_s", "max_tardiness_s",
@@ -99,13 +99,7 @@ def _delivery(done: list[tuple[str, float, float, float]], open_late: list[tuple
 
 def _station_metrics(model: FlowModel, end: float, window: float, metrics: dict[str, float]) -> list[Any]:
     kpis = []
-    for st in model.stations:
-        acc = [0.0] * len(FLOW_STATES)
-        for srv in st.servers_list:
-            for i, v in enumerate(srv.acc):
-                acc[i] += v
-            if end > srv.since:
-                acc[srv.state] += end - srv.since
+    for st, acc in zip(model.stations, closed_acc(model, end)):
         total = st.n * window
         pre = f"station.{st.name}."
         for i, name in enumerate(FLOW_STATES):
@@ -231,42 +225,9 @@ def collect_flow(model: FlowModel) -> LineResult:
         bottleneck_method=UTILISATION_METHOD,
         bottleneck_reason=reason,
         constraint_station=names[c],
-        series=_series(model),
-        raw_intervals=_intervals(model),
+        series=series(model),
+        timelines=timelines(model),
         state_names=FLOW_STATES,
         production=ProductionLog(list(model.log)) if model.record else None,
     )
-
-
-def _series(model: FlowModel) -> LineSeries:
-    end = model.end_time
-    sc = model.scenario
-    times = list(model.series_t)
-    levels = {sc.buffers[i].name: list(model.series_buffers[i]) for i in range(len(model.buffers))}
-    queue = list(model.series_input)
-    wip = list(model.series_wip)
-    rate = list(model.series_rate)
-    if not times or times[-1] < end:
-        last = times[-1] if times else 0.0
-        times.append(end)
-        for i, q in enumerate(model.buffers):
-            levels[sc.buffers[i].name].append(len(q.items))
-        queue.append(len(model.input.items) + len(model.backlog))
-        wip.append(model.wip)
-        done = model.finished_total - model.finished_at_sample
-        rate.append(done / (end - last) * 3600.0 if end > last else 0.0)
-    return LineSeries(sc.series_step_s, times, levels, queue, wip, rate)
-
-
-def _intervals(model: FlowModel) -> dict[str, list[tuple[int, float, float, int]]]:
-    end = model.end_time
-    out: dict[str, list[tuple[int, float, float, int]]] = {}
-    for st in model.stations:
-        rows: list[tuple[int, float, float, int]] = []
-        for srv in st.servers_list:
-            rows.extend([(srv.index, a, b, s) for a, b, s in srv.intervals])
-            if end > srv.since:
-                rows.append((srv.index, srv.since, end, srv.state))
-        out[st.name] = rows
-    return out
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import simpy
 
-from simulators.line.buffers import STARVED, STATE_NAMES
+from simulators.line.base import STATE_NAMES, ServerClock
 from simulators.line.dispatch import INF, ProductRt, StationQueue
 from simulators.line.dmm_checks import DEFAULT_PRODUCT
 from simulators.line.scenario import LineScenario, Station
@@ -22,20 +22,13 @@ def scaled(sampler: Any, factor: float) -> Any:
     return sampler if factor == 1.0 else (lambda: sampler() * factor)
 
 
-class FlowServer:
+class FlowServer(ServerClock):
     """One server of a station: its state clock and what it last ran."""
 
-    __slots__ = ("station", "index", "label", "state", "since", "acc", "intervals", "proc", "family", "startup_left",
-                 "fail_budget", "minor_budget", "count", "tbf", "ttr")
+    __slots__ = ("proc", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
 
     def __init__(self, station: FlowStation, index: int) -> None:
-        self.station = station
-        self.index = index
-        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
-        self.state = STARVED
-        self.since = 0.0
-        self.acc = [0.0] * len(FLOW_STATES)
-        self.intervals: list[tuple[float, float, int]] = []
+        super().__init__(station, index, len(FLOW_STATES))
         self.proc: simpy.Process | None = None
         self.family: str | None = None
         self.startup_left = 0

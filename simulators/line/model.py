@@ -13,23 +13,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import simpy
-
-from simulators.events import Publisher
-from simulators.line.buffers import (
-    BLOCKED,
-    DOWN,
-    INF,
-    MAINTENANCE,
-    SETUP,
-    STARVED,
-    STATE_NAMES,
-    WORKING,
-    Buffer,
-    SaturatedSource,
-    Server,
-    Sink,
-)
+from simulators.kernel import Kernel
+from simulators.line.base import BLOCKED, DOWN, MAINTENANCE, SETUP, STARVED, STATE_NAMES, WORKING, LineBase
+from simulators.line.buffers import INF, Buffer, SaturatedSource, Server, Sink
 from simulators.line.scenario import ArrivalSource, LineScenario, Station
 from simulators.streams import stream
 
@@ -68,7 +54,7 @@ class StationRuntime:
         self.failures = 0
 
 
-class LineModel(Publisher):
+class LineModel(LineBase):
     """One replication of a line scenario, advanced by SimPy."""
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
@@ -77,15 +63,10 @@ class LineModel(Publisher):
         self.seed = seed
         self.replication = replication
         self.record = record
-        self.env = env = simpy.Environment()
+        self.env = env = Kernel()
         self.end_time = scenario.end_time
         self.warmup = scenario.warmup_s
-        self.wip = 0
-        self.wip_area = 0.0
-        self.wip_last = 0.0
-        self.finished_total = 0
-        self.finished_at_sample = 0
-        self.scrap_total = 0
+        self.state_names = STATE_NAMES
         self.reset_counters()
         self.stations = [StationRuntime(s, i, seed, replication) for i, s in enumerate(scenario.stations)]
         self.buffers = [Buffer(self, b.name, b.capacity) for b in scenario.buffers]
@@ -105,7 +86,7 @@ class LineModel(Publisher):
         for st in self.stations:
             spec = st.spec
             for k in range(st.n):
-                srv = Server(st, k, 0.0)
+                srv = Server(st, k)
                 st.servers_list.append(srv)
                 if spec.failures is not None:
                     element = st.name if k == 0 else f"{st.name}#{k + 1}"
@@ -120,13 +101,8 @@ class LineModel(Publisher):
             if spec.maintenance is not None:
                 env.process(self._maintenance_plan(st))
         if self.warmup > 0:
-            env.timeout(self.warmup).callbacks.append(self._end_warmup)
-        self.series_t: list[float] = []
-        self.series_buffers: list[list[int]] = [[] for _ in self.buffers]
-        self.series_input: list[int] = []
-        self.series_wip: list[int] = []
-        self.series_rate: list[float] = []
-        env.process(self._sampler(scenario.series_step_s))
+            env.call_in(self.warmup, self._end_warmup)
+        self._init_totals(scenario.series_step_s)
 
     # --- counters ---------------------------------------------------------------------------
 
@@ -144,14 +120,10 @@ class LineModel(Publisher):
         self.wip_last = now
         self.wip += delta
 
-    def _end_warmup(self, _event: simpy.Event) -> None:
+    def _end_warmup(self) -> None:
         """Statistics cover the shift only: forget everything counted during warm-up."""
         now = self.env.now
-        for st in self.stations:
-            st.reset_counters()
-            for srv in st.servers_list:
-                self._close(srv, now)
-                srv.acc = [0.0] * 6
+        self._reset_clocks(now)
         self.reset_counters()
         self.wip_change(0)
         self.wip_area = 0.0
@@ -161,49 +133,15 @@ class LineModel(Publisher):
         if self._subscribers:
             self._emit(now, "warmup_end", "line")
 
-    # --- state changes ----------------------------------------------------------------------
-
-    def _close(self, srv: Server, now: float) -> None:
-        d = now - srv.since
-        if d > 0:
-            old = srv.state
-            srv.acc[old] += d
-            if self.record:
-                iv = srv.intervals
-                if iv and iv[-1][2] == old and iv[-1][1] == srv.since:
-                    iv[-1] = (iv[-1][0], now, old)
-                else:
-                    iv.append((srv.since, now, old))
-        srv.since = now
-
-    def _set(self, srv: Server, new: int) -> None:
-        old = srv.state
-        if old == new:
-            return
-        now = self.env._now
-        since = srv.since
-        if now > since:
-            srv.acc[old] += now - since
-            if self.record:
-                iv = srv.intervals
-                if iv and iv[-1][1] == since and iv[-1][2] == old:
-                    iv[-1] = (iv[-1][0], now, old)
-                else:
-                    iv.append((since, now, old))
-        srv.since = now
-        srv.state = new
-        if self._subscribers:
-            self._emit(now, "state", srv.station.name, server=srv.index, old=STATE_NAMES[old], new=STATE_NAMES[new])
-
     # --- processes --------------------------------------------------------------------------
 
-    def _arrivals(self, src: ArrivalSource, rng: Any) -> Generator[simpy.Event, Any, None]:
+    def _arrivals(self, src: ArrivalSource, rng: Any) -> Generator[Any, Any, None]:
         sample = src.interarrival.sampler(rng)
         env = self.env
         queue = self.input
         assert queue is not None
         while True:
-            yield env.timeout(sample())
+            yield sample()
             now = env.now
             if queue.try_put(now):
                 self.entered += 1
@@ -213,11 +151,10 @@ class LineModel(Publisher):
                 if self._subscribers:
                     self._emit(now, "arrival_lost", "source")
 
-    def _serve(self, srv: Server) -> Generator[simpy.Event, Any, None]:
+    def _serve(self, srv: Server) -> Generator[Any, Any, None]:
         env = self.env
         st = srv.station
         up, down = st.up, st.down
-        timeout = env.timeout
         sample = st.sample
         quality = st.quality
         scrap_p, rework_p = st.scrap_p, st.rework_p
@@ -241,22 +178,22 @@ class LineModel(Publisher):
                     if fmode == TIME_FAILURES:
                         yield from self._timed(srv, d, SETUP)
                     else:
-                        yield timeout(d)
+                        yield d
                 srv.count += 1
             if srv.state != WORKING:
                 set_state(srv, WORKING)
             while True:
                 p = sample()
                 if fmode == NO_FAILURES:
-                    yield timeout(p)
+                    yield p
                 elif fmode == TIME_FAILURES:
                     if env.now + p < srv.next_fail:
-                        yield timeout(p)
+                        yield p
                     else:
                         yield from self._timed(srv, p, WORKING)
                 elif p < srv.budget:
                     srv.budget -= p
-                    yield timeout(p)
+                    yield p
                 else:
                     yield from self._operate(srv, p)
                 st.ops += 1
@@ -288,33 +225,32 @@ class LineModel(Publisher):
                 set_state(srv, BLOCKED)
                 yield down.wait_put(srv, part)
 
-    def _timed(self, srv: Server, p: float, state: int) -> Generator[simpy.Event, Any, None]:
+    def _timed(self, srv: Server, p: float, state: int) -> Generator[Any, Any, None]:
         """A timed activity under a time-dependent failure clock: fail at ``next_fail``, then resume."""
         env = self.env
         while True:
             now = env.now
             if now + p < srv.next_fail:
-                yield env.timeout(p)
+                yield p
                 return
             if srv.next_fail > now:
                 run = srv.next_fail - now
-                yield env.timeout(run)
+                yield run
                 p -= run
             yield from self._fail(srv, state)
 
-    def _operate(self, srv: Server, p: float) -> Generator[simpy.Event, Any, None]:
+    def _operate(self, srv: Server, p: float) -> Generator[Any, Any, None]:
         """Processing under an operation-dependent clock: failures strike after ``budget`` busy time."""
-        env = self.env
         while p >= srv.budget:
             run = srv.budget
-            yield env.timeout(run)
+            yield run
             p -= run
             srv.budget = 0.0
             yield from self._fail(srv, WORKING)
         srv.budget -= p
-        yield env.timeout(p)
+        yield p
 
-    def _fail(self, srv: Server, resume: int) -> Generator[simpy.Event, Any, None]:
+    def _fail(self, srv: Server, resume: int) -> Generator[Any, Any, None]:
         """Break down now, wait for the repair, renew the failure clock, resume ``resume``."""
         env = self.env
         st = srv.station
@@ -324,7 +260,7 @@ class LineModel(Publisher):
         ttr = srv.ttr()
         if self._subscribers:
             self._emit(env.now, "failure", st.name, server=srv.index, repair_s=ttr)
-        yield env.timeout(ttr)
+        yield ttr
         self._renew(srv)
         if self._subscribers:
             self._emit(env.now, "repair", st.name, server=srv.index)
@@ -342,8 +278,7 @@ class LineModel(Publisher):
         """Wake up at ``next_fail`` in case the server is then idle (starved or blocked)."""
         srv.gen += 1
         gen = srv.gen
-        ev = self.env.timeout(srv.next_fail - self.env.now)
-        ev.callbacks.append(lambda _e: self._idle_failure(srv, gen))
+        self.env.call_in(srv.next_fail - self.env.now, lambda: self._idle_failure(srv, gen))
 
     def _idle_failure(self, srv: Server, gen: int) -> None:
         if gen != srv.gen or srv.state not in (STARVED, BLOCKED):
@@ -358,7 +293,7 @@ class LineModel(Publisher):
         ttr = srv.ttr()
         if self._subscribers:
             self._emit(self.env.now, "failure", srv.station.name, server=srv.index, repair_s=ttr)
-        self.env.timeout(ttr).callbacks.append(lambda _e: self._idle_repaired(srv))
+        self.env.call_in(ttr, lambda: self._idle_repaired(srv))
 
     def _idle_repaired(self, srv: Server) -> None:
         self._renew(srv)
@@ -375,11 +310,11 @@ class LineModel(Publisher):
 
     # --- planned maintenance ----------------------------------------------------------------
 
-    def _maintenance_plan(self, st: StationRuntime) -> Generator[simpy.Event, Any, None]:
+    def _maintenance_plan(self, st: StationRuntime) -> Generator[Any, Any, None]:
         plan = st.spec.maintenance
         assert plan is not None
         first = plan.first_at_s if plan.first_at_s is not None else plan.interval_s
-        yield self.env.timeout(first)
+        yield first
         while True:
             for srv in st.servers_list:
                 srv.pm_due = True
@@ -387,7 +322,7 @@ class LineModel(Publisher):
                     srv.wait_on.detach(srv)
                     srv.resume_state = srv.state
                     self._idle_maintenance(srv)
-            yield self.env.timeout(plan.interval_s)
+            yield plan.interval_s
 
     def _idle_maintenance(self, srv: Server) -> None:
         srv.pm_due = False
@@ -397,42 +332,25 @@ class LineModel(Publisher):
         if self._subscribers:
             self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             self._renew(srv)
             if self._subscribers:
                 self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
             self._resume_idle(srv)
 
-        self.env.timeout(d).callbacks.append(done)
+        self.env.call_in(d, done)
 
-    def _maintain(self, srv: Server) -> Generator[simpy.Event, Any, None]:
+    def _maintain(self, srv: Server) -> Generator[Any, Any, None]:
         srv.pm_due = False
         srv.gen += 1
         self._set(srv, MAINTENANCE)
         d = srv.station.pm_sample()  # type: ignore[misc]
         if self._subscribers:
             self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
-        yield self.env.timeout(d)
+        yield d
         self._renew(srv)
         if self._subscribers:
             self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
 
-    # --- time series ------------------------------------------------------------------------
-
-    def _sampler(self, step: float) -> Generator[simpy.Event, Any, None]:
-        env = self.env
-        last_out = 0
-        k = 0
-        while True:
-            self.series_t.append(env.now)
-            for i, buf in enumerate(self.buffers):
-                self.series_buffers[i].append(len(buf.items))
-            if self.input is not None:
-                self.series_input.append(len(self.input.items))
-            self.series_wip.append(self.wip)
-            rate = (self.finished_total - last_out) / step * 3600.0 if k else 0.0
-            self.series_rate.append(rate)
-            last_out = self.finished_at_sample = self.finished_total
-            k += 1
-            # an absolute grid avoids drift from summing float steps
-            yield env.timeout(k * step - env.now)
+    def input_level(self) -> int | None:
+        return len(self.input.items) if self.input is not None else None

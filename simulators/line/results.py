@@ -6,7 +6,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from simulators.line.model import STATE_NAMES, LineModel
+from simulators.line.base import STATE_NAMES
+from simulators.line.model import LineModel
 
 LINE_METRICS = frozenset(
     {
@@ -25,6 +26,25 @@ class StateInterval(NamedTuple):
     start: float
     end: float
     state: str
+
+
+class Timeline(NamedTuple):
+    """One server's recorded states (change points) and the interval still open at the end."""
+
+    server: int
+    starts: list[float]
+    states: list[int]
+    since: float
+    state: int
+    end: float
+
+    def rows(self) -> list[tuple[int, float, float, int]]:
+        k, starts = self.server, self.starts
+        ends = [*starts[1:], self.since] if starts else []
+        out = [(k, a, b, s) for a, b, s in zip(starts, ends, self.states)]
+        if self.end > self.since:
+            out.append((k, self.since, self.end, self.state))
+        return out
 
 
 @dataclass
@@ -50,9 +70,14 @@ class LineResult:
     bottleneck_reason: str
     constraint_station: str
     series: LineSeries
-    raw_intervals: dict[str, list[tuple[int, float, float, int]]] = field(default_factory=dict, repr=False)
+    timelines: dict[str, list[Timeline]] = field(default_factory=dict, repr=False)
     state_names: tuple[str, ...] = STATE_NAMES
     production: Any = field(default=None, repr=False)  # order-driven lines: a mes.ProductionLog
+
+    @functools.cached_property
+    def raw_intervals(self) -> dict[str, list[tuple[int, float, float, int]]]:
+        """Per station, ``(server, start, end, state index)`` rows, server by server."""
+        return {name: [row for tl in rows for row in tl.rows()] for name, rows in self.timelines.items()}
 
     @functools.cached_property
     def state_intervals(self) -> dict[str, list[StateInterval]]:
@@ -108,11 +133,11 @@ def find_bottleneck(names: list[str], starved: list[float], blocked: list[float]
     return names[best], reason
 
 
-def _closed_acc(model: LineModel, end: float) -> list[list[float]]:
+def closed_acc(model: Any, end: float) -> list[list[float]]:
     """Per station: time in each state summed over servers, up to ``end`` (model untouched)."""
     out = []
     for st in model.stations:
-        acc = [0.0] * 6
+        acc = [0.0] * len(model.state_names)
         for srv in st.servers_list:
             for i, v in enumerate(srv.acc):
                 acc[i] += v
@@ -122,13 +147,41 @@ def _closed_acc(model: LineModel, end: float) -> list[list[float]]:
     return out
 
 
+def series(model: Any) -> LineSeries:
+    """The sampled series, closed with a last sample at the end of the run."""
+    end = model.end_time
+    times = list(model.series_t)
+    levels = {buf.name: list(model.series_buffers[i]) for i, buf in enumerate(model.buffers)}
+    queue = list(model.series_input)
+    wip = list(model.series_wip)
+    rate = list(model.series_rate)
+    if not times or times[-1] < end:
+        last = times[-1] if times else 0.0
+        times.append(end)
+        for buf in model.buffers:
+            levels[buf.name].append(len(buf.items))
+        level = model.input_level()
+        if level is not None:
+            queue.append(level)
+        wip.append(model.wip)
+        done_since = model.finished_total - model.finished_at_sample
+        rate.append(done_since / (end - last) * 3600.0 if end > last else 0.0)
+    return LineSeries(model.scenario.series_step_s, times, levels, queue, wip, rate)
+
+
+def timelines(model: Any) -> dict[str, list[Timeline]]:
+    """Every server's recorded states, per station (empty lists when the run was not recorded)."""
+    end = model.end_time
+    return {st.name: [Timeline(srv.index, list(srv.starts), list(srv.states), srv.since, srv.state, end)
+                      for srv in st.servers_list] for st in model.stations}
+
+
 def collect(model: LineModel) -> LineResult:
     """The result of a finished replication."""
-    sc = model.scenario
     end = model.end_time
     window = end - model.warmup
     metrics: dict[str, float] = {}
-    accs = _closed_acc(model, end)
+    accs = closed_acc(model, end)
     starved, blocked = [], []
     kpis = []
     for st, acc in zip(model.stations, accs):
@@ -184,31 +237,6 @@ def collect(model: LineModel) -> LineResult:
     names = [st.name for st in model.stations]
     bottleneck, reason = find_bottleneck(names, starved, blocked)
 
-    times = list(model.series_t)
-    levels = {buf.name: list(model.series_buffers[i]) for i, buf in enumerate(model.buffers)}
-    queue = list(model.series_input)
-    wip = list(model.series_wip)
-    rate = list(model.series_rate)
-    if not times or times[-1] < end:
-        last = times[-1] if times else 0.0
-        times.append(end)
-        for buf in model.buffers:
-            levels[buf.name].append(len(buf.items))
-        if model.input is not None:
-            queue.append(len(model.input.items))
-        wip.append(model.wip)
-        done_since = model.finished_total - model.finished_at_sample
-        rate.append(done_since / (end - last) * 3600.0 if end > last else 0.0)
-    intervals: dict[str, list[tuple[int, float, float, int]]] = {}
-    for st in model.stations:
-        rows: list[tuple[int, float, float, int]] = []
-        for srv in st.servers_list:
-            k = srv.index
-            rows.extend([(k, a, b, s) for a, b, s in srv.intervals])
-            if end > srv.since:
-                rows.append((k, srv.since, end, srv.state))
-        intervals[st.name] = rows
-    series = LineSeries(sc.series_step_s, times, levels, queue, wip, rate)
     return LineResult(
         kind="line",
         seed=model.seed,
@@ -218,7 +246,7 @@ def collect(model: LineModel) -> LineResult:
         bottleneck_method=BOTTLENECK_METHOD,
         bottleneck_reason=reason,
         constraint_station=names[c],
-        series=series,
-        raw_intervals=intervals,
+        series=series(model),
+        timelines=timelines(model),
     )
 

@@ -1,0 +1,125 @@
+"""What the serial and the order-driven line models share: each server's state clock and
+timeline, the WIP integral and the sampled time series.
+
+A server's timeline is kept as change points — ``starts`` and ``states`` of the recorded
+intervals, the last ending at ``since`` — rather than a tuple per interval: a state change
+then costs two list appends at most, and the intervals are built only when a result is read
+(``results.intervals``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulators.events import Publisher
+
+WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
+STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")
+
+
+class ServerClock:
+    """A server's state, when it entered it, the time spent in each state, and its timeline."""
+
+    __slots__ = ("station", "index", "label", "state", "since", "acc", "starts", "states")
+
+    def __init__(self, station: Any, index: int, n_states: int) -> None:
+        self.station = station
+        self.index = index
+        self.label = station.name if station.n == 1 else f"{station.name}#{index + 1}"
+        self.state = STARVED
+        self.since = 0.0
+        self.acc = [0.0] * n_states
+        self.starts: list[float] = []
+        self.states: list[int] = []
+
+
+class LineBase(Publisher):
+    """State accounting, WIP and series for a line model; the model supplies ``env``, ``stations``,
+    ``buffers``, ``record``, ``state_names`` and ``input_level``."""
+
+    state_names: tuple[str, ...]
+    env: Any
+    record: bool
+    stations: list[Any]
+    buffers: list[Any]
+
+    def _init_totals(self, step_s: float) -> None:
+        self.wip = 0
+        self.wip_area = 0.0
+        self.wip_last = 0.0
+        self.finished_total = 0
+        self.finished_at_sample = 0
+        self.scrap_total = 0
+        self.series_t: list[float] = []
+        self.series_buffers: list[list[int]] = [[] for _ in self.buffers]
+        self.series_input: list[int] = []
+        self.series_wip: list[int] = []
+        self.series_rate: list[float] = []
+        self.env.process(self._sampler(step_s))
+
+    def _close(self, srv: ServerClock, now: float) -> None:
+        """Account the time since the last change to the current state (warm-up end)."""
+        since = srv.since
+        if now > since:
+            old = srv.state
+            srv.acc[old] += now - since
+            if self.record:
+                states = srv.states
+                if not states or states[-1] != old:
+                    states.append(old)
+                    srv.starts.append(since)
+        srv.since = now
+
+    def _set(self, srv: ServerClock, new: int) -> None:
+        old = srv.state
+        if old == new:
+            return
+        now = self.env.now
+        since = srv.since
+        if now > since:
+            srv.acc[old] += now - since
+            if self.record:
+                # intervals are contiguous: one that follows another of the same state extends it
+                states = srv.states
+                if not states or states[-1] != old:
+                    states.append(old)
+                    srv.starts.append(since)
+        srv.since = now
+        srv.state = new
+        if self._subscribers:
+            names = self.state_names
+            self._emit(now, "state", srv.station.name, server=srv.index, old=names[old], new=names[new])
+
+    def _reset_clocks(self, now: float) -> None:
+        """Warm-up end: close every server's current interval and zero its state times."""
+        n = len(self.state_names)
+        for st in self.stations:
+            st.reset_counters()
+            for srv in st.servers_list:
+                self._close(srv, now)
+                srv.acc = [0.0] * n
+
+    def input_level(self) -> int:
+        raise NotImplementedError
+
+    def _sampler(self, step: float) -> Any:
+        env = self.env
+        last_out = 0
+        k = 0
+        while True:
+            self.series_t.append(env.now)
+            for i, buf in enumerate(self.buffers):
+                self.series_buffers[i].append(len(buf.items))
+            level = self.input_level()
+            if level is not None:
+                self.series_input.append(level)
+            self.series_wip.append(self.wip)
+            self.series_rate.append((self.finished_total - last_out) / step * 3600.0 if k else 0.0)
+            last_out = self.finished_at_sample = self.finished_total
+            k += 1
+            # an absolute grid avoids drift from summing float steps
+            yield self._delay(k * step - env.now)
+
+    def _delay(self, seconds: float) -> Any:
+        """What a process yields to hold ``seconds`` (a number on the kernel, a timeout on SimPy)."""
+        return seconds
