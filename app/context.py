@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import logging.handlers
 import os
 import uuid
 from dataclasses import dataclass
@@ -16,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from app.logs import setup_logging  # noqa: F401 - re-exported for callers of app.context
 from app.paths import default_data_dir
-from app.storage.db import Store, StoreError, sqlite_url
+from app.storage.probe import CenterProbe, probe_url, sqlite_url
 
+# The store (SQLAlchemy, the models) is imported when it opens, not with this module: the GUI
+# reads what its login screen shows with the probe and paints before the ORM loads (issue 20).
 if TYPE_CHECKING:
     from app.services.accounts import AccountService
     from app.services.certificates import CertificateService
@@ -32,12 +33,18 @@ if TYPE_CHECKING:
     from app.services.settings import SettingsService
     from app.services.skills import SkillsService
     from app.services.workstations import WorkstationService
+    from app.storage.db import Store
 
 log = logging.getLogger(__name__)
 
 
 def resolve_db_url(data_dir: Path, db_url: str | None = None) -> str:
     return db_url or os.environ.get("ZHIZAO_DB_URL") or sqlite_url(data_dir / "zhizao.sqlite")
+
+
+def probe_center(data_dir: Path, db_url: str | None = None) -> CenterProbe | None:
+    """Set-up or login, and the login list, read without opening the store (None: open it first)."""
+    return probe_url(resolve_db_url(data_dir, db_url))
 
 
 def workstation_id(data_dir: Path) -> str:
@@ -160,6 +167,8 @@ class AppContext:
 
     @classmethod
     def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
+        from app.storage.db import Store, StoreError
+
         data_dir = Path(data_dir) if data_dir else default_data_dir()
         try:
             data_dir.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.i18n import _
 from app.paths import migrations_dir
+from app.storage.probe import is_sqlite, sqlite_path, sqlite_url  # noqa: F401 - light helpers, re-exported
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,21 +44,6 @@ class StoreError(RuntimeError):
 
 class WriteRefused(StoreError):
     """The disk is full or read-only: nothing was written, reading still works."""
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
-
-
-def sqlite_path(url: str) -> Path | None:
-    if not is_sqlite(url):
-        return None
-    raw = url.split("///", 1)[1] if "///" in url else ""
-    return Path(raw) if raw and raw != ":memory:" else None
 
 
 DURABLE_OPTION = "zhizao_durable"

@@ -38,7 +38,7 @@ from pathlib import Path
 from tests.benchmarks._report import report
 
 BARE = textwrap.dedent("""
-    import sys
+    import sys, time
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
     app = QApplication(sys.argv[:1])
@@ -46,7 +46,7 @@ BARE = textwrap.dedent("""
     class Spy(QObject):
         def eventFilter(self, obj, ev):
             if ev.type() == QEvent.Type.Paint:
-                print("painted", flush=True); app.quit()
+                print(f"painted cpu {time.process_time():.3f}", flush=True); app.quit()
             return False
     spy = Spy(); win.installEventFilter(spy); win.show(); app.exec()
 """)
@@ -60,18 +60,22 @@ CENTER = textwrap.dedent("""
     ctx.close()
 """)
 
+MARKERS = ["startup: window painted", "startup: login screen ready", "startup: store ready"]
 
-def time_to_lines(cmd: list[str], markers: list[str], env: dict, cwd: str | None = None) -> list[float]:
-    """Milliseconds from launch until each marker line was printed; the process is then stopped."""
+
+def time_to_lines(cmd: list[str], markers: list[str], env: dict, cwd: str | None = None) -> list[tuple[float, float]]:
+    """(ms from launch, the process's CPU seconds it printed) when each marker line was printed;
+    the process is then stopped."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
-    seen: dict[str, float] = {}
+    seen: dict[str, tuple[float, float]] = {}
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
             for marker in markers:
                 if marker in line and marker not in seen:
-                    seen[marker] = (time.perf_counter() - t0) * 1000
+                    cpu = float(line.split(" cpu ")[1]) if " cpu " in line else float("nan")
+                    seen[marker] = ((time.perf_counter() - t0) * 1000, cpu)
             if len(seen) == len(markers):
                 break
     finally:
@@ -81,12 +85,11 @@ def time_to_lines(cmd: list[str], markers: list[str], env: dict, cwd: str | None
     return [seen[m] for m in markers]
 
 
-def zhizao_startup(data_dir: Path, env: dict, cwd: str | None = None) -> tuple[float, float]:
-    """(first paint, usable set-up/login screen) in ms for one start of the real GUI."""
-    paint, ready = time_to_lines([sys.executable, "-m", "app", "--data-dir", str(data_dir)],
-                                 ["startup: window painted", "startup: login screen ready"],
-                                 {**env, "ZHIZAO_STARTUP_TRACE": "1"}, cwd)
-    return paint, ready
+def zhizao_startup(data_dir: Path, env: dict, cwd: str | None = None) -> list[tuple[float, float]]:
+    """(ms, CPU s) at the first paint, the usable set-up/login screen and the open store, for one
+    start of the real GUI."""
+    return time_to_lines([sys.executable, "-m", "app", "--data-dir", str(data_dir)], MARKERS,
+                         {**env, "ZHIZAO_STARTUP_TRACE": "1"}, cwd)
 
 
 def test_startup_ratio(tmp_path):
@@ -99,18 +102,32 @@ def test_startup_ratio(tmp_path):
     center = tmp_path / "center"
     subprocess.run([sys.executable, "-c", CENTER, str(center)], check=True, env=env)
     zhizao_startup(center, env)  # warm-up: writes the bytecode
-    floor, paint, existing, first = [], [], [], []
+    floor: list[tuple[float, float]] = []
+    existing: list[list[tuple[float, float]]] = []
+    first: list[list[tuple[float, float]]] = []
     for i in range(int(os.environ.get("ZHIZAO_BENCH_RUNS", "7"))):
         floor.extend(time_to_lines([sys.executable, str(bare)], ["painted"], env))
-        p, ready = zhizao_startup(center, env)
-        paint.append(p)
-        existing.append(ready)
+        existing.append(zhizao_startup(center, env))
         with tempfile.TemporaryDirectory() as fresh:
-            first.append(zhizao_startup(Path(fresh) / f"new-{i}", env)[1])
-    base = statistics.median(floor)
-    ratio = report("startup to the first painted window", statistics.median(paint), base, note="goal ratio <= 1.5")
-    report("startup to a usable login screen, existing center database", statistics.median(existing), base,
+            first.append(zhizao_startup(Path(fresh) / f"new-{i}", env))
+
+    def median(runs, stage: int, part: int) -> float:
+        return statistics.median(run[stage][part] for run in runs)
+
+    wall = statistics.median(t for t, _cpu in floor)
+    cpu = statistics.median(c for _t, c in floor)
+    ratio = report("startup to the first painted window", median(existing, 0, 0), wall, note="goal ratio <= 1.5")
+    report("startup to a usable login screen, existing center database", median(existing, 1, 0), wall,
            note="goal ratio <= 2.5")
-    report("startup to a usable set-up screen, first start (database created)", statistics.median(first), base,
+    report("startup to a usable set-up screen, first start (database created)", median(first, 1, 0), wall,
            note="goal ratio <= 4")
+    # CPU seconds of the process at the same moments: what the wall figures cost on a loaded machine.
+    report("CPU to the first painted window", median(existing, 0, 1), cpu, unit="s", note="process CPU")
+    report("CPU to a usable login screen, existing center", median(existing, 1, 1), cpu, unit="s")
+    report("CPU to a usable set-up screen, first start", median(first, 1, 1), cpu, unit="s")
+    # Not a goal, said so nobody is fooled: a login typed at once waits for this (≈ 1-2 s of typing).
+    report("startup to the store open (login carried out), existing center", median(existing, 2, 0), wall,
+           note="not a goal: opens while the user types")
+    report("startup to the store created and migrated, first start", median(first, 2, 0), wall,
+           note="not a goal: opens while the administrator types")
     assert ratio > 0

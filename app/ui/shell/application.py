@@ -51,15 +51,21 @@ def install_excepthook(log_path: Path) -> None:
 
 
 class _StartupTrace:
-    """``ZHIZAO_STARTUP_TRACE=1``: print when the window first paints and when the set-up or
-    login screen has painted on an open store (what a user waits for; the startup benchmark);
-    ``=quit`` then quits, so the whole process can be timed."""
+    """``ZHIZAO_STARTUP_TRACE=1`` prints, each with the process's CPU seconds so far:
 
-    def __init__(self, app: QApplication) -> None:
+    - ``startup: window painted`` at the window's first paint;
+    - ``startup: login screen ready`` at the first paint showing the set-up or login page
+      with the keyboard focus in its first field (what a user waits for);
+    - ``startup: store ready`` when the store is open and migrated (a login is carried out).
+
+    ``=quit`` quits once all three are printed, so the whole process can be timed."""
+
+    def __init__(self, app: QApplication, win) -> None:
         from PySide6.QtCore import QEvent, QObject
 
-        self._ready = False
         trace = self
+        self._win = win
+        self._done: set[str] = set()
 
         class Spy(QObject):
             def eventFilter(self, obj, event):
@@ -68,18 +74,24 @@ class _StartupTrace:
                 return False
 
         self._spy = Spy()
-        self._stage = "window painted"
         app.installEventFilter(self._spy)
+        win.context_ready.connect(lambda: self._say("store ready"))
+
+    def _say(self, stage: str) -> None:
+        if stage in self._done:
+            return
+        self._done.add(stage)
+        print(f"startup: {stage} {time.perf_counter() * 1000:.0f} cpu {time.process_time():.3f}", flush=True)
+        if len(self._done) == 3 and os.environ.get("ZHIZAO_STARTUP_TRACE") == "quit":
+            QApplication.quit()
 
     def painted(self) -> None:
-        if self._stage:
-            print(f"startup: {self._stage} {time.perf_counter() * 1000:.0f}", flush=True)
-            if self._stage == "login screen ready" and os.environ.get("ZHIZAO_STARTUP_TRACE") == "quit":
-                QApplication.quit()
-            self._stage = ""
-
-    def ready(self) -> None:
-        self._stage = "login screen ready"
+        self._say("window painted")
+        page = self._win.stack.currentWidget()
+        if page is not None and page in (self._win.setup_page, self._win.login_page):
+            field = page.name if page is self._win.setup_page else page.user
+            if self._win.focusWidget() in (field, getattr(field, "lineEdit", lambda: None)()):
+                self._say("login screen ready")
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -92,11 +104,14 @@ def run_gui(args: argparse.Namespace) -> int:
                        _("Cannot write to the data folder {path}: {error}").format(path=data_dir, error=exc.strerror))
         return 1
     install_excepthook(log_path)
+    from app.context import probe_center
     from app.ui.shell.main_window import MainWindow
 
-    # Opening the store on a thread while the window paints was measured (issue 20): on a
-    # loaded 2-core PC it delayed the first paint by a third (the import holds the GIL)
-    # and did not bring the login screen sooner, so the store opens after the first paint.
+    # The set-up/login screen paints from a read-only probe of the database (stdlib sqlite3, no
+    # ORM); the store (SQLAlchemy, migrations) opens on a thread started after that first paint,
+    # while the user types. Starting it before the paint delayed the paint (the imports hold the
+    # GIL, issue 20). When the probe is unsure (PostgreSQL, a damaged or locked file) the window
+    # shows "Starting…" and opens the store first, as before.
     def open_context():
         from app.context import AppContext
 
@@ -113,16 +128,13 @@ def run_gui(args: argparse.Namespace) -> int:
                           _("The data folder cannot be written (disk full or read-only). "
                           "You can read courses and records, but nothing new will be saved."))
 
-    # The window paints first ("Starting…"); the store opens and migrates right after.
-    win = MainWindow(open_context=open_context)
+    win = MainWindow(open_context=open_context, preview=probe_center(data_dir, args.db))
     win.context_failed.connect(failed)
     win.context_ready.connect(ready)
     if os.environ.get("ZHIZAO_STARTUP_TRACE"):
-        trace = _StartupTrace(app)
-        win.context_ready.connect(trace.ready)
+        trace = _StartupTrace(app, win)  # noqa: F841 - kept alive until exit
     win.show_fitted()
     code = app.exec()
-    if win.ctx is not None:
-        win.ctx.close()
+    win.close_store()
     i18n.set_locale(i18n.current_locale())
     return code

@@ -3,14 +3,20 @@
 Both pages focus their first field when shown and submit on Enter from any field (review #19).
 Their own error lines are kept as a function that renders them, so a language switch re-renders
 them (review #22); a service's refusal arrives translated and stays as it was said.
+
+At start they paint before the store is open (issue 20): built without an accounts service,
+they take typing at once; Enter before :meth:`bind` waits (busy cursor) and is carried out
+when the service arrives. The services (and the ORM under them) are imported only then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -24,10 +30,12 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services.accounts import AccountService
-from app.services.auth import Actor, ServiceError
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from app.services.accounts import AccountService
+    from app.services.auth import Actor
 
 
 def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
@@ -74,12 +82,49 @@ class LanguageCombo(QComboBox):
             i18n.set_locale(code)
 
 
-class SetupPage(QWidget):
+class _WaitsForAccounts:
+    """A submit pressed before the accounts service is there waits (busy cursor) and is carried
+    out by :meth:`resume` once :meth:`bind` brought it; the fields stay editable, so no keystroke
+    is lost."""
+
+    accounts: AccountService | None
+    _pending: Callable[[], None] | None = None
+
+    def bind(self, accounts: AccountService) -> None:
+        self.accounts = accounts
+
+    def resume(self) -> None:
+        """Carry out the submit that waited for :meth:`bind`, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            QApplication.restoreOverrideCursor()
+            pending()
+
+    def cancel_wait(self) -> None:
+        """The store did not open: drop the waiting submit and the busy cursor."""
+        if self._pending is not None:
+            self._pending = None
+            QApplication.restoreOverrideCursor()
+
+    @property
+    def waiting(self) -> bool:
+        return self._pending is not None
+
+    def _ready_or_wait(self, action: Callable[[], None]) -> bool:
+        if self.accounts is not None:
+            return True
+        if self._pending is None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._pending = action
+        return False
+
+
+class SetupPage(_WaitsForAccounts, QWidget):
     """Shown once, when the store has no account: creates the first administrator."""
 
     created = Signal(object)  # Actor
 
-    def __init__(self, accounts: AccountService, parent: QWidget | None = None) -> None:
+    def __init__(self, accounts: AccountService | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         _card_frame, lay = _card(self)
@@ -130,6 +175,10 @@ class SetupPage(QWidget):
             self.repeat.clear()
             self.repeat.setFocus()
             return
+        if not self._ready_or_wait(self._create):
+            return
+        from app.services.auth import ServiceError
+
         try:
             actor = self.accounts.create_first_admin(self.login.text(), self.name.text(), self.password.text())
         except (ServiceError, PermissionError) as exc:
@@ -147,12 +196,12 @@ class SetupPage(QWidget):
         self.error.show()
 
 
-class LoginPage(QWidget):
+class LoginPage(_WaitsForAccounts, QWidget):
     """Choose or type the user, enter the password. Doubles as the idle-lock screen."""
 
     logged_in = Signal(object)  # Actor
 
-    def __init__(self, accounts: AccountService, parent: QWidget | None = None) -> None:
+    def __init__(self, accounts: AccountService | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.locked_actor: Actor | None = None
@@ -215,11 +264,14 @@ class LoginPage(QWidget):
             self.subtitle.setText(_("Locked after inactivity. {name}, enter your password to continue where you "
                                     "left off.").format(name=self.locked_actor.display_name))
 
-    def prepare(self, locked: Actor | None = None) -> None:
-        """Refresh the user list; with ``locked`` show the lock screen for that user."""
+    def prepare(self, locked: Actor | None = None, choices: list[tuple[str, str]] | None = None) -> None:
+        """Refresh the user list (``choices``: (login, name) pairs already read, e.g. by the start-up
+        probe); with ``locked`` show the lock screen for that user."""
         self.locked_actor = locked
         self.user.clear()
-        for login, name in self.accounts.login_choices():
+        if choices is None:
+            choices = self.accounts.login_choices() if self.accounts is not None else []
+        for login, name in choices:
             self.user.addItem(f"{name} ({login})", login)
         if locked is not None:
             idx = self.user.findData(locked.login)
@@ -252,6 +304,10 @@ class LoginPage(QWidget):
             self._show_error(lambda: _("Choose or type your login."))
             self.user.setFocus()
             return
+        if not self._ready_or_wait(self._login):
+            return
+        from app.services.auth import ServiceError
+
         try:
             actor = self.accounts.authenticate(login, self.password.text())
         except ServiceError as exc:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
@@ -17,10 +18,11 @@ from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.shell.idle import IdleWatcher
 
-# The store, the services and the pages are imported when the window attaches
-# its context, after the first paint: the window shows at once on old PCs.
+# The store and the services are imported when the window attaches its context, after the
+# first paint (on a thread when the start-up probe could read the database): the window shows
+# at once on old PCs.
 if TYPE_CHECKING:
-    from app.context import AppContext
+    from app.context import AppContext, CenterProbe
     from app.services.auth import Actor
     from app.ui.shell.navigation import Shell
 
@@ -48,17 +50,52 @@ def default_pages(actor: Actor) -> list:
     return pages
 
 
+class _StoreOpener(QObject):
+    """Opens the store on a worker thread (started after the first paint) while the trainee types;
+    the outcome comes back to the GUI thread as a queued signal. The thread is not a daemon: a
+    migration is never cut short by quitting."""
+
+    finished = Signal(object, object)  # (the context or None, the exception or None)
+
+    def __init__(self, open_context: Callable[[], AppContext]) -> None:
+        super().__init__()
+        self._open = open_context
+        self.result: AppContext | None = None
+        self._thread = threading.Thread(target=self._run, name="zhizao-open-store")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._open()
+        except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
+            self.finished.emit(None, exc)
+            return
+        self.finished.emit(self.result, None)
+
+
 class MainWindow(QMainWindow):
     session_started = Signal(object)  # Actor
     context_ready = Signal()
     context_failed = Signal(object)  # the exception
 
     def __init__(self, ctx: AppContext | None = None,
-                 open_context: Callable[[], AppContext] | None = None) -> None:
-        """With ``ctx`` the window is ready at once; with ``open_context`` it paints a
-        "Starting…" page first and opens the store right after (see :meth:`attach`)."""
+                 open_context: Callable[[], AppContext] | None = None,
+                 preview: CenterProbe | None = None) -> None:
+        """With ``ctx`` the window is ready at once. With ``open_context`` it paints first and
+        opens the store right after (see :meth:`attach`): given ``preview`` (what the start-up
+        probe read) the first paint is already the set-up or login screen and the store opens
+        on a thread while the user types; without it a "Starting…" page shows meanwhile."""
         super().__init__()
         self.ctx: AppContext | None = None
+        self.setup_page = self.login_page = None
+        self._preview = preview
+        self._opener: _StoreOpener | None = None
         self.actor: Actor | None = None
         self.shell: Shell | None = None
         self.setObjectName("mainWindow")
@@ -81,7 +118,11 @@ class MainWindow(QMainWindow):
             self.attach(ctx)
         elif open_context is not None:
             self._open_context = open_context
-            # Open once the "Starting…" page is on screen; the fallback covers a window never painted.
+            if preview is not None:
+                self._build_pages(None)
+                self._show_page(preview.has_users, list(preview.logins))
+                self.retranslate()
+            # Open once the first page is on screen; the fallback covers a window never painted.
             QTimer.singleShot(1000, self._open_deferred)
 
     def event(self, event) -> bool:
@@ -94,6 +135,12 @@ class MainWindow(QMainWindow):
         if getattr(self, "_open_context", None) is None:
             return  # already opened (paint and fallback timer both fire)
         open_context, self._open_context = self._open_context, None
+        if self._preview is not None:
+            # Queued: the worker thread emits, the GUI thread attaches.
+            self._opener = _StoreOpener(open_context)
+            self._opener.finished.connect(self._opened, Qt.ConnectionType.QueuedConnection)
+            self._opener.start()
+            return
         try:
             ctx = open_context()
         except Exception as exc:  # noqa: BLE001 - reported to whoever started the window
@@ -101,24 +148,67 @@ class MainWindow(QMainWindow):
             return
         self.attach(ctx)
 
-    def attach(self, ctx: AppContext) -> None:
-        """Build the setup/login pages on an open store and show the right one."""
+    def _opened(self, ctx: AppContext | None, exc: Exception | None) -> None:
+        if exc is not None:
+            for page in (self.setup_page, self.login_page):
+                page.cancel_wait()
+            self.context_failed.emit(exc)
+            return
+        self.attach(ctx)
+
+    @property
+    def store_pending(self) -> bool:
+        """The set-up/login screen shows, the store is still opening."""
+        return self.ctx is None and self.login_page is not None
+
+    def close_store(self) -> None:
+        """At exit: wait for a store still opening (a migration is never cut short), then close it."""
+        if self._opener is not None:
+            self._opener.join()
+            if self.ctx is None and self._opener.result is not None:
+                self._opener.result.close()
+        if self.ctx is not None:
+            self.ctx.close()
+
+    def _build_pages(self, accounts) -> None:
         from app.ui.shell.login import LoginPage, SetupPage
 
-        self.ctx = ctx
-        self.setup_page = SetupPage(ctx.accounts)
-        self.login_page = LoginPage(ctx.accounts)
+        self.setup_page = SetupPage(accounts)
+        self.login_page = LoginPage(accounts)
         self.stack.addWidget(self.setup_page)
         self.stack.addWidget(self.login_page)
         self.setup_page.created.connect(self._logged_in)
         self.login_page.logged_in.connect(self._logged_in)
-        self.idle.set_minutes(ctx.settings.idle_lock_minutes())
-        if ctx.accounts.has_users():
-            self.show_login()
+
+    def _show_page(self, has_users: bool, choices: list[tuple[str, str]] | None = None) -> None:
+        if has_users:
+            self.login_page.prepare(None, choices)
+            self.stack.setCurrentWidget(self.login_page)
         else:
             self.stack.setCurrentWidget(self.setup_page)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Bind the setup/login pages to an open store and show the right one.
+
+        Pages painted from the start-up probe keep what was typed; a submit that waited for
+        the store is carried out now. Should the store disagree with the probe (another
+        workstation created the first account meanwhile), the store wins."""
+        self.ctx = ctx
+        if self.login_page is None:
+            self._build_pages(ctx.accounts)
+        pages = (self.setup_page, self.login_page)
+        for page in pages:
+            page.bind(ctx.accounts)
+        self.idle.set_minutes(ctx.settings.idle_lock_minutes())
+        has_users = ctx.accounts.has_users()
+        if self._preview is None or self._preview.has_users != has_users:
+            for page in pages:
+                page.cancel_wait()
+            self._show_page(has_users)
         self.retranslate()
         self.context_ready.emit()
+        for page in pages:
+            page.resume()
 
     # --- menus -------------------------------------------------------------
 
@@ -270,8 +360,7 @@ class MainWindow(QMainWindow):
     # --- session -------------------------------------------------------------
 
     def show_login(self) -> None:
-        self.login_page.prepare(None)
-        self.stack.setCurrentWidget(self.login_page)
+        self._show_page(True)
         self.retranslate()
 
     def _logged_in(self, actor: Actor) -> None:
