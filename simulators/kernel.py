@@ -4,7 +4,8 @@ The serial line spends most of its time on two kinds of waits — "hold for p se
 "wait until a buffer hands me a part" — and SimPy builds an ``Event`` object, a callback
 list and a process resumption for each. Here a process is a plain generator that yields a
 number (hold that many seconds) or a ``Signal`` (wait until someone calls ``succeed``);
-the queue holds ``(time, priority, sequence, target, value)`` tuples.
+the queue holds ``(time, priority, sequence, target, value)`` tuples, and what is due in
+the current instant (a buffer handing a part to a waiting server) waits in a plain FIFO.
 
 The order of simultaneous events is SimPy's: by time, then priority (process start before
 the rest), then the order they were scheduled in. A model moved from SimPy to this kernel
@@ -15,6 +16,7 @@ is here: no interrupts, no conditions, no resources.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator
 from heapq import heappop, heappush
 from typing import Any
@@ -40,8 +42,7 @@ class Signal:
         if self.proc is None:  # nobody waits yet: the process that yields it later resumes at once
             self.value = value
             return
-        k.seq += 1
-        heappush(k.queue, (k.now, NORMAL, k.seq, self.proc, value))
+        k.ready.append((self.proc, value))
 
 
 class _Call:
@@ -59,11 +60,15 @@ class _Call:
 class Kernel:
     """The clock and the event queue; ``now`` is the simulation time in seconds."""
 
-    __slots__ = ("now", "queue", "seq")
+    __slots__ = ("now", "queue", "ready", "seq")
 
     def __init__(self) -> None:
         self.now = 0.0
         self.queue: list[tuple[float, int, int, Any, Any]] = []
+        # Normal-priority events scheduled for the current instant, in the order scheduled. Any
+        # queue entry for this instant was scheduled earlier (from an earlier time), so it goes
+        # first: together that is SimPy's (time, priority, sequence) order.
+        self.ready: deque[tuple[Any, Any]] = deque()
         self.seq = 0
 
     def process(self, gen: Process) -> None:
@@ -73,19 +78,32 @@ class Kernel:
 
     def call_in(self, delay: float, fn: Callable[[], None]) -> None:
         """Call ``fn()`` ``delay`` seconds from now."""
-        self.seq += 1
-        heappush(self.queue, (self.now + delay, NORMAL, self.seq, _Call(fn), None))
+        self._hold(_Call(fn), delay)
+
+    def _hold(self, target: Any, delay: float) -> None:
+        t = self.now + delay
+        if t == self.now:
+            self.ready.append((target, None))
+        else:
+            self.seq += 1
+            heappush(self.queue, (t, NORMAL, self.seq, target, None))
 
     def signal(self) -> Signal:
         return Signal(self)
 
     def run(self, until: float) -> None:
         """Run every event before ``until``; the clock then reads ``until`` (as ``simpy`` does)."""
-        queue = self.queue
+        queue, ready = self.queue, self.ready
         signal = Signal
-        while queue and queue[0][0] < until:
-            now, _prio, _seq, target, value = heappop(queue)
-            self.now = now
+        now = self.now
+        while True:
+            if ready and not (queue and queue[0][0] <= now):
+                target, value = ready.popleft()
+            elif queue and queue[0][0] < until:
+                now, _prio, _seq, target, value = heappop(queue)
+                self.now = now
+            else:
+                break
             try:
                 y = target.send(value)
             except StopIteration:
@@ -94,11 +112,14 @@ class Kernel:
                 continue  # a callback
             if y.__class__ is signal:
                 if y.triggered:  # succeeded before it was yielded: resume in this instant
-                    self.seq += 1
-                    heappush(queue, (now, NORMAL, self.seq, target, y.value))
+                    ready.append((target, y.value))
                 else:
                     y.proc = target
             else:
-                self.seq += 1
-                heappush(queue, (now + y, NORMAL, self.seq, target, None))
+                t = now + y
+                if t == now:
+                    ready.append((target, None))
+                else:
+                    self.seq += 1
+                    heappush(queue, (t, NORMAL, self.seq, target, None))
         self.now = float(until)
