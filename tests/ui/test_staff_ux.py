@@ -81,6 +81,7 @@ def test_workstations_screen_enrols_by_fingerprint_and_import_reports(qtbot, mes
     assert panel.model.rowCount() == 1
     row = [panel.model.index(0, c).data() for c in range(panel.model.columnCount())]
     assert row[:4] == ["Office", ws_fp, "Administrator workstation", "admin"] and "nothing imported" in row[5]
+    assert panel.model.index(0, 1).data(Qt.ItemDataRole.FontRole).bold()  # the fingerprint stands out
 
     # Imported: the report names the sender and lists the refused escalation; the administrator
     # is asked, with the change listed, and approving imports it.
@@ -191,7 +192,7 @@ def test_accounts_refresh_rename_and_lockout(qtbot, ctx, admin, trainee):
     from app.storage.models import AuditEntry
 
     panel = _accounts_panel(qtbot, ctx, admin)
-    logins = lambda: [u.login for u in panel.model.users]
+    logins = lambda: [u.login for u in panel.model.rows]
     assert "lina" not in logins()
     ctx.accounts.add_user(admin, "lina", "李娜", Role.TRAINEE, "secret-lina")  # as `zhizao users add` would
     qtbot.mouseClick(panel.refresh_btn, LEFT)
@@ -204,6 +205,8 @@ def test_accounts_refresh_rename_and_lockout(qtbot, ctx, admin, trainee):
     panel.show()  # shown again: refreshed
     row = logins().index("lina")
     assert panel.model.index(row, 3).data().startswith("Locked until")
+    assert panel.model.index(row, 3).data(Qt.ItemDataRole.ForegroundRole).name() == "#b3261e"  # shown in red
+    assert panel.model.index(logins().index("admin"), 3).data(Qt.ItemDataRole.ForegroundRole) is None
 
     # Rename: the service's rule refuses inside the dialog, then the corrected name is stored and audited.
     panel.table.selectRow(row)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +30,7 @@ from app.services.auth import PermissionDenied, Role, ServiceError, role_label
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
+from app.ui.common.table_model import Column, RowsModel, make_view
 from app.ui.instructor.dates import when
 
 
@@ -40,49 +39,27 @@ def locked(user: UserInfo) -> bool:
     return user.locked_until is not None and user.locked_until > dt.datetime.now(dt.UTC)
 
 
-class UsersModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.users: list[UserInfo] = []
+def status_text(user: UserInfo) -> str:
+    if user.disabled:
+        return _("Disabled")
+    if locked(user):
+        return _("Locked until {time}").format(time=when(user.locked_until))
+    return _("Active")
 
-    def set_users(self, users: list[UserInfo]) -> None:
-        self.beginResetModel()
-        self.users = users
-        self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.users)
+BLOCKED = QColor("#b3261e")  # a disabled or locked-out account's status
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 5
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return (_("Login"), _("Name"), _("Role"), _("Status"), _("Last login"))[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        u = self.users[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3 and (u.disabled or locked(u)):
-            return QColor("#b3261e")
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if col == 0:
-            return u.login
-        if col == 1:
-            return u.display_name
-        if col == 2:
-            return role_label(u.role)
-        if col == 3:
-            if u.disabled:
-                return _("Disabled")
-            if locked(u):
-                return _("Locked until {time}").format(time=when(u.locked_until))
-            return _("Active")
-        return when(u.last_login_at) if u.last_login_at else "—"
+def users_model() -> RowsModel:
+    """The accounts table: one row a ``UserInfo``."""
+    return RowsModel([
+        Column(lambda: _("Login"), lambda u: u.login),
+        Column(lambda: _("Name"), lambda u: u.display_name),
+        Column(lambda: _("Role"), lambda u: role_label(u.role)),
+        Column(lambda: _("Status"), status_text,
+               foreground=lambda u: BLOCKED if u.disabled or locked(u) else None),
+        Column(lambda: _("Last login"), lambda u: when(u.last_login_at) if u.last_login_at else "—", stretch=True),
+    ])
 
 
 class NewUserDialog(QDialog):
@@ -203,13 +180,8 @@ class AccountsPanel(QWidget):
         bar.addWidget(self.refresh_btn)
         self.rename_btn.setVisible(actor.role is Role.ADMIN)  # the service allows administrators only
         lay.addLayout(bar)
-        self.model = UsersModel()
-        self.table = QTableView(objectName="usersTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.model = users_model()
+        self.table = make_view(self.model, "usersTable")
         lay.addWidget(self.table, 1)
         self.status = StatusLine()
         lay.addWidget(self.status)
@@ -228,15 +200,13 @@ class AccountsPanel(QWidget):
         self.disable_btn.setText(_("Disable / enable"))
         self.rename_btn.setText(_("Rename…"))
         self.refresh_btn.setText(_("Refresh"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
-        self.model.layoutChanged.emit()
+        self.model.retranslate()
 
     def refresh(self) -> None:
         chosen = self._selected()
-        self.model.set_users(self.ctx.accounts.list_users(self.actor))
-        self.table.resizeColumnsToContents()
+        self.model.set_rows(self.ctx.accounts.list_users(self.actor))
         if chosen is not None:
-            row = next((i for i, u in enumerate(self.model.users) if u.user_id == chosen.user_id), None)
+            row = next((i for i, u in enumerate(self.model.rows) if u.user_id == chosen.user_id), None)
             if row is not None:
                 self.table.selectRow(row)
 
@@ -247,7 +217,7 @@ class AccountsPanel(QWidget):
 
     def _selected(self) -> UserInfo | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.users[rows[0].row()] if rows else None
+        return self.model.rows[rows[0].row()] if rows else None
 
     def new_account_dialog(self) -> NewUserDialog:
         def create(dlg: NewUserDialog) -> UserInfo:

@@ -8,7 +8,7 @@ group by character group, with what the other workstation shows, the way SSH hos
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from app.services.workstations import WorkstationInfo, parse_fingerprint
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
+from app.ui.common.table_model import Column, RowsModel, make_view
 from app.ui.instructor.dates import when
 
 
@@ -47,55 +47,28 @@ def fingerprint_font(size: int) -> QFont:
     return font
 
 
-class WorkstationsModel(QAbstractTableModel):
-    COLUMNS = 6
+def may_change_text(w: WorkstationInfo) -> str:
+    return kind_label(w.role) + (f" ({w.account_login})" if w.account_login else "")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[WorkstationInfo] = []
 
-    def set_rows(self, rows: list[WorkstationInfo]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
+def status_text(w: WorkstationInfo) -> str:
+    if w.revoked_at is not None:
+        return _("Revoked {when}").format(when=when(w.revoked_at))
+    if w.last_import_at is not None:
+        return _("Enrolled · last import {when}").format(when=when(w.last_import_at))
+    return _("Enrolled · nothing imported yet")
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return self.COLUMNS
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return (_("Workstation"), _("Fingerprint"), _("May change"), _("Enrolled by"), _("Enrolled on"),
-                    _("Status"))[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        w = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.FontRole and col == 1:
-            return fingerprint_font(10)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if col == 0:
-            return w.name
-        if col == 1:
-            return w.fingerprint
-        if col == 2:
-            kind = kind_label(w.role)
-            return kind + (f" ({w.account_login})" if w.account_login else "")
-        if col == 3:
-            return w.enrolled_by or "—"
-        if col == 4:
-            return when(w.enrolled_at)
-        if w.revoked_at is not None:
-            return _("Revoked {when}").format(when=when(w.revoked_at))
-        if w.last_import_at is not None:
-            return _("Enrolled · last import {when}").format(when=when(w.last_import_at))
-        return _("Enrolled · nothing imported yet")
+def workstations_model() -> RowsModel:
+    """The enrolled workstations: one row a ``WorkstationInfo``."""
+    return RowsModel([
+        Column(lambda: _("Workstation"), lambda w: w.name),
+        Column(lambda: _("Fingerprint"), lambda w: w.fingerprint, font=fingerprint_font(10)),
+        Column(lambda: _("May change"), may_change_text),
+        Column(lambda: _("Enrolled by"), lambda w: w.enrolled_by or "—"),
+        Column(lambda: _("Enrolled on"), lambda w: when(w.enrolled_at)),
+        Column(lambda: _("Status"), status_text, stretch=True),
+    ])
 
 
 class WorkstationsPanel(QWidget):
@@ -158,13 +131,8 @@ class WorkstationsPanel(QWidget):
         bar.addWidget(self.refresh_btn)
         bar.addWidget(self.revoke_btn)
         lay.addLayout(bar)
-        self.model = WorkstationsModel()
-        self.table = QTableView(objectName="workstationsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.model = workstations_model()
+        self.table = make_view(self.model, "workstationsTable")
         lay.addWidget(self.table, 1)
         self.status = StatusLine()
         lay.addWidget(self.status)
@@ -190,8 +158,7 @@ class WorkstationsPanel(QWidget):
         self.list_label.setText(_("Enrolled workstations"))
         self.refresh_btn.setText(_("Refresh"))
         self.revoke_btn.setText(_("Revoke…"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, WorkstationsModel.COLUMNS - 1)
-        self.model.layoutChanged.emit()
+        self.model.retranslate()
 
     def refresh(self) -> None:
         try:
@@ -200,7 +167,6 @@ class WorkstationsPanel(QWidget):
         except (ServiceError, PermissionDenied) as exc:
             self.status.setText(str(exc))
             return
-        self.table.resizeColumnsToContents()
 
     def _kind_changed(self) -> None:
         trainee = Role(self.kind.currentData()) is Role.TRAINEE

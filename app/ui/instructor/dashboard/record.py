@@ -16,7 +16,7 @@ from app.services.progress import StepRecord, StepStatus
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
-from app.ui.instructor.dashboard.table import Column, RowsModel, make_view
+from app.ui.common.table_model import Column, RowsModel, make_view
 from app.ui.instructor.dashboard.tabs import DASH, day_text, duration_text, joined, local_day, pct
 from app.ui.instructor.dates import when
 from app.ui.labs.panels import format_metric, metric_label

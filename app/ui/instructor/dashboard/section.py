@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.ui.common import messages
+from app.ui.common.table_model import RowsModel
 from app.ui.instructor.dashboard.charts import Chart
 from app.ui.instructor.dashboard.export import ExportError, Sheet, save_png, write_csv, write_xlsx
-from app.ui.instructor.dashboard.table import RowsModel
 
 
 def safe_stem(text: str) -> str:

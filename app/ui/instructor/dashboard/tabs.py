@@ -17,9 +17,9 @@ from app.i18n import _, format_date, format_decimal, format_duration, format_per
 from app.services.dashboard_queries import Dashboard, ItemRow, LabMetricStats, MetricValue, StepTime
 from app.services.reports import AtRisk, ReportRow
 from app.ui.common.content import content_text
+from app.ui.common.table_model import Column, RowsModel, make_view, wrap_rows
 from app.ui.instructor.dashboard.charts import CompletionChart, ItemScatter, LabMetricChart, ScoreHistogram, TimeChart
 from app.ui.instructor.dashboard.section import Section
-from app.ui.instructor.dashboard.table import Column, RowsModel, make_view, wrap_rows
 from app.ui.labs.panels import format_metric, metric_label
 
 DASH = "—"

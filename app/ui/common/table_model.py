@@ -1,4 +1,5 @@
-"""One table model for every dashboard table: columns know their header, shown text and exported value.
+"""One table model for every read-only table of plain rows (the dashboard's, accounts, workstations):
+columns know their header, shown text, look and exported value.
 
 Headers and texts are functions, so a language change only needs ``retranslate()``
 (no new query). The exported value is the typed value (number, date) an
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 Index = QModelIndex | QPersistentModelIndex
@@ -28,6 +29,8 @@ class Column:
     stretch: bool = False
     tooltip: Callable[[Any], str] | None = None
     export_header: Callable[[], str] | None = None  # when the exported value needs a unit in the header
+    foreground: Callable[[Any], QColor | None] | None = None  # a row's text colour in this column, if not the usual
+    font: QFont | None = None  # every cell of this column (a fingerprint in a monospace font)
 
 
 WARN = QColor("#fff4d6")
@@ -78,6 +81,10 @@ class RowsModel(QAbstractTableModel):
             return col.tooltip(row) if col.tooltip else col.text(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col.foreground is not None:
+            return col.foreground(row)
+        if role == Qt.ItemDataRole.FontRole:
+            return col.font
         if role == Qt.ItemDataRole.BackgroundRole and self._tone is not None:
             tone = self._tone(row)
             if tone:
