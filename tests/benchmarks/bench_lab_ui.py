@@ -1,14 +1,33 @@
-"""Responsiveness of a live lab (offscreen): the line lab on `unreliable-robot-line` run as fast as possible.
+"""Responsiveness of the live lab views (offscreen), each against a bare pyqtgraph floor in the same run.
 
-Measured on the GUI thread while the preview runs:
+Two views:
+
+* the line lab on ``unreliable-robot-line`` run as fast as possible (6 curves × 12,001 points at the
+  end, the Gantt chart, the line diagram, the objectives and the clock);
+* the robot lab (``pick-place/cycle-time-lab``): its cell view (top and side view of the path, the TCP
+  marker) while the cycle replays in real time with the executing line highlighted in the editor.
+  The app has no 3D cell view yet (issue 24 plans one); this is the robot view that animates today.
+
+Measured on the GUI thread:
 
 * frame time: every stretch the main thread is busy (simulation slice, plot updates, painting),
   seen by a 0 ms probe timer that fires whenever the event loop is idle; p95 over the run;
-* the longest such stretch (goal ≤ 50 ms: the app never feels frozen);
-* frames/s: paints of the plots (goal ≥ 30), with 10,000+ points per series at the end.
+* the longest such stretch (goal ≤ 33 ms: the app never feels frozen);
+* frames/s: paints of the plots (goal ≥ 60).
 
-The floor is a bare pyqtgraph PlotWidget showing the same number of curves and points, updated with
-``setData`` from a 16 ms timer, measured the same way in the same run.
+Each stretch is timed in wall time and in the main thread's CPU time. On the shared 2-core machine the
+wall figures mostly measure the other jobs (the bare floor misses 60 fps too when the load is high);
+the CPU figures are what our code costs. Lab and floor alternate (A B A B …) and medians are reported.
+
+The floor is a bare pyqtgraph widget showing the same items (the line lab: the same number of curves
+and points, ``setData`` from a 16 ms timer; the robot view: two plots with the path and a marker moved
+every 16 ms).
+
+What bounds the line lab (measured 2026-12-07 on the shared machine; CPU ms per frame): the simulation
+slice is given 7 ms of wall time per 16 ms frame by design (``live.BUDGET_MS``), plot updates ≈ 1 ms
+(one vectorised peak-downsampling of all columns, then ``setData`` on ~2 points per pixel), painting the
+plots ≈ 2.5 ms, the rest (diagram, clock, objectives at 10 Hz) < 1 ms. A 16 ms frame therefore fits in
+one core; the driver's timer (16 ms) caps the rate at ~62 frames/s.
 """
 
 from __future__ import annotations
@@ -27,90 +46,112 @@ from PySide6.QtWidgets import QApplication
 from tests.benchmarks._report import report
 
 RUNS = 3
-GOAL_BLOCK_MS = 50.0
-GOAL_FPS = 30.0
+GOAL_BLOCK_MS = 33.0
+GOAL_FPS = 60.0
+REPLAY_S = 3.0     # robot view: seconds of replay measured per run
+FLOOR_S = 2.5      # seconds of floor per run
 
 
 class Probe(QObject):
-    """Busy stretches of the main thread (gaps between idle-time timer shots) and paint counts."""
+    """Busy stretches of the main thread (gaps between idle-time timer shots, wall and CPU) and paint counts."""
 
     def __init__(self, painted: QObject) -> None:
         super().__init__()
         self.timer = QTimer()
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._idle)
-        self.gaps: list[float] = []
+        self.gaps: list[tuple[float, float]] = []
         self.paints = 0
-        self._last = 0.0
+        self.wall = 0.0
+        self._last = (0.0, 0.0)
+        self._t0 = 0.0
         painted.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Paint:
+        if event.type() == QEvent.Type.Paint and self.timer.isActive():
             self.paints += 1
         return False
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._t0 = time.perf_counter()
+        self._last = (self._t0, time.thread_time())
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.wall += time.perf_counter() - self._t0
 
     def _idle(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append((now - self._last) * 1000.0)
+        now = (time.perf_counter(), time.thread_time())
+        self.gaps.append(((now[0] - self._last[0]) * 1000.0, (now[1] - self._last[1]) * 1000.0))
         self._last = now
 
-    def busy(self) -> list[float]:
-        """Stretches longer than an idle loop turn (0.5 ms): simulation, updates and paints."""
-        return [g for g in self.gaps if g > 0.5]
+    def busy(self) -> tuple[list[float], list[float]]:
+        """(wall, CPU) ms of the stretches longer than an idle loop turn (0.5 ms wall)."""
+        kept = [g for g in self.gaps if g[0] > 0.5]
+        return [g[0] for g in kept], [g[1] for g in kept]
+
+    def fps(self) -> float:
+        return self.paints / self.wall if self.wall else 0.0
 
 
 def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95)) if values else 0.0
 
 
-def _lab_view(tmp_path):
+class Figures:
+    """Per-run figures of one side (lab or floor); medians over the runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, float]] = []
+
+    def add(self, probe: Probe) -> None:
+        wall, cpu = probe.busy()
+        self.runs.append({"p95": p95(wall), "p95_cpu": p95(cpu), "block": max(wall, default=0.0),
+                          "block_cpu": max(cpu, default=0.0), "fps": probe.fps()})
+
+    def __getitem__(self, key: str) -> float:
+        return statistics.median(r[key] for r in self.runs)
+
+
+def _context(tmp_path):
     from app.context import AppContext
     from app.storage.models import Role
-    from app.ui.labs.registry import make_lab_view
 
     ctx = AppContext.open(tmp_path / "data")
     admin = ctx.accounts.create_first_admin("admin", "Admin", "admin-pass")
     ctx.accounts.add_user(admin, "bench", "Bench", Role.TRAINEE, "bench-pass")
-    actor = ctx.accounts.authenticate("bench", "bench-pass")
+    return ctx, ctx.accounts.authenticate("bench", "bench-pass")
+
+
+def _lab_view(ctx, actor, step_path: str):
+    from app.ui.labs.registry import make_lab_view
+
     course = ctx.library.get("industrial-robot-operation")
-    step = course.step("maintenance/downtime-buffer-lab")
-    assert step.lab.scenario == "unreliable-robot-line"
-    view = make_lab_view(ctx, actor, course, course.module("maintenance"), step)
-    return ctx, view
+    step = course.step(step_path)
+    return make_lab_view(ctx, actor, course, course.module(step_path.split("/")[0]), step)
 
 
-def _measure_lab(app: QApplication, view) -> tuple[list[float], float, list[float], int]:
+def _spin(app: QApplication, n: int) -> None:
+    for _i in range(n):
+        app.processEvents()
+
+
+def _run_line_lab(app: QApplication, view) -> tuple[Probe, list[float], int]:
     probe = Probe(view.plots.viewport())
-    ticks: list[float] = []
-    wall = 0.0
-    points = 0
-    for _ in range(RUNS):
-        view.reset_run()
-        view.speed.setCurrentIndex(view.speed.count() - 1)  # as fast as possible
-        for _i in range(20):
-            app.processEvents()
-        probe.start()
-        t0 = time.perf_counter()
-        view.toggle_run()
-        while not view.runner.done or view.driver.running:
-            app.processEvents()
-        for _i in range(5):   # the last frame
-            app.processEvents()
-        wall += time.perf_counter() - t0
-        probe.stop()
-        ticks += view.driver.tick_ms
-        points = view.collector.series.n
-    return probe.busy(), probe.paints / wall, ticks, points
+    view.reset_run()
+    view.speed.setCurrentIndex(view.speed.count() - 1)  # as fast as possible
+    _spin(app, 20)
+    probe.start()
+    view.toggle_run()
+    while not view.runner.done or view.driver.running:
+        app.processEvents()
+    _spin(app, 5)   # the last frame
+    probe.stop()
+    return probe, list(view.driver.tick_ms), view.collector.series.n
 
 
-def _measure_floor(app: QApplication, curves: int, points: int, size) -> tuple[list[float], float]:
+def _floor_plot(app: QApplication, size, curves: int, points: int) -> Probe:
     widget = pg.PlotWidget(background="w")
     widget.resize(size)
     widget.show()
@@ -118,7 +159,6 @@ def _measure_floor(app: QApplication, curves: int, points: int, size) -> tuple[l
     x = np.linspace(0, 8.5, points)
     rng = np.random.default_rng(1)
     ys = [rng.normal(size=points).cumsum() for _ in range(curves)]
-    probe = Probe(widget.viewport())
     frames = {"n": 0}
 
     def frame() -> None:
@@ -127,47 +167,126 @@ def _measure_floor(app: QApplication, curves: int, points: int, size) -> tuple[l
             item.setData(x, y + k)
         frames["n"] += 1
 
+    return _time_floor(app, widget, frame)
+
+
+def _floor_cell(app: QApplication, size, path: np.ndarray) -> Probe:
+    widget = pg.GraphicsLayoutWidget()
+    widget.resize(size)
+    widget.show()
+    markers = []
+    for col, axes in enumerate(((0, 1), (0, 2))):
+        plot = widget.addPlot(row=0, col=col)
+        plot.setAspectLocked(True)
+        plot.plot(path[:, axes[0]], path[:, axes[1]], pen=pg.mkPen("#0072B2", width=2))
+        marker = pg.ScatterPlotItem(size=12)
+        plot.addItem(marker)
+        markers.append((marker, axes))
+    frames = {"n": 0}
+
+    def frame() -> None:
+        p = path[frames["n"] % len(path)]
+        for marker, (a, b) in markers:
+            marker.setData([p[a]], [p[b]])
+        frames["n"] += 1
+
+    return _time_floor(app, widget, frame)
+
+
+def _time_floor(app: QApplication, widget, frame) -> Probe:
+    probe = Probe(widget.viewport())
     timer = QTimer()
     timer.setInterval(16)
     timer.timeout.connect(frame)
-    for _i in range(10):
-        app.processEvents()
+    _spin(app, 10)
     probe.start()
     timer.start()
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < 3.0:
+    while time.perf_counter() - t0 < FLOOR_S:
         app.processEvents()
     timer.stop()
     probe.stop()
-    wall = time.perf_counter() - t0
     widget.close()
-    return probe.busy(), probe.paints / wall
+    widget.deleteLater()
+    _spin(app, 5)
+    return probe
+
+
+def _report(what: str, ours: Figures, floor: Figures, note: str) -> None:
+    block_ok = ours["block"] <= GOAL_BLOCK_MS
+    fps_ok = ours["fps"] >= GOAL_FPS
+    report(f"{what} frame time p95", ours["p95"], floor["p95"], note=note)
+    report(f"{what} frame CPU time p95", ours["p95_cpu"], floor["p95_cpu"], note="main-thread CPU per busy stretch")
+    report(f"{what} max main-thread block", ours["block"], floor["block"],
+           note=f"goal <= {GOAL_BLOCK_MS:.0f} ms: {'met' if block_ok else 'MISSED'} (wall, with the machine's load)")
+    report(f"{what} max main-thread block CPU", ours["block_cpu"], floor["block_cpu"],
+           note=f"goal <= {GOAL_BLOCK_MS:.0f} ms: {'met' if ours['block_cpu'] <= GOAL_BLOCK_MS else 'MISSED'}")
+    report(f"{what} frames per second", ours["fps"], floor["fps"], unit="fps",
+           note=f"goal >= {GOAL_FPS:.0f}: {'met' if fps_ok else 'MISSED'}")
 
 
 def test_lab_ui_frame_time(tmp_path):
     from app.ui.shell.application import make_qapp
 
     app = make_qapp()
-    ctx, view = _lab_view(tmp_path)
+    ctx, actor = _context(tmp_path)
+    view = _lab_view(ctx, actor, "maintenance/downtime-buffer-lab")
+    assert view.lab.scenario == "unreliable-robot-line"
+    ours, floor, ticks = Figures(), Figures(), []
     try:
         view.resize(1150, 700)
         view.show()
-        for _i in range(30):
-            app.processEvents()
-        busy, fps, ticks, points = _measure_lab(app, view)
+        _spin(app, 30)
         curves = 1 + len(view.panels.buffer_curves)
-        floor_busy, floor_fps = _measure_floor(app, curves, points, view.plots.size())
+        for _run in range(RUNS):
+            probe, run_ticks, points = _run_line_lab(app, view)
+            ours.add(probe)
+            ticks += run_ticks
+            floor.add(_floor_plot(app, view.plots.size(), curves, points))
     finally:
         view.driver.pause()
         view.close()
         ctx.close()
     assert points >= 10_000, points
-    block = max(busy)
-    report("lab UI frame time p95", p95(busy), p95(floor_busy),
-           note=f"{curves} curves x {points} points + Gantt + line diagram; floor: bare PlotWidget setData")
-    report("lab UI max main-thread block", block, max(floor_busy),
-           note=f"goal <= {GOAL_BLOCK_MS:.0f} ms: {'met' if block <= GOAL_BLOCK_MS else 'MISSED'}")
-    report("lab UI frames per second", fps, floor_fps, unit="fps",
-           note=f"goal >= {GOAL_FPS:.0f}: {'met' if fps >= GOAL_FPS else 'MISSED'}")
+    _report("lab UI", ours, floor,
+            note=f"{curves} curves x {points} points + Gantt + line diagram; floor: bare PlotWidget setData")
     report("lab UI simulation tick p95", p95(ticks), statistics.median(ticks),
            note=f"floor column = median tick; max tick {max(ticks):.1f} ms")
+
+
+def test_robot_view_frame_time(tmp_path):
+    from app.ui.shell.application import make_qapp
+
+    app = make_qapp()
+    ctx, actor = _context(tmp_path)
+    view = _lab_view(ctx, actor, "pick-place/cycle-time-lab")
+    ours, floor = Figures(), Figures()
+    try:
+        view.resize(1150, 700)
+        view.show()
+        _spin(app, 30)
+        view.run_program()
+        deadline = time.perf_counter() + 60
+        while view.result is None and time.perf_counter() < deadline:
+            app.processEvents()
+        assert view.result is not None, "the robot program did not run"
+        view.replay.pause()
+        path = np.asarray([p[1:4] for p in view.result.path], dtype=float)
+        for _run in range(RUNS):
+            probe = Probe(view.path_view.plots.viewport())
+            view.start_replay()
+            probe.start()
+            t0 = time.perf_counter()
+            while view.replay.running and time.perf_counter() - t0 < REPLAY_S:
+                app.processEvents()
+            probe.stop()
+            view.replay.pause()
+            ours.add(probe)
+            floor.add(_floor_cell(app, view.path_view.plots.size(), path))
+    finally:
+        view.replay.pause()
+        view.close()
+        ctx.close()
+    _report("robot view", ours, floor,
+            note=f"replay at x1, path of {len(path)} points in top and side view + TCP marker + editor line; "
+                 "floor: bare plots with a moving marker")

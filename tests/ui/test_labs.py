@@ -171,9 +171,15 @@ def test_line_lab_live_run_and_deterministic_submit(qtbot, ctx, trainee, course)
     run_preview_to_end(qtbot, view)
     collector = view.collector
     assert collector.series.n >= 10_000                     # one sample per display step
-    x, y = view.panels.rate_curve.xData, view.panels.rate_curve.yData       # the full data (drawing downsamples)
-    assert len(x) == collector.series.n and np.nanmax(y) > 0
-    assert all(len(c.xData) == collector.series.n for c in view.panels.buffer_curves)
+    # The curves get about two points per pixel column (min and max of its samples), covering the whole
+    # run and keeping every peak of the data.
+    s, scale, width = collector.series, view.panels.SCALE, view.panels.rate_plot.getViewBox().width()
+    for curve, column in [(view.panels.rate_curve, 0)] + [(c, 3 + i) for i, c in enumerate(view.panels.buffer_curves)]:
+        x, y = curve.xData, curve.yData
+        assert len(x) <= 2 * width + 64 < s.n
+        assert x[0] == 0 and x[-1] == pytest.approx(s.x[-1] * scale)
+        assert y.max() == s.y(column).max() and y.min() == s.y(column).min()
+    assert view.panels.rate_curve.yData.max() > 0
     assert view.timeline.filled_columns() == view.timeline.columns   # the Gantt covers the whole run
     assert all(states for states in view.diagram.station_states().values())
     # Objectives judged on the preview's final metrics (green or red, in words too).

@@ -131,6 +131,10 @@ class Series:
     def y(self, column: int = 0) -> np.ndarray:
         return self._y[column, : self.n]
 
+    def rows(self, first: int, stop: int) -> np.ndarray:
+        """Columns ``first`` … ``stop - 1`` as one 2-D view (no copy)."""
+        return self._y[first:stop, : self.n]
+
     def last(self, column: int = 0) -> float | None:
         return float(self._y[column, self.n - 1]) if self.n else None
 
@@ -142,6 +146,91 @@ def live_curve(plot: pg.PlotItem, pen, name: str | None = None, **kw) -> pg.Plot
     item.setDownsampling(auto=True, method="peak")
     item.setSkipFiniteCheck(True)
     return item
+
+
+def peak_downsample(x: np.ndarray, ys: np.ndarray, ds: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``ds`` samples from ``start`` on become two points (the bin's min and max, at its first x), for
+    all rows of ``ys`` in one numpy pass; the samples after the last whole bin stay as they are."""
+    n = len(x)
+    bins = max(0, (n - start) // ds)
+    end = start + bins * ds
+    if ds <= 1 or bins == 0:
+        return x[start:], ys[:, start:]
+    block = ys[:, start:end].reshape(len(ys), bins, ds)
+    tail = n - end
+    out_y = np.empty((len(ys), 2 * bins + tail))
+    lows, highs = out_y[:, 0:2 * bins:2], out_y[:, 1:2 * bins:2]
+    if ds <= 32:
+        # ds element-wise passes over whole rows: several times faster than numpy's reduction over a short axis.
+        lows[:], highs[:] = block[:, :, 0], block[:, :, 0]
+        for j in range(1, ds):
+            np.minimum(lows, block[:, :, j], out=lows)
+            np.maximum(highs, block[:, :, j], out=highs)
+    else:
+        lows[:], highs[:] = block.min(axis=2), block.max(axis=2)
+    out_y[:, 2 * bins:] = ys[:, end:]
+    out_x = np.empty(2 * bins + tail)
+    out_x[0:2 * bins:2] = x[start:end:ds]
+    out_x[1:2 * bins:2] = out_x[0:2 * bins:2]
+    out_x[2 * bins:] = x[end:]
+    return out_x, out_y
+
+
+class PixelCurves:
+    """Curves over one shared, growing x column, drawn at the plot's pixel width.
+
+    Each frame the visible samples of all curves are peak-downsampled together (one numpy pass, about
+    one bin per pixel column, bins aligned so they stay put as the run grows) and each curve gets the
+    ~2 points per pixel it can show. pyqtgraph's own clip-and-downsample costs a Python pass per curve
+    per frame and keeps several points per pixel, which made the plots the largest part of a frame.
+    """
+
+    def __init__(self, plot: pg.PlotItem, pens: Sequence, scale: float = 1.0) -> None:
+        self.plot = plot
+        self.scale = scale
+        # Bare curve items: a PlotDataItem's option handling costs more than the drawing needs here.
+        self.curves = [pg.PlotCurveItem(pen=pen, skipFiniteCheck=True) for pen in pens]
+        for curve in self.curves:
+            plot.addItem(curve)
+        self.top = 0.0   # the largest value shown so far (for a y range that only grows)
+
+    def clear(self) -> None:
+        for curve in self.curves:
+            curve.setData([], [])
+        self.top = 0.0
+
+    def show(self, x: np.ndarray, ys: np.ndarray) -> None:
+        """Show rows ``ys`` (one per curve) over ``x`` (sorted, in data units before ``scale``)."""
+        n = len(x)
+        if n == 0:
+            self.clear()
+            return
+        vb = self.plot.getViewBox()
+        x0, x1 = (v / self.scale for v in vb.viewRange()[0])
+        lo = max(0, int(np.searchsorted(x, x0)) - 1)
+        hi = min(n, int(np.searchsorted(x, x1, side="right")) + 1)
+        ds = 1
+        if n > 1 and x[n - 1] > x[0]:
+            step = (x[n - 1] - x[0]) / (n - 1)
+            ds = max(1, int((x1 - x0) / step / max(1.0, vb.width())))
+        lo -= lo % ds
+        px, py = peak_downsample(x[lo:hi], ys[:, lo:hi], ds)
+        px = px * self.scale
+        for curve, y in zip(self.curves, py):
+            curve.setData(px, y)
+        if py.size:
+            self.top = max(self.top, float(py.max()))
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (> 0): y ranges that change seldom."""
+    if value <= 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(value))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * k >= value * (1 - 1e-12):
+            return m * k
+    return 10.0 * k
 
 
 def threshold_line(plot: pg.PlotItem, value: float, text: str, colour_: str = "#b42318",

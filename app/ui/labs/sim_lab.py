@@ -39,15 +39,24 @@ from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram, display_name
 from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
 from app.ui.labs.panels import guard_wheel
-from app.ui.labs.plots import StateTimeline, colour, live_curve, set_labels, setup_pyqtgraph, style_plot, threshold_line
+from app.ui.labs.plots import (
+    PixelCurves,
+    StateTimeline,
+    colour,
+    nice_ceiling,
+    set_labels,
+    setup_pyqtgraph,
+    style_plot,
+    threshold_line,
+)
 from app.ui.labs.problem_list import Problem, ProblemList, problems_from
 from app.ui.labs.program_editor import ProgramEditor
 
 log = logging.getLogger(__name__)
 
 PREVIEW_SEED_OFFSET = 1  # the preview never shows the graded run itself
-SLOW_EVERY = 4           # objectives, tables and the clock: every 4th frame (they change slowly, text is costly)
-FRAME_S = 0.02           # plots redrawn at most 50 times a second; ticks in between only simulate
+SLOW_S = 0.1             # objectives, tables, the line diagram and the clock: 10 times a second (text is costly)
+FRAME_S = 0.012          # plots redrawn at every driver tick (~60/s); ticks that bunch up after a stall only simulate
 
 
 class LinePanels:
@@ -63,6 +72,7 @@ class LinePanels:
         self.diagram.setMaximumHeight(135)
         self.timeline: StateTimeline | None = None
         self.threshold_items: list[pg.InfiniteLine] = []
+        self.collector: LineCollector | None = None
         # Output and buffers in one tab, the machine-state history in another: three plots stacked
         # in the ~300 px a 1366×700 screen leaves are too flat to read (the Gantt lost its row names).
         self.tabs = QTabWidget(objectName="lineTabs")
@@ -90,6 +100,7 @@ class LinePanels:
     def build(self, scenario: Any, runner: Any, collector: LineCollector) -> None:
         plots = self.view.plots
         plots.clear()
+        self.collector = None   # until reset() below: the new plots' signals must not draw the old run
         self.threshold_items.clear()
         end_h = runner.end_time * self.SCALE
         self.rate_plot = plots.addPlot(row=0, col=0)
@@ -105,11 +116,18 @@ class LinePanels:
         # The Gantt chart is not x-linked: pyqtgraph links views by their pixels, and its row names are wider.
         self.rate_plot.getAxis("bottom").setStyle(showValues=False)   # one time axis, under the buffers
         # Width-1 pens: wide pens are drawn many times slower.
-        self.rate_curve = live_curve(self.rate_plot, pg.mkPen(colour(0), width=1))
-        self.buffer_curves = [live_curve(self.buffer_plot, pg.mkPen(colour(i + 1), width=1))
-                              for i in range(len(scenario.buffers))]
+        self.rates = PixelCurves(self.rate_plot, [pg.mkPen(colour(0), width=1)], self.SCALE)
+        self.levels = PixelCurves(self.buffer_plot, [pg.mkPen(colour(i + 1), width=1)
+                                                     for i in range(len(scenario.buffers))], self.SCALE)
+        self.rate_curve = self.rates.curves[0]
+        self.buffer_curves = self.levels.curves
         self.buffer_plot.enableAutoRange(y=False)
-        self.rate_plot.enableAutoRange(y=True)
+        # The rate's y range only grows, in round steps: an axis whose ticks move every frame is redrawn
+        # (text and grid) every frame, which cost more than the curves.
+        self.rate_plot.enableAutoRange(y=False)
+        # Zooming or panning (the buffers follow, x-linked) re-draws at the new resolution, even when paused.
+        self.rate_plot.sigXRangeChanged.connect(lambda *_a: self.draw_curves())
+        self.rate_plot.getViewBox().sigResized.connect(lambda *_a: self.draw_curves())
         for obj in self.view.lab.objectives:
             if obj.metric == "throughput_per_hour":
                 self.threshold_items.append(threshold_line(self.rate_plot, obj.target, "", "#1a7f37"))
@@ -130,22 +148,34 @@ class LinePanels:
         self.events.clear()
         self.tabs.setTabVisible(self.tabs.indexOf(self.events), bool(getattr(scenario, "order_driven", False)))
         self.timeline.clear()
-        self.rate_curve.setData([], [])
-        for curve in self.buffer_curves:
-            curve.setData([], [])
+        self.rates.clear()
+        self.levels.clear()
+        self._rate_top = 0.0
+        self._fit_rate_axis()
         cap = max([b.capacity for b in scenario.buffers] + [1])
         self.buffer_plot.setYRange(0, cap * 1.05 + 0.5)
         self.retranslate()
 
     def refresh(self, now: float, slow: bool) -> None:
-        s = self.collector.series
-        x = s.x * self.SCALE
-        self.rate_curve.setData(x, s.y(0))
-        for i, curve in enumerate(self.buffer_curves):
-            curve.setData(x, s.y(3 + i))
-        if self.collector.snapshot is not None:
+        self.draw_curves()
+        if slow and self.collector.snapshot is not None:
             self.diagram.show_snapshot(self.collector.snapshot)
         self.timeline.refresh(now)
+
+    def draw_curves(self) -> None:
+        if self.collector is None:
+            return
+        s = self.collector.series
+        self.rates.show(s.x, s.rows(0, 1))
+        self.levels.show(s.x, s.rows(3, 3 + len(self.buffer_curves)))
+        self._fit_rate_axis()
+
+    def _fit_rate_axis(self) -> None:
+        targets = [line.value() for line in self.threshold_items]
+        top = nice_ceiling(max([self.rates.top, *targets]) * 1.08)
+        if top != self._rate_top:
+            self._rate_top = top
+            self.rate_plot.setYRange(0, top, padding=0)
 
     def retranslate(self) -> None:
         set_labels(self.rate_plot, _("Output rate (good parts/h)"))
@@ -194,8 +224,8 @@ class SimLabView(LabViewBase):
         self._rebuild_timer = QTimer(self, singleShot=True, interval=300)
         self._rebuild_timer.timeout.connect(self._rebuild_after_change)
         self._resume_after_rebuild = False
-        self._ticks = 0
         self._last_frame = 0.0
+        self._last_slow = 0.0
         self._build_seq = 0
         self._built_for: tuple | None = None
         self._build_common()
@@ -479,10 +509,14 @@ class SimLabView(LabViewBase):
             return
         if self.runner is None:
             return
+        import simulators
+
         self.driver.pause()
         self.preview_result = None
-        self.runner.reset()
-        self._install((self.scenario, self.runner), keep_running=False)
+        # A new runner, not runner.reset(): the finished one may still be read by its result job in the
+        # background (the job then sees it is no longer this view's runner and is dropped).
+        runner = simulators.make_runner(self.runner.kind, self.scenario, seed=self.runner.seed)
+        self._install((self.scenario, runner), keep_running=False)
         self.set_status(lambda: _("Back at the start."))
 
     def _on_tick(self) -> None:
@@ -495,8 +529,9 @@ class SimLabView(LabViewBase):
         if not force and wall - self._last_frame < FRAME_S:
             return
         self._last_frame = wall
-        self._ticks += 1
-        slow = force or self._ticks % SLOW_EVERY == 0
+        slow = force or wall - self._last_slow >= SLOW_S
+        if slow:
+            self._last_slow = wall
         now = self.runner.now
         self.panels.refresh(now, slow)
         if slow:
@@ -529,8 +564,11 @@ class SimLabView(LabViewBase):
 
         # Collecting a long run's statistics takes a frame's time or more: off the GUI thread (the
         # runner is finished, nothing else touches it), once the last frame is painted.
-        QTimer.singleShot(40, lambda: run_in_background(
-            runner.result, done, lambda exc: log.error("preview result failed: %r", exc)))
+        def collect() -> None:
+            if shiboken6.isValid(self) and runner is self.runner:
+                run_in_background(runner.result, done, lambda exc: log.error("preview result failed: %r", exc))
+
+        QTimer.singleShot(40, collect)
 
     def _preview_done(self, result: Any) -> None:
         self.preview_result = result
