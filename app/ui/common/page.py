@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.context import AppContext
 from app.services.auth import Actor
@@ -29,6 +29,19 @@ class Page(QWidget):
 
     def title(self) -> str:
         raise NotImplementedError
+
+    def page_layout(self, widget: QWidget | None = None, *, summary: bool = False) -> QVBoxLayout:
+        """Lay ``widget`` (the page itself by default) out the way every page is: in the pages' margins,
+        the heading on top (``self.heading``) and, with ``summary``, a subtitle line under it
+        (``self.summary``). Returns the layout for the rest of the page."""
+        lay = QVBoxLayout(widget if widget is not None else self)
+        lay.setContentsMargins(24, 20, 24, 12)
+        self.heading = QLabel(objectName="pageTitle")
+        lay.addWidget(self.heading)
+        if summary:
+            self.summary = QLabel(objectName="subtitle", wordWrap=True)
+            lay.addWidget(self.summary)
+        return lay
 
     def activated(self) -> None:
         """Called when the page is shown (refresh data here)."""

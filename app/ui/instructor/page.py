@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from app.i18n import _
 from app.services.auth import Role, require_staff
@@ -24,10 +24,7 @@ class InstructorPage(Page):
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         require_staff(actor)
         super().__init__(ctx, actor, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
+        lay = self.page_layout()
         self.tabs = QTabWidget(objectName="instructorTabs")
         self.cohorts = CohortsPanel(ctx, actor)
         self.accounts = AccountsPanel(ctx, actor)

@@ -29,10 +29,7 @@ class SettingsPage(Page):
 
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
+        lay = self.page_layout()
 
         self.lang_box = QGroupBox()
         lf = QFormLayout(self.lang_box)

@@ -133,10 +133,7 @@ class CatalogPage(Page):
         outer.addWidget(self.stack)
         self.catalog_panel = QWidget(objectName="catalogPanel")
         self.stack.addWidget(self.catalog_panel)
-        lay = QVBoxLayout(self.catalog_panel)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
+        lay = self.page_layout(self.catalog_panel)
         self.first_steps = None
         from app.ui.help.first_steps import FirstStepsCards, should_show
 

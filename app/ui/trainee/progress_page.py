@@ -57,12 +57,7 @@ class ProgressPage(Page):
 
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
-        self.summary = QLabel(objectName="subtitle", wordWrap=True)
-        lay.addWidget(self.summary)
+        lay = self.page_layout(summary=True)
         self.tabs = QTabWidget(objectName="progressTabs")
         lay.addWidget(self.tabs, 1)
 

@@ -41,12 +41,7 @@ class ReviewPage(Page):
         self._cards: list[DueCard] = []
         self._revealed = False
         self._shown_at = time.monotonic()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
-        self.summary = QLabel(objectName="subtitle", wordWrap=True)
-        lay.addWidget(self.summary)
+        lay = self.page_layout(summary=True)
 
         self.card = QFrame(objectName="reviewCard")
         self.card.setFrameShape(QFrame.Shape.StyledPanel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
 
 from app.i18n import _
 from app.services.skills import LEVEL_COLOURS, SkillCell, evidence_text, level_text
@@ -27,12 +27,7 @@ class SkillsPage(Page):
 
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 12)
-        self.heading = QLabel(objectName="pageTitle")
-        lay.addWidget(self.heading)
-        self.summary = QLabel(objectName="subtitle", wordWrap=True)
-        lay.addWidget(self.summary)
+        lay = self.page_layout(summary=True)
         self.table = QTableWidget(0, 4, objectName="skillsTable")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
