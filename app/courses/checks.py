@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from app.courses import models as m
 from app.courses.links import classify_link
-from app.courses.render import EXTERNAL_SCHEMES, IMAGE_SUFFIXES, link_scheme, markdown_refs, render_body, resolve_local
+from app.courses.render import EXTERNAL_SCHEMES, IMAGE_SUFFIXES, link_scheme, markdown_refs, resolve_local
 from app.courses.reporter import KeyPath, Reporter
 from app.courses.svg_safe import safe_svg_file
 from app.i18n import _
@@ -111,10 +111,13 @@ def check_all_locales(rep: Reporter, rel: str, model: BaseModel, base: KeyPath =
 
 
 def check_markdown(rep: Reporter, rel: str, path: KeyPath, text: str, base_dir: Path, root_dir: Path) -> None:
-    """Render ``text`` and check its images and links.
+    """Parse ``text`` as the lesson view does and check its images and links.
 
-    For a Markdown file (``path`` empty) positions are exact; for Markdown inside a
-    YAML value, problems point at the value.
+    The HTML itself is made when the text is first shown (the views catch a failure
+    there); parsing is where the Markdown is understood, and doing it once here
+    instead of also rendering halves the cost of loading a library. For a Markdown
+    file (``path`` empty) positions are exact; for Markdown inside a YAML value,
+    problems point at the value.
     """
 
     def report(severity: str, line: int, col: int, message: str) -> None:
@@ -124,7 +127,6 @@ def check_markdown(rep: Reporter, rel: str, path: KeyPath, text: str, base_dir: 
             rep.add(severity, rel, path, message)  # type: ignore[arg-type]
 
     try:
-        render_body(text, base_dir, root_dir)
         refs = markdown_refs(text)
     except Exception as exc:  # noqa: BLE001 - markdown-it is robust, but a lesson must never crash the app
         rep.error(rel, path, _("the Markdown could not be rendered: {reason}").format(reason=exc))

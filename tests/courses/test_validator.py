@@ -381,11 +381,11 @@ def test_unknown_locale_is_warned(course_dir):
     assert p.pointer == f"{PRACTICAL}#checklist.0.text.fr"
 
 
-def test_markdown_that_fails_to_render_is_an_error(course_dir, monkeypatch):
+def test_markdown_that_fails_to_parse_is_an_error(course_dir, monkeypatch):
     def broken(*_args, **_kw):
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(checks, "render_body", broken)
+    monkeypatch.setattr(checks, "markdown_refs", broken)
     problems = errors(validate(course_dir))
     assert {p.file for p in having(problems, "renderer exploded")} >= {
         str(course_dir / LESSON_EN), str(course_dir / LESSON_ZH)}
