@@ -73,22 +73,37 @@ def _walk_files(root: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def stat_key(root: Path) -> str:
+def stat_key(root: Path, files: list[tuple[str, os.stat_result]] | None = None) -> str:
+    """Identifies the (path, size, mtime_ns) of every file (``files``: a walk already made)."""
     h = hashlib.sha256()
-    for rel, st in _walk_files(root):
+    for rel, st in _walk_files(root) if files is None else files:
         h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
-def content_hash(root: Path) -> str:
-    """sha256 over every file's path and contents: identifies a course's exact text."""
+_TEXT_SUFFIXES = (".yaml", ".md")
+
+
+def content_hash(root: Path, files: list[tuple[str, os.stat_result]] | None = None,
+                 texts: dict[str, bytes] | None = None) -> str:
+    """sha256 over every file's path and contents: identifies a course's exact text.
+
+    ``texts`` (if given) receives the bytes of the course's YAML and Markdown files, so
+    the loader parses exactly the bytes hashed here instead of reading them again.
+    """
     h = hashlib.sha256()
-    for rel, _st in _walk_files(root):
+    root_str = os.fspath(root)
+    for rel, _st in _walk_files(root) if files is None else files:
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         try:
-            h.update(hashlib.sha256((root / rel).read_bytes()).digest())
+            with open(os.path.join(root_str, rel), "rb") as fh:
+                data = fh.read()
         except OSError:
             h.update(b"unreadable")
+            continue
+        h.update(hashlib.sha256(data).digest())
+        if texts is not None and rel.endswith(_TEXT_SUFFIXES):
+            texts[rel] = data
     return h.hexdigest()
 
 
@@ -234,15 +249,17 @@ class CourseLibrary:
         cache_file = self._cache_file(root, source) if key else None
         entry = _read_cache(cache_file, key) if cache_file and key else None
         code = code_key()
-        skey = stat_key(root)
+        files = _walk_files(root)
+        skey = stat_key(root, files)
         if entry is not None and entry.code_key == code and entry.stat_key == skey:
             return entry.course, entry.problems
-        chash = content_hash(root)
+        texts: dict[str, bytes] = {}
+        chash = content_hash(root, files, texts)
         if entry is not None and entry.code_key == code and entry.content_hash == chash:
             entry.stat_key = skey
             _write_cache(cache_file, entry, key)
             return entry.course, entry.problems
-        course, problems = read_course(root, source=source)  # type: ignore[arg-type]
+        course, problems = read_course(root, source=source, texts=texts)  # type: ignore[arg-type]
         if course is not None:
             course.content_hash = chash
         if cache_file is not None and key:

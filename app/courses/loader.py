@@ -38,10 +38,11 @@ def _listed_ids(raw: Any, key: str) -> list[tuple[int, str]]:
 
 
 class _CourseReader:
-    def __init__(self, root: Path, display: str | None, check_simulators: bool) -> None:
+    def __init__(self, root: Path, display: str | None, check_simulators: bool,
+                 texts: dict[str, bytes] | None = None) -> None:
         self.root = root
         self.abs_root = root.resolve()
-        self.rep = Reporter(root, display)
+        self.rep = Reporter(root, display, texts)
         self.check_simulators = check_simulators
 
     # --- steps -------------------------------------------------------------------------------
@@ -264,13 +265,16 @@ class _CourseReader:
 
 
 def read_course(path: Path, display: str | None = None, *, source: m.CourseSource = "path",
-                check_simulators: bool = True) -> tuple[m.Course | None, list[Problem]]:
+                check_simulators: bool = True,
+                texts: dict[str, bytes] | None = None) -> tuple[m.Course | None, list[Problem]]:
     """Load and check the course folder at ``path``.
 
     Returns the course (None if there is any error) and every problem found,
     warnings included. ``display`` is how the folder is named in problems.
+    ``texts`` (relative posix path → bytes) are files the caller has just read
+    (the library hashes them); each is used instead of reading it again.
     """
-    reader = _CourseReader(Path(path), display, check_simulators)
+    reader = _CourseReader(Path(path), display, check_simulators, texts)
     try:
         course = reader.course(source)
     except RecursionError:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.courses import models as m
 from app.courses.errors import Problem, Severity
-from app.courses.yamlio import TextError, locate_in, parse_positions, parse_yaml, read_text
+from app.courses.yamlio import TextError, decode_text, locate_in, parse_positions, parse_yaml, read_text
 from app.i18n import _
 
 M = TypeVar("M", bound=BaseModel)
@@ -116,9 +116,10 @@ def clean_loc(loc: Sequence[str | int], data: Any) -> tuple[list[str | int], boo
 class Reporter:
     """Problems for files under one course folder, located by key path."""
 
-    def __init__(self, root: Path, display_root: str | None = None) -> None:
+    def __init__(self, root: Path, display_root: str | None = None, texts: dict[str, bytes] | None = None) -> None:
         self.root = root
         self.display_root = display_root if display_root is not None else str(root)
+        self._preread = texts if texts is not None else {}
         self.problems: list[Problem] = []
         self._texts: dict[str, str] = {}
         self._docs: dict[str, Any] = {}
@@ -155,8 +156,9 @@ class Reporter:
 
     def text(self, rel: str) -> str | None:
         """A UTF-8 text file under the root, or None (problem reported)."""
+        data = self._preread.pop(rel, None)
         try:
-            text = read_text(self.root / rel)
+            text = read_text(self.root / rel) if data is None else decode_text(data)
         except TextError as exc:
             self.error(rel, (), exc.message, line=exc.line, col=exc.col)
             return None
