@@ -91,7 +91,16 @@ class LinePanels:
         self.tabs.addTab(plots, "")
         self.tabs.addTab(self.state_plots, "")
         self.tabs.addTab(self.events, "")
+        self.tabs.currentChanged.connect(self._tab_shown)
         return self.tabs
+
+    def _tab_shown(self, index: int) -> None:
+        if self.collector is None or self.view.runner is None:
+            return
+        if index == 0:
+            self.draw_curves()
+        elif index == 1:
+            self.timeline.refresh(self.view.runner.now)
 
     def structure(self, scenario: Any) -> tuple:
         return (tuple((st.name, st.servers) for st in scenario.stations), tuple(b.name for b in scenario.buffers),
@@ -157,10 +166,14 @@ class LinePanels:
         self.retranslate()
 
     def refresh(self, now: float, slow: bool) -> None:
-        self.draw_curves()
+        # The tab in view every frame, the hidden one with the slow panels (so it is never far behind).
+        shown = self.tabs.currentIndex()
+        if slow or shown == 0:
+            self.draw_curves()
+        if slow or shown == 1:
+            self.timeline.refresh(now)
         if slow and self.collector.snapshot is not None:
             self.diagram.show_snapshot(self.collector.snapshot)
-        self.timeline.refresh(now)
 
     def draw_curves(self) -> None:
         if self.collector is None:
@@ -546,7 +559,11 @@ class SimLabView(LabViewBase):
         now = self.runner.now
         value = round(200 * now / end)
         if value != self.clock.value():
+            # QProgressBar.setValue repaints at once, and a synchronous repaint flushes every pending paint
+            # of the window (the plots too) inside this call; with updates off it only schedules one.
+            self.clock.setUpdatesEnabled(False)
             self.clock.setValue(value)
+            self.clock.setUpdatesEnabled(True)
         text = self.panels.clock_text(now, end)
         if text != self.clock_label.text():
             self.clock_label.setText(text)
