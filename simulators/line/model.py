@@ -252,19 +252,24 @@ class LineModel(LineBase):
 
     def _fail(self, srv: Server, resume: int) -> Generator[Any, Any, None]:
         """Break down now, wait for the repair, renew the failure clock, resume ``resume``."""
-        env = self.env
-        st = srv.station
+        yield self._break_down(srv)
+        self._repaired(srv)
+        self._set(srv, resume)
+
+    def _break_down(self, srv: Server) -> float:
+        """The server fails now (busy or idle): counted, announced; returns the repair time."""
         srv.gen += 1  # any pending idle-failure alarm is now stale
         self._set(srv, DOWN)
-        st.failures += 1
+        srv.station.failures += 1
         ttr = srv.ttr()
         if self._subscribers:
-            self._emit(env.now, "failure", st.name, server=srv.index, repair_s=ttr)
-        yield ttr
+            self._emit(self.env.now, "failure", srv.station.name, server=srv.index, repair_s=ttr)
+        return ttr
+
+    def _repaired(self, srv: Server) -> None:
         self._renew(srv)
         if self._subscribers:
-            self._emit(env.now, "repair", st.name, server=srv.index)
-        self._set(srv, resume)
+            self._emit(self.env.now, "repair", srv.station.name, server=srv.index)
 
     def _renew(self, srv: Server) -> None:
         """Draw the next failure (after a repair or planned maintenance: as good as new)."""
@@ -287,18 +292,10 @@ class LineModel(LineBase):
             return  # resuming this instant: it checks next_fail before waiting again
         srv.wait_on.detach(srv)
         srv.resume_state = srv.state
-        srv.gen += 1
-        self._set(srv, DOWN)
-        srv.station.failures += 1
-        ttr = srv.ttr()
-        if self._subscribers:
-            self._emit(self.env.now, "failure", srv.station.name, server=srv.index, repair_s=ttr)
-        self.env.call_in(ttr, lambda: self._idle_repaired(srv))
+        self.env.call_in(self._break_down(srv), lambda: self._idle_repaired(srv))
 
     def _idle_repaired(self, srv: Server) -> None:
-        self._renew(srv)
-        if self._subscribers:
-            self._emit(self.env.now, "repair", srv.station.name, server=srv.index)
+        self._repaired(srv)
         self._resume_idle(srv)
 
     def _resume_idle(self, srv: Server) -> None:
@@ -325,29 +322,27 @@ class LineModel(LineBase):
             yield plan.interval_s
 
     def _idle_maintenance(self, srv: Server) -> None:
-        srv.pm_due = False
-        srv.gen += 1
-        self._set(srv, MAINTENANCE)
-        d = srv.station.pm_sample()  # type: ignore[misc]
-        if self._subscribers:
-            self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
-
         def done() -> None:
-            self._renew(srv)
-            if self._subscribers:
-                self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
+            self._maintained(srv)
             self._resume_idle(srv)
 
-        self.env.call_in(d, done)
+        self.env.call_in(self._start_maintenance(srv), done)
 
     def _maintain(self, srv: Server) -> Generator[Any, Any, None]:
+        yield self._start_maintenance(srv)
+        self._maintained(srv)
+
+    def _start_maintenance(self, srv: Server) -> float:
+        """Planned maintenance starts now (busy or idle server); returns its duration."""
         srv.pm_due = False
         srv.gen += 1
         self._set(srv, MAINTENANCE)
         d = srv.station.pm_sample()  # type: ignore[misc]
         if self._subscribers:
             self._emit(self.env.now, "maintenance_start", srv.station.name, server=srv.index, duration_s=d)
-        yield d
+        return d
+
+    def _maintained(self, srv: Server) -> None:
         self._renew(srv)
         if self._subscribers:
             self._emit(self.env.now, "maintenance_end", srv.station.name, server=srv.index)
