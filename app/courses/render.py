@@ -261,6 +261,10 @@ def _position(lines: list[str], start: int, end: int, needle: str) -> tuple[int,
 def markdown_refs(text: str) -> list[Ref]:
     """Every image and link target in ``text`` (as written), with positions."""
     refs: list[Ref] = []
+    if "[" not in text and "<" not in text:
+        # Links and images need "[" or "<" ("&lbrack;" is only text; raw HTML and linkify
+        # are off): nothing to find, and most short texts (instructions, tasks) skip parsing.
+        return refs
     lines = text.splitlines()
     for block in _MD.parse(text, {}):
         if block.type != "inline" or not block.children:

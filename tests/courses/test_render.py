@@ -7,6 +7,9 @@ import re
 import struct
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from app.courses.render import LESSON_CSS, MAX_IMAGE_WIDTH, markdown_refs, render_body, render_markdown
 
 from .conftest import FIXTURE
@@ -86,6 +89,24 @@ def test_refs_report_positions():
     refs = markdown_refs("Intro\n\nText ![a](x.svg)\nand [l](https://e.com).\n")
     assert [(r.kind, r.target, r.line, r.col) for r in refs] == [
         ("image", "x.svg", 3, 11), ("link", "https://e.com", 4, 9)]
+
+
+MD_PIECES = ["a", " ", "\n", "*", "_", "`", "!", "(", ")", "]", ">", "#", "-", "|", "&lbrack;", "&#60;", "&lt;", "\\",
+             "http://e.com", "www.e.com", "a@b.cc", ":", "/", "x.svg", '"', "    ", "1.", "![", "<",
+             "<http://e.com>", "<a@b.cc>", "[l](x.svg)", "`<x>`"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(MD_PIECES), max_size=30).map("".join))
+def test_refs_shortcut_finds_what_the_parser_finds(text):
+    # markdown_refs skips parsing a text without "[" or "<": the parser must agree it has no links.
+    from app.courses.render import _MD
+
+    assert not _MD.options["html"] and not _MD.options["linkify"]
+    found = [(t.type, t.attrs.get("src") or t.attrs.get("href")) for b in _MD.parse(text, {}) if b.children
+             for t in b.children if t.type in ("image", "link_open")]
+    assert [(r.kind, r.target) for r in markdown_refs(text)] == [
+        ("image" if kind == "image" else "link", target) for kind, target in found]
 
 
 def test_chinese_text_survives(tmp_path):
