@@ -96,17 +96,30 @@ def _field_name(path: list[str | int]) -> str:
     return names[-1] if names else ""
 
 
-class _ValueCommand(QUndoCommand):
-    def __init__(self, model: DraftModel, rel: str, path: list[str | int], value: Any, origin: object | None,
-                 merge_key: object | None, label: str) -> None:
+class _MergingEdit(QUndoCommand):
+    """An edit of one thing (a field's value, a file's text); consecutive edits with the same
+    ``merge_key`` (keystrokes in one field) merge into one undo step. Subclasses write the new
+    content and put the old one back."""
+
+    merge_id = -1  # one per subclass: Qt merges only commands of the same id
+
+    def __init__(self, model: DraftModel, new: Any, origin: object | None, merge_key: object | None,
+                 label: str) -> None:
         super().__init__(label)
-        self.model, self.rel, self.path, self.value = model, rel, path, value
+        self.model, self.new = model, new
         self.origin, self.merge_key = origin, merge_key
         self.old: Any = MISSING
         self.first = True
 
+    def _write(self, new: Any) -> Any:
+        """Write ``new``; return what was there before."""
+        raise NotImplementedError
+
+    def _put_back(self, old: Any) -> None:
+        raise NotImplementedError
+
     def redo(self) -> None:
-        old = self.model.draft.set_value(self.rel, self.path, self.value)
+        old = self._write(self.new)
         if self.first:
             self.old = old
         self.model.values_changed.emit(self.origin if self.first else None)
@@ -114,53 +127,55 @@ class _ValueCommand(QUndoCommand):
         self.model.edited.emit()
 
     def undo(self) -> None:
-        self.model.draft.set_value(self.rel, self.path, self.old)
+        self._put_back(self.old)
         self.model.values_changed.emit(None)
         self.model.edited.emit()
 
     def id(self) -> int:
-        return _MERGE_ID if self.merge_key is not None else -1
+        return self.merge_id if self.merge_key is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, _ValueCommand) or other.merge_key != self.merge_key:
+        if type(other) is not type(self) or other.merge_key != self.merge_key:
             return False
-        self.value = other.value
+        self.new = other.new
         return True
 
 
-class _TextCommand(QUndoCommand):
+class _ValueCommand(_MergingEdit):
+    """One value in a YAML file (MISSING: the key is removed)."""
+
+    merge_id = _MERGE_ID
+
+    def __init__(self, model: DraftModel, rel: str, path: list[str | int], value: Any, origin: object | None,
+                 merge_key: object | None, label: str) -> None:
+        super().__init__(model, value, origin, merge_key, label)
+        self.rel, self.path = rel, path
+
+    def _write(self, new: Any) -> Any:
+        return self.model.draft.set_value(self.rel, self.path, new)
+
+    def _put_back(self, old: Any) -> None:
+        self.model.draft.set_value(self.rel, self.path, old)
+
+
+class _TextCommand(_MergingEdit):
+    """The whole text of a Markdown file (None before: the file did not exist)."""
+
+    merge_id = _MERGE_ID + 1
+
     def __init__(self, model: DraftModel, rel: str, text: str, origin: object | None, merge_key: object | None,
                  label: str) -> None:
-        super().__init__(label)
-        self.model, self.rel, self.text = model, rel, text
-        self.origin, self.merge_key = origin, merge_key
-        self.old: str | None = None
-        self.first = True
+        super().__init__(model, text, origin, merge_key, label)
+        self.rel = rel
 
-    def redo(self) -> None:
-        old = self.model.draft.set_text(self.rel, self.text)
-        if self.first:
-            self.old = old
-        self.model.values_changed.emit(self.origin if self.first else None)
-        self.first = False
-        self.model.edited.emit()
+    def _write(self, new: str) -> str | None:
+        return self.model.draft.set_text(self.rel, new)
 
-    def undo(self) -> None:
-        if self.old is None:
+    def _put_back(self, old: str | None) -> None:
+        if old is None:
             self.model.draft.entries.pop(self.rel, None)
         else:
-            self.model.draft.set_text(self.rel, self.old)
-        self.model.values_changed.emit(None)
-        self.model.edited.emit()
-
-    def id(self) -> int:
-        return _MERGE_ID + 1 if self.merge_key is not None else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, _TextCommand) or other.merge_key != self.merge_key:
-            return False
-        self.text = other.text
-        return True
+            self.model.draft.set_text(self.rel, old)
 
 
 class _StructureCommand(QUndoCommand):
