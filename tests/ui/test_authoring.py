@@ -95,18 +95,7 @@ def test_author_a_course_from_nothing_and_a_trainee_takes_it(qtbot, window, ctx,
     panel = _open_authoring(qtbot, window)
 
     # --- a new course ------------------------------------------------------------------------------
-    def fill_new(dialog):
-        dialog.show()
-        qtbot.keyClicks(dialog.id_edit, "night-shift")
-        type_text(qtbot, dialog.titles["en"], "Night shift basics")
-        type_text(qtbot, dialog.titles["zh_CN"], "夜班基础")
-        dialog.hide()
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(NewCourseDialog, "exec", fill_new)
-    qtbot.mouseClick(panel.new_btn, Qt.MouseButton.LeftButton)
-    _activate(qtbot, window)
-    draft = panel.model.draft
+    draft = _new_course(qtbot, window, panel, monkeypatch)
     assert draft.course_id == "night-shift" and draft.root == ctx.library_dir / "night-shift"
     form = panel.editor
     assert form.title.widgets["zh_CN"].text() == "夜班基础"

@@ -86,22 +86,28 @@ def test_review_page_in_chinese(qtbot, window, ctx, trainee, fixture_course):
         i18n.set_locale("en")
 
 
-def test_dashboard_retention_tab_shows_the_class_figures(qtbot, qapp_ready, ctx, instructor, trainee, fixture_course):
+def _dashboard_on(qtbot, ctx, instructor, course_id: str):
+    """The instructor's dashboard, loaded and showing ``course_id``."""
     from app.ui.instructor.dashboard.panel import DashboardPanel
 
+    panel = DashboardPanel(ctx, instructor)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=10000):
+        panel.show()
+    if panel.course.currentData() != course_id:
+        with qtbot.waitSignal(panel.loaded, timeout=10000):
+            panel.course.setCurrentIndex(panel.course.findData(course_id))
+    return panel
+
+
+def test_dashboard_retention_tab_shows_the_class_figures(qtbot, qapp_ready, ctx, instructor, trainee, fixture_course):
     course = _course_with_glossary(ctx, fixture_course)
     ctx.progress.enroll(trainee, course.id, course.version)
     _missed(ctx, trainee, course, "q-single")
     cards = ctx.review.due_cards(trainee)
     ctx.review.answer(trainee, cards[0].id, 3)
     ctx.review.answer(trainee, cards[1].id, 1)
-    panel = DashboardPanel(ctx, instructor)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded, timeout=10000):
-        panel.show()
-    if panel.course.currentData() != course.id:
-        with qtbot.waitSignal(panel.loaded, timeout=10000):
-            panel.course.setCurrentIndex(panel.course.findData(course.id))
+    panel = _dashboard_on(qtbot, ctx, instructor, course.id)
     tab = panel.retention_tab
     assert panel.tabs.tabText(panel.tabs.indexOf(tab)) == "Retention"
     qtbot.waitUntil(lambda: tab.retention is not None and tab.retention.course_id == course.id, timeout=10000)
@@ -145,8 +151,6 @@ def test_my_skills_page_and_the_class_matrix(qtbot, qapp_ready, window, ctx, ins
                                              tmp_path):
     from openpyxl import load_workbook
 
-    from app.ui.instructor.dashboard.panel import DashboardPanel
-
     course = _course_with_competencies(ctx, fixture_course)
     ctx.progress.enroll(trainee, course.id, course.version)
     store_quiz_attempt(ctx.progress, trainee, course.id, course.version, "basics/quiz", answers={}, score=1.0,
@@ -160,13 +164,7 @@ def test_my_skills_page_and_the_class_matrix(qtbot, qapp_ready, window, ctx, ins
     page.activated()
     assert page.table.item(0, 2).text() == "Intermediate" and page.table.item(0, 3).text() == "quiz, practical sign-off"
 
-    panel = DashboardPanel(ctx, instructor)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded, timeout=10000):
-        panel.show()
-    if panel.course.currentData() != course.id:
-        with qtbot.waitSignal(panel.loaded, timeout=10000):
-            panel.course.setCurrentIndex(panel.course.findData(course.id))
+    panel = _dashboard_on(qtbot, ctx, instructor, course.id)
     tab = panel.skills_tab
     qtbot.waitUntil(lambda: tab.matrix is not None and tab.matrix.course_id == course.id, timeout=10000)
     assert tab.table.horizontalHeaderItem(0).text() == "Line basics"

@@ -245,6 +245,15 @@ def test_end_feedback_review_and_attempts_limit(qtbot, window, ctx, trainee, tmp
                                          passed=True, duration_s=1, max_attempts=1)
 
 
+def _open_quiz(qtbot, window, ctx, tmp_path):
+    """The trainee opens the fixture course's quiz in the active window; returns (course view, quiz view)."""
+    install_fixture(ctx, tmp_path)
+    login_trainee(qtbot, window)
+    _activate(qtbot, window)
+    view = open_fixture(qtbot, window)
+    return view, view.open_step("basics/quiz")
+
+
 def _answered_two(qtbot, quiz):
     qtbot.mouseClick(quiz.start_btn, Qt.MouseButton.LeftButton)
     answer(qtbot, quiz.current_pane(), True)
@@ -255,11 +264,7 @@ def _answered_two(qtbot, quiz):
 
 
 def test_idle_lock_mid_quiz_keeps_answers_and_saves_the_draft(qtbot, window, ctx, trainee, tmp_path):
-    install_fixture(ctx, tmp_path)
-    login_trainee(qtbot, window)
-    _activate(qtbot, window)
-    view = open_fixture(qtbot, window)
-    quiz = view.open_step("basics/quiz")
+    view, quiz = _open_quiz(qtbot, window, ctx, tmp_path)
     ids, responses = _answered_two(qtbot, quiz)
     window.lock()
     draft = ctx.progress.load_draft(trainee, FIXTURE_ID, "basics/quiz")
@@ -272,11 +277,7 @@ def test_idle_lock_mid_quiz_keeps_answers_and_saves_the_draft(qtbot, window, ctx
 
 
 def test_closing_the_app_mid_quiz_resumes_there_after_login(qtbot, qapp_ready, window, ctx, trainee, tmp_path):
-    install_fixture(ctx, tmp_path)
-    login_trainee(qtbot, window)
-    _activate(qtbot, window)
-    view = open_fixture(qtbot, window)
-    quiz = view.open_step("basics/quiz")
+    view, quiz = _open_quiz(qtbot, window, ctx, tmp_path)
     ids, responses = _answered_two(qtbot, quiz)
     seed = quiz.attempt.seed
     window.close()
