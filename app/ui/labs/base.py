@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QProgressBar,
-    QPushButton,
     QScrollArea,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -45,6 +44,7 @@ from app.ui.common.content import as_dict, content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.step_base import StepView
 from app.ui.labs.panels import ControlsForm, ObjectivesPanel, restore_values
+from app.ui.labs.parts import lab_button, two_panes
 from app.ui.labs.problem_list import Problem, ProblemList, problems_of
 
 log = logging.getLogger(__name__)
@@ -120,18 +120,13 @@ class LabViewBase(StepView):
         self.objectives_title = QLabel(objectName="sectionTitle")
         self.objectives = ObjectivesPanel(self.lab.objectives)
 
-        self.hint_btn = QPushButton(objectName="hintButton")
-        self.hint_btn.setAutoDefault(False)
-        self.hint_btn.clicked.connect(self.show_next_hint)
+        self.hint_btn = lab_button("hintButton", self.show_next_hint)
         self.hints_label = QLabel(objectName="labHints", wordWrap=True)
         self.hints_label.setTextFormat(Qt.TextFormat.RichText)
         self.hints_label.setStyleSheet("QLabel#labHints { background: #f6f8fa; border: 1px solid #d5dde5; "
                                        "border-radius: 6px; padding: 6px; }")
 
-        self.submit_btn = QPushButton(objectName="submitLab")
-        self.submit_btn.setProperty("primary", True)
-        self.submit_btn.setAutoDefault(False)
-        self.submit_btn.clicked.connect(self.submit)
+        self.submit_btn = lab_button("submitLab", self.submit, primary=True)
         self.grading_bar = QProgressBar(objectName="gradingBar")
         self.grading_bar.setRange(0, 0)
         self.grading_bar.setMaximumHeight(8)
@@ -230,15 +225,42 @@ class LabViewBase(StepView):
     def _place_side_by_side(self, left: QWidget, right: QWidget, stretch: tuple[int, int],
                             sizes: tuple[int, int], min_widths: tuple[int, int] | None = None) -> None:
         """The lab's two columns (settings | views) in one splitter that never collapses a side."""
-        self.split = QSplitter(Qt.Orientation.Horizontal, objectName="labSplit")
-        for i, side in enumerate((left, right)):
-            self.split.addWidget(side)
-            self.split.setStretchFactor(i, stretch[i])
-            if min_widths is not None:
-                side.setMinimumWidth(min_widths[i])
-        self.split.setSizes(list(sizes))
-        self.split.setChildrenCollapsible(False)
+        if min_widths is not None:
+            left.setMinimumWidth(min_widths[0])
+            right.setMinimumWidth(min_widths[1])
+        self.split = two_panes(Qt.Orientation.Horizontal, "labSplit", left, right, stretch, sizes)
         self.root.addWidget(self.split, 1)
+
+    def _views_column(self, parts: list[QWidget | QLayout], grow: QWidget | None = None) -> QWidget:
+        """The right column: the objectives on top (always in view, their title left out for room), then
+        ``parts`` from top to bottom; ``grow`` takes the height that is left."""
+        column = QWidget(objectName="labRight")
+        lay = QVBoxLayout(column)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.objectives)
+        for part in parts:
+            if isinstance(part, QLayout):
+                lay.addLayout(part)
+            else:
+                lay.addWidget(part, 1 if part is grow else 0)
+        self.objectives_title.hide()
+        return column
+
+    def _in_background(self, work: Callable[[], Any], done: Callable[[Any], None],
+                       failed: Callable[[Exception], None], wanted: Callable[[], bool] = lambda: True) -> None:
+        """``work`` off the GUI thread; its outcome reaches ``done`` or ``failed`` only if this view still
+        exists (the trainee may have left the step) and ``wanted()`` still says yes (settings unchanged)."""
+
+        def on_done(result: Any) -> None:
+            if shiboken6.isValid(self) and wanted():
+                done(result)
+
+        def on_failed(exc: Exception) -> None:
+            if shiboken6.isValid(self) and wanted():
+                failed(exc)
+
+        run_in_background(work, on_done, on_failed)
 
     def _finish_init(self) -> None:
         on_language_changed(self, self._retranslate_all)
@@ -407,15 +429,8 @@ class LabViewBase(StepView):
             # The service runs, grades and stores the run; the view only shows the outcome.
             return ctx.progress.submit_lab(actor, course, step, dict(values), duration_s=elapsed, parallel=True)
 
-        def done(outcome) -> None:
-            if shiboken6.isValid(self):
-                self._graded(outcome.grade, dict(outcome.metrics))
-
-        def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self):
-                self._grading_failed(exc)
-
-        run_in_background(work, done, failed)
+        self._in_background(work, lambda outcome: self._graded(outcome.grade, dict(outcome.metrics)),
+                            self._grading_failed)
 
     def submit_problems(self, values: Mapping[str, Any]) -> list[Problem]:
         """What stops ``values`` from being graded, found before running (subclasses add their editors')."""

@@ -215,12 +215,7 @@ class MaintenancePanels:
     def reset(self, scenario: Any, runner: Any, collector: MaintenanceCollector) -> None:
         self.scenario = scenario
         self.collector = collector
-        for curves in self.curves.values():
-            for curve in curves:
-                curve.setData([], [])
-        for item in self.markers.values():
-            item.setData([], [])
-        self._marker_seen.clear()
+        self._clear_plots()
         self.timeline.clear()
         self._ranges()
         self.draw_thresholds()
@@ -295,14 +290,18 @@ class MaintenancePanels:
         if self.selected is None or index < 0:
             return
         self.selected = index
+        self._clear_plots()
+        self.refresh(self.view.runner.now if self.view.runner else 0.0, slow=True)
+        self.retranslate()
+
+    def _clear_plots(self) -> None:
+        """Empty every curve and marker set; the next refresh draws them all again."""
         for curves in self.curves.values():
             for curve in curves:
                 curve.setData([], [])
         for item in self.markers.values():
             item.setData([], [])
         self._marker_seen.clear()
-        self.refresh(self.view.runner.now if self.view.runner else 0.0, slow=True)
-        self.retranslate()
 
     # --- updates -------------------------------------------------------------------------------
 

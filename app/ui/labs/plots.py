@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 INK = "#1f2d3d"
 GRID_ALPHA = 0.25
@@ -92,6 +92,18 @@ def rename_legend(legend: pg.LegendItem, item: pg.GraphicsObject, text: str) -> 
             label.setText(text)
             break
     legend.updateSize()
+
+
+def plot_area(host: QWidget, name: str) -> tuple[QVBoxLayout, pg.GraphicsLayoutWidget]:
+    """``host`` named ``name``, laid out top to bottom without margins, its plots taking the height."""
+    setup_pyqtgraph()
+    host.setObjectName(name)
+    lay = QVBoxLayout(host)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    plots = pg.GraphicsLayoutWidget()
+    lay.addWidget(plots, 1)
+    return lay, plots
 
 
 class Series:

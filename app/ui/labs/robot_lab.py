@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -35,12 +32,12 @@ from PySide6.QtWidgets import (
 from app.courses import sim_messages
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, format_decimal, ngettext
-from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.labs.base import LabViewBase
 from app.ui.labs.live import LiveDriver
 from app.ui.labs.panels import format_metric
-from app.ui.labs.plots import live_curve, set_labels, setup_pyqtgraph, style_plot
+from app.ui.labs.parts import lab_button, two_panes
+from app.ui.labs.plots import live_curve, plot_area, set_labels, setup_pyqtgraph, style_plot
 from app.ui.labs.problem_list import Problem, ProblemList, problems_of
 from app.ui.labs.program_editor import ProgramEditor
 
@@ -73,13 +70,7 @@ class PathView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        setup_pyqtgraph()
-        self.setObjectName("robotPath")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        self.plots = pg.GraphicsLayoutWidget()
-        lay.addWidget(self.plots, 1)
+        lay, self.plots = plot_area(self, "robotPath")
         # The key as wrapping text under both views: a legend inside a view would hide the path.
         self.key = QLabel(objectName="pathKey", wordWrap=True)
         self.key.setTextFormat(Qt.TextFormat.RichText)
@@ -217,14 +208,9 @@ class RobotLabView(LabViewBase):
         self.editor_help = QLabel(objectName="subtitle", wordWrap=True)
         self.error_list = ProblemList("programErrors", max_height=150)
         self.error_list.jump.connect(self.jump_to_problem)
-        self.run_btn = QPushButton(objectName="runButton")
-        self.run_btn.setProperty("primary", True)
-        self.run_btn.setAutoDefault(False)
-        self.run_btn.clicked.connect(self.run_program)
-        self.replay_btn = QPushButton(objectName="replayButton")
-        self.replay_btn.setAutoDefault(False)
+        self.run_btn = lab_button("runButton", self.run_program, primary=True)
+        self.replay_btn = lab_button("replayButton", self.start_replay)
         self.replay_btn.setEnabled(False)
-        self.replay_btn.clicked.connect(self.start_replay)
 
         editor_box = QWidget()
         elay = QVBoxLayout(editor_box)
@@ -240,13 +226,7 @@ class RobotLabView(LabViewBase):
         row.addStretch(1)
         elay.addLayout(row)
 
-        left = QSplitter(Qt.Orientation.Vertical, objectName="labLeft")
-        left.addWidget(self.task)
-        left.addWidget(editor_box)
-        left.setStretchFactor(0, 2)
-        left.setStretchFactor(1, 3)
-        left.setSizes([200, 330])
-        left.setChildrenCollapsible(False)
+        left = two_panes(Qt.Orientation.Vertical, "labLeft", self.task, editor_box, stretch=(2, 3), sizes=(200, 330))
         self.task.setMinimumHeight(90)
         # Comments after a statement wrap under it rather than hiding beyond a horizontal scroll bar.
         self.editor.setLineWrapMode(ProgramEditor.LineWrapMode.WidgetWidth)
@@ -291,22 +271,9 @@ class RobotLabView(LabViewBase):
 
         # Right: the objectives (always in view), the path and log, the run's results (scrolling if
         # long), and status + Submit fixed at the bottom.
-        views = QSplitter(Qt.Orientation.Vertical, objectName="labRightViews")
-        views.addWidget(self.tabs)
-        views.addWidget(side)
-        views.setStretchFactor(0, 3)
-        views.setStretchFactor(1, 1)
-        views.setSizes([330, 80])
-        views.setChildrenCollapsible(False)
+        views = two_panes(Qt.Orientation.Vertical, "labRightViews", self.tabs, side, stretch=(3, 1), sizes=(330, 80))
         side.setMinimumHeight(60)
-        right = QWidget(objectName="labRight")
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
-        rlay.setSpacing(4)
-        rlay.addWidget(self.objectives)
-        rlay.addWidget(views, 1)
-        rlay.addWidget(self._footer(hint_button=True))
-        self.objectives_title.hide()
+        right = self._views_column([views, self._footer(hint_button=True)], grow=views)
         self._place_side_by_side(left, right, stretch=(1, 1), sizes=(450, 450), min_widths=(300, 300))
         self._finish_init()
         self._set_cell()
@@ -410,20 +377,12 @@ class RobotLabView(LabViewBase):
         self.scenario = scenario
         self.path_view.set_cell(scenario)
 
-        def work():
-            return simulators.run(kind, scenario)
-
-        def done(result) -> None:
-            if shiboken6.isValid(self):
-                self._ran(result)
-
         def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self):
-                self.running = False
-                self._run_problems = (self.editor.toPlainText(), problems_of(exc))
-                self.check_program()
+            self.running = False
+            self._run_problems = (self.editor.toPlainText(), problems_of(exc))
+            self.check_program()
 
-        run_in_background(work, done, failed)
+        self._in_background(lambda: simulators.run(kind, scenario), self._ran, failed)
 
     def _ran(self, result: Any) -> None:
         self.running = False

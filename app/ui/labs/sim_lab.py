@@ -1,14 +1,13 @@
 """The live lab view for the ``line`` and ``maintenance`` simulators.
 
 The view runs a preview (display seed) advanced by ``LiveDriver`` in time slices and shows it
-through a panels object: ``LinePanels`` here (the line diagram, output rate, buffer levels,
-machine-state Gantt) or ``app.ui.labs.maintenance_panels.MaintenancePanels``. Submit grades headlessly
+through a panels object: ``app.ui.labs.line_panels.LinePanels`` (the line diagram, output rate,
+buffer levels, machine-state Gantt) or ``app.ui.labs.maintenance_panels.MaintenancePanels``. Submit grades headlessly
 (see ``LabViewBase``).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from typing import Any
@@ -21,34 +20,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.courses import sim_messages
 from app.courses.grading import lab_scenario
-from app.i18n import N_, _, format_decimal
-from app.ui.common.background import run_in_background
+from app.i18n import _
 from app.ui.common.content import content_text
 from app.ui.labs.base import LabViewBase
-from app.ui.labs.event_log import EventLogPanel
-from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram, display_name
-from app.ui.labs.live import LINE_STATES, LineCollector, LiveDriver
+from app.ui.labs.line_diagram import LineDiagram, display_name
+from app.ui.labs.line_panels import LinePanels
+from app.ui.labs.live import LiveDriver
 from app.ui.labs.maintenance_panels import MaintenancePanels
 from app.ui.labs.panels import guard_wheel
-from app.ui.labs.plots import (
-    PixelCurves,
-    StateTimeline,
-    colour,
-    nice_ceiling,
-    set_labels,
-    setup_pyqtgraph,
-    style_plot,
-    threshold_line,
-)
+from app.ui.labs.parts import lab_button, two_panes
+from app.ui.labs.plots import StateTimeline, setup_pyqtgraph
 from app.ui.labs.problem_list import Problem, ProblemList, problems_from
 from app.ui.labs.program_editor import ProgramEditor
 
@@ -57,162 +44,6 @@ log = logging.getLogger(__name__)
 PREVIEW_SEED_OFFSET = 1  # the preview never shows the graded run itself
 SLOW_S = 0.1             # objectives, tables, the line diagram and the clock: 10 times a second (text is costly)
 FRAME_S = 0.012          # plots redrawn at every driver tick (~60/s); ticks that bunch up after a stall only simulate
-
-
-class LinePanels:
-    """The line diagram (above the lab) and the line plots."""
-
-    # (label, sim seconds per second; None = as fast as possible)
-    speeds = [("×1", 1.0), ("×10", 10.0), ("×60", 60.0), ("×600", 600.0), (N_("as fast as possible"), None)]
-    SCALE = 1 / 3600.0  # plots in hours
-
-    def __init__(self, view) -> None:
-        self.view = view
-        self.diagram = LineDiagram()
-        self.diagram.setMaximumHeight(135)
-        self.timeline: StateTimeline | None = None
-        self.threshold_items: list[pg.InfiniteLine] = []
-        self.collector: LineCollector | None = None
-        # Output and buffers in one tab, the machine-state history in another: three plots stacked
-        # in the ~300 px a 1366×700 screen leaves are too flat to read (the Gantt lost its row names).
-        self.tabs = QTabWidget(objectName="lineTabs")
-        self.state_plots = pg.GraphicsLayoutWidget()
-        self.state_plots.setObjectName("lineStates")
-        self.state_plots.ci.setContentsMargins(2, 2, 2, 2)
-        self.events = EventLogPanel()   # order-driven lines only: the MES event log and the six big losses
-
-    def make_collector(self, scenario: Any, runner: Any) -> LineCollector:
-        return LineCollector(scenario, runner)
-
-    def top_widget(self) -> QWidget | None:
-        return self.diagram
-
-    def wrap_plots(self, plots: QWidget) -> QWidget:
-        self.tabs.addTab(plots, "")
-        self.tabs.addTab(self.state_plots, "")
-        self.tabs.addTab(self.events, "")
-        self.tabs.currentChanged.connect(self._tab_shown)
-        return self.tabs
-
-    def _tab_shown(self, index: int) -> None:
-        if self.collector is None or self.view.runner is None:
-            return
-        if index == 0:
-            self.draw_curves()
-        elif index == 1:
-            self.timeline.refresh(self.view.runner.now)
-
-    def structure(self, scenario: Any) -> tuple:
-        return (tuple((st.name, st.servers) for st in scenario.stations), tuple(b.name for b in scenario.buffers),
-                scenario.warmup_s, scenario.warmup_s + scenario.shift_length_s)
-
-    def build(self, scenario: Any, runner: Any, collector: LineCollector) -> None:
-        plots = self.view.plots
-        plots.clear()
-        self.collector = None   # until reset() below: the new plots' signals must not draw the old run
-        self.threshold_items.clear()
-        end_h = runner.end_time * self.SCALE
-        self.rate_plot = plots.addPlot(row=0, col=0)
-        self.buffer_plot = plots.addPlot(row=1, col=0)
-        self.state_plots.clear()
-        self.gantt = self.state_plots.addPlot(row=0, col=0)
-        for p in (self.rate_plot, self.buffer_plot, self.gantt):
-            style_plot(p)
-            p.setXRange(0, end_h, padding=0.01)
-            p.enableAutoRange(x=False)
-            p.setMouseEnabled(x=True, y=False)
-        self.buffer_plot.setXLink(self.rate_plot)
-        # The Gantt chart is not x-linked: pyqtgraph links views by their pixels, and its row names are wider.
-        self.rate_plot.getAxis("bottom").setStyle(showValues=False)   # one time axis, under the buffers
-        # Width-1 pens: wide pens are drawn many times slower.
-        self.rates = PixelCurves(self.rate_plot, [pg.mkPen(colour(0), width=1)], self.SCALE)
-        self.levels = PixelCurves(self.buffer_plot, [pg.mkPen(colour(i + 1), width=1)
-                                                     for i in range(len(scenario.buffers))], self.SCALE)
-        self.rate_curve = self.rates.curves[0]
-        self.buffer_curves = self.levels.curves
-        self.buffer_plot.enableAutoRange(y=False)
-        # The rate's y range only grows, in round steps: an axis whose ticks move every frame is redrawn
-        # (text and grid) every frame, which cost more than the curves.
-        self.rate_plot.enableAutoRange(y=False)
-        # Zooming or panning (the buffers follow, x-linked) re-draws at the new resolution, even when paused.
-        self.rate_plot.sigXRangeChanged.connect(lambda *_a: self.draw_curves())
-        self.rate_plot.getViewBox().sigResized.connect(lambda *_a: self.draw_curves())
-        for obj in self.view.lab.objectives:
-            if obj.metric == "throughput_per_hour":
-                self.threshold_items.append(threshold_line(self.rate_plot, obj.target, "", "#1a7f37"))
-        if scenario.warmup_s > 0:
-            for p in (self.rate_plot, self.buffer_plot):
-                p.addItem(pg.InfiniteLine(scenario.warmup_s * self.SCALE, angle=90,
-                                          pen=pg.mkPen("#6b7a89", style=Qt.PenStyle.DotLine)))
-        for row in (0, 1):
-            plots.ci.layout.setRowStretchFactor(row, 1)
-        self.timeline = StateTimeline(self.gantt, collector.row_labels(), runner.end_time,
-                                      [STATE_COLOURS[s] for s in LINE_STATES], columns=3000, x_scale=self.SCALE)
-        self.reset(scenario, runner, collector)
-
-    def reset(self, scenario: Any, runner: Any, collector: LineCollector) -> None:
-        self.scenario = scenario
-        self.collector = collector
-        self.diagram.build(scenario)
-        self.events.clear()
-        self.tabs.setTabVisible(self.tabs.indexOf(self.events), bool(getattr(scenario, "order_driven", False)))
-        self.timeline.clear()
-        self.rates.clear()
-        self.levels.clear()
-        self._rate_top = 0.0
-        self._fit_rate_axis()
-        cap = max([b.capacity for b in scenario.buffers] + [1])
-        self.buffer_plot.setYRange(0, cap * 1.05 + 0.5)
-        self.retranslate()
-
-    def refresh(self, now: float, slow: bool) -> None:
-        # The tab in view every frame, the hidden one with the slow panels (so it is never far behind).
-        shown = self.tabs.currentIndex()
-        if slow or shown == 0:
-            self.draw_curves()
-        if slow or shown == 1:
-            self.timeline.refresh(now)
-        if slow and self.collector.snapshot is not None:
-            self.diagram.show_snapshot(self.collector.snapshot)
-
-    def draw_curves(self) -> None:
-        if self.collector is None:
-            return
-        s = self.collector.series
-        self.rates.show(s.x, s.rows(0, 1))
-        self.levels.show(s.x, s.rows(3, 3 + len(self.buffer_curves)))
-        self._fit_rate_axis()
-
-    def _fit_rate_axis(self) -> None:
-        targets = [line.value() for line in self.threshold_items]
-        top = nice_ceiling(max([self.rates.top, *targets]) * 1.08)
-        if top != self._rate_top:
-            self._rate_top = top
-            self.rate_plot.setYRange(0, top, padding=0)
-
-    def retranslate(self) -> None:
-        set_labels(self.rate_plot, _("Output rate (good parts/h)"))
-        # Buffer names and colours in the title: a legend would hide the curves.
-        keys = " ".join(f"<span style='color:{colour(i + 1)}'>■</span>&nbsp;{html.escape(b.name)}"
-                        for i, b in enumerate(self.scenario.buffers))
-        set_labels(self.buffer_plot, _("Buffer levels (parts)") + "&nbsp;&nbsp;" + keys, "", _("Time (h)"))
-        set_labels(self.gantt, _("Machine states"), "", _("Time (h)"))
-        self.timeline.set_row_names(self.collector.row_labels())   # station labels in the UI language
-        self.tabs.setTabText(0, _("Output and buffers"))
-        self.tabs.setTabText(1, _("Machine states"))
-        self.tabs.setTabText(self.tabs.indexOf(self.events), _("Event log and losses"))
-        self.events.retranslate()
-        for line in self.threshold_items:
-            line.label.setFormat(_("objective"))
-        self.diagram.retranslate()
-
-    def show_result(self, result: Any) -> None:
-        """A finished preview: its event log and loss tree (recorded runs of order-driven lines)."""
-        if getattr(self.scenario, "order_driven", False):
-            self.events.show_result(self.scenario, result)
-
-    def clock_text(self, now: float, end: float) -> str:
-        return _("{now} h of {end} h").format(now=format_decimal(now / 3600, 1), end=format_decimal(end / 3600, 1))
 
 
 def changed_text(running: bool) -> str:
@@ -252,30 +83,19 @@ class SimLabView(LabViewBase):
         llay.setSpacing(0)
         llay.addWidget(self._side_panel(["controls", "hints"]), 1)
         llay.addWidget(self._footer())
-        left = QSplitter(Qt.Orientation.Vertical, objectName="labLeft")
-        left.addWidget(self.task)
-        left.addWidget(lower)
-        left.setStretchFactor(0, 2)
-        left.setStretchFactor(1, 3)
-        left.setSizes([185, 325])   # the task readable (≥ 130 px at 1366×700), the settings below
-        left.setChildrenCollapsible(False)
+        # The task readable (≥ 130 px at 1366×700), the settings below.
+        left = two_panes(Qt.Orientation.Vertical, "labLeft", self.task, lower, stretch=(2, 3), sizes=(185, 325))
         left.setMinimumWidth(240)
         self.task.setMinimumHeight(80)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("labPlots")
         self.plots.ci.setContentsMargins(2, 2, 2, 2)
         self.plots.setMinimumHeight(240)
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
-        rlay.setSpacing(4)
         # Right: the objectives (always in view), the preview's controls, its pictures.
-        rlay.addWidget(self.objectives)
-        rlay.addWidget(self.run_bar)
-        self.objectives_title.hide()
         if self.panels.top_widget() is not None:
             self.root.addWidget(self.panels.top_widget())
-        rlay.addWidget(self.panels.wrap_plots(self.plots), 1)
+        pictures = self.panels.wrap_plots(self.plots)
+        right = self._views_column([self.run_bar, pictures], grow=pictures)
         self._place_side_by_side(left, right, stretch=(0, 1), sizes=(310, 630))
         self._finish_init()
         self._rebuild(keep_running=False, background=False)
@@ -347,13 +167,8 @@ class SimLabView(LabViewBase):
 
     def _build_run_bar(self) -> QWidget:
         """Run/Pause and Reset, the speed, the sim clock."""
-        self.run_btn = QPushButton(objectName="runButton")
-        self.run_btn.setProperty("primary", True)
-        self.run_btn.setAutoDefault(False)
-        self.run_btn.clicked.connect(self.toggle_run)
-        self.reset_btn = QPushButton(objectName="resetButton")
-        self.reset_btn.setAutoDefault(False)
-        self.reset_btn.clicked.connect(self.reset_run)
+        self.run_btn = lab_button("runButton", self.toggle_run, primary=True)
+        self.reset_btn = lab_button("resetButton", self.reset_run)
         self.speed_label = QLabel()
         self.speed = QComboBox(objectName="speedChoice")
         self.speed.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -439,15 +254,11 @@ class SimLabView(LabViewBase):
         self.run_btn.setEnabled(False)
 
         def done(prepared) -> None:
-            if shiboken6.isValid(self) and seq == self._build_seq:
-                self._install(prepared, keep_running)
-                self.set_status(lambda: changed_text(keep_running))
+            self._install(prepared, keep_running)
+            self.set_status(lambda: changed_text(keep_running))
 
-        def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and seq == self._build_seq:
-                self._cannot_simulate(exc)
-
-        run_in_background(lambda: self._prepare(values), done, failed)
+        self._in_background(lambda: self._prepare(values), done, self._cannot_simulate,
+                            wanted=lambda: seq == self._build_seq)   # not if the settings changed again
 
     def _cannot_simulate(self, exc: Exception) -> None:
         # Rendered when shown, so the reason follows a language switch (the simulator's codes, not its text).
@@ -574,16 +385,15 @@ class SimLabView(LabViewBase):
         self.set_status(lambda: _("Preview finished: computing the results…"))
         runner = self.runner
 
-        def done(result) -> None:
-            # Too late if the settings changed (or the view closed) in the meantime.
-            if shiboken6.isValid(self) and runner is self.runner:
-                self._preview_done(result)
+        def current() -> bool:   # not if the settings changed or the run was reset in the meantime
+            return runner is self.runner
 
         # Collecting a long run's statistics takes a frame's time or more: off the GUI thread (the
         # runner is finished, nothing else touches it), once the last frame is painted.
         def collect() -> None:
-            if shiboken6.isValid(self) and runner is self.runner:
-                run_in_background(runner.result, done, lambda exc: log.error("preview result failed: %r", exc))
+            if shiboken6.isValid(self) and current():
+                self._in_background(runner.result, self._preview_done,
+                                    lambda exc: log.error("preview result failed: %r", exc), wanted=current)
 
         QTimer.singleShot(40, collect)
 

@@ -14,23 +14,20 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, format_decimal
-from app.ui.common.background import run_in_background
 from app.ui.labs.base import LabViewBase
-from app.ui.labs.plots import INK, plot_font, set_labels, setup_pyqtgraph, style_plot
+from app.ui.labs.parts import two_panes
+from app.ui.labs.plots import INK, plot_area, plot_font, set_labels, setup_pyqtgraph, style_plot
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +68,8 @@ class SpectrumView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        setup_pyqtgraph()
-        self.setObjectName("spectrumView")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        self.plots = pg.GraphicsLayoutWidget()
+        _lay, self.plots = plot_area(self, "spectrumView")
         self.plots.ci.layout.setSpacing(2)
-        lay.addWidget(self.plots, 1)
         self.wave = self.plots.addPlot(row=0, col=0)
         self.velocity = self.plots.addPlot(row=1, col=0)
         self.envelope = self.plots.addPlot(row=2, col=0)
@@ -264,25 +255,10 @@ class VibrationLabView(LabViewBase):
 
         self.spectra.peak_read.connect(self._peak_read)
         side = self._side_panel(["controls", "hints"])
-        left = QSplitter(Qt.Orientation.Vertical, objectName="labLeft")
-        left.addWidget(self.task)
-        left.addWidget(side)
-        left.setStretchFactor(0, 1)
-        left.setStretchFactor(1, 1)
-        left.setSizes([260, 300])
-        left.setChildrenCollapsible(False)
+        left = two_panes(Qt.Orientation.Vertical, "labLeft", self.task, side, stretch=(1, 1), sizes=(260, 300))
         self.task.setMinimumHeight(120)
         side.setMinimumHeight(120)
-
-        right = QWidget(objectName="labRight")
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
-        rlay.setSpacing(4)
-        rlay.addWidget(self.objectives)
-        rlay.addLayout(self.machine_bar)
-        rlay.addWidget(self.spectra, 1)
-        rlay.addWidget(self._footer())
-        self.objectives_title.hide()
+        right = self._views_column([self.machine_bar, self.spectra, self._footer()], grow=self.spectra)
         self._place_side_by_side(left, right, stretch=(1, 2), sizes=(330, 660), min_widths=(260, 420))
         self._finish_init()
         self.refresh()
@@ -309,21 +285,13 @@ class VibrationLabView(LabViewBase):
         self.set_status(lambda: _("Measuring the machines…"))
         seed = self.lab.grading_seed
 
-        def work():
-            return simulators.run(kind, scenario, seed=seed)
-
-        def done(result) -> None:
-            if shiboken6.isValid(self):
-                self._measured(key, result)
-
         def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self):
-                self.computing = False
-                message = str(exc)
-                self.set_status(lambda: _("The records cannot be made: {reason}").format(reason=message),
-                                error=True)
+            self.computing = False
+            message = str(exc)
+            self.set_status(lambda: _("The records cannot be made: {reason}").format(reason=message), error=True)
 
-        run_in_background(work, done, failed)
+        self._in_background(lambda: simulators.run(kind, scenario, seed=seed),
+                            lambda result: self._measured(key, result), failed)
 
     def _measured(self, key: Any, result: Any) -> None:
         self.computing = False
