@@ -8,19 +8,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,6 +32,7 @@ from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
+from app.ui.common.table_model import Selection, list_table
 
 log = logging.getLogger(__name__)
 
@@ -138,15 +136,8 @@ class CertificatesPanel(QWidget):
         filters.addWidget(self.search, 1)
         lay.addLayout(filters)
 
-        self.table = QTableWidget(0, COLUMNS, objectName="certificateList")
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(COLUMNS, "certificateList", stretch=3, selection=Selection.ExtendedSelection,
+                                wrap=False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemActivated.connect(lambda *_: self.actions.open())
         lay.addWidget(self.table, 1)

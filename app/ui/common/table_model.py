@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QWidget
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -108,22 +108,40 @@ class RowsModel(QAbstractTableModel):
         return [c.number_format for c in self.columns]
 
 
-def make_view(model: RowsModel, name: str) -> QTableView:
-    view = QTableView(objectName=name)
-    view.setModel(model)
+Selection = QAbstractItemView.SelectionMode
+
+
+def _read_only_rows(view: QTableView, stretch: Sequence[int], selection: Selection, wrap: bool) -> None:
+    """How every read-only table of rows looks: no row numbers, cells not editable, a click selects
+    the whole row, columns as wide as their contents, the ``stretch`` columns (else the last) take the rest."""
     view.verticalHeader().hide()
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setWordWrap(False)
-    view.setAlternatingRowColors(False)
+    view.setSelectionMode(selection)
+    view.setWordWrap(wrap)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    stretched = [i for i, col in enumerate(model.columns) if col.stretch]
-    header.setStretchLastSection(not stretched)
-    for i in stretched:
+    header.setStretchLastSection(not stretch)
+    for i in stretch:
         header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+
+
+def make_view(model: RowsModel, name: str) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setAlternatingRowColors(False)
+    _read_only_rows(view, [i for i, col in enumerate(model.columns) if col.stretch],
+                    Selection.SingleSelection, wrap=False)
     return view
+
+
+def list_table(columns: int, name: str, *, stretch: int | None = None,
+               selection: Selection = Selection.SingleSelection, wrap: bool = True) -> QTableWidget:
+    """A read-only QTableWidget of rows (filled item by item), laid out like ``make_view``'s tables;
+    column ``stretch`` (the last when None) takes the width left."""
+    table = QTableWidget(0, columns, objectName=name)
+    _read_only_rows(table, [] if stretch is None else [stretch], selection, wrap)
+    return table
 
 
 def wrap_rows(view: QTableView) -> None:

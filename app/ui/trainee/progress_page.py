@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -25,22 +24,10 @@ from app.ui.certificates.actions import CertificateActions
 from app.ui.common.content import content_text
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.table_model import list_table
 from app.ui.labs.panels import format_metric, metric_label
 
 log = logging.getLogger(__name__)
-
-
-def _table(columns: int, name: str) -> QTableWidget:
-    t = QTableWidget(0, columns, objectName=name)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    t.setWordWrap(False)
-    header = t.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    return t
 
 
 def _item(text: str, data=None, align_right: bool = False) -> QTableWidgetItem:
@@ -63,7 +50,7 @@ class ProgressPage(Page):
 
         courses_tab = QWidget()
         cl = QVBoxLayout(courses_tab)
-        self.table = _table(6, "progressTable")
+        self.table = list_table(6, "progressTable", stretch=0, wrap=False)
         self.table.itemActivated.connect(self._open_course)
         cl.addWidget(self.table, 1)
         self.courses_empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -78,7 +65,7 @@ class ProgressPage(Page):
 
         labs_tab = QWidget()
         ll = QVBoxLayout(labs_tab)
-        self.labs = _table(6, "labTable")
+        self.labs = list_table(6, "labTable", stretch=0, wrap=False)
         # Names first, at their own width (Chinese names were cut to "…" by a wide results column);
         # the results take the rest, elided, in full in the tooltip.
         lab_header = self.labs.horizontalHeader()
@@ -94,7 +81,7 @@ class ProgressPage(Page):
 
         certs_tab = QWidget()
         ctl = QVBoxLayout(certs_tab)
-        self.certs = _table(5, "certificateTable")
+        self.certs = list_table(5, "certificateTable", stretch=0, wrap=False)
         self.certs.itemSelectionChanged.connect(self._cert_buttons)
         self.certs.itemActivated.connect(lambda *_: self.cert_actions.open())
         ctl.addWidget(self.certs, 1)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
 from app.i18n import _
 from app.services.skills import LEVEL_COLOURS, SkillCell, evidence_text, level_text
 from app.ui.common.content import content_text
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.table_model import list_table
 
 
 def level_item(cell: SkillCell) -> QTableWidgetItem:
@@ -28,13 +29,7 @@ class SkillsPage(Page):
     def __init__(self, ctx, actor, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, parent)
         lay = self.page_layout(summary=True)
-        self.table = QTableWidget(0, 4, objectName="skillsTable")
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(4, "skillsTable", stretch=1)
         lay.addWidget(self.table, 1)
         self.empty = QLabel(objectName="emptyLabel", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.empty, 1)

@@ -35,6 +35,7 @@ from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.table_model import list_table
 from app.ui.instructor.dashboard.section import safe_stem
 
 DASH = "—"
@@ -73,11 +74,7 @@ class RetentionTab(QWidget):
         bar.addWidget(self.expiring_suffix)
         bar.addStretch(1)
         lay.addLayout(bar)
-        self.expiring = QTableWidget(0, 4, objectName="expiringTable")
-        self.expiring.verticalHeader().hide()
-        self.expiring.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.expiring.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.expiring.horizontalHeader().setStretchLastSection(True)
+        self.expiring = list_table(4, "expiringTable")
         lay.addWidget(self.expiring, 1)
         self.expiring_rows: list[Expiring] = []
         self._cohort_id: str | None = None

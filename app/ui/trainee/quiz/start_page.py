@@ -8,10 +8,8 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.clock import as_utc
 from app.i18n import _, format_datetime, format_percent, ngettext
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.table_model import Selection, list_table
 
 
 class QuizStartPage(QWidget):
@@ -48,12 +47,7 @@ class QuizStartPage(QWidget):
         lay.addLayout(row)
         self.history_title = QLabel(objectName="sectionTitle")
         lay.addWidget(self.history_title)
-        self.history = QTableWidget(0, 4, objectName="attemptHistory")
-        self.history.verticalHeader().hide()
-        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.history.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history = list_table(4, "attemptHistory", selection=Selection.NoSelection)
         lay.addWidget(self.history, 1)
         lay.addStretch(1)
         on_language_changed(self, self.retranslate)
