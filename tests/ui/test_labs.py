@@ -19,7 +19,7 @@ from app.courses.grading import run_and_grade_lab
 from app.courses.library import CourseLibrary
 from app.storage.models import LabRun
 from app.ui.labs.live import LiveDriver
-from app.ui.labs.plots import StateTimeline
+from app.ui.labs.plots import StateTimeline, nice_ceiling, peak_downsample
 from app.ui.labs.robot_lab import RobotLabView
 from app.ui.labs.sim_lab import SimLabView
 from app.ui.trainee.steps import make_step_view, registered_kinds
@@ -180,6 +180,12 @@ def test_line_lab_live_run_and_deterministic_submit(qtbot, ctx, trainee, course)
         assert x[0] == 0 and x[-1] == pytest.approx(s.x[-1] * scale)
         assert y.max() == s.y(column).max() and y.min() == s.y(column).min()
     assert view.panels.rate_curve.yData.max() > 0
+    # Zoomed in to 200 samples: those samples as they are (and one on each side), redrawn at once.
+    x0, x1 = (s.x[2000] + s.x[2001]) / 2 * scale, (s.x[2200] + s.x[2201]) / 2 * scale
+    view.panels.rate_plot.setXRange(x0, x1, padding=0)
+    x, y = view.panels.rate_curve.xData, view.panels.rate_curve.yData
+    assert len(x) == 202 and x[0] < x0 < x[1] and x[-2] < x1 < x[-1]
+    assert np.array_equal(y, s.y(0)[2000:2202])
     assert view.timeline.filled_columns() == view.timeline.columns   # the Gantt covers the whole run
     assert all(states for states in view.diagram.station_states().values())
     # Objectives judged on the preview's final metrics (green or red, in words too).
@@ -426,6 +432,42 @@ def test_state_timeline_shows_the_dominant_state_per_column(qtbot):
     tl.refresh(100.0)        # the open states grow, nothing is counted twice
     assert list(tl.index[0]) == [0, 1, 1, 1, 1, 0, 0, 0, 0, 0]
     assert tl.acc[0].sum() == pytest.approx(50.0)   # closed intervals only; the open one is provisional
+
+
+def test_peak_downsample_keeps_each_bins_extremes_for_every_row():
+    rng = np.random.default_rng(7)
+    x = np.arange(103, dtype=float)
+    ys = rng.normal(size=(3, 103))
+    for ds in (5, 40):     # the element-wise passes and numpy's reduction
+        px, py = peak_downsample(x, ys, ds)
+        bins = 103 // ds
+        assert len(px) == py.shape[1] == 2 * bins + 103 - bins * ds
+        for b in range(bins):
+            block = ys[:, b * ds:(b + 1) * ds]
+            assert px[2 * b] == px[2 * b + 1] == x[b * ds]
+            assert np.array_equal(py[:, 2 * b], block.min(axis=1))
+            assert np.array_equal(py[:, 2 * b + 1], block.max(axis=1))
+        assert np.array_equal(py[:, 2 * bins:], ys[:, bins * ds:])     # the unfinished bin as it is
+    px, py = peak_downsample(x, ys, 1)
+    assert np.array_equal(px, x) and np.array_equal(py, ys)
+
+
+def test_nice_ceiling_rounds_up_to_one_two_two_and_a_half_or_five():
+    assert [nice_ceiling(v) for v in (0.0, 0.7, 1.0, 1.2, 2.2, 3.0, 7.0, 10.0, 10.5, 240.0)] == \
+        [1.0, 1.0, 1.0, 2.0, 2.5, 5.0, 10.0, 10.0, 20.0, 250.0]
+
+
+def test_a_reset_right_after_the_end_drops_the_finished_runs_result(qtbot, ctx, trainee, course, caplog):
+    view = open_lab(qtbot, ctx, trainee, course, "line/buffer-lab")
+    view.speed.setCurrentIndex(view.speed.count() - 1)
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.runner.done and not view.driver.running, timeout=60_000)
+    finished = view.runner
+    qtbot.mouseClick(view.reset_btn, Qt.MouseButton.LeftButton)   # before its statistics are collected
+    assert view.runner is not finished and view.runner.now == 0
+    qtbot.wait(400)
+    assert view.preview_result is None and "Back at the start" in view.status.text()
+    assert "preview result failed" not in caplog.text
 
 
 def test_driver_reaches_the_end_in_slices_with_the_same_metrics_as_a_plain_run(qtbot):
