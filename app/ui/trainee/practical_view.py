@@ -17,6 +17,7 @@ from app.i18n import _, format_datetime
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.step_base import WRITE_ERRORS, StepView
+from app.ui.common.style import repolish
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,7 @@ class PracticalView(StepView):
                                       "ask for another check.").format(name=info.instructor_name, date=when))
             self.comment.setVisible(bool(info.comment))
             self.comment.setText(_("Instructor's comment: {comment}").format(comment=info.comment))
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        repolish(self.status)
 
     def _mark_opened(self) -> None:
         """Record once that the trainee has seen the task (the step then awaits the instructor)."""

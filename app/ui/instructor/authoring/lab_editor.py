@@ -30,6 +30,7 @@ from app.courses.grading import LabGrade, run_and_grade_lab
 from app.i18n import N_, _, format_decimal, format_number
 from app.ui.common.background import run_in_background
 from app.ui.common.status_line import StatusLine
+from app.ui.common.style import repolish
 from app.ui.instructor.authoring import lab_tables as lt
 from app.ui.instructor.authoring.binding import Binder
 from app.ui.instructor.authoring.forms import EditorPage, StepHeader
@@ -325,7 +326,7 @@ class LabEditor(EditorPage):
             reason = _first_line(exc)
             self.try_status.say(lambda: _("The lab cannot run yet: {reason}").format(reason=reason))
             self.try_status.setObjectName("errorLabel")
-            self._restyle()
+            repolish(self.try_status)
             return
         self.running = True
         self.try_btn.setEnabled(False)
@@ -349,7 +350,7 @@ class LabEditor(EditorPage):
         self.try_status.say(lambda: _("Score {score}: {verdict} with the default values.").format(
             score=format_decimal(grade.score, 2), verdict=_("passed") if grade.passed else _("not passed")))
         self.try_status.setObjectName("statusLabel" if grade.passed else "warningLabel")
-        self._restyle()
+        repolish(self.try_status)
         shown = [(r.objective.metric, r.value, f"{r.objective.op} {au.to_plain(r.objective.target):g}",
                   "✔" if r.met else "✘") for r in grade.objectives]
         objective_metrics = {r.objective.metric for r in grade.objectives}
@@ -368,11 +369,7 @@ class LabEditor(EditorPage):
         reason = _first_line(exc)
         self.try_status.say(lambda: _("The lab cannot run: {reason}").format(reason=reason))
         self.try_status.setObjectName("errorLabel")
-        self._restyle()
-
-    def _restyle(self) -> None:
-        self.try_status.style().unpolish(self.try_status)
-        self.try_status.style().polish(self.try_status)
+        repolish(self.try_status)
 
     # --- page --------------------------------------------------------------------------------------
 

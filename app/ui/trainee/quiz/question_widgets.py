@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.style import set_style_property
 
 BLANK = "___"
 _NUMBER_RE = r"^\s*[+\-−－]?[0-9０-９]*([.,．，][0-9０-９]*)?\s*$"
@@ -112,12 +113,10 @@ class QuestionWidget(QWidget):
 
     @staticmethod
     def _mark(button: QWidget, tick: bool = True) -> None:
-        button.setProperty("solution", True)
         if tick:
             button.setText(button.text() + "  ✔")
         button.setAccessibleDescription(_("This is the correct answer."))
-        button.style().unpolish(button)
-        button.style().polish(button)
+        set_style_property(button, "solution", True)
 
     def focus_first(self) -> None:
         self.focusNextChild()

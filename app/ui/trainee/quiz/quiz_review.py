@@ -12,6 +12,7 @@ from app import i18n
 from app.i18n import _, format_number
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.style import set_style_property
 from app.ui.trainee.quiz.question_factory import make_question_widget
 from app.ui.trainee.quiz.question_widgets import QuestionWidget
 
@@ -47,9 +48,7 @@ class QuestionPane(QWidget):
         self.widget.show_solution()
         state = "correct" if correct else "wrong"
         for w in (self.feedback, self.verdict):
-            w.setProperty("state", state)
-            w.style().unpolish(w)
-            w.style().polish(w)
+            set_style_property(w, "state", state)
         self.feedback.show()
         self.retranslate()
 
