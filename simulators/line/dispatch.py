@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import simpy
+from simulators.kernel import Kernel, Signal
 
 # A queue's waiting servers are FlowServers (simulators.line.flow_station); typed ``Any`` here so
 # that this module stays below the station module (no import cycle).
@@ -112,7 +112,7 @@ class LoopRt:
         self.last = last
         self.free = cards
         self.held = 0
-        self.waiters: deque[tuple[Any, Unit, simpy.Event]] = deque()
+        self.waiters: deque[tuple[Any, Unit, Signal]] = deque()
 
     def release(self) -> None:
         self.held -= 1
@@ -126,23 +126,20 @@ class LoopRt:
             return
         self.free += 1
 
-    def cancel(self, ev: simpy.Event) -> None:
-        self.waiters = deque(w for w in self.waiters if w[2] is not ev)
-
 
 class StationQueue:
     """Units waiting in front of one station, with a capacity and the level's time integral."""
 
     __slots__ = ("env", "name", "capacity", "items", "getters", "putters", "area", "last", "pick", "make")
 
-    def __init__(self, env: simpy.Environment, name: str, capacity: float,
+    def __init__(self, env: Kernel, name: str, capacity: float,
                  pick: Callable[[FlowServer, list[Unit]], int]) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
         self.items: list[Unit] = []
-        self.getters: deque[tuple[FlowServer, simpy.Event]] = deque()
-        self.putters: deque[tuple[FlowServer, Unit, simpy.Event]] = deque()
+        self.getters: deque[tuple[FlowServer, Signal]] = deque()
+        self.putters: deque[tuple[FlowServer, Unit, Signal]] = deque()
         self.area = 0.0
         self.last = 0.0
         self.pick = pick
@@ -175,8 +172,8 @@ class StationQueue:
             return self.make()
         return None
 
-    def wait_get(self, srv: FlowServer) -> simpy.Event:
-        ev = self.env.event()
+    def wait_get(self, srv: FlowServer) -> Signal:
+        ev = Signal(self.env)
         self.getters.append((srv, ev))
         return ev
 
@@ -200,12 +197,7 @@ class StationQueue:
             return True
         return False
 
-    def wait_put(self, srv: FlowServer, unit: Unit) -> simpy.Event:
-        ev = self.env.event()
+    def wait_put(self, srv: FlowServer, unit: Unit) -> Signal:
+        ev = Signal(self.env)
         self.putters.append((srv, unit, ev))
         return ev
-
-    def cancel(self, ev: simpy.Event) -> None:
-        """Forget a wait that a breakdown interrupted."""
-        self.getters = deque(g for g in self.getters if g[1] is not ev)
-        self.putters = deque(p for p in self.putters if p[2] is not ev)

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import simpy
-
+from simulators.kernel import Interrupt, Kernel, Signal
 from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Release
@@ -43,7 +42,7 @@ class FlowModel(Release, LineBase):
         self.seed = seed
         self.replication = replication
         self.record = record
-        self.env = env = simpy.Environment()
+        self.env = env = Kernel()
         self.end_time = sc.end_time
         self.warmup = sc.warmup_s
         self.state_names = FLOW_STATES
@@ -80,7 +79,7 @@ class FlowModel(Release, LineBase):
         weights = sc.mix or dict.fromkeys(self.products, 1.0)
         self.mix = [(self.products[p], w) for p, w in weights.items() if w > 0]
         self.backlog: list[tuple[tuple[float, ...], int, Unit]] = []
-        self.backlog_ev = env.event()
+        self.backlog_ev = env.signal()
         self.orders: list[OrderRt] = []
         src = sc.source
         self.saturated = not sc.orders and not isinstance(src, ArrivalSource)
@@ -109,7 +108,7 @@ class FlowModel(Release, LineBase):
                 if spec.failures is not None and spec.failures.mode == "time":
                     env.process(self._breakdowns(srv))
         if self.warmup > 0:
-            env.timeout(self.warmup).callbacks.append(self._end_warmup)
+            env.call_in(self.warmup, self._end_warmup)
         self._init_totals(sc.series_step_s)
 
     # --- set-up -----------------------------------------------------------------------------
@@ -134,7 +133,7 @@ class FlowModel(Release, LineBase):
         self.product_good = dict.fromkeys(self.products, 0)
         self.product_lead = dict.fromkeys(self.products, 0.0)
 
-    def _end_warmup(self, _event: simpy.Event) -> None:
+    def _end_warmup(self) -> None:
         """Statistics cover the shift only: forget everything counted during warm-up."""
         now = self.env.now
         self._reset_clocks(now)
@@ -169,7 +168,7 @@ class FlowModel(Release, LineBase):
 
     # --- a server's life --------------------------------------------------------------------
 
-    def _serve(self, srv: FlowServer) -> Generator[simpy.Event, Any, None]:
+    def _serve(self, srv: FlowServer) -> Generator[Any, Any, None]:
         st = srv.station
         while True:
             unit = st.queue.take(srv)
@@ -183,31 +182,32 @@ class FlowModel(Release, LineBase):
             else:
                 yield from self._move(srv, unit)
 
-    def _wait(self, srv: FlowServer, ev: simpy.Event, state: int) -> Generator[simpy.Event, Any, Any]:
+    def _wait(self, srv: FlowServer, ev: Signal, state: int) -> Generator[Any, Any, Any]:
         """Wait for ``ev`` in ``state``; a breakdown meanwhile is repaired, the wait goes on."""
         while not ev.processed:
             self._set(srv, state)
-            try:
-                yield ev
-            except simpy.Interrupt as intr:
-                yield from self._down(srv, intr.cause)
+            srv.waiting = ev
+            got = yield ev
+            srv.waiting = None
+            if got.__class__ is Interrupt:
+                yield from self._down(srv, got.cause)
         return ev.value
 
-    def _hold(self, srv: FlowServer, duration: float, state: int) -> Generator[simpy.Event, Any, None]:
+    def _hold(self, srv: FlowServer, duration: float, state: int) -> Generator[Any, Any, None]:
         """Spend ``duration`` in ``state``; a breakdown pauses it and the rest follows the repair."""
         env = self.env
         left = duration
         while left > EPS:
             self._set(srv, state)
             start = env.now
-            try:
-                yield env.timeout(left)
-                left = 0.0
-            except simpy.Interrupt as intr:
+            got = yield left
+            if got.__class__ is Interrupt:
                 left -= env.now - start
-                yield from self._down(srv, intr.cause)
+                yield from self._down(srv, got.cause)
+            else:
+                left = 0.0
 
-    def _down(self, srv: FlowServer, ttr: float) -> Generator[simpy.Event, Any, None]:
+    def _down(self, srv: FlowServer, ttr: float) -> Generator[Any, Any, None]:
         env, st = self.env, srv.station
         self._set(srv, DOWN)
         st.failures += 1
@@ -217,26 +217,26 @@ class FlowModel(Release, LineBase):
         left = ttr
         while left > EPS:
             start = env.now
-            try:
-                yield env.timeout(left)
+            got = yield left
+            if got.__class__ is Interrupt:  # another failure during the repair adds its repair time
+                left += got.cause - (env.now - start)
+            else:
                 left = 0.0
-            except simpy.Interrupt as intr:  # another failure during the repair adds its repair time
-                left += intr.cause - (env.now - start)
         srv.startup_left = st.startup_units
         if self._subscribers:
             self._emit(env.now, "repair", st.name, server=srv.index)
         self._log("repair", st.name, srv.index, None)
 
-    def _breakdowns(self, srv: FlowServer) -> Generator[simpy.Event, Any, None]:
+    def _breakdowns(self, srv: FlowServer) -> Generator[Any, Any, None]:
         """Time-dependent failures: the clock runs in every state; the next one is drawn after the repair."""
         while True:
-            yield self.env.timeout(srv.tbf())
+            yield srv.tbf()
             ttr = srv.ttr()
             assert srv.proc is not None
-            srv.proc.interrupt(ttr)
-            yield self.env.timeout(ttr)
+            self.env.interrupt(srv.proc, ttr, srv.waiting)
+            yield ttr
 
-    def _prepare(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, None]:
+    def _prepare(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, None]:
         st = srv.station
         family = unit.product.family
         if st.spec.changeover is not None and srv.family is not None and srv.family != family:
@@ -256,7 +256,7 @@ class FlowModel(Release, LineBase):
                 srv.startup_left = st.startup_units
             srv.count += 1
 
-    def _process(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, bool]:
+    def _process(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, bool]:
         """Process ``unit`` (again after each rework); True if it ends as scrap."""
         st = srv.station
         i = st.index
@@ -300,7 +300,7 @@ class FlowModel(Release, LineBase):
             self._log("end", st.name, srv.index, unit)
             return False
 
-    def _run(self, srv: FlowServer, p: float, state: int) -> Generator[simpy.Event, Any, None]:
+    def _run(self, srv: FlowServer, p: float, state: int) -> Generator[Any, Any, None]:
         """Processing time ``p`` with minor stops and operation-dependent failures on their budgets."""
         st = srv.station
         while p > EPS:
@@ -333,7 +333,7 @@ class FlowModel(Release, LineBase):
             extra.rush = True
             self._to_backlog(extra)
 
-    def _move(self, srv: FlowServer, unit: Unit) -> Generator[simpy.Event, Any, None]:
+    def _move(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, None]:
         prod = unit.product
         leaving = self.leave[prod.name][unit.step]
         unit.remaining -= prod.ideal[unit.station]
@@ -345,7 +345,7 @@ class FlowModel(Release, LineBase):
                     loop.held += 1
                     unit.cards.append(loop)
                 else:
-                    ev = self.env.event()
+                    ev = self.env.signal()
                     loop.waiters.append((srv, unit, ev))
                     yield from self._wait(srv, ev, BLOCKED)
             unit.step = nxt
@@ -384,5 +384,3 @@ class FlowModel(Release, LineBase):
     def input_level(self) -> int:
         return len(self.input.items) + len(self.backlog)
 
-    def _delay(self, seconds: float) -> simpy.Timeout:
-        return self.env.timeout(seconds)

@@ -11,8 +11,6 @@ import heapq
 from collections.abc import Generator
 from typing import Any
 
-import simpy
-
 from simulators.line.dispatch import INF, OrderRt, ProductRt, Unit
 from simulators.line.scenario import ArrivalSource
 from simulators.streams import stream
@@ -60,7 +58,7 @@ class Release:
         if not self.backlog_ev.triggered:
             self.backlog_ev.succeed()
 
-    def _plan(self) -> Generator[simpy.Event, Any, None]:
+    def _plan(self) -> Generator[Any, Any, None]:
         sc = self.scenario
         rank = {oid: i for i, oid in enumerate(sc.release.sequence or [])}
         for i, o in enumerate(sc.orders):
@@ -72,15 +70,15 @@ class Release:
         self.family_rank = families
         for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
             if order.release > self.env.now:
-                yield self.env.timeout(order.release - self.env.now)
+                yield order.release - self.env.now
             for _ in range(order.quantity):
                 self._to_backlog(self._new_unit(order.product, order.due, order))
 
-    def _arrivals(self, src: ArrivalSource) -> Generator[simpy.Event, Any, None]:
+    def _arrivals(self, src: ArrivalSource) -> Generator[Any, Any, None]:
         sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
         cap = src.capacity if src.capacity is not None else INF
         while True:
-            yield self.env.timeout(sample())
+            yield sample()
             if len(self.backlog) + len(self.input.items) >= cap:
                 self.lost += 1
                 continue
@@ -99,7 +97,7 @@ class Release:
             return (self.family_rank[unit.product.family], *plan)
         return plan
 
-    def _releaser(self) -> Generator[simpy.Event, Any, None]:
+    def _releaser(self) -> Generator[Any, Any, None]:
         """Move units from the backlog into the line: by the release rule, when the loops allow."""
         env = self.env
         while True:
@@ -107,7 +105,7 @@ class Release:
                 if self.saturated:
                     self._to_backlog(self._source_unit())
                 else:
-                    self.backlog_ev = env.event()
+                    self.backlog_ev = env.signal()
                     yield self.backlog_ev
                     continue
             unit = heapq.heappop(self.backlog)[2]
@@ -117,7 +115,7 @@ class Release:
                     loop.held += 1
                     unit.cards.append(loop)
                 else:
-                    ev = env.event()
+                    ev = env.signal()
                     loop.waiters.append((None, unit, ev))
                     yield ev
             self._enter(unit)
