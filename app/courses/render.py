@@ -21,6 +21,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import block as block_rule
+from markdown_it.rules_core import normalize
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
 from app.courses.links import classify_link
@@ -266,11 +269,17 @@ def markdown_refs(text: str) -> list[Ref]:
         # are off): nothing to find, and most short texts (instructions, tasks) skip parsing.
         return refs
     lines = text.splitlines()
-    for block in _MD.parse(text, {}):
-        if block.type != "inline" or not block.children:
-            continue
+    env: dict = {}
+    state = StateCore(text, _MD, env)
+    normalize(state)
+    block_rule(state)  # the block structure (and link reference definitions) as _MD.parse makes it
+    for block in state.tokens:
+        if block.type != "inline" or ("[" not in block.content and "<" not in block.content):
+            continue  # inline-parsing it could find nothing; long lessons take half the time
+        children: list[Token] = []
+        _MD.inline.parse(block.content, _MD, env, children)
         start, end = block.map if block.map else (0, len(lines))
-        for tok in block.children:
+        for tok in children:
             if tok.type == "image":
                 target = str(tok.attrs.get("src", ""))
                 kind = "image"

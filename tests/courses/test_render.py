@@ -96,17 +96,29 @@ MD_PIECES = ["a", " ", "\n", "*", "_", "`", "!", "(", ")", "]", ">", "#", "-", "
              "<http://e.com>", "<a@b.cc>", "[l](x.svg)", "`<x>`"]
 
 
+def _parsed_refs(text: str) -> list[tuple[str, str]]:
+    """The images and links of a full parse, as the lesson view's parser makes them."""
+    from app.courses.render import _MD
+
+    return [("image" if t.type == "image" else "link", t.attrs.get("src") or t.attrs.get("href"))
+            for b in _MD.parse(text, {}) if b.children for t in b.children if t.type in ("image", "link_open")]
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.sampled_from(MD_PIECES), max_size=30).map("".join))
-def test_refs_shortcut_finds_what_the_parser_finds(text):
-    # markdown_refs skips parsing a text without "[" or "<": the parser must agree it has no links.
+def test_refs_shortcuts_find_what_the_parser_finds(text):
+    # markdown_refs skips text and blocks without "[" or "<": the full parser must agree they have no links.
     from app.courses.render import _MD
 
     assert not _MD.options["html"] and not _MD.options["linkify"]
-    found = [(t.type, t.attrs.get("src") or t.attrs.get("href")) for b in _MD.parse(text, {}) if b.children
-             for t in b.children if t.type in ("image", "link_open")]
-    assert [(r.kind, r.target) for r in markdown_refs(text)] == [
-        ("image" if kind == "image" else "link", target) for kind, target in found]
+    assert _MD.core.ruler.get_active_rules() == ["normalize", "block", "inline", "text_join"]
+    assert [(r.kind, r.target) for r in markdown_refs(text)] == _parsed_refs(text)
+
+
+def test_refs_of_every_bundled_lesson_match_a_full_parse():
+    for path in FIXTURE.parent.glob("*/modules/*/*/*.md"):
+        text = path.read_text(encoding="utf-8")
+        assert [(r.kind, r.target) for r in markdown_refs(text)] == _parsed_refs(text), path
 
 
 def test_chinese_text_survives(tmp_path):
