@@ -44,7 +44,7 @@ class Signal:
         self.triggered = True
         self.value = value
         if self.proc is not None:
-            self.processed = True  # nobody can look before the waiter resumes
+            self.processed = True  # only the waiter looks, once resumed (``interrupt`` undoes it)
             self.kernel.ready.append((self.proc, value))
         else:  # nobody waits now: take a turn anyway, and resume whoever waits by then
             self.kernel.ready.append((self, value))
@@ -105,18 +105,26 @@ class Kernel:
         other events of this instant its yield returns ``Interrupt(cause)``."""
         if signal is not None and signal.proc is proc:
             signal.proc = None
-        queue = self.queue
-        for i, entry in enumerate(queue):
-            if entry[3] is proc:  # same sort key, so the heap stays a heap
-                queue[i] = (entry[0], entry[1], entry[2], _CANCELLED, None)
-                break
+            if signal.triggered:  # succeeded this instant, not yet delivered: the signal keeps its turn
+                signal.processed = False
+                ready = self.ready
+                for i, entry in enumerate(ready):
+                    if entry[0] is proc:
+                        ready[i] = (signal, entry[1])
+                        break
         else:
-            kept = [entry for entry in self.ready if entry[0] is not proc]
-            if len(kept) < len(self.ready):
-                self.ready.clear()
-                self.ready.extend(kept)
+            queue = self.queue
+            for i, entry in enumerate(queue):
+                if entry[3] is proc:  # same sort key, so the heap stays a heap
+                    queue[i] = (entry[0], entry[1], entry[2], _CANCELLED, None)
+                    break
+            else:
+                kept = [entry for entry in self.ready if entry[0] is not proc]
+                if len(kept) < len(self.ready):
+                    self.ready.clear()
+                    self.ready.extend(kept)
         self.seq += 1
-        heappush(queue, (self.now, URGENT, self.seq, proc, Interrupt(cause)))
+        heappush(self.queue, (self.now, URGENT, self.seq, proc, Interrupt(cause)))
 
     def call_in(self, delay: float, fn: Callable[[], None]) -> None:
         """Call ``fn()`` ``delay`` seconds from now."""
