@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +48,8 @@ def probe_center(data_dir: Path, db_url: str | None = None) -> CenterProbe | Non
 
 def workstation_id(data_dir: Path) -> str:
     """This PC's id, kept in the data dir (a center database is shared; the PC is not)."""
+    import uuid  # not at import: the GUI imports this module before its first paint
+
     path = data_dir / "workstation-id"
     try:
         value = path.read_text(encoding="ascii").strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin, QEvent.Type.InputMethod}
@@ -18,7 +18,10 @@ WARNING_S = 60.0
 
 
 class IdleWatcher(QObject):
-    """Application-wide event filter: any input restarts the countdown."""
+    """Application-wide event filter while started: any input restarts the countdown.
+
+    Installed only between :meth:`start` and :meth:`stop` (a session): a Python filter on every
+    event of the logged-out screens, start-up included, costs time and helps no one (issue 20)."""
 
     idle = Signal()
     warning = Signal(int)  # seconds until the lock
@@ -51,10 +54,16 @@ class IdleWatcher(QObject):
 
     def start(self) -> None:
         self.active = True
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # installing it again only moves it to the front
         self._restart()
 
     def stop(self) -> None:
         self.active = False
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self._cancel_warning()
         self.timer.stop()
         self.warn_timer.stop()

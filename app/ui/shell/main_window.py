@@ -109,9 +109,6 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.idle.warning.connect(lambda s: self.shell.show_idle_warning(s) if self.shell is not None else None)
         self.idle.warning_cancelled.connect(lambda: self.shell.hide_idle_warning() if self.shell else None)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         self._build_menus()
         on_language_changed(self, self.retranslate)
         if ctx is not None:
