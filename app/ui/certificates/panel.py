@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -30,6 +29,7 @@ from app.ui.certificates.actions import CertificateActions, preview_and_print, p
 from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
+from app.ui.common.dialogs import error_line, ok_button, ok_cancel
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 from app.ui.common.table_model import Selection, list_table
@@ -57,11 +57,7 @@ class IssueDialog(QDialog):
         form.addRow(_("Trainee:"), self.trainee)
         form.addRow(_("Course:"), self.course)
         form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Issue"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self, _("Issue")))
 
 
 class OverrideDialog(QDialog):
@@ -89,14 +85,10 @@ class OverrideDialog(QDialog):
         self.reason.setPlaceholderText(_("e.g. assessed at the workshop on 3 May by Li Wei"))
         form.addRow(_("Basis (printed):"), self.basis)
         form.addRow(_("Reason (audit log):"), self.reason)
-        self.error = QLabel(objectName="dialogError", wordWrap=True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = error_line()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_btn = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_btn.setText(_("Issue with override"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, _("Issue with override"))
+        self.ok_btn = ok_button(buttons)
         form.addRow(buttons)
         self.reason.setFocus()
 

@@ -13,7 +13,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -28,6 +27,7 @@ from app.i18n import _
 from app.services.accounts import MIN_PASSWORD_LENGTH, UserInfo, check_display_name
 from app.services.auth import PermissionDenied, Role, ServiceError, role_label
 from app.ui.common import messages
+from app.ui.common.dialogs import error_line, ok_button, ok_cancel
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 from app.ui.common.table_model import Column, RowsModel, make_view
@@ -90,14 +90,10 @@ class NewUserDialog(QDialog):
         form.addRow(_("Role:"), self.role)
         form.addRow(_("Initial password:"), self.password)
         form.addRow(_("Repeat password:"), self.repeat)
-        self.error = QLabel(objectName="dialogError", wordWrap=True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = error_line()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_btn = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_btn.setText(_("Create account"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, _("Create account"))
+        self.ok_btn = ok_button(buttons)
         form.addRow(buttons)
         self.name.setFocus()
 
@@ -143,13 +139,9 @@ class RenameDialog(QDialog):
         form.addRow(self.intro)
         self.name = QLineEdit(user.display_name, objectName="renameName")
         form.addRow(_("Full name:"), self.name)
-        self.error = QLabel(objectName="dialogError", wordWrap=True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = error_line()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
         self.name.selectAll()
 
     def accept(self) -> None:

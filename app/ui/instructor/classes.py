@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from app.i18n import _, babel_locale, format_date, ngettext
 from app.services.auth import PermissionDenied, ServiceError
 from app.ui.common import messages
 from app.ui.common.content import content_text
+from app.ui.common.dialogs import ok_button, ok_cancel
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 
@@ -67,10 +67,7 @@ class AssignDialog(QDialog):
         self.due.setDate(QDate.currentDate().addDays(30))
         form.addRow(_("Course:"), self.course)
         form.addRow(_("Due date:"), self.due)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
 
     def due_date(self) -> dt.date:
         return self.due.date().toPython()
@@ -96,10 +93,8 @@ class AddTraineesDialog(QDialog):
         lay.addWidget(self.search)
         lay.addWidget(self.matches, 1)
         lay.addWidget(self.count)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_btn = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
+        self.ok_btn = ok_button(buttons)
         lay.addWidget(buttons)
         self.search.returnPressed.connect(self._enter)
         self._update()

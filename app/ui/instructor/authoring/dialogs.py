@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.courses import authoring as au
 from app.i18n import _
+from app.ui.common.dialogs import ok_button, ok_cancel
 
 
 class _IdDialog(QDialog):
@@ -34,9 +34,7 @@ class _IdDialog(QDialog):
         self.id_edit.textChanged.connect(self._check)
         self.form.addRow(_("Course id:"), self.id_edit)
         self.problem = QLabel(objectName="errorLabel", wordWrap=True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
 
     def finish(self) -> None:
         self.form.addRow(self.problem)
@@ -54,7 +52,7 @@ class _IdDialog(QDialog):
         except au.AuthoringError as exc:
             message = str(exc) if cid else _("Enter an id.")
         self.problem.setText(message)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not message)
+        ok_button(self.buttons).setEnabled(not message)
 
 
 class NewCourseDialog(_IdDialog):
@@ -109,10 +107,7 @@ class PublishDialog(QDialog):
         self.radios["minor"].setChecked(True)
         lay.addWidget(QLabel(_("Publishing checks the course, raises the version and saves it. A course with "
                                "errors is not published."), wordWrap=True))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
+        lay.addWidget(ok_cancel(self))
 
     def part(self) -> au.BumpPart:
         return next(p for p, r in self.radios.items() if r.isChecked())  # type: ignore[return-value]
