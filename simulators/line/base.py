@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.events import Publisher
+from simulators.streams import stream
 
 WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
 STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")
@@ -42,6 +43,16 @@ class LineBase(Publisher):
     record: bool
     stations: list[Any]
     buffers: list[Any]
+
+    seed: int
+    replication: int
+
+    def failure_samplers(self, st: Any, k: int) -> tuple[Any, Any]:
+        """Server ``k``'s time-between-failures and repair-time samplers, each on its own stream."""
+        element = st.name if k == 0 else f"{st.name}#{k + 1}"
+        f = st.spec.failures
+        return (f.tbf.sampler(stream(self.seed, element, "tbf", self.replication)),
+                f.ttr.sampler(stream(self.seed, element, "ttr", self.replication)))
 
     def _init_totals(self, step_s: float) -> None:
         self.wip = 0
@@ -78,7 +89,7 @@ class LineBase(Publisher):
         since = srv.since
         if now > since:
             srv.acc[old] += now - since
-            if self.record:
+            if self.record:  # as in _close, inline: this runs on every state change
                 # intervals are contiguous: one that follows another of the same state extends it
                 states = srv.states
                 if not states or states[-1] != old:

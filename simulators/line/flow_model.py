@@ -97,9 +97,8 @@ class FlowModel(Release, LineBase):
                 srv = FlowServer(st, k)
                 st.servers_list.append(srv)
                 if spec.failures is not None:
-                    element = st.name if k == 0 else f"{st.name}#{k + 1}"
-                    srv.tbf = spec.failures.tbf.sampler(stream(seed, element, "tbf", replication))
-                    srv.ttr = scaled(spec.failures.ttr.sampler(stream(seed, element, "ttr", replication)), st.ttr_cut)
+                    srv.tbf, ttr = self.failure_samplers(st, k)
+                    srv.ttr = scaled(ttr, st.ttr_cut)
                     if spec.failures.mode == "operation":
                         srv.fail_budget = srv.tbf()
                 if st.minor_every is not None:

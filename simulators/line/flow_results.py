@@ -9,7 +9,7 @@ from typing import Any
 from simulators.line import balancing as bal
 from simulators.line.flow_model import FLOW_STATES, FlowModel
 from simulators.line.mes import LOSS_NAMES, ProductionLog, oee_breakdown
-from simulators.line.results import LineResult, closed_acc, series, timelines
+from simulators.line.results import LineResult, closed_acc, line_result
 
 ORDER_METRICS = frozenset({
     "orders_completed", "open_orders", "tardy_orders", "on_time_delivery", "mean_tardiness_s", "max_tardiness_s",
@@ -214,20 +214,8 @@ def collect_flow(model: FlowModel) -> LineResult:
     if sc.balancing is not None:
         _balance(model, metrics)
     names = [st.name for st in model.stations]
-    bottleneck, reason = utilisation_bottleneck(names, [1.0 - metrics[f"station.{n}.starved"]
-                                                        - metrics[f"station.{n}.blocked"] for n in names])
-    return LineResult(
-        kind="line",
-        seed=model.seed,
-        replication=model.replication,
-        metrics=metrics,
-        bottleneck_station=bottleneck,
-        bottleneck_method=UTILISATION_METHOD,
-        bottleneck_reason=reason,
-        constraint_station=names[c],
-        series=series(model),
-        timelines=timelines(model),
-        state_names=FLOW_STATES,
-        production=ProductionLog(list(model.log)) if model.record else None,
-    )
+    busy = [1.0 - metrics[f"station.{n}.starved"] - metrics[f"station.{n}.blocked"] for n in names]
+    return line_result(model, metrics, utilisation_bottleneck(names, busy), UTILISATION_METHOD, names[c],
+                       state_names=FLOW_STATES,
+                       production=ProductionLog(list(model.log)) if model.record else None)
 

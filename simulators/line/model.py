@@ -89,9 +89,7 @@ class LineModel(LineBase):
                 srv = Server(st, k)
                 st.servers_list.append(srv)
                 if spec.failures is not None:
-                    element = st.name if k == 0 else f"{st.name}#{k + 1}"
-                    srv.tbf = spec.failures.tbf.sampler(stream(seed, element, "tbf", replication))
-                    srv.ttr = spec.failures.ttr.sampler(stream(seed, element, "ttr", replication))
+                    srv.tbf, srv.ttr = self.failure_samplers(st, k)
                     if st.fmode == TIME_FAILURES:
                         srv.next_fail = srv.tbf()
                         self._arm_failure(srv)

@@ -176,6 +176,15 @@ def timelines(model: Any) -> dict[str, list[Timeline]]:
                       for srv in st.servers_list] for st in model.stations}
 
 
+def line_result(model: Any, metrics: dict[str, float], bottleneck: tuple[str, str], method: str,
+                constraint: str, **extra: Any) -> LineResult:
+    """A finished run's result: its metrics, the bottleneck (station, reason) found by ``method``,
+    the series and the state timelines."""
+    return LineResult(kind="line", seed=model.seed, replication=model.replication, metrics=metrics,
+                      bottleneck_station=bottleneck[0], bottleneck_method=method, bottleneck_reason=bottleneck[1],
+                      constraint_station=constraint, series=series(model), timelines=timelines(model), **extra)
+
+
 def collect(model: LineModel) -> LineResult:
     """The result of a finished replication."""
     end = model.end_time
@@ -235,18 +244,5 @@ def collect(model: LineModel) -> LineResult:
         }
     )
     names = [st.name for st in model.stations]
-    bottleneck, reason = find_bottleneck(names, starved, blocked)
-
-    return LineResult(
-        kind="line",
-        seed=model.seed,
-        replication=model.replication,
-        metrics=metrics,
-        bottleneck_station=bottleneck,
-        bottleneck_method=BOTTLENECK_METHOD,
-        bottleneck_reason=reason,
-        constraint_station=names[c],
-        series=series(model),
-        timelines=timelines(model),
-    )
+    return line_result(model, metrics, find_bottleneck(names, starved, blocked), BOTTLENECK_METHOD, names[c])
 
