@@ -352,14 +352,7 @@ def test_structure_edits_publish_and_export(qtbot, window, ctx, instructor, tmp_
     assert draft.step_ids("basics") == ["lesson", "quiz"] and not panel.dirty
 
     # An error blocks publishing; nothing is written.
-    panel.tree.select(("step", "basics", "quiz"))
-    quiz = panel.editor
-    quiz.questions.setCurrentRow(0)
-    quiz.form.table.table.item(2, 0).setCheckState(Qt.CheckState.Checked)
-    quiz.form.table.remove_btn.setEnabled(True)
-    quiz.form.table.table.setCurrentCell(2, 1)
-    qtbot.mouseClick(quiz.form.table.remove_btn, Qt.MouseButton.LeftButton)  # removes the correct option
-    assert "answer" not in draft.get(quiz.rel, ["questions", 0])
+    quiz = _remove_the_correct_option(qtbot, panel, draft)
     monkeypatch.setattr(PublishDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
     warnings = messages.shown
     before = (ctx.library_dir / "fixture-mini/course.yaml").read_text(encoding="utf-8")
@@ -506,6 +499,20 @@ def test_a_file_that_does_not_parse_is_repaired_as_text(qtbot, window, ctx, inst
 
 # --- review #8, #9, #10, #36 ------------------------------------------------------------------------
 
+def _remove_the_correct_option(qtbot, panel, draft):
+    """In the quiz's first question, remove the option marked correct (an error the checks report);
+    returns the quiz editor."""
+    panel.tree.select(("step", "basics", "quiz"))
+    quiz = panel.editor
+    quiz.questions.setCurrentRow(0)
+    quiz.form.table.table.item(2, 0).setCheckState(Qt.CheckState.Checked)
+    quiz.form.table.remove_btn.setEnabled(True)
+    quiz.form.table.table.setCurrentCell(2, 1)
+    qtbot.mouseClick(quiz.form.table.remove_btn, Qt.MouseButton.LeftButton)
+    assert "answer" not in draft.get(quiz.rel, ["questions", 0])
+    return quiz
+
+
 def _new_course(qtbot, window, panel, monkeypatch, course_id="night-shift"):
     def fill_new(dialog):
         dialog.show()
@@ -563,14 +570,7 @@ def test_problems_in_form_words_and_publish_warns_without_certificate(qtbot, win
     panel = _open_authoring(qtbot, window)
     _open_fixture(panel, "library")
     draft = panel.model.draft
-    panel.tree.select(("step", "basics", "quiz"))
-    quiz = panel.editor
-    quiz.questions.setCurrentRow(0)
-    quiz.form.table.table.item(2, 0).setCheckState(Qt.CheckState.Checked)
-    quiz.form.table.remove_btn.setEnabled(True)
-    quiz.form.table.table.setCurrentCell(2, 1)
-    qtbot.mouseClick(quiz.form.table.remove_btn, Qt.MouseButton.LeftButton)  # removes the correct option
-    assert "answer" not in draft.get(quiz.rel, ["questions", 0])
+    _remove_the_correct_option(qtbot, panel, draft)
     _wait_checked(qtbot, panel)
     items = [panel.validation.list.topLevelItem(i) for i in range(panel.validation.list.topLevelItemCount())]
     words = {item.text(0): item.text(1) for item in items}
