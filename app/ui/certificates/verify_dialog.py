@@ -30,11 +30,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from app.i18n import _
 from app.ui.certificates.actions import PDFIUM_LOCK
-from app.ui.common.background import run_in_background
+from app.ui.common.background import LatestOnly
 from app.ui.common.qt_i18n import on_language_changed
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class VerifyDialog(QDialog):
         self.result = None          # the last Verification
         self.busy = False
         self._source: tuple[str, object] | None = None  # ("pdf"|"image"|"qr", value) of the last check
-        self._generation = 0
+        self._checks = LatestOnly(self)
         self.setAcceptDrops(True)
         self.setMinimumWidth(620)
 
@@ -207,8 +206,6 @@ class VerifyDialog(QDialog):
 
     def _start(self, kind: str, value) -> None:
         self._source = (kind, value)
-        self._generation += 1
-        generation = self._generation
         self._set_busy(True)
         service = self.service
 
@@ -220,8 +217,7 @@ class VerifyDialog(QDialog):
                     return service.verify_pdf(Path(value))
                 return service.verify_image(Path(value))
 
-        run_in_background(work, lambda res: self._done(generation, res),
-                          lambda exc: self._failed(generation, exc))
+        self._checks.run(work, self._done, self._failed)  # a newer check, or closing, drops the answer
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -231,15 +227,11 @@ class VerifyDialog(QDialog):
             self.status.setText(_("Checking…"))
             self.status.setStyleSheet("")
 
-    def _done(self, generation: int, result) -> None:
-        if generation != self._generation or not isValid(self.pdf_btn):
-            return  # a newer check was started meanwhile, or the dialog was closed and deleted
+    def _done(self, result) -> None:
         self._set_busy(False)
         self._show(result)
 
-    def _failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._generation or not isValid(self.pdf_btn):
-            return
+    def _failed(self, exc: Exception) -> None:
         from app.certificates.verify import Verification
 
         self._set_busy(False)

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -94,3 +95,31 @@ def run_in_background(fn: Callable[..., Any], on_done: Callable[[Any], None],
         task.signals.progress.connect(on_progress)
     QThreadPool.globalInstance().start(task)
     return task
+
+
+class LatestOnly:
+    """Background loads of which only the latest request's answer counts, and only while ``owner`` lives.
+
+    A newer choice (another class, another course, another file to check) makes the answers still
+    on their way stale: they are dropped, as are answers arriving after the owner was deleted.
+    """
+
+    def __init__(self, owner: QWidget) -> None:
+        self._owner = owner
+        self._latest = 0
+
+    def invalidate(self) -> None:
+        """Drop the answers still on their way (nothing new is asked)."""
+        self._latest += 1
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[Exception], None]) -> None:
+        """``run_in_background(fn, ...)``, calling back only if no newer request came meanwhile."""
+        self.invalidate()
+        request = self._latest
+
+        def current() -> bool:
+            return request == self._latest and shiboken6.isValid(self._owner)
+
+        run_in_background(fn, lambda value: on_done(value) if current() else None,
+                          lambda exc: on_error(exc) if current() else None)

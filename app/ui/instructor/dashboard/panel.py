@@ -1,6 +1,6 @@
 """The instructor dashboard: choose a class and a course, read the panels, export, open a trainee.
 
-Every query runs in the background (:func:`app.ui.common.background.run_in_background`);
+Every query runs in the background (:class:`app.ui.common.background.LatestOnly`):
 a newer request makes an older answer stale, so switching filters quickly
 never shows mixed data.
 """
@@ -27,7 +27,7 @@ from app.i18n import _, format_percent, ngettext
 from app.services.auth import require_staff
 from app.services.dashboard_queries import Dashboard
 from app.ui.common import messages
-from app.ui.common.background import run_in_background
+from app.ui.common.background import LatestOnly
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
@@ -53,7 +53,7 @@ class DashboardPanel(QWidget):
         self.error: str | None = None
         self.courses: dict[str, object] = {}
         self.cohort_courses: dict[str | None, list[str]] = {}
-        self._ticket = 0
+        self._loads = LatestOnly(self)
         self._loading = False
         self._stale = True
         self.records: list[TraineeRecordDialog] = []
@@ -117,23 +117,16 @@ class DashboardPanel(QWidget):
             log.exception("cannot list the courses")
             courses = []
         self.courses = {c.id: c for c in courses}
-        self._ticket += 1
-        ticket = self._ticket
         self._loading = True
         self.refresh_btn.setEnabled(False)
         self.summary.setText(_("Loading…"))
         cohorts, actor = self.ctx.cohorts, self.actor
 
         def done(infos) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self._fill_filters(infos)
-                self.reload()
+            self._fill_filters(infos)
+            self.reload()
 
-        def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self._failed(exc)
-
-        run_in_background(lambda: cohorts.list(actor), done, failed)
+        self._loads.run(lambda: cohorts.list(actor), done, self._failed)
 
     def _fill_filters(self, infos) -> None:
         self.cohort_courses = {i.cohort_id: [cid for cid, _due in i.courses] for i in infos}
@@ -179,10 +172,9 @@ class DashboardPanel(QWidget):
 
     def reload(self) -> None:
         course = self.courses.get(self.course.currentData())
-        self._ticket += 1
-        ticket = self._ticket
         self.error = None
         if course is None:
+            self._loads.invalidate()
             self.board = None
             self._loading = False
             self.refresh_btn.setEnabled(True)
@@ -194,15 +186,8 @@ class DashboardPanel(QWidget):
         self.refresh_btn.setEnabled(False)
         dashboards, actor, cohort_id = self.ctx.dashboards, self.actor, self.cohort.currentData()
 
-        def done(board: Dashboard) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self._show(board, course)
-
-        def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self._failed(exc)
-
-        run_in_background(lambda: dashboards.dashboard(actor, cohort_id, course), done, failed)
+        self._loads.run(lambda: dashboards.dashboard(actor, cohort_id, course),
+                        lambda board: self._show(board, course), self._failed)
 
     def _show(self, board: Dashboard, course) -> None:
         self.board = board

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -32,7 +31,7 @@ from app.services.recertification import Expiring
 from app.services.review import RECALL_WINDOW_DAYS, Retention
 from app.services.skills import LEVEL_COLOURS, SkillsMatrix, cell_text, level_text, write_matrix_xlsx
 from app.ui.common import messages
-from app.ui.common.background import run_in_background
+from app.ui.common.background import LatestOnly
 from app.ui.common.content import content_text
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.table_model import list_table
@@ -50,7 +49,7 @@ class RetentionTab(QWidget):
         self.ctx, self.actor = ctx, actor
         self.retention: Retention | None = None
         self.error: str | None = None
-        self._ticket = 0
+        self._loads = LatestOnly(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         self.note = QLabel(objectName="subtitle", wordWrap=True)
@@ -78,45 +77,39 @@ class RetentionTab(QWidget):
         lay.addWidget(self.expiring, 1)
         self.expiring_rows: list[Expiring] = []
         self._cohort_id: str | None = None
-        self._expiring_ticket = 0
+        self._expiring_loads = LatestOnly(self)
         on_language_changed(self, self.retranslate)
 
     def load(self, cohort_id: str | None, course) -> None:
         """Compute the figures for ``course`` (None: nothing) and the class ``cohort_id`` (None: everyone)."""
         self._cohort_id = cohort_id
         self._load_expiring()
-        self._ticket += 1
-        ticket = self._ticket
         self.retention, self.error = None, None
         if course is None:
+            self._loads.invalidate()
             self.render()
             return
         review, actor = self.ctx.review, self.actor
 
         def done(figures: Retention) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self.retention = figures
-                self.render()
+            self.retention = figures
+            self.render()
 
         def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self.error = str(exc)
-                self.render()
+            self.error = str(exc)
+            self.render()
 
-        run_in_background(lambda: review.retention(actor, course.id, cohort_id), done, failed)
+        self._loads.run(lambda: review.retention(actor, course.id, cohort_id), done, failed)
 
     def _load_expiring(self) -> None:
-        self._expiring_ticket += 1
-        ticket = self._expiring_ticket
         recert, actor, cohort_id = self.ctx.recertification, self.actor, self._cohort_id
         days = self.expiring_days.value()
 
         def done(rows: list[Expiring]) -> None:
-            if shiboken6.isValid(self) and ticket == self._expiring_ticket:
-                self.expiring_rows = rows
-                self._render_expiring()
+            self.expiring_rows = rows
+            self._render_expiring()
 
-        run_in_background(lambda: recert.expiring(actor, days, cohort_id), done, lambda _exc: None)
+        self._expiring_loads.run(lambda: recert.expiring(actor, days, cohort_id), done, lambda _exc: None)
 
     def _render_expiring(self) -> None:
         self.expiring.setRowCount(len(self.expiring_rows))
@@ -162,7 +155,7 @@ class SkillsMatrixTab(QWidget):
         self.matrix: SkillsMatrix | None = None
         self.course = None
         self.error: str | None = None
-        self._ticket = 0
+        self._loads = LatestOnly(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 8, 4, 4)
         bar = QHBoxLayout()
@@ -179,25 +172,22 @@ class SkillsMatrixTab(QWidget):
         on_language_changed(self, self.retranslate)
 
     def load(self, cohort_id: str | None, course) -> None:
-        self._ticket += 1
-        ticket = self._ticket
         self.matrix, self.course, self.error = None, course, None
         if course is None:
+            self._loads.invalidate()
             self.render()
             return
         skills, actor = self.ctx.skills, self.actor
 
         def done(matrix: SkillsMatrix) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self.matrix = matrix
-                self.render()
+            self.matrix = matrix
+            self.render()
 
         def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and ticket == self._ticket:
-                self.error = str(exc)
-                self.render()
+            self.error = str(exc)
+            self.render()
 
-        run_in_background(lambda: skills.class_matrix(actor, course, cohort_id), done, failed)
+        self._loads.run(lambda: skills.class_matrix(actor, course, cohort_id), done, failed)
 
     def retranslate(self) -> None:
         self.export_btn.setText(_("Export to Excel…"))
