@@ -23,10 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Every one of these must appear as an "ok   <name>" line.
+# Together they load every native part of the bundle: Qt widgets, SVG, print support and ICU data (main window,
+# course images, printing, Qt locale data), SQLite and argon2 (database, first administrator), SimPy and worker
+# processes, reportlab with the CJK font, QR encode/decode, pypdfium2 and cryptography (certificate), Babel
+# (dates), libpq (PostgreSQL driver), pyqtgraph on numpy (plots), Qt's and Pillow's codecs (picture formats).
 REQUIRED_CHECKS = (
-    "database created and migrated", "main window painted", "modules", "migrations", "bundled courses",
-    "course images", "simulation shift", "worker processes", "certificate", "dates in both languages",
-    "PostgreSQL driver", "language switch",
+    "database created and migrated", "main window painted", "first administrator created", "modules",
+    "migrations", "bundled courses", "course images", "simulation shift", "worker processes", "certificate",
+    "dates in both languages", "PostgreSQL driver", "plots", "printing", "Qt locale data", "picture formats",
+    "language switch",
 )
 BUNDLED_COURSES = ("ai-predictive-maintenance", "industrial-robot-operation")
 

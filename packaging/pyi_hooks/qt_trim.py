@@ -13,7 +13,8 @@ Kept, per plugin type (file names without ``lib`` and extension):
 * platforminputcontexts: compose and IBus (typing Chinese names); not the Qt
   virtual keyboard (it needs QML/Quick).
 * platformthemes: xdg-desktop-portal (native file dialogs); not GTK3 (pulls GTK).
-* imageformats: SVG, JPEG, GIF, ICO (course images; PNG is built in).
+* imageformats: SVG, JPEG, GIF, WebP, ICO (course pictures: docs/course-format-safety.md lists
+  png jpg gif svg bmp webp; PNG and BMP are built into QtGui).
 * iconengines, styles, xcbglintegrations, wayland-*, accessiblebridge: all.
 
 * printsupport: all (certificates are printed through the system print dialog; on Linux
@@ -34,7 +35,7 @@ KEEP: dict[str, set[str] | None] = {  # None = every plugin of that type
                   "qoffscreen", "qminimal"},
     "platforminputcontexts": {"composeplatforminputcontextplugin", "ibusplatforminputcontextplugin"},
     "platformthemes": {"qxdgdesktopportal"},
-    "imageformats": {"qsvg", "qjpeg", "qgif", "qico"},
+    "imageformats": {"qsvg", "qjpeg", "qgif", "qwebp", "qico"},
     "iconengines": None,
     "styles": None,
     "xcbglintegrations": None,

@@ -28,6 +28,7 @@ from app.selfcheck import (
     check_processes,
     check_shift,
 )
+from app.ui.shell.selfcheck_qt import qt_checks
 
 
 def run_self_test(started: float) -> int:
@@ -138,6 +139,7 @@ def _extra_checks(ctx: Any) -> list[tuple[str, Callable[[], str]]]:
         ("certificate", lambda: check_certificate(ctx)),
         ("dates in both languages", check_dates),
         ("PostgreSQL driver", check_postgres_driver),
+        *qt_checks(ctx),  # after "certificate": printing prints its PDF
     ]
 
 
