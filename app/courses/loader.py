@@ -6,6 +6,7 @@ report all of them); ``load_course`` is the strict form the app uses.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,56 @@ class _CourseReader:
         self.abs_root = root.resolve()
         self.rep = Reporter(root, display, texts)
         self.check_simulators = check_simulators
+        self._root_str = os.fspath(root)
+        self._listings: dict[str, dict[str, os.DirEntry[str]] | None] = {}
+
+    # --- files -------------------------------------------------------------------------------
+    # One scandir per folder answers every "is there such a file/folder" question about it
+    # (a course has a few folders per step; asking with a stat each was a fifth of a cold load).
+    # DirEntry.is_file()/is_dir() follow symlinks, as Path.is_file()/is_dir() do.
+
+    def _listing(self, rel_dir: str) -> dict[str, os.DirEntry[str]] | None:
+        """The entries of the folder ``rel_dir`` under the root, or None if it cannot be listed."""
+        try:
+            return self._listings[rel_dir]
+        except KeyError:
+            pass
+        try:
+            with os.scandir(os.path.join(self._root_str, *rel_dir.split("/")) if rel_dir else self._root_str) as it:
+                found: dict[str, os.DirEntry[str]] | None = {e.name: e for e in it}
+        except (OSError, ValueError):
+            found = None
+        self._listings[rel_dir] = found
+        return found
+
+    def _dirent(self, rel: str) -> os.DirEntry[str] | None:
+        folder, _sep, name = rel.rpartition("/")
+        listing = self._listing(folder)
+        return listing.get(name) if listing else None
+
+    def _is_file(self, rel: str) -> bool:
+        entry = self._dirent(rel)
+        try:
+            return entry is not None and entry.is_file()
+        except OSError:
+            return False
+
+    def _is_dir(self, rel: str) -> bool:
+        entry = self._dirent(rel)
+        try:
+            return entry is not None and entry.is_dir()
+        except OSError:
+            return False
+
+    def _exists(self, rel: str) -> bool:
+        entry = self._dirent(rel)
+        return entry is not None and (not entry.is_symlink() or os.path.exists(entry.path))
+
+    def _subfolders(self, rel_dir: str) -> list[str]:
+        """Names of the folders in ``rel_dir``, sorted as paths sort."""
+        listing = self._listing(rel_dir) or {}
+        names = sorted(listing, key=os.path.normcase)
+        return [n for n in names if self._is_dir(f"{rel_dir}/{n}")]
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -51,14 +102,14 @@ class _CourseReader:
         markdown: dict[str, str] = {}
         for loc in m.COURSE_LOCALES:
             rel = f"{step_rel}/{m.lesson_file(loc)}"
-            if (self.root / rel).is_file():
+            if self._is_file(rel):
                 text = self.rep.text(rel)
                 if text is not None:
                     markdown[loc] = text
                     if not text.strip():
                         self.rep.warning(rel, [], _("the lesson is empty"))
                     checks.check_markdown(self.rep, rel, [], text, step_dir, self.abs_root)
-        present = [loc for loc in m.COURSE_LOCALES if (self.root / step_rel / m.lesson_file(loc)).is_file()]
+        present = [loc for loc in m.COURSE_LOCALES if self._is_file(f"{step_rel}/{m.lesson_file(loc)}")]
         if not present:
             self.rep.error(step_rel, [], _("the lesson has no {files}").format(
                 files=_(" or ").join(m.lesson_file(loc) for loc in m.COURSE_LOCALES)))
@@ -73,12 +124,12 @@ class _CourseReader:
         module_rel = f"modules/{module_id}/module.yaml"
         step_rel = f"modules/{module_id}/{entry.id}"
         step_dir = self.abs_root / "modules" / module_id / entry.id
-        if not step_dir.is_dir():
+        if not self._is_dir(step_rel):
             self.rep.error(module_rel, ["steps", index, "id"], _("step folder {folder}/ not found").format(
                 folder=step_rel))
             return None
         for kind, filename in m.STEP_FILES.items():
-            if kind != entry.kind and (step_dir / filename).exists():
+            if kind != entry.kind and self._exists(f"{step_rel}/{filename}"):
                 self.rep.warning(f"{step_rel}/{filename}", [], _("{file} is ignored: this step is a {kind}").format(
                     file=filename, kind=entry.kind))
         content: dict[str, Any] = {}
@@ -89,7 +140,7 @@ class _CourseReader:
             content["lesson"] = lesson
         else:
             rel = f"{step_rel}/{m.STEP_FILES[entry.kind]}"
-            if not (self.root / rel).is_file():
+            if not self._is_file(rel):
                 self.rep.error(module_rel, ["steps", index, "kind"], _("a {kind} step needs {file}").format(
                     kind=entry.kind, file=f"{step_rel}/{m.STEP_FILES[entry.kind]}"))
                 return None
@@ -121,14 +172,14 @@ class _CourseReader:
     # --- modules -----------------------------------------------------------------------------
 
     def module(self, module_id: str, index: int) -> m.Module | None:
-        folder = self.root / "modules" / module_id
-        rel = f"modules/{module_id}/module.yaml"
-        if not folder.is_dir():
+        folder = f"modules/{module_id}"
+        rel = f"{folder}/module.yaml"
+        if not self._is_dir(folder):
             self.rep.error("course.yaml", ["modules", index], _("module folder modules/{id}/ not found").format(
                 id=module_id))
             return None
-        if not (folder / "module.yaml").is_file():
-            self.rep.error(f"modules/{module_id}", [], _("missing module.yaml"))
+        if not self._is_file(rel):
+            self.rep.error(folder, [], _("missing module.yaml"))
             return None
         raw = self.rep.yaml(rel)
         if raw is None:
@@ -158,10 +209,10 @@ class _CourseReader:
             step = self.step(module_id, entry, i)
             if step is not None:
                 steps.append(step)
-        for child in sorted(folder.iterdir()):
-            if child.is_dir() and not child.name.startswith((".", "_")) and child.name not in listed:
-                self.rep.warning(f"modules/{module_id}/{child.name}", [], _(
-                    "folder {name}/ is not a step listed in module.yaml").format(name=child.name))
+        for name in self._subfolders(folder):
+            if not name.startswith((".", "_")) and name not in listed:
+                self.rep.warning(f"{folder}/{name}", [], _(
+                    "folder {name}/ is not a step listed in module.yaml").format(name=name))
         if header is None or len(steps) != len(header.steps):
             return None
         return m.Module(id=header.id, title=header.title, summary=header.summary, steps=steps,
@@ -181,7 +232,7 @@ class _CourseReader:
         if not self.root.is_dir():
             rep.error("", [], _("not a folder"))
             return None
-        if not (self.root / "course.yaml").is_file():
+        if not self._is_file("course.yaml"):
             rep.error("", [], _("not a course folder: course.yaml is missing"))
             return None
         raw = rep.yaml("course.yaml")
@@ -214,12 +265,10 @@ class _CourseReader:
             module = self.module(module_id, i)
             if module is not None:
                 modules.append(module)
-        modules_dir = self.root / "modules"
-        if modules_dir.is_dir():
-            for child in sorted(modules_dir.iterdir()):
-                if child.is_dir() and not child.name.startswith((".", "_")) and child.name not in seen:
-                    rep.warning(f"modules/{child.name}", [], _(
-                        "module folder {name}/ is not listed in course.yaml").format(name=child.name))
+        for name in self._subfolders("modules") if self._is_dir("modules") else []:
+            if not name.startswith((".", "_")) and name not in seen:
+                rep.warning(f"modules/{name}", [], _(
+                    "module folder {name}/ is not listed in course.yaml").format(name=name))
         glossary = self.glossary()
         if header is None or rep.has_errors:
             return None
@@ -237,7 +286,7 @@ class _CourseReader:
     def glossary(self) -> list[m.GlossaryEntry]:
         """The terms of ``glossary.yaml`` if the course has one (problems reported with file:line)."""
         rel = m.GLOSSARY_FILE
-        if not (self.root / rel).is_file():
+        if not self._is_file(rel):
             return []
         raw = self.rep.yaml(rel)
         if raw is None:

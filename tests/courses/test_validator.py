@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from pathlib import Path
 
@@ -321,6 +322,35 @@ def test_stray_folders_and_files_are_warned(course_dir):
     assert errors(problems) == []
     only(warnings(problems), "old-module/ is not listed")
     only(warnings(problems), "draft/ is not a step")
+    only(warnings(problems), "quiz.yaml is ignored")
+
+
+def test_stray_folders_are_warned_in_order_and_stray_files_are_not(course_dir):
+    for name in ("b-stray", "a-stray"):
+        (course_dir / "modules" / name).mkdir()
+    (course_dir / "modules/notes.txt").write_text("x", encoding="utf-8")
+    (course_dir / "modules/basics/notes").write_text("x", encoding="utf-8")
+    stray = [p.file for p in warnings(validate(course_dir)) if "is not" in p.message]
+    assert stray == [str(course_dir / "modules" / name) for name in ("a-stray", "b-stray")]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_symlinked_folders_and_files_count_as_what_they_point_to(course_dir):
+    lesson = course_dir / "modules/basics/lesson"
+    lesson.rename(course_dir / "lesson-source")
+    lesson.symlink_to(course_dir / "lesson-source", target_is_directory=True)
+    (lesson / "lesson.zh_CN.md").unlink()
+    (lesson / "lesson.zh_CN.md").symlink_to(course_dir / "nowhere.md")  # broken: no such file
+    (lesson / "practical.yaml").symlink_to(course_dir / "nowhere.yaml")
+    problems = validate(course_dir)
+    assert errors(problems) == []
+    assert only(warnings(problems), "missing zh_CN").file == str(course_dir / LESSON_ZH)
+    assert not having(problems, "is ignored")  # a broken link is no file
+    (course_dir / "modules/line/practical").rename(course_dir / "practical-source")
+    (course_dir / "modules/line/practical").symlink_to(course_dir / "practical-source", target_is_directory=True)
+    (course_dir / "lesson-source/quiz.yaml").symlink_to(course_dir / QUIZ)
+    problems = validate(course_dir)
+    assert errors(problems) == []
     only(warnings(problems), "quiz.yaml is ignored")
 
 
