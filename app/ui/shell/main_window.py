@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
@@ -17,6 +16,7 @@ from app.i18n import _
 from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.shell.idle import IdleWatcher
+from app.ui.shell.opening import StoreOpener
 
 # The store and the services are imported when the window attaches its context, after the
 # first paint (on a thread when the start-up probe could read the database): the window shows
@@ -50,35 +50,6 @@ def default_pages(actor: Actor) -> list:
     return pages
 
 
-class _StoreOpener(QObject):
-    """Opens the store on a worker thread (started after the first paint) while the trainee types;
-    the outcome comes back to the GUI thread as a queued signal. The thread is not a daemon: a
-    migration is never cut short by quitting."""
-
-    finished = Signal(object, object)  # (the context or None, the exception or None)
-
-    def __init__(self, open_context: Callable[[], AppContext]) -> None:
-        super().__init__()
-        self._open = open_context
-        self.result: AppContext | None = None
-        self._thread = threading.Thread(target=self._run, name="zhizao-open-store")
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self) -> None:
-        if self._thread.ident is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            self.result = self._open()
-        except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-            self.finished.emit(None, exc)
-            return
-        self.finished.emit(self.result, None)
-
-
 class MainWindow(QMainWindow):
     session_started = Signal(object)  # Actor
     context_ready = Signal()
@@ -95,7 +66,7 @@ class MainWindow(QMainWindow):
         self.ctx: AppContext | None = None
         self.setup_page = self.login_page = None
         self._preview = preview
-        self._opener: _StoreOpener | None = None
+        self._opener: StoreOpener | None = None
         self.actor: Actor | None = None
         self.shell: Shell | None = None
         self.setObjectName("mainWindow")
@@ -134,7 +105,7 @@ class MainWindow(QMainWindow):
         open_context, self._open_context = self._open_context, None
         if self._preview is not None:
             # Queued: the worker thread emits, the GUI thread attaches.
-            self._opener = _StoreOpener(open_context)
+            self._opener = StoreOpener(open_context)
             self._opener.finished.connect(self._opened, Qt.ConnectionType.QueuedConnection)
             self._opener.start()
             return
