@@ -29,7 +29,7 @@ from app.ui.certificates.actions import CertificateActions, preview_and_print, p
 from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
-from app.ui.common.dialogs import error_line, ok_button, ok_cancel
+from app.ui.common.dialogs import add_form_footer, ok_cancel
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 from app.ui.common.table_model import Selection, list_table
@@ -85,11 +85,7 @@ class OverrideDialog(QDialog):
         self.reason.setPlaceholderText(_("e.g. assessed at the workshop on 3 May by Li Wei"))
         form.addRow(_("Basis (printed):"), self.basis)
         form.addRow(_("Reason (audit log):"), self.reason)
-        self.error = error_line()
-        form.addRow(self.error)
-        buttons = ok_cancel(self, _("Issue with override"))
-        self.ok_btn = ok_button(buttons)
-        form.addRow(buttons)
+        self.error, self.ok_btn = add_form_footer(self, form, _("Issue with override"))
         self.reason.setFocus()
 
     def accept(self) -> None:

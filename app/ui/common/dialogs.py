@@ -6,7 +6,7 @@ error line and leaves everything typed in place; OK carries the action's name ("
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton
 
 Button = QDialogButtonBox.StandardButton
 
@@ -30,3 +30,12 @@ def ok_cancel(dialog: QDialog, ok_text: str | None = None) -> QDialogButtonBox:
 
 def ok_button(buttons: QDialogButtonBox) -> QPushButton:
     return buttons.button(Button.Ok)
+
+
+def add_form_footer(dialog: QDialog, form: QFormLayout, ok_text: str | None = None) -> tuple[QLabel, QPushButton]:
+    """Put the error line and OK / Cancel under the fields of ``form``; returns (error line, OK)."""
+    error = error_line()
+    form.addRow(error)
+    buttons = ok_cancel(dialog, ok_text)
+    form.addRow(buttons)
+    return error, ok_button(buttons)

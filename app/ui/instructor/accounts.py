@@ -27,7 +27,7 @@ from app.i18n import _
 from app.services.accounts import MIN_PASSWORD_LENGTH, UserInfo, check_display_name
 from app.services.auth import PermissionDenied, Role, ServiceError, role_label
 from app.ui.common import messages
-from app.ui.common.dialogs import error_line, ok_button, ok_cancel
+from app.ui.common.dialogs import add_form_footer
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 from app.ui.common.table_model import Column, RowsModel, make_view
@@ -90,11 +90,7 @@ class NewUserDialog(QDialog):
         form.addRow(_("Role:"), self.role)
         form.addRow(_("Initial password:"), self.password)
         form.addRow(_("Repeat password:"), self.repeat)
-        self.error = error_line()
-        form.addRow(self.error)
-        buttons = ok_cancel(self, _("Create account"))
-        self.ok_btn = ok_button(buttons)
-        form.addRow(buttons)
+        self.error, self.ok_btn = add_form_footer(self, form, _("Create account"))
         self.name.setFocus()
 
     def accept(self) -> None:
@@ -139,9 +135,7 @@ class RenameDialog(QDialog):
         form.addRow(self.intro)
         self.name = QLineEdit(user.display_name, objectName="renameName")
         form.addRow(_("Full name:"), self.name)
-        self.error = error_line()
-        form.addRow(self.error)
-        form.addRow(ok_cancel(self))
+        self.error, _ok = add_form_footer(self, form)
         self.name.selectAll()
 
     def accept(self) -> None:
