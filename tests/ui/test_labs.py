@@ -128,6 +128,18 @@ def run_preview_to_end(qtbot, view: SimLabView) -> None:
     qtbot.waitUntil(lambda: view.preview_result is not None, timeout=10_000)
 
 
+def assert_shows(plot, curve, series, column: int = 0, scale: float = 1.0) -> None:
+    """``curve`` draws ``series`` over the whole run: each sample while they fit the plot's pixel width,
+    else about two points per pixel column (the min and max of its samples), so every peak is in it."""
+    x, y = curve.xData, curve.yData
+    width = plot.getViewBox().width()
+    if series.n <= width:
+        assert np.array_equal(y, series.y(column))
+    assert len(x) <= min(series.n, 2 * width + 64)
+    assert x[0] == series.x[0] * scale and x[-1] == pytest.approx(series.x[-1] * scale)
+    assert y.max() == series.y(column).max() and y.min() == series.y(column).min()
+
+
 def submit_and_wait(qtbot, view) -> None:
     before = view.result_label.text()
     qtbot.mouseClick(view.submit_btn, Qt.MouseButton.LeftButton)
@@ -173,12 +185,10 @@ def test_line_lab_live_run_and_deterministic_submit(qtbot, ctx, trainee, course)
     assert collector.series.n >= 10_000                     # one sample per display step
     # The curves get about two points per pixel column (min and max of its samples), covering the whole
     # run and keeping every peak of the data.
-    s, scale, width = collector.series, view.panels.SCALE, view.panels.rate_plot.getViewBox().width()
-    for curve, column in [(view.panels.rate_curve, 0)] + [(c, 3 + i) for i, c in enumerate(view.panels.buffer_curves)]:
-        x, y = curve.xData, curve.yData
-        assert len(x) <= 2 * width + 64 < s.n
-        assert x[0] == 0 and x[-1] == pytest.approx(s.x[-1] * scale)
-        assert y.max() == s.y(column).max() and y.min() == s.y(column).min()
+    s, scale = collector.series, view.panels.SCALE
+    assert_shows(view.panels.rate_plot, view.panels.rate_curve, s, 0, scale)
+    for i, curve in enumerate(view.panels.buffer_curves):
+        assert_shows(view.panels.buffer_plot, curve, s, 3 + i, scale)
     assert view.panels.rate_curve.yData.max() > 0
     # Zoomed in to 200 samples: those samples as they are (and one on each side), redrawn at once.
     x0, x1 = (s.x[2000] + s.x[2001]) / 2 * scale, (s.x[2200] + s.x[2201]) / 2 * scale
@@ -295,7 +305,7 @@ def test_maintenance_lab_draws_the_threshold_and_events(qtbot, ctx, trainee, cou
     run_preview_to_end(qtbot, view)
     series = view.collector.series["M1"]
     assert series.n > 8000
-    assert len(view.panels.curves["vibration"][0].xData) == series.n
+    assert_shows(view.panels.plots["vibration"], view.panels.curves["vibration"][0], series)
     # A threshold of 2.5 mm/s in one reading: noise raises false alarms, shown as markers.
     assert len(view.panels.markers["false_alarm"].data) > 2
     assert view.objectives.states()[1] == "unmet"
@@ -521,12 +531,12 @@ def test_many_machines_show_one_machine_at_a_time(qtbot, ctx, trainee):
     assert all(len(curves) == 1 for curves in panels.curves.values())
     run_preview_to_end(qtbot, view)
     m1 = view.collector.series["M1"]
-    assert np.array_equal(panels.curves["vibration"][0].yData, m1.y(0))
+    assert_shows(panels.plots["vibration"], panels.curves["vibration"][0], m1)
     panels.tabs.setCurrentIndex(1)
     table = panels.health
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
                      pos=table.visualItemRect(table.item(3, 0)).center())
     assert panels.pick.currentText() == "M4" and panels.tabs.currentIndex() == 0
     m4 = view.collector.series["M4"]
-    assert np.array_equal(panels.curves["vibration"][0].yData, m4.y(0))
+    assert_shows(panels.plots["vibration"], panels.curves["vibration"][0], m4)
     assert panels.timeline.filled_columns() == panels.timeline.columns

@@ -102,7 +102,9 @@ def test_six_machines_one_at_a_time_thinned_markers_units_and_currency(qtbot, ct
 
     # Another machine from the picker: its curve and its own markers.
     panels.pick.setCurrentIndex(3)
-    assert (panels.curves["vibration"][0].yData == view.collector.series["M4"].y(0)).all()
+    m4 = view.collector.series["M4"]
+    y = panels.curves["vibration"][0].yData
+    assert y.max() == m4.y(0).max() and y.min() == m4.y(0).min() and len(y) < m4.n   # its peaks, per pixel
     assert panels.plots["vibration"].titleLabel.text.startswith("M4")
 
     x, y = thin_markers(np.array([0.0, 0.1, 0.2, 5.0, 5.5, 12.0]), np.arange(6.0), 1.0)

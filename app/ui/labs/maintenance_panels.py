@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 
 from app.i18n import N_, _, format_decimal
 from app.ui.labs.live import MACHINE_STATES, MARKER_KINDS, SIGNALS, MaintenanceCollector
-from app.ui.labs.plots import StateTimeline, colour, live_curve, plot_font, set_labels, style_plot, threshold_line
+from app.ui.labs.plots import (
+    PixelCurves,
+    StateTimeline,
+    colour,
+    plot_font,
+    set_labels,
+    style_plot,
+    threshold_line,
+)
 
 
 def rule_levels(rule: str) -> list[tuple[str, str, str, str]]:
@@ -109,6 +117,8 @@ class MaintenancePanels:
         self.state_key.setTextFormat(Qt.TextFormat.RichText)
         self.state_key.setStyleSheet("QLabel#stateKey { background: white; padding: 2px 6px; }")
         self._marker_seen: dict[str, tuple[int, int | None]] = {}
+        self._drawn: dict[tuple[str, int], int] = {}   # (signal, curve): samples drawn
+        self.collector: MaintenanceCollector | None = None
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -138,7 +148,16 @@ class MaintenancePanels:
         # The machine choice sits in the tab bar's corner: the plots keep every pixel of height.
         self.pick_row.setContentsMargins(0, 0, 4, 2)
         self.tabs.setCornerWidget(self.pick_row, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._tab_shown)
         return self.tabs
+
+    def _tab_shown(self, index: int) -> None:
+        if self.collector is None or self.view.runner is None:
+            return
+        if index == 0:
+            self._draw_signals()
+        else:
+            self.timeline.refresh(self.view.runner.now)
 
     def structure(self, scenario: Any) -> tuple:
         return (scenario.machines, scenario.horizon_h, getattr(scenario.policy, "signal", "vibration"))
@@ -146,12 +165,14 @@ class MaintenancePanels:
     def build(self, scenario: Any, runner: Any, collector: MaintenanceCollector) -> None:
         plots = self.view.plots
         plots.clear()
+        self.collector = None   # until reset() below: the new plots' signals must not draw the old run
         self.threshold_items.clear()
         self.machines = list(collector.machines)
         many = len(self.machines) > MAX_CURVES
         self.selected = 0 if many else None
         self.plots: dict[str, pg.PlotItem] = {}
-        self.curves: dict[str, list[pg.PlotDataItem]] = {}
+        self.pixels: dict[str, PixelCurves] = {}
+        self.curves: dict[str, list[pg.PlotCurveItem]] = {}
         # The signal the policy watches gets the width and most of the height; the other two sit
         # side by side under it (three stacked plots at 700 px are 60 px each: unreadable).
         main = collector.signal if collector.signal in SIGNALS else SIGNALS[0]
@@ -168,7 +189,11 @@ class MaintenancePanels:
             # Not x-linked: pyqtgraph links side-by-side views by pixel, which would shift their time ranges.
             self.plots[sig] = p
             n = 1 if many else len(self.machines)
-            self.curves[sig] = [live_curve(p, pg.mkPen(colour(j), width=1)) for j in range(n)]
+            self.pixels[sig] = PixelCurves(p, [pg.mkPen(colour(j), width=1) for j in range(n)])
+            self.curves[sig] = self.pixels[sig].curves
+            # Zoomed, panned or resized: that plot is drawn again at its new resolution (also when paused).
+            p.sigXRangeChanged.connect(lambda *_a, sig=sig: self._redraw(sig))
+            p.getViewBox().sigResized.connect(lambda *_a, sig=sig: self._redraw(sig))
         self.signal = collector.signal if collector.signal in self.plots else SIGNALS[0]
         self.marker_plot = self.plots[self.signal]
         self.markers: dict[str, pg.ScatterPlotItem] = {}
@@ -294,8 +319,16 @@ class MaintenancePanels:
         self.refresh(self.view.runner.now if self.view.runner else 0.0, slow=True)
         self.retranslate()
 
+    def _redraw(self, sig: str) -> None:
+        if self.collector is None or sig not in self.curves:
+            return
+        for key in [k for k in self._drawn if k[0] == sig]:
+            del self._drawn[key]
+        self._draw_signals()
+
     def _clear_plots(self) -> None:
         """Empty every curve and marker set; the next refresh draws them all again."""
+        self._drawn.clear()
         for curves in self.curves.values():
             for curve in curves:
                 curve.setData([], [])
@@ -306,14 +339,26 @@ class MaintenancePanels:
     # --- updates -------------------------------------------------------------------------------
 
     def refresh(self, now: float, slow: bool) -> None:
+        # The tab in view every frame, the hidden one with the slow panels (so it is never far behind).
+        tab = self.tabs.currentIndex()
+        if slow or tab == 0:
+            self._draw_signals()
+        if slow or tab == 1:
+            self.timeline.refresh(now)
+        if slow:
+            self._grow()
+            self._update_table()
+
+    def _draw_signals(self) -> None:
         c = self.collector
         shown = [self.machines[self.selected]] if self.selected is not None else self.machines
         for sig, curves in self.curves.items():
             col = SIGNALS.index(sig)
-            for name, curve in zip(shown, curves):
+            for j, name in enumerate(shown[:len(curves)]):
                 series = c.series[name]
-                if curve.xData is None or len(curve.xData) != series.n:
-                    curve.setData(series.x, series.y(col))
+                if self._drawn.get((sig, j)) != series.n:
+                    self._drawn[(sig, j)] = series.n
+                    self.pixels[sig].show(series.x, series.rows(col, col + 1), first=j)
         for kind, item in self.markers.items():
             m = c.markers[kind]
             if self._marker_seen.get(kind) == (m.n, self.selected):
@@ -325,10 +370,6 @@ class MaintenancePanels:
                 x, y = x[keep], y[keep]
             x, y = thin_markers(x, y, self.view.runner.end_time / MARKER_BINS)
             item.setData(x.copy(), y.copy())
-        self.timeline.refresh(now)
-        if slow:
-            self._grow()
-            self._update_table()
 
     def _update_table(self) -> None:
         snap = self.collector.snapshot or self.view.runner.snapshot()

@@ -211,11 +211,14 @@ class PixelCurves:
             curve.setData([], [])
         self.top = 0.0
 
-    def show(self, x: np.ndarray, ys: np.ndarray) -> None:
-        """Show rows ``ys`` (one per curve) over ``x`` (sorted, in data units before ``scale``)."""
+    def show(self, x: np.ndarray, ys: np.ndarray, first: int = 0) -> None:
+        """Show rows ``ys`` over ``x`` (sorted, in data units before ``scale``) on the curves from ``first`` on
+        (curves over different x columns are shown one call each)."""
+        curves = self.curves[first:first + len(ys)]
         n = len(x)
         if n == 0:
-            self.clear()
+            for curve in curves:
+                curve.setData([], [])
             return
         vb = self.plot.getViewBox()
         x0, x1 = (v / self.scale for v in vb.viewRange()[0])
@@ -228,7 +231,7 @@ class PixelCurves:
         lo -= lo % ds
         px, py = peak_downsample(x[lo:hi], ys[:, lo:hi], ds)
         px = px * self.scale
-        for curve, y in zip(self.curves, py):
+        for curve, y in zip(curves, py):
             curve.setData(px, y)
         if py.size:
             self.top = max(self.top, float(py.max()))
