@@ -27,6 +27,7 @@ from app.i18n import _
 from app.services.auth import PermissionDenied, Role, ServiceError, require_role
 from app.services.workstations import WorkstationInfo, parse_fingerprint
 from app.ui.common import messages
+from app.ui.common.form_rows import action_row, labelled_rows
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
 from app.ui.common.table_model import Column, RowsModel, make_view
@@ -108,18 +109,11 @@ class WorkstationsPanel(QWidget):
         for r in (Role.INSTRUCTOR, Role.ADMIN, Role.TRAINEE):
             self.kind.addItem("", r.value)
         self.trainee_login = QLineEdit(objectName="enrolTrainee")
-        self.form_labels = [QLabel(), QLabel(), QLabel(), QLabel()]
-        for label, field in zip(self.form_labels, (self.fp_edit, self.name_edit, self.kind, self.trainee_login)):
-            label.setBuddy(field)
-            form.addRow(label, field)
+        self.form_labels = labelled_rows(form, (self.fp_edit, self.name_edit, self.kind, self.trainee_login))
         self.enrol_btn = QPushButton(objectName="enrolWorkstation")
         self.enrol_btn.clicked.connect(self._enrol)
         self.fp_edit.returnPressed.connect(self._enrol)
-        self.enrol_msg = StatusLine()
-        er = QHBoxLayout()
-        er.addWidget(self.enrol_msg, 1)
-        er.addWidget(self.enrol_btn)
-        form.addRow(er)
+        self.enrol_msg = action_row(form, self.enrol_btn)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         lay.addWidget(self.enrol_box)
 

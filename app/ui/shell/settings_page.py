@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -19,9 +18,9 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.services.auth import Role, ServiceError
+from app.ui.common.form_rows import action_row, labelled_rows
 from app.ui.common.page import Page
 from app.ui.common.qt_i18n import on_language_changed
-from app.ui.common.status_line import StatusLine
 
 
 class SettingsPage(Page):
@@ -47,17 +46,10 @@ class SettingsPage(Page):
         self.old_pw = QLineEdit(objectName="oldPassword", echoMode=QLineEdit.EchoMode.Password)
         self.new_pw = QLineEdit(objectName="newPassword", echoMode=QLineEdit.EchoMode.Password)
         self.rep_pw = QLineEdit(objectName="repeatPassword", echoMode=QLineEdit.EchoMode.Password)
-        self.pw_labels = [QLabel(), QLabel(), QLabel()]
-        for label, field in zip(self.pw_labels, (self.old_pw, self.new_pw, self.rep_pw)):
-            label.setBuddy(field)
-            pf.addRow(label, field)
+        self.pw_labels = labelled_rows(pf, (self.old_pw, self.new_pw, self.rep_pw))
         self.pw_btn = QPushButton(objectName="changePassword")
         self.pw_btn.clicked.connect(self._change_password)
-        self.pw_msg = StatusLine()
-        row = QHBoxLayout()
-        row.addWidget(self.pw_msg, 1)
-        row.addWidget(self.pw_btn)
-        pf.addRow(row)
+        self.pw_msg = action_row(pf, self.pw_btn)
         lay.addWidget(self.pw_box)
 
         self.center_box = QGroupBox()
@@ -65,17 +57,10 @@ class SettingsPage(Page):
         self.center_name = QLineEdit(objectName="centerName")
         self.center_name_zh = QLineEdit(objectName="centerNameZh")
         self.idle = QSpinBox(objectName="idleMinutes", minimum=1, maximum=240)
-        self.center_labels = [QLabel(), QLabel(), QLabel()]
-        for label, field in zip(self.center_labels, (self.center_name, self.center_name_zh, self.idle)):
-            label.setBuddy(field)
-            cf.addRow(label, field)
+        self.center_labels = labelled_rows(cf, (self.center_name, self.center_name_zh, self.idle))
         self.center_btn = QPushButton(objectName="saveCenter")
         self.center_btn.clicked.connect(self._save_center)
-        self.center_msg = StatusLine()
-        row2 = QHBoxLayout()
-        row2.addWidget(self.center_msg, 1)
-        row2.addWidget(self.center_btn)
-        cf.addRow(row2)
+        self.center_msg = action_row(cf, self.center_btn)
         lay.addWidget(self.center_box)
         self.center_box.setVisible(actor.role is Role.ADMIN)
 
