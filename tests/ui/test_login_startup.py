@@ -206,3 +206,17 @@ def test_a_database_from_a_newer_release_is_reported_after_the_login_screen(qapp
     assert gui_run(data) == 1
     assert len(messages.texts("error")) == 1
     assert messages.texts("error")[0].startswith("The database cannot be opened:")
+
+
+def test_quitting_while_the_store_opens_waits_for_it_then_closes_it(qtbot, start, tmp_path, monkeypatch):
+    """A migration is never cut short: the exit waits for the opening thread, then closes the store."""
+    closed: list[AppContext] = []
+    real_close = AppContext.close
+    monkeypatch.setattr(AppContext, "close", lambda self: (closed.append(self), real_close(self)))
+    win, opener = start(tmp_path / "new")
+    qtbot.waitUntil(lambda: opener.thread == "zhizao-open-store")
+    win.close()
+    threading.Timer(0.3, opener.release.set).start()
+    win.close_store()  # what run_gui does once the event loop has ended
+    assert win.ctx is None and len(closed) == 1
+    assert (tmp_path / "new" / "zhizao.sqlite").exists()

@@ -131,10 +131,11 @@ class MainWindow(QMainWindow):
 
     def close_store(self) -> None:
         """At exit: wait for a store still opening (a migration is never cut short), then close it."""
-        if self._opener is not None:
-            self._opener.join()
-            if self.ctx is None and self._opener.result is not None:
-                self._opener.result.close()
+        opener, self._opener = self._opener, None
+        if opener is not None:
+            opener.join()
+            if self.ctx is None and opener.result is not None:
+                opener.result.close()
         if self.ctx is not None:
             self.ctx.close()
 
