@@ -45,6 +45,15 @@ class StepView(QWidget):
         self.step = step
         self.step_key = step.key
 
+    def step_layout(self) -> QVBoxLayout:
+        """The view's layout in the margins of a step, the step's title on top (``self.heading``;
+        ``retranslate`` fills it with ``content_text(self.step.title)``). Returns it for the rest."""
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(20, 14, 20, 12)
+        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
+        lay.addWidget(self.heading)
+        return lay
+
     def save_state(self) -> None:
         """Persist work in progress; called before the view goes away, the lock and quit."""
 

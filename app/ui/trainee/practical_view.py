@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTextBrowser, QWidget
 
 from app import i18n
 from app.courses.render import render_markdown
@@ -27,10 +27,7 @@ class PracticalView(StepView):
 
     def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, course, module, step, parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(20, 14, 20, 12)
-        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
-        lay.addWidget(self.heading)
+        lay = self.step_layout()
         self.status = QLabel(objectName="practicalStatus", wordWrap=True)
         lay.addWidget(self.status)
         self.instructions = QTextBrowser(objectName="practicalInstructions")

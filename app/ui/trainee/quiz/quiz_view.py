@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QStackedWidget, QWidget
 
 from app.i18n import _, ngettext
 from app.services.auth import ServiceError
@@ -45,10 +45,7 @@ class QuizView(StepView):
         self._save_timer.timeout.connect(self.save_state)
         self.last_result = None  # (the submitted AttemptState, the service's result)
 
-        root = QVBoxLayout(self)
-        root.setContentsMargins(20, 14, 20, 12)
-        self.heading = QLabel(objectName="stepTitle", wordWrap=True)
-        root.addWidget(self.heading)
+        root = self.step_layout()
         self.stack = QStackedWidget()
         root.addWidget(self.stack, 1)
         self.start_page = QuizStartPage()
