@@ -480,6 +480,47 @@ def test_a_reset_right_after_the_end_drops_the_finished_runs_result(qtbot, ctx, 
     assert "preview result failed" not in caplog.text
 
 
+def test_driver_gives_the_simulation_less_time_while_frames_come_late(qtbot, monkeypatch):
+    from app.ui.labs import live
+
+    class Clock:      # wall time that passes only by the simulation's work and the gaps between ticks
+        t = 100.0
+
+        def perf_counter(self) -> float:
+            return self.t
+
+    class Runner:     # costs 1 ms of wall time per unit of sim time
+        now, end_time = 0.0, 1e5
+
+        @property
+        def done(self) -> bool:
+            return self.now >= self.end_time
+
+        def advance(self, until: float) -> None:
+            clock.t += (until - self.now) / 1000.0
+            self.now = until
+
+    clock = Clock()
+    monkeypatch.setattr(live, "time", clock)
+    driver, runner = live.LiveDriver(), Runner()
+    driver.attach(runner)
+    driver.set_speed(None)
+
+    def slices(gap_ms: float, n: int) -> list[float]:
+        done = []
+        for _i in range(n):
+            before, start = runner.now, clock.t
+            driver.tick()
+            done.append(runner.now - before)
+            clock.t = start + gap_ms / 1000.0     # the next tick comes gap_ms after this one started
+        return done
+
+    assert slices(16, 3)[-1] == pytest.approx(live.BUDGET_MS, abs=0.3)     # on time: the whole budget
+    late = slices(40, 8)                                                        # painting took 40 ms a frame
+    assert late[1] < 6 and late[-1] == pytest.approx(live.MIN_BUDGET_MS, abs=0.3)
+    assert slices(16, 12)[-1] == pytest.approx(live.BUDGET_MS, abs=0.3)    # back on time: back to the budget
+
+
 def test_driver_reaches_the_end_in_slices_with_the_same_metrics_as_a_plain_run(qtbot):
     import simulators
 

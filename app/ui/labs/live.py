@@ -1,8 +1,9 @@
 """Running a simulator live in the GUI thread without blocking it, and collecting what the plots show.
 
 ``LiveDriver`` advances a runner from a QTimer in time slices: each tick gets a
-wall-clock budget (``BUDGET_MS``) and the driver measures the cost of sim time
-as it goes, so slices shrink on a busy model and grow on a quiet one. The
+wall-clock budget (``BUDGET_MS``; down to ``MIN_BUDGET_MS`` while ticks come late,
+so frames keep their rate on a loaded machine) and the driver measures the cost of
+sim time as it goes, so slices shrink on a busy model and grow on a quiet one. The
 collectors turn runner events and snapshots into numpy series and live metric
 estimates ("so far"); the final metrics always come from ``runner.result()``.
 """
@@ -20,6 +21,7 @@ from app.ui.labs.line_diagram import display_name
 from app.ui.labs.plots import Series, StateTimeline
 
 BUDGET_MS = 7.0      # simulation work per tick; the rest of a frame is for plots and painting
+MIN_BUDGET_MS = 2.0  # what the simulation keeps when frames run late (a loaded machine)
 INTERVAL_MS = 16     # ~60 ticks/s when there is time for them
 MAX_CATCH_UP_S = 0.25
 
@@ -77,6 +79,8 @@ class LiveDriver(QObject):
         self.tick_ms: list[float] = []
         self._cost: float | None = None  # wall seconds per unit of sim time
         self._last_wall = 0.0
+        self._last_tick = 0.0
+        self.budget_ms = BUDGET_MS
         self._hold = [False]  # whether this driver froze the heap (released even if it is deleted running)
         self.destroyed.connect(lambda *_a, hold=self._hold: _release(hold))
 
@@ -100,6 +104,7 @@ class LiveDriver(QObject):
         if self.runner is None or self.runner.done:
             return
         self._last_wall = time.perf_counter()
+        self._last_tick = 0.0
         if not self._hold[0]:
             self._hold[0] = True
             _freeze_heap()
@@ -127,7 +132,14 @@ class LiveDriver(QObject):
         if r is None:
             self.pause()
             return
-        deadline = start + BUDGET_MS / 1000.0
+        # Frames first: when ticks come late (painting and the rest of the frame took longer than the
+        # interval, e.g. on a loaded machine), the simulation's slice shrinks; it grows back when they are on time.
+        if self._last_tick and (start - self._last_tick) * 1000.0 > INTERVAL_MS * 1.15:
+            self.budget_ms = max(MIN_BUDGET_MS, self.budget_ms * 0.75)
+        else:
+            self.budget_ms = min(BUDGET_MS, self.budget_ms + 0.5)
+        self._last_tick = start
+        deadline = start + self.budget_ms / 1000.0
         if self.speed is None:
             target = r.end_time
         else:
