@@ -179,3 +179,23 @@ def test_time_dependent_failures_strike_idle_servers() -> None:
 
     assert math.isclose(downs("time"), 120 / 720, rel_tol=0.1)
     assert downs("operation") < 0.05
+
+
+@pytest.mark.parametrize("name", ["unreliable-robot-line", "dmm-oee-loss-hunt"])
+def test_state_intervals_tile_each_server_and_add_up_to_the_state_metrics(name: str) -> None:
+    """The timelines (change points, built into intervals when read) and the state-time counters
+    are kept apart in the models: over the measured shift they must agree."""
+    sc = load_scenario("line", name)
+    r = run("line", sc, 5)
+    window = sc.end_time - sc.warmup_s
+    for st in sc.stations:
+        rows = r.state_intervals[st.name]
+        for k in range(st.servers):
+            mine = [iv for iv in rows if iv.server == k]
+            assert mine[0].start == 0.0 and mine[-1].end == sc.end_time
+            assert all(a.end == b.start and a.start < a.end for a, b in zip(mine, mine[1:]))
+        for state in set(r.state_names):
+            seconds = sum(max(0.0, min(iv.end, sc.end_time) - max(iv.start, sc.warmup_s))
+                          for iv in rows if iv.state == state)
+            assert math.isclose(seconds / (st.servers * window), r.metrics[f"station.{st.name}.{state}"],
+                                rel_tol=1e-9, abs_tol=1e-12), (st.name, state)
