@@ -1,6 +1,7 @@
 """Zhizao Academy simulators: production line, predictive maintenance, robot cell, machine vibration.
 
-Plain Python over SimPy — no Qt, no ``app`` imports. Typical use::
+Plain Python (the line on ``simulators.kernel``, SimPy's event order at a fraction of its cost;
+maintenance on SimPy) — no Qt, no ``app`` imports. Typical use::
 
     sc = load_scenario("line", "unreliable-robot-line")
     result = run("line", sc, seed=7)

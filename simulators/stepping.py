@@ -1,6 +1,7 @@
 """The stepping machinery shared by the steppable runners (line, maintenance).
 
-A runner owns one SimPy model built by ``_new_model``; the GUI advances it in
+A runner owns one model built by ``_new_model`` (its ``env`` a SimPy environment or a
+``simulators.kernel.Kernel``: both have ``now`` and ``run(until)``); the GUI advances it in
 slices, resets it with the same seed, and subscribes to its events.
 """
 

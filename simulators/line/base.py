@@ -129,8 +129,4 @@ class LineBase(Publisher):
             last_out = self.finished_at_sample = self.finished_total
             k += 1
             # an absolute grid avoids drift from summing float steps
-            yield self._delay(k * step - env.now)
-
-    def _delay(self, seconds: float) -> Any:
-        """What a process yields to hold ``seconds`` (a number on the kernel, a timeout on SimPy)."""
-        return seconds
+            yield k * step - env.now

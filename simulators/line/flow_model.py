@@ -1,7 +1,7 @@
-"""The order-driven line as a SimPy model: products on their routes, orders, dispatching at each
+"""The order-driven line as a discrete-event model: products on their routes, orders, dispatching at each
 queue, release control (push, CONWIP, kanban loops), changeovers and the six-big-loss sources.
 
-Each server is one SimPy process: take a unit (the station's rule picks), change over if the
+Each server is one process on ``simulators.kernel``: take a unit (the station's rule picks), change over if the
 family changes, process it (reduced speed, minor stops, operation-dependent breakdowns inline),
 judge quality (startup and production rejects, rework), then move it on: take the cards of
 the loops it enters, wait for space downstream, free the cards of the loops it leaves.

@@ -1,6 +1,6 @@
-"""The production line as a SimPy model: servers pull parts, buffers hold them, monitors count.
+"""The production line as a discrete-event model: servers pull parts, buffers hold them, monitors count.
 
-Each server of each station is one SimPy process. Buffers are small custom
+Each server of each station is one process on ``simulators.kernel``. Buffers are small custom
 queues rather than ``simpy.Store`` because they need a zero capacity (direct
 hand-over, blocking after service) and must let a failure detach a waiting
 server. State accounting is done on every state change (working, starved,
@@ -55,7 +55,7 @@ class StationRuntime:
 
 
 class LineModel(LineBase):
-    """One replication of a line scenario, advanced by SimPy."""
+    """One replication of a line scenario, advanced by the event kernel."""
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
         super().__init__()
