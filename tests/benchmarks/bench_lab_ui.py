@@ -23,11 +23,16 @@ The floor is a bare pyqtgraph widget showing the same items (the line lab: the s
 and points, ``setData`` from a 16 ms timer; the robot view: two plots with the path and a marker moved
 every 16 ms).
 
-What bounds the line lab (measured 2026-12-07 on the shared machine; CPU ms per frame): the simulation
-slice is given 7 ms of wall time per 16 ms frame by design (``live.BUDGET_MS``), plot updates ≈ 1 ms
-(one vectorised peak-downsampling of all columns, then ``setData`` on ~2 points per pixel), painting the
-plots ≈ 2.5 ms, the rest (diagram, clock, objectives at 10 Hz) < 1 ms. A 16 ms frame therefore fits in
-one core; the driver's timer (16 ms) caps the rate at ~62 frames/s.
+What bounds the line lab (measured 2026-12-07 on the shared 2-core machine, load average 7-9, CPU ms of
+the main thread): a frame is the simulation slice (7 ms of wall time by design, ``live.BUDGET_MS``; the
+driver gives it less, down to 2 ms, while ticks come late) plus ~4 ms for everything else: peak-
+downsampling all curves to the pixel width in one numpy pass and ``setData`` on ~2 points per pixel
+column (~0.5 ms), painting the plots (~1-2.5 ms), the Gantt (~0.2 ms), and at 10 Hz the diagram,
+objectives and clock (~1.5 ms). That is ~11 ms of a 16 ms frame: on a core of its own the driver's
+16 ms timer (62.5/s) is the cap. The longest CPU stretches (13-18 ms) are the few frames whose
+rate axis grows to the next round value (the axis and its grid are drawn again, ~6-9 ms). With the
+machine loaded, the wall figures follow the load: the bare floor reaches only 30-40 fps and blocks
+of 40-80 ms then, and our frames/s and longest block vary with it.
 """
 
 from __future__ import annotations
