@@ -1,4 +1,4 @@
-"""The stepping machinery shared by the steppable runners (line, maintenance).
+"""The stepping machinery shared by the steppable runners (line, maintenance; robot and vibration replay).
 
 A runner owns one model built by ``_new_model`` (its ``env`` a SimPy environment or a
 ``simulators.kernel.Kernel``: both have ``now`` and ``run(until)``); the GUI advances it in
@@ -72,6 +72,36 @@ class SteppableRunner(Generic[ResultT]):
         if self._result is None:
             self._result = self._collect()
         return self._result
+
+    def run_to_end(self) -> ResultT:
+        self.advance(self.end_time)
+        return self.result()
+
+
+class ReplayRunner(Generic[ResultT]):
+    """The same interface over a run computed at once (a robot cycle, a vibration record): only
+    the clock moves, so a view can reveal the run as time passes."""
+
+    kind = ""
+    _now = 0.0
+
+    @property
+    def end_time(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    @property
+    def done(self) -> bool:
+        return self._now >= self.end_time
+
+    def advance(self, until: float) -> None:
+        self._now = max(self._now, min(float(until), self.end_time))
+
+    def result(self) -> ResultT:
+        raise NotImplementedError
 
     def run_to_end(self) -> ResultT:
         self.advance(self.end_time)

@@ -9,6 +9,7 @@ from typing import Any
 from simulators.events import SimEvent, Subscriber
 from simulators.robot.model import CellOutcome, Step, Violation, simulate_cell
 from simulators.robot.scenario import RobotCellScenario
+from simulators.stepping import ReplayRunner
 
 ROBOT_METRICS = frozenset(
     {"cycle_time_s", "violations", "parts_per_hour", "parts_per_cycle", "path_length_mm", "max_tcp_speed_mm_s",
@@ -44,7 +45,7 @@ def _result(outcome: CellOutcome, seed: int, replication: int) -> RobotResult:
                        outcome.steps, outcome.io_log)
 
 
-class RobotRunner:
+class RobotRunner(ReplayRunner["RobotResult"]):
     """Replays one program cycle in sim time: events per executed line, path position in snapshots.
 
     The robot cell is deterministic: the seed only labels the result.
@@ -76,14 +77,6 @@ class RobotRunner:
     def end_time(self) -> float:
         return self._outcome.cycle_time_s
 
-    @property
-    def now(self) -> float:
-        return self._now
-
-    @property
-    def done(self) -> bool:
-        return self._now >= self.end_time
-
     def reset(self) -> None:
         self._now = 0.0
         self._next = 0
@@ -97,9 +90,7 @@ class RobotRunner:
                 callback(event)
 
     def advance(self, until: float) -> None:
-        target = min(float(until), self.end_time)
-        if target > self._now:
-            self._now = target
+        super().advance(until)
         self._flush(self._now)
 
     def subscribe(self, callback: Subscriber) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from simulators.stepping import ReplayRunner
 from simulators.streams import derive_seed
 from simulators.vibration import spectra
 from simulators.vibration.scenario import Machine, VibrationScenario
@@ -132,7 +133,7 @@ def run_vibration(scenario: VibrationScenario, seed: int, replication: int = 0) 
     return VibrationResult("vibration", seed, replication, collect(scenario, records), records)
 
 
-class VibrationRunner:
+class VibrationRunner(ReplayRunner["VibrationResult"]):
     """The steppable interface of the other simulators over one record (sim time in seconds).
 
     The whole record is computed at once (it takes milliseconds); ``advance`` only moves the clock,
@@ -151,17 +152,6 @@ class VibrationRunner:
     @property
     def end_time(self) -> float:
         return self.scenario.samples / self.scenario.sample_rate_hz
-
-    @property
-    def now(self) -> float:
-        return self._now
-
-    @property
-    def done(self) -> bool:
-        return self._now >= self.end_time
-
-    def advance(self, until: float) -> None:
-        self._now = max(self._now, min(float(until), self.end_time))
 
     def reset(self) -> None:
         self._now = 0.0
@@ -182,7 +172,3 @@ class VibrationRunner:
         if not self.done:
             raise RuntimeError("the run has not reached its end time yet")
         return self._result
-
-    def run_to_end(self) -> VibrationResult:
-        self.advance(self.end_time)
-        return self.result()
