@@ -173,62 +173,65 @@ _MappingEnd, _SequenceEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
 def _build(parser: Any) -> Any:
     """The document from ``parser``'s events, iteratively; _Unusual for anything out of the ordinary."""
     get = parser.get_event
+    scalar_event, mapping_start, sequence_start = _ScalarEvent, _MappingStart, _SequenceStart
+    mapping_end, sequence_end, implicit, makers, no_key = _MappingEnd, _SequenceEnd, _IMPLICIT.get, _MAKERS, _NO_KEY
     get()  # stream start
     event = get()
     if type(event) is yaml.StreamEndEvent:
         return None  # an empty file, as the constructor reads it
     if type(event) is not yaml.DocumentStartEvent:
         raise _Unusual
-    containers: list[Any] = []
-    keys: list[Any] = []  # per open mapping: its pending key, or _NO_KEY
+    # The open collection (None at document level), whether it is a list, the mapping's pending
+    # key (or no_key); the enclosing ones are on the stack.
+    top: Any = None
+    is_list = False
+    key: Any = no_key
+    stack: list[tuple[Any, bool, Any]] = []
     root: Any = None
     while True:
         event = get()
         kind = type(event)
-        if kind is _ScalarEvent:
+        if kind is scalar_event:
             if event.tag is not None:
                 raise _Unusual
             value: Any = event.value
             if event.implicit[0]:  # plain: resolved like the constructor does (same table, same code)
-                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                for tag, regexp in implicit(value[:1], ()):
                     if regexp.match(value):
-                        maker = _MAKERS.get(tag)
+                        maker = makers.get(tag)
                         if maker is None:  # a date or a merge key
                             raise _Unusual
                         value = maker(_CONSTRUCTOR, ScalarNode(tag, value))
                         break
             opened = False
-        elif kind is _MappingStart or kind is _SequenceStart:
-            if event.tag is not None or len(containers) >= MAX_DEPTH:
+        elif kind is mapping_start or kind is sequence_start:
+            if event.tag is not None or len(stack) >= MAX_DEPTH:
                 raise _Unusual
-            value = {} if kind is _MappingStart else []
+            value = [] if kind is sequence_start else {}
             opened = True
-        elif kind is _MappingEnd or kind is _SequenceEnd:
-            containers.pop()
-            keys.pop()
-            if not containers:
+        elif kind is mapping_end or kind is sequence_end:
+            top, is_list, key = stack.pop()
+            if top is None:
                 break
             continue
         else:  # an alias
             raise _Unusual
-        if containers:
-            top = containers[-1]
-            if type(top) is list:
-                top.append(value)
-            elif keys[-1] is _NO_KEY:
-                if opened or value in top:  # a collection as key, or a duplicate key
-                    raise _Unusual
-                keys[-1] = value
-            else:
-                top[keys[-1]] = value
-                keys[-1] = _NO_KEY
-        else:
+        if top is None:
             root = value
             if not opened:
                 break
+        elif is_list:
+            top.append(value)
+        elif key is no_key:
+            if opened or value in top:  # a collection as key, or a duplicate key
+                raise _Unusual
+            key = value
+        else:
+            top[key] = value
+            key = no_key
         if opened:
-            containers.append(value)
-            keys.append(_NO_KEY)
+            stack.append((top, is_list, key))
+            top, is_list, key = value, kind is sequence_start, no_key
     if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
         raise _Unusual  # more than one document
     return root
