@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.events import Publisher
+from simulators.kernel import Kernel
 from simulators.streams import stream
 
 WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
@@ -46,6 +47,17 @@ class LineBase(Publisher):
 
     seed: int
     replication: int
+
+    def _start(self, scenario: Any, seed: int, replication: int, record: bool) -> Kernel:
+        """One replication of ``scenario``: its identity, clock and horizon."""
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.record = record
+        self.env = Kernel()
+        self.end_time = scenario.end_time
+        self.warmup = scenario.warmup_s
+        return self.env
 
     def failure_samplers(self, st: Any, k: int) -> tuple[Any, Any]:
         """Server ``k``'s time-between-failures and repair-time samplers, each on its own stream."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from simulators.kernel import Interrupt, Kernel, Signal
+from simulators.kernel import Interrupt, Signal
 from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Release
@@ -38,13 +38,8 @@ class FlowModel(Release, LineBase):
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
         super().__init__()
-        self.scenario = sc = scenario
-        self.seed = seed
-        self.replication = replication
-        self.record = record
-        self.env = env = Kernel()
-        self.end_time = sc.end_time
-        self.warmup = sc.warmup_s
+        env = self._start(scenario, seed, replication, record)
+        sc = scenario
         self.state_names = FLOW_STATES
         self.log: list[tuple[float, str, str, int, str, str, str, float]] = []
         self.seq = 0

@@ -9,7 +9,7 @@ from typing import Any
 from simulators.line import balancing as bal
 from simulators.line.flow_model import FLOW_STATES, FlowModel
 from simulators.line.mes import LOSS_NAMES, ProductionLog, oee_breakdown
-from simulators.line.results import LineResult, closed_acc, line_result
+from simulators.line.results import LineResult, closed_acc, line_result, line_totals
 
 ORDER_METRICS = frozenset({
     "orders_completed", "open_orders", "tardy_orders", "on_time_delivery", "mean_tardiness_s", "max_tardiness_s",
@@ -171,27 +171,9 @@ def collect_flow(model: FlowModel) -> LineResult:
     window = end - model.warmup
     metrics: dict[str, float] = {}
     kpis = _station_metrics(model, end, window, metrics)
-    for i, q in enumerate(model.buffers):
-        area = q.area + len(q.items) * (end - q.last)
-        metrics[f"buffer.{sc.buffers[i].name}.mean_level"] = area / window
     c = _constraint(model)
-    produced = model.good + model.scrap + model.reworks
+    metrics.update(line_totals(model, end, window, kpis[c].availability, kpis[c].effectiveness))
     dt = end - model.wip_last
-    wip_area = model.wip_area + model.wip * dt
-    metrics.update({
-        "throughput_per_hour": model.good / window * 3600.0,
-        "good_parts": float(model.good),
-        "scrap": float(model.scrap),
-        "rework": float(model.reworks),
-        "started_parts": float(model.entered),
-        "lost_arrivals": float(model.lost),
-        "mean_wip": wip_area / window,
-        "mean_lead_time_s": model.lead_sum / model.good if model.good else 0.0,
-        "availability": kpis[c].availability,
-        "performance": kpis[c].effectiveness,
-        "quality": model.good / produced if produced else 0.0,
-    })
-    metrics["oee"] = metrics["availability"] * metrics["performance"] * metrics["quality"]
     jobs = list(model.jobs)
     open_late = [(o.product.name, o.release, o.due, end) for o in model.orders
                  if o.completed is None and o.due <= end]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from simulators.kernel import Kernel
 from simulators.line.base import BLOCKED, DOWN, MAINTENANCE, SETUP, STARVED, STATE_NAMES, WORKING, LineBase
 from simulators.line.buffers import INF, Buffer, SaturatedSource, Server, Sink
 from simulators.line.scenario import ArrivalSource, LineScenario, Station
@@ -59,13 +58,7 @@ class LineModel(LineBase):
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
         super().__init__()
-        self.scenario = scenario
-        self.seed = seed
-        self.replication = replication
-        self.record = record
-        self.env = env = Kernel()
-        self.end_time = scenario.end_time
-        self.warmup = scenario.warmup_s
+        env = self._start(scenario, seed, replication, record)
         self.state_names = STATE_NAMES
         self.reset_counters()
         self.stations = [StationRuntime(s, i, seed, replication) for i, s in enumerate(scenario.stations)]

@@ -176,6 +176,33 @@ def timelines(model: Any) -> dict[str, list[Timeline]]:
                       for srv in st.servers_list] for st in model.stations}
 
 
+def line_totals(model: Any, end: float, window: float, availability: float, performance: float) -> dict[str, float]:
+    """The buffers' mean levels and the line's own metrics; its OEE takes A and P from the constraint
+    and Q = GQ / (GQ + SQ + RQ) over the whole line (ISO 22400's work unit)."""
+    out = {}
+    for buf in model.buffers:
+        area = buf.area + len(buf.items) * (end - buf.last)
+        out[f"buffer.{buf.name}.mean_level"] = area / window
+    produced = model.good + model.scrap + model.reworks
+    quality = model.good / produced if produced else 0.0
+    wip_area = model.wip_area + model.wip * (end - model.wip_last)
+    out.update({
+        "throughput_per_hour": model.good / window * 3600.0,
+        "good_parts": float(model.good),
+        "scrap": float(model.scrap),
+        "rework": float(model.reworks),
+        "started_parts": float(model.entered),
+        "lost_arrivals": float(model.lost),
+        "mean_wip": wip_area / window,
+        "mean_lead_time_s": model.lead_sum / model.good if model.good else 0.0,
+        "availability": availability,
+        "performance": performance,
+        "quality": quality,
+        "oee": availability * performance * quality,
+    })
+    return out
+
+
 def line_result(model: Any, metrics: dict[str, float], bottleneck: tuple[str, str], method: str,
                 constraint: str, **extra: Any) -> LineResult:
     """A finished run's result: its metrics, the bottleneck (station, reason) found by ``method``,
@@ -215,34 +242,10 @@ def collect(model: LineModel) -> LineResult:
         metrics[pre + "scrap"] = float(st.scrap)
         metrics[pre + "uptime"] = 1.0 - acc[3] / total
         kpis.append((availability, performance))
-    for buf in model.buffers:
-        area = buf.area + len(buf.items) * (end - buf.last)
-        metrics[f"buffer.{buf.name}.mean_level"] = area / window
-
-    # The line as an ISO 22400 work unit: A and P of the constraint (the station with the
-    # longest planned run time per server), Q = GQ / (GQ + SQ + RQ) over the whole line.
+    # The constraint: the station with the longest planned run time per server.
     loads = [st.pri / st.n for st in model.stations]
     c = max(range(len(loads)), key=lambda i: (loads[i], -i))
-    produced = model.good + model.scrap + model.reworks
-    quality = model.good / produced if produced else 0.0
-    availability, performance = kpis[c]
-    wip_area = model.wip_area + model.wip * (end - model.wip_last)
-    metrics.update(
-        {
-            "throughput_per_hour": model.good / window * 3600.0,
-            "good_parts": float(model.good),
-            "scrap": float(model.scrap),
-            "rework": float(model.reworks),
-            "started_parts": float(model.entered),
-            "lost_arrivals": float(model.lost),
-            "mean_wip": wip_area / window,
-            "mean_lead_time_s": model.lead_sum / model.good if model.good else 0.0,
-            "availability": availability,
-            "performance": performance,
-            "quality": quality,
-            "oee": availability * performance * quality,
-        }
-    )
+    metrics.update(line_totals(model, end, window, *kpis[c]))
     names = [st.name for st in model.stations]
     return line_result(model, metrics, find_bottleneck(names, starved, blocked), BOTTLENECK_METHOD, names[c])
 
