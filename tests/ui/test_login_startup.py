@@ -72,6 +72,9 @@ def test_login_typed_before_the_store_is_open_waits_then_logs_in(qtbot, start, t
     assert win.store_pending and win.stack.currentWidget() is page
     assert [page.user.itemData(i) for i in range(page.user.count())] == ["zhangwei", "admin"]  # 张伟 < 管理员
     qtbot.waitUntil(lambda: opener.thread == "zhizao-open-store")  # started after the first paint
+    # Set right after the first paint (they build PySide6's Qt namespace), before any typing.
+    assert win.lock_action.shortcut().toString() == "Ctrl+L"
+    assert win.guide_action.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut
     qtbot.waitUntil(lambda: page.user.hasFocus())
     qtbot.keyClicks(page.user.lineEdit(), "zhangwei")
     qtbot.keyClick(page.user.lineEdit(), Qt.Key.Key_Return)
@@ -220,3 +223,21 @@ def test_quitting_while_the_store_opens_waits_for_it_then_closes_it(qtbot, start
     win.close_store()  # what run_gui does once the event loop has ended
     assert win.ctx is None and len(closed) == 1
     assert (tmp_path / "new" / "zhizao.sqlite").exists()
+
+
+def test_show_fitted_maximizes_on_a_small_screen_and_centres_on_a_large_one(qtbot, qapp_ready, tmp_path):
+    """show_fitted (what run_gui calls) maximizes without the Qt namespace on the small-screen path."""
+    from PySide6.QtCore import QRect
+
+    small = MainWindow(open_context=lambda: AppContext.open(tmp_path / "a"), preview=probe_center(tmp_path / "a"))
+    qtbot.addWidget(small)
+    small.show_fitted(QRect(0, 0, 1366, 728))
+    assert small.isMaximized() and small.isVisible()
+    big = MainWindow(open_context=lambda: AppContext.open(tmp_path / "b"), preview=probe_center(tmp_path / "b"))
+    qtbot.addWidget(big)
+    screen = QRect(0, 0, 1920, 1040)
+    big.show_fitted(screen)
+    assert not big.isMaximized() and big.isVisible() and big.width() >= 1200
+    for win in (small, big):
+        qtbot.waitUntil(lambda w=win: w.ctx is not None, timeout=20000)
+        win.close_store()

@@ -10,13 +10,12 @@ import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app import i18n
 from app.i18n import _
 from app.logs import log_file, setup_logging
 from app.paths import default_data_dir
-from app.ui.common import messages
 from app.ui.common.fonts import install_fonts
 
 log = logging.getLogger(__name__)
@@ -37,6 +36,8 @@ def install_excepthook(log_path: Path) -> None:
     """An unhandled error shows a dialog with the message and the log path; the app keeps running."""
 
     def hook(exc_type, exc, tb) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
@@ -103,6 +104,8 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         log_path = log_file(data_dir)  # the file handler is attached with the store, after the first paint
     except OSError as exc:
+        from app.ui.common import messages
+
         messages.error(None, _("Zhizao Academy"),
                        _("Cannot write to the data folder {path}: {error}").format(path=data_dir, error=exc.strerror))
         return 1
@@ -121,13 +124,18 @@ def run_gui(args: argparse.Namespace) -> int:
 
         return AppContext.open(data_dir, args.db)
 
+    # The message module (and the Qt namespace it imports) loads after the first paint.
     def failed(exc: Exception) -> None:
+        from app.ui.common import messages
+
         log.error("cannot open the store: %s", exc)
         messages.error(win, _("Zhizao Academy"), _("The database cannot be opened: {error}").format(error=exc))
         app.exit(1)
 
     def ready() -> None:
         if win.ctx.store.readonly:
+            from app.ui.common import messages
+
             messages.warn(win, _("Read-only"),
                           _("The data folder cannot be written (disk full or read-only). "
                           "You can read courses and records, but nothing new will be saved."))

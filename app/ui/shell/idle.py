@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin, QEvent.Type.InputMethod}
@@ -31,10 +31,7 @@ class IdleWatcher(QObject):
         super().__init__(parent)
         self.timer = QTimer(self, singleShot=True)  # the lock, ``minutes`` after the last input
         self.timer.timeout.connect(self._lock)
-        # Precise: a coarse timer may fire 5 % early, and the banner would promise a second it does not keep.
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.warn_timer = QTimer(self, singleShot=True)  # the warning, a minute before that
-        self.warn_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.warn_timer.timeout.connect(self._warn)
         self.ticker = QTimer(self, interval=1000)  # the countdown, once a second
         self.ticker.timeout.connect(self._tick)
@@ -53,6 +50,13 @@ class IdleWatcher(QObject):
             self._restart()
 
     def start(self) -> None:
+        # Set here, not when built: PySide6 builds the Qt namespace's enum types on first use
+        # (16-19 ms of CPU), which the start-up keeps until after its first paint (issue 20).
+        from PySide6.QtCore import Qt
+
+        # Precise: a coarse timer may fire 5 % early, and the banner would promise a second it does not keep.
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.warn_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.active = True
         app = QCoreApplication.instance()
         if app is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -114,6 +114,8 @@ class _WaitsForAccounts:
         if self.accounts is not None:
             return True
         if self._pending is None:
+            from PySide6.QtCore import Qt  # not at import: the page paints before the Qt namespace loads
+
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self._pending = action
         return False

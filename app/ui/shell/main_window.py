@@ -7,13 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
 from app import __version__, i18n
 from app.i18n import _
-from app.ui.common import messages
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.shell.idle import IdleWatcher
 from app.ui.shell.opening import StoreOpener
@@ -74,13 +73,15 @@ class MainWindow(QMainWindow):
         self.resize(DEFAULT_SIZE)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.starting = QLabel(objectName="startingLabel", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.starting = QLabel(objectName="startingLabel")
         self.stack.addWidget(self.starting)
         self.idle = IdleWatcher(10, self)
         self.idle.idle.connect(self.lock)
         self.idle.warning.connect(lambda s: self.shell.show_idle_warning(s) if self.shell is not None else None)
         self.idle.warning_cancelled.connect(lambda: self.shell.hide_idle_warning() if self.shell else None)
         self._build_menus()
+        if preview is None:
+            self._qt_namespace_settings()
         on_language_changed(self, self.retranslate)
         if ctx is not None:
             self.attach(ctx)
@@ -104,8 +105,11 @@ class MainWindow(QMainWindow):
             return  # already opened (paint and fallback timer both fire)
         open_context, self._open_context = self._open_context, None
         if self._preview is not None:
+            self._qt_namespace_settings()
             # Queued: the worker thread emits, the GUI thread attaches.
             self._opener = StoreOpener(open_context)
+            from PySide6.QtCore import Qt
+
             self._opener.finished.connect(self._opened, Qt.ConnectionType.QueuedConnection)
             self._opener.start()
             return
@@ -184,9 +188,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
-        self.lock_action = QAction(self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
+        self.lock_action = QAction(self, triggered=self.lock)  # shortcuts: _qt_namespace_settings
         self.logout_action = QAction(self, triggered=self.logout)
-        self.quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        self.quit_action = QAction(self, triggered=self.close)
         for a in (self.lock_action, self.logout_action):
             self.file_menu.addAction(a)
         self.file_menu.addSeparator()
@@ -207,9 +211,7 @@ class MainWindow(QMainWindow):
             self.lang_actions[code] = act
         self.help_menu = bar.addMenu("")
         # F1 opens the guide at the section about the widget with the focus (app.ui.help.context).
-        self.guide_action = QAction(self, shortcut=QKeySequence.StandardKey.HelpContents,
-                                    triggered=self.open_context_help)
-        self.guide_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.guide_action = QAction(self, triggered=self.open_context_help)
         self.guide_action.setObjectName("userGuideAction")
         self.first_steps_action = QAction(self, triggered=self.open_first_steps)
         self.first_steps_action.setObjectName("firstStepsAction")
@@ -226,6 +228,19 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(self, triggered=self._about)
         self.help_menu.addAction(self.about_action)
         self.verify_dialog = None
+
+    def _qt_namespace_settings(self) -> None:
+        """What needs PySide6's ``Qt`` namespace (setting a shortcut does too), whose enum types
+        cost 16-19 ms of CPU to build on first use: done after the first paint when the window
+        paints from the start-up probe (issue 20)."""
+        from PySide6.QtCore import Qt
+
+        self.starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        # F1 from any window of the app (the guide's own included).
+        self.guide_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Zhizao Academy"))
@@ -321,6 +336,8 @@ class MainWindow(QMainWindow):
         return self.first_steps_dialog
 
     def _about(self) -> None:
+        from app.ui.common import messages
+
         messages.about(self, _("About Zhizao Academy"),
                           _("Zhizao Academy {version}\nSmart-factory training for robotics control and "
                             "AI-driven predictive maintenance.\nData folder: {path}").format(
@@ -364,6 +381,8 @@ class MainWindow(QMainWindow):
 
         When the trainee has done the refresher, the reminder offers "Renew now" instead (asked
         once the session is on screen); the service decides whether the renewal is allowed."""
+        from app.ui.common import messages
+
         reminders = self.ctx.recertification.reminders(actor)
         renewable = self.ctx.recertification.renewable(actor)
         if renewable:
@@ -373,6 +392,7 @@ class MainWindow(QMainWindow):
 
     def _offer_renewal(self, actor: Actor, reminders: list[str], numbers: list[str]) -> None:
         from app.services.auth import ServiceError
+        from app.ui.common import messages
 
         offer = _("You have completed the refresher, so you can renew certificate {numbers} now.").format(
             numbers=", ".join(numbers))
@@ -428,17 +448,28 @@ class MainWindow(QMainWindow):
     def show_fitted(self, available: QRect | None = None) -> None:
         """Show the window so it fits the screen: maximized when the available area is small
         (≤ 1366×800), otherwise the default size within it, centred (never under the taskbar)."""
+        if self._small(available or self._available()):
+            self.showMaximized()  # as fit_to_screen would, without the Qt namespace before the first paint
+            return
         self.fit_to_screen(available)
         self.show()
 
+    @staticmethod
+    def _small(avail: QRect | None) -> bool:
+        return (avail is not None and not avail.isEmpty() and avail.width() <= SMALL_SCREEN.width()
+                and avail.height() <= SMALL_SCREEN.height())
+
     def fit_to_screen(self, available: QRect | None = None) -> None:
+        from PySide6.QtCore import Qt
+
         avail = available or self._available()
         if avail is None or avail.isEmpty():
             return
-        if avail.width() <= SMALL_SCREEN.width() and avail.height() <= SMALL_SCREEN.height():
+        if self._small(avail):
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
             return
-        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMaximized)
+        if self.isMaximized():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMaximized)
         size = DEFAULT_SIZE.boundedTo(avail.size() - QSize(40, 60))   # room for the frame and title bar
         self.resize(size.expandedTo(self.minimumSize()).boundedTo(avail.size()))
         self.move(avail.center() - QPoint(self.width() // 2, self.height() // 2))
@@ -456,6 +487,8 @@ class MainWindow(QMainWindow):
             return
         room = avail.size() - extra
         if self.minimumWidth() > room.width() or self.minimumHeight() > room.height():
+            from PySide6.QtCore import Qt
+
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)   # cannot fit otherwise
             return
         size = self.size().boundedTo(room)

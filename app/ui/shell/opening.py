@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from app.context import AppContext
 
 
+# One store opens at a time: Alembic keeps its migration context in module globals.
+_OPENING = threading.Lock()
+
+
 class StoreOpener(QObject):
     """Opens the store on a worker thread (started after the first paint) while the trainee types;
     the outcome comes back to the GUI thread as a queued signal. The thread is not a daemon: a
@@ -34,7 +38,8 @@ class StoreOpener(QObject):
 
     def _run(self) -> None:
         try:
-            self.result = self._open()
+            with _OPENING:
+                self.result = self._open()
         except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
             self.finished.emit(None, exc)
             return
