@@ -11,12 +11,15 @@ from PySide6.QtWidgets import QWidget
 from app.ui.common.background import LatestOnly
 
 
-def test_only_the_latest_answer_is_delivered(qtbot, qapp_ready):
+def _loads(qtbot):
+    """A LatestOnly on a live widget, a gate that holds slow work back, and the list of what arrived."""
     owner = QWidget()
     qtbot.addWidget(owner)
-    loads = LatestOnly(owner)
-    release = threading.Event()
-    got: list[str] = []
+    return LatestOnly(owner), threading.Event(), []
+
+
+def test_only_the_latest_answer_is_delivered(qtbot, qapp_ready):
+    loads, release, got = _loads(qtbot)
     loads.run(lambda: release.wait(5) and "old", got.append, lambda exc: got.append(f"error {exc}"))
     loads.run(lambda: "new", got.append, lambda exc: got.append(f"error {exc}"))
     qtbot.waitUntil(lambda: got == ["new"], timeout=5000)
@@ -26,11 +29,7 @@ def test_only_the_latest_answer_is_delivered(qtbot, qapp_ready):
 
 
 def test_invalidate_drops_answers_and_errors_in_flight(qtbot, qapp_ready):
-    owner = QWidget()
-    qtbot.addWidget(owner)
-    loads = LatestOnly(owner)
-    release = threading.Event()
-    got: list[object] = []
+    loads, release, got = _loads(qtbot)
 
     def fail():
         release.wait(5)
