@@ -65,6 +65,10 @@ class SimLabView(LabViewBase):
         self.driver = LiveDriver(self)
         self.driver.ticked.connect(self._on_tick)
         self.driver.finished.connect(self._on_finished)
+        # The frame is drawn in the event loop's next turn, not inside the simulation's tick: input that
+        # arrived meanwhile is handled between the two, and neither holds the GUI thread for long.
+        self._frame_timer = QTimer(self, singleShot=True, interval=0)
+        self._frame_timer.timeout.connect(self._refresh_view)
         self._rebuild_timer = QTimer(self, singleShot=True, interval=300)
         self._rebuild_timer.timeout.connect(self._rebuild_after_change)
         self._resume_after_rebuild = False
@@ -344,7 +348,8 @@ class SimLabView(LabViewBase):
         self.set_status(lambda: _("Back at the start."))
 
     def _on_tick(self) -> None:
-        self._refresh_view()
+        if not self._frame_timer.isActive():
+            self._frame_timer.start()
 
     def _refresh_view(self, force: bool = False) -> None:
         if self.collector is None:
