@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,3 +47,18 @@ def write_atomic(path: Path | str, data: bytes | str, *, durable: bool = False, 
     with atomic_path(path, durable=durable, mode=mode) as tmp:
         with open(tmp, "wb" if mode is None else "r+b") as fh:
             fh.write(raw)
+
+
+def write_via(path: Path | str, write: Callable[[Path], None], error: type[Exception], *,
+              durable: bool = False) -> Path:
+    """Let ``write`` fill a temporary path, then put it in place; a failure becomes ``error`` with one
+    clear message (the file named, the system's reason) for the screen or the command line."""
+    from app.i18n import _
+
+    path = Path(path)
+    try:
+        with atomic_path(path, durable=durable) as tmp:
+            write(tmp)
+    except OSError as exc:
+        raise error(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
+    return path

@@ -23,7 +23,7 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.atomic import atomic_path
+from app.atomic import write_via
 from app.i18n import N_, _
 from app.services.auth import Actor, ServiceError, as_utc, require_staff
 from app.services.errors import storage_errors
@@ -441,16 +441,6 @@ def _cells(r: ReportRow) -> list[Any]:
             r.due_date, "; ".join(_(RISK_LABELS[x]) for x in r.risks)]
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    path = Path(path)
-    try:
-        with atomic_path(path) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise ReportError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
-    return path
-
-
 def write_csv(rows: Sequence[ReportRow], path: Path) -> Path:
     """UTF-8 with a byte-order mark, so Excel on a Chinese Windows shows names right."""
 
@@ -462,7 +452,7 @@ def write_csv(rows: Sequence[ReportRow], path: Path) -> Path:
                 out.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
                               for v in _cells(r)])
 
-    return _atomic_write(path, write)
+    return write_via(path, write, ReportError)
 
 
 def write_xlsx(rows: Sequence[ReportRow], path: Path, title: str = "") -> Path:
@@ -492,5 +482,5 @@ def write_xlsx(rows: Sequence[ReportRow], path: Path, title: str = "") -> Path:
                     cell.number_format = "yyyy-mm-dd"
         wb.save(tmp)
 
-    return _atomic_write(path, write)
+    return write_via(path, write, ReportError)
 

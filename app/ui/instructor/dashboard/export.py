@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.atomic import atomic_path
+from app.atomic import write_via
 from app.i18n import _
 
 SHEET_FORBIDDEN = set('[]:*?/\\')
@@ -32,16 +32,6 @@ class Sheet:
     number_formats: Sequence[str | None] = ()
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    path = Path(path)
-    try:
-        with atomic_path(path) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise ExportError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
-    return path
-
-
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
     """UTF-8 with a byte-order mark, so Excel on a Chinese Windows shows the names right."""
 
@@ -52,7 +42,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]])
             for row in rows:
                 out.writerow(["" if v is None else v for v in row])
 
-    return _atomic(path, write)
+    return write_via(path, write, ExportError)
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -104,7 +94,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             wb.create_sheet("Sheet")
         wb.save(tmp)
 
-    return _atomic(path, write)
+    return write_via(path, write, ExportError)
 
 
 def _cell(value: Any) -> Any:
@@ -135,4 +125,4 @@ def save_png(plot_item, path: Path, width: int | None = None) -> Path:
         if image is None or image.isNull() or not image.save(str(tmp), "PNG"):
             raise OSError(0, _("the image could not be written"))
 
-    return _atomic(path, write)
+    return write_via(path, write, ExportError)
