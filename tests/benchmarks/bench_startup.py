@@ -8,28 +8,31 @@ and of the bare window are interleaved, medians reported. "Usable" = the set-up 
 painted with the keyboard focus in its first field. "Store ready" (not a goal; reported so
 nobody is fooled) = the store open and migrated: a login submitted before then waits for it.
 
-Profile now (issue 20, second round; 2-core VM at load 7-10, Dec 2026): the set-up/login screen
+Profile now (issue 20, second round; 2-core VM at load 6-10, Dec 2026): the set-up/login screen
 paints from a read-only probe of the database (``app.storage.probe``: stdlib sqlite3, two
 SELECTs, ≈ 2 ms) and is the first paint; the store (SQLAlchemy's ORM, the 20 models, the
 accounts/settings services, Alembic and the migrations on a first start) opens on a thread
 started after that paint, while the user types. Enter pressed earlier waits (busy cursor) and
 is carried out when the store is open. CPU to the painted login screen, by phase
-(``time.process_time`` checkpoints, median of 3): interpreter 22 ms, our CLI/i18n modules 22,
-PySide6 ≈ 95 (the bare window pays it too), our shell modules 15, QApplication with the CJK font
-and style sheet 10, the window with its menus and the login page 20; total ≈ 0.20 s against the
-bare window's 0.12-0.15 s. Before the paint, Babel, ``logging.handlers`` and ``uuid`` are no
-longer imported (they load with the store), and no application-wide Python event filter runs
-(the idle watcher's, installed for the whole start-up, made shiboken build enum types for
-every event class it saw: 0.27 → 0.22 s CPU by itself; the trace watches the window only, as
-the bare benchmark does).
+(``time.process_time`` checkpoints, median of 3): interpreter 22 ms, our CLI/i18n modules 22
+(platformdirs 7 of it), PySide6 ≈ 80-95 (the bare window pays it too), our shell modules 15,
+QApplication with the CJK fonts and style sheet 10, the window with its menus and both pages
+18; total ≈ 0.18 s against the bare window's 0.12-0.14 s. Kept out of the time before the
+paint, each measured: the ORM and services (≈ 0.4 s, now on the thread); an application-wide
+Python event filter (the idle watcher's, now installed for a session only: shiboken built enum
+types for every event class it saw, ≈ 50 ms; the trace watches the window, as the bare
+benchmark does); PySide6's ``Qt`` namespace (16-19 ms to build its enum types on first use,
+which setting any shortcut triggers: shortcuts and the like are set just after the paint);
+Babel, ``logging.handlers`` and ``uuid`` (≈ 20 ms, loaded with the store).
 
-Measured (9 interleaved runs each, same hour): before → after, wall ratio to the bare window
-first paint 1.82 → 1.09-1.39, usable login on an existing center 5.59 → 1.09-1.39, usable
-set-up on a first start 7.99 → 1.17-1.40; CPU ratio to the first paint ≈ 1.5. The store is
-ready 1.1-1.9 s after launch on an existing center and 1.7-2.4 s on a first start (created and
-migrated): as late as the old login screen, but now behind a screen that takes typing. While
-it opens the GUI thread's 5 ms timer ran late by 5-7 ms (median), ≈ 20 ms (p95) and at worst
-25-104 ms: keystrokes are delayed, never lost.
+Measured (9 interleaved runs per benchmark run; the old tree and this one run back to back,
+twice): wall ratio to the bare window, before → after: first paint 1.81-1.82 → 1.40-1.41;
+usable login on an existing center 5.22-5.59 → 1.40-1.41; usable set-up on a first start
+7.96-7.99 → 1.28-1.39. CPU ratio at the paint 1.37-1.40 (0.17-0.18 s vs 0.13 s). The store is
+ready 1.8-2.1 s after launch on an existing center and 2.3-2.7 s on a first start (created
+and migrated), as late as the old login screen was, but behind a screen that takes typing.
+While it opens, the GUI thread's 5 ms timer ran late by 5-7 ms (median), ≈ 20 ms (p95) and at
+worst 25-104 ms: keystrokes are delayed a little, never lost.
 
 What bounds what is left: the first paint is PySide6/shiboken (≈ 95 ms of ≈ 200 ms CPU) plus
 the fonts, style and menus a real window needs; the store itself (≈ 0.4-0.5 s CPU for the ORM,
