@@ -462,9 +462,10 @@ def test_peak_downsample_keeps_each_bins_extremes_for_every_row():
     assert np.array_equal(px, x) and np.array_equal(py, ys)
 
 
-def test_nice_ceiling_rounds_up_to_one_two_two_and_a_half_or_five():
-    assert [nice_ceiling(v) for v in (0.0, 0.7, 1.0, 1.2, 2.2, 3.0, 7.0, 10.0, 10.5, 240.0)] == \
-        [1.0, 1.0, 1.0, 2.0, 2.5, 5.0, 10.0, 10.0, 20.0, 250.0]
+def test_nice_ceiling_rounds_up_to_a_round_value():
+    values = (0.0, 0.7, 1.0, 1.1, 2.2, 3.0, 3.5, 7.0, 9.0, 10.0, 10.5, 240.0, 756.0)
+    assert [nice_ceiling(v) for v in values] == \
+        [1.0, 0.8, 1.0, 1.2, 2.5, 3.0, 4.0, 8.0, 10.0, 10.0, 12.0, 250.0, 800.0]
 
 
 def test_a_reset_right_after_the_end_drops_the_finished_runs_result(qtbot, ctx, trainee, course, caplog):

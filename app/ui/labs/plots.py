@@ -238,11 +238,12 @@ class PixelCurves:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (> 0): y ranges that change seldom."""
+    """The smallest round value (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above ``value`` (> 0): a y
+    range that changes a few times per run (each change redraws the axis) and leaves at most ~25 % empty."""
     if value <= 0:
         return 1.0
     k = 10.0 ** np.floor(np.log10(value))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if m * k >= value * (1 - 1e-12):
             return m * k
     return 10.0 * k
