@@ -203,3 +203,26 @@ def test_streams_are_stable_and_independent() -> None:
     assert stream(7, "Mill", "process").random() != stream(7, "Mill", "tbf").random()
     assert stream(7, "Mill", "process").random() != stream(7, "Saw", "process").random()
     assert stream(7, "Mill", "process", 1).random() != stream(7, "Mill", "process", 0).random()
+
+
+def test_a_scenario_file_is_parsed_once_per_text_and_each_caller_gets_its_own_data(tmp_path: Path) -> None:
+    """Grading loads the lab's scenario file on every run, so its parse is cached by content; the
+    data handed out must still be a fresh copy, and an edited file must be read again."""
+    from simulators.loading import _parse, resolve_source
+
+    path = tmp_path / "my-line.yaml"
+    path.write_text("kind: line\nstations:\n  - {name: A, process: 2}\n", encoding="utf-8")
+    first, tree, _label = resolve_source(str(path))
+    first["stations"][0]["name"] = "changed by a caller"
+    hits = _parse.cache_info().hits
+    again, _tree, _label = resolve_source(str(path))
+    assert _parse.cache_info().hits == hits + 1
+    assert again["stations"][0]["name"] == "A" and tree["stations"][0]["name"] == "A"
+    path.write_text("kind: line\nstations:\n  - {name: B, process: 2}\n", encoding="utf-8")
+    assert load_scenario("line", str(path)).stations[0].name == "B"
+    for _ in range(2):  # a cached parse still names the line of a bad value; a bad text fails every time
+        with pytest.raises(ScenarioError) as err:
+            load_scenario("line", "kind: line\nstations:\n  - {name: A, process: -1}\n")
+        assert err.value.line == 3
+        with pytest.raises(ScenarioError, match="not valid YAML"):
+            load_scenario("line", "kind: line\nstations: [\n")
