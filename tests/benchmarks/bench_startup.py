@@ -18,12 +18,12 @@ is carried out when the store is open. CPU to the painted login screen, by phase
 (platformdirs 7 of it), PySide6 ≈ 80-95 (the bare window pays it too), our shell modules 15,
 QApplication with the CJK fonts and style sheet 10, the window with its menus and both pages
 18; total ≈ 0.18 s against the bare window's 0.12-0.14 s. Kept out of the time before the
-paint, each measured: the ORM and services (≈ 0.4 s, now on the thread); an application-wide
-Python event filter (the idle watcher's, now installed for a session only: shiboken built enum
-types for every event class it saw, ≈ 50 ms; the trace watches the window, as the bare
-benchmark does); PySide6's ``Qt`` namespace (16-19 ms to build its enum types on first use,
-which setting any shortcut triggers: shortcuts and the like are set just after the paint);
-Babel, ``logging.handlers`` and ``uuid`` (≈ 20 ms, loaded with the store).
+paint, each measured: the ORM and services (≈ 0.4 s, now on the thread); application-wide
+Python event filters (the idle watcher's, now installed for a session only, and the trace's,
+which now watches the window as the bare benchmark does: shiboken built enum types for every
+event class they saw; 0.28-0.31 → 0.21-0.24 s CPU for the two); PySide6's ``Qt`` namespace
+(16-19 ms to build its enum types on first use, which setting any shortcut triggers: shortcuts
+and the like are set just after the paint); Babel, ``logging.handlers`` and ``uuid`` (≈ 20 ms, loaded with the store).
 
 Measured (9 interleaved runs per benchmark run; the old tree and this one run back to back,
 twice): wall ratio to the bare window, before → after: first paint 1.81-1.82 → 1.40-1.41;
