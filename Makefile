@@ -39,9 +39,11 @@ check-qt-libs:
 run: $(STAMP) check-qt-libs
 	$(VENV)/bin/zhizao
 
-# Lint and the layer contracts first (seconds), then the suite on every core (pytest-xdist).
+# Lint and the layer contracts first (seconds), then the suite on every core (pytest-xdist):
+# whole files per worker, the heaviest first (tests/conftest.py RUN_FIRST, kept in that order).
 test: $(TSTAMP) check-qt-libs lint
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile \
+	  --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check .
