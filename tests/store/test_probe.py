@@ -73,7 +73,7 @@ def test_another_schema_gives_none(tmp_path):
     assert probe_center(tmp_path) is None
 
 
-def test_locked_database_gives_none_quickly(tmp_path):
+def test_locked_database_gives_none(tmp_path):
     """A rollback-journal database held by a writer's exclusive lock: the probe gives up after its
     short timeout and the store's ordinary open (which waits, then says why) takes over."""
     path = tmp_path / "zhizao.sqlite"
