@@ -10,9 +10,11 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
+from app import i18n
 from app.context import AppContext, probe_center
+from app.i18n import _
 from app.storage.db import StoreError
 from app.ui.shell.main_window import MainWindow
 from tests.ui.conftest import type_text
@@ -110,6 +112,11 @@ def test_first_start_shows_set_up_before_the_database_exists(qtbot, start, tmp_p
     assert win.stack.currentWidget() is page and win.store_pending
     assert not (data / "zhizao.sqlite").exists()
     qtbot.waitUntil(lambda: page.name.hasFocus())
+    combo = page.findChild(QComboBox, "languageCombo")
+    combo.setCurrentIndex(combo.findData("zh_CN"))  # before the store is open: the page follows
+    assert i18n.current_locale() == "zh_CN"
+    assert page.create_btn.text() == _("Create administrator") != "Create administrator"
+    i18n.set_locale("en")
     type_text(qtbot, page.name, "王主任")
     qtbot.keyClicks(page.login, "director")
     qtbot.keyClicks(page.password, "director-pw")
