@@ -18,8 +18,8 @@ From the workstation (not bundled), each group because it belongs to the desktop
 
 Duplicates: psycopg's libpq and its LDAP library come with their own OpenSSL 3 (6.6 MB) and need
 only its 3.0 ABI (symbol version ``OPENSSL_3.0.0``); the Python runtime's OpenSSL 3 provides that,
-so psycopg's copies become links to it. Pillow's copy of libXau is padded to 2 MB by patchelf;
-it links to the bundle's own libXau. A duplicate is linked only if the bundled library defines
+so psycopg's copies become links to it. Pillow's copies of libXau (padded to 2 MB by patchelf),
+zstd and xz link to the bundle's own (Qt's and Python's). A duplicate is linked only if the bundled library defines
 every symbol version the bundle's users of the copy need (``readelf -V``); otherwise the copy stays.
 
 ``tests/test_package.py`` checks a built bundle against these lists with ``ldd``. Stdlib only.
@@ -51,6 +51,8 @@ DUPLICATES = (
     (re.compile(r"^psycopg_binary\.libs/libcrypto-[0-9a-f]{8}\.so\.3$"), "libcrypto.so.3"),
     (re.compile(r"^psycopg_binary\.libs/libssl-[0-9a-f]{8}\.so\.3$"), "libssl.so.3"),
     (re.compile(r"^pillow\.libs/libXau-[0-9a-f]{8}\.so\.6[.\d]*$"), "libXau.so.6"),
+    (re.compile(r"^pillow\.libs/libzstd-[0-9a-f]{8}\.so\.1[.\d]*$"), "libzstd.so.1"),
+    (re.compile(r"^pillow\.libs/liblzma-[0-9a-f]{8}\.so\.5[.\d]*$"), "liblzma.so.5"),
 )
 
 
