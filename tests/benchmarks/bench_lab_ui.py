@@ -29,10 +29,11 @@ driver gives it less, down to 2 ms, while ticks come late) plus ~4 ms for everyt
 downsampling all curves to the pixel width in one numpy pass and ``setData`` on ~2 points per pixel
 column (~0.5 ms), painting the plots (~1-2.5 ms), the Gantt (~0.2 ms), and at 10 Hz the diagram,
 objectives and clock (~1.5 ms). That is ~11 ms of a 16 ms frame: on a core of its own the driver's
-16 ms timer (62.5/s) is the cap. The longest CPU stretches (13-18 ms) are the few frames whose
-rate axis grows to the next round value (the axis and its grid are drawn again, ~6-9 ms). With the
-machine loaded, the wall figures follow the load: the bare floor reaches only 30-40 fps and blocks
-of 40-80 ms then, and our frames/s and longest block vary with it.
+16 ms timer (62.5/s) is the cap. The frame is drawn in the event loop's turn after the slice, so
+the longest CPU stretches are 10-17 ms: the few frames whose rate axis grows to the next round value
+(the axis and its grid are drawn again, ~6-9 ms). With the machine loaded, the wall figures follow
+the load: the bare floor reaches only 30-50 fps and has blocks of 40-80 ms then, and our frames/s
+(35-50 in five runs) and longest block (33-104 ms) vary with it.
 """
 
 from __future__ import annotations
