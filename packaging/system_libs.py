@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,8 @@ def _readelf_versions(path: str) -> tuple[dict[str, set[str]], set[str]]:
 def link_duplicates(binaries: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """PyInstaller's binaries with each DUPLICATES copy turned into a symbolic link to the library the bundle
     carries, where that library has every symbol version the copy's remaining users need; (binaries, notes)."""
+    if shutil.which("readelf") is None:  # no way to check the symbol versions: keep every copy
+        return binaries, ["duplicates kept: readelf (binutils) is not installed"]
     files = {dest.replace("\\", "/"): src for dest, src, kind in binaries if kind in ("BINARY", "EXTENSION")}
     targets = {}
     for dest, _src, kind in binaries:
