@@ -7,29 +7,32 @@ loader). Cold, floor, warm and a bare markdown-it parse of the Markdown files ru
 interleaved, ROUNDS times, medians reported; wall time and CPU time (the machine is shared).
 Warm should beat the floor (that is what the cache is for); cold pays for validation.
 
-Issue 20 (goal: cold ≤ 2× the floor). CPU medians, 3 interleaved rounds, 2-core VM at load 7–9:
+Issue 20 (goal: cold ≤ 2× the floor). CPU medians of 3 interleaved rounds (cold, floor), old
+and new code on the same generated files, 2-core VM at load average 7–9 (wall ratios alike):
 
-=====================================  ==============  ==============
-workload                               before          after
-=====================================  ==============  ==============
-lessons with a figure and a link       6.6 s (6.2×)    2.7 s (2.5×)
-plain lessons (this file until now)    4.8 s (4.4×)    1.8 s (1.7×)
-=====================================  ==============  ==============
+=====================================  ===============  ===============  ===========
+workload                               before           after            floor
+=====================================  ===============  ===============  ===========
+lessons with a figure and a link       6.08 s (5.76×)   2.35 s (2.39×)   0.99 s
+plain lessons (this file until now)    4.39 s (4.40×)   1.78 s (1.75×)   1.02 s
+=====================================  ===============  ===============  ===========
 
 Where the cold load went: YAML was scanned for aliases and then parsed again into a node
-graph (now one pass over libyaml's events, half the floor's own time); each Markdown text was
-parsed twice and rendered to HTML with every image opened (now parsed once, only where a
-link can be, and rendered on first view); every file was read twice and every folder walked
-twice; each "does this file exist" was a stat (now one scandir per folder).
+graph (now one pass over libyaml's events: half the floor's own parse time); each Markdown
+text was parsed twice and rendered to HTML with every image opened (now parsed once, inline
+only where a link can be, and rendered on first view, as the views already did); every file
+was read twice and every folder walked twice; each "is there such a file" was a stat (now
+one scandir per folder). No check was dropped: every malformed file gives the same problem
+at the same file:line (tests/courses).
 
-What bounds it (lessons with figures): the floor itself is 1.0–1.3 s CPU. On top of it,
-checking the lessons' links and images costs about 0.5–0.9 s: markdown-it-py is pure
-Python (a bare parse of these 4,000 Markdown files alone is ~0.7 s CPU, see
-``course_library_cold_vs_parsers``), and each local image is resolved (realpath) to keep
-it inside the course. Pydantic validation, translations and question checks ~0.4 s, the
-content hash and the signed cache write ~0.3 s. Measured against both parsers (the
-libyaml floor plus a bare markdown-it parse of the same files) the cold load is ~1.6×.
-With plain lessons (no link to check) the goal is met.
+What bounds it with figures in the lessons: the floor parses YAML only, while a cold load
+must also check each lesson's links and images. That costs ~0.5–0.8 s CPU here: markdown-it-py
+is pure Python (a bare parse of these 4,000 Markdown files is ~0.6–0.7 s CPU, printed as
+``course_library_cold_vs_parsers``), and each local image is resolved (two realpaths) so it
+cannot point outside the course. The rest: pydantic validation, translations and question
+checks ~0.4 s, the content hash and the signed cache write ~0.3 s. Against both parsers (the
+libyaml floor plus a bare markdown-it parse of the same files) the cold load is ~1.6×; with
+plain lessons (no link to check) it is under 2× the libyaml floor.
 """
 
 from __future__ import annotations
