@@ -1,7 +1,6 @@
 """Zhizao Academy simulators: production line, predictive maintenance, robot cell, machine vibration.
 
-Plain Python (the line on ``simulators.kernel``, SimPy's event order at a fraction of its cost;
-maintenance on SimPy) — no Qt, no ``app`` imports. Typical use::
+Plain Python on SimPy (the line and maintenance models) — no Qt, no ``app`` imports. Typical use::
 
     sc = load_scenario("line", "unreliable-robot-line")
     result = run("line", sc, seed=7)

@@ -1,8 +1,7 @@
 """The stepping machinery shared by the steppable runners (line, maintenance; robot and vibration replay).
 
-A runner owns one model built by ``_new_model`` (its ``env`` a SimPy environment or a
-``simulators.kernel.Kernel``: both have ``now`` and ``run(until)``); the GUI advances it in
-slices, resets it with the same seed, and subscribes to its events.
+A runner owns one model built by ``_new_model`` (its ``env`` a SimPy environment); the GUI
+advances it in slices, resets it with the same seed, and subscribes to its events.
 """
 
 from __future__ import annotations

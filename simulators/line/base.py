@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import simpy
+
 from simulators.events import Publisher
-from simulators.kernel import Kernel
 from simulators.streams import stream
 
 WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
@@ -48,16 +49,20 @@ class LineBase(Publisher):
     seed: int
     replication: int
 
-    def _start(self, scenario: Any, seed: int, replication: int, record: bool) -> Kernel:
+    def _start(self, scenario: Any, seed: int, replication: int, record: bool) -> simpy.Environment:
         """One replication of ``scenario``: its identity, clock and horizon."""
         self.scenario = scenario
         self.seed = seed
         self.replication = replication
         self.record = record
-        self.env = Kernel()
+        self.env = simpy.Environment(0.0)  # a float clock from t = 0: times read the same in every record
         self.end_time = scenario.end_time
         self.warmup = scenario.warmup_s
         return self.env
+
+    def _call_in(self, delay: float, fn: Any) -> None:
+        """Call ``fn()`` ``delay`` seconds from now (a timeout's callback: no process to resume)."""
+        self.env.timeout(delay).callbacks.append(lambda _event: fn())
 
     def failure_samplers(self, st: Any, k: int) -> tuple[Any, Any]:
         """Server ``k``'s time-between-failures and repair-time samplers, each on its own stream."""
@@ -141,4 +146,4 @@ class LineBase(Publisher):
             last_out = self.finished_at_sample = self.finished_total
             k += 1
             # an absolute grid avoids drift from summing float steps
-            yield k * step - env.now
+            yield env.timeout(k * step - env.now)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from simulators.kernel import Signal
+import simpy
+
 from simulators.line.base import STARVED, STATE_NAMES, ServerClock
 
 # The model (simulators.line.model) builds on this module, so its types are ``Any`` here
@@ -27,7 +28,7 @@ class Server(ServerClock):
         self.next_fail = INF
         self.budget = INF
         self.gen = 0
-        self.wait_ev: Signal | None = None
+        self.wait_ev: simpy.Event | None = None
         self.wait_on: Any = None
         self.wait_part = 0.0
         self.resume_state = STARVED
@@ -74,8 +75,8 @@ class Buffer:
             return srv.wait_part
         return None
 
-    def wait_get(self, srv: Server) -> Signal:
-        ev = srv.wait_ev = Signal(self.env)
+    def wait_get(self, srv: Server) -> simpy.Event:
+        ev = srv.wait_ev = self.env.event()
         srv.wait_on = self
         self.getters.append(srv)
         return ev
@@ -93,8 +94,8 @@ class Buffer:
             return True
         return False
 
-    def wait_put(self, srv: Server, part: float) -> Signal:
-        ev = srv.wait_ev = Signal(self.env)
+    def wait_put(self, srv: Server, part: float) -> simpy.Event:
+        ev = srv.wait_ev = self.env.event()
         srv.wait_on = self
         srv.wait_part = part
         self.putters.append(srv)

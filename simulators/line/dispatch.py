@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from simulators.kernel import Kernel, Signal
+import simpy
 
 # A queue's waiting servers are FlowServers (simulators.line.flow_station); typed ``Any`` here so
 # that this module stays below the station module (no import cycle).
@@ -112,7 +112,7 @@ class LoopRt:
         self.last = last
         self.free = cards
         self.held = 0
-        self.waiters: deque[tuple[Any, Unit, Signal]] = deque()
+        self.waiters: deque[tuple[Any, Unit, simpy.Event]] = deque()
 
     def release(self) -> None:
         self.held -= 1
@@ -132,14 +132,14 @@ class StationQueue:
 
     __slots__ = ("env", "name", "capacity", "items", "getters", "putters", "area", "last", "pick", "make")
 
-    def __init__(self, env: Kernel, name: str, capacity: float,
+    def __init__(self, env: simpy.Environment, name: str, capacity: float,
                  pick: Callable[[FlowServer, list[Unit]], int]) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
         self.items: list[Unit] = []
-        self.getters: deque[tuple[FlowServer, Signal]] = deque()
-        self.putters: deque[tuple[FlowServer, Unit, Signal]] = deque()
+        self.getters: deque[tuple[FlowServer, simpy.Event]] = deque()
+        self.putters: deque[tuple[FlowServer, Unit, simpy.Event]] = deque()
         self.area = 0.0
         self.last = 0.0
         self.pick = pick
@@ -172,8 +172,8 @@ class StationQueue:
             return self.make()
         return None
 
-    def wait_get(self, srv: FlowServer) -> Signal:
-        ev = Signal(self.env)
+    def wait_get(self, srv: FlowServer) -> simpy.Event:
+        ev = self.env.event()
         self.getters.append((srv, ev))
         return ev
 
@@ -197,7 +197,7 @@ class StationQueue:
             return True
         return False
 
-    def wait_put(self, srv: FlowServer, unit: Unit) -> Signal:
-        ev = Signal(self.env)
+    def wait_put(self, srv: FlowServer, unit: Unit) -> simpy.Event:
+        ev = self.env.event()
         self.putters.append((srv, unit, ev))
         return ev

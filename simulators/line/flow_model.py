@@ -1,7 +1,7 @@
 """The order-driven line as a discrete-event model: products on their routes, orders, dispatching at each
 queue, release control (push, CONWIP, kanban loops), changeovers and the six-big-loss sources.
 
-Each server is one process on ``simulators.kernel``: take a unit (the station's rule picks), change over if the
+Each server is one SimPy process: take a unit (the station's rule picks), change over if the
 family changes, process it (reduced speed, minor stops, operation-dependent breakdowns inline),
 judge quality (startup and production rejects, rework), then move it on: take the cards of
 the loops it enters, wait for space downstream, free the cards of the loops it leaves.
@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from simulators.kernel import Interrupt, Signal
+import simpy
+
 from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Release
@@ -74,7 +75,7 @@ class FlowModel(Release, LineBase):
         weights = sc.mix or dict.fromkeys(self.products, 1.0)
         self.mix = [(self.products[p], w) for p, w in weights.items() if w > 0]
         self.backlog: list[tuple[tuple[float, ...], int, Unit]] = []
-        self.backlog_ev = env.signal()
+        self.backlog_ev = env.event()
         self.orders: list[OrderRt] = []
         src = sc.source
         self.saturated = not sc.orders and not isinstance(src, ArrivalSource)
@@ -102,7 +103,7 @@ class FlowModel(Release, LineBase):
                 if spec.failures is not None and spec.failures.mode == "time":
                     env.process(self._breakdowns(srv))
         if self.warmup > 0:
-            env.call_in(self.warmup, self._end_warmup)
+            self._call_in(self.warmup, self._end_warmup)
         self._init_totals(sc.series_step_s)
 
     # --- set-up -----------------------------------------------------------------------------
@@ -176,15 +177,14 @@ class FlowModel(Release, LineBase):
             else:
                 yield from self._move(srv, unit)
 
-    def _wait(self, srv: FlowServer, ev: Signal, state: int) -> Generator[Any, Any, Any]:
+    def _wait(self, srv: FlowServer, ev: simpy.Event, state: int) -> Generator[Any, Any, Any]:
         """Wait for ``ev`` in ``state``; a breakdown meanwhile is repaired, the wait goes on."""
         while not ev.processed:
             self._set(srv, state)
-            srv.waiting = ev
-            got = yield ev
-            srv.waiting = None
-            if got.__class__ is Interrupt:
-                yield from self._down(srv, got.cause)
+            try:
+                yield ev
+            except simpy.Interrupt as intr:
+                yield from self._down(srv, intr.cause)
         return ev.value
 
     def _hold(self, srv: FlowServer, duration: float, state: int) -> Generator[Any, Any, None]:
@@ -194,12 +194,12 @@ class FlowModel(Release, LineBase):
         while left > EPS:
             self._set(srv, state)
             start = env.now
-            got = yield left
-            if got.__class__ is Interrupt:
-                left -= env.now - start
-                yield from self._down(srv, got.cause)
-            else:
+            try:
+                yield env.timeout(left)
                 left = 0.0
+            except simpy.Interrupt as intr:
+                left -= env.now - start
+                yield from self._down(srv, intr.cause)
 
     def _down(self, srv: FlowServer, ttr: float) -> Generator[Any, Any, None]:
         env, st = self.env, srv.station
@@ -211,11 +211,11 @@ class FlowModel(Release, LineBase):
         left = ttr
         while left > EPS:
             start = env.now
-            got = yield left
-            if got.__class__ is Interrupt:  # another failure during the repair adds its repair time
-                left += got.cause - (env.now - start)
-            else:
+            try:
+                yield env.timeout(left)
                 left = 0.0
+            except simpy.Interrupt as intr:  # another failure during the repair adds its repair time
+                left += intr.cause - (env.now - start)
         srv.startup_left = st.startup_units
         if self._subscribers:
             self._emit(env.now, "repair", st.name, server=srv.index)
@@ -224,11 +224,11 @@ class FlowModel(Release, LineBase):
     def _breakdowns(self, srv: FlowServer) -> Generator[Any, Any, None]:
         """Time-dependent failures: the clock runs in every state; the next one is drawn after the repair."""
         while True:
-            yield srv.tbf()
+            yield self.env.timeout(srv.tbf())
             ttr = srv.ttr()
             assert srv.proc is not None
-            self.env.interrupt(srv.proc, ttr, srv.waiting)
-            yield ttr
+            srv.proc.interrupt(ttr)
+            yield self.env.timeout(ttr)
 
     def _prepare(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, None]:
         st = srv.station
@@ -339,7 +339,7 @@ class FlowModel(Release, LineBase):
                     loop.held += 1
                     unit.cards.append(loop)
                 else:
-                    ev = self.env.signal()
+                    ev = self.env.event()
                     loop.waiters.append((srv, unit, ev))
                     yield from self._wait(srv, ev, BLOCKED)
             unit.step = nxt

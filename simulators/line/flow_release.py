@@ -70,15 +70,16 @@ class Release:
         self.family_rank = families
         for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
             if order.release > self.env.now:
-                yield order.release - self.env.now
+                yield self.env.timeout(order.release - self.env.now)
             for _ in range(order.quantity):
                 self._to_backlog(self._new_unit(order.product, order.due, order))
 
     def _arrivals(self, src: ArrivalSource) -> Generator[Any, Any, None]:
         sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
         cap = src.capacity if src.capacity is not None else INF
+        timeout = self.env.timeout
         while True:
-            yield sample()
+            yield timeout(sample())
             if len(self.backlog) + len(self.input.items) >= cap:
                 self.lost += 1
                 continue
@@ -105,7 +106,7 @@ class Release:
                 if self.saturated:
                     self._to_backlog(self._source_unit())
                 else:
-                    self.backlog_ev = env.signal()
+                    self.backlog_ev = env.event()
                     yield self.backlog_ev
                     continue
             unit = heapq.heappop(self.backlog)[2]
@@ -115,7 +116,7 @@ class Release:
                     loop.held += 1
                     unit.cards.append(loop)
                 else:
-                    ev = env.signal()
+                    ev = env.event()
                     loop.waiters.append((None, unit, ev))
                     yield ev
             self._enter(unit)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import simpy
+
 from simulators.line.base import STATE_NAMES, ServerClock
 from simulators.line.dispatch import INF, ProductRt, StationQueue
 from simulators.line.dmm_checks import DEFAULT_PRODUCT
@@ -23,12 +25,11 @@ def scaled(sampler: Any, factor: float) -> Any:
 class FlowServer(ServerClock):
     """One server of a station: its state clock and what it last ran."""
 
-    __slots__ = ("proc", "waiting", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
+    __slots__ = ("proc", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
 
     def __init__(self, station: FlowStation, index: int) -> None:
         super().__init__(station, index, len(FLOW_STATES))
-        self.proc: Any = None  # its process, for breakdowns to interrupt
-        self.waiting: Any = None  # the Signal it waits for, if any
+        self.proc: simpy.Process | None = None  # for breakdowns to interrupt
         self.family: str | None = None
         self.startup_left = 0
         self.fail_budget = INF

@@ -1,6 +1,6 @@
 """The production line as a discrete-event model: servers pull parts, buffers hold them, monitors count.
 
-Each server of each station is one process on ``simulators.kernel``. Buffers are small custom
+Each server of each station is one SimPy process. Buffers are small custom
 queues rather than ``simpy.Store`` because they need a zero capacity (direct
 hand-over, blocking after service) and must let a failure detach a waiting
 server. State accounting is done on every state change (working, starved,
@@ -54,7 +54,7 @@ class StationRuntime:
 
 
 class LineModel(LineBase):
-    """One replication of a line scenario, advanced by the event kernel."""
+    """One replication of a line scenario, advanced by SimPy."""
 
     def __init__(self, scenario: LineScenario, seed: int, replication: int = 0, record: bool = True) -> None:
         super().__init__()
@@ -92,7 +92,7 @@ class LineModel(LineBase):
             if spec.maintenance is not None:
                 env.process(self._maintenance_plan(st))
         if self.warmup > 0:
-            env.call_in(self.warmup, self._end_warmup)
+            self._call_in(self.warmup, self._end_warmup)
         self._init_totals(scenario.series_step_s)
 
     # --- counters ---------------------------------------------------------------------------
@@ -131,8 +131,9 @@ class LineModel(LineBase):
         env = self.env
         queue = self.input
         assert queue is not None
+        timeout = env.timeout
         while True:
-            yield sample()
+            yield timeout(sample())
             now = env.now
             if queue.try_put(now):
                 self.entered += 1
@@ -152,6 +153,7 @@ class LineModel(LineBase):
         setup_every = st.setup_every
         fmode = st.fmode
         set_state = self._set
+        timeout = env.timeout
         while True:
             if srv.pm_due:
                 yield from self._maintain(srv)
@@ -169,22 +171,22 @@ class LineModel(LineBase):
                     if fmode == TIME_FAILURES:
                         yield from self._timed(srv, d, SETUP)
                     else:
-                        yield d
+                        yield timeout(d)
                 srv.count += 1
             if srv.state != WORKING:
                 set_state(srv, WORKING)
             while True:
                 p = sample()
                 if fmode == NO_FAILURES:
-                    yield p
+                    yield timeout(p)
                 elif fmode == TIME_FAILURES:
                     if env.now + p < srv.next_fail:
-                        yield p
+                        yield timeout(p)
                     else:
                         yield from self._timed(srv, p, WORKING)
                 elif p < srv.budget:
                     srv.budget -= p
-                    yield p
+                    yield timeout(p)
                 else:
                     yield from self._operate(srv, p)
                 st.ops += 1
@@ -222,28 +224,29 @@ class LineModel(LineBase):
         while True:
             now = env.now
             if now + p < srv.next_fail:
-                yield p
+                yield env.timeout(p)
                 return
             if srv.next_fail > now:
                 run = srv.next_fail - now
-                yield run
+                yield env.timeout(run)
                 p -= run
             yield from self._fail(srv, state)
 
     def _operate(self, srv: Server, p: float) -> Generator[Any, Any, None]:
         """Processing under an operation-dependent clock: failures strike after ``budget`` busy time."""
+        timeout = self.env.timeout
         while p >= srv.budget:
             run = srv.budget
-            yield run
+            yield timeout(run)
             p -= run
             srv.budget = 0.0
             yield from self._fail(srv, WORKING)
         srv.budget -= p
-        yield p
+        yield timeout(p)
 
     def _fail(self, srv: Server, resume: int) -> Generator[Any, Any, None]:
         """Break down now, wait for the repair, renew the failure clock, resume ``resume``."""
-        yield self._break_down(srv)
+        yield self.env.timeout(self._break_down(srv))
         self._repaired(srv)
         self._set(srv, resume)
 
@@ -274,7 +277,7 @@ class LineModel(LineBase):
         """Wake up at ``next_fail`` in case the server is then idle (starved or blocked)."""
         srv.gen += 1
         gen = srv.gen
-        self.env.call_in(srv.next_fail - self.env.now, lambda: self._idle_failure(srv, gen))
+        self._call_in(srv.next_fail - self.env.now, lambda: self._idle_failure(srv, gen))
 
     def _idle_failure(self, srv: Server, gen: int) -> None:
         if gen != srv.gen or srv.state not in (STARVED, BLOCKED):
@@ -283,7 +286,7 @@ class LineModel(LineBase):
             return  # resuming this instant: it checks next_fail before waiting again
         srv.wait_on.detach(srv)
         srv.resume_state = srv.state
-        self.env.call_in(self._break_down(srv), lambda: self._idle_repaired(srv))
+        self._call_in(self._break_down(srv), lambda: self._idle_repaired(srv))
 
     def _idle_repaired(self, srv: Server) -> None:
         self._repaired(srv)
@@ -302,7 +305,7 @@ class LineModel(LineBase):
         plan = st.spec.maintenance
         assert plan is not None
         first = plan.first_at_s if plan.first_at_s is not None else plan.interval_s
-        yield first
+        yield self.env.timeout(first)
         while True:
             for srv in st.servers_list:
                 srv.pm_due = True
@@ -310,17 +313,17 @@ class LineModel(LineBase):
                     srv.wait_on.detach(srv)
                     srv.resume_state = srv.state
                     self._idle_maintenance(srv)
-            yield plan.interval_s
+            yield self.env.timeout(plan.interval_s)
 
     def _idle_maintenance(self, srv: Server) -> None:
         def done() -> None:
             self._maintained(srv)
             self._resume_idle(srv)
 
-        self.env.call_in(self._start_maintenance(srv), done)
+        self._call_in(self._start_maintenance(srv), done)
 
     def _maintain(self, srv: Server) -> Generator[Any, Any, None]:
-        yield self._start_maintenance(srv)
+        yield self.env.timeout(self._start_maintenance(srv))
         self._maintained(srv)
 
     def _start_maintenance(self, srv: Server) -> float:
