@@ -481,6 +481,31 @@ def test_a_reset_right_after_the_end_drops_the_finished_runs_result(qtbot, ctx, 
     assert "preview result failed" not in caplog.text
 
 
+def test_the_tab_in_view_is_drawn_every_frame_the_others_with_the_slow_panels(qtbot):
+    from PySide6.QtWidgets import QTabWidget, QWidget
+
+    from app.ui.labs.parts import ShownTabFirst
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    for _i in range(3):
+        tabs.addTab(QWidget(), "")
+    drawn: list[tuple[int, float]] = []
+    run = {"now": None}
+    pictures = ShownTabFirst(tabs, {0: lambda t: drawn.append((0, t)), 1: lambda t: drawn.append((1, t))},
+                             lambda: run["now"])
+    pictures.refresh(1.0, slow=False)
+    pictures.refresh(2.0, slow=True)
+    assert drawn == [(0, 1.0), (0, 2.0), (1, 2.0)]
+    drawn.clear()
+    tabs.setCurrentIndex(1)            # no run yet: nothing to draw
+    run["now"] = 5.0
+    tabs.setCurrentIndex(0)            # comes into view: drawn at once
+    tabs.setCurrentIndex(2)            # a tab without live pictures
+    pictures.refresh(6.0, slow=False)
+    assert drawn == [(0, 5.0)]
+
+
 def test_driver_gives_the_simulation_less_time_while_frames_come_late(qtbot, monkeypatch):
     from app.ui.labs import live
 

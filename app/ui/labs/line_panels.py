@@ -19,6 +19,7 @@ from app.i18n import N_, _, format_decimal
 from app.ui.labs.event_log import EventLogPanel
 from app.ui.labs.line_diagram import STATE_COLOURS, LineDiagram
 from app.ui.labs.live import LINE_STATES, LineCollector
+from app.ui.labs.parts import ShownTabFirst
 from app.ui.labs.plots import (
     PixelCurves,
     StateTimeline,
@@ -62,16 +63,12 @@ class LinePanels:
         self.tabs.addTab(plots, "")
         self.tabs.addTab(self.state_plots, "")
         self.tabs.addTab(self.events, "")
-        self.tabs.currentChanged.connect(self._tab_shown)
+        self.pictures = ShownTabFirst(self.tabs, {0: lambda _now: self.draw_curves(),
+                                                  1: lambda now: self.timeline.refresh(now)}, self._now)
         return self.tabs
 
-    def _tab_shown(self, index: int) -> None:
-        if self.collector is None or self.view.runner is None:
-            return
-        if index == 0:
-            self.draw_curves()
-        elif index == 1:
-            self.timeline.refresh(self.view.runner.now)
+    def _now(self) -> float | None:
+        return None if self.collector is None or self.view.runner is None else self.view.runner.now
 
     def structure(self, scenario: Any) -> tuple:
         return (tuple((st.name, st.servers) for st in scenario.stations), tuple(b.name for b in scenario.buffers),
@@ -137,12 +134,7 @@ class LinePanels:
         self.retranslate()
 
     def refresh(self, now: float, slow: bool) -> None:
-        # The tab in view every frame, the hidden one with the slow panels (so it is never far behind).
-        shown = self.tabs.currentIndex()
-        if slow or shown == 0:
-            self.draw_curves()
-        if slow or shown == 1:
-            self.timeline.refresh(now)
+        self.pictures.refresh(now, slow)
         if slow and self.collector.snapshot is not None:
             self.diagram.show_snapshot(self.collector.snapshot)
 

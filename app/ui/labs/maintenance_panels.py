@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import N_, _, format_decimal
 from app.ui.labs.live import MACHINE_STATES, MARKER_KINDS, SIGNALS, MaintenanceCollector
+from app.ui.labs.parts import ShownTabFirst
 from app.ui.labs.plots import (
     PixelCurves,
     StateTimeline,
@@ -148,16 +149,12 @@ class MaintenancePanels:
         # The machine choice sits in the tab bar's corner: the plots keep every pixel of height.
         self.pick_row.setContentsMargins(0, 0, 4, 2)
         self.tabs.setCornerWidget(self.pick_row, Qt.Corner.TopRightCorner)
-        self.tabs.currentChanged.connect(self._tab_shown)
+        self.pictures = ShownTabFirst(self.tabs, {0: lambda _now: self._draw_signals(),
+                                                  1: lambda now: self.timeline.refresh(now)}, self._now)
         return self.tabs
 
-    def _tab_shown(self, index: int) -> None:
-        if self.collector is None or self.view.runner is None:
-            return
-        if index == 0:
-            self._draw_signals()
-        else:
-            self.timeline.refresh(self.view.runner.now)
+    def _now(self) -> float | None:
+        return None if self.collector is None or self.view.runner is None else self.view.runner.now
 
     def structure(self, scenario: Any) -> tuple:
         return (scenario.machines, scenario.horizon_h, getattr(scenario.policy, "signal", "vibration"))
@@ -339,12 +336,7 @@ class MaintenancePanels:
     # --- updates -------------------------------------------------------------------------------
 
     def refresh(self, now: float, slow: bool) -> None:
-        # The tab in view every frame, the hidden one with the slow panels (so it is never far behind).
-        tab = self.tabs.currentIndex()
-        if slow or tab == 0:
-            self._draw_signals()
-        if slow or tab == 1:
-            self.timeline.refresh(now)
+        self.pictures.refresh(now, slow)
         if slow:
             self._grow()
             self._update_table()

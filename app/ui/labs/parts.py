@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSplitter, QWidget
+from PySide6.QtWidgets import QPushButton, QSplitter, QTabWidget, QWidget
 
 
 def two_panes(orientation: Qt.Orientation, name: str, first: QWidget, second: QWidget,
@@ -29,3 +29,28 @@ def lab_button(name: str, slot: Callable[[], Any], primary: bool = False) -> QPu
     button.setAutoDefault(False)
     button.clicked.connect(slot)
     return button
+
+
+class ShownTabFirst:
+    """Live pictures in tabs: the tab in view is drawn every frame, the hidden ones only with the slow
+    panels (so they are never far behind), and a tab is drawn at once when it comes into view.
+
+    ``draw`` maps a tab's index to its drawing (called with the sim time); ``now`` is the sim time, or
+    None while there is no run to draw.
+    """
+
+    def __init__(self, tabs: QTabWidget, draw: dict[int, Callable[[float], Any]],
+                 now: Callable[[], float | None]) -> None:
+        self.tabs, self.draw, self.now = tabs, draw, now
+        tabs.currentChanged.connect(self._shown)
+
+    def refresh(self, now: float, slow: bool) -> None:
+        shown = self.tabs.currentIndex()
+        for index, draw in self.draw.items():
+            if slow or index == shown:
+                draw(now)
+
+    def _shown(self, index: int) -> None:
+        now = self.now()
+        if now is not None and index in self.draw:
+            self.draw[index](now)
