@@ -23,6 +23,7 @@ from app.ui.labs.plots import Series, StateTimeline
 BUDGET_MS = 7.0      # simulation work per tick; the rest of a frame is for plots and painting
 MIN_BUDGET_MS = 2.0  # what the simulation keeps when frames run late (a loaded machine)
 INTERVAL_MS = 16     # ~60 ticks/s when there is time for them
+LATE = 1.15          # a tick is late when it comes more than 15 % after the interval
 MAX_CATCH_UP_S = 0.25
 
 _frozen = 0
@@ -134,7 +135,7 @@ class LiveDriver(QObject):
             return
         # Frames first: when ticks come late (painting and the rest of the frame took longer than the
         # interval, e.g. on a loaded machine), the simulation's slice shrinks; it grows back when they are on time.
-        if self._last_tick and (start - self._last_tick) * 1000.0 > INTERVAL_MS * 1.15:
+        if self._last_tick and (start - self._last_tick) * 1000.0 > INTERVAL_MS * LATE:
             self.budget_ms = max(MIN_BUDGET_MS, self.budget_ms * 0.75)
         else:
             self.budget_ms = min(BUDGET_MS, self.budget_ms + 0.5)
