@@ -10,7 +10,7 @@ pyqtgraph needs numpy), the Qt floor itself 26 MB, the PySide6 bindings 24 MB (8
 pyqtgraph imports unconditionally), the Python runtime 17 MB (with the one OpenSSL it now shares with psycopg;
 the LRS upload needs https), the compiled Python code 13 MB, cryptography with its built-in OpenSSL 11 MB:
 115 MB that the app's dependencies fix. What is left to cut without a dependency change is small: Wayland
-support (2.2 MB; X11 desktops and XWayland do not need it), Python's Japanese/Korean codecs (0.5 MB).
+support (2.0 MB; X11 desktops and XWayland do not need it), Python's Japanese/Korean codecs (0.5 MB).
 What was cut and why: packaging/zhizao.spec, icu_trim.py, elf_strip.py, system_libs.py.
 """
 
