@@ -60,7 +60,7 @@ class Buffer:
     def try_get(self) -> float | None:
         items = self.items
         if items:
-            now = self.env.now
+            now = self.env._now  # SimPy's clock without its property, as in LineBase._set
             self.area += len(items) * (now - self.last)
             self.last = now
             part = items.popleft()
@@ -87,7 +87,7 @@ class Buffer:
             return True
         items = self.items
         if len(items) < self.capacity:
-            now = self.env.now
+            now = self.env._now
             self.area += len(items) * (now - self.last)
             self.last = now
             items.append(part)
@@ -130,7 +130,7 @@ class SaturatedSource:
         m = self.model
         m.entered += 1
         m.wip_change(1)
-        return m.env.now
+        return m.env._now
 
 
 class Sink:
@@ -143,7 +143,7 @@ class Sink:
 
     def try_put(self, part: float) -> bool:
         m = self.model
-        now = m.env.now
+        now = m.env._now
         m.good += 1
         m.finished_total += 1
         m.lead_sum += now - part

@@ -106,7 +106,7 @@ class LineModel(LineBase):
         self.lost = 0
 
     def wip_change(self, delta: int) -> None:
-        now = self.env.now
+        now = self.env._now
         self.wip_area += self.wip * (now - self.wip_last)
         self.wip_last = now
         self.wip += delta
