@@ -186,6 +186,10 @@ def _floor_plot(app: QApplication, size, curves: int, points: int) -> Probe:
     x = np.linspace(0, 8.5, points)
     rng = np.random.default_rng(1)
     ys = [rng.normal(size=points).cumsum() for _ in range(curves)]
+    # Fixed ranges, as the lab's plots have: an autoranging view paints twice in some frames.
+    widget.enableAutoRange(enable=False)
+    widget.setXRange(0, 8.5, padding=0)
+    widget.setYRange(min(y.min() for y in ys), max(y.max() for y in ys) + 7)
     frames = {"n": 0}
 
     def frame() -> None:
@@ -208,6 +212,8 @@ def _floor_cell(app: QApplication, size, path: np.ndarray) -> Probe:
         plot.plot(path[:, axes[0]], path[:, axes[1]], pen=pg.mkPen("#0072B2", width=2))
         marker = pg.ScatterPlotItem(size=12)
         plot.addItem(marker)
+        plot.autoRange(padding=0.12)
+        plot.disableAutoRange()   # as the robot view: ranged once for the path
         markers.append((marker, axes))
     frames = {"n": 0}
 
