@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import stat
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -158,6 +159,9 @@ class CourseLibrary:
         self._versions: dict[str, list[m.Course]] = {}
         self._failed: dict[Path, list[Problem]] = {}
         self._loaded = False
+        # The catalog loads on a worker thread while login may ask for a course on the GUI thread:
+        # the second caller waits for the first load instead of doing it again.
+        self._load_lock = threading.Lock()
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -221,7 +225,9 @@ class CourseLibrary:
 
     def _ensure(self) -> None:
         if not self._loaded:
-            self.reload()
+            with self._load_lock:
+                if not self._loaded:
+                    self.reload()
 
     def _course_folders(self, folder: Path) -> list[Path]:
         try:
