@@ -36,7 +36,8 @@ the load: the bare floor reaches only 30-50 fps and has blocks of 40-80 ms then,
 (35-50 in five runs) and longest block (33-104 ms) vary with it. Before and after this work, run
 alternately on the same load (average 6; lab views of commit 0921391 vs 88899cd, same simulators):
 35-38 → 55 fps (floor 59-61), p95 busy stretch 29-42 → 12 ms, longest 49-94 → 22-28 ms, longest in
-CPU 18-20 → 9-10 ms.
+CPU 18-20 → 9-10 ms. At load average ~5 (floor 62 fps): 59.2 and 60.2 fps, p95 8-10 ms, longest block
+31 and 12 ms (robot view: 61-62 fps, longest block in CPU ≤ 4 ms).
 """
 
 from __future__ import annotations
