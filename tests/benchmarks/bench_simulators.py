@@ -4,17 +4,17 @@ The floor is a minimal SimPy implementation written the usual way (``simpy.Store
 buffers, one process per station, failures by remaining busy time, a counter
 of finished parts and nothing else), run in the same process.
 
-Where the time went (issue 20; cProfile and CPU time of one 8-hour shift, 6 stations,
-~49 500 events, on the 2-core test machine): with SimPy ~130 ms CPU, about half of it
-SimPy's own machinery (an ``Event`` object, a callback list, ``step`` and ``_resume`` per
-event, ~1.3 us each) and half the model (state accounting, buffers, 30 000 normal draws,
-one tuple per state interval). Now the serial line runs on ``simulators.kernel`` (a heap
-of (time, priority, seq) tuples, processes yield a number or a Signal, same-instant
-wake-ups in a FIFO; SimPy's event order, so results are the same bit for bit), records
-state changes as change points and builds intervals only when they are read: ~58 ms CPU,
-about 0.4x the bare SimPy floor. What is left is the model's own Python per event (the
-server generator, ``_set``, buffer hand-overs ~45 %), the kernel loop (~25 %) and the
-normal draws (~15 %, CPython's algorithm, kept so the random streams stay the same).
+Where the time goes (issue 20; CPU time of one 8-hour shift, 6 stations, ~49 500 events:
+~30 200 holds, ~19 300 wake-ups, on the 2-core test machine, medians of 11 interleaved with
+the floor over 3 rounds): ~90 ms CPU on SimPy, 0.63x the bare SimPy floor (~142 ms). The goal
+"< 80 ms" is not reached on SimPy (the chosen stack; a hand-written kernel that kept SimPy's
+order did it in ~56 ms and was removed). SimPy's own event machinery (a ``Timeout`` or
+``Event`` per event, ``schedule``/heap, ``step``, ``Process._resume``) is ~45 % of it: ~0.8 us
+per hold and ~0.9 us per wake-up measured in SimPy with no model work, ~41 ms; cProfile says
+40 %. The model's Python is the rest, ~49 ms (server generators, state changes as change
+points, custom buffers instead of ``simpy.Store``, normal draws kept as CPython's algorithm so
+the random streams stay the same). No event is spare (one hold per operation or repair, one
+wake-up per hand-over to a waiting server), so the rest needs a cheaper loop than SimPy's.
 Wall times on a machine shared with other jobs read higher; the notes print the CPU times.
 """
 
