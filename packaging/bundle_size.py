@@ -22,7 +22,7 @@ GROUPS: list[tuple[str, tuple[str, ...]]] = [
     ("Qt plugins", ("PySide6/Qt/plugins/", "PySide6/plugins/")),
     ("other Qt libs (Svg, OpenGL, DBus, Xcb, Wayland)", ("PySide6/Qt/lib/", "PySide6/Qt6", "PySide6/opengl32sw",
                                                         "PySide6/d3dcompiler")),
-    ("PySide6 bindings (QtOpenGL's is for pyqtgraph)", ("PySide6/", "shiboken6/")),
+    ("PySide6 bindings", ("PySide6/", "shiboken6/")),
     ("numpy + OpenBLAS (pyqtgraph needs numpy)", ("numpy/", "numpy.libs/")),
     ("cryptography (Rust, OpenSSL built in)", ("cryptography/", "cryptography.libs/")),
     ("PostgreSQL driver (psycopg, libpq; OpenSSL shared with Python)", ("psycopg",)),

@@ -4,13 +4,15 @@ ours = the whole unpacked folder; floor = the QtCore+QtGui+QtWidgets libraries i
 widgets app ships. Goal (issue 20): ours <= 180 MB on Linux. The archive line: ours = the .tar.xz; floor = those
 three Qt libraries compressed here with the same xz preset; goal <= 80 MB.
 
-What bounds it, measured on Linux x86-64 (packaging/bundle_size.py prints it for every build): 186 MB (242 MB
-before issue 20). Of it, numpy's OpenBLAS is 24 MB (kernels for every x86 CPU; numpy's only BLAS on PyPI, and
-pyqtgraph needs numpy), the Qt floor itself 26 MB, the PySide6 bindings 24 MB (8.5 MB of them QtOpenGL's, which
-pyqtgraph imports unconditionally), the Python runtime 17 MB (with the one OpenSSL it now shares with psycopg;
-the LRS upload needs https), the compiled Python code 13 MB, cryptography with its built-in OpenSSL 11 MB:
-115 MB that the app's dependencies fix. What is left to cut without a dependency change is small: Wayland
-support (2.0 MB; X11 desktops and XWayland do not need it), Python's Japanese/Korean codecs (0.5 MB).
+What it is, measured on Linux x86-64 (packaging/bundle_size.py prints it for every build): 177 MB of files
+(180 MB by du -sm), 58 MB as .tar.xz (242 MB / 101 MB .tar.gz before issue 20). What dominates: numpy's OpenBLAS
+24 MB (kernels for every x86 CPU; numpy's only BLAS on PyPI, and pyqtgraph needs numpy), the Qt floor itself
+26 MB, the PySide6 bindings 15 MB, the Python runtime 17 MB (with the one OpenSSL it now shares with psycopg;
+the LRS upload needs https), the compiled Python code 13 MB, cryptography with its built-in OpenSSL 11 MB.
+Qt's OpenGL bindings (9 MB) are left out: pyqtgraph imports them by name but uses them only for OpenGL
+rendering, which the app never switches on; packaging/pyi_hooks/rthook_no_opengl.py stands in for them and
+refuses any real use (tests/test_packaging_hooks.py), and the bundle's self-test draws a plot.
+Left to cut without a dependency change, small: Wayland support (2.0 MB), Python's Japanese/Korean codecs (0.5 MB).
 What was cut and why: packaging/zhizao.spec, icu_trim.py, elf_strip.py, system_libs.py.
 """
 
