@@ -147,6 +147,20 @@ class ScenarioError(ValueError):
             return f"{self.source}: {self}"
         return str(self)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only fields: the default pickling (``args`` only) breaks in a replication worker
+        return (_rebuild, (type(self), self.field, self.message, self.source, self.line, self.diagnostics))
+
+
+def _rebuild(cls: type[ScenarioError], field: str, message: str, source: str | None, line: int | None,
+             diagnostics: tuple[Diagnostic, ...]) -> ScenarioError:
+    return cls(field, message, source=source, line=line, diagnostics=diagnostics)
+
+
+class WorkLimitError(ScenarioError):
+    """A run stopped by the runner's work budget (``simulators.validation.MAX_EVENTS_PER_RUN``):
+    the scenario was valid but would take too long, e.g. a very fast process over a long shift."""
+
 
 class _DiagnosticsError(ValueError):
     """Base of the errors that carry every problem found (at least one), first one first."""

@@ -13,7 +13,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulators.errors import ScenarioError
 from simulators.stats import MetricSummary, summarize
+from simulators.validation import MAX_REPLICATIONS
 
 
 @dataclass
@@ -109,6 +111,8 @@ def workers() -> int:
 
 def replicate(kind: str, scenario: Any, seed: int, replications: int,
               parallel: bool = True) -> ReplicationSummary:
+    if not 1 <= replications <= MAX_REPLICATIONS:  # callers may bypass the scenario's own limit
+        raise ScenarioError("replications", f"must be from 1 to {MAX_REPLICATIONS:,}, got {replications:,}")
     reps = list(range(replications))
     n_workers = min(workers(), replications)
     outputs: list[tuple[dict[str, float], str | None]] | None = None

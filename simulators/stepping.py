@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from simpy.core import URGENT, StopSimulation
+from simpy.events import Event
+
+from simulators.errors import WorkLimitError
 from simulators.events import Subscriber
+from simulators.validation import MAX_EVENTS_PER_RUN
 
 ResultT = TypeVar("ResultT")
 
@@ -23,6 +28,8 @@ class SteppableRunner(Generic[ResultT]):
         self.record = record
         self._subscribers: list[Subscriber] = []
         self._result: ResultT | None = None
+        self.event_budget = MAX_EVENTS_PER_RUN
+        self.events = 0  # processed so far in this run
         self.model = self._new_model()
 
     def _new_model(self) -> Any:
@@ -46,12 +53,35 @@ class SteppableRunner(Generic[ResultT]):
     def advance(self, until: float) -> None:
         """Run every event before ``until`` (clamped to the end); the clock then reads ``until``."""
         target = min(float(until), self.model.end_time)
-        if target > self.model.env.now:
-            self.model.env.run(until=target)
+        env = self.model.env
+        if target <= env.now:
+            return
+        # SimPy's own ``run(until)`` loop, counting: an urgent event at ``target`` stops it, and
+        # the loop ends anyway after the events left in this run's budget (no cost per event).
+        stop = Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, target - env.now)
+        stop.callbacks.append(StopSimulation.callback)
+        step = env.step
+        done = 0
+        try:
+            for done in range(1, self.event_budget - self.events + 2):  # noqa: B007 - the count is used below
+                step()
+        except StopSimulation:
+            self.events += done - 1  # the stop event is not the model's
+            return
+        self.events = self.event_budget
+        raise WorkLimitError(
+            "scenario",
+            f"the run stopped after {self.event_budget:,} simulation events at t = {env.now:,.0f} of "
+            f"{self.model.end_time:,.0f}: this scenario makes too much work per run (a very short time "
+            "between events over a long run?)")
 
     def reset(self) -> None:
         """Back to t = 0 with the same seed; subscribers stay subscribed."""
         self.model = self._new_model()
+        self.events = 0
         for callback in self._subscribers:
             self.model.subscribe(callback)
         self._result = None

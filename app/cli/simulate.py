@@ -52,9 +52,12 @@ def _error(message: str, code: int) -> int:
 def run(args: argparse.Namespace) -> int:
     import simulators
     from simulators.loading import resolve_source
+    from simulators.validation import MAX_REPLICATIONS
 
     if args.replications is not None and args.replications < 1:
         return _error(_("--replications must be at least 1"), 2)
+    if args.replications is not None and args.replications > MAX_REPLICATIONS:
+        return _error(_("--replications must be at most {max}").format(max=MAX_REPLICATIONS), 2)
     overrides: dict[str, object] = {}
     for item in args.overrides:
         path, sep, raw = item.partition("=")

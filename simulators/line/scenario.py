@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from simulators.distributions import Distribution, FailureDistribution
 from simulators.line import dmm_spec as dmm
-from simulators.validation import field_error
+from simulators.validation import MAX_REPLICATIONS, MAX_SERIES_POINTS, MAX_SIM_TIME_S, field_error
 
 STATION_KINDS = ("machine", "robot", "inspection", "assembly")
 NAME_PATTERN = r"^[^.\s][^.]{0,39}$"
@@ -178,11 +178,11 @@ class LineScenario(_Model):
     source: Source = Field(default_factory=SaturatedSource)
     stations: list[Station] = Field(min_length=1, max_length=50)
     buffers: list[Buffer] = Field(default_factory=list)
-    shift_length_s: float = Field(default=28_800.0, gt=0)
-    warmup_s: float = Field(default=0.0, ge=0)
+    shift_length_s: float = Field(default=28_800.0, gt=0, le=MAX_SIM_TIME_S)
+    warmup_s: float = Field(default=0.0, ge=0, le=MAX_SIM_TIME_S)
     series_step_s: float = Field(default=60.0, gt=0)
     seed: int = 1
-    replications: int = Field(default=1, ge=1, le=10_000)
+    replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
     # order-driven lines (see simulators.line.dmm_spec and simulators.line.flow_model)
     products: list[dmm.Product] = Field(default_factory=list, max_length=100)
     orders: list[dmm.Order] = Field(default_factory=list, max_length=10_000)
@@ -229,6 +229,9 @@ class LineScenario(_Model):
                 raise field_error(f"buffers.{i}.name", f"duplicate buffer name '{name}'")
         if self.series_step_s > self.warmup_s + self.shift_length_s:
             raise field_error("series_step_s", "must not exceed the simulated time")
+        if (self.warmup_s + self.shift_length_s) / self.series_step_s > MAX_SERIES_POINTS:
+            raise field_error("series_step_s", f"too short: the series would have more than {MAX_SERIES_POINTS} "
+                                               "points (use a longer step)")
         if self.order_driven:
             from simulators.line.dmm_checks import check_order_driven
 

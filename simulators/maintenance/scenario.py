@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from simulators.distributions import Distribution, Fixed
 from simulators.maintenance.gamma_process import mean_life_factor
-from simulators.validation import field_error
+from simulators.validation import MAX_REPLICATIONS, field_error
 
 
 class _Model(BaseModel):
@@ -160,7 +160,7 @@ class MaintenanceScenario(_Model):
     costs: Costs = Field(default_factory=Costs)
     policy: Policy
     seed: int = 1
-    replications: int = Field(default=1, ge=1, le=10_000)
+    replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
 
     @model_validator(mode="after")
     def _check(self) -> MaintenanceScenario:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from simulators.robot.language import Program, parse_program, read_program
-from simulators.validation import field_error
+from simulators.validation import MAX_REPLICATIONS, field_error
 
 
 class _Model(BaseModel):
@@ -84,7 +84,7 @@ class RobotCellScenario(_Model):
     program: str
     path_step_s: float = Field(default=0.05, gt=0, le=10)
     seed: int = 1
-    replications: int = Field(default=1, ge=1, le=10_000)
+    replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
 
     _parsed: Program | None = PrivateAttr(default=None)
 

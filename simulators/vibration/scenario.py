@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulators.validation import field_error
+from simulators.validation import MAX_REPLICATIONS, field_error
 from simulators.vibration.bearing import DefectFrequencies, defect_frequencies
 
 SHAFT_FAULTS = ("unbalance", "misalignment", "looseness")
@@ -134,7 +134,7 @@ class VibrationScenario(_Model):
                                                   description="band of the overall velocity RMS (ISO 10816)")
     machines: list[Machine] = Field(min_length=1, max_length=12)
     seed: int = 1
-    replications: int = Field(default=1, ge=1, le=10_000)
+    replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
 
     @model_validator(mode="after")
     def _check(self) -> VibrationScenario:
