@@ -10,6 +10,7 @@ from app.context import resolve_db_url
 from app.i18n import _, ngettext
 from app.paths import default_data_dir
 from app.storage import db as storedb
+from app.storage import health
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,11 +60,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not path.exists():
         raise CliError(_("No database at {path}.").format(path=path))
+    backups = data_dir / "backups"
+    state, detail = health.inspect_file(path)
+    if state.refused and not (state is health.FileState.DAMAGED and "schema" in detail):
+        # Nothing to list finding by finding: the file as a whole is not a readable database.
+        raise CliError(health.refusal_message(state, path, detail, backups))
     problems = storedb.check_sqlite_file(path)
+    if state is health.FileState.ZHIZAO and not problems:
+        problems = health.schema_findings(path, storedb.head_revision())
     for p in problems:
         print(p)
     if problems:
         print(ngettext("{n} problem found.", "{n} problems found.", len(problems)).format(n=len(problems)))
+        print(health.restore_hint(backups))
         return 1
     print(_("The database is sound."))
     return 0

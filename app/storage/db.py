@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.i18n import _
 from app.paths import migrations_dir
-from app.storage.probe import is_sqlite, sqlite_path, sqlite_url  # noqa: F401 - light helpers, re-exported
+from app.storage import health
+from app.storage.probe import is_sqlite, sqlite_path, sqlite_url  # light helpers, also re-exported
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -44,6 +45,10 @@ class StoreError(RuntimeError):
 
 class WriteRefused(StoreError):
     """The disk is full or read-only: nothing was written, reading still works."""
+
+
+class DamagedDatabase(StoreError):
+    """The database file is empty, damaged or not Zhizao's: nothing is written to it (issue 21)."""
 
 
 DURABLE_OPTION = "zhizao_durable"
@@ -102,6 +107,17 @@ def _friendly_error(context: ExceptionContext) -> None:
                            "Ask an administrator to make the data folder writable."))
     if primary == _SQLITE_IOERR:
         raise WriteRefused(_("The disk reported an error ({error}); nothing was saved.").format(error=orig))
+    if primary in (health.SQLITE_CORRUPT, health.SQLITE_NOTADB) and context.engine is not None:
+        path = _engine_path(context.engine)
+        raise DamagedDatabase(health.refusal_message(health.FileState.DAMAGED, path or context.engine.url.database,
+                                                     str(orig), path.parent / "backups" if path else None))
+
+
+def _engine_path(engine: Engine) -> Path | None:
+    """The SQLite file behind an engine, also for the read-only ``file:…?mode=ro`` form."""
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    return Path(engine.url.database.removeprefix("file:"))
 
 
 def make_engine(url: str, *, readonly: bool = False, immutable: bool = False) -> Engine:
@@ -261,24 +277,7 @@ def restore_sqlite(backup: Path, dest: Path) -> None:
     backup_sqlite(backup, dest)
 
 
-def check_sqlite_file(path: Path) -> list[str]:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master")
-        except sqlite3.OperationalError:
-            # A WAL file in a read-only folder: nobody can be writing it, read it as it stands.
-            conn.close()
-            conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-        try:
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-            problems += [f"foreign key violation in {r[0]} row {r[1]}"
-                         for r in conn.execute("PRAGMA foreign_key_check")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        return [str(exc)]
-    return problems
+check_sqlite_file = health.check_sqlite_file  # re-exported: restore, tests and `db check` use it
 
 
 _PG_MIGRATION_LOCK = 0x5A485A41  # "ZHZA"
@@ -297,16 +296,29 @@ def upgrade(url: str, backups_dir: Path | None = None) -> UpgradeResult:
     A failed migration on SQLite restores the backup copy, so the original
     is left as it was; the error says so.
     """
+    path = sqlite_path(url)
+    backups = backups_dir or (path.parent / "backups" if path is not None else None)
+    if path is not None and "?" not in url:  # never write over a file that is not a sound Zhizao database
+        state, detail = health.inspect_file(path)
+        if state.refused:
+            raise DamagedDatabase(health.refusal_message(state, path, detail, backups))
+        if state is health.FileState.MISSING:
+            _create_sqlite(path)
+            return UpgradeResult(None, head_revision(), None)
     engine = make_engine(url)
     try:
         try:
             before = current_revision(engine)
         except OperationalError as exc:
             raise StoreError(f"cannot open the database: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if path is not None and health.is_damage(exc.orig):
+                raise DamagedDatabase(health.refusal_message(health.FileState.DAMAGED, path, str(exc.orig),
+                                                             backups)) from exc
+            raise
         head = head_revision()
         if before == head:
             return UpgradeResult(before, head, None)
-        path = sqlite_path(url)
         backup: Path | None = None
         if path is not None and before is not None and path.exists():
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -331,6 +343,38 @@ def upgrade(url: str, backups_dir: Path | None = None) -> UpgradeResult:
         return UpgradeResult(before, head, backup)
     finally:
         engine.dispose()
+
+
+def _create_sqlite(path: Path) -> None:
+    """A first start builds the database beside its place and links it in once complete.
+
+    A crash or a full disk half-way then leaves no half-made file that the next start would
+    have to refuse as damaged, and a file that appeared meanwhile is never overwritten (a
+    hard link fails where a file already is; another process's new database is then used).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        engine = make_engine(sqlite_url(tmp))
+        try:
+            _migrate_sqlite(engine, sqlite_url(tmp))
+        finally:
+            engine.dispose()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            log.info("%s was created by another process meanwhile; using it", path)
+        except OSError:  # a file system without hard links (FAT, some network shares)
+            if not path.exists():
+                os.replace(tmp, path)
+    except WriteRefused as exc:
+        raise WriteRefused(_("Cannot create the database {path}: {error}").format(path=path, error=exc)) from exc
+    except (OSError, sqlite3.Error, DBAPIError, StoreError) as exc:
+        detail = getattr(exc, "orig", None) or getattr(exc, "strerror", None) or exc
+        raise StoreError(_("Cannot create the database {path}: {error}").format(path=path, error=detail)) from exc
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _run_alembic(conn, url: str) -> None:
@@ -411,6 +455,8 @@ class Store:
         try:
             upgrade(url, backups_dir)
         except StoreError as exc:
+            if isinstance(exc, DamagedDatabase):
+                raise
             if path is not None and path.exists() and _is_write_refused(exc):
                 log.info("database is not writable, opening read-only: %s", exc)  # callers tell the user
                 store = cls.open_readonly(url)

@@ -41,7 +41,9 @@ def sqlite_path(url: str) -> Path | None:
 class CenterProbe:
     """``has_users``: some account exists (the login screen, else the set-up screen).
     ``logins``: (login, display name) of enabled accounts, ordered as the login list shows them.
-    ``exists``: the database file exists (False on a first start: the store creates it)."""
+    ``exists``: the database file exists (False on a first start: the store creates it).
+    A file the store would refuse (0 bytes, not a database) gives no probe at all, so the window
+    shows no set-up screen for it; the store's refusal message is what the user sees."""
 
     has_users: bool
     logins: tuple[tuple[str, str], ...] = ()
@@ -60,8 +62,8 @@ def probe_sqlite(path: Path) -> CenterProbe | None:
     try:
         if not path.exists():
             return CenterProbe(has_users=False, exists=False)
-        if not path.is_file():
-            return None
+        if not path.is_file() or path.stat().st_size == 0:
+            return None  # a 0-byte file is refused by the store, never set up as a new center (issue 21)
         uri = path.absolute().as_uri() + "?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=PROBE_TIMEOUT_S)
     except (OSError, ValueError, sqlite3.Error):
