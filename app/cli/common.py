@@ -19,11 +19,13 @@ class CliError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one clear line and exit code 2."""
+    """argparse that reports a usage error as one clear line and exit code 2.
+
+    One line, hint included: scripts and logs keep stderr's last line as the reason (issue #21)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message) + "\n"
-                  + _("Try '{prog} --help'.").format(prog=self.prog) + "\n")
+        self.exit(2, _("{prog}: error: {message} (try '{prog} --help')").format(prog=self.prog, message=message)
+                  + "\n")
 
 
 def open_context(args: argparse.Namespace):
@@ -40,6 +42,9 @@ def read_password(args: argparse.Namespace) -> str:
         if not value:
             raise CliError(_("No password on standard input."), 2)
         return value
+    if sys.stdin is None or not sys.stdin.isatty():
+        # getpass would fall back to echoing on stdin (or wait on /dev/tty) and end in an obscure error.
+        raise CliError(_("No terminal to type the password on: pipe it in with --password-stdin."), 2)
     import getpass
 
     first = getpass.getpass(_("Password: "))

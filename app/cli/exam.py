@@ -93,20 +93,12 @@ def _session_id(ctx, text: str) -> str:
 def _open(ctx, args: argparse.Namespace) -> int:
     from app.services.auth import SYSTEM
 
+    minutes_by_login = _extra_minutes(args.extra)  # wrong arguments first, before any lookup
     actor = _staff(ctx, args.proctor)
     cohort = next((c for c in ctx.cohorts.list(SYSTEM) if c.name == args.cohort), None)
     if cohort is None:
         raise CliError(_("No class named “{name}”.").format(name=args.cohort), 2)
-    extra: dict[str, float] = {}
-    for item in args.extra:
-        login, sep, minutes = item.partition("=")
-        try:
-            value = float(minutes)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise CliError(_("--extra wants LOGIN=MINUTES, not “{value}”.").format(value=item), 2)
-        extra[_user_id(ctx, login.strip())] = value
+    extra = {_user_id(ctx, login): value for login, value in minutes_by_login.items()}
     stations = [ctx.workstation_id if w == "this" else w for w in args.workstation]
     info = ctx.exams.open_session(actor, args.course, cohort.cohort_id, stations, extra)
     n = len(info.workstation_ids)
@@ -114,6 +106,27 @@ def _open(ctx, args: argparse.Namespace) -> int:
                    "Exam session {id} is open: {course} for {cohort} on {n} workstations.", n).format(
         id=info.session_id, course=info.course_id, cohort=info.cohort_name, n=n))
     return 0
+
+
+MAX_EXTRA_MINUTES = 600  # the exam service's own bound
+
+
+def _extra_minutes(items: list[str]) -> dict[str, float]:
+    """``LOGIN=MINUTES`` items; a malformed, negative, huge or not-a-number value is a usage error."""
+    extra: dict[str, float] = {}
+    for item in items:
+        login, sep, minutes = item.partition("=")
+        try:
+            value = float(minutes)
+        except ValueError:
+            sep = ""
+        if not sep or not login.strip():
+            raise CliError(_("--extra wants LOGIN=MINUTES, not “{value}”.").format(value=item), 2)
+        if not 0 <= value <= MAX_EXTRA_MINUTES:  # also false for nan
+            raise CliError(_("--extra: the minutes must be between 0 and {max}, not “{value}”.").format(
+                max=MAX_EXTRA_MINUTES, value=minutes), 2)
+        extra[login.strip()] = value
+    return extra
 
 
 def _close(ctx, args: argparse.Namespace) -> int:

@@ -122,8 +122,60 @@ def build_parser() -> Parser:
 
 
 def _report(message: str, code: int) -> int:
+    # One line even when a driver's message has several (psycopg adds "Is the server running…").
+    message = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
     print(_("zhizao: {message}").format(message=message), file=sys.stderr)
     return code
+
+
+def check_db_url(url: str, source: str) -> None:
+    """Refuse a database URL this program cannot open before anything tries to (issue #21).
+
+    Named by ``source`` (--db or ZHIZAO_DB_URL); the URL is echoed without its password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise CliError(_("{option}: not a database URL (use sqlite:///FILE or "
+                         "postgresql+psycopg://USER@HOST/DATABASE).").format(option=source), 2) from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise CliError(_("{option}: “{url}” names a database this program cannot use (use sqlite:///FILE or "
+                         "postgresql+psycopg://USER@HOST/DATABASE).").format(option=source, url=shown), 2) from None
+    except ImportError:
+        raise CliError(_("{option}: the driver for “{url}” is not installed.").format(option=source, url=shown),
+                       2) from None
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (not some other pipe or socket, e.g. an LRS)."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return not hasattr(select, "poll")  # Windows has no poll(): a broken pipe there is stdout's
+
+
+def _quiet_pipe() -> int:
+    """stdout's reader went away (``zhizao users list | head -1``): stop quietly like other Unix tools.
+
+    Point stdout at /dev/null so the interpreter's final flush cannot fail again, and exit with
+    128 + SIGPIPE, which shells treat as "the reader stopped", not as an error.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (tests): nothing will flush to the closed pipe
+    return 141
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,15 +209,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         setup_logging(Path(args.data_dir) if args.data_dir else default_data_dir(), args.verbose)
     except OSError:
-        pass  # a read-only data dir must not stop read-only commands
+        # A read-only data dir must not stop read-only commands, and without a handler logging's
+        # last resort would print every logged trace on stderr, under the one-line message.
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
-        return int(args.func(args) or 0)
+        if args.db:
+            check_db_url(args.db, "--db")
+        elif os.environ.get("ZHIZAO_DB_URL"):
+            check_db_url(os.environ["ZHIZAO_DB_URL"], "ZHIZAO_DB_URL")
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except CliError as exc:
         return _report(str(exc), exc.code)
     except (ServiceError, PermissionDenied, StoreError) as exc:
         return _report(str(exc), 1)
     except KeyboardInterrupt:
         return _report(_("interrupted"), 130)
+    except BrokenPipeError as exc:
+        if _stdout_closed():
+            return _quiet_pipe()
+        log.exception("command failed")  # another pipe or socket (an LRS): a real error
+        return _report(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
     except OSError as exc:
         log.exception("command failed")
         return _report(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)

@@ -11,6 +11,8 @@ import sys
 
 from app.i18n import _
 
+MAX_SEEDS = 1000  # each seed runs every lab's examples: more is hours of work, not more certainty
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -26,7 +28,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schema", metavar="FILE",
                    help=_("write the JSON Schema of the course files to FILE (one file per kind if FILE is a folder)"))
     p.add_argument("--quiet", "-q", action="store_true", help=_("print errors only, not warnings"))
-    p.add_argument("--robustness", nargs="?", type=int, const=30, default=0, metavar="N",
+    p.add_argument("--robustness", nargs="?", type=int, const=30, default=None, metavar="N",
                    help=_("also run every lab's known-good and known-bad examples over N seeds (default 30) "
                           "and report their pass rates"))
 
@@ -38,24 +40,26 @@ def run(args: argparse.Namespace) -> int:
     from app.courses.schema import write_schema
     from app.courses.validator import validate_paths
 
+    if args.robustness is not None and not 1 <= args.robustness <= MAX_SEEDS:
+        print(_("zhizao validate: --robustness needs a number of seeds from 1 to {max}").format(max=MAX_SEEDS),
+              file=sys.stderr)
+        return 2
     if not args.paths and not args.schema:
         print(_("zhizao validate: give at least one PATH (or --schema FILE)"), file=sys.stderr)
         return 2
     if args.schema:
         try:
-            for out in write_schema(Path(args.schema)):
-                print(_("Wrote {file}").format(file=out))
+            written = list(write_schema(Path(args.schema)))
         except OSError as exc:
             print(_("zhizao validate: cannot write {file}: {reason}").format(
                 file=args.schema, reason=exc.strerror or exc), file=sys.stderr)
             return 2
+        for out in written:  # outside the try: a closed stdout is not "cannot write FILE"
+            print(_("Wrote {file}").format(file=out))
         if not args.paths:
             return 0
-    if args.robustness < 0:
-        print(_("zhizao validate: --robustness needs a number of seeds of at least 1"), file=sys.stderr)
-        return 2
     rates: list[str] = []
-    problems = validate_paths(args.paths, robustness=args.robustness, rates=rates)
+    problems = validate_paths(args.paths, robustness=args.robustness or 0, rates=rates)
     for line in rates:
         print(line)
     for p in problems:
