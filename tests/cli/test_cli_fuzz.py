@@ -134,7 +134,9 @@ def center(tmp_path, data_dir) -> dict[str, Path]:
     locked = tmp_path / "unreadable.zhizao"
     locked.write_bytes(b"secret")
     locked.chmod(0)
-    return {"data": data_dir, "missing": tmp_path / "missing" / "nothing.zhizao", "directory": unicode_dir,
+    (tmp_path / "报告.csv").mkdir()
+    return {"data": data_dir, "csv-dir": tmp_path / "报告.csv",
+            "missing": tmp_path / "missing" / "nothing.zhizao", "directory": unicode_dir,
             "unicode": unicode_dir / "损坏的文件.zhizao", "not-a-dir": plain / "inside.zhizao", "unreadable": locked}
 
 
@@ -270,3 +272,59 @@ def test_head_takes_the_first_line_and_zhizao_stays_quiet(tmp_path):
     res = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert res.stdout.startswith("Wrote ") and res.stdout.count("\n") == 1
     assert res.stderr.strip() in ("rc=0", "rc=141"), res.stderr
+
+
+# --- faults behind a first valid argument (the walk fills those with names that do not exist) -----
+
+ROOT = Path(__file__).resolve().parents[2]
+DEEP = [
+    *[(["simulate", "basic-three-station-line", "--replications", n], {USAGE}) for n in NUMBERS],
+    *[(["validate", "--robustness", n, str(ROOT / "courses" / "_fixture-mini")], {USAGE}) for n in NUMBERS],
+    (["simulate", "basic-three-station-line", "--set", "shift_length_s=1e308"], {FAILED}),
+    (["simulate", "basic-three-station-line", "--set", "shift_length_s=-1"], {FAILED}),
+    (["export", "report", "-o", "{csv-dir}"], {FAILED}),
+    (["export", "report", "-o", "{not-a-dir}.csv"], {FAILED}),
+    (["export", "progress", "--since", "99999-99-99", "-o", "{missing}"], {USAGE}),
+    (["export", "xapi", "--since", "-1", "-o", "{missing}"], {USAGE}),
+    (["certificate", "verify", "--qr", "ZZC1:" + "A" * 100_000], {7}),
+]
+
+
+@pytest.mark.parametrize(("argv", "allowed"), DEEP, ids=[" ".join(a)[:60] for a, _c in DEEP])
+def test_bad_value_after_valid_arguments(center, argv, allowed):
+    argv = [a.format(**{k: str(v) for k, v in center.items()}) for a in argv]
+    code, out, err = run_cli(["--data-dir", str(center["data"]), *argv])
+    assert_one_clear_line(code, err, allowed, out, argv[0])
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root to drop to an unprivileged user (a non-root run covers it in the walk)")
+@pytest.mark.parametrize("argv", [["validate", "{file}"], ["certificate", "verify", "{file}"],
+                                  ["simulate", "{file}"], ["import", "progress", "{file}"],
+                                  ["db", "restore", "{file}"], ["certificate", "import-key", "{file}"]],
+                         ids=lambda a: " ".join(a[:-1]))
+def test_unreadable_file_as_an_ordinary_user(tmp_path_factory, argv):
+    """As root every file is readable, so the walk's chmod-0 file is only garbage: here it is unreadable."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="zhizao-unreadable-"))
+    try:
+        root.chmod(0o755)
+        locked = root / "不可读.zhizao"
+        locked.write_bytes(b"PK\x03\x04")
+        locked.chmod(0)
+        data = root / "data"
+        data.mkdir()
+        data.chmod(0o777)
+        argv = [a.format(file=locked) for a in argv]
+        env = {"PATH": os.environ.get("PATH", ""), "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en",
+               "HOME": str(data), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+        res = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                              sys.executable, "-m", "app", "--data-dir", str(data), *argv],
+                             env=env, cwd=root, capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if "No module named" in res.stderr or "Permission denied: '/" in res.stderr and "site" in res.stderr:
+        pytest.skip(f"the interpreter cannot run as an unprivileged user here: {res.stderr[-200:]}")
+    assert_one_clear_line(res.returncode, res.stderr, DOCUMENTED.get(" ".join(argv[:2]), {FAILED, USAGE}),
+                          res.stdout, argv[0])
