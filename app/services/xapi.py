@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.atomic import atomic_path
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services.auth import Actor, ServiceError, require_staff
 from app.services.errors import storage_errors
 from app.storage.models import Enrollment, LabRun, LessonTime, Setting, SignOff, StepAttempt, User
@@ -61,7 +62,16 @@ NameLookup = Callable[[str, str | None], dict[str, str] | None]
 
 
 class XapiError(ServiceError):
-    """Writing or posting statements failed; the message says why (translated)."""
+    """Writing or posting statements failed; the message says why (translated).
+
+    ``posted`` counts the statements the LRS took before the failure; ``rejected`` lists the
+    (statement id, reason) pairs it named, so a caller can show or log each one.
+    """
+
+    def __init__(self, message: str, posted: int = 0, rejected: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.posted = posted
+        self.rejected = list(rejected)
 
 
 def verb(name: str) -> dict[str, Any]:
@@ -96,7 +106,12 @@ class StatementBuilder:
     """Turns stored rows into statement dicts (pure: no database)."""
 
     def __init__(self, home_page: str, names: NameLookup | None = None) -> None:
-        self.home = home_page.rstrip("/")
+        parts = urllib.parse.urlsplit(home_page.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in home_page.strip()):
+            # Every actor's account.homePage must be an IRI: an LRS refuses all statements otherwise.
+            raise XapiError(_("The center home page must be a full address such as https://training.example.cn "
+                              "({url}).").format(url=home_page))
+        self.home = home_page.strip().rstrip("/")
         self.base = f"{self.home}/xapi/activities"
         self.names = names
 
@@ -310,7 +325,11 @@ class XapiService:
              timeout: float = 30.0, **kw: Any) -> XapiExportResult:
         """POST the statements to ``<lrs_url>/statements`` in batches, with basic auth."""
         require_staff(actor)
-        return post_statements(self.statements(actor, home_page, **kw), lrs_url, user, password, timeout)
+        statements = self.statements(actor, home_page, **kw)
+        try:
+            return post_statements(statements, lrs_url, user, password, timeout)
+        finally:
+            statements.close()  # a failed post leaves it mid-way: end its session now, not at garbage collection
 
 
 def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: str, password: str,
@@ -334,15 +353,20 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
             with urllib.request.urlopen(req, timeout=timeout) as resp:
                 resp.read()
         except urllib.error.HTTPError as exc:
-            detail = exc.read(300).decode("utf-8", "replace").strip()
+            answer = exc.read(_ANSWER_LIMIT).decode("utf-8", "replace").strip()
             if exc.code in (401, 403):
                 raise XapiError(_("The LRS refused the login ({code}): check the user and password.").format(
-                    code=exc.code)) from None
+                    code=exc.code), posted) from None
+            rejected = _rejected_statements(answer, batch)
+            if rejected:
+                raise XapiError(_rejection_message(exc.code, rejected, len(batch), posted), posted,
+                                rejected) from None
             raise XapiError(_("The LRS answered {code} after {n} statements: {detail}").format(
-                code=exc.code, n=posted, detail=detail or exc.reason)) from None
+                code=exc.code, n=posted, detail=answer[:300] or exc.reason), posted) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise XapiError(_("Cannot reach the LRS at {url}: {error}").format(url=endpoint, error=reason)) from None
+            raise XapiError(_("Cannot reach the LRS at {url}: {error}").format(url=endpoint, error=reason),
+                            posted) from None
         posted += len(batch)
         batch.clear()
 
@@ -353,3 +377,57 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
     if batch:
         send()
     return XapiExportResult(posted, None, posted)
+
+
+_ANSWER_LIMIT = 256 * 1024  # an LRS lists every refused statement; enough for a full batch's reasons
+_SHOWN = 5  # refused statements named in the message; all are on XapiError.rejected
+
+
+def _rejected_statements(answer: str, batch: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(statement id, reason) for each statement the LRS names in its error answer.
+
+    Understands the usual shapes: ``{"detail": [{"loc": ["body", <index>, field...], "msg": ...}]}``
+    (validation errors by position, e.g. Ralph, FastAPI) and a message naming statement ids
+    (e.g. 409 "Differing statements already exist with the same ID: <id>").
+    """
+    try:
+        detail = json.loads(answer)
+    except ValueError:
+        detail = answer
+    if isinstance(detail, dict):
+        detail = detail.get("detail", detail.get("message", detail))
+    found: dict[str, str] = {}
+    if isinstance(detail, list):
+        # A union field (the actor) gets one error per alternative; the deepest path is the one that
+        # matched the statement's shape ("actor.…WithAccount.account.name", not "actor.…WithMbox.mbox").
+        deepest: dict[int, tuple[list, dict]] = {}
+        for err in detail:
+            loc = err.get("loc") if isinstance(err, dict) else None
+            if not (isinstance(loc, list) and len(loc) >= 2 and loc[0] == "body" and isinstance(loc[1], int)
+                    and 0 <= loc[1] < len(batch)):
+                continue
+            if loc[1] not in deepest or len(loc) > len(deepest[loc[1]][0]):
+                deepest[loc[1]] = (loc, err)
+        for index in sorted(deepest):
+            loc, err = deepest[index]
+            field = ".".join(str(part) for part in loc[2:])
+            msg = str(err.get("msg", ""))
+            found[str(batch[index].get("id"))] = f"{field}: {msg}" if field else msg
+    elif isinstance(detail, str):
+        for st in batch:
+            if str(st.get("id")) in detail:
+                found[str(st["id"])] = detail
+    return list(found.items())
+
+
+def _rejection_message(code: int, rejected: list[tuple[str, str]], size: int, posted: int) -> str:
+    head = ngettext("The LRS refused {n} statement ({code}); it stored none of this batch of {size} "
+                    "({posted} sent before it):",
+                    "The LRS refused {n} statements ({code}); it stored none of this batch of {size} "
+                    "({posted} sent before it):", len(rejected)).format(
+        n=len(rejected), code=code, size=size, posted=posted)
+    lines = [f"  {sid}: {reason}" for sid, reason in rejected[:_SHOWN]]
+    if len(rejected) > _SHOWN:
+        lines.append("  " + ngettext("… and {n} more", "… and {n} more", len(rejected) - _SHOWN).format(
+            n=len(rejected) - _SHOWN))
+    return "\n".join([head, *lines])
