@@ -93,9 +93,19 @@ def test_only_staff_export_statements(ctx, history, tmp_path):
     assert not (tmp_path / "x.json").exists()
 
 
+def test_a_home_page_that_is_not_a_full_address_is_refused_before_writing(ctx, history, tmp_path):
+    for bad in ("training.example-factory.cn", "https://training example.cn", "mailto:x@example.cn", ""):
+        with pytest.raises(XapiError, match="home page must be a full address"):
+            XapiService(ctx.store.sessions).export_file(SYSTEM, tmp_path / "x.json", bad or " ")
+        assert not (tmp_path / "x.json").exists()  # nothing half-written
+
+
+# A hand-written server, only for what a real LRS (tests/store/test_xapi_lrs.py) cannot show: how many
+# requests a push makes, the exact headers and password bytes, answers Ralph never gives, no server at all.
 class _LRS(BaseHTTPRequestHandler):
     received: list = []
     answer = 200
+    body = b""
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -103,7 +113,7 @@ class _LRS(BaseHTTPRequestHandler):
         self.send_response(type(self).answer)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(json.dumps([st["id"] for st in json.loads(body)]).encode())
+        self.wfile.write(type(self).body or json.dumps([st["id"] for st in json.loads(body)]).encode())
 
     def log_message(self, *args):  # quiet
         pass
@@ -113,6 +123,7 @@ class _LRS(BaseHTTPRequestHandler):
 def lrs():
     _LRS.received = []
     _LRS.answer = 200
+    _LRS.body = b""
     server = HTTPServer(("127.0.0.1", 0), _LRS)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -121,7 +132,7 @@ def lrs():
     server.server_close()
 
 
-def test_statements_are_posted_to_an_lrs_with_basic_auth(ctx, history, lrs, monkeypatch):
+def test_statements_go_in_batches_with_the_xapi_headers(ctx, history, lrs, monkeypatch):
     monkeypatch.setattr(xapi_mod, "BATCH", 7)
     service = XapiService(ctx.store.sessions)
     expected = [st["id"] for st in service.statements(SYSTEM, HOME)]
@@ -131,16 +142,30 @@ def test_statements_are_posted_to_an_lrs_with_basic_auth(ctx, history, lrs, monk
     path, headers, _body = _LRS.received[0]
     assert path == "/xapi/statements"
     assert headers["X-Experience-API-Version"] == "1.0.3"
+    # UTF-8 credentials (RFC 7617); Ralph's server decodes basic auth as ASCII, so only this server shows it.
     assert base64.b64decode(headers["Authorization"].split()[1]).decode() == "lrs-user:密码-pass"
     posted = [st for _p, _h, body in _LRS.received for st in body]
     assert [st["id"] for st in posted] == expected
     _validate(posted)
 
 
+def test_an_lrs_message_naming_a_statement_is_reported_for_it(ctx, history, lrs, monkeypatch):
+    monkeypatch.setattr(xapi_mod, "BATCH", 7)
+    service = XapiService(ctx.store.sessions)
+    named = list(service.statements(SYSTEM, HOME))[3]["id"]
+    _LRS.answer = 400
+    _LRS.body = json.dumps({"message": f"Invalid statement {named}: result.score.raw out of range"}).encode()
+    with pytest.raises(XapiError) as err:
+        service.post(SYSTEM, lrs, "u", "p", HOME)
+    assert err.value.posted == 0
+    assert err.value.rejected == [(named, f"Invalid statement {named}: result.score.raw out of range")]
+    assert "refused 1 statement (400)" in str(err.value)
+
+
 def test_lrs_errors_are_one_clear_message(ctx, history, lrs):
-    _LRS.answer = 401
-    with pytest.raises(XapiError, match="refused the login"):
-        XapiService(ctx.store.sessions).post(SYSTEM, lrs, "u", "bad", HOME)
+    _LRS.answer, _LRS.body = 503, b"<html>maintenance</html>"
+    with pytest.raises(XapiError, match=r"^The LRS answered 503 after 0 statements: <html>maintenance</html>$"):
+        XapiService(ctx.store.sessions).post(SYSTEM, lrs, "u", "p", HOME)
     with pytest.raises(XapiError, match="Cannot reach the LRS"):
         XapiService(ctx.store.sessions).post(SYSTEM, "http://127.0.0.1:9/xapi", "u", "p", HOME, timeout=5)
     with pytest.raises(XapiError, match="must start with http"):
