@@ -246,12 +246,12 @@ def test_passwd_without_a_terminal_real_process(data_dir):
     assert res.stderr.count("\n") == 1 and "--password-stdin" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_closed_pipe_ends_quietly(tmp_path):
+def test_closed_pipe_ends_quietly(data_dir):
     """`zhizao users list | head -1`: the reader goes away; no "Broken pipe" message, exit 141 like SIGPIPE."""
-    data = tmp_path / "data"
+    data = data_dir
     for i in range(3):
-        assert zhizao("--data-dir", str(data), "users", "add", f"user{i}", "--name", f"User {i}",
-                      "--password-stdin", input=b"a-long-password\n", capture_output=True).returncode == 0
+        assert run_cli(["--data-dir", str(data), "users", "add", f"pipe{i}", "--name", f"Pipe {i}",
+                        "--password-stdin"], stdin="a-long-password\n")[0] == 0
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader has already gone, like head after its line
     try:
@@ -262,10 +262,9 @@ def test_closed_pipe_ends_quietly(tmp_path):
     assert res.stderr == b""
 
 
-def test_head_takes_the_first_line_and_zhizao_stays_quiet(tmp_path):
-    """The same through a real `head -1` in a shell pipeline, with enough output to outrun the pipe."""
-    data = tmp_path / "data"
-    assert zhizao("--data-dir", str(data), "sync", "enroll", capture_output=True).returncode == 0
+def test_head_takes_the_first_line_and_zhizao_stays_quiet(tmp_path, data_dir):
+    """The same through a real `head -1` in a shell pipeline."""
+    data = data_dir
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en"}
     script = (f"{sys.executable} -m app --data-dir '{data}' validate --schema '{tmp_path}' | head -1; "
               "echo \"rc=${PIPESTATUS[0]}\" >&2")
