@@ -28,6 +28,7 @@ from app.i18n import _
 from app.paths import migrations_dir
 from app.storage import health
 from app.storage.probe import is_sqlite, sqlite_path, sqlite_url  # light helpers, also re-exported
+from app.storage.session import WRITE_OPTION, StoreSession, write_bind
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -77,15 +78,32 @@ def _sqlite_begin(conn) -> None:
     SQLite refuses to change ``synchronous`` inside a transaction, so the
     level is chosen here, just before BEGIN (see :func:`durable`).
     """
-    want = "FULL" if conn.get_execution_options().get(DURABLE_OPTION) else "NORMAL"
+    options = conn.get_execution_options()
+    want = "FULL" if options.get(DURABLE_OPTION) else "NORMAL"
     if conn.info.get("synchronous") != want:
         conn.exec_driver_sql(f"PRAGMA synchronous={want}")
         conn.info["synchronous"] = want
-    conn.exec_driver_sql("BEGIN")
+    if not options.get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN")
+        return
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # a write: wait up to busy_timeout for the lock (app.storage.session)
+    except OperationalError as exc:
+        if not _is_busy(exc.orig):
+            raise
+        # Nothing has run in this transaction yet, so one more wait is always safe.
+        log.info("the database stayed locked for the whole busy timeout; waiting once more")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_busy(orig: BaseException | None) -> bool:
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
 # SQLite result codes and PostgreSQL SQLSTATEs that mean "the disk refuses writes".
 _SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR = 13, 8, 10
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _PG_DISK_FULL = {"53100"}
 _PG_READ_ONLY = {"25006"}
 
@@ -128,10 +146,12 @@ def make_engine(url: str, *, readonly: bool = False, immutable: bool = False) ->
         if readonly and path is not None:
             mode = "immutable=1" if immutable else "mode=ro"
             engine = create_engine(
-                f"sqlite:///file:{path}?{mode}&uri=true", connect_args={"check_same_thread": False}
+                f"sqlite:///file:{path}?{mode}&uri=true", connect_args={"check_same_thread": False},
+                hide_parameters=True,
             )
         else:
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                                   hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy's transaction control be the only one (pysqlite's legacy mode
         # would otherwise defer BEGIN and break SAVEPOINT semantics).
@@ -142,7 +162,8 @@ def make_engine(url: str, *, readonly: bool = False, immutable: bool = False) ->
             dbapi_conn.isolation_level = None
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # Errors and logs never carry a statement's values (password hashes, names).
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     event.listen(engine, "handle_error", _friendly_error)
     return engine
 
@@ -393,10 +414,15 @@ def _migrate_sqlite(engine: Engine, url: str) -> None:
     The keys are checked before the commit instead.
     """
     with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
         raw = conn.connection.dbapi_connection
         raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
         try:
             with conn.begin():
+                # Programs upgrading together: the first migrates, the others wait for
+                # the write lock here and then find nothing left to do.
+                if _revision_in(conn) == head_revision():
+                    return
                 _run_alembic(conn, url)
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
@@ -428,7 +454,9 @@ class Store:
         self.url = url
         self.readonly = readonly
         self.engine = make_engine(url, readonly=readonly, immutable=immutable)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Explicit begin() blocks take the write lock up front (see app.storage.session).
+        self.sessions = sessionmaker(self.engine, class_=StoreSession, expire_on_commit=False,
+                                     write_bind=None if readonly else write_bind(self.engine))
 
     @classmethod
     def open_readonly(cls, url: str) -> Store:
