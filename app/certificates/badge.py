@@ -24,6 +24,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -33,6 +34,7 @@ from app.certificates.keys import CenterKeys, TrustedKey, as_issuers, raw_public
 from app.certificates.qr import PayloadError, decode_payload, encode_payload
 from app.certificates.verify import RevokedLookup, Trusted, Verification, verify_signed
 from app.i18n import _
+from app.jsonlimits import read_bounded
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -211,6 +213,17 @@ def _fields_match(doc: dict[str, Any], claims: Claims) -> bool:
             and achievement.get("version") == claims.course_version
             and doc.get("validFrom") == _day_start(claims.issued_on)
             and doc.get("validUntil") == (_day_end(claims.expires_on) if claims.expires_on else None))
+
+
+# A real credential is about 3 kB and 4 levels deep.
+BADGE_MAX_BYTES = 1 << 20
+BADGE_JSON_DEPTH = 32
+
+
+def read_badge(path: Path) -> Any:
+    """The JSON of a badge file. OSError when it cannot be read; ValueError when it is not
+    UTF-8 JSON, or JsonLimitError (a ValueError, one sentence) when too large or too deep."""
+    return read_bounded(path, BADGE_MAX_BYTES, BADGE_JSON_DEPTH)
 
 
 def verify_open_badge(doc: object, trusted_keys: Trusted | Iterable[TrustedKey | Ed25519PublicKey],

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
+from app.jsonlimits import JsonLimitError, loads_bounded
+
 CLAIMS_VERSION = 1
 
 # Crockford base32: no I, L, O, U, so numbers survive being read aloud or typed.
@@ -178,10 +180,17 @@ def canonical_bytes(claims: Claims) -> bytes:
     return canonical_json({**claims.to_json_dict(), "v": CLAIMS_VERSION})
 
 
+# Real claims are under 1 kB and 2 levels deep; a QR code holds at most 16 kB of them.
+MAX_CLAIMS_JSON_BYTES = 65_536
+CLAIMS_JSON_DEPTH = 16
+
+
 def parse_canonical(data: bytes) -> Claims:
     """Claims from signed bytes; refuses any form :func:`canonical_bytes` would not produce."""
     try:
-        obj = json.loads(data.decode("utf-8"))
+        obj = loads_bounded(data, MAX_CLAIMS_JSON_BYTES, CLAIMS_JSON_DEPTH, "claims")
+    except JsonLimitError as exc:
+        raise ClaimsError(str(exc)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ClaimsError(f"claims are not UTF-8 JSON: {exc}") from None
     claims = Claims.from_json_dict(obj)

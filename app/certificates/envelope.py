@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from app.certificates.claims import Claims, ClaimsError, canonical_bytes
 from app.certificates.keys import KEY_ID_LEN
 from app.certificates.qr import SIG_LEN, encode_payload
+from app.jsonlimits import JsonLimitError, loads_bounded
 
 ATTACHMENT_NAME = "zhizao-certificate.json"
 ENVELOPE_TYPE = "ZhizaoCertificate"
@@ -61,10 +62,17 @@ def build_envelope(claims: Claims, signature: bytes, key_id: bytes, payload: str
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+# A real attachment is about 2 kB and 3 levels deep.
+MAX_ENVELOPE_BYTES = 1 << 20
+ENVELOPE_JSON_DEPTH = 16
+
+
 def parse_envelope(data: bytes) -> Envelope:
     """Parse the attachment; raises EnvelopeError, or ClaimsError for altered claims."""
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = loads_bounded(data, MAX_ENVELOPE_BYTES, ENVELOPE_JSON_DEPTH, ATTACHMENT_NAME)
+    except JsonLimitError as exc:
+        raise EnvelopeError(str(exc)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EnvelopeError(f"{ATTACHMENT_NAME}: not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != ENVELOPE_TYPE or doc.get("version") != 1:

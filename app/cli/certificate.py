@@ -327,13 +327,16 @@ def _print_facts(result) -> None:
 
 
 def _verify_badge(path: Path, issuers, lookup=None):
-    from app.certificates.badge import verify_open_badge
+    from app.certificates.badge import read_badge, verify_open_badge
     from app.certificates.verify import Verification
+    from app.jsonlimits import JsonLimitError
 
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_badge(path)
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror or exc}") from None
+    except JsonLimitError as exc:
+        return Verification("unreadable", None, _("Unreadable: {reason}").format(reason=exc))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return Verification("unreadable", None, _("Unreadable: {path} is not JSON ({error})").format(
             path=path, error=exc))

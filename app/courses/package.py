@@ -32,6 +32,7 @@ from app.courses.loader import read_course
 from app.courses.models import SLUG_RE, Course
 from app.courses.yamlio import TextError, decode_text, parse_yaml
 from app.i18n import _
+from app.jsonlimits import JsonLimitError, loads_bounded
 
 PACKAGE_FORMAT = 1
 PACKAGE_SUFFIX = ".zhizao"
@@ -205,7 +206,9 @@ def _check_name(name: str) -> list[str]:
 
 def _parse_manifest(data: bytes) -> Manifest:
     try:
-        raw = json.loads(decode_text(data))
+        raw = loads_bounded(decode_text(data), MAX_MANIFEST_BYTES, what=_("the package manifest"))
+    except JsonLimitError as exc:
+        raise PackageError(str(exc)) from None
     except (TextError, ValueError):
         raise PackageError(_("the package manifest is not valid UTF-8 JSON")) from None
     if not isinstance(raw, dict):
