@@ -153,19 +153,12 @@ class Arm:
         t1e = np.broadcast_to(t1[:, :, None], t2.shape)
         r3 = _rz_ry(t1e, t2 + t3)
         w = np.swapaxes(r3, -1, -2) @ r6[:, None, None]  # Rx(J4)·Ry(J5)·Rx(J6)
-        s5 = np.hypot(w[..., 1, 0], w[..., 2, 0])
-        t5 = np.arctan2(s5, w[..., 0, 0])
-        t4 = np.arctan2(w[..., 1, 0], -w[..., 2, 0])
-        t6 = np.arctan2(w[..., 0, 1], w[..., 0, 2])
-        sing = s5 < WRIST_EPS
-        if sing.any():
-            t4 = np.where(sing, 0.0, t4)
-            t6 = np.where(
-                sing,
-                np.where(w[..., 0, 0] > 0, np.arctan2(w[..., 2, 1], w[..., 1, 1]),
-                         np.arctan2(-w[..., 2, 1], w[..., 1, 1])),
-                t6,
-            )
+        # J4 first (any value will do at the singularity), then J5 and J6 from Rx(−J4)·W: that keeps the three
+        # consistent near J5 = 0, where J4 alone is ill-conditioned but the product is not
+        t4 = np.where(np.hypot(w[..., 1, 0], w[..., 2, 0]) < WRIST_EPS, 0.0, np.arctan2(w[..., 1, 0], -w[..., 2, 0]))
+        c4, s4 = np.cos(t4), np.sin(t4)
+        t5 = np.arctan2(s4 * w[..., 1, 0] - c4 * w[..., 2, 0], w[..., 0, 0])
+        t6 = np.arctan2(-(c4 * w[..., 1, 2] + s4 * w[..., 2, 2]), c4 * w[..., 1, 1] + s4 * w[..., 2, 1])
         # wrist axis: J5 canonical positive, then negative (J4 and J6 turned by π)
         t4w = np.stack([t4, wrap(t4 + np.pi)], -1)
         t5w = np.stack([t5, -t5], -1)
@@ -237,17 +230,17 @@ class Arm:
                 w00 = x0 * r[0][0] + y0 * r[1][0] + z0 * r[2][0]
                 w10 = -s1 * r[0][0] + c1 * r[1][0]
                 w20 = x2 * r[0][0] + y2 * r[1][0] + z2 * r[2][0]
-                w01 = x0 * r[0][1] + y0 * r[1][1] + z0 * r[2][1]
-                w02 = x0 * r[0][2] + y0 * r[1][2] + z0 * r[2][2]
-                s5 = math.hypot(w10, w20)
-                t5 = math.atan2(s5, w00)
-                if s5 < WRIST_EPS:
-                    w11 = -s1 * r[0][1] + c1 * r[1][1]
-                    w21 = x2 * r[0][1] + y2 * r[1][1] + z2 * r[2][1]
-                    t4 = 0.0
-                    t6 = math.atan2(w21, w11) if w00 > 0 else math.atan2(-w21, w11)
+                w11 = -s1 * r[0][1] + c1 * r[1][1]
+                w21 = x2 * r[0][1] + y2 * r[1][1] + z2 * r[2][1]
+                w12 = -s1 * r[0][2] + c1 * r[1][2]
+                w22 = x2 * r[0][2] + y2 * r[1][2] + z2 * r[2][2]
+                if math.hypot(w10, w20) < WRIST_EPS:
+                    t4, c4, s4 = 0.0, 1.0, 0.0
                 else:
-                    t4, t6 = math.atan2(w10, -w20), math.atan2(w01, w02)
+                    t4 = math.atan2(w10, -w20)
+                    c4, s4 = math.cos(t4), math.sin(t4)
+                t5 = math.atan2(s4 * w10 - c4 * w20, w00)
+                t6 = math.atan2(-(c4 * w12 + s4 * w22), c4 * w11 + s4 * w21)
                 t4b = t4 - pi if t4 > 0 else t4 + pi
                 t6b = t6 - pi if t6 > 0 else t6 + pi
                 a = [sg[0] * t1, sg[1] * t2, sg[2] * t3, sg[3] * t4, sg[4] * t5, sg[5] * t6]
