@@ -1,7 +1,14 @@
-"""The rotating log file in the data dir (light: imported before the window paints)."""
+"""The rotating log file in the data dir (light: imported before the window paints).
+
+The log is for the details; what the user must know is said once, on screen or as the CLI's
+one line. So a log that cannot be written (read-only data folder, full disk) drops records
+silently: without a handler Python's last-resort handler would print every warning and trace
+on stderr, and a failing file handler prints "--- Logging error ---" with a traceback (issue 21).
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 
@@ -12,17 +19,43 @@ def log_file(data_dir: Path) -> Path:
     return logs / "zhizao.log"
 
 
+class _Unlogged(logging.NullHandler):
+    """Stands where the log file could not be opened, so nothing falls back to stderr."""
+
+
+def _quiet_file_handler(path: Path) -> logging.Handler:
+    import logging.handlers
+
+    class QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        """A record that cannot be written (disk full) is dropped, not printed on stderr."""
+
+        def handleError(self, record: logging.LogRecord) -> None:  # logging calls it by this name
+            return
+
+    return QuietRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+
+
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
-    """Rotating log in the data dir; the full trace of any error goes there."""
+    """Rotating log in the data dir; the full trace of any error goes there.
+
+    Raises OSError when the log cannot be opened; records are then dropped, never printed.
+    """
     # logging.handlers (socket, pickle, queue…) loads here: the GUI attaches the file after its
     # first paint (issue 20).
     import logging.handlers
 
-    path = log_file(data_dir)
     root = logging.getLogger()
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        path = log_file(data_dir)
+        if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+            handler = _quiet_file_handler(path)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            root.addHandler(handler)
+    except OSError:
+        if not root.handlers:
+            root.addHandler(_Unlogged())
+        raise
+    for stale in [h for h in root.handlers if isinstance(h, _Unlogged)]:
+        root.removeHandler(stale)
     return path

@@ -98,6 +98,18 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes", _("y"), _("yes"))
 
 
+def _write_refusal(folder: Path, exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = _("the disk is full; free some disk space, then try again")
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        reason = _("the folder is read-only or not writable here")
+    else:
+        reason = exc.strerror or str(exc)
+    return _("not imported: cannot write to the course library {path}: {reason}").format(path=folder, reason=reason)
+
+
 def run_import(args: argparse.Namespace) -> int:
     from app.courses.errors import format_problem
     from app.courses.package import PackageError, describe_replacement, import_course
@@ -117,6 +129,8 @@ def run_import(args: argparse.Namespace) -> int:
             if p.is_error:
                 print(format_problem(p), file=sys.stderr)
         raise CliError(_("not imported: {reason}").format(reason=exc.message)) from None
+    except OSError as exc:  # the library folder refuses: one line, nothing half-installed is left visible
+        raise CliError(_write_refusal(target, exc)) from None
     for p in result.warnings:
         print(format_problem(p), file=sys.stderr)
     messages = {

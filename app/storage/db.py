@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import re
@@ -120,6 +121,12 @@ def _friendly_error(context: ExceptionContext) -> None:
     sqlstate = getattr(orig, "sqlstate", None)
     if primary == _SQLITE_FULL or sqlstate in _PG_DISK_FULL:
         raise WriteRefused(_("The disk is full: nothing was saved. Free some disk space, then try again."))
+    if primary in (_SQLITE_READONLY, _SQLITE_IOERR) and context.engine is not None:
+        # A full disk shows as "read-only" too (the store fell back to read-only because the
+        # -shm file could not grow) or as an I/O error: say what the user must fix.
+        path = _engine_path(context.engine)
+        if path is not None and health.disk_nearly_full(path.parent):
+            raise WriteRefused(_("The disk is full: nothing was saved. Free some disk space, then try again."))
     if primary == _SQLITE_READONLY or sqlstate in _PG_READ_ONLY:
         raise WriteRefused(_("The database is read-only here: nothing was saved. "
                            "Ask an administrator to make the data folder writable."))
@@ -272,30 +279,70 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def backup_sqlite(src: Path, dest: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (consistent under WAL)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """Copy a live SQLite database with the online backup API (consistent under WAL).
+
+    Written to ``.part`` and renamed: a full disk or a refused folder leaves no half copy,
+    and the failure is one :class:`StoreError` naming ``dest`` (disk full, not writable).
+    """
     tmp = dest.with_name(dest.name + ".part")
-    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
     try:
-        target = sqlite3.connect(tmp)
+        source = health.open_for_check(src)  # also in a read-only folder, where mode=ro alone fails
+    except sqlite3.Error as exc:
+        raise StoreError(_("Cannot read the database {path}: {error}").format(path=src, error=exc)) from exc
+    try:
         try:
-            source.backup(target)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            target = sqlite3.connect(tmp)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
         finally:
-            target.close()
-    finally:
-        source.close()
-    tmp.replace(dest)
+            source.close()
+        tmp.replace(dest)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise _write_failure(dest, exc) from exc
     return dest
 
 
+_SQLITE_CANTOPEN = 14
+
+
+def _write_failure(dest: Path, exc: OSError | sqlite3.Error) -> StoreError:
+    """One line for a file that could not be written: disk full, not writable, or the OS's words."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    errno_ = getattr(exc, "errno", None)
+    if primary == _SQLITE_FULL or errno_ == errno.ENOSPC or health.disk_nearly_full(_existing(dest.parent)):
+        return WriteRefused(_("Cannot write {path}: the disk is full. Free some disk space, then try again.")
+                            .format(path=dest))
+    if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN) or errno_ in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return WriteRefused(_("Cannot write {path}: the folder is read-only or not writable here.").format(path=dest))
+    detail = getattr(exc, "strerror", None) or exc
+    return StoreError(_("Cannot write {path}: {error}").format(path=dest, error=detail))
+
+
+def _existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
 def restore_sqlite(backup: Path, dest: Path) -> None:
-    """Replace the database with a backup copy, after checking the copy is sound."""
+    """Replace the database with a backup copy, after checking the copy is sound.
+
+    The copy is made beside the database first: if that fails (disk full) the database and
+    its write-ahead log are still as they were.
+    """
     problems = check_sqlite_file(backup)
     if problems:
         raise StoreError(f"{backup}: not a sound database: {problems[0]}")
+    staged = backup_sqlite(backup, dest.with_name(dest.name + ".restoring"))
     for suffix in ("-wal", "-shm"):
         Path(str(dest) + suffix).unlink(missing_ok=True)
-    backup_sqlite(backup, dest)
+    staged.replace(dest)
 
 
 check_sqlite_file = health.check_sqlite_file  # re-exported: restore, tests and `db check` use it
@@ -346,7 +393,7 @@ def upgrade(url: str, backups_dir: Path | None = None) -> UpgradeResult:
             dest = (backups_dir or path.parent / "backups") / f"{path.stem}-before-{head}-{stamp}.sqlite"
             try:
                 backup = backup_sqlite(path, dest)
-            except (OSError, sqlite3.Error) as exc:
+            except StoreError as exc:
                 raise WriteRefused(_("Cannot write a backup before upgrading the database ({error}); "
                                      "the database was not changed.").format(error=exc)) from exc
         try:

@@ -9,6 +9,7 @@ SELECT: cheap enough for every start.
 from __future__ import annotations
 
 import enum
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -67,6 +68,14 @@ def inspect_file(path: Path) -> tuple[FileState, str]:
     return FileState.ZHIZAO, ""
 
 
+def disk_nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Less than ``margin`` bytes left for this user: a refused write there means "disk full"."""
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
+
+
 def latest_backup(folder: Path | None) -> Path | None:
     """The newest ``*.sqlite`` copy in the backups folder (``db upgrade`` writes them there)."""
     if folder is None:
@@ -100,7 +109,7 @@ def refusal_message(state: FileState, path: Path, detail: str, backups: Path | N
     return what.format(path=path, detail=detail) + " " + restore_hint(backups)
 
 
-def _open_for_check(path: Path) -> sqlite3.Connection:
+def open_for_check(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master")
@@ -128,7 +137,7 @@ def check_sqlite_file(path: Path) -> list[str]:
     (a table definition SQLite cannot parse, a reference to a missing table) is a finding
     beside the others, not the end of the check."""
     try:
-        conn = _open_for_check(path)
+        conn = open_for_check(path)
     except sqlite3.DatabaseError as exc:
         return [_damage_finding(exc)]
     problems: list[str] = []
@@ -151,7 +160,7 @@ def schema_findings(path: Path, head: str) -> list[str]:
     from app.storage.models import Base
 
     try:
-        conn = _open_for_check(path)
+        conn = open_for_check(path)
     except sqlite3.DatabaseError as exc:
         return [_damage_finding(exc)]
     try:
