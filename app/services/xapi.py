@@ -421,13 +421,14 @@ def _rejected_statements(answer: str, batch: list[dict[str, Any]]) -> list[tuple
 
 
 def _rejection_message(code: int, rejected: list[tuple[str, str]], size: int, posted: int) -> str:
+    """One line (the CLI prints errors as one line): the count, then each refused statement and why."""
     head = ngettext("The LRS refused {n} statement ({code}); it stored none of this batch of {size} "
                     "({posted} sent before it):",
                     "The LRS refused {n} statements ({code}); it stored none of this batch of {size} "
                     "({posted} sent before it):", len(rejected)).format(
         n=len(rejected), code=code, size=size, posted=posted)
-    lines = [f"  {sid}: {reason}" for sid, reason in rejected[:_SHOWN]]
+    items = [f"{sid}: {' '.join(reason.split())}" for sid, reason in rejected[:_SHOWN]]
     if len(rejected) > _SHOWN:
-        lines.append("  " + ngettext("… and {n} more", "… and {n} more", len(rejected) - _SHOWN).format(
+        items.append(ngettext("… and {n} more", "… and {n} more", len(rejected) - _SHOWN).format(
             n=len(rejected) - _SHOWN))
-    return "\n".join([head, *lines])
+    return f"{head} {'; '.join(items)}"

@@ -162,6 +162,28 @@ def test_an_lrs_message_naming_a_statement_is_reported_for_it(ctx, history, lrs,
     assert "refused 1 statement (400)" in str(err.value)
 
 
+def test_every_statement_an_lrs_lists_is_reported_on_one_line(ctx, history, lrs, monkeypatch):
+    """A FastAPI-style 422 listing several statements (Ralph stops at the first; others may not)."""
+    monkeypatch.setattr(xapi_mod, "BATCH", 10)
+    service = XapiService(ctx.store.sessions)
+    batch = list(service.statements(SYSTEM, HOME))[:10]
+    detail = []
+    for i in range(2, 9):  # per statement: a shallow error of another union member, then the real one
+        detail.append({"loc": ["body", i, "actor", "WithMbox", "mbox"], "msg": "Field required"})
+        detail.append({"loc": ["body", i, "actor", "WithAccount", "account", "name"], "msg": "too\nshort"})
+    detail.append({"loc": ["body", 99, "actor"], "msg": "not in the batch"})
+    _LRS.answer, _LRS.body = 422, json.dumps({"detail": detail}).encode()
+    with pytest.raises(XapiError) as err:
+        service.post(SYSTEM, lrs, "u", "p", HOME)
+    exc = err.value
+    assert exc.rejected == [(batch[i]["id"], "actor.WithAccount.account.name: too\nshort") for i in range(2, 9)]
+    message = str(exc)
+    assert message.startswith("The LRS refused 7 statements (422); it stored none of this batch of 10 "
+                              f"(0 sent before it): {batch[2]['id']}: actor.WithAccount.account.name: too short; ")
+    assert batch[6]["id"] in message and batch[7]["id"] not in message and message.endswith("; … and 2 more")
+    assert len(message.splitlines()) == 1
+
+
 def test_lrs_errors_are_one_clear_message(ctx, history, lrs):
     _LRS.answer, _LRS.body = 503, b"<html>maintenance</html>"
     with pytest.raises(XapiError, match=r"^The LRS answered 503 after 0 statements: <html>maintenance</html>$"):

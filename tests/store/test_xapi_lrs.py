@@ -179,23 +179,22 @@ def test_a_trainee_journey_reaches_the_lrs_as_sent(ctx, journey, ralph, monkeypa
 
 
 def test_a_statement_the_lrs_refuses_is_named_and_its_batch_not_counted(ctx, journey, ralph, monkeypatch):
-    """Ralph answers 422 with one error per alternative of the actor union; the report names the statement
-    and the field that matched its shape, and counts none of the batch (the LRS stored none of it)."""
+    """Ralph answers 422 with one error per alternative of the actor union, for the first statement it
+    refuses; the report names it and the field that matched its shape, and counts none of its batch."""
     monkeypatch.setattr(xapi_mod, "BATCH", 10)
     sent = list(XapiService(ctx.store.sessions).statements(SYSTEM, HOME))
-    first, second = sent[:10], sent[10:20]
-    bad = json.loads(json.dumps(second[3]))
-    bad["actor"]["account"]["name"] = ""  # an account needs a name
-    second[3] = bad
+    first, second = sent[:10], json.loads(json.dumps(sent[10:20]))
+    for st in second[3:6]:
+        st["actor"]["account"]["name"] = ""  # an account needs a name
     with pytest.raises(XapiError) as err:
         xapi_mod.post_statements(iter(first + second), ralph.url, USER, PASSWORD)
     exc = err.value
     assert exc.posted == 10  # the first batch, which the LRS has
-    assert exc.rejected == [(bad["id"], "actor.BaseXapiAgentWithAccount.account.name: "
-                                        "String should have at least 1 character")]
-    message = str(exc)
-    assert "refused 1 statement (422)" in message and "10 sent before it" in message and bad["id"] in message
-    assert "Traceback" not in message and len(message.splitlines()) == 2
+    assert exc.rejected == [(second[3]["id"], "actor.BaseXapiAgentWithAccount.account.name: "
+                                              "String should have at least 1 character")]
+    assert str(exc) == ("The LRS refused 1 statement (422); it stored none of this batch of 10 (10 sent before "
+                        f"it): {second[3]['id']}: actor.BaseXapiAgentWithAccount.account.name: String should "
+                        "have at least 1 character")
     assert all(ralph.by_id(st["id"]) is not None for st in first)
     assert all(ralph.by_id(st["id"]) is None for st in second)  # none of the refused batch
 
@@ -229,3 +228,22 @@ def test_a_record_changed_after_a_push_is_reported_not_overwritten(ctx, journey,
 def test_a_wrong_password_is_one_clear_message(ctx, journey, ralph):
     with pytest.raises(XapiError, match="refused the login"):
         XapiService(ctx.store.sessions).post(SYSTEM, ralph.url, USER, "not-the-password", HOME)
+
+
+def test_the_cli_says_sent_only_when_the_lrs_took_everything(ctx, journey, ralph, monkeypatch, capsys):
+    from app.cli.main import main
+
+    db = ctx.store.engine.url.render_as_string(hide_password=False)
+    args = ["--data-dir", str(ctx.data_dir), "--db", db, "export", "xapi", "--home-page", HOME,
+            "--lrs", ralph.url, "--lrs-user", USER]
+    monkeypatch.setenv("ZHIZAO_LRS_PASSWORD", PASSWORD)
+    count = sum(1 for _st in XapiService(ctx.store.sessions).statements(SYSTEM, HOME))
+    assert main(args) == 0
+    assert f"Sent {count} xAPI statements to {ralph.url}." in capsys.readouterr().out
+
+    ctx.accounts.rename_user(journey["admin"], journey["wang"].user_id, "王伟 (2)")
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert "Sent" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "refused 1 statement (409)" in lines[0] and "Traceback" not in err
