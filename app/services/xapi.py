@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -89,6 +90,18 @@ def _ts(value: dt.datetime | None) -> str | None:
         return None
     value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf (a simulation metric; SQLite stores them) become null: JSON has no such numbers, so a
+    file or LRS post carrying them is not JSON, and strict LRSs refuse the whole batch."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _lang(tag: str) -> str:
@@ -212,7 +225,7 @@ class StatementBuilder:
             result["score"] = score
         if lab is not None:
             result["extensions"] = {f"{self.home}/xapi/extensions/lab-run": {
-                "seed": lab.seed, "parameters": lab.parameters, "metrics": lab.metrics}}
+                "seed": lab.seed, "parameters": _json_safe(lab.parameters), "metrics": _json_safe(lab.metrics)}}
         out.append(self.statement(self.statement_id(a.id, name), actor, name, obj, ctx, done, result))
         return out
 
@@ -233,7 +246,8 @@ class StatementBuilder:
             if response is not None:
                 result["response"] = response if isinstance(response, str) else json.dumps(
                     response, ensure_ascii=False, sort_keys=True)
-            if isinstance(q.get("points"), (int, float)) and not isinstance(q.get("points"), bool):
+            points = q.get("points")
+            if isinstance(points, (int, float)) and not isinstance(points, bool) and math.isfinite(points):
                 result["score"] = {"raw": float(q["points"]), "min": 0}
             acts = ctx["contextActivities"]
             qctx = {**ctx, "contextActivities": {"parent": [self.step_activity(a.course_id, a.step_key, "quiz")],

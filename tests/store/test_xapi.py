@@ -11,10 +11,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from sqlalchemy import select
 
 from app.services import xapi as xapi_mod
 from app.services.auth import SYSTEM, PermissionDenied
-from app.services.xapi import XapiError, XapiService, iso_duration
+from app.services.xapi import StatementBuilder, XapiError, XapiService, iso_duration
+from app.storage.models import LabRun
 from tests.store.helpers import workstation_history
 
 SCHEMA = json.loads((Path(__file__).with_name("xapi_statement.schema.json")).read_text(encoding="utf-8"))
@@ -98,6 +100,26 @@ def test_a_home_page_that_is_not_a_full_address_is_refused_before_writing(ctx, h
         with pytest.raises(XapiError, match="home page must be a full address"):
             XapiService(ctx.store.sessions).export_file(SYSTEM, tmp_path / "x.json", bad or " ")
         assert not (tmp_path / "x.json").exists()  # nothing half-written
+
+
+def test_non_finite_lab_metrics_still_give_strict_json(ctx, history, tmp_path, backend):
+    """SQLite keeps NaN/inf in a lab run's metrics; JSON has no such numbers (a strict LRS refuses them)."""
+    if backend == "postgresql":
+        pytest.skip("PostgreSQL refuses NaN/inf in a JSON column: such a lab run is never stored there")
+    with ctx.store.session() as s, s.begin():
+        run = s.scalars(select(LabRun).order_by(LabRun.id)).first()
+        run.metrics = {"cycle_s": float("nan"), "throughput": float("inf"), "trace": [1.5, float("-inf")]}
+        run_attempt = run.attempt_id
+    XapiService(ctx.store.sessions).export_file(SYSTEM, tmp_path / "x.json", HOME)
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the file")
+
+    statements = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"), parse_constant=refuse)
+    ext = f"{HOME}/xapi/extensions/lab-run"
+    labs = [st["result"]["extensions"][ext] for st in statements if ext in st.get("result", {}).get("extensions", {})
+            and st["id"] == StatementBuilder.statement_id(run_attempt, st["verb"]["display"]["en-US"])]
+    assert labs and labs[0]["metrics"] == {"cycle_s": None, "throughput": None, "trace": [1.5, None]}
 
 
 # A hand-written server, only for what a real LRS (tests/store/test_xapi_lrs.py) cannot show: how many
