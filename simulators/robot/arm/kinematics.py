@@ -85,10 +85,12 @@ class Arm:
         self._sign = np.array(model.signs, dtype=float)
         self._limits = model.limits_rad
         self._speed = model.max_speed_rad_s
-        self._inv_speed = [1.0 / v for v in self._speed.tolist()]
         self._lim_list = [tuple(r) for r in self._limits.tolist()]
         # joints whose limits leave (−π, π]: another turn of the wrapped solution may be the one to use
-        self._multi = [lo < -math.pi or hi > math.pi for lo, hi in self._lim_list]
+        self._joint_info = [
+            (lo, hi, lo < -math.pi or hi > math.pi, 1.0 / v)
+            for (lo, hi), v in zip(self._lim_list, self._speed.tolist(), strict=True)
+        ]
         self._beta = math.atan2(model.a3, model.d4)  # forearm offset angle
         # flange = link-6 frame turned so that its z axis points along the forearm/tool axis
         fz = math.radians(model.flange_rz_deg)
@@ -251,25 +253,33 @@ class Arm:
                 out.extend((a, b) if sg[4] > 0 else (b, a))
         return out
 
-    def _fit_one(self, q: list[float], ref: list[float]) -> tuple[list[float], float, int]:
-        """Whole turns per joint as ``fit_turns``; returns (joints, total violation, 1-based worst joint or 0)."""
-        out, total, worst, worst_v = [], 0.0, 0, 0.0
-        for j in range(6):
-            lo, hi = self._lim_list[j]
-            x = q[j]
-            if self._multi[j]:  # nearest turn to ref, then one turn back inside if that overshoots
-                x += TWO_PI * round((ref[j] - x) / TWO_PI)
+    def _fit_one(self, q: list[float], ref: list[float]) -> tuple[list[float], float, int, tuple[float, float]]:
+        """Whole turns per joint as ``fit_turns``.
+
+        Returns (joints, total violation, 1-based worst joint or 0, (longest, summed) time from ``ref`` at full
+        joint speed) — one pass, as this runs eight times per pose.
+        """
+        out, total, worst, worst_v, t_max, t_sum = [], 0.0, 0, 0.0, 0.0, 0.0
+        j = 0
+        for x, r, (lo, hi, multi, inv_v) in zip(q, ref, self._joint_info, strict=True):
+            j += 1
+            if multi:  # nearest turn to ref, then one turn back inside if that overshoots
+                x += TWO_PI * round((r - x) / TWO_PI)
                 if x > hi and lo - (x - TWO_PI) < x - hi:  # the turn back violates less (or not at all)
                     x -= TWO_PI
                 elif x < lo and (x + TWO_PI) - hi < lo - x:
                     x += TWO_PI
-            v = lo - x if x < lo - 1e-12 else (x - hi if x > hi + 1e-12 else 0.0)
             out.append(x)
-            if v:
+            dt = abs(x - r) * inv_v
+            t_sum += dt
+            if dt > t_max:
+                t_max = dt
+            if x < lo - 1e-12 or x > hi + 1e-12:
+                v = lo - x if x < lo else x - hi
                 total += v
                 if v > worst_v:
-                    worst, worst_v = j + 1, v
-        return out, total, worst
+                    worst, worst_v = j, v
+        return out, total, worst, (t_max, t_sum)
 
     def solutions(self, pose: np.ndarray, ref: np.ndarray | None = None) -> list[Solution]:
         """Every reachable solution of one flange pose, turns fitted to ``ref``; raises ReachError if none."""
@@ -278,7 +288,7 @@ class Arm:
         for k, q in enumerate(self._solve_one(pose)):
             if q is None:
                 continue
-            qk, _, worst = self._fit_one(q, ref_l)
+            qk, _, worst, _ = self._fit_one(q, ref_l)
             out.append(Solution(np.array(qk), Configuration.from_index(k), worst == 0, worst or None))
         if not out:
             self._raise_reach(pose)
@@ -294,13 +304,11 @@ class Arm:
         for k, q in enumerate(self._solve_one(pose)):
             if q is None or (configuration is not None and k != configuration.index):
                 continue
-            qk, viol, worst = self._fit_one(q, ref)
+            qk, viol, worst, cost = self._fit_one(q, ref)
             if worst:
                 if least is None or viol < least[1]:
                     least = (qk, viol, worst, k)
                 continue
-            dts = [abs(a - b) * w for a, b, w in zip(qk, ref, self._inv_speed, strict=True)]
-            cost = (max(dts), sum(dts))
             if cost < best_cost:
                 best, best_cost = qk, cost
         if best is not None:
