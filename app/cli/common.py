@@ -24,8 +24,8 @@ class Parser(argparse.ArgumentParser):
     One line, hint included: scripts and logs keep stderr's last line as the reason (issue #21)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, _("{prog}: error: {message} (try '{prog} --help')").format(prog=self.prog, message=message)
-                  + "\n")
+        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message) + " "
+                  + _("Try '{prog} --help'.").format(prog=self.prog) + "\n")
 
 
 def open_context(args: argparse.Namespace):
