@@ -56,6 +56,13 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(_("The password must have at least {n} characters.").format(n=MIN_PASSWORD_LENGTH))
@@ -139,52 +146,72 @@ class AccountService:
     def authenticate(self, login: str, password: str) -> Actor:
         """Check a password; 5 failures lock the account for 5 minutes.
 
-        The failure count is committed before the error is raised (raising
+        The password is checked (argon2, the slow part) before the write
+        transaction, so parallel logins hold the write lock only to count;
+        each wrong one counts, serialized by that lock (issue 21). The
+        failure count is committed before the error is raised (raising
         inside the transaction would roll it back).
         """
         now = self._clock()
-        error: str | None = None
-        actor: Actor | None = None
-        with self._sessions() as s, s.begin():
+        with self._sessions() as s:
             user = s.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
-            locked = as_utc(user.locked_until) if user is not None else None
+            error = self._refusal(user, now)
+            user_id, seen_hash = (user.id, user.password_hash) if user is not None else ("", "")
+        if error is not None:
             if user is None:
                 _hasher.hash(password)  # same cost as a real check: no user enumeration by timing
-                error = _("Unknown user or wrong password.")
-            elif user.disabled:
-                error = _("This account is disabled. Ask an administrator.")
-            elif locked is not None and locked > now:
-                minutes = max(1, int((locked - now).total_seconds() + 59) // 60)
-                error = _("Too many failed attempts. Try again in {minutes} min.").format(minutes=minutes)
-            else:
-                try:
-                    _hasher.verify(user.password_hash, password)
-                except (VerifyMismatchError, VerificationError, InvalidHashError):
-                    user.failed_attempts += 1
-                    if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                        user.failed_attempts = 0
-                        user.locked_until = now + LOCKOUT
-                        error = _("Too many failed attempts. The account is locked for {minutes} min.").format(
-                            minutes=int(LOCKOUT.total_seconds() // 60))
-                    elif MAX_FAILED_ATTEMPTS - user.failed_attempts <= 3:
-                        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-                        error = ngettext(
-                            "Unknown user or wrong password. {n} attempt left before the account is locked "
-                            "for {minutes} min.",
-                            "Unknown user or wrong password. {n} attempts left before the account is locked "
-                            "for {minutes} min.", left).format(n=left, minutes=int(LOCKOUT.total_seconds() // 60))
-                    else:
-                        error = _("Unknown user or wrong password.")
-                else:
+            raise LoginFailed(error)
+        ok = _verify(seen_hash, password)
+        actor: Actor | None = None
+        with self._sessions() as s, s.begin():
+            user = s.get(User, user_id)
+            error = self._refusal(user, now)  # locked or disabled meanwhile: not counted again
+            if user is not None and error is None:
+                if user.password_hash != seen_hash:
+                    ok = _verify(user.password_hash, password)  # changed meanwhile: check the new one
+                if ok:
                     user.failed_attempts = 0
                     user.locked_until = None
                     user.last_login_at = now
                     if _hasher.check_needs_rehash(user.password_hash):
                         user.password_hash = hash_password(password)
                     actor = Actor(user.id, user.login, user.display_name, Role(user.role))
+                else:
+                    error = self._count_failure(user, now)
         if actor is None:
             raise LoginFailed(error or _("Unknown user or wrong password."))
         return actor
+
+    @staticmethod
+    def _refusal(user: User | None, now: dt.datetime) -> str | None:
+        """Why this account cannot log in now, before its password is looked at (None: it may)."""
+        if user is None:
+            return _("Unknown user or wrong password.")
+        if user.disabled:
+            return _("This account is disabled. Ask an administrator.")
+        locked = as_utc(user.locked_until)
+        if locked is not None and locked > now:
+            minutes = max(1, int((locked - now).total_seconds() + 59) // 60)
+            return _("Too many failed attempts. Try again in {minutes} min.").format(minutes=minutes)
+        return None
+
+    @staticmethod
+    def _count_failure(user: User, now: dt.datetime) -> str:
+        """Count a wrong password (inside the write transaction) and say how many are left."""
+        user.failed_attempts += 1
+        if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            user.failed_attempts = 0
+            user.locked_until = now + LOCKOUT
+            return _("Too many failed attempts. The account is locked for {minutes} min.").format(
+                minutes=int(LOCKOUT.total_seconds() // 60))
+        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
+        if left <= 3:
+            return ngettext(
+                "Unknown user or wrong password. {n} attempt left before the account is locked "
+                "for {minutes} min.",
+                "Unknown user or wrong password. {n} attempts left before the account is locked "
+                "for {minutes} min.", left).format(n=left, minutes=int(LOCKOUT.total_seconds() // 60))
+        return _("Unknown user or wrong password.")
 
     def login_choices(self) -> list[tuple[str, str]]:
         """(login, display name) of enabled accounts, for the login screen's list."""
@@ -206,11 +233,12 @@ class AccountService:
         login = _check_login(login)
         display_name = check_display_name(display_name)
         _check_password_rules(password)
+        password_hash = hash_password(password)  # the slow part, before taking the write lock
         with self._sessions() as s, s.begin():
             if s.scalar(select(User).where(func.lower(User.login) == login.lower())) is not None:
                 raise ServiceError(_("The login “{login}” is already taken.").format(login=login))
             user = User(login=login, display_name=display_name, role=role.value,
-                        password_hash=hash_password(password), workstation_id=self._ws)
+                        password_hash=password_hash, workstation_id=self._ws)
             s.add(user)
             s.flush()
             s.add(AuditEntry(actor_id=actor_id, action="user.create", target_user_id=user.id,
@@ -235,6 +263,7 @@ class AccountService:
     def set_password(self, actor: Actor, login: str, new_password: str, old_password: str | None = None) -> None:
         """Users change their own password (old one required); staff reset others'."""
         _check_password_rules(new_password)
+        new_hash = hash_password(new_password)  # the slow part, before taking the write lock
         with self._sessions() as s, s.begin():
             user = self._by_login(s, login)
             if user.id == actor.user_id and old_password is not None:
@@ -244,7 +273,7 @@ class AccountService:
                     raise ServiceError(_("The current password is wrong.")) from None
             else:
                 self._require_can_manage(actor, user)
-            user.password_hash = hash_password(new_password)
+            user.password_hash = new_hash
             user.failed_attempts = 0
             user.locked_until = None
             s.add(AuditEntry(actor_id=actor.user_id or None, action="user.password_reset", target_user_id=user.id,
