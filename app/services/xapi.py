@@ -376,7 +376,7 @@ def post_statements(statements: Iterable[dict[str, Any]], lrs_url: str, user: st
                 raise XapiError(_rejection_message(exc.code, rejected, len(batch), posted), posted,
                                 rejected) from None
             raise XapiError(_("The LRS answered {code} after {n} statements: {detail}").format(
-                code=exc.code, n=posted, detail=answer[:300] or exc.reason), posted) from None
+                code=exc.code, n=posted, detail=" ".join(answer[:300].split()) or exc.reason), posted) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise XapiError(_("Cannot reach the LRS at {url}: {error}").format(url=endpoint, error=reason),

@@ -207,8 +207,8 @@ def test_every_statement_an_lrs_lists_is_reported_on_one_line(ctx, history, lrs,
 
 
 def test_lrs_errors_are_one_clear_message(ctx, history, lrs):
-    _LRS.answer, _LRS.body = 503, b"<html>maintenance</html>"
-    with pytest.raises(XapiError, match=r"^The LRS answered 503 after 0 statements: <html>maintenance</html>$"):
+    _LRS.answer, _LRS.body = 503, b"<html>\n  maintenance\n</html>\n"
+    with pytest.raises(XapiError, match=r"^The LRS answered 503 after 0 statements: <html> maintenance </html>$"):
         XapiService(ctx.store.sessions).post(SYSTEM, lrs, "u", "p", HOME)
     with pytest.raises(XapiError, match="Cannot reach the LRS"):
         XapiService(ctx.store.sessions).post(SYSTEM, "http://127.0.0.1:9/xapi", "u", "p", HOME, timeout=5)
