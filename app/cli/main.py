@@ -178,10 +178,25 @@ def _quiet_pipe() -> int:
     return 141
 
 
+def _is_text(arg: str) -> bool:
+    """False for an argument holding bytes the system could not decode (lone surrogates): SQLite, the
+    terminal and the file formats would each fail on it later, with a worse message."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     set_locale(os.environ.get("ZHIZAO_LANG") or system_locale())
     translate_argparse()
     argv = sys.argv[1:] if argv is None else argv
+    bad = next((a for a in argv if not _is_text(a)), None)
+    if bad is not None:
+        return _report(_("the argument “{arg}” is not valid text (bytes that are not UTF-8); rename the file or "
+                         "retype it.").format(arg=bad.encode("utf-8", "surrogateescape").decode("ascii",
+                                                                                             "backslashreplace")), 2)
     if _wants_subcommand(argv):
         args = build_parser().parse_args(argv)
     else:

@@ -102,6 +102,8 @@ def _cases():
         if _required(parser):
             yield f"{leaf}/nothing", leaf, "bare", None
         yield f"{leaf}/db-nonsense", leaf, "db", "nonsense://"
+        if _required(parser):
+            yield f"{leaf}/undecodable", leaf, "bytes", None
         for action in _arguments(parser):
             name = action.option_strings[-1] if action.option_strings else action.dest
             if _is_path(action):
@@ -180,6 +182,9 @@ def test_bad_input_is_one_line_with_documented_exit_code(center, leaf, kind, wha
         argv, allowed = _argv(parser, leaf, center) + [what], {USAGE}
     elif kind == "bare":
         argv, allowed = leaf.split(), {USAGE}
+    elif kind == "bytes":  # a file name or login with bytes that are not UTF-8, as Linux hands them over
+        action = _required(parser)[0]
+        argv, allowed = _argv(parser, leaf, center, (action, os.fsdecode(b"caf\xe9-\xff"))), {USAGE}
     elif kind == "db":
         argv, prefix = _argv(parser, leaf, center), ["--data-dir", str(center["data"]), "--db", what]
     elif kind == "path":
@@ -236,6 +241,11 @@ def test_password_needs_a_terminal_or_the_flag(data_dir):
 def zhizao(*args: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "app", *args], env=env, timeout=60, **kwargs)
+
+
+def test_undecodable_argument_real_process(data_dir):
+    res = zhizao("--data-dir", str(data_dir), "users", "disable", b"caf\xe9", capture_output=True)
+    assert res.returncode == USAGE and res.stderr.count(b"\n") == 1 and b"caf\\xe9" in res.stderr, res.stderr
 
 
 def test_passwd_without_a_terminal_real_process(data_dir):
