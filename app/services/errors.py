@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
 
 from app.i18n import _
 from app.services.auth import ServiceError
@@ -28,7 +29,46 @@ class StorageError(ServiceError):
 
 WRITE_ERRORS: tuple[type[BaseException], ...] = (StorageError, OSError)
 
+log = logging.getLogger(__name__)
+
+# SQLite primary result codes and PostgreSQL SQLSTATEs that mean "another writer holds the lock".
+_SQLITE_BUSY_CODES = {5, 6}
+_PG_BUSY_STATES = {"55P03", "40P01", "40001"}
+
+
+def storage_message(exc: SQLAlchemyError) -> str:
+    """One line for the user: what kind of refusal, never the SQL or its values.
+
+    A driver's own text can carry the statement and its parameters (a new
+    user's password hash, names); it goes to the log (without parameters) only.
+    """
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    busy = (isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES) or \
+        getattr(orig, "sqlstate", None) in _PG_BUSY_STATES
+    if busy:
+        cause = _("the database is busy with other changes; try again in a moment")
+    elif isinstance(exc, IntegrityError):
+        cause = _("the change conflicts with a record already stored")
+    elif isinstance(exc, DataError):
+        cause = _("a value does not fit in the database")
+    elif isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        cause = _("the database cannot be reached or used")
+    else:
+        cause = _("a database error")
+    return _("The database refused the request ({cause}); nothing was changed.").format(cause=cause)
+
+
 T = TypeVar("T", bound=type)
+
+
+def _log_details(where: str, exc: SQLAlchemyError) -> None:
+    orig = getattr(exc, "orig", None)
+    # Never exc.params, nor str() of a StatementError: they would write the values into the log.
+    detail = orig if orig is not None else "" if isinstance(exc, StatementError) else exc
+    statement = getattr(exc, "statement", None)
+    log.warning("%s: %s: %s%s", where, type(orig if orig is not None else exc).__name__, detail,
+                f" [SQL: {statement}]" if statement else "")
 
 
 def _translate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,8 +79,8 @@ def _translate(fn: Callable[..., Any]) -> Callable[..., Any]:
         except StoreError as exc:
             raise StorageError(str(exc)) from exc
         except SQLAlchemyError as exc:
-            detail = getattr(exc, "orig", None) or exc
-            raise StorageError(_("The database refused the change: {error}").format(error=detail)) from exc
+            _log_details(fn.__qualname__, exc)
+            raise StorageError(storage_message(exc)) from exc
     return call
 
 
