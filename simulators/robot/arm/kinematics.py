@@ -314,7 +314,7 @@ class Arm:
         if best is not None:
             return np.array(best)
         if least is None:
-            self._raise_reach(pose)
+            self._raise_reach(pose, None if configuration is None else configuration.back)
         qk, _, j, k = least
         lo, hi = self.model.limits_deg[j - 1]
         value = math.degrees(qk[j - 1])
@@ -323,12 +323,14 @@ class Arm:
             joint=j, value_deg=round(value, 3), lower_deg=lo, upper_deg=hi, configuration=k,
         )
 
-    def _raise_reach(self, pose: np.ndarray) -> None:
+    def _raise_reach(self, pose: np.ndarray, back: bool | None = None) -> None:
+        """ReachError for the shoulder asked for (None: the nearer of the two)."""
         m = self.model
         p = np.asarray(pose, dtype=float).reshape(4, 4)
         pw = p[:3, 3] - m.d6 * p[:3, 2]
         rho = math.hypot(pw[0], pw[1])
-        dist = min(math.hypot(rho - m.a1, pw[2] - m.d1), math.hypot(-rho - m.a1, pw[2] - m.d1))
+        front, rear = math.hypot(rho - m.a1, pw[2] - m.d1), math.hypot(-rho - m.a1, pw[2] - m.d1)
+        dist = min(front, rear) if back is None else (rear if back else front)
         far = dist > m.a2 + m.forearm
         raise ReachError(
             f"wrist centre {dist:.1f} mm from the shoulder; the arm reaches {m.a2 + m.forearm:.1f} mm",

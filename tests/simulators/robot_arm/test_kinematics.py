@@ -134,3 +134,14 @@ def test_round_trip_close_to_the_stretched_arm_and_the_wrist_singularity():
 def test_configuration_index_round_trips():
     for k in range(8):
         assert Configuration.from_index(k).index == k
+
+
+def test_reach_error_for_the_shoulder_asked_for():
+    arm = Arm(R12_1440)
+    q = np.radians([0.0, 80.0, 60.0, 0.0, 30.0, 0.0])  # far forward: the back posture cannot reach it
+    pose = arm.fk(q)
+    assert arm.configuration(q).back is False
+    with pytest.raises(ReachError) as err:
+        arm.ik(pose, q, configuration=Configuration(back=True, elbow_down=False, flip=False))
+    assert err.value.params["too_far"] is True
+    assert err.value.params["distance_mm"] > err.value.params["limit_mm"]
