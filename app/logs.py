@@ -35,10 +35,11 @@ def _quiet_file_handler(path: Path) -> logging.Handler:
     return QuietRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
 
 
-def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
+def setup_logging(data_dir: Path, verbose: bool = False) -> Path | None:
     """Rotating log in the data dir; the full trace of any error goes there.
 
-    Raises OSError when the log cannot be opened; records are then dropped, never printed.
+    None when the log cannot be opened (read-only or full data folder): records are then
+    dropped, never printed, and the caller carries on (a read-only folder opens read-only).
     """
     # logging.handlers (socket, pickle, queue…) loads here: the GUI attaches the file after its
     # first paint (issue 20).
@@ -55,7 +56,7 @@ def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
     except OSError:
         if not root.handlers:
             root.addHandler(_Unlogged())
-        raise
+        return None
     for stale in [h for h in root.handlers if isinstance(h, _Unlogged)]:
         root.removeHandler(stale)
     return path

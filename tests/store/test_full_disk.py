@@ -174,9 +174,7 @@ LOG_PROBE = """
 import logging, sys
 from pathlib import Path
 from app.logs import setup_logging
-try:
-    setup_logging(Path(sys.argv[1]))
-except OSError:
+if setup_logging(Path(sys.argv[1])) is None:
     print("no log file")
 try:
     raise ValueError("boom")

@@ -32,7 +32,7 @@ def make_qapp(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def install_excepthook(log_path: Path) -> None:
+def install_excepthook(log_path: Path | None) -> None:
     """An unhandled error shows a dialog with the message and the log path; the app keeps running."""
 
     def hook(exc_type, exc, tb) -> None:
@@ -42,9 +42,10 @@ def install_excepthook(log_path: Path) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
+        text = (_("{error}\n\nYour saved work is safe. Details are in the log file:\n{path}") if log_path else
+                _("{error}\n\nYour saved work is safe."))
         box = QMessageBox(QMessageBox.Icon.Critical, _("Something went wrong"),
-                          _("{error}\n\nYour saved work is safe. Details are in the log file:\n{path}")
-                          .format(error=exc or exc_type.__name__, path=log_path))
+                          text.format(error=exc or exc_type.__name__, path=log_path))
         box.setObjectName("errorDialog")
         box.exec()
 
@@ -102,13 +103,9 @@ def run_gui(args: argparse.Namespace) -> int:
     app = make_qapp()
     verbose = getattr(args, "verbose", False)
     try:
-        log_path = log_file(data_dir)  # the file handler is attached with the store, after the first paint
-    except OSError as exc:
-        from app.ui.common import messages
-
-        messages.error(None, _("Zhizao Academy"),
-                       _("Cannot write to the data folder {path}: {error}").format(path=data_dir, error=exc.strerror))
-        return 1
+        log_path: Path | None = log_file(data_dir)  # the file handler is attached with the store, after the first paint
+    except OSError:
+        log_path = None  # a read-only data folder: the store opens read-only and says so (issue 21)
     install_excepthook(log_path)
     from app.context import probe_center
     from app.ui.shell.main_window import MainWindow
