@@ -2,8 +2,9 @@
 
 Inverse kinematics splits the pose: the wrist centre (flange minus ``d6`` along the tool axis) fixes J1–J3
 (two shoulder × two elbow solutions, law of cosines), the remaining rotation R3ᵀ·R6 = Rx(J4)·Ry(J5)·Rx(J6)
-fixes J4–J6 (two wrist solutions). Everything works on stacks of poses with numpy so tests and the trajectory
-sampler can solve thousands at once; a single pose is a stack of one.
+fixes J4–J6 (two wrist solutions). ``fk``/``ik_batch``/``fit_turns`` work on stacks of poses with numpy so tests
+and the trajectory sampler can solve thousands at once; ``ik``/``solutions`` solve one pose in plain floats,
+which is several times faster than numpy on 3×3 arrays.
 
 Configuration (the index 0…7 of a solution) = 4·back + 2·elbow_down + flip, which is ABB's cfx:
 back = wrist centre behind the J1 axis, elbow_down = wrist centre behind the upper ("lower" at ABB) arm,
@@ -99,6 +100,8 @@ class Arm:
             [[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]]
         )
         self._flange_t = self._flange.T.tolist()
+        multi = np.array([info[2] for info in self._joint_info])
+        self._single_turn = np.where(~multi[:, None] & (_TURNS != 0), 1e9, 0.0)  # (6, 5) added cost
 
     # ---------------------------------------------------------------- forward
     def wrist_centre(self, q: np.ndarray) -> np.ndarray:
@@ -179,13 +182,14 @@ class Arm:
         return q, ok
 
     def fit_turns(self, q: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
-        """Add whole turns to each joint: inside the limits if any turn is, then nearest ``ref`` (default 0)."""
+        """Add whole turns to joints whose limits go past ±180°: the turn nearest ``ref`` (default 0) inside the
+        limits; if none is inside, the one that overshoots them least. Other joints keep (−π, π]."""
         q = np.asarray(q, dtype=float)
         ref = np.zeros(6) if ref is None else np.asarray(ref, dtype=float)
         cand = q[..., None] + _TURNS  # (..., 6, 5)
         lo, hi = self._limits[:, 0, None], self._limits[:, 1, None]
-        outside = (cand < lo - 1e-12) | (cand > hi + 1e-12)
-        cost = np.abs(cand - ref[:, None]) + outside * 1e3
+        over = np.maximum(lo - cand, 0.0) + np.maximum(cand - hi, 0.0)
+        cost = np.abs(cand - ref[:, None]) + np.where(over > 1e-12, 1e3 * (1.0 + over), 0.0) + self._single_turn
         pick = np.argmin(cost, -1)
         return np.take_along_axis(cand, pick[..., None], -1)[..., 0]
 

@@ -49,6 +49,7 @@ def test_single_pose_solver_agrees_with_the_batch(model):
         assert [s.configuration.index for s in sols] == list(np.flatnonzero(ok[i]))
         for s in sols:
             assert np.abs(wrap(s.joints - batch[i, s.configuration.index])).max() < 1e-9
+            np.testing.assert_allclose(s.joints, arm.fit_turns(batch[i, s.configuration.index]), atol=1e-9)
             assert s.within_limits == (not arm.limit_violation(s.joints).any())
 
 
