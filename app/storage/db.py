@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -420,7 +421,7 @@ def _create_sqlite(path: Path) -> None:
     have to refuse as damaged, and a file that appeared meanwhile is never overwritten (a
     hard link fails where a file already is; another process's new database is then used).
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.new")
     try:
         engine = make_engine(sqlite_url(tmp))
         try:

@@ -214,3 +214,26 @@ def test_damage_found_while_running_gives_the_restore_message(tmp_path, sound_co
         assert "damaged" in str(failed.value) and "db restore" in str(failed.value)
     finally:
         store.dispose()
+
+
+STARTER = """
+import sys, time
+from app.storage import db
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+db.Store.open(db.sqlite_url(sys.argv[1])).dispose()
+"""
+
+
+def test_programs_starting_together_on_a_new_folder_share_one_database(tmp_path):
+    """Each process builds its own copy; the first linked in wins, the others use it (none overwritten)."""
+    import time
+
+    at = str(time.time() + 3)  # the imports done, all start the store at once
+    procs = [subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path / "zhizao.sqlite"), at], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert health.inspect_file(tmp_path / "zhizao.sqlite")[0] is health.FileState.ZHIZAO
+    assert storedb.check_sqlite_file(tmp_path / "zhizao.sqlite") == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".new")] == []
