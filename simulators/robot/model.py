@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from simulators.errors import Diagnostic, ProgramError
+from simulators.errors import Diagnostic, ProgramError, WorkLimitError
 from simulators.robot.checks import all_points, from_joints, joints, plain_number
 from simulators.robot.language import Grip, Loop, Move, SetOutput, Statement, WaitInput, WaitTime
 from simulators.robot.scenario import RobotCellScenario
+from simulators.validation import MAX_PATH_POINTS
 
 T1_SPEED_MM_S = 250.0
 MAX_STEPS = 200_000
@@ -270,6 +271,9 @@ class _Executor:
         t0 = self.t
         self.trajectory.append((t0, t0 + duration, p0, p1, st.kind, v_s, a_s))
         step = cell.path_step_s
+        if duration / step > MAX_PATH_POINTS - len(self.path):  # checked before sampling: no runaway memory
+            raise WorkLimitError("program", f"line {st.line}: the path would have more than {MAX_PATH_POINTS:,} "
+                                            "points (a very slow move or a very long program?)")
         n = max(2, math.ceil(duration / step))
         zone = cell.safety_zone
         flagged = False

@@ -20,20 +20,22 @@ class _Model(BaseModel):
 
 
 class RobotSpec(_Model):
+    # Speeds and accelerations from 1 unit/s (a crawl) and a 10 m work envelope keep every move's
+    # duration finite and its sampled path bounded (see MAX_PATH_POINTS and docs/simulators.md "Limits").
     min_reach_mm: float = Field(default=250.0, ge=0)
-    max_reach_mm: float = Field(default=1400.0, gt=0)
-    z_min_mm: float = 0.0
-    z_max_mm: float = 1200.0
+    max_reach_mm: float = Field(default=1400.0, gt=0, le=10_000)
+    z_min_mm: float = Field(default=0.0, ge=-10_000, le=10_000)
+    z_max_mm: float = Field(default=1200.0, ge=-10_000, le=10_000)
     j1_limit_deg: float = Field(default=170.0, gt=0, le=180)
-    max_tcp_speed_mm_s: float = Field(default=2000.0, gt=0)
-    max_tcp_accel_mm_s2: float = Field(default=8000.0, gt=0)
-    j1_speed_deg_s: float = Field(default=180.0, gt=0)
-    j1_accel_deg_s2: float = Field(default=720.0, gt=0)
-    radial_speed_mm_s: float = Field(default=1500.0, gt=0)
-    radial_accel_mm_s2: float = Field(default=6000.0, gt=0)
-    z_speed_mm_s: float = Field(default=1000.0, gt=0)
-    z_accel_mm_s2: float = Field(default=5000.0, gt=0)
-    gripper_time_s: float = Field(default=0.25, ge=0)
+    max_tcp_speed_mm_s: float = Field(default=2000.0, ge=1)
+    max_tcp_accel_mm_s2: float = Field(default=8000.0, ge=1)
+    j1_speed_deg_s: float = Field(default=180.0, ge=1)
+    j1_accel_deg_s2: float = Field(default=720.0, ge=1)
+    radial_speed_mm_s: float = Field(default=1500.0, ge=1)
+    radial_accel_mm_s2: float = Field(default=6000.0, ge=1)
+    z_speed_mm_s: float = Field(default=1000.0, ge=1)
+    z_accel_mm_s2: float = Field(default=5000.0, ge=1)
+    gripper_time_s: float = Field(default=0.25, ge=0, le=60)
 
     @model_validator(mode="after")
     def _ranges(self) -> RobotSpec:
@@ -82,7 +84,7 @@ class RobotCellScenario(_Model):
     safety_zone: Zone | None = None
     operator_inside: list[tuple[float, float]] = Field(default_factory=list)
     program: str
-    path_step_s: float = Field(default=0.05, gt=0, le=10)
+    path_step_s: float = Field(default=0.05, ge=0.001, le=10)
     seed: int = 1
     replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
 

@@ -45,6 +45,10 @@ def with_value(kind: str, name: str, path: str, value: object) -> dict:
     ("maintenance", "pump-bearing-wear", "sample_interval_h", 1e-6),
     ("maintenance", "pump-bearing-wear", "replications", 100_000_000),
     ("robot_cell", "pick-and-place-cell", "replications", 100_000_000),
+    ("robot_cell", "pick-and-place-cell", "path_step_s", 1e-9),
+    ("robot_cell", "pick-and-place-cell", "robot.max_tcp_speed_mm_s", 1e-6),
+    ("robot_cell", "pick-and-place-cell", "robot.j1_accel_deg_s2", 1e-300),
+    ("robot_cell", "pick-and-place-cell", "robot.max_reach_mm", 1e300),
     ("vibration", "vibration-fault-gallery", "replications", 100_000_000),
 ])
 def test_out_of_range_values_are_refused_naming_the_field(kind, name, path, value):
@@ -127,6 +131,22 @@ def test_maintenance_runs_have_the_same_budget(monkeypatch):
     monkeypatch.setattr(stepping, "MAX_EVENTS_PER_RUN", 100)
     with pytest.raises(WorkLimitError):
         simulators.run("maintenance", "pump-bearing-wear")
+
+
+def test_a_robot_path_past_its_budget_stops_before_sampling(monkeypatch, capsys):
+    from simulators.robot import model
+
+    slow = {"robot.max_tcp_speed_mm_s": 1, "robot.j1_speed_deg_s": 1, "robot.radial_speed_mm_s": 1,
+            "robot.z_speed_mm_s": 1, "path_step_s": 0.001}  # the slowest cell allowed
+    data = simulators.apply_overrides("robot_cell", scenario_data(simulators.load_scenario(
+        "robot_cell", "pick-and-place-cell")), slow)
+    with pytest.raises(WorkLimitError) as info:
+        simulators.run("robot_cell", data)
+    assert info.value.field == "program" and "500,000 points" in info.value.message
+    assert len(simulators.run("robot_cell", "pick-and-place-cell").path) < 1000  # bundled: far below
+    monkeypatch.setattr(model, "MAX_PATH_POINTS", 50)
+    code, out, err = call(capsys, "pick-and-place-cell", "--replications", "1")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "more than 50 points" in err
 
 
 def test_the_budget_error_survives_a_replication_worker():
