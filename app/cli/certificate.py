@@ -265,7 +265,11 @@ def _verify(args: argparse.Namespace) -> int:
     from app.certificates.verify import claims_rows, verify_image, verify_pdf, verify_qr_text
 
     for given in (args.file, args.image, args.badge):
-        if given is not None and not Path(given).is_file():
+        try:
+            found = given is None or Path(given).is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise CliError(f"{given}: {exc.strerror or exc}", 2) from None
+        if not found:
             raise CliError(_("{path}: no such file").format(path=given), 2)
     issuers = _trusted(args)
     lookup, store = _revocations(args)

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.paths:
             return 0
     rates: list[str] = []
-    problems = validate_paths(args.paths, robustness=args.robustness or 0, rates=rates)
+    unusable, paths = _unusable_paths(args.paths)
+    problems = unusable + (validate_paths(paths, robustness=args.robustness or 0, rates=rates) if paths else [])
     for line in rates:
         print(line)
     for p in problems:
@@ -68,6 +69,26 @@ def run(args: argparse.Namespace) -> int:
     errors, _warnings = count(problems)
     print(summary(problems))
     return 1 if errors else 0
+
+
+def _unusable_paths(paths: list[str]) -> tuple[list, list[str]]:
+    """Paths the system refuses even to look at (name too long, no permission on a folder above) become
+    findings like any other, instead of an OSError out of the validator; the rest is validated."""
+    import os
+
+    from app.courses.errors import Problem
+
+    problems, rest = [], []
+    for raw in paths:
+        try:
+            os.stat(raw)
+        except (FileNotFoundError, NotADirectoryError):
+            rest.append(raw)  # the validator's own "no such file or folder"
+        except OSError as exc:
+            problems.append(Problem(str(raw), None, None, "error", exc.strerror or str(exc), ""))
+        else:
+            rest.append(raw)
+    return problems, rest
 
 
 def main(argv: list[str] | None = None) -> int:

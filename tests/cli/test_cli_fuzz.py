@@ -107,7 +107,7 @@ def _cases():
         for action in _arguments(parser):
             name = action.option_strings[-1] if action.option_strings else action.dest
             if _is_path(action):
-                for fault in ("missing", "directory", "unicode", "not-a-dir", "unreadable"):
+                for fault in ("missing", "directory", "unicode", "not-a-dir", "unreadable", "too-long"):
                     yield f"{leaf}/{name}={fault}", leaf, "path", (action.dest, fault)
             if _is_number(action):
                 for number in NUMBERS:
@@ -139,7 +139,8 @@ def center(tmp_path, data_dir) -> dict[str, Path]:
     (tmp_path / "报告.csv").mkdir()
     return {"data": data_dir, "csv-dir": tmp_path / "报告.csv",
             "missing": tmp_path / "missing" / "nothing.zhizao", "directory": unicode_dir,
-            "unicode": unicode_dir / "损坏的文件.zhizao", "not-a-dir": plain / "inside.zhizao", "unreadable": locked}
+            "unicode": unicode_dir / "损坏的文件.zhizao", "too-long": tmp_path / ("长" * 300 + ".zhizao"),
+            "not-a-dir": plain / "inside.zhizao", "unreadable": locked}
 
 
 def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
