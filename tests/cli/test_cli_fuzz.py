@@ -310,10 +310,9 @@ def test_bad_value_after_valid_arguments(center, argv, allowed):
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
                     reason="needs root to drop to an unprivileged user (a non-root run covers it in the walk)")
 @pytest.mark.parametrize("argv", [["validate", "{file}"], ["certificate", "verify", "{file}"],
-                                  ["simulate", "{file}"], ["import", "progress", "{file}"],
-                                  ["db", "restore", "{file}"], ["certificate", "import-key", "{file}"],
+                                  ["import", "progress", "{file}"], ["db", "restore", "{file}"],
+                                  ["certificate", "import-key", "{file}"],
                                   ["certificate", "export-key", "-o", "{root}/k.pem"],
-                                  ["export", "xapi", "-o", "{root}/out.json"],
                                   ["export", "report", "-o", "{root}/report.csv"],
                                   ["users", "add", "zz", "--name", "Z", "--password-stdin"]],
                          ids=lambda a: " ".join(a[:2]))
