@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, SessionTransactionOrigin
 
 WRITE_OPTION = "zhizao_write"
@@ -47,3 +48,14 @@ class StoreSession(Session):
             if trans is not None and trans.origin is SessionTransactionOrigin.BEGIN:
                 return self._write_bind
         return found
+
+    def commit(self) -> None:
+        """Refuse to commit an autobegun transaction: its writes would not have taken the lock up front.
+
+        Nothing in the application does this; the refusal keeps it that way.
+        """
+        trans = self.get_transaction()
+        if self._write_bind is not None and trans is not None and trans.origin is SessionTransactionOrigin.AUTOBEGIN:
+            raise InvalidRequestError("write inside `with session.begin():` (app.storage.session): an autobegun "
+                                      "transaction is a read and would fail under concurrent writers")
+        super().commit()

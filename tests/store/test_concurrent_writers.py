@@ -13,7 +13,9 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import InvalidRequestError
 
 from app.context import AppContext
 from app.services.accounts import AccountService
@@ -159,3 +161,24 @@ def test_a_read_does_not_wait_for_a_writer(tmp_path):
         store.dispose()
     with store.session() as s, s.begin():  # the lock is free again: a write goes through
         s.get(Setting, "test_counter").value = "1"
+
+
+def test_a_write_outside_begin_is_refused(tmp_path):
+    """Writes belong in ``with session.begin():``; committing an autobegun (read) transaction is refused."""
+    url, _user_id = _prepare(tmp_path)
+    store = storedb.Store(url)
+    try:
+        with store.session() as s:
+            s.get(Setting, "test_counter").value = "5"
+            with pytest.raises(InvalidRequestError, match="session.begin"):
+                s.commit()
+        with store.session() as s:
+            assert s.get(Setting, "test_counter").value == "0"
+        with store.session() as s:
+            s.begin()
+            s.get(Setting, "test_counter").value = "6"
+            s.commit()  # an explicit begin may still end with commit()
+        with store.session() as s:
+            assert s.get(Setting, "test_counter").value == "6"
+    finally:
+        store.dispose()
