@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if args.db_cmd == "backup":
         if not path.exists():
             raise CliError(_("No database at {path}.").format(path=path))
+        state, detail = health.inspect_file(path)
+        if state.refused:  # a copy of it would pass for a backup and hide the sound ones
+            raise CliError(health.refusal_message(state, path, detail, data_dir / "backups"))
         dest = storedb.backup_sqlite(path, Path(args.path))
         print(_("Backup written to {path}.").format(path=dest))
         return 0

@@ -99,6 +99,10 @@ def test_a_zero_byte_database_is_refused_naming_the_file_and_the_latest_backup(t
     line = one_line(res.stderr)
     assert str(db) in line and str(latest) in line
     assert db.stat().st_size == 0
+    # Nor is it copied as if it were a backup.
+    copy = zhizao(data, "db", "backup", str(data / "backups" / "zhizao-copy.sqlite"))
+    assert copy.returncode == 1 and str(latest) in one_line(copy.stderr)
+    assert not (data / "backups" / "zhizao-copy.sqlite").exists()
 
     # The way out the message names works, and the center is back.
     restored = zhizao(data, "db", "restore", str(latest))
