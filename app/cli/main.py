@@ -251,4 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         return _report(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
     except Exception as exc:  # last resort: one line, trace in the log
         log.exception("command failed")
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):  # the driver's text can carry SQL and values: say the kind only
+            from app.services.errors import storage_message
+
+            return _report(storage_message(exc), 1)
         return _report(_("unexpected error: {error} (details in the log)").format(error=exc), 1)

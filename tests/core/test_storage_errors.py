@@ -83,3 +83,21 @@ def test_a_busy_database_is_named_busy(tmp_path):
     message = storage_message(info.value)
     assert "busy" in message
     assert "secret-value" not in message and "INSERT" not in message
+
+
+def test_a_database_error_outside_the_services_is_one_line_without_sql(tmp_path):
+    """`export report` reads the database directly too: a missing table there is not an "unexpected error"."""
+    data = tmp_path / "data"
+    AppContext.open(data).close()
+    conn = sqlite3.connect(data / "zhizao.sqlite")
+    conn.execute("DROP TABLE enrollments")  # the fault: a damaged schema behind a current revision
+    conn.commit()
+    conn.close()
+
+    run = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data), "export", "report", "-o",
+                          str(tmp_path / "report.csv")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        "zhizao: The database refused the request (the database cannot be reached or used); nothing was changed."]
+    assert "unexpected" not in run.stderr and "SELECT" not in run.stderr
