@@ -174,7 +174,9 @@ class AppContext:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the data folder {data_dir}: {exc.strerror}") from exc
+            from app.storage.health import folder_refused
+
+            raise StoreError(folder_refused(data_dir, exc)) from exc
         store = Store.open(resolve_db_url(data_dir, db_url), backups_dir=data_dir / "backups")
         ctx = cls(data_dir=data_dir, store=store, workstation_id=workstation_id(data_dir))
         if not store.readonly:

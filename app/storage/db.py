@@ -379,7 +379,7 @@ def upgrade(url: str, backups_dir: Path | None = None) -> UpgradeResult:
         try:
             before = current_revision(engine)
         except OperationalError as exc:
-            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+            raise StoreError(_("Cannot open the database: {error}").format(error=exc.orig)) from exc
         except DBAPIError as exc:
             if path is not None and health.is_damage(exc.orig):
                 raise DamagedDatabase(health.refusal_message(health.FileState.DAMAGED, path, str(exc.orig),
@@ -527,7 +527,7 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
+                raise StoreError(health.folder_refused(path.parent, exc)) from exc
         try:
             upgrade(url, backups_dir)
         except StoreError as exc:

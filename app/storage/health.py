@@ -76,6 +76,16 @@ def disk_nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
         return False
 
 
+def folder_refused(folder: Path, exc: OSError) -> str:
+    """One line for a data folder that cannot be created: "disk full" said as such."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("Cannot create the data folder {path}: the disk is full. Free some disk space, then try again."
+                 ).format(path=folder)
+    return _("Cannot create the data folder {path}: {error}").format(path=folder, error=exc.strerror or exc)
+
+
 def latest_backup(folder: Path | None) -> Path | None:
     """The newest ``*.sqlite`` copy in the backups folder (``db upgrade`` writes them there)."""
     if folder is None:

@@ -197,3 +197,16 @@ def test_a_log_that_cannot_be_written_prints_nothing(disk, fault):
     assert res.returncode == 0
     assert res.stderr == "", res.stderr
     assert res.stdout.strip() == ("no log file" if fault == "read-only" else "")
+
+
+def test_a_data_folder_that_cannot_be_created_on_a_full_disk_says_disk_full(disk):
+    stats = os.statvfs(disk)
+    used = stats.f_files - stats.f_ffree
+    res = _mount("-o", f"remount,nr_inodes={used}", str(disk))  # no room for one more file or folder
+    if res.returncode != 0:
+        pytest.skip(f"cannot limit the tmpfs's inodes here: {res.stderr.strip()}")
+    data = disk / "new" / "data"
+    run = zhizao(data, "users", "list")
+    assert run.returncode == 1
+    line = one_line(run)
+    assert str(data) in line and "disk is full" in line
