@@ -20,6 +20,8 @@ MAX_REPLICATIONS = 10_000
 MAX_SIM_TIME_S = 604_800.0         # a line's shift (and its warm-up): one week of simulated time
 MAX_SERIES_POINTS = 100_000        # a line's time-series points, (warm-up + shift) / series_step_s
 MAX_EVENTS_PER_RUN = 5_000_000     # the runner's budget of simulation events per replication (~10 s CPU)
+MAX_ORDERS = 2_000                 # a line's orders (a bundled line has at most 32)
+MAX_ORDERED_UNITS = 100_000        # units over all orders (the bundled most: 1,200)
 MAX_PATH_POINTS = 500_000          # a robot cycle's sampled path (~100 MB; a bundled cycle has ~100 points)
 
 

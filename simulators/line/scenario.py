@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from simulators.distributions import Distribution, FailureDistribution
 from simulators.line import dmm_spec as dmm
-from simulators.validation import MAX_REPLICATIONS, MAX_SERIES_POINTS, MAX_SIM_TIME_S, field_error
+from simulators.validation import (
+    MAX_ORDERED_UNITS,
+    MAX_ORDERS,
+    MAX_REPLICATIONS,
+    MAX_SERIES_POINTS,
+    MAX_SIM_TIME_S,
+    field_error,
+)
 
 STATION_KINDS = ("machine", "robot", "inspection", "assembly")
 NAME_PATTERN = r"^[^.\s][^.]{0,39}$"
@@ -185,7 +192,7 @@ class LineScenario(_Model):
     replications: int = Field(default=1, ge=1, le=MAX_REPLICATIONS)
     # order-driven lines (see simulators.line.dmm_spec and simulators.line.flow_model)
     products: list[dmm.Product] = Field(default_factory=list, max_length=100)
-    orders: list[dmm.Order] = Field(default_factory=list, max_length=10_000)
+    orders: list[dmm.Order] = Field(default_factory=list, max_length=MAX_ORDERS)
     mix: dict[str, float] | None = Field(default=None, description="product → weight, for units from the source")
     release: dmm.Release = Field(default_factory=dmm.Release)
     kaizen: dmm.Kaizen | None = None
@@ -232,6 +239,8 @@ class LineScenario(_Model):
         if (self.warmup_s + self.shift_length_s) / self.series_step_s > MAX_SERIES_POINTS:
             raise field_error("series_step_s", f"too short: the series would have more than {MAX_SERIES_POINTS} "
                                                "points (use a longer step)")
+        if sum(o.quantity for o in self.orders) > MAX_ORDERED_UNITS:
+            raise field_error("orders", f"more than {MAX_ORDERED_UNITS:,} units ordered in all")
         if self.order_driven:
             from simulators.line.dmm_checks import check_order_driven
 

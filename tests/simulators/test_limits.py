@@ -17,7 +17,13 @@ from app.paths import courses_dir
 from simulators import stepping
 from simulators.errors import ScenarioError, WorkLimitError
 from simulators.loading import scenario_data
-from simulators.validation import MAX_EVENTS_PER_RUN, MAX_REPLICATIONS, MAX_SIM_TIME_S
+from simulators.validation import (
+    MAX_EVENTS_PER_RUN,
+    MAX_ORDERED_UNITS,
+    MAX_ORDERS,
+    MAX_REPLICATIONS,
+    MAX_SIM_TIME_S,
+)
 
 
 def call(capsys, *argv: str) -> tuple[int, str, str]:
@@ -55,6 +61,16 @@ def test_out_of_range_values_are_refused_naming_the_field(kind, name, path, valu
     with pytest.raises(ScenarioError) as info:
         with_value(kind, name, path, value)
     assert info.value.field == path
+
+
+def test_orders_are_limited_in_number_and_in_units():
+    data = scenario_data(simulators.load_scenario("line", "dmm-dispatching-due-dates"))
+    order = data["orders"][0]
+    for orders in ([{**order, "id": f"O{i}", "quantity": 1} for i in range(MAX_ORDERS + 1)],
+                   [{**order, "quantity": MAX_ORDERED_UNITS}, *data["orders"][1:]]):
+        with pytest.raises(ScenarioError) as info:
+            simulators.load_scenario("line", {**data, "orders": orders})
+        assert info.value.field == "orders"
 
 
 def test_every_bundled_scenario_is_within_the_limits():
