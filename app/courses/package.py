@@ -17,6 +17,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -359,7 +360,7 @@ def unpack(zip_path: Path, dest: Path) -> tuple[Manifest, Path]:
         try:
             manifest, files = _check_entries(zf)
             return manifest, _extract(zf, manifest, files, dest)
-        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
             raise PackageError(_("the package is damaged ({reason})").format(reason=exc)) from None
         except OSError as exc:
             raise PackageError(_("could not unpack the package: {reason}").format(reason=exc)) from None

@@ -345,3 +345,39 @@ def test_unreadable_file_or_read_only_center_as_an_ordinary_user(first_start_dat
         pytest.skip(f"the interpreter cannot run as an unprivileged user here: {res.stderr[-200:]}")
     assert_one_clear_line(res.returncode, res.stderr, DOCUMENTED.get(" ".join(argv[:2]), {FAILED, USAGE}),
                           res.stdout, argv[0])
+
+
+# --- damaged archives: real packages and bundles, cut short or with a flipped byte ------------------
+
+def _damage(path: Path, how: str) -> Path:
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        data = data[: len(data) // 2]
+    else:  # one byte flipped in the middle of the compressed data: a CRC or inflate error
+        data[len(data) // 3] ^= 0xFF
+    damaged = path.with_name(f"{how}-损坏-{path.name}")
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+def _progress_bundle(tmp_path: Path, data_dir: Path) -> Path:
+    out = tmp_path / "bundle.zip"
+    code, _out, err = run_cli(["--data-dir", str(data_dir), "export", "progress", "-o", str(out)])
+    assert code == 0, err
+    return out
+
+
+def _course_package(tmp_path: Path, data_dir: Path) -> Path:
+    from app.courses.package import export_course
+
+    return export_course(ROOT / "courses" / "_fixture-mini", tmp_path / "mini.zhizao")
+
+
+@pytest.mark.parametrize("how", ["truncated", "flipped"])
+@pytest.mark.parametrize(("make", "import_"), [(_progress_bundle, ["import", "progress"]),
+                                               (_course_package, ["import", "course", "--replace"])],
+                         ids=["progress", "course"])
+def test_damaged_archive_is_one_line(tmp_path, data_dir, make, import_, how):
+    damaged = _damage(make(tmp_path, data_dir), how)
+    code, out, err = run_cli(["--data-dir", str(data_dir), *import_, str(damaged)])
+    assert_one_clear_line(code, err, {FAILED}, out, import_[0])
