@@ -28,7 +28,7 @@ def _load(source: str | Path | Any):
         try:
             img = Image.open(source)
             img.load()
-        except (OSError, UnidentifiedImageError) as exc:
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
             raise ImageDecodeError(
                 _("{path}: cannot open the image ({error})").format(path=source, error=exc)) from None
         img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF

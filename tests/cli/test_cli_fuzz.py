@@ -381,3 +381,19 @@ def test_damaged_archive_is_one_line(tmp_path, data_dir, make, import_, how):
     damaged = _damage(make(tmp_path, data_dir), how)
     code, out, err = run_cli(["--data-dir", str(data_dir), *import_, str(damaged)])
     assert_one_clear_line(code, err, {FAILED}, out, import_[0])
+
+
+def test_decompression_bomb_image_is_unreadable(tmp_path, data_dir):
+    """A PNG header claiming 30,000 × 30,000 pixels (what Pillow calls a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    bomb = tmp_path / "炸弹.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    code, out, err = run_cli(["--data-dir", str(data_dir), "certificate", "verify", "--image", str(bomb)])
+    assert_one_clear_line(code, err, {7}, out)
+    assert "cannot open the image" in out
