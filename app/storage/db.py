@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import logging
 import os
 import re
@@ -29,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.i18n import _
 from app.paths import migrations_dir
 from app.storage import health
+from app.storage.backup import backup_sqlite, restore_sqlite  # also re-exported (CLI, tests)
+from app.storage.errors import DamagedDatabase, StoreError, WriteRefused  # also re-exported
 from app.storage.probe import is_sqlite, sqlite_path, sqlite_url  # light helpers, also re-exported
 from app.storage.session import WRITE_OPTION, StoreSession, write_bind
 
@@ -40,18 +41,6 @@ if TYPE_CHECKING:
 # SELECT answers (issue 20).
 
 log = logging.getLogger(__name__)
-
-
-class StoreError(RuntimeError):
-    """A problem with the database the user must be told about (one clear line)."""
-
-
-class WriteRefused(StoreError):
-    """The disk is full or read-only: nothing was written, reading still works."""
-
-
-class DamagedDatabase(StoreError):
-    """The database file is empty, damaged or not Zhizao's: nothing is written to it (issue 21)."""
 
 
 DURABLE_OPTION = "zhizao_durable"
@@ -277,73 +266,6 @@ def current_revision(engine: Engine) -> str | None:
         raise StoreError(_("The database records several schema versions ({versions}); it cannot be "
                            "upgraded automatically.").format(versions=", ".join(rows)))
     return rows[0] if rows else None
-
-
-def backup_sqlite(src: Path, dest: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (consistent under WAL).
-
-    Written to ``.part`` and renamed: a full disk or a refused folder leaves no half copy,
-    and the failure is one :class:`StoreError` naming ``dest`` (disk full, not writable).
-    """
-    tmp = dest.with_name(dest.name + ".part")
-    try:
-        source = health.open_for_check(src)  # also in a read-only folder, where mode=ro alone fails
-    except sqlite3.Error as exc:
-        raise StoreError(_("Cannot read the database {path}: {error}").format(path=src, error=exc)) from exc
-    try:
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            target = sqlite3.connect(tmp)
-            try:
-                source.backup(target)
-            finally:
-                target.close()
-        finally:
-            source.close()
-        tmp.replace(dest)
-    except (OSError, sqlite3.Error) as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise _write_failure(dest, exc) from exc
-    return dest
-
-
-_SQLITE_CANTOPEN = 14
-
-
-def _write_failure(dest: Path, exc: OSError | sqlite3.Error) -> StoreError:
-    """One line for a file that could not be written: disk full, not writable, or the OS's words."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    errno_ = getattr(exc, "errno", None)
-    if primary == _SQLITE_FULL or errno_ == errno.ENOSPC or health.disk_nearly_full(_existing(dest.parent)):
-        return WriteRefused(_("Cannot write {path}: the disk is full. Free some disk space, then try again.")
-                            .format(path=dest))
-    if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN) or errno_ in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return WriteRefused(_("Cannot write {path}: the folder is read-only or not writable here.").format(path=dest))
-    detail = getattr(exc, "strerror", None) or exc
-    return StoreError(_("Cannot write {path}: {error}").format(path=dest, error=detail))
-
-
-def _existing(folder: Path) -> Path:
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return folder
-
-
-def restore_sqlite(backup: Path, dest: Path) -> None:
-    """Replace the database with a backup copy, after checking the copy is sound.
-
-    The copy is made beside the database first: if that fails (disk full) the database and
-    its write-ahead log are still as they were.
-    """
-    problems = check_sqlite_file(backup)
-    if problems:
-        raise StoreError(f"{backup}: not a sound database: {problems[0]}")
-    staged = backup_sqlite(backup, dest.with_name(dest.name + ".restoring"))
-    for suffix in ("-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    staged.replace(dest)
 
 
 check_sqlite_file = health.check_sqlite_file  # re-exported: restore, tests and `db check` use it

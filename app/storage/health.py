@@ -17,6 +17,8 @@ from app.i18n import _
 
 # SQLite primary result codes meaning "this file is damaged or not a database".
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+# ... and "this file cannot be written".
+SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN = 8, 13, 14
 
 
 class FileState(enum.Enum):
