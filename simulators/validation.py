@@ -22,6 +22,7 @@ MAX_SERIES_POINTS = 100_000        # a line's time-series points, (warm-up + shi
 MAX_EVENTS_PER_RUN = 5_000_000     # the runner's budget of simulation events per replication (~10 s CPU)
 MAX_ORDERS = 2_000                 # a line's orders (a bundled line has at most 32)
 MAX_ORDERED_UNITS = 100_000        # units over all orders (the bundled most: 1,200)
+MAX_VIBRATION_SAMPLES = 4_194_304  # samples over all machines of a vibration record (~300 MB; bundled 229,376)
 MAX_PATH_POINTS = 500_000          # a robot cycle's sampled path (~100 MB; a bundled cycle has ~100 points)
 
 

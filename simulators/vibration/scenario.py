@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulators.validation import MAX_REPLICATIONS, field_error
+from simulators.validation import MAX_REPLICATIONS, MAX_VIBRATION_SAMPLES, field_error
 from simulators.vibration.bearing import DefectFrequencies, defect_frequencies
 
 SHAFT_FAULTS = ("unbalance", "misalignment", "looseness")
@@ -144,6 +144,9 @@ class VibrationScenario(_Model):
             raise field_error("velocity_band_hz", "needs 0 < low < high")
         if high > nyquist:
             raise field_error("velocity_band_hz", f"ends above the Nyquist frequency fs/2 = {nyquist:g} Hz")
+        if self.samples * len(self.machines) > MAX_VIBRATION_SAMPLES:
+            raise field_error("samples", f"{self.samples:,} samples × {len(self.machines)} machines is more than "
+                                         f"{MAX_VIBRATION_SAMPLES:,} in all: record fewer samples")
         seen: set[str] = set()
         for i, machine in enumerate(self.machines):
             if machine.name in seen:

@@ -56,6 +56,7 @@ def with_value(kind: str, name: str, path: str, value: object) -> dict:
     ("robot_cell", "pick-and-place-cell", "robot.j1_accel_deg_s2", 1e-300),
     ("robot_cell", "pick-and-place-cell", "robot.max_reach_mm", 1e300),
     ("vibration", "vibration-fault-gallery", "replications", 100_000_000),
+    ("vibration", "vibration-fault-gallery", "samples", 1_048_576),  # × 7 machines
 ])
 def test_out_of_range_values_are_refused_naming_the_field(kind, name, path, value):
     with pytest.raises(ScenarioError) as info:
