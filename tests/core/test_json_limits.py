@@ -155,6 +155,15 @@ def test_verify_qr_with_deep_signed_claims_is_unreadable(data, claims):
     assert code == 7 and first.startswith("Unreadable:")
 
 
+def test_verify_qr_with_oversized_claims_is_unreadable(data):
+    from app.certificates.qr import MAX_CLAIMS_BYTES
+
+    keys = CenterKeys.load_or_create(data / "keys")
+    raw = big(MAX_CLAIMS_BYTES + 10).encode()
+    code, first = verify(data, "--qr", encode_payload(raw, keys.sign(raw), keys.key_id()))
+    assert code == 7 and first.startswith("Unreadable:") and "too much data" in first
+
+
 def test_verify_qr_with_deep_unsigned_claims_is_an_unknown_issuer(data):
     raw = nested(8000).encode()
     code, first = verify(data, "--qr", encode_payload(raw, b"\0" * 64, b"\1" * 8))
