@@ -239,9 +239,9 @@ def test_password_needs_a_terminal_or_the_flag(data_dir):
     assert "--password-stdin" in err
 
 
-def zhizao(*args: str, **kwargs) -> subprocess.CompletedProcess:
+def zhizao(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "app", *args], env=env, timeout=60, **kwargs)
+    return subprocess.run([sys.executable, "-m", "app", *args], env=env, timeout=timeout, **kwargs)
 
 
 def test_undecodable_argument_real_process(data_dir):
@@ -397,3 +397,44 @@ def test_decompression_bomb_image_is_unreadable(tmp_path, data_dir):
     code, out, err = run_cli(["--data-dir", str(data_dir), "certificate", "verify", "--image", str(bomb)])
     assert_one_clear_line(code, err, {7}, out)
     assert "cannot open the image" in out
+
+
+# --- scenario files built to exhaust the loader ---------------------------------------------------
+
+def _deep_scenario(path: Path) -> Path:
+    path.write_text("kind: line\nstations: " + "[" * 5_000 + "]" * 5_000 + "\n", encoding="utf-8")
+    return path
+
+
+def _laughs_scenario(path: Path) -> Path:
+    """Nine levels of YAML aliases: ~400 million strings once expanded (the 'billion laughs')."""
+    lines = ["kind: line", 'a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    lines.append(f"stations: [{','.join(['*a8'] * 9)}]")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="R2/R3 own it: simulate's scenario loader lets RecursionError through "
+                                       "('unexpected error: maximum recursion depth exceeded')")
+def test_deeply_nested_scenario_is_one_line(tmp_path, data_dir):
+    scenario = _deep_scenario(tmp_path / "深.yaml")
+    code, out, err = run_cli(["--data-dir", str(data_dir), "simulate", str(scenario)])
+    assert_one_clear_line(code, err, {FAILED}, out)
+
+
+@pytest.mark.xfail(strict=True, reason="R2/R3 own it: simulate expands YAML aliases without limit and does not "
+                                       "finish (the course loader refuses aliases)")
+def test_alias_bomb_scenario_is_refused_quickly(tmp_path):
+    scenario = _laughs_scenario(tmp_path / "笑.yaml")
+    import resource
+
+    def at_most_2_gb():  # the expansion must not take the shared machine's memory with it
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    try:
+        res = zhizao("--data-dir", str(tmp_path / "data"), "simulate", str(scenario), capture_output=True,
+                     text=True, timeout=5, preexec_fn=at_most_2_gb)
+    except subprocess.TimeoutExpired:
+        pytest.fail("simulate was still expanding the aliases after 5 s")
+    assert_one_clear_line(res.returncode, res.stderr, {FAILED}, res.stdout)
