@@ -118,6 +118,16 @@ def test_a_full_disk_says_disk_full_and_loses_nothing_committed(disk):
     kept = _attempt_ids(db)
     assert saved and set(saved) <= kept and len(kept) == len(saved) + 1
 
+    # Started on a full disk with nobody holding the database open (its -shm file cannot be
+    # made, so the store falls back to read-only): still "disk full", not "read-only".
+    assert not Path(f"{db}-shm").exists()
+    filler = fill(disk)
+    cold = zhizao(data, "users", "add", "li", "--name", "Li", "--role", "trainee", "--password-stdin",
+                  stdin="trainee-pass\n")
+    assert cold.returncode == 1 and "disk is full" in one_line(cold) and "read-only" not in cold.stderr
+    filler.unlink()
+    assert storedb.check_sqlite_file(db) == [] and _attempt_ids(db) == kept
+
 
 def _attempt_ids(db: Path) -> set[str]:
     conn = sqlite3.connect(db)
