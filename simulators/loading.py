@@ -16,7 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from simulators.errors import ScenarioError
-from simulators.validation import convert
+from simulators.validation import MAX_SCENARIO_CHARS, MAX_SCENARIO_DEPTH, MAX_SCENARIO_VALUES, convert
 
 SIMULATORS = ("line", "maintenance", "robot_cell", "vibration")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -40,11 +40,19 @@ def scenario_class(kind: str) -> type[BaseModel]:
     return getattr(importlib.import_module(module), name)
 
 
-def _plain(node: Any) -> Any:
+def _plain(node: Any, depth: int = 1, count: list[int] | None = None) -> Any:
+    """Plain dicts and lists; aliases expanded within MAX_SCENARIO_VALUES and MAX_SCENARIO_DEPTH."""
+    count = [0] if count is None else count
+    count[0] += 1
+    if count[0] > MAX_SCENARIO_VALUES:
+        raise ScenarioError("scenario", f"too large: more than {MAX_SCENARIO_VALUES:,} values (YAML aliases?)")
+    if isinstance(node, (dict, list)) and depth > MAX_SCENARIO_DEPTH:
+        raise ScenarioError("scenario", f"nested too deeply (more than {MAX_SCENARIO_DEPTH} levels)")
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (int, float)) else k: _plain(v) for k, v in node.items()}
+        return {str(k) if not isinstance(k, (int, float)) else k: _plain(v, depth + 1, count)
+                for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [_plain(v, depth + 1, count) for v in node]
     return node
 
 
@@ -71,6 +79,8 @@ def read_text(text: str, source: str) -> tuple[dict[str, Any], Any]:
     """Parse YAML (JSON is YAML) into (plain dict, ruamel tree for line numbers).
 
     The dict is the caller's own copy; the tree is shared and only read (line numbers)."""
+    if len(text) > MAX_SCENARIO_CHARS:
+        raise ScenarioError("scenario", f"too large: more than {MAX_SCENARIO_CHARS:,} characters", source=source)
     try:
         data, tree = _parse(text)
     except YAMLError as exc:
@@ -78,6 +88,11 @@ def read_text(text: str, source: str) -> tuple[dict[str, Any], Any]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError("scenario", f"not valid YAML/JSON: {problem}", source=source,
                             line=mark.line + 1 if mark else None) from None
+    except RecursionError:  # the YAML parser recurses once per level
+        raise ScenarioError("scenario", f"nested too deeply (more than {MAX_SCENARIO_DEPTH} levels)",
+                            source=source) from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, exc.message, source=source) from None
     if not isinstance(tree, dict):
         raise ScenarioError("scenario", "must be a mapping of fields", source=source)
     return copy.deepcopy(data), tree
@@ -96,11 +111,14 @@ def read_file(path: Path) -> tuple[dict[str, Any], Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError("scenario", f"cannot read file: {exc}", source=str(path)) from None
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() == ".json" and len(text) <= MAX_SCENARIO_CHARS:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScenarioError("scenario", f"not valid JSON: {exc.msg}", source=str(path), line=exc.lineno) from None
+        except RecursionError:
+            raise ScenarioError("scenario", f"nested too deeply (more than {MAX_SCENARIO_DEPTH} levels)",
+                                source=str(path)) from None
     return read_text(text, str(path))
 
 

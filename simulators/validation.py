@@ -24,6 +24,10 @@ MAX_ORDERS = 2_000                 # a line's orders (a bundled line has at most
 MAX_ORDERED_UNITS = 100_000        # units over all orders (the bundled most: 1,200)
 MAX_VIBRATION_SAMPLES = 4_194_304  # samples over all machines of a vibration record (~300 MB; bundled 229,376)
 MAX_PATH_POINTS = 500_000          # a robot cycle's sampled path (~100 MB; a bundled cycle has ~100 points)
+# A scenario file (YAML/JSON) as read: bundled and course ones are under 10 kB, 8 levels and 310 values.
+MAX_SCENARIO_CHARS = 2_000_000
+MAX_SCENARIO_DEPTH = 32
+MAX_SCENARIO_VALUES = 500_000      # after YAML aliases are expanded (a "billion laughs" file stops here)
 
 
 def field_error(sub: str, message: str, diagnostics: Iterable[Diagnostic] | None = None) -> PydanticCustomError:

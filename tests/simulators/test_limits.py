@@ -107,6 +107,29 @@ def test_cli_refuses_a_huge_shift_naming_the_field(capsys, value):
     assert err.count("\n") == 1 and "shift_length_s" in err and "Traceback" not in err
 
 
+def billion_laughs() -> str:
+    """Nine levels of YAML aliases: ~400 million strings once expanded."""
+    lines = ["kind: line", 'a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    lines.append(f"stations: [{','.join(['*a8'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("deep.yaml", "kind: line\nstations: " + "[" * 5_000 + "]" * 5_000 + "\n", "nested too deeply"),
+    ("deep.json", '{"kind": "line", "stations": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+    ("d33.yaml", "kind: line\nstations: " + "[" * 33 + "]" * 33 + "\n", "nested too deeply"),
+    ("laughs.yaml", billion_laughs(), "more than 500,000 values"),
+    ("huge.yaml", "kind: line\ndescription: " + "x" * 2_000_001 + "\n", "too large"),
+])
+def test_scenario_files_that_would_exhaust_the_loader_are_refused(capsys, tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, out, err = call(capsys, str(path))
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert f"{path}: scenario: " in err and expected in err
+
+
 # --- the runner's event budget ----------------------------------------------------------------------
 
 
