@@ -257,16 +257,30 @@ def test_passwd_without_a_terminal_real_process(data_dir):
     assert res.stderr.count("\n") == 1 and "--password-stdin" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_closed_pipe_ends_quietly(data_dir):
+@pytest.fixture(scope="module")
+def many_users(data_dir) -> Path:
+    """300 accounts: `users list` then prints ~12 kB, more than stdout's buffer, so a closed pipe
+    shows in the middle of the listing as well as at the final flush."""
+    from app.context import AppContext
+    from app.services.auth import SYSTEM
+
+    ctx = AppContext.open(data_dir)
+    try:
+        for i in range(300):
+            ctx.accounts.add_user(SYSTEM, f"pipe{i:03d}", f"Pipe Trainee {i}", "trainee", "a-long-password")
+    finally:
+        ctx.close()
+    return data_dir
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["sync", "enroll"]], ids=["long-output", "short-output"])
+def test_closed_pipe_ends_quietly(many_users, command):
     """`zhizao users list | head -1`: the reader goes away; no "Broken pipe" message, exit 141 like SIGPIPE."""
-    data = data_dir
-    for i in range(3):
-        assert run_cli(["--data-dir", str(data), "users", "add", f"pipe{i}", "--name", f"Pipe {i}",
-                        "--password-stdin"], stdin="a-long-password\n")[0] == 0
+    data = many_users
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader has already gone, like head after its line
     try:
-        res = zhizao("--data-dir", str(data), "users", "list", stdout=write_end, stderr=subprocess.PIPE)
+        res = zhizao("--data-dir", str(data), *command, stdout=write_end, stderr=subprocess.PIPE)
     finally:
         os.close(write_end)
     assert res.returncode == 141, res.stderr
