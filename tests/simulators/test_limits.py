@@ -83,9 +83,9 @@ def test_every_bundled_scenario_is_within_the_limits():
 
 
 def test_the_largest_allowed_shift_is_accepted():
-    sc = simulators.load_scenario("line", with_value("line", "basic-three-station-line", "shift_length_s",
-                                                     MAX_SIM_TIME_S))
-    assert sc.shift_length_s == MAX_SIM_TIME_S
+    data = with_value("line", "basic-three-station-line", "series_step_s", 3600)
+    sc = simulators.load_scenario("line", {**data, "shift_length_s": MAX_SIM_TIME_S, "warmup_s": MAX_SIM_TIME_S})
+    assert sc.shift_length_s == sc.warmup_s == MAX_SIM_TIME_S
 
 
 def test_replications_are_capped_even_past_the_scenario():
