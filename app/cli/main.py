@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = next((a for a in argv if not _is_text(a)), None)
     if bad is not None:
         return _report(_("the argument “{arg}” is not valid text (bytes that are not UTF-8); rename the file or "
-                         "retype it.").format(arg=bad.encode("utf-8", "surrogateescape").decode("ascii",
+                         "retype it.").format(arg=bad.encode("utf-8", "surrogateescape").decode("utf-8",
                                                                                              "backslashreplace")), 2)
     if _wants_subcommand(argv):
         args = build_parser().parse_args(argv)
