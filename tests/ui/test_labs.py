@@ -607,3 +607,29 @@ def test_many_machines_show_one_machine_at_a_time(qtbot, ctx, trainee):
     m4 = view.collector.series["M4"]
     assert_shows(panels.plots["vibration"], panels.curves["vibration"][0], m4)
     assert panels.timeline.filled_columns() == panels.timeline.columns
+
+
+def test_a_run_stopped_by_the_work_budget_pauses_and_says_so(qtbot, ctx, trainee, course):
+    """The simulator's per-run work budget (issue 21) stops the preview mid-run: the lab pauses and says why
+    in the trainee's language; nothing escapes the timer."""
+    from simulators.errors import WorkLimitError
+
+    view = open_lab(qtbot, ctx, trainee, course, "line/buffer-lab")
+    real_advance = view.runner.advance
+    calls = []
+
+    def advance(until):
+        calls.append(until)
+        if len(calls) > 3:
+            raise WorkLimitError("scenario", "the run stopped after 5,000,000 simulation events")
+        return real_advance(until)
+
+    view.runner.advance = advance
+    view.speed.setCurrentIndex(view.speed.count() - 1)
+    qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.driver.running, timeout=10_000)
+    assert view.run_btn.text() == "Run"
+    assert "too much work for one run" in view.status.text()
+    stopped_at = view.runner.now
+    qtbot.wait(100)
+    assert view.runner.now == stopped_at and len(calls) == 4

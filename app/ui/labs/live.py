@@ -59,12 +59,14 @@ class LiveDriver(QObject):
     """Drives ``runner`` toward wall-clock time × ``speed`` (sim units per second; None = as fast as possible).
 
     ``on_sample(snapshot)`` is called at every multiple of ``sample_step`` of sim time; ``ticked`` is emitted
-    after each tick (update the plots there) and ``finished`` when the runner is done.
+    after each tick (update the plots there), ``finished`` when the runner is done and ``failed(exc)`` when
+    the simulator stops the run with an error (the driver pauses; an exception must not escape a timer).
     ``tick_ms`` keeps the duration of every tick (simulation + the ``ticked`` handlers).
     """
 
     ticked = Signal()
     finished = Signal()
+    failed = Signal(object)  # the simulator refused to go on (e.g. its work budget per run): paused, never raised
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -160,7 +162,12 @@ class LiveDriver(QObject):
             if sampling:
                 stop = min(stop, self.next_sample)
             before, t0 = r.now, time.perf_counter()
-            r.advance(stop)
+            try:
+                r.advance(stop)
+            except ValueError as exc:  # the simulators' errors (ScenarioError, WorkLimitError) are ValueErrors
+                self.pause()
+                self.failed.emit(exc)
+                return
             spent = time.perf_counter() - t0
             if r.now > before:
                 cost = spent / (r.now - before)

@@ -65,6 +65,7 @@ class SimLabView(LabViewBase):
         self.driver = LiveDriver(self)
         self.driver.ticked.connect(self._on_tick)
         self.driver.finished.connect(self._on_finished)
+        self.driver.failed.connect(self._run_failed)
         # The frame is drawn in the event loop's next turn, not inside the simulation's tick: input that
         # arrived meanwhile is handled between the two, and neither holds the GUI thread for long.
         self._frame_timer = QTimer(self, singleShot=True, interval=0)
@@ -271,6 +272,18 @@ class SimLabView(LabViewBase):
         self.set_status(lambda: _("These settings cannot be simulated: {reason}").format(
             reason=sim_messages.describe(exc, with_line=with_line, separator=" ")), error=True)
         self.run_btn.setEnabled(False)
+
+    def _run_failed(self, exc: Exception) -> None:
+        """The preview stopped mid-run: the simulator's work budget (issue 21), or another refusal."""
+        from simulators.errors import WorkLimitError
+
+        self._update_run_button()
+        if isinstance(exc, WorkLimitError):
+            self.set_status(lambda: _("The preview stopped: these settings make too much work for one run "
+                                      "(a very short time between events over a long shift?). Change them and "
+                                      "run again."), error=True)
+        else:
+            self._cannot_simulate(exc)
 
     def _install(self, prepared: tuple[Any, Any], keep_running: bool) -> None:
         scenario, runner = prepared
