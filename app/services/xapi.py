@@ -443,6 +443,5 @@ def _rejection_message(code: int, rejected: list[tuple[str, str]], size: int, po
         n=len(rejected), code=code, size=size, posted=posted)
     items = [f"{sid}: {' '.join(reason.split())}" for sid, reason in rejected[:_SHOWN]]
     if len(rejected) > _SHOWN:
-        items.append(ngettext("… and {n} more", "… and {n} more", len(rejected) - _SHOWN).format(
-            n=len(rejected) - _SHOWN))
+        items.append(_("… and {n} more").format(n=len(rejected) - _SHOWN))  # the same words as errors.py
     return f"{head} {'; '.join(items)}"
