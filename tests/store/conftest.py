@@ -1,141 +1,34 @@
 """The store's tests run against SQLite and against a real PostgreSQL server started here.
 
-The server comes from Debian's ``postgresql`` binaries (``.ci/run`` installs
-them): ``initdb`` into a temp folder, listening on a Unix socket only. Debian's
-postgres refuses to run as root, so as root the server runs as the
-``postgres`` user (or ``nobody``). Each test gets its own database, cloned
+The server is tests/pg_server.py's (Debian's ``postgresql`` binaries, a temp
+folder, a Unix socket only, no fsync). Each test gets its own database, cloned
 from a migrated template. Without the binaries the PostgreSQL half is skipped
 with the reason; everything else still runs.
 """
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
-import pwd
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from app.context import AppContext
 from app.storage import db as storedb
-
-
-def _pg_bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _run_as() -> tuple[int, int] | None:
-    """(uid, gid) to drop to when we are root; None when already unprivileged."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pw = pwd.getpwnam(name)
-            return pw.pw_uid, pw.pw_gid
-        except KeyError:
-            continue
-    raise RuntimeError("running as root and neither 'postgres' nor 'nobody' exists")
-
-
-@dataclass
-class PgServer:
-    socket_dir: Path
-    port: int
-    user: str = "zhizao"
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.socket_dir}&port={self.port}"
-
-    def admin(self):
-        import psycopg
-
-        return psycopg.connect(host=str(self.socket_dir), port=self.port, user=self.user, dbname="postgres",
-                               autocommit=True)
-
-
-_WATCHDOG = """
-import os, shutil, signal, sys, time
-parent, pidfile, root = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-while True:
-    try:
-        os.kill(parent, 0)
-    except ProcessLookupError:
-        break
-    time.sleep(1)
-try:
-    with open(pidfile) as fh:
-        postmaster = int(fh.readline())
-    os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown
-    for _ in range(100):
-        os.kill(postmaster, 0)
-        time.sleep(0.1)
-except (OSError, ValueError):
-    pass
-shutil.rmtree(root, ignore_errors=True)
-"""
+from tests.pg_server import PgServer, running_server, unavailable_reason
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    bindir = _pg_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries not found (Debian: apt-get install postgresql)")
-    try:
-        import psycopg  # noqa: F401 - only asks whether the driver is installed
-    except ImportError:
-        pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
-    root = Path(tempfile.mkdtemp(prefix="zhizao-pg-"))
-    ids = _run_as()
-    if ids is not None:
-        os.chown(root, *ids)
-
-    def demote() -> None:
-        if ids is not None:
-            os.setgid(ids[1])
-            os.setuid(ids[0])
-
-    def run(*cmd: str) -> None:
-        proc = subprocess.run(cmd, cwd=root, preexec_fn=demote, capture_output=True, text=True, timeout=120)
-        if proc.returncode:
-            raise RuntimeError(f"{cmd[0]} failed: {proc.stdout}{proc.stderr}")
-
-    data = root / "data"
-    port = 54321
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "zhizao", "--auth=trust", "-E", "UTF8",
-        "--no-sync", "--locale=C")
-    # A throwaway server: no fsync (the tests check logic, not the disk), Unix socket only.
-    opts = (f"-k {root} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
-            "-c synchronous_commit=off -c max_connections=200")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "server.log"), "-w", "-t", "60",
-        "start")
-    server = PgServer(root, port)
-    # If this test process is killed, nothing runs the teardown below: a watchdog in its own
-    # session stops the server and removes its folder once we are gone.
-    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(data / "postmaster.pid"), str(root)],
-                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)
-    try:
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_server() as server:
         with server.admin() as conn:
             conn.execute("CREATE DATABASE zhizao_template")
         storedb.upgrade(server.url("zhizao_template"))
         yield server
-    finally:
-        subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], cwd=root,
-                       preexec_fn=demote, capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 _db_counter = itertools.count()
