@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -181,7 +182,7 @@ class ProgressService:
         attempt_id = self._store_attempt(s, actor, course_id, version, step_key, kind="lab", score=score,
                                          passed=passed, answers={"parameters": parameters}, duration_s=duration_s)
         run = LabRun(user_id=actor.user_id, attempt_id=attempt_id, course_id=course_id, course_version=version,
-                     step_key=step_key, parameters=parameters, seed=seed, metrics=metrics, score=score,
+                     step_key=step_key, parameters=parameters, seed=seed, metrics=_finite(metrics), score=score,
                      passed=passed, workstation_id=self._ws)
         s.add(run)
         s.flush()
@@ -389,3 +390,15 @@ def _parse_time(text: str) -> dt.datetime | None:
         return as_utc(dt.datetime.fromisoformat(text)) if text else None
     except ValueError:
         return None
+
+
+def _finite(value: Any) -> Any:
+    """A metric the simulation could not define (NaN, ±inf: e.g. a mean over no finished parts) is stored as
+    null: JSON has no such numbers, and PostgreSQL refuses them in a JSON column — the graded run would be lost."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

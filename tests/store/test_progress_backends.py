@@ -101,3 +101,15 @@ def test_a_second_workstation_on_the_same_database_sees_everything_live(ctx, adm
         assert other.workstation_id != ctx.workstation_id
     finally:
         other.close()
+
+
+def test_a_lab_run_with_undefined_metrics_is_stored_on_every_backend(ctx, admin):
+    """NaN/inf metrics (e.g. a mean over no finished parts) are kept as null: PostgreSQL refuses NaN in JSON
+    and the graded run would be lost."""
+    t = trainee(ctx, admin, "wu", "吴")
+    run = store_lab_run(ctx.progress, t, "rb", "1.0.0", "m2/lab", parameters={"speed": 2}, seed=7,
+                        metrics={"oee": 0.8, "mean_flow_s": float("nan"), "trace": [1.5, float("inf")]},
+                        score=0.4, passed=False, duration_s=60)
+    runs = ctx.progress.lab_runs(t, t.user_id, "rb")
+    assert [r.id for r in runs] == [run]
+    assert runs[0].metrics == {"oee": 0.8, "mean_flow_s": None, "trace": [1.5, None]}
