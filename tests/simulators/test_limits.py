@@ -3,7 +3,6 @@ the runner's event budget stops what validation cannot foresee; replications are
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import shutil
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import simulators
-from app.cli import simulate
 from app.courses.validator import validate_path
 from app.paths import courses_dir
 from simulators import stepping
@@ -24,15 +22,7 @@ from simulators.validation import (
     MAX_REPLICATIONS,
     MAX_SIM_TIME_S,
 )
-
-
-def call(capsys, *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="zhizao")
-    simulate.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["simulate", *argv])
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.simulators.test_cli import call  # `zhizao simulate ARGS` in-process
 
 
 def with_value(kind: str, name: str, path: str, value: object) -> dict:
