@@ -192,7 +192,7 @@ class Jogger:
         v = np.abs(q - self.q) / dt
         over = v / self.arm.model.max_speed_rad_s
         j = int(np.argmax(over))
-        if over[j] > 1.0:
+        if over[j] > 1.0 + 1e-9:
             return Alarm("jog.joint_speed", {"joint": j + 1, "speed_deg_s": round(math.degrees(v[j]), 3),
                                              "max_deg_s": self.arm.model.max_speed_deg_s[j]})
         return None
@@ -263,16 +263,15 @@ class Jogger:
             q, alarm, clamped = self._solve(axis, direction * done)
             if q is None:
                 break
-            alarm = alarm or self._too_fast(q, dt)
-            if alarm is not None and not clamped:
-                q = None
-                break
             peak = self._peak_speed(q, dt) if cap is not None else 0.0
             if cap is None or peak <= cap:
                 break
             scale *= 0.999 * cap / peak  # the peak is nearly proportional to the step: one or two passes
         else:  # pragma: no cover - 40 passes each cutting the step by ≥ 0.1 %: never reached in practice
             q, alarm = None, Alarm("jog.speed_cap")
+        if q is not None and axis.frame != "joint":  # after the T1 scaling, which may have slowed it enough
+            alarm = self._too_fast(q, dt)
+            q = None if alarm is not None else q
         if q is None:
             self._halted = alarm
             return JogResult(self.q.copy(), False, alarm, scale, self._done)
