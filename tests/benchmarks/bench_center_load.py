@@ -1,0 +1,266 @@
+"""A center under load: 50 workstations against one PostgreSQL server (issue #21, Load).
+
+Ours: one PostgreSQL server (fsync and synchronous_commit on, as in production),
+``ZHIZAO_LOAD_WORKSTATIONS`` (50) workstation processes. Floor: the same center on
+SQLite with one workstation, in the same run. Each workstation is a spawned process
+using the real services through ``AppContext``: it logs in once with the production
+argon2 cost, then, for ``ZHIZAO_LOAD_SECONDS`` (120), repeats a trainee's cycle —
+lesson time (``record_lesson``), ``start_quiz``, ``submit_quiz``, ``submit_lab`` (the
+robot course's first-program lab, ~1 ms of simulation) — with a think time drawn
+uniformly from 1.2–3.0 s before each call: a trainee finishes a step every 2–5 min,
+×100 is one write every 1.2–3 s (≈ 24 writes/s for the center). Each call is timed
+from the workstation; any exception counts as an error. Meanwhile the main process,
+logged in as the class's instructor, refreshes the dashboard of the 50-trainee class
+(``DashboardQueries.dashboard``: report, score distributions, item analysis, timeline,
+labs, step times) once a second and times each refresh.
+
+Measured on the 2-core development machine shared with ~6 other jobs (load average
+before the run ~2–4), 120 s each:
+  write p50  PostgreSQL/50 ws  see docs/benchmarks.md (filled in by the lead from `make bench`)
+The figures are bounded by the CPU, not the database: 50 Python processes, 50
+PostgreSQL backends and the dashboard share 2 cores, so a write's latency is mostly
+waiting for a core (the load average during the run is printed in the note). The
+logins (argon2id, 64 MiB, ~0.4 s CPU each) are taken two at a time before the clock
+starts, so they neither inflate the write figures nor need 50 × 64 MiB at once.
+Memory: each workstation is ~70–90 MB resident (Python, SQLAlchemy, the course
+model, the simulators); the largest is printed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import random
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks._report import report
+from tests.pg_server import running_server, unavailable_reason
+
+WORKSTATIONS = int(os.environ.get("ZHIZAO_LOAD_WORKSTATIONS", "50"))
+SECONDS = float(os.environ.get("ZHIZAO_LOAD_SECONDS", "120"))
+THINK_S = (1.2, 3.0)  # a trainee's pace (a step every 2-5 min) x 100
+DASHBOARD_EVERY_S = 1.0
+COURSE = "industrial-robot-operation"
+LAB = "motion/first-program-lab"
+PASSWORD = "load-test-password"
+CONCURRENT_LOGINS = 2
+READY_TIMEOUT_S = 900
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _prepare_center(url: str, data_dir: Path, trainees: int) -> dict:
+    """A migrated center: an instructor, ``trainees`` trainees in one class enrolled in COURSE."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from app.context import AppContext
+    from app.services import accounts
+    from app.storage import db as storedb
+    from app.storage.models import Role, User
+
+    storedb.upgrade(url)
+    ctx = AppContext.open(data_dir, url)
+    production = accounts._hasher
+    try:
+        # Accounts are made with a cheap hash, then all get one production-cost hash of the same
+        # password: the workstations' logins pay the real argon2 cost, the set-up pays it once.
+        accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        admin = ctx.accounts.create_first_admin("admin", "Admin", PASSWORD)
+        ctx.accounts.add_user(admin, "instructor", "Instructor", Role.INSTRUCTOR, PASSWORD)
+        logins = [f"t{n:03d}" for n in range(trainees)]
+        for login in logins:
+            ctx.accounts.add_user(admin, login, f"学员 {login}", Role.TRAINEE, PASSWORD)
+        real_hash = production.hash(PASSWORD)
+        with ctx.store.session() as s, s.begin():
+            s.execute(update(User).values(password_hash=real_hash))
+    finally:
+        accounts._hasher = production
+    try:
+        instructor = ctx.accounts.authenticate("instructor", PASSWORD)
+        cohort = ctx.cohorts.create(instructor, "Load class")
+        for login in logins:
+            ctx.cohorts.add_member(instructor, cohort, login)
+        ctx.cohorts.assign_course(instructor, cohort, COURSE, None)
+    finally:
+        ctx.close()
+    return {"cohort": cohort, "logins": logins}
+
+
+def _rss_mb() -> float:
+    """Resident memory now (the peak would count argon2's 64 MiB of the login)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _workstation(url: str, data_dir: str, login: str, seed: int, logins_gate, ready, deadline, results) -> None:
+    """One workstation process: log in, then a trainee's writes at THINK_S pace until ``deadline``."""
+    latencies: dict[str, list[float]] = {"lesson": [], "start_quiz": [], "submit_quiz": [], "submit_lab": []}
+    errors: list[str] = []
+    ctx = None
+    try:
+        from app.context import AppContext
+
+        ctx = AppContext.open(Path(data_dir), url)
+        with logins_gate:
+            actor = ctx.accounts.authenticate(login, PASSWORD)
+        course = ctx.library.get(COURSE)
+        steps = {step.key: step for _m, step in course.iter_steps()}
+        lessons = [k for k, st in steps.items() if st.kind == "lesson"]
+        quizzes = [k for k, st in steps.items() if st.kind == "quiz"]
+        quiz_budget = [k for k in quizzes for _ in range(steps[k].quiz.max_attempts or 3)]
+        lab = steps[LAB]
+        progress = ctx.progress
+    except Exception:  # noqa: BLE001 - reported to the main process, which fails the run
+        ready.put(("failed", login, traceback.format_exc()[-1500:]))
+        if ctx is not None:
+            ctx.close()
+        return
+    ready.put(("ready", login, ""))
+    while deadline.value == 0.0:
+        time.sleep(0.05)
+    rng = random.Random(seed)
+    i = 0
+    quiz_step = None
+    while True:
+        time.sleep(rng.uniform(*THINK_S))
+        if time.time() >= deadline.value:
+            break
+        op = ("lesson", "start_quiz", "submit_quiz", "submit_lab")[i % 4]
+        i += 1
+        if op == "start_quiz" and not quiz_budget:
+            op = "lesson"  # every attempt of every quiz used: keep writing lesson time
+        elif op == "submit_quiz" and quiz_step is None:
+            continue
+        t0 = time.perf_counter()
+        try:
+            if op == "lesson":
+                progress.record_lesson(actor, course.id, course.version, lessons[i % len(lessons)],
+                                       rng.uniform(60, 300), completed=True)
+            elif op == "start_quiz":
+                quiz_step = steps[quiz_budget.pop(0)]
+                progress.start_quiz(actor, course, quiz_step)
+            elif op == "submit_quiz":
+                progress.submit_quiz(actor, course, quiz_step, {}, duration_s=rng.uniform(60, 300))
+                quiz_step = None
+            else:
+                progress.submit_lab(actor, course, lab, {}, duration_s=rng.uniform(60, 300), parallel=False)
+        except Exception as exc:  # noqa: BLE001 - every failed write is an error of the run
+            errors.append(f"{op}: {type(exc).__name__}: {exc}"[:300])
+            continue
+        latencies[op].append((time.perf_counter() - t0) * 1000)
+    ctx.close()
+    results.put((login, latencies, errors, _rss_mb()))
+
+
+def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: float) -> dict:
+    """Start the workstations, refresh the dashboard while they write, gather the figures."""
+    from app.context import AppContext
+
+    spawn = mp.get_context("spawn")
+    gate, ready, results = spawn.Semaphore(CONCURRENT_LOGINS), spawn.Queue(), spawn.Queue()
+    deadline = spawn.Value("d", 0.0)
+    procs = [spawn.Process(target=_workstation, daemon=True,
+                           args=(url, str(root / f"ws{n:02d}"), center["logins"][n], n, gate, ready, deadline,
+                                 results)) for n in range(workstations)]
+    for proc in procs:
+        proc.start()
+    failed = []
+    try:
+        for _ in procs:
+            state, login, detail = ready.get(timeout=READY_TIMEOUT_S)
+            if state != "ready":
+                failed.append(f"{login}: {detail}")
+        assert not failed, f"{len(failed)} workstations failed to start, first: {failed[0]}"
+
+        ctx = AppContext.open(root / "instructor", url)
+        try:
+            instructor = ctx.accounts.authenticate("instructor", PASSWORD)
+            course = ctx.library.get(COURSE)
+            ctx.dashboards.dashboard(instructor, center["cohort"], course)  # warm: imports, course model
+            load_before = os.getloadavg()[0]
+            dash_ms, dash_errors, loads = [], [], []
+            deadline.value = time.time() + seconds
+            while time.time() < deadline.value:
+                t0 = time.perf_counter()
+                try:
+                    board = ctx.dashboards.dashboard(instructor, center["cohort"], course)
+                    if board.trainees != len(center["logins"]):
+                        raise AssertionError(f"{board.trainees} trainees on the dashboard")
+                except Exception as exc:  # noqa: BLE001 - every failed refresh is an error of the run
+                    dash_errors.append(f"dashboard: {type(exc).__name__}: {exc}"[:300])
+                dash_ms.append((time.perf_counter() - t0) * 1000)
+                loads.append(os.getloadavg()[0])
+                time.sleep(max(0.0, DASHBOARD_EVERY_S - (time.perf_counter() - t0)))
+        finally:
+            ctx.close()
+        gathered = [results.get(timeout=max(60.0, seconds)) for _ in procs]
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    by_op: dict[str, list[float]] = {}
+    errors = list(dash_errors)
+    for _login, latencies, errs, _rss in gathered:
+        errors += errs
+        for op, values in latencies.items():
+            by_op.setdefault(op, []).extend(values)
+    writes = [v for values in by_op.values() for v in values]
+    return {"writes": writes, "by_op": by_op, "errors": errors, "dashboard": dash_ms,
+            "load_before": load_before, "load_max": max(loads, default=load_before),
+            "rss_mb": [g[3] for g in gathered]}
+
+
+def _summary(name: str, run: dict) -> str:
+    ops = ", ".join(f"{op} n={len(v)} p50={_pct(v, 0.5):.0f}/p99={_pct(v, 0.99):.0f} ms"
+                    for op, v in sorted(run["by_op"].items()))
+    return (f"{name}: {len(run['writes'])} writes, {len(run['errors'])} errors, {len(run['dashboard'])} dashboard "
+            f"refreshes, load avg {run['load_before']:.1f} -> max {run['load_max']:.1f}; {ops}")
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_center_under_load():
+    from app.storage import db as storedb
+
+    with tempfile.TemporaryDirectory(prefix="zhizao-load-") as tmp:
+        root = Path(tmp)
+        # Floor: SQLite, one workstation, same center and same dashboard.
+        sqlite_root = root / "sqlite"
+        sqlite_url = storedb.sqlite_url(sqlite_root / "center" / "zhizao.sqlite")
+        (sqlite_root / "center").mkdir(parents=True)
+        center = _prepare_center(sqlite_url, sqlite_root / "center", WORKSTATIONS)
+        floor = _run_center(sqlite_url, sqlite_root, center, 1, SECONDS)
+        print("\n" + _summary("SQLite, 1 workstation", floor), flush=True)
+
+        with running_server(settings={}) as server:  # production durability: fsync, synchronous_commit on
+            with server.admin() as conn:
+                conn.execute("CREATE DATABASE center")
+            pg_url = server.url("center")
+            center = _prepare_center(pg_url, root / "pg" / "center", WORKSTATIONS)
+            ours = _run_center(pg_url, root / "pg", center, WORKSTATIONS, SECONDS)
+        print(_summary(f"PostgreSQL, {WORKSTATIONS} workstations", ours), flush=True)
+
+    note = f"{WORKSTATIONS} ws vs 1, {SECONDS:.0f} s, load avg max {ours['load_max']:.1f}"
+    report("center_load write p50", _pct(ours["writes"], 0.5), _pct(floor["writes"], 0.5), note=note)
+    report("center_load write p99", _pct(ours["writes"], 0.99), _pct(floor["writes"], 0.99), note=note)
+    report("center_load errors", len(ours["errors"]), len(floor["errors"]), unit="", note="goal 0")
+    report("center_load dashboard p99", _pct(ours["dashboard"], 0.99), _pct(floor["dashboard"], 0.99),
+           note=f"goal <= 200 ms; {len(ours['dashboard'])} refreshes")
+    report("center_load workstation RSS", max(ours["rss_mb"]), max(floor["rss_mb"]), unit="MB",
+           note=f"largest at the end; {WORKSTATIONS} ws total {sum(ours['rss_mb']):.0f} MB")
+    assert ours["writes"] and floor["writes"], "no write was timed"
+    assert not ours["errors"] and not floor["errors"], (ours["errors"] + floor["errors"])[:5]
