@@ -91,6 +91,7 @@ class Jogger:
         self._anchor: np.ndarray | None = None  # TCP in world (Cartesian) or joints (joint jog) at press
         self._done = 0.0
         self._halted: Alarm | None = None
+        self._pts_cache: list[tuple[tuple[bytes, bytes, bytes], np.ndarray]] = []
 
     # ----------------------------------------------------------------- settings and keys
     def set_override(self, percent: float) -> None:
@@ -197,8 +198,19 @@ class Jogger:
                                              "max_deg_s": self.arm.model.max_speed_deg_s[j]})
         return None
 
+    def _points_cached(self, q: np.ndarray) -> np.ndarray:
+        """``link_points`` remembering the last two joint vectors: the accepted candidate is next step's start."""
+        key = (q.tobytes(), self.frames.tools[self.frames.tool].tcp.tobytes(), self.frames.base.tobytes())
+        for k, pts in self._pts_cache:
+            if k == key:
+                return pts
+        pts = self.link_points(q)
+        self._pts_cache = [self._pts_cache[-1], (key, pts)] if self._pts_cache else [(key, pts)]
+        return pts
+
     def _peak_speed(self, q: np.ndarray, dt: float) -> float:
-        return float(np.max(np.linalg.norm(self.link_points(q) - self.link_points(self.q), axis=1)) / dt)
+        before = self._points_cached(self.q)
+        return float(np.max(np.linalg.norm(self._points_cached(q) - before, axis=1)) / dt)
 
     # ----------------------------------------------------------------- stepping
     def _press(self, axis: JogAxis, direction: int) -> Alarm | None:
