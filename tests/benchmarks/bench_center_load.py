@@ -97,6 +97,14 @@ def _prepare_center(url: str, data_dir: Path, trainees: int) -> dict:
     return {"cohort": cohort, "logins": logins}
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
 def _rss_mb() -> float:
     """Resident memory now (the peak would count argon2's 64 MiB of the login)."""
     with open("/proc/self/status", encoding="ascii") as fh:
@@ -133,6 +141,7 @@ def _workstation(url: str, data_dir: str, login: str, seed: int, logins_gate, re
     while deadline.value == 0.0:
         time.sleep(0.05)
     rng = random.Random(seed)
+    cpu0 = time.process_time()
     i = 0
     quiz_step = None
     while True:
@@ -162,8 +171,9 @@ def _workstation(url: str, data_dir: str, login: str, seed: int, logins_gate, re
             errors.append(f"{op}: {type(exc).__name__}: {exc}"[:300])
             continue
         latencies[op].append((time.perf_counter() - t0) * 1000)
+    cpu_s = time.process_time() - cpu0
     ctx.close()
-    results.put((login, latencies, errors, _rss_mb()))
+    results.put((login, latencies, errors, _rss_mb(), cpu_s))
 
 
 def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: float) -> dict:
@@ -191,8 +201,8 @@ def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: 
             instructor = ctx.accounts.authenticate("instructor", PASSWORD)
             course = ctx.library.get(COURSE)
             ctx.dashboards.dashboard(instructor, center["cohort"], course)  # warm: imports, course model
-            load_before = os.getloadavg()[0]
-            dash_ms, dash_errors, loads = [], [], []
+            dash_ms, dash_errors = [], []
+            cpu0 = _cpu_ticks()
             deadline.value = time.time() + seconds
             while time.time() < deadline.value:
                 t0 = time.perf_counter()
@@ -203,8 +213,8 @@ def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: 
                 except Exception as exc:  # noqa: BLE001 - every failed refresh is an error of the run
                     dash_errors.append(f"dashboard: {type(exc).__name__}: {exc}"[:300])
                 dash_ms.append((time.perf_counter() - t0) * 1000)
-                loads.append(os.getloadavg()[0])
                 time.sleep(max(0.0, DASHBOARD_EVERY_S - (time.perf_counter() - t0)))
+            cpu1, load = _cpu_ticks(), os.getloadavg()[0]
         finally:
             ctx.close()
         gathered = [results.get(timeout=max(60.0, seconds)) for _ in procs]
@@ -215,21 +225,22 @@ def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: 
                 proc.kill()
     by_op: dict[str, list[float]] = {}
     errors = list(dash_errors)
-    for _login, latencies, errs, _rss in gathered:
+    for _login, latencies, errs, _rss, _cpu in gathered:
         errors += errs
         for op, values in latencies.items():
             by_op.setdefault(op, []).extend(values)
     writes = [v for values in by_op.values() for v in values]
     return {"writes": writes, "by_op": by_op, "errors": errors, "dashboard": dash_ms,
-            "load_before": load_before, "load_max": max(loads, default=load_before),
-            "rss_mb": [g[3] for g in gathered]}
+            "load": load, "cpu_busy": (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]),
+            "rss_mb": [g[3] for g in gathered], "ws_cpu_s": sum(g[4] for g in gathered)}
 
 
 def _summary(name: str, run: dict) -> str:
     ops = ", ".join(f"{op} n={len(v)} p50={_pct(v, 0.5):.0f}/p99={_pct(v, 0.99):.0f} ms"
                     for op, v in sorted(run["by_op"].items()))
     return (f"{name}: {len(run['writes'])} writes, {len(run['errors'])} errors, {len(run['dashboard'])} dashboard "
-            f"refreshes, load avg {run['load_before']:.1f} -> max {run['load_max']:.1f}; {ops}")
+            f"refreshes, machine CPU busy {run['cpu_busy']:.0%} (workstation processes: {run['ws_cpu_s']:.0f} CPU s), "
+            f"load avg (1 min) at the end {run['load']:.1f}; {ops}")
 
 
 @pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
@@ -254,7 +265,8 @@ def test_center_under_load():
             ours = _run_center(pg_url, root / "pg", center, WORKSTATIONS, SECONDS)
         print(_summary(f"PostgreSQL, {WORKSTATIONS} workstations", ours), flush=True)
 
-    note = f"{WORKSTATIONS} ws vs 1, {SECONDS:.0f} s, load avg max {ours['load_max']:.1f}"
+    note = (f"{WORKSTATIONS} ws vs 1, {SECONDS:.0f} s, CPU busy {ours['cpu_busy']:.0%} vs {floor['cpu_busy']:.0%}, "
+            f"load {ours['load']:.1f} vs {floor['load']:.1f}")
     report("center_load write p50", _pct(ours["writes"], 0.5), _pct(floor["writes"], 0.5), note=note)
     report("center_load write p99", _pct(ours["writes"], 0.99), _pct(floor["writes"], 0.99), note=note)
     report("center_load errors", len(ours["errors"]), len(floor["errors"]), unit="", note="goal 0")
