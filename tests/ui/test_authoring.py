@@ -79,7 +79,8 @@ def _edit_cell(qtbot, table: QTableWidget, row: int, col: int, text: str) -> Non
     editor.selectAll()
     type_text(qtbot, editor, text)
     qtbot.keyClick(editor, Qt.Key.Key_Return)  # the view commits on its next event loop turn
-    qtbot.waitUntil(lambda: table.state() != QTableWidget.State.EditingState)
+    # A hang guard, not a speed check: a loaded machine with many leftover widgets can take seconds here.
+    qtbot.waitUntil(lambda: table.state() != QTableWidget.State.EditingState, timeout=30_000)
 
 
 def _undo(qtbot, panel, redo=False):
