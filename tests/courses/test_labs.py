@@ -12,29 +12,12 @@ from app.courses.grading import LabConfigError, grade_lab, lab_scenario, run_and
 from app.courses.loader import load_course
 from app.courses.reporter import Reporter
 from app.paths import courses_dir
+from tests.robot_programs import PICK_AND_PLACE as FAST_PROGRAM
 
 from .conftest import FIXTURE, edit_yaml, errors, only, validate
 
 LAB = "modules/line/buffer-lab/lab.yaml"
 
-FAST_PROGRAM = """POINT home = (500, 0, 600)
-POINT pick_above = (600, -400, 250)
-POINT pick = (600, -400, 100)
-POINT place_above = (650, 450, 300)
-POINT place = (650, 450, 150)
-MOVEJ home 100%
-WAIT DI[1]
-MOVEJ pick_above 100%
-MOVEL pick 100%
-GRIP
-MOVEL pick_above 100%
-WAIT DI[2]
-MOVEJ place_above 100%
-MOVEL place 100%
-RELEASE
-MOVEL place_above 100%
-MOVEJ home 100%
-"""
 
 
 @pytest.fixture(scope="module")

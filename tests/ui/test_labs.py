@@ -23,6 +23,7 @@ from app.ui.labs.plots import StateTimeline, nice_ceiling, peak_downsample
 from app.ui.labs.robot_lab import RobotLabView
 from app.ui.labs.sim_lab import SimLabView
 from app.ui.trainee.steps import make_step_view, registered_kinds
+from tests.robot_programs import PICK_AND_PLACE
 from tests.ui.conftest import login
 from tests.ui.test_trainee_support import FIXTURE_DIR, FIXTURE_ID
 
@@ -44,25 +45,7 @@ hints:
 grading_seed: 2024
 """
 
-ROBOT_PROGRAM = """\
-POINT home = (500, 0, 600)
-POINT pick_above = (600, -400, 250)
-POINT pick = (600, -400, 100)
-POINT place_above = (650, 450, 300)
-POINT place = (650, 450, 150)
-MOVEJ home 100%
-WAIT DI[1]
-MOVEJ pick_above 100%
-MOVEL pick 100%
-GRIP
-MOVEL pick_above 100%
-WAIT DI[2]
-MOVEJ place_above 100%
-MOVEL place 100%
-RELEASE
-MOVEL place_above 100%
-MOVEJ home 100%
-"""
+ROBOT_PROGRAM = PICK_AND_PLACE
 # The same without the light-curtain wait: violations at lines 12, 13 and 14.
 UNSAFE_PROGRAM = ROBOT_PROGRAM.replace("WAIT DI[2]\n", "")
 
