@@ -14,16 +14,28 @@ logged in as the class's instructor, refreshes the dashboard of the 50-trainee c
 (``DashboardQueries.dashboard``: report, score distributions, item analysis, timeline,
 labs, step times) once a second and times each refresh.
 
-Measured on the 2-core development machine shared with ~6 other jobs (load average
-before the run ~2–4), 120 s each:
-  write p50  PostgreSQL/50 ws  see docs/benchmarks.md (filled in by the lead from `make bench`)
-The figures are bounded by the CPU, not the database: 50 Python processes, 50
-PostgreSQL backends and the dashboard share 2 cores, so a write's latency is mostly
-waiting for a core (the load average during the run is printed in the note). The
-logins (argon2id, 64 MiB, ~0.4 s CPU each) are taken two at a time before the clock
-starts, so they neither inflate the write figures nor need 50 × 64 MiB at once.
-Memory: each workstation is ~70–90 MB resident (Python, SQLAlchemy, the course
-model, the simulators); the largest is printed.
+Measured on the 2-core development machine shared with ~6 other jobs, 120 s each,
+SQLite / 1 workstation (floor) vs PostgreSQL 15 / 50 workstations (ours), 0 errors both:
+
+  run  machine     writes    write p50    write p99    dashboard p99
+  1    busy*       53/2841   4.9/9.6 ms   16/32 ms     80/196 ms
+  2    half idle   53/2848   4.1/5.0 ms   13/16 ms     39/111 ms
+
+  * other engineers' jobs; load average 24-33 during the spawn, decaying during the run.
+  Run 2: machine CPU busy 51% over both windows, load average 1.4 (SQLite) and 2.8 (PG)
+  at the end; the 50 workstations used 9 CPU s in their 120 s.
+
+So the write path is not what bounds this: at ×100 pace the center makes ~24 writes/s
+(a commit with fsync each), which one PostgreSQL server takes in a few ms apiece;
+the tails follow whatever else wants the two cores. The dashboard is the heaviest
+query: it reads the whole class's history, which on PostgreSQL holds 50 trainees'
+writes (~2,800 rows by the end) against one trainee's (53) on the SQLite floor, so
+its ratio also measures the larger class record; it stayed under the 200 ms goal
+on the busy machine only just. The CPU-bound part is before the clock: spawning
+50 Python processes (imports, course model) and their logins (argon2id, 64 MiB,
+~0.4 s CPU each, taken two at a time so 50 × 64 MiB are never needed at once)
+take ~2-3 min here. Memory: each workstation is ~105 MB resident at the end
+(Python, SQLAlchemy, psycopg, the course model, the simulators), 5.4 GB for 50.
 """
 
 from __future__ import annotations
@@ -219,8 +231,11 @@ def _run_center(url: str, root: Path, center: dict, workstations: int, seconds: 
             ctx.close()
         gathered = [results.get(timeout=max(60.0, seconds)) for _ in procs]
     finally:
+        if deadline.value == 0.0:
+            deadline.value = time.time()  # the run failed before it started: let the workstations go
+        give_up = time.monotonic() + 60
         for proc in procs:
-            proc.join(timeout=30)
+            proc.join(timeout=max(0.1, give_up - time.monotonic()))
             if proc.is_alive():
                 proc.kill()
     by_op: dict[str, list[float]] = {}
@@ -239,7 +254,7 @@ def _summary(name: str, run: dict) -> str:
     ops = ", ".join(f"{op} n={len(v)} p50={_pct(v, 0.5):.0f}/p99={_pct(v, 0.99):.0f} ms"
                     for op, v in sorted(run["by_op"].items()))
     return (f"{name}: {len(run['writes'])} writes, {len(run['errors'])} errors, {len(run['dashboard'])} dashboard "
-            f"refreshes, machine CPU busy {run['cpu_busy']:.0%} (workstation processes: {run['ws_cpu_s']:.0f} CPU s), "
+            f"refreshes, machine CPU busy {run['cpu_busy']:.0%} (workstation processes: {run['ws_cpu_s']:.1f} CPU s), "
             f"load avg (1 min) at the end {run['load']:.1f}; {ops}")
 
 
