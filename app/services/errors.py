@@ -59,6 +59,14 @@ def storage_message(exc: SQLAlchemyError) -> str:
     return _("The database refused the request ({cause}); nothing was changed.").format(cause=cause)
 
 
+def constraint_summary(exc: SQLAlchemyError) -> str:
+    """Which rule a refused record broke, for a sync report: the driver's first line only. PostgreSQL puts
+    the offending values on a DETAIL line (SQLite names only the column), and values are never shown."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else type(exc).__name__)
+    return (text.splitlines() or [""])[0][:200]
+
+
 T = TypeVar("T", bound=type)
 
 

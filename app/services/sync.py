@@ -45,7 +45,7 @@ from app.certificates.keys import CenterKeys, KeyFileError, public_key_from_pem
 from app.clock import as_utc
 from app.i18n import _, format_date
 from app.services.auth import Actor, PermissionDenied
-from app.services.errors import storage_errors
+from app.services.errors import constraint_summary, storage_errors
 from app.services.sync_format import (
     APPEND_ONLY,
     LOCAL_ONLY,
@@ -414,7 +414,7 @@ class SyncService:
                     s.merge(Setting(key="center_id", value=info.center_id))
         except IntegrityError as exc:
             raise SyncError(_("{file} does not fit this database ({error}); nothing was imported.").format(
-                file=info.path.name, error=exc.orig)) from exc
+                file=info.path.name, error=constraint_summary(exc))) from exc
         log.info("imported %s from workstation %s (%s, %s): added %s, updated %s, refused %d, clamped %d",
                  info.path, info.workstation_id, info.fingerprint, authority.role.value, result.added,
                  result.updated, len(result.refused), len(result.clamped))

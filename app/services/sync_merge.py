@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import as_utc
 from app.i18n import _
+from app.services.errors import constraint_summary
 from app.services.sync_format import (
     APPEND_ONLY,
     SyncError,
@@ -449,7 +450,7 @@ class Merger:
                 self.s.execute(insert(table), rows)
             except IntegrityError as exc:
                 raise self.fail(lines[0], _("records do not fit this database ({error})").format(
-                    error=exc.orig)) from exc
+                    error=constraint_summary(exc))) from exc
             self.count(self.result.added, name, len(rows))
 
     def _may_append(self, name: str, r: dict[str, Any], attempts: set[str]) -> None:

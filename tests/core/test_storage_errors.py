@@ -101,3 +101,19 @@ def test_a_database_error_outside_the_services_is_one_line_without_sql(tmp_path)
     assert run.stderr.strip().splitlines() == [
         "zhizao: The database refused the request (the database cannot be reached or used); nothing was changed."]
     assert "unexpected" not in run.stderr and "SELECT" not in run.stderr
+
+
+def test_a_refused_record_is_named_by_its_rule_never_its_values():
+    """A sync report quotes which rule a record broke; PostgreSQL's DETAIL line (with the values) is left out."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services.errors import constraint_summary
+
+    class PgError(Exception):
+        pass
+
+    orig = PgError('duplicate key value violates unique constraint "users_login_key"\n'
+                   'DETAIL:  Key (login)=(zhang.secret) already exists.')
+    text = constraint_summary(IntegrityError("INSERT INTO users ...", {"login": "zhang.secret"}, orig))
+    assert text == 'duplicate key value violates unique constraint "users_login_key"'
+    assert "zhang.secret" not in text
