@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _, ngettext, pgettext
 from app.ui.common.content import content_text
 
 # The simulator's station states, in its order (simulators.line.flow_station.FLOW_STATES: the serial
@@ -47,13 +47,13 @@ STATE_LABELS = {
     "minor_stop": N_("minor stop"),
     "reduced_speed": N_("reduced speed"),
 }
+# The kind of station under its name, in a context of its own: "machine" is also a unit ("2 machines", 台).
 KIND_LABELS = {
-    "machine": N_("machine"),
-    "robot": N_("robot"),
-    "inspection": N_("inspection"),
-    "assembly": N_("assembly"),
+    "machine": lambda: pgettext("station kind", "machine"),
+    "robot": lambda: pgettext("station kind", "robot"),
+    "inspection": lambda: pgettext("station kind", "inspection"),
+    "assembly": lambda: pgettext("station kind", "assembly"),
 }
-
 INK = QColor("#1f2d3d")
 MUTED = QColor("#6b7a89")
 STATION_W, STATION_H = 94.0, 64.0
@@ -128,7 +128,7 @@ class StationItem(QGraphicsRectItem):
         self.title.setText(self.display)
         self.title.setScale(1.0)
         _centre(self.title, x + STATION_W / 2, 3, STATION_W - 8)
-        kind = _(KIND_LABELS[self.kind]) if self.kind in KIND_LABELS else self.kind
+        kind = KIND_LABELS[self.kind]() if self.kind in KIND_LABELS else self.kind
         if self.servers > 1:
             kind = _("{kind} ×{n}").format(kind=kind, n=self.servers)
         self.kind_text.setText(kind)
@@ -331,3 +331,4 @@ class LineDiagram(QGraphicsView):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._fit()
+
