@@ -69,10 +69,29 @@ def test_a_read_only_data_folder_opens_read_only_with_one_warning(qapp_ready, me
     from app.ui.common import messages as ui_messages
 
     ui_messages.set_sink(quit_when_told)
-    QTimer.singleShot(60_000, QApplication.quit)  # never hang the suite
-    code = application.run_gui(argparse.Namespace(data_dir=str(data), db=None, verbose=False))
+    # Never hang the suite; but stopped once run_gui returns: a stray QApplication.quit() firing during a later
+    # test sets Qt's quit flag, and every later event loop (qtbot.wait) returns at once without delivering events.
+    guard = QTimer(singleShot=True, interval=60_000)
+    guard.timeout.connect(QApplication.quit)
+    guard.start()
+    try:
+        code = application.run_gui(argparse.Namespace(data_dir=str(data), db=None, verbose=False))
+    finally:
+        guard.stop()
+        _settle_quits()
     assert code == 0
     assert messages.texts("error") == []
     assert len(messages.texts("warning")) == 1 and "cannot be written" in messages.texts("warning")[0]
     assert opened and opened[0].store.readonly
     assert [login for login, _name in opened[0].accounts.login_choices()] == ["admin", "wang"]
+
+
+def _settle_quits() -> None:
+    """Deliver, inside an application loop, any quit still queued by this test's message sink: a quit() that
+    lands outside QApplication.exec() sets Qt's quit flag, and every later event loop (qtbot.wait, other tests)
+    then returns at once without delivering events. exec() clears the flag when it starts and when it returns."""
+    stop = QTimer(singleShot=True, interval=0)
+    stop.timeout.connect(QApplication.quit)
+    stop.start()
+    QApplication.exec()
+    stop.stop()
