@@ -41,6 +41,9 @@ class ArmModel:
     signs: tuple[int, ...] = (1, 1, 1, 1, 1, 1)
     flange_rz_deg: float = 0.0
     geometry_source: str = ""
+    # joint accelerations (°/s²) for motion timing; not in the datasheets, chosen so each joint reaches its top
+    # speed in ~0.25 s (small arm) / ~0.3 s (larger arm), as on real controllers at nominal payload
+    max_accel_deg_s2: tuple[float, ...] = ()
 
     @property
     def forearm(self) -> float:
@@ -64,6 +67,12 @@ class ArmModel:
     def max_speed_rad_s(self) -> np.ndarray:
         return np.radians(np.array(self.max_speed_deg_s, dtype=float))
 
+    @property
+    def max_accel_rad_s2(self) -> np.ndarray:
+        """Joint accelerations (rad/s²); a model without data gets 4 × its top speed per second."""
+        acc = self.max_accel_deg_s2 or tuple(4.0 * v for v in self.max_speed_deg_s)
+        return np.radians(np.array(acc, dtype=float))
+
 
 R7_700 = ArmModel(
     key="r7-700",
@@ -72,6 +81,7 @@ R7_700 = ArmModel(
     limits_deg=((-170, 170), (-100, 135), (-200, 70), (-270, 270), (-130, 130), (-360, 360)),
     max_speed_deg_s=(288, 240, 300, 400, 405, 600),
     payload_kg=7.0,
+    max_accel_deg_s2=(1150, 960, 1200, 1600, 1620, 2400),
     geometry_source="ABB IRB 1200-7/0.7 (ROS-Industrial abb_irb1200_support, irb1200_7_70)",
 )
 
@@ -84,6 +94,7 @@ R12_1440 = ArmModel(
     payload_kg=12.0,
     signs=(1, 1, -1, -1, -1, -1),
     flange_rz_deg=180.0,
+    max_accel_deg_s2=(870, 770, 870, 1570, 1570, 2330),
     geometry_source="Yaskawa Motoman GP12 (ROS-Industrial motoman_gp12_support, gp12)",
 )
 

@@ -1,0 +1,100 @@
+"""Geometry the motion planner samples: lines, circles, orientation slerp, link points, singularity measures.
+
+Everything works on stacks (numpy) so a move's samples are computed in a few calls. Poses are 4×4, mm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulators.robot.arm.kinematics import Arm
+from simulators.robot.arm.orientation import rotation_angle
+
+
+def rotvec(r: np.ndarray) -> tuple[np.ndarray, float]:
+    """Unit axis and angle of the rotation ``r`` (angle in [0, π]); axis x for the identity."""
+    angle = float(rotation_angle(r))
+    if angle < 1e-12:
+        return np.array([1.0, 0.0, 0.0]), 0.0
+    if angle < math.pi - 1e-6:
+        v = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+        return v / np.linalg.norm(v), angle
+    # near a half-turn the skew part vanishes: the axis is the largest column of (R + I) / 2
+    b = 0.5 * (r + np.eye(3))
+    k = int(np.argmax(np.diag(b)))
+    v = b[:, k] / math.sqrt(max(b[k, k], 1e-300))
+    return v / np.linalg.norm(v), angle
+
+
+def rodrigues(axis: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) turns by ``angles`` about one unit ``axis``."""
+    x, y, z = axis
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+    a = np.asarray(angles, dtype=float)[:, None, None]
+    return np.eye(3) + np.sin(a) * k + (1.0 - np.cos(a)) * (k @ k)
+
+
+def slerp(r0: np.ndarray, r1: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) orientations from ``r0`` (s = 0) to ``r1`` (s = 1) turning at constant rate about one axis."""
+    axis, angle = rotvec(r0.T @ r1)
+    return r0 @ rodrigues(axis, angle * np.asarray(s, dtype=float))
+
+
+def circle(p0: np.ndarray, pv: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
+                                                                  float] | None:
+    """Circle through three points, travelled p0 → pv → p1: (centre, radius, e1, e2, sweep angle).
+
+    Points on it: centre + radius·(cos φ·e1 + sin φ·e2), φ from 0 to the sweep. None when the points are
+    (nearly) collinear or coincide.
+    """
+    a, b = pv - p0, p1 - p0
+    n = np.cross(a, b)
+    nn = float(np.linalg.norm(n))
+    if nn < 1e-6 * max(1e-9, float(np.linalg.norm(a) * np.linalg.norm(b))) or nn < 1e-9:
+        return None
+    c = p0 + np.cross(float(a @ a) * b - float(b @ b) * a, n) / (2.0 * nn * nn)
+    radius = float(np.linalg.norm(p0 - c))
+    e1 = (p0 - c) / radius
+    e2 = np.cross(n / nn, e1)
+    d = p1 - c
+    sweep = math.atan2(float(d @ e2), float(d @ e1)) % (2.0 * math.pi)
+    return c, radius, e1, e2, sweep
+
+
+def link_points(arm: Arm, q: np.ndarray, tool: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(n, 8, 3) skeleton vertices in world, as ``Jogger.link_points``: base, J1 top, shoulder, elbow, forearm
+    bend, wrist centre, flange, TCP. A point of a straight link moves by the weighted mean of its ends'
+    displacements, so capping these caps every point of every link."""
+    m = arm.model
+    q = np.asarray(q, dtype=float).reshape(-1, 6)
+    t = q * np.array(m.signs, dtype=float)
+    c1, s1 = np.cos(t[:, 0]), np.sin(t[:, 0])
+    t23 = t[:, 1] + t[:, 2]
+    n = len(q)
+    r_el, z_el = m.a1 + m.a2 * np.sin(t[:, 1]), m.d1 + m.a2 * np.cos(t[:, 1])
+    r_fb, z_fb = r_el + m.a3 * np.sin(t23), z_el + m.a3 * np.cos(t23)
+    r_wc, z_wc = r_fb + m.d4 * np.cos(t23), z_fb - m.d4 * np.sin(t23)
+    rr = np.stack([np.zeros(n), np.zeros(n), np.full(n, m.a1), r_el, r_fb, r_wc], 1)
+    zz = np.stack([np.zeros(n), np.full(n, m.d1), np.full(n, m.d1), z_el, z_fb, z_wc], 1)
+    pts = np.empty((n, 8, 3))
+    pts[:, :6, 0], pts[:, :6, 1], pts[:, :6, 2] = c1[:, None] * rr, s1[:, None] * rr, zz
+    flange = arm.fk(q)
+    pts[:, 6] = flange[:, :3, 3]
+    pts[:, 7] = flange[:, :3, :3] @ tool[:3, 3] + flange[:, :3, 3]
+    return pts @ base[:3, :3].T + base[:3, 3]
+
+
+def measures(arm: Arm, q: np.ndarray) -> dict[str, np.ndarray]:
+    """``singularities.measures`` for a stack of joint vectors (degrees, mm, degrees)."""
+    m = arm.model
+    q = np.asarray(q, dtype=float).reshape(-1, 6)
+    t = q * np.array(m.signs, dtype=float)
+    wc = arm.wrist_centre(q)
+    beta = math.atan2(m.a3, m.d4)
+    return {
+        "wrist": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.sin(t[:, 4]))))),
+        "shoulder": np.hypot(wc[:, 0], wc[:, 1]),
+        "elbow": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.cos(t[:, 2] - beta))))),
+    }

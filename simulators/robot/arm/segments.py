@@ -1,0 +1,231 @@
+"""One move's geometry for the planner: its path in s ∈ [0, 1], speed limits on s, and the checks that stop it.
+
+A geometric pass samples the path (every ~5 mm / 2° for L/C, every 2° of the largest joint for J) before any
+timing: it finds where the move must stop (singularity, reach, joint limit, configuration change) and how fast
+s may go (joint speed limits, the T1 cap on the link points). A minimum of a singularity measure between two
+samples is searched for in finer samples, so a line through J5 = 0 cannot slip between them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulators.robot.arm.errors import ArmError
+from simulators.robot.arm.kinematics import Configuration
+from simulators.robot.arm.paths import circle, link_points, measures, rodrigues, rotvec
+from simulators.robot.arm.profile import synchronized
+from simulators.robot.arm.singularities import DEFAULT_THRESHOLDS, KINDS
+
+if TYPE_CHECKING:
+    from simulators.robot.arm.motion import MoveCmd, Planner
+
+T1_MARGIN = 0.98  # the geometric pass plans for 98 % of the cap; the samples are checked against the full cap
+JUMP_RAD = math.radians(60.0)  # a joint turning this much between two geometric samples: another configuration
+
+
+@dataclass
+class Path:
+    cmd: MoveCmd
+    q_start: np.ndarray
+    q_end: np.ndarray
+    length_mm: float  # TCP path length (to ``s_end``)
+    s_end: float  # 1, or where an alarm stops the move
+    v_s: float  # max ds/dt
+    a_s: float  # max d²s/dt²
+    alarm: tuple[str, dict] | None = None
+    r_in: float = 0.0  # zone radius blending in from the previous move
+    # L/C geometry: TCP pose of s
+    pose_fn: object = None
+    conf: int = 0
+    planner: Planner | None = None
+
+    def at(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Joints (n, 6) and, for L/C, world TCP poses (n, 4, 4) at path parameters ``s``."""
+        s = np.asarray(s, dtype=float)
+        if self.pose_fn is None:
+            return self.q_start + s[:, None] * (self.q_end - self.q_start), None
+        poses = self.pose_fn(s)
+        return solve(self.planner, poses, self.conf, self.q_start), poses
+
+
+def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> np.ndarray:
+    """IK of world TCP poses in configuration ``conf``, turns continued from ``q_ref`` (NaN: unreachable)."""
+    flange = planner._base_inv @ poses @ planner._tool_inv
+    q = planner.arm.ik_batch(flange)[0][:, conf]
+    q = np.unwrap(np.vstack([q_ref[None, :], q]), axis=0)[1:]
+    return q
+
+
+def build_path(planner: Planner, cmd: MoveCmd) -> Path:
+    if cmd.kind == "J":
+        return _joint(planner, cmd)
+    return _cartesian(planner, cmd)
+
+
+def _still(planner: Planner, cmd: MoveCmd, alarm: tuple[str, dict]) -> Path:
+    q = planner._q.copy()
+    return Path(cmd, q, q, 0.0, 0.0, 1.0, 1.0, alarm)
+
+
+def _joint(planner: Planner, cmd: MoveCmd) -> Path:
+    from simulators.robot.arm.motion import solve_joint_target
+
+    q0 = planner._q.copy()
+    try:
+        q1 = solve_joint_target(planner, cmd)
+    except ArmError as e:
+        return _still(planner, cmd, (e.code, dict(e.params)))
+    model = planner.arm.model
+    d = q1 - q0
+    prof = synchronized(d, model.max_speed_rad_s * cmd.speed * planner.override, model.max_accel_rad_s2)
+    n = max(8, math.ceil(math.degrees(float(np.max(np.abs(d)))) / 2.0)) + 1
+    s = np.linspace(0.0, 1.0, n)
+    q = q0 + s[:, None] * d
+    tcp = (planner.base @ planner.arm.fk(q) @ planner.tool)[:, :3, 3]
+    length = float(np.sum(np.linalg.norm(np.diff(tcp, axis=0), axis=1)))
+    v_s = prof.v_max
+    if planner.t1:
+        v_s = min(v_s, _t1_limit(planner, q, s))
+    return Path(cmd, q0, q1, length, 1.0, v_s, prof.a_acc)
+
+
+def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
+    from simulators.robot.arm.motion import T1_CAP_MM_S
+
+    pts = link_points(planner.arm, q, planner.tool, planner.base)
+    rate = np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2), axis=1) / np.diff(s)
+    peak = float(np.max(rate)) if len(rate) else 0.0
+    return math.inf if peak <= 0 else T1_MARGIN * T1_CAP_MM_S / peak
+
+
+def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
+    from simulators.robot.arm.motion import ORI_ACCEL_DEG_S2, ORI_SPEED_DEG_S, TCP_ACCEL_MM_S2
+
+    arm = planner.arm
+    q0 = planner._q.copy()
+    start = planner.tcp_pose(q0)
+    if cmd.target is None and cmd.joints is None:
+        raise ValueError("a linear/circular move needs a target pose or joints")
+    target = np.asarray(cmd.target, dtype=float) if cmd.target is not None else planner.tcp_pose(cmd.joints)
+    r0, r1 = start[:3, :3], target[:3, :3]
+    axis, theta = rotvec(r0.T @ r1)
+    p0, p1 = start[:3, 3], target[:3, 3]
+    if cmd.kind == "C":
+        if cmd.via is None:
+            raise ValueError("MOVEC needs a via pose")
+        circ = circle(p0, np.asarray(cmd.via, dtype=float)[:3, 3], p1)
+        if circ is None:
+            return _still(planner, cmd, ("motion.circle_degenerate", {}))
+        c, radius, e1, e2, sweep = circ
+        length = radius * sweep
+
+        def pos(s: np.ndarray) -> np.ndarray:
+            ph = sweep * s[:, None]
+            return c + radius * (np.cos(ph) * e1 + np.sin(ph) * e2)
+    else:
+        length = float(np.linalg.norm(p1 - p0))
+
+        def pos(s: np.ndarray) -> np.ndarray:
+            return p0 + s[:, None] * (p1 - p0)
+
+    def pose_fn(s: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(s), 4, 4))
+        out[:, :3, :3] = r0 @ rodrigues(axis, theta * s)
+        out[:, :3, 3] = pos(s)
+        out[:, 3, 3] = 1.0
+        return out
+
+    conf = arm.configuration(q0)
+    if cmd.configuration is not None and cmd.configuration != conf:
+        return _still(planner, cmd, ("motion.config_change", {"from": conf.index, "to": cmd.configuration.index}))
+    flange_t = planner._base_inv @ target @ planner._tool_inv
+    try:
+        arm.ik(flange_t, q0, conf)
+    except ArmError as e:
+        try:
+            other = arm.ik(flange_t, q0)
+        except ArmError:
+            return _still(planner, cmd, (e.code, dict(e.params)))
+        return _still(planner, cmd, ("motion.config_change",
+                                     {"from": conf.index, "to": arm.configuration(other).index}))
+    if length < 1e-9 and theta < 1e-12:
+        return Path(cmd, q0, q0, 0.0, 0.0, 1.0, 1.0)
+    n = max(8, math.ceil(length / 5.0), math.ceil(math.degrees(theta) / 2.0)) + 1
+    s = np.linspace(0.0, 1.0, n)
+    q = solve(planner, pose_fn(s), conf.index, q0)
+    stop = _first_stop(planner, pose_fn, s, q, conf.index)
+    s_end, alarm = 1.0, None
+    if stop is not None:
+        i, alarm = stop
+        s_end = float(s[i - 1]) if i > 0 else 0.0
+        s, q = s[:i], q[:i]
+    q_end = q[-1].copy() if len(q) else q0
+    ori = math.radians(ORI_SPEED_DEG_S), math.radians(ORI_ACCEL_DEG_S2)
+    v_s = min(cmd.speed * planner.override / max(length, 1e-9), ori[0] / max(theta, 1e-12))
+    a_s = min(TCP_ACCEL_MM_S2 / max(length, 1e-9), ori[1] / max(theta, 1e-12))
+    if len(s) > 1:  # joint speed limits along the path, and the T1 cap
+        rate = np.max(np.abs(np.diff(q, axis=0)) / np.diff(s)[:, None], axis=0)
+        with np.errstate(divide="ignore"):
+            v_s = min(v_s, float(np.min(arm.model.max_speed_rad_s / rate)))
+        if planner.t1:
+            v_s = min(v_s, _t1_limit(planner, q, s))
+    path = Path(cmd, q0, q_end, length * s_end, s_end, v_s, a_s, alarm, pose_fn=pose_fn, conf=conf.index,
+                planner=planner)
+    return path
+
+
+def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: int) -> tuple[int, tuple] | None:
+    """Index of the first geometric sample the move may not reach, with its alarm (None: the whole path is fine)."""
+    arm = planner.arm
+    n = len(s)
+    bad = np.isnan(q).any(axis=1) | (arm.limit_violation(np.nan_to_num(q)) > 1e-9).any(axis=1)
+    jumps = np.zeros(n, dtype=bool)
+    jumps[1:] = (np.abs(np.diff(np.nan_to_num(q), axis=0)) > JUMP_RAD).any(axis=1)
+    first_bad = int(np.argmax(bad | jumps)) if (bad | jumps).any() else n
+    m = measures(arm, np.nan_to_num(q))
+    best: tuple[int, tuple] | None = None
+    for kind in KINDS:
+        th, mk = DEFAULT_THRESHOLDS[kind], m[kind]
+        m0 = mk[0]
+        hit = None
+        for i in range(1, min(first_bad + 1, n)):
+            if mk[i] < th and mk[i] < m0:
+                hit = (i, float(mk[i]))
+                break
+            if i < n - 1 and mk[i] <= mk[i - 1] and mk[i] <= mk[i + 1] and mk[i] < 10 * th:
+                low = _refine_min(planner, pose_fn, s[i - 1], s[i + 1], conf, q[i - 1], kind)
+                if low < th and low < m0:
+                    hit = (i, low)
+                    break
+        if hit is not None and (best is None or hit[0] < best[0]):
+            best = (hit[0], ("motion.singularity", {"kind": kind, "distance": round(hit[1], 3), "threshold": th}))
+    if first_bad < n and (best is None or first_bad < best[0]):
+        i = first_bad
+        flange = planner._base_inv @ pose_fn(s[i:i + 1])[0] @ planner._tool_inv
+        code, params = "motion.config_change", {"from": conf}
+        try:
+            arm.ik(flange, q[i - 1], Configuration.from_index(conf))
+        except ArmError as e:
+            try:
+                params["to"] = arm.configuration(arm.ik(flange, q[i - 1])).index
+            except ArmError:
+                code, params = e.code, dict(e.params)
+        best = (i, (code, params))
+    return best
+
+
+def _refine_min(planner: Planner, pose_fn, lo: float, hi: float, conf: int, q_ref: np.ndarray, kind: str) -> float:
+    """Smallest singularity measure on [lo, hi], zooming three times on 17 samples."""
+    low = math.inf
+    for _ in range(3):
+        s = np.linspace(lo, hi, 17)
+        q = solve(planner, pose_fn(s), conf, q_ref)
+        mk = measures(planner.arm, np.nan_to_num(q))[kind]
+        j = int(np.argmin(mk))
+        low = min(low, float(mk[j]))
+        lo, hi = s[max(j - 1, 0)], s[min(j + 1, 16)]
+    return low
