@@ -8,14 +8,14 @@ parabolic blend. Should IK fail on a Cartesian corner sample, the corner falls b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from simulators.robot.arm.segments import solve
 
-if TYPE_CHECKING:
-    from simulators.robot.arm.motion import Planner, _Planned
+Planner = Any  # motion.Planner / motion._Planned (not imported: no cycles)
+_Planned = Any
 
 
 def blend_samples(planner: Planner, a: _Planned, b: _Planned, ov: int) -> np.ndarray:

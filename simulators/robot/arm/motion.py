@@ -36,17 +36,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulators.robot.arm.blend import blend_samples
-from simulators.robot.arm.errors import ArmError
 from simulators.robot.arm.frames import invert
 from simulators.robot.arm.kinematics import Arm, Configuration
 from simulators.robot.arm.paths import link_points
 from simulators.robot.arm.profile import Trapezoid
-from simulators.robot.arm.segments import Path, build_path
-
-TCP_ACCEL_MM_S2 = 4000.0
-ORI_SPEED_DEG_S = 250.0
-ORI_ACCEL_DEG_S2 = 1000.0
-T1_CAP_MM_S = 250.0
+from simulators.robot.arm.segments import (
+    ORI_ACCEL_DEG_S2,
+    ORI_SPEED_DEG_S,
+    T1_CAP_MM_S,
+    TCP_ACCEL_MM_S2,
+    Path,
+    build_path,
+)
 
 
 @dataclass(frozen=True)
@@ -340,21 +341,7 @@ class Planner:
             self._last = None
 
 
-def solve_joint_target(planner: Planner, cmd: MoveCmd) -> np.ndarray:
-    """Joints of a move's target: explicit, or IK nearest the current joints (raises ArmError)."""
-    if cmd.joints is not None:
-        q = np.asarray(cmd.joints, dtype=float)
-        viol = planner.arm.limit_violation(q)
-        if np.any(viol > 1e-12):
-            j = int(np.argmax(viol))
-            from simulators.robot.arm.errors import JointLimitError
-
-            lo, hi = planner.arm.model.limits_deg[j]
-            raise JointLimitError("joint target outside limits", joint=j + 1,
-                                  value_deg=round(math.degrees(q[j]), 3), lower_deg=lo, upper_deg=hi)
-        return q
-    flange = planner._base_inv @ np.asarray(cmd.target, dtype=float) @ planner._tool_inv
-    return planner.arm.ik(flange, planner._q, cmd.configuration)
-
-
-__all__ = ["FINE", "ArmError", "MotionAlarm", "MoveCmd", "Planner", "Segment", "Trajectory", "Zone"]
+__all__ = [
+    "FINE", "ORI_ACCEL_DEG_S2", "ORI_SPEED_DEG_S", "T1_CAP_MM_S", "TCP_ACCEL_MM_S2", "MotionAlarm", "MoveCmd",
+    "Planner", "Segment", "Trajectory", "Zone",
+]

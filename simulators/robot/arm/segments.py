@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from simulators.robot.arm.errors import ArmError
+from simulators.robot.arm.errors import ArmError, JointLimitError
 from simulators.robot.arm.kinematics import Configuration
 from simulators.robot.arm.paths import circle, link_points, measures, rodrigues, rotvec
 from simulators.robot.arm.profile import synchronized
 from simulators.robot.arm.singularities import DEFAULT_THRESHOLDS, KINDS
 
-if TYPE_CHECKING:
-    from simulators.robot.arm.motion import MoveCmd, Planner
+# motion.Planner and motion.MoveCmd: not imported, the package's modules may not import each other in a cycle
+Planner = Any
+MoveCmd = Any
 
+TCP_ACCEL_MM_S2 = 4000.0  # L/C path acceleration
+ORI_SPEED_DEG_S = 250.0  # L/C orientation turn rate and acceleration limits
+ORI_ACCEL_DEG_S2 = 1000.0
+T1_CAP_MM_S = 250.0
 T1_MARGIN = 0.98  # the geometric pass plans for 98 % of the cap; the samples are checked against the full cap
 JUMP_RAD = math.radians(60.0)  # a joint turning this much between two geometric samples: another configuration
 
@@ -60,6 +65,21 @@ def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> 
     return q
 
 
+def solve_joint_target(planner: Planner, cmd: MoveCmd) -> np.ndarray:
+    """Joints of a move's target: explicit, or IK nearest the current joints (raises ArmError)."""
+    if cmd.joints is not None:
+        q = np.asarray(cmd.joints, dtype=float)
+        viol = planner.arm.limit_violation(q)
+        if np.any(viol > 1e-12):
+            j = int(np.argmax(viol))
+            lo, hi = planner.arm.model.limits_deg[j]
+            raise JointLimitError("joint target outside limits", joint=j + 1,
+                                  value_deg=round(math.degrees(q[j]), 3), lower_deg=lo, upper_deg=hi)
+        return q
+    flange = planner._base_inv @ np.asarray(cmd.target, dtype=float) @ planner._tool_inv
+    return planner.arm.ik(flange, planner._q, cmd.configuration)
+
+
 def build_path(planner: Planner, cmd: MoveCmd) -> Path:
     if cmd.kind == "J":
         return _joint(planner, cmd)
@@ -72,8 +92,6 @@ def _still(planner: Planner, cmd: MoveCmd, alarm: tuple[str, dict]) -> Path:
 
 
 def _joint(planner: Planner, cmd: MoveCmd) -> Path:
-    from simulators.robot.arm.motion import solve_joint_target
-
     q0 = planner._q.copy()
     try:
         q1 = solve_joint_target(planner, cmd)
@@ -94,8 +112,6 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
 
 
 def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
-    from simulators.robot.arm.motion import T1_CAP_MM_S
-
     pts = link_points(planner.arm, q, planner.tool, planner.base)
     rate = np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2), axis=1) / np.diff(s)
     peak = float(np.max(rate)) if len(rate) else 0.0
@@ -103,8 +119,6 @@ def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
 
 
 def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
-    from simulators.robot.arm.motion import ORI_ACCEL_DEG_S2, ORI_SPEED_DEG_S, TCP_ACCEL_MM_S2
-
     arm = planner.arm
     q0 = planner._q.copy()
     start = planner.tcp_pose(q0)
