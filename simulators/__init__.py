@@ -69,6 +69,10 @@ def metric_names(kind: str) -> frozenset[str]:
         from simulators.vibration.runner import VIBRATION_METRICS
 
         return VIBRATION_METRICS
+    if kind == "robot_arm":
+        from simulators.robot.arm.tasks import ROBOT_ARM_METRICS
+
+        return ROBOT_ARM_METRICS
     raise ScenarioError("kind", f"unknown simulator '{kind}' (expected one of: {', '.join(SIMULATORS)})")
 
 
@@ -89,6 +93,10 @@ def is_metric(kind: str, scenario: Any, name: str) -> bool:
     ``station.<station>.<working|starved|blocked|down|maintenance|setup|availability|performance|
     quality|oee|failures|produced|scrap|uptime>`` and ``buffer.<buffer>.mean_level``; an
     order-driven line adds delivery, ``product.<product>.*``, six-big-loss and ``balance.*`` metrics."""
+    if kind == "robot_arm":  # each task kind reports its own metrics
+        from simulators.robot.arm.tasks import TASK_METRICS
+
+        return name in TASK_METRICS[_scenario(kind, scenario).task.kind]
     if name in metric_names(kind):
         return True
     if kind == "vibration":
@@ -152,6 +160,10 @@ def make_runner(kind: str, scenario: Any, seed: int | None = None) -> Any:
         from simulators.vibration.runner import VibrationRunner
 
         return VibrationRunner(sc, seed)
+    if kind == "robot_arm":
+        from simulators.robot.arm.runner import RobotArmRunner
+
+        return RobotArmRunner(sc, seed)
     from simulators.robot.runner import RobotRunner
 
     return RobotRunner(sc, seed)

@@ -18,7 +18,7 @@ from ruamel.yaml.error import YAMLError
 from simulators.errors import ScenarioError
 from simulators.validation import MAX_SCENARIO_CHARS, MAX_SCENARIO_DEPTH, MAX_SCENARIO_VALUES, convert
 
-SIMULATORS = ("line", "maintenance", "robot_cell", "vibration")
+SIMULATORS = ("line", "maintenance", "robot_cell", "vibration", "robot_arm")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 
@@ -29,6 +29,7 @@ SCENARIO_CLASSES = {
     "maintenance": "simulators.maintenance.scenario:MaintenanceScenario",
     "robot_cell": "simulators.robot.scenario:RobotCellScenario",
     "vibration": "simulators.vibration.scenario:VibrationScenario",
+    "robot_arm": "simulators.robot.arm.scenario:RobotArmScenario",
 }
 
 

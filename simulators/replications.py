@@ -46,6 +46,10 @@ def run_one(kind: str, scenario: Any, seed: int, replication: int) -> tuple[dict
         from simulators.vibration.runner import run_vibration
 
         return run_vibration(scenario, seed, replication).metrics, None
+    if kind == "robot_arm":
+        from simulators.robot.arm.runner import run_robot_arm
+
+        return run_robot_arm(scenario, seed, replication).metrics, None
     from simulators.robot.runner import run_robot
 
     return run_robot(scenario, seed, replication).metrics, None

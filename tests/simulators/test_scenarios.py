@@ -25,7 +25,7 @@ from .conftest import line, station
 
 
 def test_public_interface() -> None:
-    assert SIMULATORS == ("line", "maintenance", "robot_cell", "vibration")
+    assert SIMULATORS == ("line", "maintenance", "robot_cell", "vibration", "robot_arm")
     assert issubclass(ScenarioError, ValueError)
     e = ScenarioError("stations.0.servers", "must be >= 1")
     assert (e.field, e.message, str(e)) == ("stations.0.servers", "must be >= 1", "stations.0.servers: must be >= 1")
