@@ -1,0 +1,286 @@
+"""The 3D robot cell view: a QWidget painting the scene with QPainter (no OpenGL, so it runs on a PC without
+a working GPU driver and offscreen in the tests; issue 24 has the measurements behind that choice).
+
+Mouse: left drag orbits, middle drag or Shift + left drag pans, the wheel zooms. Buttons and keys (while the
+view has focus): T top, F front, S side, I iso, Home fit to the cell. ``set_joints`` only moves the arm; the
+cell's meshes are built once by ``set_cell``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from app.i18n import _
+from app.ui.common.qt_i18n import on_language_changed
+from app.ui.robot3d import overlay
+from app.ui.robot3d.arm_mesh import link_width, tool_kind
+from app.ui.robot3d.camera import Camera
+from app.ui.robot3d.cell_mesh import cell_bounds, cell_lines, cell_meshes
+from app.ui.robot3d.materials import LEVELS, shaded
+from app.ui.robot3d.scene import DrawList, Scene
+from simulators.robot.arm import Arm, ArmModel, get_model
+
+BACKGROUND = QColor(222, 226, 232)
+FLOOR = QColor(204, 208, 214)
+ORBIT_DEG_PER_PX = 0.4
+PRESET_KEYS = (("top", "T"), ("front", "F"), ("side", "S"), ("iso", "I"))
+
+
+class RobotCellView(QWidget):
+    """The arm in its cell. Lengths mm, joints radians, poses 4×4 in world."""
+
+    cameraChanged = Signal()
+
+    def __init__(self, model: str | ArmModel | Arm = "r12-1440", parent: QWidget | None = None, *,
+                 antialias: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("robot3d")
+        arm = model if isinstance(model, Arm) else Arm(get_model(model) if isinstance(model, str) else model)
+        self.scene = Scene(arm)
+        self.camera = Camera()
+        self.antialias = antialias
+        self.cell = None
+        self._lines: dict[str, np.ndarray] = {}
+        self._interrupted: frozenset[str] = frozenset()
+        self._bounds = (np.array([0.0, 0.0, 0.5 * arm.model.d1]), 1.2 * arm.model.reach)
+        self.user_frame: tuple[str, np.ndarray] | None = None
+        self.points: dict[str, np.ndarray] = {}
+        self.path = np.zeros((0, 3))
+        self.alarms: list[tuple[np.ndarray, str]] = []
+        self.show_triads = True
+        self._brushes: list[QBrush] = []
+        self._poly, self._poly_view = overlay.polygon_buffer(4096)
+        self._static_cache: tuple | None = None
+        self._drag: tuple[Qt.MouseButton, QPointF, bool] | None = None
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(max(8.0, self._font.pointSizeF() - 1))
+        self.last_draw: DrawList | None = None
+        self._make_brushes()
+        self._build_toolbar()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        on_language_changed(self, self._retranslate)
+
+    # ------------------------------------------------------------------ content
+    def set_cell(self, cell, interrupted: frozenset[str] | set[str] = frozenset()) -> None:
+        """The cell's solids, zones and curtains (``simulators.robot.arm.cell.Cell``); the base pose comes with it."""
+        self.cell = cell
+        self._interrupted = frozenset(interrupted)
+        self.scene.base = np.asarray(cell.base, dtype=float)
+        self.scene.set_joints(self.scene.q)
+        self.scene.set_static(cell_meshes(cell, self._interrupted))
+        self._lines = cell_lines(cell)
+        self._bounds = cell_bounds(cell, self.scene.base, self.scene.arm.model.reach)
+        self._static_cache = None
+        self.update()
+
+    def set_interrupted(self, curtains: set[str] | frozenset[str]) -> None:
+        """Draw these light curtains as interrupted (red)."""
+        if self.cell is not None and frozenset(curtains) != self._interrupted:
+            self.set_cell(self.cell, curtains)
+
+    def set_tool(self, tcp: np.ndarray, kind: str = "pointer", name: str = "") -> None:
+        """The tool on the flange: ``kind`` gripper, glue, pointer or none (guessed from ``name`` if given)."""
+        self.scene.set_tool(tcp, tool_kind(name) if name else kind)
+        self.update()
+
+    def set_joints(self, q) -> None:
+        """Joints in radians; only the arm's transforms change."""
+        self.scene.set_joints(q)
+        self.update()
+
+    def set_user_frame(self, name: str | None, matrix: np.ndarray | None = None) -> None:
+        self.user_frame = None if name is None or matrix is None else (name, np.asarray(matrix, dtype=float))
+        self.update()
+
+    def set_points(self, points: dict[str, np.ndarray]) -> None:
+        """Taught points by name: world positions (3,) or poses (4×4)."""
+        self.points = dict(points)
+        self.update()
+
+    def set_path(self, tcp: np.ndarray | None, max_points: int = 2000) -> None:
+        """The programmed path: a trajectory's TCP positions (n, 3), thinned to ``max_points`` for drawing."""
+        path = np.zeros((0, 3)) if tcp is None else np.asarray(tcp, dtype=float).reshape(-1, 3)
+        if len(path) > max_points:
+            path = path[np.linspace(0, len(path) - 1, max_points).round().astype(int)]
+        self.path = path
+        self.update()
+
+    def set_alarms(self, alarms: list[tuple[np.ndarray, str]]) -> None:
+        """Alarm marks: (world position, text already in the user's language)."""
+        self.alarms = [(np.asarray(p, dtype=float), str(t)) for p, t in alarms]
+        self.update()
+
+    # ------------------------------------------------------------------ camera
+    def set_preset(self, name: str) -> None:
+        self.camera.preset(name)
+        self._camera_moved()
+
+    def fit_to_cell(self) -> None:
+        centre, radius = self._bounds
+        self.camera.fit(centre, radius, max(self.width(), 1), max(self.height(), 1))
+        self._camera_moved()
+
+    def _camera_moved(self) -> None:
+        self.cameraChanged.emit()
+        self.update()
+
+    # ------------------------------------------------------------------ toolbar
+    def _build_toolbar(self) -> None:
+        bar = QWidget(self, objectName="robot3d_toolbar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.setSpacing(2)
+        self.buttons: dict[str, QToolButton] = {}
+        for name, key in (*PRESET_KEYS, ("fit", "Home")):
+            b = QToolButton(bar, objectName=f"robot3d_{name}")
+            b.setAutoRaise(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(self.fit_to_cell if name == "fit" else (lambda _=False, n=name: self.set_preset(n)))
+            row.addWidget(b)
+            self.buttons[name] = b
+            sc = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(b.click)
+        smooth = QToolButton(bar, objectName="robot3d_smooth")
+        smooth.setAutoRaise(True)
+        smooth.setCheckable(True)
+        smooth.setChecked(self.antialias)
+        smooth.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        smooth.toggled.connect(self._set_antialias)
+        row.addWidget(smooth)
+        self.buttons["smooth"] = smooth
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(bar, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        outer.addStretch(1)
+
+    def _set_antialias(self, on: bool) -> None:
+        self.antialias = bool(on)
+        self.update()
+
+    def _retranslate(self) -> None:
+        labels = {"top": _("Top"), "front": _("Front"), "side": _("Side"), "iso": _("Iso"), "fit": _("Fit"),
+                  "smooth": _("Smooth")}
+        tips = {
+            "top": _("Top view (T)"), "front": _("Front view (F)"), "side": _("Side view (S)"),
+            "iso": _("Isometric view (I)"), "fit": _("Fit the cell in the view (Home)"),
+            "smooth": _("Smooth edges (antialiasing; slower)"),
+        }
+        for name, b in self.buttons.items():
+            b.setText(labels[name])
+            b.setToolTip(tips[name])
+        self.setToolTip(_("Left drag: turn the view. Middle drag or Shift + drag: move it. Wheel: zoom."))
+        self.setAccessibleName(_("3D view of the robot cell"))
+        self._frame_names = {"world": _("World"), "base": _("Base"), "tool": _("Tool")}
+        self.update()
+
+    # ------------------------------------------------------------------ mouse
+    def mousePressEvent(self, event) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            pan = event.button() == Qt.MouseButton.MiddleButton or shift
+            self._drag = (event.button(), event.position(), pan)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag is None:
+            return super().mouseMoveEvent(event)
+        button, last, pan = self._drag
+        pos = event.position()
+        dx, dy = pos.x() - last.x(), pos.y() - last.y()
+        if pan:
+            self.camera.pan(dx, dy, max(self.height(), 1))
+        else:
+            self.camera.orbit(-dx * ORBIT_DEG_PER_PX, dy * ORBIT_DEG_PER_PX)
+        self._drag = (button, pos, pan)
+        self._camera_moved()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._drag = None
+        super().mouseReleaseEvent(event)
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.camera.zoom(steps)
+            self._camera_moved()
+        event.accept()
+
+    # ------------------------------------------------------------------ painting
+    def _make_brushes(self) -> None:
+        self._brushes = [QBrush(QColor(*shaded(m, lv))) for m in self.scene.materials for lv in range(LEVELS)]
+
+    def _static_overlay(self, w: int, h: int):
+        """Floor and cell lines projected; they change only with the camera or the widget's size."""
+        key = (self.camera.state(), w, h, id(self.cell), self._interrupted)
+        if self._static_cache is None or self._static_cache[0] != key:
+            centre, radius = self._bounds
+            floor_poly, grid = overlay.floor(self.camera, centre, max(radius, 1000.0), w, h)
+            lines = {k: overlay.project_segments(self.camera, v, w, h) for k, v in self._lines.items()}
+            self._static_cache = (key, floor_poly, grid, lines)
+        return self._static_cache[1:]
+
+    def paintEvent(self, event) -> None:
+        w, h = self.width(), self.height()
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
+        floor_poly, grid, lines = self._static_overlay(w, h)
+        if floor_poly is not None:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(FLOOR)
+            p.drawConvexPolygon(floor_poly)
+        overlay.draw_lines(p, grid, "grid")
+        self._draw_solids(p, w, h)
+        overlay.draw_lines(p, lines.get("fence", []), "fence")
+        overlay.draw_lines(p, lines.get("keep_in", []), "keep_in")
+        overlay.draw_lines(p, lines.get("keep_out", []), "keep_out")
+        overlay.draw_lines(p, lines.get("curtain", []), "curtain")
+        overlay.draw_lines(p, lines.get("beams", []), "beams_on" if self._interrupted else "beams")
+        overlay.draw_path(p, self.camera, self.path, w, h)
+        if self.show_triads:
+            self._draw_triads(p, w, h)
+        overlay.draw_points(p, self.camera, self.points, w, h, self._font)
+        overlay.draw_alarms(p, self.camera, self.alarms, w, h, self._font)
+        p.end()
+
+    def _draw_solids(self, p: QPainter, w: int, h: int) -> None:
+        dl = self.scene.draw_list(self.camera, w, h)
+        self.last_draw = dl
+        n = len(dl)
+        if n == 0:
+            return
+        k = dl.points.shape[1]
+        if n * k > len(self._poly_view):
+            self._poly, self._poly_view = overlay.polygon_buffer(2 * n * k)
+        self._poly_view[: n * k] = dl.points.reshape(-1, 2)
+        p.setPen(Qt.PenStyle.NoPen)
+        brushes, mid, draw, set_brush = self._brushes, self._poly.mid, p.drawConvexPolygon, p.setBrush
+        last = -1
+        start = 0
+        for b, c in zip(dl.brush.tolist(), dl.counts.tolist(), strict=True):
+            if b != last:
+                set_brush(brushes[b])
+                last = b
+            draw(mid(start, c))
+            start += k
+
+    def _draw_triads(self, p: QPainter, w: int, h: int) -> None:
+        size = 0.35 * link_width(self.scene.arm.model) + 80.0
+        names = self._frame_names
+        overlay.draw_triad(p, self.camera, np.eye(4), 2 * size, names["world"], w, h, self._font)
+        if not np.allclose(self.scene.base, np.eye(4)):
+            overlay.draw_triad(p, self.camera, self.scene.base, 1.5 * size, names["base"], w, h, self._font)
+        overlay.draw_triad(p, self.camera, self.scene.tcp_world(), size, names["tool"], w, h, self._font)
+        if self.user_frame is not None:
+            overlay.draw_triad(p, self.camera, self.user_frame[1], 1.5 * size, self.user_frame[0], w, h, self._font)
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 600)
