@@ -1,0 +1,425 @@
+"""The virtual teach pendant (issue 24): a panel driving a Qt-free :class:`PendantSession`.
+
+Everything the trainee does becomes a session event at the current tick; a QTimer steps the session once per
+timeout (a tick of 10 ms counted, not measured), so the log replays to the same joints however the machine
+keeps up. The panel shows what the session says and never moves the arm itself; the service grades by replaying
+``log()``.
+
+Keyboard (while the panel has focus): Space holds the enabling device (Shift+Space presses it through; letting
+go releases it), Q W E R T Y jog axes 1–6 in the + direction and A S D F G H in the − direction, while held.
+Focus leaving the panel lets go of everything, as a trainee's hand leaving a real pendant would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, pgettext
+from app.ui.common.qt_i18n import on_language_changed
+from app.ui.common.status_line import StatusLine
+from app.ui.pendant.controls import (
+    CARTESIAN_NAMES,
+    JOINT_NAMES,
+    MINUS_KEYS,
+    PLUS_KEYS,
+    EnablingDevice,
+    EStopButton,
+    JogKeys,
+)
+from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
+from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
+from simulators.robot.arm.pendant_log import NAME_RE
+
+TICK_MS = 10
+FRAMES = ("joint", "world", "base", "tool", "user")
+INCREMENTS = ("continuous", "0.1mm", "1mm", "10mm")
+MODES = ("T1", "T2", "AUTO")
+
+
+def frame_labels() -> dict[str, str]:
+    """The jog frames' names (a context: "World", "Tool" … mean other things elsewhere in the app)."""
+    return {"joint": pgettext("pendant", "Joint"), "world": pgettext("pendant", "World"),
+            "base": pgettext("pendant", "Base"), "tool": pgettext("pendant", "Tool"),
+            "user": pgettext("pendant", "User")}
+
+
+def increment_labels() -> dict[str, str]:
+    return {"continuous": pgettext("pendant", "Continuous"), "0.1mm": _("0.1 mm / 0.1°"), "1mm": _("1 mm / 1°"),
+            "10mm": _("10 mm / 5°")}
+
+
+class PendantPanel(QWidget):
+    """The teach pendant. ``session`` is the live session; ``log()`` the events that replay it."""
+
+    joints_changed = Signal(object)  # np.ndarray (6,) rad
+    points_changed = Signal()
+    alarm = Signal(str)  # the code of each new alarm or stop
+
+    def __init__(self, setup: PendantSetup, parent: QWidget | None = None, *, run: bool = True) -> None:
+        super().__init__(parent, objectName="pendantPanel")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setup = setup
+        self.session = PendantSession(setup)
+        self._held_keys: set[int] = set()  # Qt keys of jog keys held on the keyboard
+        self._space = False
+        self._seen = (0, 0)  # alarms, stops already listed
+        self._shown_points: tuple | None = None
+        self._speed_shown = False
+        self._build()
+        self._sync_controls()
+        self.timer = QTimer(self, interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        if run:
+            self.timer.start()
+        on_language_changed(self, self.retranslate)
+        self._refresh()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        self.mode_label = QLabel(objectName="modeLabel")
+        top.addWidget(self.mode_label)
+        self.mode_group = QButtonGroup(self)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        for mode in MODES:
+            b = self._button(f"mode{mode}", checkable=True)
+            b.setText(mode)
+            b.setMinimumWidth(44)
+            self.mode_group.addButton(b)
+            self.mode_buttons[mode] = b
+            b.clicked.connect(lambda _c=False, m=mode: self._send({"ev": "mode", "v": m}))
+            top.addWidget(b)
+        self.motors_on = self._button("motorsOn")
+        self.motors_on.clicked.connect(lambda: self._send({"ev": "motors_on"}))
+        top.addWidget(self.motors_on)
+        top.addStretch(1)
+        self.reset_button = self._button("resetButton")
+        self.reset_button.clicked.connect(lambda: self._send({"ev": "reset"}))
+        top.addWidget(self.reset_button)
+        self.estop = EStopButton()
+        self.estop.toggled.connect(lambda on: self._send({"ev": "estop", "v": bool(on)}))
+        top.addWidget(self.estop)
+        lay.addLayout(top)
+
+        self.enabling = EnablingDevice()
+        self.enabling.position_changed.connect(lambda p: self._send({"ev": "enable", "v": p}))
+        lay.addWidget(self.enabling)
+
+        sel = QGridLayout()
+        sel.setHorizontalSpacing(6)
+        sel.setVerticalSpacing(3)
+        self.frame_combo = self._combo("frameCombo", list(FRAMES))
+        self.tool_combo = self._combo("toolCombo", list(self.session.frames.tools))
+        self.user_combo = self._combo("userCombo", list(self.session.frames.users))
+        self.inc_combo = self._combo("incrementCombo", list(INCREMENTS))
+        self.frame_combo.activated.connect(lambda i: self._send({"ev": "frame", "v": FRAMES[i]}))
+        self.tool_combo.activated.connect(lambda i: self._send({"ev": "tool", "v": self.tool_combo.itemData(i)}))
+        self.user_combo.activated.connect(lambda i: self._send({"ev": "user", "v": self.user_combo.itemData(i)}))
+        self.inc_combo.activated.connect(lambda i: self._send({"ev": "inc", "v": INCREMENTS[i]}))
+        self.sel_labels = [QLabel() for _i in range(5)]
+        for i, (label, field) in enumerate(zip(self.sel_labels[:4], (self.frame_combo, self.inc_combo,
+                                                                     self.tool_combo, self.user_combo))):
+            sel.addWidget(label, i // 2, (i % 2) * 2)
+            sel.addWidget(field, i // 2, (i % 2) * 2 + 1)
+        self.override_slider = QSlider(Qt.Orientation.Horizontal, objectName="overrideSlider", minimum=1,
+                                       maximum=100)
+        self.override_spin = QSpinBox(objectName="overrideSpin", minimum=1, maximum=100, suffix=" %")
+        for w in (self.override_slider, self.override_spin):
+            w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.override_slider.valueChanged.connect(self._override_changed)
+        self.override_spin.valueChanged.connect(self._override_changed)
+        self.override_spin.editingFinished.connect(self.setFocus)
+        self.override_slider.sliderReleased.connect(self.setFocus)
+        sel.addWidget(self.sel_labels[4], 2, 0)
+        orow = QHBoxLayout()
+        orow.addWidget(self.override_slider, 1)
+        orow.addWidget(self.override_spin)
+        sel.addLayout(orow, 2, 1, 1, 3)
+        sel.setColumnStretch(1, 1)
+        sel.setColumnStretch(3, 1)
+        lay.addLayout(sel)
+
+        mid = QHBoxLayout()
+        mid.setSpacing(6)
+        self.jog_keys = JogKeys()
+        self.jog_keys.key.connect(self._jog_key)
+        mid.addWidget(self.jog_keys)
+        self.position = PositionDisplay()
+        mid.addWidget(self.position, 1)
+        lay.addLayout(mid)
+        self.keys_help = QLabel(objectName="keysHelp", wordWrap=True)
+        self.keys_help.setStyleSheet("color: #475467;")
+        lay.addWidget(self.keys_help)
+
+        self.tabs = QTabWidget(objectName="pendantTabs")
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.points = PointsBox()
+        self.points.record.clicked.connect(self._record)
+        self.points.touchup.clicked.connect(lambda: self._on_selected("touchup"))
+        self.points.rename.clicked.connect(self._rename)
+        self.points.delete.clicked.connect(lambda: self._on_selected("delete"))
+        self.points.name.returnPressed.connect(self._record)
+        self.alarms = AlarmList()
+        self.tabs.addTab(self.points, "")
+        self.tabs.addTab(self.alarms, "")
+        lay.addWidget(self.tabs, 1)
+        self.status = StatusLine(objectName="pendantStatus")
+        lay.addWidget(self.status)
+
+    def _button(self, name: str, checkable: bool = False) -> QPushButton:
+        b = QPushButton(objectName=name, checkable=checkable)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        b.setAutoDefault(False)
+        return b
+
+    def _combo(self, name: str, keys: list[str]) -> QComboBox:
+        c = QComboBox(objectName=name)
+        c.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for k in keys:
+            c.addItem(k, k)
+        return c
+
+    def retranslate(self) -> None:
+        self.mode_label.setText(pgettext("pendant", "Mode"))
+        self.motors_on.setText(_("Motors on"))
+        self.motors_on.setToolTip(_("AUTO: switch the drives on (the cell must be closed)."))
+        self.reset_button.setText(pgettext("pendant", "Reset"))
+        self.reset_button.setToolTip(_("Clear the stops whose cause is gone. A reset never starts motion."))
+        self.estop.retranslate()
+        self.enabling.retranslate()
+        for label, text in zip(self.sel_labels, (pgettext("pendant", "Frame"), pgettext("pendant", "Increment"),
+                                                 pgettext("pendant", "Tool"), pgettext("pendant", "User frame"),
+                                                 pgettext("pendant", "Override"))):
+            label.setText(text)
+        for i, text in enumerate(frame_labels().values()):
+            self.frame_combo.setItemText(i, text)
+        for i, text in enumerate(increment_labels().values()):
+            self.inc_combo.setItemText(i, text)
+        self.keys_help.setText(_("Keys: hold Space = enabling device (Shift+Space: press through); "
+                                 "Q W E R T Y = axis 1–6 +, A S D F G H = axis 1–6 −."))
+        self.tabs.setTabText(0, pgettext("pendant", "Points"))
+        self._alarm_tab_text()
+        self.points.retranslate()
+        self.position.retranslate()
+        self.alarms.retranslate()
+        self.jog_keys.retranslate()
+        self._refresh()
+
+    def _alarm_tab_text(self) -> None:
+        n = len(self.session.alarms) + len(self.session.stops)
+        self.tabs.setTabText(1, _("Alarms ({count})").format(count=n) if n else pgettext("pendant", "Alarms"))
+
+    # ------------------------------------------------------------------ events to the session
+    def log(self) -> list[dict[str, Any]]:
+        """The events so far (what the service replays), ending at the current tick."""
+        return list(self.session.log)
+
+    def _send(self, event: dict[str, Any]) -> None:
+        try:
+            self.session.apply(event)
+        except PendantLogError as e:  # the panel builds valid events; a bad name typed is caught before
+            code = e.code
+            self.status.say(lambda: _("Refused: {code}").format(code=code))
+            return
+        self._sync_controls()
+        self._refresh()
+
+    def _frame(self) -> str:
+        return self.session.jog_frame
+
+    def _jog_key(self, index: int, direction: int, down: bool) -> None:
+        frame = self._frame()
+        axis = JOINT_NAMES[index] if frame == "joint" else CARTESIAN_NAMES[index]
+        self._send({"ev": "key", "axis": axis, "frame": frame, "dir": direction, "down": down})
+
+    def _override_changed(self, value: int) -> None:
+        if value != round(self.session.jogger.override):
+            self._send({"ev": "override", "v": value})
+
+    def _next_name(self) -> str:
+        n = 1
+        while f"p{n}" in self.session.points:
+            n += 1
+        return f"p{n}"
+
+    def _typed_name(self) -> str | None:
+        name = self.points.name.text().strip()
+        if name and not NAME_RE.match(name):
+            self.status.say(lambda: _("A point name starts with a letter and has letters, digits or _ only "
+                                      "(at most 32)."))
+            return None
+        return name
+
+    def _record(self) -> None:
+        name = self._typed_name()
+        if name is None:
+            return
+        self.status.clear()
+        self._send({"ev": "record", "name": name or self._next_name()})
+        self.points.name.clear()
+        self.setFocus()
+
+    def _on_selected(self, ev: str) -> None:
+        name = self.points.selected()
+        if name is None:
+            self.status.say(lambda: _("Select a point in the list first."))
+            return
+        self.status.clear()
+        self._send({"ev": ev, "name": name})
+
+    def _rename(self) -> None:
+        name, new = self.points.selected(), self._typed_name()
+        if new is None:
+            return
+        if name is None or not new:
+            self.status.say(lambda: _("Select a point, type its new name, then press Rename."))
+            return
+        self.status.clear()
+        self._send({"ev": "rename", "name": name, "to": new})
+        self.points.name.clear()
+
+    # ------------------------------------------------------------------ keyboard and focus
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if event.isAutoRepeat():
+            event.accept() if key == Qt.Key.Key_Space or key in PLUS_KEYS + MINUS_KEYS else super().keyPressEvent(event)
+            return
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if key == Qt.Key.Key_Space:
+            self._space = True
+            self.enabling.set_position(3 if shift else 2)
+        elif key == Qt.Key.Key_Shift and self._space:
+            self.enabling.set_position(3)  # squeezing harder while held
+        elif key in PLUS_KEYS or key in MINUS_KEYS:
+            self._held_keys.add(key)
+            plus = key in PLUS_KEYS
+            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, True)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if event.isAutoRepeat():
+            return
+        if key == Qt.Key.Key_Space:
+            self._space = False
+            self.enabling.set_position(1)
+        elif key == Qt.Key.Key_Shift and self._space:
+            self.enabling.set_position(2)  # back to the middle: still not enabled after 3 (the core's rule)
+        elif key in self._held_keys:
+            self._held_keys.discard(key)
+            plus = key in PLUS_KEYS
+            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, False)
+        else:
+            super().keyReleaseEvent(event)
+            return
+        event.accept()
+
+    def let_go(self) -> None:
+        """Release every held key and the enabling device (focus lost, panel hidden)."""
+        for key in sorted(self._held_keys):
+            plus = key in PLUS_KEYS
+            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, False)
+        self._held_keys.clear()
+        self._space = False
+        self.enabling.set_position(1)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if self._space or self._held_keys:
+            self.let_go()
+        super().focusOutEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.let_go()
+        super().hideEvent(event)
+
+    # ------------------------------------------------------------------ time and display
+    def tick(self) -> None:
+        """One tick of the session (the timer's slot; tests call it to advance time exactly)."""
+        q = self.session.q
+        self.session.step()
+        moved = not np.array_equal(q, self.session.q)
+        if moved or len(self.session.alarms) != self._seen[0] or len(self.session.stops) != self._seen[1]:
+            # the numbers at 50 Hz are plenty to read; the signals (3D view) follow every tick
+            self._refresh(display=not moved or self.session.tick % 2 == 0 or not self.session.moving)
+        elif self._speed_shown and self.session.tcp_speed_mm_s == 0.0:
+            self._refresh()  # show the speed back at 0 once motion ends
+
+    def _sync_controls(self) -> None:
+        """The controls show the session's state (after an event the session refused or changed)."""
+        s = self.session
+        self.mode_buttons[s.safety.mode.value].setChecked(True)
+        self.motors_on.setEnabled(s.safety.mode.value == "AUTO")
+        self.estop.blockSignals(True)
+        self.estop.setChecked(s.safety.estop_pressed)
+        self.estop.blockSignals(False)
+        self.frame_combo.setCurrentIndex(FRAMES.index(s.jog_frame))
+        self.inc_combo.setCurrentIndex(INCREMENTS.index(s.increment))
+        for combo, names, current in ((self.tool_combo, s.frames.tools, s.frames.tool),
+                                      (self.user_combo, s.frames.users, s.frames.user)):
+            if [combo.itemData(i) for i in range(combo.count())] != list(names):
+                combo.clear()
+                for n in names:
+                    combo.addItem(n, n)
+            combo.setCurrentIndex(list(names).index(current))
+        for w in (self.override_slider, self.override_spin):
+            w.blockSignals(True)
+            w.setValue(round(s.jogger.override))
+            w.blockSignals(False)
+        self.jog_keys.set_joint(s.jog_frame == "joint")
+        self.jog_keys.retranslate()
+
+    def _refresh(self, display: bool = True) -> None:
+        """New alarms and stops into the list, the position (``display``), the points; then the signals."""
+        s = self.session
+        new_alarms, new_stops = s.alarms[self._seen[0]:], s.stops[self._seen[1]:]
+        for st in new_stops:
+            self.alarms.add_stop(st.tick, st.code, st.category)
+        for a in new_alarms:
+            self.alarms.add_alarm(a.tick, a.code, a.params)
+        self._seen = (len(s.alarms), len(s.stops))
+        if new_alarms or new_stops:
+            self._alarm_tab_text()
+        if display:
+            frame = s.jog_frame if s.jog_frame in ("world", "base") else "user"
+            name = s.frames.user if frame == "user" else frame_labels()[frame]
+            self.position.set_frame_name(name)
+            self.position.show_position(s.q, s.tcp_in(frame), s.configuration(), s.tcp_speed_mm_s,
+                                        s.speed_limit_mm_s, s.safety.mode.value)
+            self._speed_shown = s.tcp_speed_mm_s != 0.0
+        key = self._points_key()
+        if key != self._shown_points:
+            self._shown_points = key
+            self.points.show_points(s.points)
+            self.points_changed.emit()
+        self.joints_changed.emit(s.q.copy())
+        for st in new_stops:
+            self.alarm.emit(st.code)
+        for a in new_alarms:
+            self.alarm.emit(a.code)
+
+    def _points_key(self) -> tuple:
+        return tuple((n, p.tick, p.joints.tobytes()) for n, p in self.session.points.items())
