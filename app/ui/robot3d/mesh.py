@@ -125,7 +125,10 @@ def tiled_box(size, tile: float, material: int = 0, max_tiles: int = 8) -> Mesh:
                         p[b] = axes[b][j + dj]
                         verts.append(tuple(p))
                     polys.append([base, base + 1, base + 2, base + 3])
-    return make_mesh(verts, polys, material)
+    # tiles share their corners: one vertex each, so the mesh is closed (and has fewer points to project)
+    unique, inverse = np.unique(np.round(np.asarray(verts), 6), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return make_mesh(unique, [[int(inverse[i]) for i in p] for p in polys], material)
 
 
 def frustum(r0: float, r1: float, height: float, segments: int = 16, material: int = 0) -> Mesh:

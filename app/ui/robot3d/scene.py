@@ -24,6 +24,7 @@ from app.ui.robot3d.mesh import Mesh, face_normals, merge, pad_faces, unit
 
 BIG_AREA = 40_000.0  # mm² (20 cm × 20 cm)
 EPS = 1e-3
+EPS_MM = 0.5  # a corner this close to a plane counts as on it
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Scene:
         self._static = mesh
         self._s_normal, self._s_centroid, self._s_radius, area = _face_data(mesh)
         self._s_big = area > BIG_AREA
-        if hasattr(self, "_d_faces"):
+        if hasattr(self, "_d_local"):
             self._combine()
 
     def set_tool(self, tcp: np.ndarray, kind: str) -> None:
@@ -177,13 +178,14 @@ class Scene:
         key = depth[idx].copy()
         big = np.flatnonzero(self._big[idx] & self._cull[idx])
         if len(big) and len(idx) > 1:
-            self._order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx])
+            self._order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx], verts[self._faces[idx]])
         order = np.argsort(-key, kind="stable")
         return DrawList(pts[order], self._counts[idx][order], brush[order], key[order])
 
     @staticmethod
-    def _order_big_faces(key, big, pts, normal, centroid, radius) -> None:
-        """Move each large face's sort key so that faces on the eye's side of its plane come after it."""
+    def _order_big_faces(key, big, pts, normal, centroid, radius, corners) -> None:
+        """Move each large face's sort key so that faces on the eye's side of its plane come after it and faces
+        behind it before it. ``corners`` (n, K, 3) are the faces' vertices in world."""
         lo, hi = pts.min(1), pts.max(1)
         overlap = ((lo[:, None, :] < hi[big][None]) & (hi[:, None, :] > lo[big][None])).all(-1)  # (n, B)
         plane_d = np.einsum("ij,ij->i", normal[big], centroid[big])
@@ -191,6 +193,14 @@ class Scene:
         r = radius[:, None]
         front = overlap & (dist > r)
         behind = overlap & (dist < -r)
+        # a face within its radius of the plane (a box standing on a table): decide on its corners
+        fi, bi = np.nonzero(overlap & (np.abs(dist) <= r))
+        if len(fi):
+            d = np.einsum("pkj,pj->pk", corners[fi], normal[big][bi]) - plane_d[bi][:, None]
+            front[fi, bi] = d.min(1) > -EPS_MM
+            behind[fi, bi] = d.max(1) < EPS_MM
+            front[big, np.arange(len(big))] = False  # a face is not in front of itself
+            behind[big, np.arange(len(big))] = False
         after = np.where(front, key[:, None], -np.inf).max(0)  # big face must be farther than these
         before = np.where(behind, key[:, None], np.inf).min(0)  # … and nearer than these
         k = key[big]
