@@ -107,28 +107,18 @@ def capsule_arrays(arm: Arm, q: np.ndarray, tool: ToolGeometry | None = None, ba
     r_el, z_el = m.a1 + m.a2 * np.sin(t[:, 1]), m.d1 + m.a2 * np.cos(t[:, 1])
     r_bd, z_bd = r_el + m.a3 * np.sin(t23), z_el + m.a3 * np.cos(t23)
     r_wc, z_wc = r_bd + m.d4 * np.cos(t23), z_bd - m.d4 * np.sin(t23)
-    zero, ones = np.zeros(n), np.ones(n)
-
-    def pt(r: np.ndarray | float, z: np.ndarray | float) -> np.ndarray:
-        return np.stack([c1 * r, s1 * r, z * ones], -1)
-
+    # skeleton vertices in the base frame: base, J1 top, shoulder, elbow, forearm bend, wrist centre
+    zero = np.zeros(n)
+    rr = np.stack([zero, zero, zero + m.a1, r_el, r_bd, r_wc], 1)
+    zz = np.stack([zero, zero + m.d1, zero + m.d1, z_el, z_bd, z_wc], 1)
+    skel = np.stack([c1[:, None] * rr, s1[:, None] * rr, zz], -1)  # (n, 6, 3)
     flange = arm.fk(q)  # (n, 4, 4)
-    fz = flange[:, :3, 2]
     fpos = flange[:, :3, 3]
-    plate = fpos - min(FLANGE_PLATE_MM, m.d6 / 2.0) * fz
-    segs = [
-        ("J1 link", np.stack([zero, zero, zero], -1), pt(0.0, m.d1), radii[0]),
-        ("J1 link", pt(0.0, m.d1), pt(m.a1, m.d1), radii[0]),
-        ("J2 link", pt(m.a1, m.d1), pt(r_el, z_el), radii[1]),
-        ("J3 link", pt(r_el, z_el), pt(r_bd, z_bd), radii[2]),
-        ("J4 link", pt(r_bd, z_bd), pt(r_wc, z_wc), radii[3]),
-        ("J5 link", pt(r_wc, z_wc), plate, radii[4]),
-        ("J6 link", plate, fpos, radii[5]),
-    ]
-    names = [s[0] for s in segs]
-    p0 = np.stack([s[1] for s in segs], 1)
-    p1 = np.stack([s[2] for s in segs], 1)
-    rad = [s[3] for s in segs]
+    plate = fpos - min(FLANGE_PLATE_MM, m.d6 / 2.0) * flange[:, :3, 2]
+    chain = np.concatenate([skel, plate[:, None], fpos[:, None]], 1)  # (n, 8, 3)
+    names = ["J1 link", "J1 link", "J2 link", "J3 link", "J4 link", "J5 link", "J6 link"]
+    p0, p1 = chain[:, :-1], chain[:, 1:]
+    rad = [radii[0], radii[0], radii[1], radii[2], radii[3], radii[4], radii[5]]
     tcp_local = np.eye(4) if tool is None else tool.tcp
     tcp = flange @ tcp_local
     if tool is not None and tool.capsules:
@@ -275,16 +265,50 @@ def segment_distance(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndar
     return np.linalg.norm(cp - cq, axis=-1)
 
 
-def _collision_skip(cell: Cell, names: list[str], solid_names: list[str],
-                    ignore: Iterable[tuple[str, str]]) -> np.ndarray:
-    skip = np.zeros((len(names), len(solid_names)), dtype=bool)
-    pairs = set(ignore)
-    if cell.mount is not None:
-        pairs.add(("J1 link", cell.mount))
-    for j, link in enumerate(names):
-        for s, solid in enumerate(solid_names):
-            skip[j, s] = (link, solid) in pairs
-    return skip
+class CollisionModel:
+    """The cell's solids as arrays, the pairs to skip and the self-collision pairs, for one list of capsule
+    names: prepared once, used for every pose (the safety controller keeps one)."""
+
+    def __init__(self, cell: Cell, names: list[str], ignore: Iterable[tuple[str, str]] = (),
+                 self_collision: bool = True) -> None:
+        self.names = list(names)
+        self.solids = SolidArrays.of(cell.solids)
+        pairs = set(ignore)
+        if cell.mount is not None:
+            pairs.add(("J1 link", cell.mount))
+        self.skip = np.array([[(link, solid) in pairs for solid in self.solids.names] for link in self.names],
+                             dtype=bool).reshape(len(self.names), len(self.solids.names))
+        self.cols = [(link, solid) for link in self.names for solid in self.solids.names]
+        xa: list[int] = []
+        xb: list[int] = []
+        if self_collision:
+            for a, b in SELF_PAIRS:
+                for x in (j for j, nm in enumerate(self.names) if nm == a):
+                    for y in (j for j, nm in enumerate(self.names) if nm == b):
+                        xa.append(x)
+                        xb.append(y)
+                        self.cols.append((a, b))
+        self.xa, self.xb = np.array(xa, dtype=int), np.array(xb, dtype=int)
+
+    def distances(self, caps: CapsuleArrays) -> np.ndarray:
+        """(n, columns) signed distances; columns are ``self.cols``."""
+        if caps.names != self.names:
+            raise ValueError("capsule names differ from the ones this model was prepared for")
+        dist, _ = pair_distances(caps, self.solids, self.skip)
+        n = dist.shape[0]
+        out = dist.reshape(n, -1)
+        if self.xa.size:
+            d = segment_distance(caps.p0[:, self.xa], caps.p1[:, self.xa], caps.p0[:, self.xb], caps.p1[:, self.xb])
+            out = np.concatenate([out, d - caps.radius[self.xa] - caps.radius[self.xb]], 1)
+        return out
+
+    def contacts(self, dist_row: np.ndarray) -> list[Contact]:
+        """The contacts in one row of ``distances``: the deepest per (link, solid), deepest first."""
+        worst: dict[tuple[str, str], float] = {}
+        for c in np.nonzero(dist_row < -TOUCH_MM)[0]:
+            key = self.cols[c]
+            worst[key] = min(worst.get(key, 0.0), float(dist_row[c]))
+        return sorted((Contact(link, solid, d) for (link, solid), d in worst.items()), key=lambda c: c.distance)
 
 
 def collision_distances(cell: Cell, caps: CapsuleArrays, *, ignore: Iterable[tuple[str, str]] = (),
@@ -294,22 +318,8 @@ def collision_distances(cell: Cell, caps: CapsuleArrays, *, ignore: Iterable[tup
     Columns: every capsule × solid, then the self-collision pairs. Pairs whose lower bound shows clearance
     hold that bound, not the exact distance (both are ≥ 0 then).
     """
-    solids = SolidArrays.of(cell.solids)
-    skip = _collision_skip(cell, caps.names, solids.names, ignore)
-    dist, _ = pair_distances(caps, solids, skip)
-    n, k, m = dist.shape
-    cols = [(caps.names[j], solids.names[s]) for j in range(k) for s in range(m)]
-    out = [dist.reshape(n, k * m)]
-    if self_collision:
-        for a, b in SELF_PAIRS:
-            ja = [j for j, nm in enumerate(caps.names) if nm == a]
-            jb = [j for j, nm in enumerate(caps.names) if nm == b]
-            for x in ja:
-                for y in jb:
-                    d = segment_distance(caps.p0[:, x], caps.p1[:, x], caps.p0[:, y], caps.p1[:, y])
-                    out.append((d - caps.radius[x] - caps.radius[y])[:, None])
-                    cols.append((a, b))
-    return np.concatenate(out, 1), cols
+    model = CollisionModel(cell, caps.names, ignore, self_collision)
+    return model.distances(caps), model.cols
 
 
 def check_collisions(cell: Cell, capsules: Capsules | list[Capsule] | CapsuleArrays, *,
@@ -319,12 +329,8 @@ def check_collisions(cell: Cell, capsules: Capsules | list[Capsule] | CapsuleArr
     ``ignore`` lists (link, solid) pairs not to check, e.g. ("tool", part) while the gripper holds that part.
     """
     caps = capsules if isinstance(capsules, CapsuleArrays) else CapsuleArrays.from_capsules(capsules)
-    dist, cols = collision_distances(cell, caps, ignore=ignore, self_collision=self_collision)
-    worst: dict[tuple[str, str], float] = {}
-    for c in np.nonzero(dist[0] < -TOUCH_MM)[0]:
-        key = cols[c]
-        worst[key] = min(worst.get(key, 0.0), float(dist[0, c]))
-    return sorted((Contact(link, solid, d) for (link, solid), d in worst.items()), key=lambda c: c.distance)
+    model = CollisionModel(cell, caps.names, ignore, self_collision)
+    return model.contacts(model.distances(caps)[0])
 
 
 def capsule_solid_distance(capsule: Capsule, solid: Box | Cylinder) -> float:

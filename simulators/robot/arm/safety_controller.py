@@ -28,9 +28,9 @@ from simulators.robot.arm.collision import (
     TOUCH_MM,
     CapsuleArrays,
     Capsules,
+    CollisionModel,
     SolidArrays,
     capsule_arrays,
-    collision_distances,
     pair_distances,
 )
 from simulators.robot.arm.kinematics import Arm
@@ -92,6 +92,7 @@ class SafetyController:
         self._out_solids = SolidArrays.of([z.box for z in self._keep_out])
         self._curtain_solids = SolidArrays.of([c.box for c in cell.curtains])
         self._last_curtain: np.ndarray | None = None  # per curtain: distance at the previous check
+        self._models: dict[tuple[str, ...], CollisionModel] = {}  # per list of capsule names (tool)
 
     def reset(self) -> None:
         """Forget the previous cycle (a new motion starts; no 'moving towards' from an old pose)."""
@@ -121,10 +122,22 @@ class SafetyController:
         d, _ = pair_distances(caps, self._curtain_solids, bound=approach + TOUCH_MM)  # (n, k, c)
         return d.min(1), d.argmin(1)
 
-    def _collision_columns(self, caps: CapsuleArrays) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    def _collision_columns(self, caps: CapsuleArrays) -> tuple[np.ndarray, CollisionModel | None]:
         if not self.collisions:
-            return np.zeros((caps.p0.shape[0], 0)), []
-        return collision_distances(self.cell, caps, self_collision=self.self_collision)
+            return np.zeros((caps.p0.shape[0], 0)), None
+        key = tuple(caps.names)
+        model = self._models.get(key)
+        if model is None:
+            model = self._models[key] = CollisionModel(self.cell, caps.names, self_collision=self.self_collision)
+        return model.distances(caps), model
+
+    @staticmethod
+    def _collision_alarms(dist_row: np.ndarray, model: CollisionModel | None, t: float | None,
+                          sample: int | None = None) -> list[SafetyAlarm]:
+        if model is None:
+            return []
+        return [SafetyAlarm(COLLISION, {"link": c.link, "solid": c.solid, "depth_mm": round(-c.distance, 3)}, t,
+                            sample) for c in model.contacts(dist_row)]
 
     # ------------------------------------------------------------------ one cycle
     def check(self, capsules: Capsules | CapsuleArrays, inputs: Mapping[int, bool] | None = None,
@@ -133,12 +146,8 @@ class SafetyController:
         caps = capsules if isinstance(capsules, CapsuleArrays) else CapsuleArrays.from_capsules(capsules)
         inputs = inputs or {}
         alarms: list[SafetyAlarm] = []
-        dist, cols = self._collision_columns(caps)
-        worst: dict[tuple[str, str], float] = {}
-        for c in np.nonzero(dist[0] < -TOUCH_MM)[0]:
-            worst[cols[c]] = min(worst.get(cols[c], 0.0), float(dist[0, c]))
-        for (link, solid), d in sorted(worst.items(), key=lambda kv: kv[1]):
-            alarms.append(SafetyAlarm(COLLISION, {"link": link, "solid": solid, "depth_mm": round(-d, 3)}, t))
+        dist, model = self._collision_columns(caps)
+        alarms += self._collision_alarms(dist[0], model, t)
         for violated, params in self._zone_columns(caps):
             if violated[0]:
                 alarms.append(SafetyAlarm(ZONE, dict(params), t))
@@ -173,7 +182,7 @@ class SafetyController:
         geometry = self.cell.tools[tool] if isinstance(tool, str) else tool
         caps = capsule_arrays(arm, q, geometry, self.cell.base, self.cell.link_radii)
         bad = np.zeros(n, dtype=bool)
-        dist, cols = self._collision_columns(caps)
+        dist, model = self._collision_columns(caps)
         coll = dist < -TOUCH_MM
         bad |= coll.any(1)
         zones = self._zone_columns(caps)
@@ -195,12 +204,7 @@ class SafetyController:
             return TrajectoryCheck(None, None, [])
         i = int(hits[0])
         t = float(times[i])
-        alarms: list[SafetyAlarm] = []
-        worst: dict[tuple[str, str], float] = {}
-        for c in np.nonzero(coll[i])[0]:
-            worst[cols[c]] = min(worst.get(cols[c], 0.0), float(dist[i, c]))
-        for (link, solid), d in sorted(worst.items(), key=lambda kv: kv[1]):
-            alarms.append(SafetyAlarm(COLLISION, {"link": link, "solid": solid, "depth_mm": round(-d, 3)}, t, i))
+        alarms = self._collision_alarms(dist[i], model, t, i)
         for violated, params in zones:
             if violated[i]:
                 alarms.append(SafetyAlarm(ZONE, dict(params), t, i))
