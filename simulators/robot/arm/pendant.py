@@ -74,7 +74,8 @@ class SessionStop:
     category: int
 
 
-# (arm, frames, q) → alarms (e.g. contacts with the cell); any alarm is a protective stop.
+# (arm, frames, q) → alarms (contacts with the cell; params name the link and solid, optional ``depth_mm``).
+# A new contact, or a deeper one, is a collision and a protective stop.
 CollisionCheck = Callable[[Arm, Frames, np.ndarray], list[Alarm]]
 
 
@@ -117,6 +118,11 @@ class SessionResult:
     path: np.ndarray | None  # (ticks + 1, 3) TCP in world per tick, when asked for
 
 
+def _contact_key(alarm: Alarm) -> tuple:
+    """A contact's identity: its code and its names (link, solid), not its numbers (depth)."""
+    return alarm.code, tuple(sorted((k, v) for k, v in alarm.params.items() if isinstance(v, str)))
+
+
 def _copy_frames(frames: Frames) -> Frames:
     return Frames(base=frames.base.copy(), tools=dict(frames.tools), users=dict(frames.users),
                   tool=frames.tool, user=frames.user)
@@ -147,6 +153,7 @@ class PendantSession:
         self._inc: tuple[JogAxis, int, float] | None = None  # running increment: axis, direction, goal
         self._last_alarm: str | None = None  # one alarm per press, not one per tick
         self._seen_stops = 0
+        self._contacts: dict[tuple, float] = {}  # contacts after the last step → depth (mm)
         self.tcp_speed_mm_s = 0.0
         self._tcp_pos = self.jogger.tcp_world()[:3, 3].copy()
         self._path: list[np.ndarray] | None = [self.jogger.tcp_world()[:3, 3].copy()] if record_path else None
@@ -405,14 +412,20 @@ class PendantSession:
         self.tcp_speed_mm_s = float(np.linalg.norm(tcp - self._tcp_pos) / DT)
         self._tcp_pos = tcp
         check = self.setup.collision_check
-        if check is not None:
-            found = check(self.arm, self.frames, self.q)
-            for a in found:
-                self.collisions.append(SessionAlarm(self.tick, a.code, dict(a.params)))
-                self._alarm(a.code, **a.params)
-            if found:
-                self.safety.protective_stop(found[0].code)
-                self._stop_motion()
+        if check is None:
+            return
+        found = check(self.arm, self.frames, self.q)
+        contacts = {_contact_key(a): float(a.params.get("depth_mm", 0.0)) for a in found}
+        # A new contact, or one pressed deeper, stops the arm; jogging back out of a contact is allowed.
+        fresh = [a for a in found if _contact_key(a) not in self._contacts
+                 or float(a.params.get("depth_mm", 0.0)) > self._contacts[_contact_key(a)] + 1e-9]
+        self._contacts = contacts
+        for a in fresh:
+            self.collisions.append(SessionAlarm(self.tick, a.code, dict(a.params)))
+            self._alarm(a.code, **a.params)
+        if fresh:
+            self.safety.protective_stop(fresh[0].code)
+            self._stop_motion()
 
     def advance_to(self, tick: int) -> None:
         """Step until ``tick``; idle ticks (nothing moving) are skipped without computing."""

@@ -279,12 +279,12 @@ def test_revolution_counters_lost_then_updated_on_and_off_the_mark():
     assert s.alarms[-1].code == "pendant.counter_off_mark"
 
 
-def test_collision_check_is_a_protective_stop():
+def test_collision_check_is_a_protective_stop_and_jogging_out_is_allowed():
     from simulators.robot.arm.safety_state import Alarm
 
     def below_table(arm, frames, q):
         z = (frames.base @ arm.fk(q))[2, 3]
-        return [Alarm("cell.collision", {"link": "tool", "solid": "table"})] if z < 900.0 else []
+        return [Alarm("cell.collision", {"link": "tool", "solid": "table", "depth_mm": 900.0 - z})] if z < 900 else []
 
     s = _session(setup={"collision_check": below_table})
     _key(s, "Z", "world", d=-1)
@@ -294,3 +294,16 @@ def test_collision_check_is_a_protective_stop():
     q = s.q.copy()
     _run(s, 10)
     assert np.array_equal(s.q, q)
+    z_stop = (s.frames.base @ s.arm.fk(s.q))[2, 3]
+    assert z_stop < 900.0
+    s.apply({"ev": "reset"})
+    s.apply({"ev": "enable", "v": 1})
+    s.apply({"ev": "enable", "v": 2})
+    _key(s, "Z", "world", d=-1, down=False)
+    _key(s, "Z", "world", d=1)  # back out, still touching for a step: allowed
+    _run(s, 20)
+    assert len(s.collisions) == 1 and (s.frames.base @ s.arm.fk(s.q))[2, 3] > 900.0
+    _key(s, "Z", "world", d=1, down=False)
+    _key(s, "Z", "world", d=-1)  # and down again: a new contact
+    _run(s, 60)
+    assert len(s.collisions) == 2
