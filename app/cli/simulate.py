@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                       "its metrics with 95 percent confidence intervals across replications."),
     )
     parser.add_argument("scenario", metavar="SCENARIO", help=_("a YAML/JSON file or a bundled scenario name"))
-    parser.add_argument("--kind", choices=("line", "maintenance", "robot_cell", "vibration"),
+    parser.add_argument("--kind", choices=("line", "maintenance", "robot_cell", "vibration", "robot_arm"),
                         help=_("the simulator (default: the scenario's own 'kind:')"))
     parser.add_argument("--seed", type=int, metavar="N", help=_("random seed (default: the scenario's seed)"))
     parser.add_argument("--replications", type=int, metavar="R",

@@ -297,6 +297,8 @@ def check_control(rep: Reporter, rel: str, i: int, c: m.Control) -> None:
                     value=c.default))
     elif c.type == "program":
         check_program_default(rep, rel, base, c)
+    elif c.type == "pendant" and c.default is not None:
+        rep.error(rel, [*base, "default"], _("a pendant control starts from an empty log: leave out “default”"))
 
 
 def program_code(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from app.courses import models as m
 from app.courses.checks import fmt_number
 from app.courses.render import resolve_local
 from app.courses.reporter import Reporter
-from app.i18n import _, current_locale
+from app.i18n import N_, _, current_locale
 
 
 class LabConfigError(ValueError):
@@ -56,9 +56,70 @@ def check_control_value(control: m.Control, value: Any) -> Any:
             raise LabConfigError(_("“{label}” must be one of: {choices}").format(
                 label=label, choices=", ".join(str(v) for v in allowed)))
         return value
+    if control.type == "pendant":
+        return check_pendant_log(label, value)
     if not isinstance(value, str):
         raise LabConfigError(_("“{label}” must be a program (text)").format(label=label))
     return value  # the simulator checks the program (or rule) itself when the scenario is built
+
+
+# The pendant log's refusals (simulators.robot.arm.pendant_log codes) in the user's language.
+PENDANT_LOG_MESSAGES = {
+    "pendant.log.not_list": N_("the pendant log must be a list of events"),
+    "pendant.log.too_long": N_("the pendant log has {count} events; at most {max} are allowed"),
+    "pendant.log.not_object": N_("event {index} is not an object"),
+    "pendant.log.unknown_event": N_("event {index}: unknown event kind “{ev}”"),
+    "pendant.log.missing_field": N_("event {index} ({ev}): the field “{field}” is missing"),
+    "pendant.log.unknown_field": N_("event {index} ({ev}): unknown field “{field}”"),
+    "pendant.log.bad_value": N_("event {index} ({ev}): bad value for “{field}”"),
+    "pendant.log.bad_tick": N_("event {index}: the tick must be a whole number from 0 to {max}"),
+    "pendant.log.tick_order": N_("event {index}: tick {tick} comes before the previous event's tick {previous}"),
+    "pendant.log.axis_frame": N_("event {index}: axis {axis} cannot be jogged in the {frame} frame"),
+}
+
+
+def check_pendant_log(label: str, value: Any) -> list[dict[str, Any]]:
+    """The log in canonical form; LabConfigError (translated, with the event's number) if it is refused.
+
+    Hostile input (a sync bundle, a course file): its size is checked before any event."""
+    from simulators.robot.arm.pendant_log import PendantLogError, validate_log
+
+    if isinstance(value, dict) and set(value) == {"file"}:
+        raise LabConfigError(_("“{label}”: a log file is only read for a lab's examples").format(label=label))
+    try:
+        return validate_log(value)
+    except PendantLogError as exc:
+        template = PENDANT_LOG_MESSAGES.get(exc.code)
+        reason = _(template).format(**exc.params) if template else str(exc)
+        raise LabConfigError(_("“{label}” is not a usable pendant log: {reason}").format(
+            label=label, reason=reason)) from None
+
+
+MAX_LOG_FILE_BYTES = 20_000_000  # 100,000 events of ~60 bytes, with room
+
+
+def example_settings(lab: m.Lab, settings: dict[str, Any], step_dir: Path | None) -> dict[str, Any]:
+    """An example's settings with each pendant log given as ``{file: name.json}`` read from the step folder.
+
+    Only a lab's examples may name a file; a trainee's settings carry the log itself."""
+    out = dict(settings)
+    base = step_dir if step_dir is not None else lab.step_dir
+    for control_id, value in settings.items():
+        control = lab.control(control_id)
+        if control is None or control.type != "pendant" or not isinstance(value, dict) or set(value) != {"file"}:
+            continue
+        name = value["file"]
+        local = resolve_local(name, base, base) if isinstance(name, str) and base is not None else None
+        if local is None or not local.is_file():
+            raise LabConfigError(_("pendant log file not found: “{file}”").format(file=name))
+        from app.jsonlimits import read_bounded
+
+        try:
+            out[control_id] = read_bounded(local, MAX_LOG_FILE_BYTES, what=str(name))
+        except (OSError, ValueError) as exc:
+            raise LabConfigError(_("pendant log file “{file}” cannot be read: {reason}").format(
+                file=name, reason=exc)) from None
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -168,10 +229,11 @@ def check_lab_simulation(rep: Reporter, rel: str, lab: m.Lab, step_dir: Path) ->
             rep.error(rel, ["objectives", i, "metric"], _(
                 "unknown metric “{metric}” for the {kind} simulator (known: {known})").format(
                 metric=objective.metric, kind=lab.simulator, known=known))
-    check_examples(rep, rel, lab, sims, data)
+    check_examples(rep, rel, lab, sims, data, step_dir)
 
 
-def check_examples(rep: Reporter, rel: str, lab: m.Lab, sims: Any, data: dict[str, Any]) -> None:
+def check_examples(rep: Reporter, rel: str, lab: m.Lab, sims: Any, data: dict[str, Any],
+                   step_dir: Path | None = None) -> None:
     """Each known-good/bad example names real controls with allowed values, and applies to the scenario."""
     if lab.examples is None:
         return
@@ -179,6 +241,11 @@ def check_examples(rep: Reporter, rel: str, lab: m.Lab, sims: Any, data: dict[st
         for i, settings in enumerate(getattr(lab.examples, kind)):
             where: list[str | int] = ["examples", kind, i]
             values: dict[str, Any] = {}
+            try:
+                settings = example_settings(lab, settings, step_dir)
+            except LabConfigError as exc:
+                rep.error(rel, where, str(exc))
+                continue
             for control_id, value in settings.items():
                 control = lab.control(control_id)
                 if control is None:

@@ -46,7 +46,7 @@ LocalizedText = Annotated[dict[LocaleCode, str], Field(json_schema_extra={"x-zhi
 StepKind = Literal["lesson", "quiz", "lab", "practical"]
 Track = Literal["robotics-control", "ai-maintenance", "digital-manufacturing"]
 Level = Literal["beginner", "intermediate", "advanced"]
-SimulatorKind = Literal["line", "maintenance", "robot_cell", "vibration"]
+SimulatorKind = Literal["line", "maintenance", "robot_cell", "vibration", "robot_arm"]
 ComparisonOp = Literal[">=", "<=", ">", "<", "==", "between"]
 ObjectiveStat = Literal["mean", "ci_lower", "ci_upper"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -187,7 +187,8 @@ class Control(_Model):
     id: Slug
     path: str = Field(min_length=1, description="dotted path into the scenario; list items by index or name")
     label: LocalizedText
-    type: Literal["int", "float", "choice", "program"]
+    type: Literal["int", "float", "choice", "program", "pendant"] = Field(
+        description="pendant: the teach pendant's event log (robot_arm labs); examples give it as {file: log.json}")
     min: float | None = None
     max: float | None = None
     step: float | None = Field(default=None, gt=0)

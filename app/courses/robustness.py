@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from app.courses import models as m
 from app.courses.grading import run_and_grade_lab
-from app.courses.labcheck import LabConfigError
+from app.courses.labcheck import LabConfigError, example_settings
 from app.courses.reporter import Reporter
 from app.i18n import _, format_percent
 
@@ -104,6 +104,7 @@ def _examples(lab: m.Lab) -> list[tuple[ExampleKind, int, dict[str, Any]]]:
 def _grade_one(task: tuple[m.Lab, Path | None, dict[str, Any], int]) -> tuple[bool, tuple[bool, ...]] | str:
     lab, course_dir, settings, seed = task
     try:
+        settings = example_settings(lab, settings, None)  # a pendant log given as a file
         grade, _metrics = run_and_grade_lab(lab, course_dir, settings, seed=seed)
     except LabConfigError as exc:
         return str(exc)

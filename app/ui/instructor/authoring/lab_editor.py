@@ -79,8 +79,8 @@ class LabEditor(EditorPage):
         self.task = b.localized(["task"], multiline=True, lines=4, object_name="labTask")
         g.add_localized(N_("Task (Markdown)"), self.task)
         g.add_section(N_("Scenario"))
-        self.simulator = b.combo(["simulator"], [(k, k) for k in ("line", "maintenance", "robot_cell", "vibration")],
-                                 object_name="labSimulator")
+        kinds = ("line", "maintenance", "robot_cell", "vibration", "robot_arm")
+        self.simulator = b.combo(["simulator"], [(k, k) for k in kinds], object_name="labSimulator")
         g.add_row(N_("Simulator"), self.simulator, span=1)
         self.source = QComboBox(objectName="labScenarioSource")
         for key in SOURCES:

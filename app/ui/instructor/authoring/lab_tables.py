@@ -16,7 +16,7 @@ from app.ui.instructor.authoring.tables import Column
 log = logging.getLogger(__name__)
 
 STATION_KINDS = ("machine", "robot", "inspection", "assembly")
-CONTROL_TYPES = ("int", "float", "choice", "program")
+CONTROL_TYPES = ("int", "float", "choice", "program", "pendant")
 OPS = (">=", "<=", ">", "<", "==")
 _STATION_METRICS = ("working", "starved", "blocked", "down", "maintenance", "setup", "availability", "performance",
                     "quality", "oee", "failures", "produced", "scrap", "uptime")  # order-driven lines add more
@@ -24,6 +24,7 @@ _OTHER_PATHS = {
     "maintenance": ("policy.threshold", "policy.persistence", "policy.response_h", "policy.signal", "policy.rule",
                     "policy.interval_h", "policy", "repair.replace_above", "machines"),
     "robot_cell": ("program", "mode"),
+    "robot_arm": ("program", "session", "mode", "override", "tool", "user_frame"),  # session: a pendant control
 }
 
 
@@ -82,6 +83,11 @@ def _unique(names: list[str]) -> list[str]:
 def metric_choices(kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]]:
     sims = simulators_or_none()
     names = sorted(sims.metric_names(kind)) if sims is not None and kind in sims.SIMULATORS else []
+    task = data.get("task") if kind == "robot_arm" and isinstance(data, dict) else None
+    if isinstance(task, dict) and sims is not None:  # the metrics of the scenario's task kind
+        from simulators.robot.arm.tasks import TASK_METRICS
+
+        names = sorted(TASK_METRICS.get(str(task.get("kind")), names))
     if kind == "line":
         for s in _names(data, "stations", "S"):
             names += [f"station.{s}.{m}" for m in _STATION_METRICS]
