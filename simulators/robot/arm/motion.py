@@ -161,14 +161,14 @@ class Planner:
         self.base = np.eye(4) if base is None else np.asarray(base, dtype=float)
         self._tool_inv, self._base_inv = invert(self.tool), invert(self.base)
         self._q = np.zeros(6) if start_q is None else np.array(start_q, dtype=float)
+        self._corner_pose: np.ndarray | None = None  # world TCP pose at current_q when known without FK
         self._pending: Path | None = None  # geometry known, end (fine or blended) not yet
         self._last: _Planned | None = None  # sampled; its tail may still blend into the next move
-        self._emitted = 0  # next global tick to emit
         self._chunks_q: list[np.ndarray] = [self._q[None, :].copy()]
         self._chunks_line: list[np.ndarray] = [np.zeros(1, dtype=int)]
         self._segments: list[Segment] = []
         self.alarms: list[MotionAlarm] = []
-        self._emitted = 1
+        self._emitted = 1  # next global tick to emit (tick 0 is the start)
         self._end_tick = 0
 
     # ------------------------------------------------------------------ state
@@ -212,6 +212,7 @@ class Planner:
             self._finalize(prev, r)
         self._pending = path
         self._q = path.q_end.copy()
+        self._corner_pose = path.end_pose
         if path.alarm is not None:
             self._finalize_pending()
             code, params = path.alarm

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from simulators.robot.arm.kinematics import Arm
+from simulators.robot.arm.kinematics import WRIST_EPS, Arm, wrap
 from simulators.robot.arm.orientation import rotation_angle
 
 
@@ -98,3 +98,51 @@ def measures(arm: Arm, q: np.ndarray) -> dict[str, np.ndarray]:
         "shoulder": np.hypot(wc[:, 0], wc[:, 1]),
         "elbow": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.cos(t[:, 2] - beta))))),
     }
+
+
+def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
+    """(n, 6) solutions of flange poses in configuration index ``k`` only, wrapped to (−π, π] (NaN: out of reach).
+
+    ``Arm.ik_batch``'s algebra for one of its eight branches: a linear move keeps its configuration, so the
+    planner needs one solution per sample, and computing all eight cost ~5× more.
+    """
+    m = arm.model
+    flange = np.asarray(flange, dtype=float).reshape(-1, 4, 4)
+    back, elbow_down, flip = bool(k & 4), bool(k & 2), bool(k & 1)
+    r6 = flange[:, :3, :3] @ arm._flange.T
+    pw = flange[:, :3, 3] - m.d6 * r6[:, :, 0]
+    rho = np.hypot(pw[:, 0], pw[:, 1])
+    front = np.arctan2(pw[:, 1], pw[:, 0])
+    t1 = wrap(front + np.pi) if back else front
+    u = (-rho if back else rho) - m.a1
+    v = pw[:, 2] - m.d1
+    dd = u * u + v * v
+    big_l, two_al = m.forearm, 2.0 * m.a2 * m.forearm
+    one_minus = ((m.a2 + big_l) ** 2 - dd) / two_al
+    one_plus = (dd - (m.a2 - big_l) ** 2) / two_al
+    ok = (one_minus >= 0) & (one_plus >= 0)
+    c = np.sqrt(np.clip(one_minus, 0, None) * np.clip(one_plus, 0, None))
+    t3 = arm._beta - np.arctan2(1.0 - one_minus, -c if elbow_down else c)
+    k1 = m.d4 * np.cos(t3) + m.a3 * np.sin(t3)
+    k2 = m.a2 - m.d4 * np.sin(t3) + m.a3 * np.cos(t3)
+    t2 = np.arctan2(u, v) - np.arctan2(k1, k2)
+    # W = R3ᵀ·R6 with R3 = Rz(t1)·Ry(t2 + t3), only the entries J4–J6 need, element-wise (no 3×3 stacks)
+    c1, s1, ca, sa = np.cos(t1), np.sin(t1), np.cos(t2 + t3), np.sin(t2 + t3)
+    r = [[r6[:, i, j] for j in range(3)] for i in range(3)]
+    x0, y0, x2, y2 = c1 * ca, s1 * ca, c1 * sa, s1 * sa
+    w00 = x0 * r[0][0] + y0 * r[1][0] - sa * r[2][0]
+    w10 = c1 * r[1][0] - s1 * r[0][0]
+    w20 = x2 * r[0][0] + y2 * r[1][0] + ca * r[2][0]
+    w11 = c1 * r[1][1] - s1 * r[0][1]
+    w21 = x2 * r[0][1] + y2 * r[1][1] + ca * r[2][1]
+    w12 = c1 * r[1][2] - s1 * r[0][2]
+    w22 = x2 * r[0][2] + y2 * r[1][2] + ca * r[2][2]
+    t4 = np.where(np.hypot(w10, w20) < WRIST_EPS, 0.0, np.arctan2(w10, -w20))
+    c4, s4 = np.cos(t4), np.sin(t4)
+    t5 = np.arctan2(s4 * w10 - c4 * w20, w00)
+    t6 = np.arctan2(-(c4 * w12 + s4 * w22), c4 * w11 + s4 * w21)
+    if flip == (m.signs[4] > 0):  # the canonical negative-J5 branch: J4 and J6 turned by π
+        t4, t5, t6 = wrap(t4 + np.pi), -t5, wrap(t6 + np.pi)
+    q = wrap(np.stack([t1, t2, t3, t4, t5, t6], 1) * np.array(m.signs, dtype=float))
+    q[~ok] = np.nan
+    return q

@@ -1,6 +1,6 @@
 """One move's geometry for the planner: its path in s ∈ [0, 1], speed limits on s, and the checks that stop it.
 
-A geometric pass samples the path (every ~5 mm / 2° for L/C, every 2° of the largest joint for J) before any
+A geometric pass samples the path (every ~10 mm / 3° for L/C, every 2° of the largest joint for J) before any
 timing: it finds where the move must stop (singularity, reach, joint limit, configuration change) and how fast
 s may go (joint speed limits, the T1 cap on the link points). A minimum of a singularity measure between two
 samples is searched for in finer samples, so a line through J5 = 0 cannot slip between them.
@@ -16,7 +16,7 @@ import numpy as np
 
 from simulators.robot.arm.errors import ArmError, JointLimitError
 from simulators.robot.arm.kinematics import Configuration
-from simulators.robot.arm.paths import circle, link_points, measures, rodrigues, rotvec
+from simulators.robot.arm.paths import circle, ik_configuration, link_points, measures, rodrigues, rotvec
 from simulators.robot.arm.profile import synchronized
 from simulators.robot.arm.singularities import DEFAULT_THRESHOLDS, KINDS
 
@@ -29,6 +29,7 @@ ORI_SPEED_DEG_S = 250.0  # L/C orientation turn rate and acceleration limits
 ORI_ACCEL_DEG_S2 = 1000.0
 T1_CAP_MM_S = 250.0
 T1_MARGIN = 0.98  # the geometric pass plans for 98 % of the cap; the samples are checked against the full cap
+GEOM_STEP_MM, GEOM_STEP_DEG = 10.0, 3.0  # geometric pass spacing (finer near a singularity's minimum)
 JUMP_RAD = math.radians(60.0)  # a joint turning this much between two geometric samples: another configuration
 
 
@@ -47,6 +48,7 @@ class Path:
     pose_fn: object = None
     conf: int = 0
     planner: Planner | None = None
+    end_pose: np.ndarray | None = None  # world TCP pose at s_end when known without FK (L/C), else None
 
     def at(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Joints (n, 6) and, for L/C, world TCP poses (n, 4, 4) at path parameters ``s``."""
@@ -60,9 +62,11 @@ class Path:
 def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> np.ndarray:
     """IK of world TCP poses in configuration ``conf``, turns continued from ``q_ref`` (NaN: unreachable)."""
     flange = planner._base_inv @ poses @ planner._tool_inv
-    q = planner.arm.ik_batch(flange)[0][:, conf]
-    q = np.unwrap(np.vstack([q_ref[None, :], q]), axis=0)[1:]
-    return q
+    q = ik_configuration(planner.arm, flange, conf)
+    # whole turns continued from q_ref sample by sample; added as exact multiples of 2π to the IK values
+    step = np.diff(q, axis=0, prepend=q_ref[None, :])
+    path = q_ref + np.cumsum(np.mod(step + math.pi, 2.0 * math.pi) - math.pi, axis=0)
+    return q + 2.0 * math.pi * np.round((path - q) / (2.0 * math.pi))
 
 
 def solve_joint_target(planner: Planner, cmd: MoveCmd) -> np.ndarray:
@@ -88,7 +92,7 @@ def build_path(planner: Planner, cmd: MoveCmd) -> Path:
 
 def _still(planner: Planner, cmd: MoveCmd, alarm: tuple[str, dict]) -> Path:
     q = planner._q.copy()
-    return Path(cmd, q, q, 0.0, 0.0, 1.0, 1.0, alarm)
+    return Path(cmd, q, q, 0.0, 0.0, 1.0, 1.0, alarm, end_pose=planner._corner_pose)
 
 
 def _joint(planner: Planner, cmd: MoveCmd) -> Path:
@@ -103,12 +107,12 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
     n = max(8, math.ceil(math.degrees(float(np.max(np.abs(d)))) / 2.0)) + 1
     s = np.linspace(0.0, 1.0, n)
     q = q0 + s[:, None] * d
-    tcp = (planner.base @ planner.arm.fk(q) @ planner.tool)[:, :3, 3]
-    length = float(np.sum(np.linalg.norm(np.diff(tcp, axis=0), axis=1)))
+    poses = planner.base @ planner.arm.fk(q) @ planner.tool
+    length = float(np.sum(np.linalg.norm(np.diff(poses[:, :3, 3], axis=0), axis=1)))
     v_s = prof.v_max
     if planner.t1:
         v_s = min(v_s, _t1_limit(planner, q, s))
-    return Path(cmd, q0, q1, length, 1.0, v_s, prof.a_acc)
+    return Path(cmd, q0, q1, length, 1.0, v_s, prof.a_acc, end_pose=poses[-1])
 
 
 def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
@@ -121,7 +125,7 @@ def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
 def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
     arm = planner.arm
     q0 = planner._q.copy()
-    start = planner.tcp_pose(q0)
+    start = planner._corner_pose if planner._corner_pose is not None else planner.tcp_pose(q0)
     if cmd.target is None and cmd.joints is None:
         raise ValueError("a linear/circular move needs a target pose or joints")
     target = np.asarray(cmd.target, dtype=float) if cmd.target is not None else planner.tcp_pose(cmd.joints)
@@ -156,21 +160,23 @@ def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
     conf = arm.configuration(q0)
     if cmd.configuration is not None and cmd.configuration != conf:
         return _still(planner, cmd, ("motion.config_change", {"from": conf.index, "to": cmd.configuration.index}))
-    flange_t = planner._base_inv @ target @ planner._tool_inv
-    try:
-        arm.ik(flange_t, q0, conf)
-    except ArmError as e:
-        try:
-            other = arm.ik(flange_t, q0)
-        except ArmError:
-            return _still(planner, cmd, (e.code, dict(e.params)))
-        return _still(planner, cmd, ("motion.config_change",
-                                     {"from": conf.index, "to": arm.configuration(other).index}))
     if length < 1e-9 and theta < 1e-12:
-        return Path(cmd, q0, q0, 0.0, 0.0, 1.0, 1.0)
-    n = max(8, math.ceil(length / 5.0), math.ceil(math.degrees(theta) / 2.0)) + 1
+        return Path(cmd, q0, q0, 0.0, 0.0, 1.0, 1.0, end_pose=start)
+    n = max(8, math.ceil(length / GEOM_STEP_MM), math.ceil(math.degrees(theta) / GEOM_STEP_DEG)) + 1
     s = np.linspace(0.0, 1.0, n)
     q = solve(planner, pose_fn(s), conf.index, q0)
+    end = q[-1]
+    if np.isnan(end).any() or (arm.limit_violation(end) > 1e-9).any():  # the target itself: refuse to start
+        flange_t = planner._base_inv @ target @ planner._tool_inv
+        try:
+            arm.ik(flange_t, q0, conf)
+        except ArmError as e:
+            try:
+                other = arm.ik(flange_t, q0)
+            except ArmError:
+                return _still(planner, cmd, (e.code, dict(e.params)))
+            return _still(planner, cmd, ("motion.config_change",
+                                         {"from": conf.index, "to": arm.configuration(other).index}))
     stop = _first_stop(planner, pose_fn, s, q, conf.index)
     s_end, alarm = 1.0, None
     if stop is not None:
@@ -187,34 +193,36 @@ def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
             v_s = min(v_s, float(np.min(arm.model.max_speed_rad_s / rate)))
         if planner.t1:
             v_s = min(v_s, _t1_limit(planner, q, s))
-    path = Path(cmd, q0, q_end, length * s_end, s_end, v_s, a_s, alarm, pose_fn=pose_fn, conf=conf.index,
-                planner=planner)
-    return path
+    end_pose = target if stop is None else pose_fn(np.array([s_end]))[0]
+    return Path(cmd, q0, q_end, length * s_end, s_end, v_s, a_s, alarm, pose_fn=pose_fn, conf=conf.index,
+                planner=planner, end_pose=end_pose)
 
 
 def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: int) -> tuple[int, tuple] | None:
     """Index of the first geometric sample the move may not reach, with its alarm (None: the whole path is fine)."""
     arm = planner.arm
     n = len(s)
-    bad = np.isnan(q).any(axis=1) | (arm.limit_violation(np.nan_to_num(q)) > 1e-9).any(axis=1)
-    jumps = np.zeros(n, dtype=bool)
-    jumps[1:] = (np.abs(np.diff(np.nan_to_num(q), axis=0)) > JUMP_RAD).any(axis=1)
-    first_bad = int(np.argmax(bad | jumps)) if (bad | jumps).any() else n
-    m = measures(arm, np.nan_to_num(q))
+    nan = np.isnan(q).any(axis=1)
+    qq = np.where(nan[:, None], 0.0, q) if nan.any() else q
+    bad = nan | (arm.limit_violation(qq) > 1e-9).any(axis=1)
+    bad[1:] |= (np.abs(np.diff(qq, axis=0)) > JUMP_RAD).any(axis=1)
+    first_bad = int(np.argmax(bad)) if bad.any() else n
+    m = measures(arm, qq)
     best: tuple[int, tuple] | None = None
     for kind in KINDS:
-        th, mk = DEFAULT_THRESHOLDS[kind], m[kind]
-        m0 = mk[0]
-        hit = None
-        for i in range(1, min(first_bad + 1, n)):
-            if mk[i] < th and mk[i] < m0:
-                hit = (i, float(mk[i]))
+        th, mk = DEFAULT_THRESHOLDS[kind], m[kind][: min(first_bad + 1, n)]
+        hits = np.flatnonzero((mk[1:] < th) & (mk[1:] < mk[0])) + 1
+        hit = (int(hits[0]), float(mk[hits[0]])) if len(hits) else None
+        # a minimum between samples may dip into the zone: look closer at the local minima near it
+        inner = mk[1:-1]
+        minima = np.flatnonzero((inner <= mk[:-2]) & (inner <= mk[2:]) & (inner < 10 * th) & (inner >= th)) + 1
+        for i in minima.tolist():
+            if hit is not None and i >= hit[0]:
                 break
-            if i < n - 1 and mk[i] <= mk[i - 1] and mk[i] <= mk[i + 1] and mk[i] < 10 * th:
-                low = _refine_min(planner, pose_fn, s[i - 1], s[i + 1], conf, q[i - 1], kind)
-                if low < th and low < m0:
-                    hit = (i, low)
-                    break
+            low = _refine_min(planner, pose_fn, s[i - 1], s[i + 1], conf, q[i - 1], kind)
+            if low < th and low < mk[0]:
+                hit = (i, low)
+                break
         if hit is not None and (best is None or hit[0] < best[0]):
             best = (hit[0], ("motion.singularity", {"kind": kind, "distance": round(hit[1], 3), "threshold": th}))
     if first_bad < n and (best is None or first_bad < best[0]):
@@ -238,7 +246,7 @@ def _refine_min(planner: Planner, pose_fn, lo: float, hi: float, conf: int, q_re
     for _ in range(3):
         s = np.linspace(lo, hi, 17)
         q = solve(planner, pose_fn(s), conf, q_ref)
-        mk = measures(planner.arm, np.nan_to_num(q))[kind]
+        mk = measures(planner.arm, np.where(np.isnan(q), 0.0, q))[kind]
         j = int(np.argmin(mk))
         low = min(low, float(mk[j]))
         lo, hi = s[max(j - 1, 0)], s[min(j + 1, 16)]
