@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.i18n import _
 from app.ui.common.style import set_style_property
@@ -89,10 +98,11 @@ class EStopButton(QPushButton):
         super().__init__(parent, objectName="estopButton", checkable=True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAutoDefault(False)
-        self.setMinimumSize(84, 56)
+        self.setMinimumHeight(52)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # the text never clipped
         self.setStyleSheet(
             "QPushButton#estopButton { background: #d92d20; color: white; font-weight: bold; font-size: 13pt;"
-            " border: 3px solid #fdb022; border-radius: 28px; padding: 4px 10px; }"
+            " border: 3px solid #fdb022; border-radius: 26px; padding: 4px 8px; }"
             "QPushButton#estopButton:checked { background: #7a271a; border-color: #b42318; }")
 
     def retranslate(self) -> None:

@@ -85,11 +85,15 @@ class PositionDisplay(QGroupBox):
             label.setText(format_decimal(float(v), 2))
         self.config.setText(_("Configuration: {conf}").format(conf=configuration))
         if cap is not None:
-            text = _("TCP speed {speed} mm/s · {mode} cap {cap} mm/s on every point of the arm").format(
+            text = _("TCP speed {speed} mm/s · {mode} cap {cap} mm/s").format(
                 speed=format_decimal(speed, 0), mode=mode, cap=format_decimal(cap, 0))
+            tip = _("In {mode} no point of the arm or the tool moves faster than {cap} mm/s.").format(
+                mode=mode, cap=format_decimal(cap, 0))
         else:
             text = _("TCP speed {speed} mm/s · {mode}: no speed cap").format(speed=format_decimal(speed, 0), mode=mode)
+            tip = ""
         self.speed.setText(text)
+        self.speed.setToolTip(tip)
 
 
 class PointsBox(QWidget):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QTabWidget,
@@ -98,14 +99,11 @@ class PendantPanel(QWidget):
         lay.setSpacing(4)
         top = QHBoxLayout()
         top.setSpacing(4)
-        self.mode_label = QLabel(objectName="modeLabel")
-        top.addWidget(self.mode_label)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QPushButton] = {}
         for mode in MODES:
             b = self._button(f"mode{mode}", checkable=True)
             b.setText(mode)
-            b.setMinimumWidth(44)
             self.mode_group.addButton(b)
             self.mode_buttons[mode] = b
             b.clicked.connect(lambda _c=False, m=mode: self._send({"ev": "mode", "v": m}))
@@ -189,6 +187,7 @@ class PendantPanel(QWidget):
 
     def _button(self, name: str, checkable: bool = False) -> QPushButton:
         b = QPushButton(objectName=name, checkable=checkable)
+        b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never narrower than its text
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         b.setAutoDefault(False)
         return b
@@ -201,7 +200,8 @@ class PendantPanel(QWidget):
         return c
 
     def retranslate(self) -> None:
-        self.mode_label.setText(pgettext("pendant", "Mode"))
+        for mode, button in self.mode_buttons.items():  # the key switch: its positions need no label
+            button.setToolTip(_("Operating mode {mode}. Changing the mode stops any motion.").format(mode=mode))
         self.motors_on.setText(_("Motors on"))
         self.motors_on.setToolTip(_("AUTO: switch the drives on (the cell must be closed)."))
         self.reset_button.setText(pgettext("pendant", "Reset"))
@@ -217,7 +217,7 @@ class PendantPanel(QWidget):
         for i, text in enumerate(increment_labels().values()):
             self.inc_combo.setItemText(i, text)
         self.keys_help.setText(_("Keys: hold Space = enabling device (Shift+Space: press through); "
-                                 "Q W E R T Y = axis 1–6 +, A S D F G H = axis 1–6 −."))
+                                 "Q…Y (QWERTY) = axis 1–6 +, A…H (ASDFGH) = axis 1–6 −."))
         self.tabs.setTabText(0, pgettext("pendant", "Points"))
         self._alarm_tab_text()
         self.points.retranslate()
