@@ -222,3 +222,16 @@ def test_flush_midway_gives_the_same_samples_as_one_flush() -> None:
     assert part.q.shape[0] < whole.q.shape[0]
     np.testing.assert_allclose(part.tcp[-1], shifted(a, 0, 150, 0)[:3, 3], atol=1e-6)
     assert p2.current_time == pytest.approx(part.cycle_time)
+
+
+@pytest.mark.parametrize("model", [R7_700, R12_1440])
+def test_one_configuration_ik_equals_that_column_of_the_batch(model) -> None:
+    from simulators.robot.arm.paths import ik_configuration
+
+    arm = Arm(model)
+    lim = model.limits_rad
+    q = np.random.default_rng(11).uniform(lim[:, 0], lim[:, 1], size=(3000, 6))
+    poses = arm.fk(q)
+    every, _ = arm.ik_batch(poses)
+    for k in range(8):
+        np.testing.assert_allclose(ik_configuration(arm, poses, k), every[:, k], atol=1e-12, equal_nan=True)
