@@ -126,17 +126,15 @@ def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
     k1 = m.d4 * np.cos(t3) + m.a3 * np.sin(t3)
     k2 = m.a2 - m.d4 * np.sin(t3) + m.a3 * np.cos(t3)
     t2 = np.arctan2(u, v) - np.arctan2(k1, k2)
-    # W = R3ᵀ·R6 with R3 = Rz(t1)·Ry(t2 + t3), only the entries J4–J6 need, element-wise (no 3×3 stacks)
+    # W = R3ᵀ·R6 with R3 = Rz(t1)·Ry(t2 + t3): R3ᵀ filled in place, one batched product
     c1, s1, ca, sa = np.cos(t1), np.sin(t1), np.cos(t2 + t3), np.sin(t2 + t3)
-    r = [[r6[:, i, j] for j in range(3)] for i in range(3)]
-    x0, y0, x2, y2 = c1 * ca, s1 * ca, c1 * sa, s1 * sa
-    w00 = x0 * r[0][0] + y0 * r[1][0] - sa * r[2][0]
-    w10 = c1 * r[1][0] - s1 * r[0][0]
-    w20 = x2 * r[0][0] + y2 * r[1][0] + ca * r[2][0]
-    w11 = c1 * r[1][1] - s1 * r[0][1]
-    w21 = x2 * r[0][1] + y2 * r[1][1] + ca * r[2][1]
-    w12 = c1 * r[1][2] - s1 * r[0][2]
-    w22 = x2 * r[0][2] + y2 * r[1][2] + ca * r[2][2]
+    r3t = np.empty((len(flange), 3, 3))
+    r3t[:, 0, 0], r3t[:, 0, 1], r3t[:, 0, 2] = c1 * ca, s1 * ca, -sa
+    r3t[:, 1, 0], r3t[:, 1, 1], r3t[:, 1, 2] = -s1, c1, 0.0
+    r3t[:, 2, 0], r3t[:, 2, 1], r3t[:, 2, 2] = c1 * sa, s1 * sa, ca
+    w = r3t @ r6
+    w00, w10, w20 = w[:, 0, 0], w[:, 1, 0], w[:, 2, 0]
+    w11, w21, w12, w22 = w[:, 1, 1], w[:, 2, 1], w[:, 1, 2], w[:, 2, 2]
     t4 = np.where(np.hypot(w10, w20) < WRIST_EPS, 0.0, np.arctan2(w10, -w20))
     c4, s4 = np.cos(t4), np.sin(t4)
     t5 = np.arctan2(s4 * w10 - c4 * w20, w00)

@@ -158,8 +158,11 @@ def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
         return out
 
     conf = arm.configuration(q0)
-    if cmd.configuration is not None and cmd.configuration != conf:
-        return _still(planner, cmd, ("motion.config_change", {"from": conf.index, "to": cmd.configuration.index}))
+    asked = cmd.configuration
+    if asked is None and cmd.target is None:  # a joint target names its configuration
+        asked = arm.configuration(cmd.joints)
+    if asked is not None and asked != conf:
+        return _still(planner, cmd, ("motion.config_change", {"from": conf.index, "to": asked.index}))
     if length < 1e-9 and theta < 1e-12:
         return Path(cmd, q0, q0, 0.0, 0.0, 1.0, 1.0, end_pose=start)
     n = max(8, math.ceil(length / GEOM_STEP_MM), math.ceil(math.degrees(theta) / GEOM_STEP_DEG)) + 1

@@ -186,3 +186,13 @@ def test_t1_caps_every_checked_link_point_at_250_mm_s(model) -> None:
     speed = np.linalg.norm(np.diff(dense, axis=1), axis=-1) / 0.01
     assert speed.max() <= 250.0 * (1 + 1e-9)
     assert tr.cycle_time > runs[False].cycle_time
+
+
+def test_movel_to_joints_of_another_configuration_is_a_config_change() -> None:
+    arm = Arm(R7_700)
+    p = Planner(arm, TOOL, start_q=Q0)
+    flipped = arm.solutions(p.tcp_pose() @ np.linalg.inv(TOOL), Q0)
+    other = [s.joints for s in flipped if s.configuration.flip and s.within_limits][0]
+    p.add(MoveCmd("L", None, other, None, 200.0, FINE, 3))
+    tr = p.flush()
+    assert [(x.code, x.params["to"]) for x in tr.alarms] == [("motion.config_change", arm.configuration(other).index)]
