@@ -97,3 +97,69 @@ def test_a_long_idle_log_replays_without_stepping_each_tick():
     assert r.ticks == MAX_TICKS and r.elapsed == pytest.approx(3600.0)
     np.testing.assert_allclose(np.degrees(r.joints), [0, 0, 0, 0, 30, 0])
     assert math.isfinite(r.tcp[0, 3])
+
+
+def _random_event(rng, tick):
+    kind = rng.choice(["mode", "enable", "estop", "reset", "key", "key", "key", "inc", "override", "frame", "tool",
+                       "user", "record", "touchup", "rename", "delete", "rev_update", "motors_on", "door"])
+    names = ["p1", "p2", "p3"]
+    ev = {"tick": tick, "ev": kind}
+    if kind == "mode":
+        ev["v"] = rng.choice(["T1", "T1", "T2", "AUTO"])
+    elif kind == "enable":
+        ev["v"] = int(rng.choice([1, 2, 2, 2, 3]))
+    elif kind in ("estop", "door"):
+        ev["v"] = bool(rng.random() < 0.5)
+    elif kind == "key":
+        frame = rng.choice(["joint", "world", "base", "tool", "user"])
+        axes = ["J1", "J2", "J3", "J4", "J5", "J6"] if frame == "joint" else ["X", "Y", "Z", "Rx", "Ry", "Rz"]
+        ev.update(axis=rng.choice(axes), frame=frame, dir=int(rng.choice([1, -1])), down=bool(rng.random() < 0.6))
+    elif kind == "inc":
+        ev["v"] = rng.choice(["continuous", "0.1mm", "1mm", "10mm"])
+    elif kind == "override":
+        ev["v"] = float(rng.integers(1, 101))
+    elif kind == "frame":
+        ev["v"] = rng.choice(["joint", "world", "base", "tool", "user"])
+    elif kind in ("tool", "user"):
+        ev["v"] = rng.choice(["tool0", "wobj0", "nope"])
+    elif kind in ("record", "touchup", "delete"):
+        ev["name"] = rng.choice(names)
+    elif kind == "rename":
+        ev.update(name=rng.choice(names), to=rng.choice(names))
+    elif kind == "rev_update":
+        ev["axis"] = int(rng.integers(1, 7))
+    return ev
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_sessions_replay_to_the_live_state(seed):
+    """Whatever a trainee does, in any order, the replay of the log is the live session, bit for bit."""
+    rng = np.random.default_rng(seed)
+    live = PendantSession(_setup())
+    for _ in range(60):
+        for _ in range(int(rng.integers(0, 3))):
+            live.apply(_random_event(rng, live.tick))
+        for _ in range(int(rng.integers(0, 8))):
+            live.step()
+    r = replay(_setup(), live.log, end_tick=live.tick)
+    assert np.array_equal(r.joints, live.q)
+    assert [(a.tick, a.code) for a in r.alarms] == [(a.tick, a.code) for a in live.alarms]
+    assert [(s.tick, s.code) for s in r.stops] == [(s.tick, s.code) for s in live.stops]
+    assert {n: p.joints.tobytes() for n, p in r.points.items()} == {
+        n: p.joints.tobytes() for n, p in live.points.items()}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_garbage_is_refused_with_a_code_never_a_crash(seed):
+    rng = np.random.default_rng(100 + seed)
+    junk = [None, 1, -1, 1.5, float("inf"), "", "x" * 1000, [], {}, True, [1, 2], {"a": 1}]
+    for _ in range(200):
+        ev = _random_event(rng, int(rng.integers(0, 5)))
+        field = rng.choice(list(ev))
+        ev[field] = junk[int(rng.integers(0, len(junk)))]
+        try:
+            replay(_setup(), [ev])
+            code = None
+        except PendantLogError as e:
+            code, text = e.code, str(e)
+        assert code is None or (code.startswith("pendant.log.") and text)
