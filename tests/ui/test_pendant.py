@@ -277,3 +277,36 @@ def test_the_timer_steps_the_session_and_focus_loss_lets_go(qtbot, qapp_ready):
     p.timer.stop()
     r = replay(_setup(), p.log(), end_tick=p.session.tick)
     np.testing.assert_array_equal(r.joints, p.session.q)
+
+
+def test_signals_for_the_lab_and_3d_views(qtbot, panel):
+    joints, alarms = [], []
+    panel.joints_changed.connect(lambda q: joints.append(q))
+    panel.alarm.connect(alarms.append)
+    qtbot.keyPress(panel, Qt.Key.Key_Y)  # J6 + without the enabling device
+    panel.tick()
+    assert alarms == ["safety.enabling_required"]
+    qtbot.keyRelease(panel, Qt.Key.Key_Y)
+    _hold_enabling(qtbot, panel)
+    qtbot.keyPress(panel, Qt.Key.Key_Y)
+    joints.clear()
+    _ticks(panel, 5)
+    assert len(joints) == 5 and np.array_equal(joints[-1], panel.session.q)  # every tick, not only when drawn
+    with qtbot.waitSignal(panel.alarm) as blocker:
+        qtbot.keyRelease(panel, Qt.Key.Key_Space)
+    assert blocker.args == ["safety.enabling_released"]
+
+
+def test_language_switch_retranslates_the_panel(qtbot, panel):
+    from app import i18n
+
+    qtbot.keyPress(panel, Qt.Key.Key_Q)  # an alarm in the list before the switch
+    panel.tick()
+    assert panel.alarms.count() == 1
+    try:
+        i18n.set_locale("zh_CN")
+        assert panel.points.delete.text() == "删除"
+        assert panel.alarms.count() == 1 and "safety.enabling_required" in panel.alarms.item(0).text()
+    finally:
+        i18n.set_locale("en")
+    assert panel.points.delete.text() == "Delete"
