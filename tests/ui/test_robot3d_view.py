@@ -127,9 +127,11 @@ def test_preset_keys_and_fit(view, qtbot) -> None:
         assert (view.camera.azimuth, view.camera.elevation) == PRESETS[name]
     view.camera.zoom(8)
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    centre, radius = view._bounds
-    assert np.allclose(view.camera.target, centre)
-    assert view.camera.distance > radius
+    pts = view._fit_points
+    assert np.allclose(view.camera.target, (pts.min(0) + pts.max(0)) / 2)
+    xy, _ = view.camera.project(pts, view.width(), view.height())
+    assert (xy >= 0).all() and (xy[:, 0] <= view.width()).all() and (xy[:, 1] <= view.height()).all()
+    assert (xy[:, 0].min() < 0.2 * view.width()) or (xy[:, 1].min() < 0.2 * view.height())  # and fills it
 
 
 def test_top_view_shows_the_arm_from_above(view, qtbot) -> None:

@@ -36,18 +36,29 @@ class Camera:
         return (self.azimuth, self.elevation, self.distance, *self.target.tolist(), self.fov)
 
     # ------------------------------------------------------------ geometry
-    def eye(self) -> np.ndarray:
+    def _view(self) -> tuple[np.ndarray, np.ndarray]:
+        """Eye and basis, recomputed only when the camera moved (a frame asks for them several times)."""
+        state = self.state()
+        cached = self.__dict__.get("_cached")
+        if cached is not None and cached[0] == state:
+            return cached[1], cached[2]
         a, e = math.radians(self.azimuth), math.radians(self.elevation)
         d = np.array([math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)])
-        return self.target + self.distance * d
+        eye = self.target + self.distance * d
+        f = -d
+        r = np.array([f[1], -f[0], 0.0])  # f × z
+        r /= np.linalg.norm(r)
+        u = np.array([r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]])
+        basis = np.stack([r, u, f])
+        self.__dict__["_cached"] = (state, eye, basis)
+        return eye, basis
+
+    def eye(self) -> np.ndarray:
+        return self._view()[0].copy()
 
     def basis(self) -> np.ndarray:
         """3×3 rows: right, up, forward (into the screen), in world coordinates."""
-        f = self.target - self.eye()
-        f /= np.linalg.norm(f)
-        r = np.cross(f, (0.0, 0.0, 1.0))
-        r /= np.linalg.norm(r)
-        return np.stack([r, np.cross(r, f), f])
+        return self._view()[1].copy()
 
     def focal(self, height: int) -> float:
         """Pixels per unit of x/z at depth 1."""
@@ -88,3 +99,20 @@ class Camera:
         half_h = math.atan(math.tan(half_v) * width / max(height, 1))
         self.target = np.asarray(centre, dtype=float).copy()
         self.distance = max(MIN_DISTANCE, min(MAX_DISTANCE, 1.02 * radius / math.sin(min(half_v, half_h))))
+
+    def fit_points(self, points: np.ndarray, width: int, height: int, fill: float = 0.92) -> None:
+        """Aim at the points' box centre and move so their projection fills ``fill`` of the view."""
+        points = np.asarray(points, dtype=float)
+        self.target = (points.min(0) + points.max(0)) / 2.0
+        radius = float(np.linalg.norm(points - self.target, axis=1).max())
+        self.fit(self.target, radius, width, height)
+        for _ in range(3):  # the sphere is loose; shrink to the projected extent (perspective: iterate)
+            xy, depth = self.project(points, width, height)
+            if (depth <= NEAR).any():
+                return
+            half = np.array([width, height]) / 2.0
+            extent = float((np.abs(xy - half) / half).max())
+            if extent <= 0:
+                return
+            self.distance = max(MIN_DISTANCE, min(MAX_DISTANCE, self.distance * extent / fill))
+

@@ -79,15 +79,16 @@ def cell_lines(cell) -> dict[str, np.ndarray]:
     }
 
 
-def cell_bounds(cell, base: np.ndarray, reach: float) -> tuple[np.ndarray, float]:
-    """Centre and radius of a sphere around the solids and the arm's reach (for fit-to-cell)."""
-    pts = [base[:3, 3] + np.array([dx, dy, dz]) * reach for dx in (-1, 1) for dy in (-1, 1) for dz in (0, 1)]
+def cell_points(cell, base: np.ndarray, reach: float) -> np.ndarray:
+    """Points the fit-to-cell view keeps in frame: the solids' corners (not the fences: framing them leaves the
+    arm small) and a box around the arm's base out to 80 % of its reach."""
+    r = 0.8 * reach
+    pts = [base[:3, 3] + np.array([dx * r, dy * r, dz]) for dx in (-1, 1) for dy in (-1, 1) for dz in (0.0, r)]
     for s in cell.solids:
         if hasattr(s, "radius"):
-            pts += [s.pose[:3, 3] + np.array([dx * s.radius, dy * s.radius, dz * s.height])
-                    for dx in (-1, 1) for dy in (-1, 1) for dz in (0, 1)]
-        elif getattr(s, "kind", "") != "fence":  # fences frame the cell; fitting them leaves the arm small
+            local = np.array([(dx * s.radius, dy * s.radius, dz * s.height)
+                              for dx in (-1, 1) for dy in (-1, 1) for dz in (0, 1)])
+            pts += list(local @ s.pose[:3, :3].T + s.pose[:3, 3])
+        elif getattr(s, "kind", "") != "fence":
             pts += list(box_corners(s))
-    p = np.asarray(pts)
-    centre = (p.min(0) + p.max(0)) / 2.0
-    return centre, float(np.linalg.norm(p - centre, axis=1).max())
+    return np.asarray(pts)

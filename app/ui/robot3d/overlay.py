@@ -16,6 +16,8 @@ AXIS_COLOURS = (QColor(220, 40, 40), QColor(30, 160, 60), QColor(40, 90, 220))  
 PATH_COLOUR = QColor(190, 30, 190)
 POINT_COLOUR = QColor(20, 20, 120)
 ALARM_COLOUR = QColor(210, 20, 20)
+HALO = QColor(255, 255, 255, 200)
+LABEL_COLOUR = QColor(25, 25, 25)
 LINE_STYLES = {
     "grid": (QColor(150, 156, 165), 1.0, Qt.PenStyle.SolidLine),
     "fence": (QColor(170, 140, 20), 1.0, Qt.PenStyle.SolidLine),
@@ -43,6 +45,15 @@ def project_segments(camera: Camera, segs: np.ndarray, w: int, h: int) -> list[Q
     ok = (depth.reshape(-1, 2) > NEAR).all(1)
     pts = xy.reshape(-1, 4)[ok].tolist()
     return [QLineF(a, b, c, d) for a, b, c, d in pts]
+
+
+def label(p: QPainter, x: float, y: float, text: str, colour: QColor) -> None:
+    """Text with a light halo, readable on dark solids and on the floor alike."""
+    p.setPen(HALO)
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        p.drawText(QPointF(x + dx, y + dy), text)
+    p.setPen(colour)
+    p.drawText(QPointF(x, y), text)
 
 
 def draw_lines(p: QPainter, lines: list[QLineF], style: str) -> None:
@@ -74,7 +85,7 @@ def floor(camera: Camera, centre: np.ndarray, half: float, w: int, h: int) -> tu
     return QPolygonF([QPointF(x, y) for x, y in xy.tolist()]), lines
 
 
-def draw_triad(p: QPainter, camera: Camera, pose: np.ndarray, length: float, label: str, w: int, h: int,
+def draw_triad(p: QPainter, camera: Camera, pose: np.ndarray, length: float, name: str, w: int, h: int,
                font: QFont) -> None:
     """X/Y/Z axes of a frame in red/green/blue with their letters, and the frame's name at its origin."""
     o = pose[:3, 3]
@@ -89,9 +100,8 @@ def draw_triad(p: QPainter, camera: Camera, pose: np.ndarray, length: float, lab
         p.setPen(pen)
         p.drawLine(QPointF(*xy[0]), QPointF(*xy[i + 1]))
         p.drawText(QPointF(xy[i + 1][0] + 3, xy[i + 1][1] - 3), "XYZ"[i])
-    if label:
-        p.setPen(QColor(25, 25, 25))
-        p.drawText(QPointF(xy[0][0] + 4, xy[0][1] + 14), label)
+    if name:
+        label(p, xy[0][0] + 4, xy[0][1] + 14, name, LABEL_COLOUR)
 
 
 def draw_path(p: QPainter, camera: Camera, path: np.ndarray, w: int, h: int, colour: QColor = PATH_COLOUR) -> None:
@@ -130,8 +140,7 @@ def draw_points(p: QPainter, camera: Camera, points: dict[str, np.ndarray], w: i
         p.setPen(pen)
         p.setBrush(QBrush(POINT_COLOUR))
         p.drawPolygon(QPolygonF([QPointF(x, y - 6), QPointF(x + 6, y), QPointF(x, y + 6), QPointF(x - 6, y)]))
-        p.setPen(POINT_COLOUR)
-        p.drawText(QPointF(x + 8, y - 6), name)
+        label(p, x + 8, y - 6, name, POINT_COLOUR)
 
 
 def draw_alarms(p: QPainter, camera: Camera, alarms: list[tuple[np.ndarray, str]], w: int, h: int,
@@ -152,4 +161,4 @@ def draw_alarms(p: QPainter, camera: Camera, alarms: list[tuple[np.ndarray, str]
         p.drawLine(QPointF(x - 5, y - 5), QPointF(x + 5, y + 5))
         p.drawLine(QPointF(x - 5, y + 5), QPointF(x + 5, y - 5))
         if text:
-            p.drawText(QPointF(x + 12, y + 4), text)
+            label(p, x + 12, y + 4, text, ALARM_COLOUR)

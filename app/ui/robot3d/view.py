@@ -18,7 +18,7 @@ from app.ui.common.qt_i18n import on_language_changed
 from app.ui.robot3d import overlay
 from app.ui.robot3d.arm_mesh import link_width, tool_kind
 from app.ui.robot3d.camera import Camera
-from app.ui.robot3d.cell_mesh import cell_bounds, cell_lines, cell_meshes
+from app.ui.robot3d.cell_mesh import cell_lines, cell_meshes, cell_points
 from app.ui.robot3d.materials import LEVELS, shaded
 from app.ui.robot3d.scene import DrawList, Scene
 from simulators.robot.arm import Arm, ArmModel, get_model
@@ -45,7 +45,8 @@ class RobotCellView(QWidget):
         self.cell = None
         self._lines: dict[str, np.ndarray] = {}
         self._interrupted: frozenset[str] = frozenset()
-        self._bounds = (np.array([0.0, 0.0, 0.5 * arm.model.d1]), 1.2 * arm.model.reach)
+        r = arm.model.reach
+        self._fit_points = np.array([(x, y, z) for x in (-r, r) for y in (-r, r) for z in (0.0, r + arm.model.d1)])
         self.user_frame: tuple[str, np.ndarray] | None = None
         self.points: dict[str, np.ndarray] = {}
         self.path = np.zeros((0, 3))
@@ -75,7 +76,7 @@ class RobotCellView(QWidget):
         self.scene.set_joints(self.scene.q)
         self.scene.set_static(cell_meshes(cell, self._interrupted))
         self._lines = cell_lines(cell)
-        self._bounds = cell_bounds(cell, self.scene.base, self.scene.arm.model.reach)
+        self._fit_points = cell_points(cell, self.scene.base, self.scene.arm.model.reach)
         self._static_cache = None
         self.update()
 
@@ -122,8 +123,7 @@ class RobotCellView(QWidget):
         self._camera_moved()
 
     def fit_to_cell(self) -> None:
-        centre, radius = self._bounds
-        self.camera.fit(centre, radius, max(self.width(), 1), max(self.height(), 1))
+        self.camera.fit_points(self._fit_points, max(self.width(), 1), max(self.height(), 1))
         self._camera_moved()
 
     def _camera_moved(self) -> None:
@@ -221,8 +221,10 @@ class RobotCellView(QWidget):
         """Floor and cell lines projected; they change only with the camera or the widget's size."""
         key = (self.camera.state(), w, h, id(self.cell), self._interrupted)
         if self._static_cache is None or self._static_cache[0] != key:
-            centre, radius = self._bounds
-            floor_poly, grid = overlay.floor(self.camera, centre, max(radius, 1000.0), w, h)
+            pts = self._fit_points
+            centre = (pts.min(0) + pts.max(0)) / 2.0
+            half = max(float(np.abs(pts[:, :2] - centre[:2]).max()) + 500.0, 1000.0)
+            floor_poly, grid = overlay.floor(self.camera, centre, half, w, h)
             lines = {k: overlay.project_segments(self.camera, v, w, h) for k, v in self._lines.items()}
             self._static_cache = (key, floor_poly, grid, lines)
         return self._static_cache[1:]
