@@ -220,7 +220,7 @@ def test_all_errors_at_once_one_per_statement_in_order() -> None:
         "FOO",                                 # 9 unknown
     ])
     with pytest.raises(ProgramError) as info:
-        parse_arm_program(text)
+        parse_arm_program(text, points=())
     codes = [(d.code, d.line) for d in info.value.diagnostics]
     assert codes == [("arm.lang.point.count", 1), ("arm.lang.point.unknown", 3), ("arm.lang.expr.incomplete", 4),
                      ("arm.lang.expr.single_equals", 5), ("arm.lang.io.range", 6),
@@ -231,9 +231,9 @@ def test_all_errors_at_once_one_per_statement_in_order() -> None:
 
 
 def test_taught_points_are_known_and_unknown_names_can_wait_for_the_run() -> None:
-    assert only("MOVEJ p1 50%") == ("arm.lang.point.unknown", 1, 7)
+    assert only("MOVEJ p1 50%", points=set()) == ("arm.lang.point.unknown", 1, 7)
     parse_arm_program("MOVEJ p1 50%", points={"p1"})
-    program = parse_arm_program("MOVEJ p1 50%", points=None)  # not known yet: the run reports it
+    program = parse_arm_program("MOVEJ p1 50%")  # not known yet: the run reports it
     assert program.body[0].target == a.Named("p1")
     assert only("MOVEJ p1 50%\nPOINT p1 = (1, 2, 3)", points=None) == ("arm.lang.point.later", 1, 7)
 

@@ -458,14 +458,15 @@ _HANDLERS = {
 }
 
 
-def read_arm_program(text: object, *, points: Collection[str] | None = (), tools: Collection[str] | None = None,
+def read_arm_program(text: object, *, points: Collection[str] | None = None, tools: Collection[str] | None = None,
                      frames: Collection[str] | None = None) -> tuple[a.ArmProgram | None, tuple[Diagnostic, ...]]:
     """The program (None if there is any error) and every error found, sorted by position.
 
-    ``points``: names taught on the pendant (usable without a POINT line); ``None`` when they are not known
-    yet (a scenario checked before its pendant session is replayed): names neither defined nor taught are then
-    reported when the program runs (``arm.run.point_unknown``). ``tools``/``frames``: when given, TOOL/UFRAME
-    names are checked now rather than when the program runs.
+    ``points``: the names taught on the pendant (usable without a POINT line): any other name that no POINT or
+    JOINTS line defines is an error now. ``None`` (the default) when they are not known yet, e.g. a scenario
+    checked before its pendant session is replayed: such names are then reported when the program runs
+    (``arm.run.point_unknown``); a name defined only further down is an error either way.
+    ``tools``/``frames``: when given, TOOL/UFRAME names are checked now rather than when the program runs.
     """
     if not isinstance(text, str):
         return None, (Diagnostic("arm.lang.program.not_text", 1),)
@@ -488,7 +489,7 @@ def read_arm_program(text: object, *, points: Collection[str] | None = (), tools
     return (None if errors else program), errors
 
 
-def parse_arm_program(text: str, *, points: Collection[str] | None = (), tools: Collection[str] | None = None,
+def parse_arm_program(text: str, *, points: Collection[str] | None = None, tools: Collection[str] | None = None,
                       frames: Collection[str] | None = None) -> a.ArmProgram:
     """Parse a program; raises ``ProgramError`` carrying every error (``str(d)`` is ``line N, col M: …``)."""
     program, errors = read_arm_program(text, points=points, tools=tools, frames=frames)
