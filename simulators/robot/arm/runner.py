@@ -174,7 +174,8 @@ def run_program(sc: RobotArmScenario, env: ArmEnvironment, start_q: np.ndarray, 
         arm=env.arm, cell=env.cell, tools={n: t.tcp for n, t in frames.tools.items()},
         user_frames={n: u.matrix for n, u in frames.users.items() if n != "wobj0"}, start_q=start_q,
         inputs=inputs, wired=list(sc.inputs.wired), mode=sc.mode, override=sc.override / 100.0, points=points,
-        max_instructions=sc.max_instructions, tool=frames.tool, base=frames.base)
+        max_instructions=sc.max_instructions, tool=frames.tool, base=frames.base,
+        tool_geometry={n: g for n in frames.tools if (g := _tool_geometry(sc, env.cell, n)) is not None})
     return run_arm_program(sc.program, setup)
 
 

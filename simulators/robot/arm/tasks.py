@@ -202,7 +202,8 @@ def program_metrics(run: Any) -> dict[str, float]:
     return {
         "cycle_time": float(run.cycle_time),
         "alarms": float(len(codes)),
-        "protective_stops": float(sum(1 for c in codes if c.startswith("safety."))),
+        # a contact stops the robot like any other protective stop (the safety controller's)
+        "protective_stops": float(sum(1 for c in codes if c.startswith("safety.") or c == "cell.collision")),
         "collisions": float(sum(1 for c in codes if c == "cell.collision")),
         "completed": 1.0 if run.stopped_by is None else 0.0,
         "path_length_mm": float(run.path_length),
