@@ -274,7 +274,8 @@ class Planner:
             ratio = self._speed_ratio(q)
             if ratio <= 1.0 + 1e-9:
                 break
-            path.v_s /= ratio * 1.002
+            k = ratio * 1.002  # slow the whole move in time: every speed / k, even in the ramps
+            path.v_s, path.a_s = path.v_s / k, path.a_s / (k * k)
         return _Planned(path, prof, ticks, stretch, q, tcp)
 
     def _speed_ratio(self, q: np.ndarray) -> float:

@@ -196,3 +196,40 @@ def test_movel_to_joints_of_another_configuration_is_a_config_change() -> None:
     p.add(MoveCmd("L", None, other, None, 200.0, FINE, 3))
     tr = p.flush()
     assert [(x.code, x.params["to"]) for x in tr.alarms] == [("motion.config_change", arm.configuration(other).index)]
+
+
+def test_random_programs_keep_every_limit() -> None:
+    """Random J/L/C moves with zones and dwells from random starts, half in T1: whatever the alarms, the samples
+    never exceed a joint's speed or limit, never jump, and in T1 never move a link point faster than 250 mm/s."""
+    from simulators.robot.arm.orientation import rot_x, rot_y, rot_z
+
+    rng = np.random.default_rng(0)
+    moved = 0
+    for trial in range(40):
+        model = (R7_700, R12_1440)[trial % 2]
+        arm, lim = Arm(model), model.limits_rad
+        t1 = trial % 4 < 2
+        p = Planner(arm, make_pose((0, 0, rng.uniform(0, 200))), start_q=rng.uniform(lim[:, 0], lim[:, 1]) * 0.35,
+                    t1=t1, override=float(rng.uniform(0.2, 1)))
+        for k in range(6):
+            kind = "JLC"[rng.integers(3)]
+            cur = p.tcp_pose()
+            tgt = shifted(cur, *rng.normal(0, 70, 3))
+            turn = rot_x(rng.normal(0, 0.3)) @ rot_y(rng.normal(0, 0.3)) @ rot_z(rng.normal(0, 0.5))
+            tgt[:3, :3] = cur[:3, :3] @ turn
+            via = shifted(cur, *((tgt[:3, 3] - cur[:3, 3]) / 2 + rng.normal(0, 60, 3))) if kind == "C" else None
+            speed = float(rng.uniform(0.1, 1)) if kind == "J" else float(rng.uniform(50, 1500))
+            if rng.random() < 0.2:
+                p.dwell(float(rng.uniform(0, 0.3)), 99)
+            p.add(MoveCmd(kind, tgt, None, via, speed, Zone(float(rng.choice([0, 5, 20, 100]))), k + 1))
+        tr = p.flush()
+        assert not np.isnan(tr.q).any() and len(tr.alarms) <= 1
+        if len(tr.t) < 2:
+            continue
+        moved += 1
+        step = np.abs(np.diff(tr.q, axis=0))
+        assert (step / 0.01 <= model.max_speed_rad_s * (1 + 1e-9)).all()
+        assert arm.limit_violation(tr.q).max() < 1e-9
+        if t1:
+            assert tr.max_link_speed <= 250.0 * (1 + 1e-9)
+    assert moved > 25
