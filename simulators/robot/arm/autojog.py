@@ -12,6 +12,7 @@ Used to produce the good and bad example logs of the robot labs, and by a lab's 
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from simulators.robot.arm.frames import invert
 from simulators.robot.arm.orientation import matrix_to_wpr
 
 LINEAR_STEPS_MM = (10.0, 1.0, 0.1)
+# Joint orders tried for a coarse move: lift before swinging, swing before lowering, pull in before swinging.
+ORDERS = ((2, 3, 1, 4, 5, 6), (1, 4, 5, 6, 3, 2), (3, 2, 1, 4, 5, 6), (1, 2, 3, 4, 5, 6), (5, 4, 6, 3, 2, 1))
 ANGULAR_STEPS_DEG = (5.0, 1.0, 0.1)
 _AXES = ("X", "Y", "Z")
 _ROT_AXES = ("Rx", "Ry", "Rz")
@@ -41,6 +44,8 @@ class AutojogOptions:
     gap_ticks: int = 5  # pause between two key presses, like a hand moving to the next key
     max_ticks_per_press: int = 6000  # a key held longer than this (60 s) means the arm is stuck
     fine_rounds: int = 3  # closed-loop rounds of the Cartesian phase
+    linear_steps: tuple[float, ...] = LINEAR_STEPS_MM  # the increments used, coarsest first (a subset of them
+    angular_steps: tuple[float, ...] = ANGULAR_STEPS_DEG  # gives the sloppy operator of a known-bad example)
 
 
 class AutojogError(RuntimeError):
@@ -203,7 +208,7 @@ class Autojog:
         for j in order:
             err = math.degrees(float(goal[j - 1] - self.joints()[j - 1]))
             d = 1 if err > 0 else -1
-            for size, n in split_steps(abs(err), ANGULAR_STEPS_DEG):
+            for size, n in split_steps(abs(err), self.opt.angular_steps):
                 self.set_increment(_inc_name(size, rotational=True))
                 for _ in range(n):
                     self._moving_press("joint", f"J{j}", d)
@@ -218,12 +223,12 @@ class Autojog:
             else:
                 m = self.frame_matrix(frame)[:3, :3]
                 angles = fixed_axis_angles(m.T @ cur[:3, :3], m.T @ target_world[:3, :3])
-            moved = self._press_amounts(frame, _ROT_AXES, [math.degrees(a) for a in angles], ANGULAR_STEPS_DEG,
-                                        rotational=True)
+            moved = self._press_amounts(frame, _ROT_AXES, [math.degrees(a) for a in angles],
+                                        self.opt.angular_steps, rotational=True)
             cur = self.tcp_world()
             axes = cur[:3, :3] if frame == "tool" else self.frame_matrix(frame)[:3, :3]
             d = axes.T @ (target_world[:3, 3] - cur[:3, 3])
-            moved |= self._press_amounts(frame, _AXES, list(d), LINEAR_STEPS_MM, rotational=False)
+            moved |= self._press_amounts(frame, _AXES, list(d), self.opt.linear_steps, rotational=False)
             if not moved:
                 return
 
@@ -250,10 +255,37 @@ class Autojog:
         except ArmError as e:
             raise AutojogError(f"the target cannot be reached: {e}", "autojog.unreachable", arm=e.code) from None
 
-    def to_pose(self, target_world: np.ndarray, frame: str | None = None) -> None:
-        """Coarse joint jogs toward the IK solution, then Cartesian increments in ``frame``."""
-        self.coarse_joints(self.joints_for(target_world))
+    def to_pose(self, target_world: np.ndarray, frame: str | None = None, *, lift_mm: float = 0.0,
+                approach_mm: float = 0.0) -> None:
+        """Coarse joint jogs toward the IK solution, then Cartesian increments in ``frame``.
+
+        ``lift_mm``: first raise the TCP that far (world z) from where it is; ``approach_mm``: then go to a point
+        that far above the target (world z) before coming down to it — how an operator clears the fixtures.
+        """
+        if lift_mm:
+            up = self.tcp_world()
+            up[2, 3] += lift_mm
+            self.coarse_clear(self.joints_for(up))
+        if approach_mm:
+            above = np.array(target_world, dtype=float)
+            above[2, 3] += approach_mm
+            self.coarse_clear(self.joints_for(above))
+        self.coarse_clear(self.joints_for(target_world))
         self.fine_cartesian(target_world, frame)
+
+    def coarse_clear(self, goal: np.ndarray, orders: Sequence[Sequence[int]] = ORDERS) -> None:
+        """``coarse_joints`` in the first axis order that gets there without an alarm (tried on a copy of the
+        session first, so the log holds only the way that works — as an operator looks before pressing)."""
+        for order in orders:
+            trial = Autojog(copy.deepcopy(self.s), self.opt)
+            trial._inc = self._inc
+            try:
+                trial.coarse_joints(goal, order)
+            except AutojogError:
+                continue
+            self.coarse_joints(goal, order)
+            return
+        self.coarse_joints(goal, orders[0])  # raises the first order's alarm
 
     def to_joints(self, goal: np.ndarray) -> None:
         self.coarse_joints(goal)
