@@ -345,13 +345,11 @@ class _Interpreter:
                 io_log = [e for e in io_log if e[0] <= t_stop]
         end = float(trajectory.t[-1]) if len(trajectory.t) else 0.0
         io_log = [e for e in io_log if e[0] <= end or e[1] == "DO"]
-        link_speed = max((ep.max_link_speed(trajectory) for ep in self.episodes), default=0.0)
         return ProgramRun(
-            trajectory=trajectory, alarms=self.alarms, io_log=io_log, executed=executed,
-            cycle_time=end, path_length=trajectory.path_length, max_tcp_speed=float(trajectory.max_tcp_speed),
-            max_link_speed=link_speed, stopped_by=self.stopped_by, registers=dict(self.state.registers),
-            outputs=dict(self.state.outputs), tool=self.tool, motion_lines=frozenset(self.motion_lines),
-            instructions=self.state.steps)
+            trajectory=trajectory, alarms=self.alarms, io_log=io_log, executed=executed, stopped_by=self.stopped_by,
+            registers=dict(self.state.registers), outputs=dict(self.state.outputs), tool=self.tool,
+            motion_lines=frozenset(self.motion_lines), instructions=self.state.steps,
+            tool_spans=[(ep.offset, ep.end, ep.tool) for ep in self.episodes])
 
 
     def timed_entries(self, end: float) -> list[tuple[int, float, float]]:

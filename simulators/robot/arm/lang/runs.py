@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from simulators.errors import MESSAGES
 from simulators.robot.arm.kinematics import Arm
 from simulators.robot.arm.motion import Trajectory
+from simulators.robot.arm.paths import link_points
 
 Change = tuple[float, int, bool]  # (time s, DI channel, value)
 
@@ -132,20 +134,47 @@ class RunAlarm:
 
 @dataclass
 class ProgramRun:
+    """A run's outputs. ``cycle_time``, ``path_length``, ``max_tcp_speed`` (mm/s) and ``max_link_speed`` (mm/s, the
+    fastest checked link point, each tool's share with its own TCP) are computed from the trajectory when first
+    read."""
+
     trajectory: Trajectory
     alarms: list[RunAlarm]
     io_log: list[tuple[float, str, int, bool]]  # (t, "DO"|"DI", channel, value), in time order
     executed: list[tuple[int, float, float]]  # (line, t_start, t_end) in execution order
-    cycle_time: float
-    path_length: float
-    max_tcp_speed: float
-    max_link_speed: float
     stopped_by: str | None  # None: ran to the end; "motion" | "safety" | "program" | "budget"
     registers: dict[int, float]
     outputs: dict[int, bool] = field(default_factory=dict)  # DO states at the end
     tool: str | None = None  # active at the end
     motion_lines: frozenset[int] = frozenset()  # lines whose statements move the arm (step back allowed)
     instructions: int = 0  # statements executed (the budget counts these)
+    tool_spans: list[tuple[float, float, np.ndarray]] = field(default_factory=list, repr=False)  # (t0, t1, TCP)
+
+    @property
+    def cycle_time(self) -> float:
+        return self.trajectory.cycle_time
+
+    @cached_property
+    def path_length(self) -> float:
+        return self.trajectory.path_length
+
+    @cached_property
+    def max_tcp_speed(self) -> float:
+        return float(self.trajectory.max_tcp_speed)
+
+    @cached_property
+    def max_link_speed(self) -> float:
+        tr = self.trajectory
+        if len(tr.t) < 2 or tr._arm is None:
+            return 0.0
+        spans = self.tool_spans or [(0.0, float(tr.t[-1]), tr._tool if tr._tool is not None else np.eye(4))]
+        best = 0.0
+        for t0, t1, tool in spans:
+            lo, hi = int(np.searchsorted(tr.t, t0 - 1e-9)), int(np.searchsorted(tr.t, t1 + 1e-9))
+            if hi - lo >= 2:
+                pts = link_points(tr._arm, tr.q[lo:hi], tool, tr._base if tr._base is not None else np.eye(4))
+                best = max(best, float(np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2)) / tr.dt))
+        return best
 
     def sample_at(self, t: float) -> int:
         """Index of the trajectory sample shown at time ``t`` (the last at or before it)."""

@@ -15,7 +15,6 @@ import numpy as np
 
 from simulators.robot.arm.lang.runs import RunAlarm
 from simulators.robot.arm.motion import MotionAlarm, Planner, Trajectory
-from simulators.robot.arm.paths import link_points
 
 
 @dataclass
@@ -42,16 +41,6 @@ class Episode:
         for seg, entry in zip(self.trajectory.segments, self.entries, strict=False):
             if entry is not None:
                 entry[1], entry[2] = self.offset + seg.t_start, self.offset + seg.t_end
-
-    def max_link_speed(self, whole: Trajectory) -> float:
-        """Fastest checked link point (mm/s) over this episode's share of the run's samples."""
-        lo = int(np.searchsorted(whole.t, self.offset - 1e-9))
-        hi = int(np.searchsorted(whole.t, self.end + 1e-9))
-        q = whole.q[lo:hi]
-        if len(q) < 2:
-            return 0.0
-        pts = link_points(self.planner.arm, q, self.tool, self.planner.base)
-        return float(np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2)) / whole.dt)
 
 
 def _shift(alarm: MotionAlarm, offset: float) -> RunAlarm:
