@@ -67,6 +67,8 @@ MESSAGES: dict[str, str] = {
     "rule.syntax.unclosed_paren": "the '(' opened in column {open_column} is never closed",
     "rule.syntax.unmatched_paren": "')' without a matching '('",
     "rule.syntax.expected_comma": "expected ',' or ')' after an argument, not '{token}'",
+    "rule.syntax.too_deep": "the rule is nested more than {max} levels deep",
+    "rule.syntax.number_too_large": "'{text}' is too large a number",
     # alarm rules: meaning
     "rule.name.unknown_signal": "unknown name '{name}' (signals: {signals})",
     "rule.name.unknown_function": "unknown function '{name}' (use {functions})",

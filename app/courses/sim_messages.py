@@ -70,6 +70,8 @@ TEMPLATES: dict[str, str] = {
     "rule.syntax.unclosed_paren": N_("The “(” in column {open_column} is never closed."),
     "rule.syntax.unmatched_paren": N_("“)” without a matching “(”."),
     "rule.syntax.expected_comma": N_("Expected “,” or “)” after an argument, not “{token}”."),
+    "rule.syntax.too_deep": N_("The rule is nested more than {max} levels deep: write it more simply."),
+    "rule.syntax.number_too_large": N_("“{text}” is too large a number."),
     # alarm rules: meaning
     "rule.name.unknown_signal": N_("Unknown signal “{name}” (signals: {signals})."),
     "rule.name.unknown_function": N_("Unknown function “{name}” (functions: {functions})."),

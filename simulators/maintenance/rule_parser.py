@@ -20,6 +20,7 @@ so that the meaning checks can still report, say, a misspelt signal before it.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from simulators.errors import Diagnostic
 
 KEYWORDS = ("and", "or", "not")
+MAX_NESTING = 30  # parentheses, signs, not and calls inside each other: the reader recurses once per level
+MAX_DEPTH = 100  # of the finished tree (a chain a + b + c … deepens it too): checking and evaluating recurse
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=", "=")  # the last three are read, then refused
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NUMBER_TAIL = re.compile(r"[\w.]+")
@@ -186,6 +189,15 @@ class _Reader:
         self.i = 0
         self.errors: list[Diagnostic] = []
         self.stopped = False
+        self.nesting = 0
+
+    def deeper(self, tok: Token) -> bool:
+        """One level further in; False (and reading stops) past ``MAX_NESTING``."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            self.stop("rule.syntax.too_deep", tok, max=MAX_NESTING)
+            return False
+        return True
 
     @property
     def tok(self) -> Token:
@@ -231,7 +243,11 @@ class _Reader:
     def logic_not(self) -> Node:
         if self.is_op("not"):
             tok = self.take()
-            return Unary(tok.line, tok.column, "not", self.logic_not())
+            if not self.deeper(tok):
+                return Missing(tok.line, tok.column)
+            node = Unary(tok.line, tok.column, "not", self.logic_not())
+            self.nesting -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -255,7 +271,11 @@ class _Reader:
     def unary(self) -> Node:
         if self.is_op("-", "+"):
             tok = self.take()
-            return Unary(tok.line, tok.column, tok.value, self.unary())
+            if not self.deeper(tok):
+                return Missing(tok.line, tok.column)
+            node = Unary(tok.line, tok.column, tok.value, self.unary())
+            self.nesting -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -263,16 +283,27 @@ class _Reader:
             return Missing(self.tok.line, self.tok.column)
         tok = self.tok
         if tok.kind == "number":
+            value = float(tok.value)
+            if not math.isfinite(value):  # 1e999
+                return self.stop("rule.syntax.number_too_large", text=tok.text)
             self.take()
-            return Number(tok.line, tok.column, float(tok.value))
+            return Number(tok.line, tok.column, value)
         if tok.kind == "name":
             self.take()
             if self.is_op("("):
-                return self.call(tok)
+                if not self.deeper(tok):
+                    return Missing(tok.line, tok.column)
+                node = self.call(tok)
+                self.nesting -= 1
+                return node
             return Name(tok.line, tok.column, tok.value)
         if self.is_op("("):
             self.take()
-            return self.rule_inside(tok)
+            if not self.deeper(tok):
+                return Missing(tok.line, tok.column)
+            node = self.rule_inside(tok)
+            self.nesting -= 1
+            return node
         if tok.kind == "end":
             previous = self.tokens[self.i - 1] if self.i > 0 else None
             if previous is None:
@@ -321,4 +352,32 @@ def parse(text: str) -> tuple[Node, list[Diagnostic]]:
     if tokens[0].kind == "end":
         return Missing(1, 1), [Diagnostic("rule.syntax.empty", 1, 1)]
     tree = reader.rule()
+    if not reader.stopped and (deep := _too_deep(tree)) is not None:
+        return Missing(deep.line, deep.column), [
+            *errors, Diagnostic("rule.syntax.too_deep", deep.line, deep.column, {"max": MAX_DEPTH})]
     return tree, errors + reader.errors
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Compare):
+        return node.terms
+    if isinstance(node, Logic):
+        return node.values
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def _too_deep(tree: Node) -> Node | None:
+    """The first node deeper than ``MAX_DEPTH`` (found without recursion), or None."""
+    todo = [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            return node
+        todo.extend((child, depth + 1) for child in _children(node))
+    return None

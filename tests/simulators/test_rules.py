@@ -143,3 +143,25 @@ def test_any_text_gives_messages_never_an_exception() -> None:
         if not problems:
             rule = compile_rule(text)()
             rule({"vibration": 1.0, "temperature": 50.0, "current": 12.0})
+
+
+@pytest.mark.parametrize(("text", "code", "column"), [
+    ("(" * 2000 + "vibration" + ")" * 2000 + " > 1", "rule.syntax.too_deep", 31),
+    ("vibration > " + "-" * 1000 + "1", "rule.syntax.too_deep", 43),
+    ("not " * 500 + "vibration > 1", "rule.syntax.too_deep", 121),
+    ("abs(" * 100 + "vibration" + ")" * 100 + " > 1", "rule.syntax.too_deep", 121),
+    ("vibration > " + "1 + " * 600 + "1", "rule.syntax.too_deep", None),  # a chain deepens the tree too
+    ("vibration > 1e999", "rule.syntax.number_too_large", 13),
+    ("9" * 400 + " < vibration", "rule.syntax.number_too_large", 1),
+])
+def test_hostile_rules_give_a_coded_message_not_a_recursion_error(text: str, code: str, column: int | None) -> None:
+    problems = check_rule(text)
+    assert [d.code for d in problems] == [code]
+    assert column is None or problems[0].column == column
+    with pytest.raises(RuleError):
+        compile_rule(text)
+
+
+def test_deep_but_allowed_rules_still_run() -> None:
+    assert trace("(" * 29 + "vibration" + ")" * 29 + " > 2", [1, 3]) == [False, True]
+    assert trace("vibration > " + "0.01 + " * 90 + "0", [0.5, 1.0]) == [False, True]
