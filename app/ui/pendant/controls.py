@@ -73,11 +73,12 @@ class EnablingDevice(QFrame):
         self.marks[2].setText(_("3 Pressed through"))
         self.setToolTip(_("Hold to enable motion in T1/T2. Letting go or pressing through stops the robot."))
 
-    def set_position(self, position: int) -> None:
+    def set_position(self, position: int, emit: bool = True) -> None:
         if position != self.position:
             self.position = position
             self._show()
-            self.position_changed.emit(position)
+            if emit:
+                self.position_changed.emit(position)
 
     def _show(self) -> None:
         for i, mark in enumerate(self.marks):

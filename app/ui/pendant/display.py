@@ -169,6 +169,10 @@ class AlarmList(QListWidget):
         self._entries.append(("stop", tick, code, {"category": category}))
         self.insertItem(0, self._text(self._entries[-1]))
 
+    def clear_entries(self) -> None:
+        self._entries.clear()
+        self.clear()
+
     def codes(self) -> list[str]:
         return [e[2] for e in self._entries]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, pgettext
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.common.status_line import StatusLine
+from app.ui.pendant.calibration import CountersTab, FramesTab
 from app.ui.pendant.controls import (
     CARTESIAN_NAMES,
     JOINT_NAMES,
@@ -46,7 +48,7 @@ from app.ui.pendant.controls import (
 )
 from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
 from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
-from simulators.robot.arm.pendant_log import NAME_RE
+from simulators.robot.arm.pendant_log import NAME_RE, validate_log
 
 TICK_MS = 10
 FRAMES = ("joint", "world", "base", "tool", "user")
@@ -64,6 +66,14 @@ def frame_labels() -> dict[str, str]:
 def increment_labels() -> dict[str, str]:
     return {"continuous": pgettext("pendant", "Continuous"), "0.1mm": _("0.1 mm / 0.1°"), "1mm": _("1 mm / 1°"),
             "10mm": _("10 mm / 5°")}
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea(objectName=widget.objectName() + "Scroll", widgetResizable=True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(widget)
+    return area
 
 
 class PendantPanel(QWidget):
@@ -87,9 +97,9 @@ class PendantPanel(QWidget):
         self._sync_controls()
         self.timer = QTimer(self, interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.tick)
-        if run:
-            self.timer.start()
+        self._run = run  # the timer runs while the panel is shown
         on_language_changed(self, self.retranslate)
+        self.counters_tab.show_counters(self.session.counters)
         self._refresh()
 
     # ------------------------------------------------------------------ building
@@ -166,9 +176,6 @@ class PendantPanel(QWidget):
         self.position = PositionDisplay()
         mid.addWidget(self.position, 1)
         lay.addLayout(mid)
-        self.keys_help = QLabel(objectName="keysHelp", wordWrap=True)
-        self.keys_help.setStyleSheet("color: #475467;")
-        lay.addWidget(self.keys_help)
 
         self.tabs = QTabWidget(objectName="pendantTabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -179,8 +186,12 @@ class PendantPanel(QWidget):
         self.points.delete.clicked.connect(lambda: self._on_selected("delete"))
         self.points.name.returnPressed.connect(self._record)
         self.alarms = AlarmList()
-        self.tabs.addTab(self.points, "")
-        self.tabs.addTab(self.alarms, "")
+        self.frames_tab = FramesTab()
+        self.frames_tab.request.connect(self._send)
+        self.counters_tab = CountersTab()
+        self.counters_tab.request.connect(self._send)
+        for tab in (self.points, self.alarms, _scrolled(self.frames_tab), _scrolled(self.counters_tab)):
+            self.tabs.addTab(tab, "")
         lay.addWidget(self.tabs, 1)
         self.status = StatusLine(objectName="pendantStatus")
         lay.addWidget(self.status)
@@ -216,10 +227,15 @@ class PendantPanel(QWidget):
             self.frame_combo.setItemText(i, text)
         for i, text in enumerate(increment_labels().values()):
             self.inc_combo.setItemText(i, text)
-        self.keys_help.setText(_("Keys: hold Space = enabling device (Shift+Space: press through); "
-                                 "Q…Y (QWERTY) = axis 1–6 +, A…H (ASDFGH) = axis 1–6 −."))
+        # the letters are on the keys and Space on the enabling device; the whole list is the keys' tooltip
+        self.jog_keys.setToolTip(_("Keys: hold Space = enabling device, Shift+Space = pressed through; "
+                                 "QWERTY = axes 1–6 +, ASDFGH = axes 1–6 −."))
         self.tabs.setTabText(0, pgettext("pendant", "Points"))
         self._alarm_tab_text()
+        self.tabs.setTabText(2, pgettext("pendant", "Frames"))  # in scroll areas: the panel stays short
+        self.tabs.setTabText(3, _("Counters"))
+        self.frames_tab.retranslate()
+        self.counters_tab.retranslate()
         self.points.retranslate()
         self.position.retranslate()
         self.alarms.retranslate()
@@ -228,7 +244,8 @@ class PendantPanel(QWidget):
 
     def _alarm_tab_text(self) -> None:
         n = len(self.session.alarms) + len(self.session.stops)
-        self.tabs.setTabText(1, _("Alarms ({count})").format(count=n) if n else pgettext("pendant", "Alarms"))
+        text = _("Alarms ({count})").format(count=n) if n else pgettext("pendant", "Alarms")
+        self.tabs.setTabText(self.tabs.indexOf(self.alarms), text)
 
     # ------------------------------------------------------------------ events to the session
     def log(self) -> list[dict[str, Any]]:
@@ -236,12 +253,18 @@ class PendantPanel(QWidget):
         return list(self.session.log)
 
     def _send(self, event: dict[str, Any]) -> None:
+        before = len(self.session.alarms)
         try:
             self.session.apply(event)
         except PendantLogError as e:  # the panel builds valid events; a bad name typed is caught before
             code = e.code
             self.status.say(lambda: _("Refused: {code}").format(code=code))
             return
+        if event["ev"] in ("calibrate_tcp", "define_user_frame"):
+            alarms = self.session.alarms[before:]
+            self.frames_tab.show_outcome(event, self.session, alarms[-1] if alarms else None)
+        if event["ev"] == "rev_update":
+            self.counters_tab.show_counters(self.session.counters)
         self._sync_controls()
         self._refresh()
 
@@ -354,7 +377,34 @@ class PendantPanel(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.let_go()
+        self.timer.stop()  # time stands still while the lab is hidden (lock, another step)
         super().hideEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._run:
+            self.timer.start()
+        super().showEvent(event)
+
+    def restart(self, setup: PendantSetup | None = None, events: list[dict[str, Any]] | None = None,
+                end_tick: int | None = None) -> None:
+        """A new session from ``setup`` (default: the current one), optionally replaying a saved log (a draft)
+        up to ``end_tick``. A log that does not validate raises PendantLogError and leaves the panel as it was."""
+        session = PendantSession(setup or self.setup)
+        for ev in validate_log(events or []):
+            session.advance_to(ev["tick"])
+            session.apply(ev)
+        if end_tick is not None:
+            session.advance_to(end_tick)
+        self.let_go()
+        self.setup, self.session = setup or self.setup, session
+        self._seen, self._shown_points = (0, 0), None
+        self.alarms.clear_entries()
+        self.frames_tab.reset()
+        self.counters_tab.show_counters(session.counters)
+        self._sync_controls()
+        self.enabling.set_position(int(session.safety.enabling), emit=False)
+        self._alarm_tab_text()
+        self._refresh()
 
     # ------------------------------------------------------------------ time and display
     def tick(self) -> None:
@@ -414,6 +464,7 @@ class PendantPanel(QWidget):
         if key != self._shown_points:
             self._shown_points = key
             self.points.show_points(s.points)
+            self.frames_tab.show_points(list(s.points))
             self.points_changed.emit()
         self.joints_changed.emit(s.q.copy())
         for st in new_stops:
