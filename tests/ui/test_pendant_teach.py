@@ -150,3 +150,13 @@ def test_restore_a_saved_log_and_pause_while_hidden(qtbot, qapp_ready, panel):
     with pytest.raises(PendantLogError):
         other.restart(events=[{"tick": 0, "ev": "teleport"}])
     np.testing.assert_array_equal(other.session.q, panel.session.q)  # left as it was
+
+
+def test_the_session_time_limit_stops_the_clock(qtbot, panel, monkeypatch):
+    import app.ui.pendant.panel as panel_module
+
+    monkeypatch.setattr(panel_module, "MAX_TICKS", 30)
+    _ticks(panel, 40)
+    assert panel.session.tick == 30 and "time limit" in panel.status.text()
+    _hold_enabling(qtbot, panel)  # events at the last tick are still taken
+    assert panel.session.log[-1] == {"tick": 30, "ev": "enable", "v": 2}

@@ -43,6 +43,7 @@ ALARMS: dict[str, str] = {
                                    "possible."),
     "pendant.counter_off_mark": N_("J{joint} was updated {error_deg}° away from its sync mark: its revolution "
                                    "counter is now wrong."),
+    "pendant.motion_budget": N_("This session has used its {max_s} s of motion: submit it or start again."),
     "frame.degenerate": N_("The points cannot define this frame: {reason}"),
     # the cell
     "cell.collision": N_("Collision: {link} touches {solid}. Protective stop."),

@@ -48,7 +48,7 @@ from app.ui.pendant.controls import (
 )
 from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
 from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
-from simulators.robot.arm.pendant_log import NAME_RE, validate_log
+from simulators.robot.arm.pendant_log import MAX_TICKS, NAME_RE, validate_log
 
 TICK_MS = 10
 FRAMES = ("joint", "world", "base", "tool", "user")
@@ -409,6 +409,10 @@ class PendantPanel(QWidget):
     # ------------------------------------------------------------------ time and display
     def tick(self) -> None:
         """One tick of the session (the timer's slot; tests call it to advance time exactly)."""
+        if self.session.tick >= MAX_TICKS:  # a log holds at most MAX_TICKS: time stops there
+            self.timer.stop()
+            self.status.say(lambda: _("The session has reached its time limit: submit it or start again."))
+            return
         q = self.session.q
         self.session.step()
         moved = not np.array_equal(q, self.session.q)

@@ -29,7 +29,14 @@ from simulators.robot.arm.errors import FrameError
 from simulators.robot.arm.frames import Frames, Tool, invert, make_pose, teach_tcp, user_frame_3points
 from simulators.robot.arm.jog import JogAxis, Jogger, JogResult
 from simulators.robot.arm.kinematics import Arm
-from simulators.robot.arm.pendant_log import INCREMENTS, JOINT_AXES, PendantLogError, validate_event, validate_log
+from simulators.robot.arm.pendant_log import (
+    INCREMENTS,
+    JOINT_AXES,
+    MAX_MOTION_TICKS,
+    PendantLogError,
+    validate_event,
+    validate_log,
+)
 from simulators.robot.arm.safety_state import Alarm, Mode, SafetyState
 
 DT = 0.01  # s per tick
@@ -139,6 +146,7 @@ class PendantSession:
         self.jogger = Jogger(self.arm, np.array(setup.start_q, dtype=float), frames=self.frames,
                              safety=self.safety, override=setup.override)
         self.tick = 0
+        self.motion_ticks = 0  # ticks in which the arm moved (bounded: MAX_MOTION_TICKS)
         self.jog_frame = setup.jog_frame
         self.increment = setup.increment
         self.points: dict[str, TaughtPoint] = dict(setup.points)
@@ -380,6 +388,9 @@ class PendantSession:
     def step(self) -> None:
         """Advance one tick: a held key or a running increment moves the arm by one jog step."""
         res: JogResult | None = None
+        if self.moving and self.motion_ticks >= MAX_MOTION_TICKS:
+            self._alarm("pendant.motion_budget", max_s=round(MAX_MOTION_TICKS * DT))
+            self._stop_motion()
         if self._held is not None:
             axis, direction, _name = self._held
             res = self.jogger.jog(axis, direction, DT)
@@ -408,6 +419,7 @@ class PendantSession:
         if not res.moved:
             self.tcp_speed_mm_s = 0.0
             return
+        self.motion_ticks += 1
         tcp = self.tcp_world()[:3, 3]
         self.tcp_speed_mm_s = float(np.linalg.norm(tcp - self._tcp_pos) / DT)
         self._tcp_pos = tcp
