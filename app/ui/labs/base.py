@@ -554,6 +554,8 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = None
         elif isinstance(v, bool | int | float | str) or v is None:
             out[k] = v
+        elif isinstance(v, list) and all(isinstance(e, dict) for e in v):
+            out[k] = v  # a pendant log: JSON events, restored by replaying them
         else:
             out[k] = str(v)
     return out

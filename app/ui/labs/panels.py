@@ -200,6 +200,8 @@ def control_default(control: m.Control) -> Any:
         return control.min if control.min is not None else 0
     if control.type == "choice" and control.choices:
         return control.choices[0].value
+    if control.type == "pendant":
+        return []  # an empty pendant log
     return ""
 
 
@@ -283,7 +285,7 @@ class ControlsForm(QWidget):
     def __init__(self, controls: list[m.Control], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("labControls")
-        self.controls = [c for c in controls if c.type != "program"]
+        self.controls = [c for c in controls if c.type not in ("program", "pendant")]  # the lab's own editors
         self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(0, 0, 0, 0)
         self.lay.setSpacing(3)

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 ROBOT_KEYWORDS = ("POINT", "MOVEJ", "MOVEL", "GRIP", "RELEASE", "WAIT", "SET", "LOOP", "ENDLOOP", "END")
 ROBOT_IO = ("DI", "DO", "ON", "OFF")
+ARM_KEYWORDS = ("POINT", "JOINTS", "CONF", "MOVEJ", "MOVEL", "MOVEC", "TOOL", "UFRAME", "WORLD", "OFFS", "RELTOOL",
+                "FINE", "GRIP", "RELEASE", "WAIT", "TIMEOUT", "SET", "IF", "THEN", "ELSE", "ENDIF", "WHILE", "DO",
+                "ENDWHILE", "LOOP", "ENDLOOP", "AND", "OR", "NOT")
 RULE_FUNCTIONS = ("ewma", "mean", "max", "min", "delta", "slope", "zone", "abs")
 RULE_WORDS = ("and", "or", "not")
 RULE_SIGNALS = ("vibration", "temperature", "current")
@@ -40,7 +43,16 @@ class ProgramHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         flags = QRegularExpression.PatternOption.CaseInsensitiveOption
         number = (QRegularExpression(r"(?<![\w.])[-+]?\d+(\.\d+)?%?"), _fmt("#9a3412"))
-        if language == "robot":
+        if language == "arm":  # the six-axis language (simulators.robot.arm.lang)
+            self.rules = [
+                (QRegularExpression(r"\b(" + "|".join(ARM_KEYWORDS) + r")\b", flags), _fmt("#1d4ed8", bold=True)),
+                (QRegularExpression(r"\b(DI|DO|R|ON|OFF)\b", flags), _fmt("#7c3aed", bold=True)),
+                number,
+                (QRegularExpression(r"\b(Z\d+|v\d+|mm/s)\b", flags), _fmt("#9a3412")),
+                (QRegularExpression(r"(?<=POINT\s)\s*[A-Za-z_]\w*|(?<=JOINTS\s)\s*[A-Za-z_]\w*", flags),
+                 _fmt("#0f766e", bold=True)),
+            ]
+        elif language == "robot":
             self.rules = [
                 (QRegularExpression(r"\b(" + "|".join(ROBOT_KEYWORDS) + r")\b", flags), _fmt("#1d4ed8", bold=True)),
                 (QRegularExpression(r"\b(" + "|".join(ROBOT_IO) + r")\b", flags), _fmt("#7c3aed", bold=True)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.i18n import _
 from app.ui.common.step_base import NoticeStepView, StepView
+from app.ui.labs.arm_lab import ArmLabView
 from app.ui.labs.robot_lab import RobotLabView
 from app.ui.labs.sim_lab import SimLabView
 from app.ui.labs.vibration_lab import VibrationLabView
@@ -17,6 +18,7 @@ LAB_VIEWS: dict[str, type[StepView]] = {
     "line": SimLabView,
     "maintenance": SimLabView,
     "vibration": VibrationLabView,
+    "robot_arm": ArmLabView,
 }
 
 

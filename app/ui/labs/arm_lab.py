@@ -1,0 +1,309 @@
+"""The six-axis robot lab (``robot_arm``): the task and objectives, the 3D cell, the teach pendant and/or the
+program editor, Submit.
+
+* The pendant (a ``pendant`` control) drives a live session; its log is the control's value, so Submit sends
+  the log and the service replays it (the pose the widget shows is never trusted). A draft restores the log.
+* The program (a ``program`` control) is planned from where the pendant left the arm, with the points taught
+  so far usable by name, and played in the 3D view (see ``arm_program``); in T1/T2 it moves only while the
+  enabling device is held. A program run is a preview: the arm goes back to the pendant's pose when the
+  pendant is used again (the graded run replays the log, then runs the program).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.courses.grading import LabConfigError, lab_scenario
+from app.i18n import _, ngettext
+from app.ui.common.content import content_text
+from app.ui.labs.arm_program import ProgramPane, alarm_text
+from app.ui.labs.base import LabViewBase
+from app.ui.labs.parts import lab_button, two_panes
+from app.ui.labs.problem_list import Problem, problems_of
+from app.ui.pendant import PendantPanel
+from app.ui.robot3d.view import RobotCellView
+
+log = logging.getLogger(__name__)
+
+CHECK_DELAY_MS = 400
+
+
+class ArmLabView(LabViewBase):
+    def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, actor, course, module, step, parent)
+        self.program_control = next((c for c in self.lab.controls if c.type == "program"), None)
+        self.pendant_control = next((c for c in self.lab.controls if c.type == "pendant"), None)
+        self.scenario: Any = None
+        self.env: Any = None
+        self._build_common()
+        self._load_scenario()
+        self.view3d = RobotCellView(self.env.arm if self.env is not None else "r7-700")
+        self.view3d.setMinimumSize(320, 240)
+        self.pendant: PendantPanel | None = None
+        self._pendant_q: Any = None
+        self.program: ProgramPane | None = None
+        self.restart_btn = lab_button("armRestart", self.restart_pendant)
+        self.pendant_note = QLabel(objectName="subtitle", wordWrap=True)
+        self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self.check_program)
+        centre = self._build_centre()
+        side = self._side_panel(["controls", "hint_text"])
+        row = self._right_row(centre)
+        right = self._views_column([row, side, self._footer(hint_button=True)], grow=row)
+        side.setMaximumHeight(160)
+        left = QWidget(objectName="armLabLeft")
+        llay = QVBoxLayout(left)
+        llay.setContentsMargins(0, 0, 0, 0)
+        llay.addWidget(self.task, 1)
+        self._place_side_by_side(left, right, stretch=(1, 4), sizes=(260, 1000), min_widths=(200, 600))
+        self._finish_init()
+        self._show_scene()
+        self.check_program()
+
+    # ------------------------------------------------------------------ building
+    def _load_scenario(self) -> None:
+        """The lab's scenario without the trainee's work (the cell, tools, frames, task)."""
+        from simulators.robot.arm.runner import build_environment
+
+        try:
+            _kind, self.scenario = lab_scenario(self.lab, self.course.path, self._settings_without_work())
+            self.env = build_environment(self.scenario)
+        except (LabConfigError, ImportError, ValueError) as exc:
+            log.warning("robot_arm lab %s: %s", self.step_key, exc)
+            self.scenario = self.env = None
+            reason = str(exc)
+            self.set_status(lambda: _("This lab cannot be shown: {reason}").format(reason=reason), error=True)
+
+    def _settings_without_work(self) -> dict[str, Any]:
+        work = {c.id for c in (self.program_control, self.pendant_control) if c is not None}
+        return {k: v for k, v in self.values.items() if k not in work}
+
+    def _build_centre(self) -> QWidget:
+        if self.program_control is None:
+            return self.view3d
+        from simulators.robot.arm.runner import run_program  # noqa: F401 - fail here, not on the first Run
+
+        self.program = ProgramPane(self._plan, self._may_move)
+        self.program.override.setValue(round(self.scenario.override) if self.scenario is not None else 100)
+        self.program.editor.setPlainText(str(self.values.get(self.program_control.id) or ""))
+        self.program.edited.connect(self._program_edited)
+        self.program.pose.connect(self._program_pose)
+        self.program.run_changed.connect(self._run_changed)
+        self.program.override.valueChanged.connect(lambda _v: self.program.invalidate())
+        return two_panes(Qt.Orientation.Vertical, "armCentre", self.view3d, self.program, (3, 2), (380, 260))
+
+    def _right_row(self, centre: QWidget) -> QWidget:
+        if self.pendant_control is None or self.env is None:
+            return centre
+        from simulators.robot.arm.runner import pendant_setup
+
+        self.setup = pendant_setup(self.scenario, self.env)
+        self.pendant = PendantPanel(self.setup)
+        saved = self.values.get(self.pendant_control.id)
+        if isinstance(saved, list) and saved:
+            try:
+                self.pendant.restart(events=saved)
+            except ValueError:
+                log.info("the saved pendant log of %s no longer replays", self.step_key)
+        self.pendant.joints_changed.connect(self._pendant_moved)
+        self.pendant.points_changed.connect(self._points_changed)
+        box = QWidget(objectName="armPendantBox")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pendant, 1)
+        lay.addWidget(self.pendant_note)
+        lay.addWidget(self.restart_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        return two_panes(Qt.Orientation.Horizontal, "armRight", centre, box, (3, 2), (560, 400))
+
+    def _show_scene(self) -> None:
+        env = self.env
+        if env is None:
+            return
+        if env.cell is not None:
+            self.view3d.set_cell(env.cell)
+        tool = env.frames.tools[env.frames.tool]
+        task = self.scenario.task
+        tcp = tool.tcp
+        if task.kind == "tcp_calibration":  # the real tool is drawn: its tip is what touches the pin
+            from simulators.robot.arm.tasks import pose_matrix
+
+            tcp = pose_matrix(task.true_tcp)
+        self.view3d.set_tool(tcp, name=tool.name)
+        self.view3d.set_joints(self.pendant.session.q if self.pendant is not None else env.start_q)
+        self._show_frame_and_points()
+        self.view3d.fit_to_cell()
+
+    def _show_frame_and_points(self) -> None:
+        env, session = self.env, self.pendant.session if self.pendant is not None else None
+        frames = session.frames if session is not None else env.frames
+        user = frames.user
+        self.view3d.set_user_frame(None if user == "wobj0" else user, frames.users[user].matrix)
+        points = {name: p.world for name, p in (session.points if session is not None else env.points).items()}
+        task = self.scenario.task
+        if task.kind == "jog_targets":
+            from simulators.robot.arm.tasks import pose_matrix
+
+            users = {n: u.matrix for n, u in env.frames.users.items()}
+            for t in task.targets:
+                points.setdefault(_("target {name}").format(name=t.name),
+                                  users.get(t.frame, np.eye(4)) @ pose_matrix(t.pose))
+        self.view3d.set_points(points)
+
+    # ------------------------------------------------------------------ the pendant
+    def _pendant_moved(self, q: Any) -> None:
+        """The pendant refreshed: the arm moved (or an event changed its state, recorded in the log)."""
+        self.mark_changed()
+        if self._pendant_q is not None and np.array_equal(q, self._pendant_q):
+            return
+        self._pendant_q = np.array(q)
+        self.view3d.set_joints(q)
+        if self.program is not None:
+            self.program.invalidate()  # the program starts from the arm's new pose
+
+    def _points_changed(self) -> None:
+        self._show_frame_and_points()
+        self.mark_changed()
+        if self.program is not None:
+            self.program.invalidate()
+            self._check_timer.start()
+
+    def _may_move(self) -> bool:
+        """A program moves in AUTO, or in T1/T2 with the enabling device in its middle position."""
+        if self.pendant is None:
+            return True
+        safety = self.pendant.session.safety
+        return safety.mode.value == "AUTO" or int(safety.enabling) == 2
+
+    def restart_pendant(self) -> None:
+        """Start the pendant session over: the arm back at its start, no points taught (a new, empty log)."""
+        if self.pendant is None:
+            return
+        self.pendant.restart(self.setup, [])
+        self.view3d.set_joints(self.pendant.session.q)
+        self._points_changed()
+
+    # ------------------------------------------------------------------ the program
+    def _known_points(self) -> set[str]:
+        if self.pendant is not None:
+            return set(self.pendant.session.points)
+        return set(self.env.points) if self.env is not None else set()
+
+    def _names(self) -> tuple[list[str], set[str]]:
+        frames = self.pendant.session.frames if self.pendant is not None else self.env.frames
+        return list(frames.tools), {"world", *frames.users}
+
+    def check_program(self) -> bool:
+        """The program's errors (all of them, line and column, in the user's language) against the points
+        taught so far and the cell's tools and frames."""
+        self._check_timer.stop()
+        if self.program is None or self.env is None:
+            return True
+        from simulators.errors import ProgramError
+        from simulators.robot.arm.lang import parse_arm_program
+
+        tools, frames = self._names()
+        try:
+            parse_arm_program(self.program.editor.toPlainText(), points=self._known_points(), tools=tools,
+                              frames=frames)
+            diagnostics: list[Any] = []
+        except ProgramError as exc:
+            diagnostics = list(exc.diagnostics)
+        self.program.set_problems(diagnostics)
+        if diagnostics:
+            n = len(diagnostics)
+            self.set_status(lambda: ngettext("{n} error in the program: fix it before running.",
+                                             "{n} errors in the program: fix them before running.", n).format(n=n),
+                            error=True)
+        else:
+            self.set_status(lambda: _("Run the program to see it move, or Submit to have it graded."))
+        return not diagnostics
+
+    def _program_edited(self) -> None:
+        self.values = self.control_values()
+        self.program.invalidate()
+        self._check_timer.start()
+        self.mark_changed()
+
+    def _plan(self, text: str, override: float) -> Any:
+        """The program as the robot would run it now: from the pendant's pose with its points and frames."""
+        from simulators.robot.arm.frames import Frames
+        from simulators.robot.arm.runner import run_program
+
+        sc = self.scenario.model_copy(update={"program": text, "override": override * 100.0})
+        env = self.env
+        if self.pendant is not None:
+            s = self.pendant.session
+            frames = Frames(base=s.frames.base, tools=dict(s.frames.tools), users=dict(s.frames.users),
+                            tool=s.frames.tool, user=s.frames.user)
+            return run_program(sc, env, s.q.copy(), dict(s.points), frames)
+        return run_program(sc, env, env.start_q.copy(), dict(env.points), env.frames)
+
+    def _program_pose(self, q: Any, t: float) -> None:
+        self.view3d.set_joints(q)
+        self.view3d.set_progress(t)
+
+    def _run_changed(self, run: Any) -> None:
+        if run is None:
+            self.view3d.set_path(None)
+            self.view3d.set_alarms([])
+            if self.pendant is not None:
+                self.view3d.set_joints(self.pendant.session.q)
+            return
+        self.view3d.set_trajectory(run.trajectory)
+        self.view3d.mark_alarms([(a.time, alarm_text(a)) for a in run.alarms])
+        if self.program is not None and not run.alarms:
+            self.set_status(lambda: _("Planned: cycle time {t} s. Submit to have it graded.").format(
+                t=f"{run.cycle_time:.2f}"))
+
+    # ------------------------------------------------------------------ values, submit
+    def control_values(self) -> dict[str, Any]:
+        values = super().control_values()
+        if self.program_control is not None and getattr(self, "program", None) is not None:
+            values[self.program_control.id] = self.program.editor.toPlainText()
+        if self.pendant_control is not None and getattr(self, "pendant", None) is not None:
+            values[self.pendant_control.id] = self.pendant.log()
+        return values
+
+    def submit_problems(self, values: dict[str, Any]) -> list[Problem]:
+        found = super().submit_problems(values)
+        if found or self.program is None:
+            return found
+        self.check_program()
+        return list(self.program.problems)
+
+    def jump_to_problem(self, line: int, column: int = 0, source: str = "") -> None:
+        if self.program is not None and isinstance(line, int) and line > 0:
+            self.program.editor.goto(line, column)
+
+    def _grading_failed(self, exc: Exception) -> None:
+        super()._grading_failed(exc)
+        if self.program is not None and self._refusal:
+            self.program.set_problems([], problems_of(exc))
+
+    # ------------------------------------------------------------------ texts, lifecycle
+    def retranslate(self) -> None:
+        if self.program is not None:
+            pc = self.program_control
+            self.program.retranslate(content_text(pc.label) if pc is not None else _("Robot program"))
+        self.restart_btn.setText(_("Start over"))
+        self.restart_btn.setToolTip(_("The arm back at its start and no points taught: a new pendant session"))
+        self.pendant_note.setText(_("Everything done on the pendant is recorded; Submit has it replayed and "
+                                    "graded."))
+        if self.env is not None:
+            self._show_frame_and_points()
+
+    def preview_text(self) -> tuple[str, str]:
+        return "", ""
+
+    def hideEvent(self, event) -> None:
+        if self.program is not None:
+            self.program.stop()
+        super().hideEvent(event)
+
+
+__all__ = ["ArmLabView", "alarm_text"]

@@ -1,0 +1,287 @@
+"""The six-axis lab's program pane: the editor with its problems, and Run / Step forward / Step back / Stop at an
+override, playing a planned run in the 3D view with the executing line highlighted.
+
+The run is planned at once (``simulators.robot.arm.runner.run_program``) from the arm's current joints with the
+points taught so far; a QTimer then moves a time cursor along its trajectory. Stepping is seeking in that run
+(the ``executed`` list): forward to the end of the next statement, backward to the start of the previous motion
+statement (a real pendant steps back through motion only). While ``may_move()`` says no (the enabling device let
+go in T1/T2) the cursor stands still. What the view shows is a preview: Submit has the service run and grade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget
+
+from app.courses import sim_messages
+from app.i18n import _, format_decimal, ngettext
+from app.ui.labs.parts import lab_button
+from app.ui.labs.problem_list import Problem, ProblemList, problems_from
+from app.ui.labs.program_editor import ProgramEditor
+
+FRAME_MS = 20  # animation frame; the cursor advances by the frame's length in sim time
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A run alarm shaped like a diagnostic, for ``sim_messages.message``."""
+
+    code: str
+    args: dict[str, Any]
+    message: str
+
+
+def alarm_text(alarm: Any) -> str:
+    """A run alarm in the user's language (its English text if the code has no translation yet)."""
+    args = {k: v for k, v in dict(alarm.params).items() if isinstance(v, str | int | float)}
+    try:
+        return sim_messages.message(_Coded(alarm.code, args, alarm.message))
+    except (KeyError, IndexError, ValueError):
+        return alarm.message
+
+
+class ProgramPane(QWidget):
+    """Editor, problems, run bar and the run's alarms. ``plan`` makes a ``ProgramRun`` from the text and the
+    override (it raises ``ProgramError``/``ScenarioError`` on a problem); ``may_move`` gates the animation."""
+
+    pose = Signal(object, float)  # joints (rad) and sim time of the cursor
+    run_changed = Signal(object)  # the new ProgramRun (or None)
+    edited = Signal()
+
+    def __init__(self, plan: Callable[[str, float], Any], may_move: Callable[[], bool],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="armProgramPane")
+        self.plan = plan
+        self.may_move = may_move
+        self.run: Any = None
+        self.run_key: tuple | None = None
+        self.t = 0.0
+        self.goal: float | None = None  # where the cursor is heading (None: stopped)
+        self.step_index = -1  # the executed entry the cursor is in
+        self.waiting = False  # held back by may_move()
+        self.stepping = False  # the cursor goes one statement (forward or back), not the whole run
+        self.speed = 1.0  # sim seconds per real second (the run is planned at the override already)
+        self.problems: list[Problem] = []
+        self.editor = ProgramEditor(language="arm")
+        self.editor.setLineWrapMode(ProgramEditor.LineWrapMode.WidgetWidth)
+        self.editor.textChanged.connect(self.edited)
+        self.title = QLabel(objectName="sectionTitle")
+        self.errors = ProblemList("programErrors", max_height=120)
+        self.errors.jump.connect(lambda line, col, _s: self.editor.goto(line, col))
+        self.run_btn = lab_button("armRun", self.run_all, primary=True)
+        self.fwd_btn = lab_button("armStepForward", self.step_forward)
+        self.back_btn = lab_button("armStepBack", self.step_back)
+        self.stop_btn = lab_button("armStop", self.stop)
+        for b in (self.run_btn, self.fwd_btn, self.back_btn, self.stop_btn):
+            # clicking must not take the focus from the pendant: that would let go of the enabling device
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.override = QSpinBox(objectName="armOverride")
+        self.override.setRange(1, 100)
+        self.override.setSuffix(" %")
+        self.override_label = QLabel(objectName="armOverrideLabel")
+        self.override_label.setBuddy(self.override)
+        self.where = QLabel(objectName="armRunState", wordWrap=True)
+        self.alarms = QListWidget(objectName="armRunAlarms")
+        self.alarms.setMaximumHeight(80)
+        self.alarms.setWordWrap(True)
+        self.alarms.itemClicked.connect(self._alarm_clicked)
+        self.alarms.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.title)
+        lay.addWidget(self.editor, 1)
+        lay.addWidget(self.errors)
+        bar = QHBoxLayout()
+        for w in (self.run_btn, self.fwd_btn, self.back_btn, self.stop_btn):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.override_label)
+        bar.addWidget(self.override)
+        lay.addLayout(bar)
+        lay.addWidget(self.where)
+        lay.addWidget(self.alarms)
+        self.timer = QTimer(self, interval=FRAME_MS)
+        self.timer.timeout.connect(self.frame)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ problems
+    def set_problems(self, diagnostics: list[Any], other: list[Problem] | None = None) -> None:
+        self.problems = problems_from(diagnostics) + list(other or [])
+        self.editor.set_errors([(p.line, p.column, p.text()) for p in self.problems if p.line])
+        self.errors.set_problems(self.problems)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ planning
+    def invalidate(self) -> None:
+        """The program, the points or the arm's pose changed: the next Run or Step plans again."""
+        self.stop()
+        self.run, self.run_key = None, None
+        self.step_index, self.t = -1, 0.0
+        self.editor.set_running_line(None)
+        self.alarms.clear()
+        self.alarms.hide()
+        self.run_changed.emit(None)
+        self._update_buttons()
+
+    def ensure_run(self) -> bool:
+        """Plan the program if needed; False (problems shown) if it cannot run."""
+        key = (self.editor.toPlainText(), self.override.value())
+        if self.run is not None and self.run_key == key:
+            return True
+        if self.problems:
+            return False
+        try:
+            run = self.plan(key[0], key[1] / 100.0)
+        except Exception as exc:  # noqa: BLE001 - any refusal (program, scenario) is shown, never raised
+            from app.ui.labs.problem_list import problems_of
+
+            self.set_problems([], problems_of(exc))
+            return False
+        self.run, self.run_key = run, key
+        self.t, self.step_index = 0.0, -1
+        self._fill_alarms()
+        self.run_changed.emit(run)
+        return True
+
+    def _fill_alarms(self) -> None:
+        self.alarms.clear()
+        for a in self.run.alarms:
+            item = QListWidgetItem(_("Line {line} at {time} s: {message}").format(
+                line=a.line, time=format_decimal(a.time, 2), message=alarm_text(a)))
+            item.setData(Qt.ItemDataRole.UserRole, a.line)
+            self.alarms.addItem(item)
+        self.alarms.setVisible(bool(self.run.alarms))
+
+    def _alarm_clicked(self, item: QListWidgetItem) -> None:
+        line = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(line, int) and line > 0:
+            self.editor.goto(line, 0)
+
+    # ------------------------------------------------------------------ run, step, stop
+    def run_all(self) -> None:
+        if not self.ensure_run():
+            return
+        if self.t >= self.run.cycle_time:
+            self.t = 0.0
+        self.stepping, self.step_index = False, -1
+        self._go(self.run.cycle_time)
+
+    def step_forward(self) -> None:
+        if not self.ensure_run():
+            return
+        executed = self.run.executed
+        if self.step_index >= 0:
+            k = self.step_index + 1
+        else:
+            k = 0 if self.t <= 0 else self._entry_at(self.t) + 1
+        if k >= len(executed):
+            return
+        self.step_index, self.stepping = k, True
+        line, _t0, t1 = executed[k]
+        self.editor.set_running_line(line)
+        self._go(max(t1, self.t))
+
+    def step_back(self) -> None:
+        if self.run is None:
+            return
+        motion = self.run.motion_lines
+        executed = self.run.executed
+        # the latest motion statement begun before the cursor: back to its start (through it, backwards)
+        k = self.step_index if self.step_index >= 0 else self._entry_at(self.t)
+        while k >= 0 and (executed[k][0] not in motion or executed[k][1] >= self.t - 1e-9):
+            k -= 1
+        if k < 0:
+            return
+        self.step_index, self.stepping = k, True
+        self.editor.set_running_line(executed[k][0])
+        self._go(executed[k][1])
+
+    def stop(self) -> None:
+        self.goal = None
+        self.waiting = False
+        self.timer.stop()
+        self._update_buttons()
+
+    def _go(self, goal: float) -> None:
+        self.goal = goal
+        self.timer.start()
+        self._update_buttons()
+        self.frame()
+
+    def _entry_at(self, t: float) -> int:
+        """The last executed entry started at or before ``t`` (−1 before the first)."""
+        k = -1
+        for i, (_line, t0, _t1) in enumerate(self.run.executed):
+            if t0 <= t + 1e-9:
+                k = i
+        return k
+
+    def frame(self) -> None:
+        """One animation frame: the cursor moves toward the goal by a frame's time (unless held back)."""
+        if self.run is None or self.goal is None:
+            self.timer.stop()
+            return
+        self.waiting = not self.may_move()
+        if not self.waiting:
+            step = FRAME_MS / 1000.0 * self.speed
+            self.t = min(self.goal, self.t + step) if self.goal >= self.t else max(self.goal, self.t - step)
+        self.show_cursor()
+        if abs(self.t - self.goal) < 1e-12:
+            self.goal = None
+            self.timer.stop()
+        self._update_buttons()
+
+    def show_cursor(self) -> None:
+        traj = self.run.trajectory
+        if not len(traj.t):
+            return
+        i = self.run.sample_at(self.t)
+        if not self.stepping:  # a step keeps its own statement highlighted
+            self.editor.set_running_line(int(traj.line[i]))
+        self.pose.emit(traj.q[i], self.t)
+
+    def _update_buttons(self) -> None:
+        moving = self.goal is not None
+        ok = not self.problems
+        self.run_btn.setEnabled(ok and not moving)
+        self.fwd_btn.setEnabled(ok and not moving)
+        self.back_btn.setEnabled(self.run is not None and not moving)
+        self.stop_btn.setEnabled(moving)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        if self.run is None:
+            self.where.setText(_("Not run yet: Run plays the whole program, Step forward one statement."))
+        elif self.waiting:
+            self.where.setText(_("Paused: hold the enabling device in the middle position (Space) to move in "
+                                 "T1 or T2."))
+        else:
+            n = len(self.run.alarms)
+            text = _("Time {t} of {total} s").format(t=format_decimal(self.t, 2),
+                                                      total=format_decimal(self.run.cycle_time, 2))
+            if n:
+                text += " · " + ngettext("{n} alarm", "{n} alarms", n).format(n=n)
+            self.where.setText(text)
+
+    # ------------------------------------------------------------------ texts
+    def retranslate(self, title: str) -> None:
+        self.title.setText(title)
+        self.editor.setAccessibleName(title)
+        self.run_btn.setText(_("Run"))
+        self.run_btn.setToolTip(_("Plan the program from the arm's current position and play it"))
+        self.fwd_btn.setText(_("Step forward"))
+        self.fwd_btn.setToolTip(_("Execute the next statement"))
+        self.back_btn.setText(_("Step back"))
+        self.back_btn.setToolTip(_("Go back to the start of the previous motion statement"))
+        self.stop_btn.setText(_("Stop"))
+        self.override_label.setText(_("Override"))
+        self.override.setToolTip(_("Speed override: the program's speeds are scaled by this percentage"))
+        self.errors.retranslate()
+        if self.run is not None:
+            self._fill_alarms()
+        self._show_state()

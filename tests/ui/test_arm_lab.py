@@ -1,0 +1,224 @@
+"""The six-axis robot lab (robot_arm) driven through its real widgets: teach on the pendant, program with the taught
+points, run, step forward and back, the enabling device holding a T1 run back, Submit graded by the service.
+
+The lab: an R7-700 with a pen; the pallet's first slot is where the TCP starts, so a trainee records ``pal`` there,
+jogs away, and a program places two parts with ``OFFS(pal, …)``. The pendant's timer is stopped and ticked by the
+test, so the log is the same on every run.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from ruamel.yaml import YAML
+
+from app.courses.library import CourseLibrary
+from app.ui.labs.arm_lab import ArmLabView
+from simulators.robot.arm.runner import build_environment
+from simulators.robot.arm.scenario import RobotArmScenario
+from tests.ui.test_labs import lab_runs, open_lab
+from tests.ui.test_pendant import _hold_enabling, _ticks
+from tests.ui.test_trainee_support import FIXTURE_DIR, FIXTURE_ID
+
+LEFT = Qt.MouseButton.LeftButton
+START = [0, 10, 10, 0, 60, 0]
+BASE = {"kind": "robot_arm", "arm": "r7-700", "tools": [{"name": "pen", "tcp": [0, 0, 100, 0, 0, 0]}],
+        "tool": "pen", "start_joints": START, "mode": "T1"}
+
+
+def _pallet_origin() -> list[float]:
+    env = build_environment(RobotArmScenario.model_validate({**BASE, "task": {"kind": "program"}}))
+    return [round(float(v), 6) for v in env.tcp_of(env.start_q)[:3, 3]]
+
+
+GOOD = """TOOL pen
+MOVEJ OFFS(pal, 0, 0, 40) 100%
+MOVEL pal 200 mm/s FINE
+RELEASE
+MOVEL OFFS(pal, 0, 0, 40) 300 mm/s Z5
+MOVEL OFFS(pal, 60, 0, 0) 200 mm/s FINE
+RELEASE
+MOVEL OFFS(pal, 60, 0, 40) 300 mm/s FINE"""
+BAD = GOOD.replace("OFFS(pal, 60, 0, 0)", "OFFS(pal, 75, 0, 0)")
+
+
+def lab_yaml() -> str:
+    yaml = YAML()
+    lab = {
+        "simulator": "robot_arm",
+        "scenario": {**BASE, "task": {"kind": "palletizing", "pallet": [*_pallet_origin(), 0, 0, 0],
+                                      "pattern": [2, 1, 1], "pitch": [60, 60, 40], "tolerance_mm": 2}},
+        "task": {"en": "Teach pal at the first slot, then place two parts.",
+                 "zh_CN": "在第一个位置示教 pal，然后放两个零件。"},
+        "controls": [
+            {"id": "session", "path": "session", "type": "pendant",
+             "label": {"en": "Teach pendant", "zh_CN": "示教器"}},
+            {"id": "program", "path": "program", "type": "program",
+             "label": {"en": "Robot program", "zh_CN": "机器人程序"}, "default": "TOOL pen\n"},
+        ],
+        "objectives": [{"metric": "parts_placed", "op": ">=", "target": 2},
+                       {"metric": "completed", "op": "==", "target": 1}],
+    }
+    import io
+
+    out = io.StringIO()
+    yaml.dump(lab, out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def course(ctx, tmp_path):
+    bundled = tmp_path / "bundled"
+    target = bundled / FIXTURE_ID
+    shutil.copytree(FIXTURE_DIR, target)
+    module_dir = target / "modules" / "line"
+    yaml = YAML()
+    data = yaml.load((module_dir / "module.yaml").read_text(encoding="utf-8"))
+    (module_dir / "arm-lab").mkdir()
+    (module_dir / "arm-lab" / "lab.yaml").write_text(lab_yaml(), encoding="utf-8")
+    data["steps"].append({"id": "arm-lab", "kind": "lab", "title": {"en": "Arm lab", "zh_CN": "机械臂实验"}})
+    with (module_dir / "module.yaml").open("w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    ctx._library = CourseLibrary(bundled, None, tmp_path / "course-cache")
+    loaded = ctx.library.get(FIXTURE_ID)
+    assert ctx.library.problems == []
+    return loaded
+
+
+def open_arm_lab(qtbot, ctx, trainee, course) -> ArmLabView:
+    view = open_lab(qtbot, ctx, trainee, course, "line/arm-lab", size=(1366, 768))
+    assert isinstance(view, ArmLabView)
+    view.pendant.timer.stop()  # the test ticks the pendant itself
+    view.pendant._run = False
+    view.program.speed = 25.0  # play the preview fast
+    return view
+
+
+def type_program(qtbot, view: ArmLabView, text: str) -> None:
+    editor = view.program.editor
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            qtbot.keyClick(editor, Qt.Key.Key_Return)
+        qtbot.keyClicks(editor, line)
+    view.check_program()
+
+
+def teach_pal_and_jog_away(qtbot, view: ArmLabView) -> None:
+    panel = view.pendant
+    panel.setFocus()
+    _hold_enabling(qtbot, panel)
+    panel.points.name.setText("pal")
+    qtbot.mouseClick(panel.points.record, LEFT)
+    assert "pal" in panel.session.points
+    qtbot.keyPress(panel, Qt.Key.Key_Q)  # J1 + while held
+    _ticks(panel, 100)
+    qtbot.keyRelease(panel, Qt.Key.Key_Q)
+    _ticks(panel, 2)
+    assert panel.session.q[0] > np.radians(3)
+    assert np.allclose(view.view3d.scene.q, panel.session.q)  # the 3D view follows the pendant
+
+
+def test_teach_on_the_pendant_then_run_a_program_with_the_point(qtbot, ctx, trainee, course):
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    type_program(qtbot, view, GOOD)
+    # "pal" is not taught yet: every use is listed at its line and column
+    assert [(p.line, p.column) for p in view.program.problems] == [(2, 12), (3, 7), (5, 12), (6, 12), (8, 12)]
+    assert all("pal" in p.text() for p in view.program.problems)
+    assert view.program.errors.item(0).text().startswith("Line 2, column 12:")
+    assert not view.program.run_btn.isEnabled()
+
+    teach_pal_and_jog_away(qtbot, view)
+    qtbot.waitUntil(lambda: not view.program.problems, timeout=3000)
+    qtbot.mouseClick(view.program.run_btn, LEFT)
+    run = view.program.run
+    assert run is not None and run.stopped_by is None and not run.alarms
+    assert np.allclose(run.trajectory.q[0], view.pendant.session.q)  # planned from where the pendant left it
+    qtbot.waitUntil(lambda: view.program.goal is None, timeout=20_000)
+    assert view.program.t == pytest.approx(run.cycle_time)
+    assert np.allclose(view.view3d.scene.q, run.trajectory.q[-1])
+    assert view.program.editor.running_line == 8  # the last line executed
+
+
+def test_step_forward_and_back(qtbot, ctx, trainee, course):
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    teach_pal_and_jog_away(qtbot, view)
+    type_program(qtbot, view, GOOD)
+    pane = view.program
+    qtbot.mouseClick(pane.fwd_btn, LEFT)  # TOOL pen: no motion
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=5000)
+    assert pane.editor.running_line == 1 and pane.t == 0
+    qtbot.mouseClick(pane.fwd_btn, LEFT)  # MOVEJ above pal
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    line, t0, t1 = pane.run.executed[1]
+    assert line == 2 and pane.editor.running_line == 2 and pane.t == pytest.approx(t1)
+    above = view.view3d.scene.q.copy()
+    qtbot.mouseClick(pane.fwd_btn, LEFT)  # MOVEL down to pal
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    assert pane.editor.running_line == 3
+    assert np.allclose(view.env.tcp_of(view.view3d.scene.q)[:3, 3], view.pendant.session.points["pal"].world[:3, 3],
+                       atol=0.01)
+    qtbot.mouseClick(pane.back_btn, LEFT)  # back to the start of the MOVEL: above pal again
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    assert pane.editor.running_line == 3 and np.allclose(view.view3d.scene.q, above, atol=1e-9)
+    qtbot.mouseClick(pane.back_btn, LEFT)  # back to before the MOVEJ: where the pendant left the arm
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    assert pane.editor.running_line == 2 and pane.t == pytest.approx(t0)
+    assert np.allclose(view.view3d.scene.q, view.pendant.session.q, atol=1e-9)
+    qtbot.mouseClick(pane.back_btn, LEFT)  # nothing before the first motion: stays
+    assert pane.t == pytest.approx(t0)
+
+
+def test_a_t1_run_waits_for_the_enabling_device(qtbot, ctx, trainee, course):
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    teach_pal_and_jog_away(qtbot, view)
+    type_program(qtbot, view, GOOD)
+    panel, pane = view.pendant, view.program
+    panel.setFocus()
+    qtbot.keyRelease(panel, Qt.Key.Key_Space)  # let go of the enabling device
+    assert panel.enabling.position == 1
+    qtbot.mouseClick(pane.run_btn, LEFT)
+    qtbot.wait(200)
+    assert pane.t == 0 and pane.waiting and "enabling device" in pane.where.text()
+    _hold_enabling(qtbot, panel)
+    qtbot.waitUntil(lambda: pane.t > 0.5, timeout=10_000)
+    qtbot.keyRelease(panel, Qt.Key.Key_Space)
+    qtbot.wait(100)
+    paused_at = pane.t
+    qtbot.wait(200)
+    assert pane.t == paused_at < pane.run.cycle_time and pane.waiting
+    qtbot.mouseClick(pane.stop_btn, LEFT)
+    assert pane.goal is None
+
+
+@pytest.mark.parametrize(("program", "passed"), [(GOOD, True), (BAD, False)])
+def test_submit_is_graded_by_the_service(qtbot, ctx, trainee, course, program, passed):
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    teach_pal_and_jog_away(qtbot, view)
+    type_program(qtbot, view, program)
+    qtbot.mouseClick(view.submit_btn, LEFT)
+    qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
+    assert view.result_label.isVisible()
+    run = lab_runs(ctx, "line/arm-lab")[-1]
+    assert run.passed is passed
+    assert run.metrics["parts_placed"] == (2 if passed else 1)
+    # what was stored is the pendant's log and the program: the service replayed the one and ran the other
+    assert run.parameters["program"] == program
+    assert [e["ev"] for e in run.parameters["session"][:3]] == ["enable", "record", "key"]
+
+
+def test_the_pendant_log_is_kept_in_the_draft(qtbot, ctx, trainee, course):
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    teach_pal_and_jog_away(qtbot, view)
+    q = view.pendant.session.q.copy()
+    view.save_state()
+    again = open_arm_lab(qtbot, ctx, trainee, course)
+    assert "pal" in again.pendant.session.points
+    assert np.allclose(again.pendant.session.q, q)
+    qtbot.mouseClick(again.restart_btn, LEFT)
+    assert not again.pendant.session.points and again.pendant.log() == []
