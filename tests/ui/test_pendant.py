@@ -310,3 +310,13 @@ def test_language_switch_retranslates_the_panel(qtbot, panel):
     finally:
         i18n.set_locale("en")
     assert panel.points.delete.text() == "Delete"
+
+
+def test_pressing_a_pendant_control_gives_it_the_keyboard(qtbot, panel):
+    panel.points.name.setFocus()
+    qtbot.waitUntil(panel.points.name.hasFocus)
+    qtbot.mousePress(panel.enabling, LEFT)
+    qtbot.waitUntil(panel.hasFocus)
+    qtbot.keyPress(panel, Qt.Key.Key_Q)  # now a jog key, not a letter typed into the name field
+    panel.tick()
+    assert panel.session.q[0] > START[0] and panel.points.name.text() == ""

@@ -131,7 +131,7 @@ class PendantPanel(QWidget):
         lay.addLayout(top)
 
         self.enabling = EnablingDevice()
-        self.enabling.position_changed.connect(lambda p: self._send({"ev": "enable", "v": p}))
+        self.enabling.position_changed.connect(self._enabling_changed)
         lay.addWidget(self.enabling)
 
         sel = QGridLayout()
@@ -271,7 +271,14 @@ class PendantPanel(QWidget):
     def _frame(self) -> str:
         return self.session.jog_frame
 
+    def _enabling_changed(self, position: int) -> None:
+        if position > 1:
+            self.setFocus()  # held with the mouse: the keyboard's jog keys go to the pendant from now on
+        self._send({"ev": "enable", "v": position})
+
     def _jog_key(self, index: int, direction: int, down: bool) -> None:
+        if down:
+            self.setFocus()
         frame = self._frame()
         axis = JOINT_NAMES[index] if frame == "joint" else CARTESIAN_NAMES[index]
         self._send({"ev": "key", "axis": axis, "frame": frame, "dir": direction, "down": down})
