@@ -258,6 +258,12 @@ def test_names_unknown_to_the_parse_are_run_alarms() -> None:
     program = parse_arm_program("GRIP\nMOVEJ p9 50%", points=None)
     run = run_arm_program(program, setup())
     assert [(a.code, a.line, a.params) for a in run.alarms] == [("arm.run.point_unknown", 2, {"name": "p9"})]
+    run = run_arm_program(parse_arm_program("GRIP\nTOOL welder"), setup())
+    assert [(a.code, a.line, a.params) for a in run.alarms] == [
+        ("arm.run.tool_unknown", 2, {"name": "welder", "known": "flange, tilted"})]
+    run = run_arm_program(parse_arm_program("UFRAME desk"), setup())
+    assert [(a.code, a.line, a.params) for a in run.alarms] == [
+        ("arm.run.uframe_unknown", 1, {"name": "desk", "known": "fixture"})]
     with pytest.raises(ProgramError) as info:
         run_arm_program("MOVEJ p9 50%\nTOOL welder", setup())
     assert [d.code for d in info.value.diagnostics] == ["arm.lang.point.unknown", "arm.lang.tool.unknown"]
@@ -378,3 +384,35 @@ def test_stepping_information() -> None:
     line5 = next(e for e in run.executed if e[0] == 5)
     assert np.allclose(run.trajectory.tcp[run.sample_at(line5[1])], (700, -200, 400), atol=1e-6)
     assert run.sample_at(1e9) == len(run.trajectory.t) - 1 and run.sample_at(-1.0) == 0
+
+
+def test_random_programs_run_to_an_end_or_an_alarm_never_an_exception() -> None:
+    """Random statements over points that may be out of reach, joint targets near limits, waits on inputs and
+    registers: every run ends with coded alarms (or none), times in order, and the same result twice."""
+    rng = np.random.default_rng(5)
+    templates = [
+        lambda: f"MOVEJ p{rng.integers(3)} {rng.integers(1, 101)}% {rng.choice(['FINE', 'Z10', 'Z80'])}",
+        lambda: f"MOVEL p{rng.integers(3)} {rng.integers(50, 2000)} mm/s {rng.choice(['FINE', 'Z5', 'Z50'])}",
+        lambda: f"MOVEL OFFS(p{rng.integers(3)}, {rng.integers(-300, 300)}, 0, R[1]) 400 mm/s Z10",
+        lambda: f"MOVEL RELTOOL(p{rng.integers(3)}, 0, 0, {rng.integers(-100, 100)}, 0, 20, 0) 300 mm/s",
+        lambda: "MOVEC p0 p1 200 mm/s",
+        lambda: "MOVEJ j 60%",
+        lambda: f"R[1] = R[1] + {rng.integers(-50, 50)}",
+        lambda: f"WAIT DI[1] TIMEOUT {rng.integers(0, 3)}",
+        lambda: f"SET DO[{rng.integers(1, 4)}] {rng.choice(['ON', 'OFF'])}",
+        lambda: rng.choice(["GRIP", "RELEASE", "WAIT 0.2", "TOOL tilted", "TOOL flange", "UFRAME fixture",
+                            "UFRAME WORLD"]),
+    ]
+    for _ in range(12):
+        pts = [f"POINT p{k} = ({rng.integers(-200, 1600)}, {rng.integers(-900, 900)}, {rng.integers(-200, 1500)}, "
+               f"180, {rng.integers(-40, 40)}, {rng.integers(-180, 180)})" for k in range(3)]
+        lines = pts + [f"JOINTS j = [{rng.integers(-170, 170)}, 10, 20, 0, {rng.integers(-150, 150)}, 0]"]
+        lines += [templates[rng.integers(len(templates))]() for _ in range(int(rng.integers(1, 25)))]
+        text = "\n".join(lines)
+        kw = {"inputs": [(float(rng.uniform(0, 5)), 1, True)], "wired": [1]}
+        one = run_arm_program(text, setup(**kw))
+        two = run_arm_program(text, setup(**kw))
+        assert one.executed == two.executed and np.array_equal(one.trajectory.q, two.trajectory.q), text
+        assert (one.stopped_by is None) == (not one.alarms), text
+        assert all(isinstance(a.code, str) and a.line >= 1 for a in one.alarms), text
+        assert np.all(np.diff(one.trajectory.t) > 0) and one.cycle_time == pytest.approx(one.trajectory.t[-1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from simulators.errors import MESSAGES, ProgramError
@@ -156,6 +158,8 @@ def test_full_width_punctuation_reads_as_ascii() -> None:
     ("R[1] == 1", "arm.lang.assign.double_equals", 1, 6),
     ("R[1] = 1 +", "arm.lang.expr.incomplete", 1, 11),
     ("R[1] = 1 + )", "arm.lang.expr.expected", 1, 12),
+    ("R[1] = " + "(" * 40 + "1" + ")" * 40, "arm.lang.expr.too_deep", 1, 40),
+    ("IF " + "NOT " * 40 + "DI[1]\nENDIF", "arm.lang.expr.too_deep", 1, 132),
     ("R[1] = (1 + 2", "arm.lang.expr.unclosed", 1, 14),
     ("R[1] = DI[1]", "arm.lang.expr.not_number", 1, 8),
     ("R[1] = 3 R[2]", "arm.lang.syntax.extra", 1, 10),
@@ -293,3 +297,28 @@ def test_many_errors_are_capped() -> None:
 def test_walk_lists_nested_statements_in_text_order() -> None:
     program = parse_arm_program("LOOP 2\n IF DI[1]\n  GRIP\n ELSE\n  RELEASE\n ENDIF\nENDLOOP\nWAIT 1")
     assert [s.line for s in program.walk()] == [1, 2, 3, 5, 8]
+
+
+def test_random_text_gives_coded_positions_never_an_exception() -> None:
+    """Random programs of the language's own words and of raw characters: every problem has a registered code
+    and a position inside its line (or just after it)."""
+    rng = random.Random(23)
+    words = ["POINT", "JOINTS", "MOVEJ", "MOVEL", "MOVEC", "OFFS(", "RELTOOL(", "p", "q", "=", "(", ")", "[", "]",
+             ",", "1", "-2.5", "50%", "100", "mm/s", "v200", "Z10", "FINE", "R[1]", "DI[2]", "DO[3]", "IF", "THEN",
+             "ELSE", "ENDIF", "WHILE", "ENDWHILE", "LOOP", "ENDLOOP", "AND", "NOT", "<", "==", "+", "*", "/", "SET",
+             "ON", "WAIT", "TIMEOUT", "GRIP", "TOOL", "UFRAME", "CONF", '"N U T, 0, 0, 0"', '"', "#", "（", "¤",
+             "\n", "\n", "\n"]
+    chars = list("POINTMOVEJLCR[]()=,.%/0123456789 \n#\"<>+-*_xyzＺ（）\x00\t")
+    for i in range(3000):
+        if i % 2:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        else:
+            text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 60)))
+        program, problems = read_arm_program(text, points={"p"} if i % 3 else None)
+        lines = text.split("\n")
+        assert (program is None) == bool(problems)
+        for d in problems:
+            assert d.code in MESSAGES and d.message
+            if d.line is not None and d.column is not None:
+                assert 1 <= d.line <= len(lines), (text, d)
+                assert 1 <= d.column <= len(lines[d.line - 1]) + 1, (text, d)

@@ -175,16 +175,16 @@ def _and(cur: Cursor) -> tuple[Expr, str, Token]:
     return _logic(cur, "AND", _not)
 
 
-def _deeper(cur: Cursor) -> None:
+def _deeper(cur: Cursor, tok: Token) -> None:
     cur.depth += 1
     if cur.depth > MAX_EXPR_DEPTH:
-        raise cur.fail("arm.lang.expr.too_deep", max=MAX_EXPR_DEPTH)
+        raise cur.fail("arm.lang.expr.too_deep", tok, max=MAX_EXPR_DEPTH)
 
 
 def _not(cur: Cursor) -> tuple[Expr, str, Token]:
     if cur.is_word("NOT"):
         tok = cur.take()
-        _deeper(cur)
+        _deeper(cur, tok)
         operand, kind, otok = _not(cur)
         cur.depth -= 1
         if kind != BOOL:
@@ -229,7 +229,7 @@ def _term(cur: Cursor) -> tuple[Expr, str, Token]:
 def _unary(cur: Cursor) -> tuple[Expr, str, Token]:
     if cur.is_op("-", "+"):
         tok = cur.take()
-        _deeper(cur)
+        _deeper(cur, tok)
         operand, kind, otok = _unary(cur)
         cur.depth -= 1
         if kind != NUM:
@@ -253,7 +253,7 @@ def _primary(cur: Cursor) -> tuple[Expr, str, Token]:
         return IoRead(tok.value, n, tok.column), BOOL, tok
     if cur.is_op("("):
         cur.take()
-        _deeper(cur)
+        _deeper(cur, tok)
         inner, kind, _ = _or(cur)
         cur.depth -= 1
         if not cur.is_op(")"):
