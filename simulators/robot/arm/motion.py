@@ -47,6 +47,8 @@ from simulators.robot.arm.segments import (
     TCP_ACCEL_MM_S2,
     Path,
     build_path,
+    check_cartesian,
+    slow_down,
 )
 
 
@@ -204,11 +206,16 @@ class Planner:
             raise ValueError("speed: J a fraction in (0, 1], L/C mm/s > 0")
         path = build_path(self, cmd)
         prev = self._pending
+        r = 0.0
+        if prev is not None and prev.cmd.zone.radius_mm > 0 and prev.alarm is None:
+            r = min(prev.cmd.zone.radius_mm, 0.5 * prev.length_mm, 0.5 * path.length_mm)
+        path.r_in = r
+        if path.pose_fn is not None:
+            check_cartesian(self, path)
+            if path.alarm is not None and prev is not None:  # stopped short: blend into what is left of it
+                path.r_in = r = min(r, 0.5 * path.length_mm)
+                path.pre = None
         if prev is not None:
-            r = 0.0
-            if prev.cmd.zone.radius_mm > 0 and prev.alarm is None:
-                r = min(prev.cmd.zone.radius_mm, 0.5 * prev.length_mm, 0.5 * path.length_mm)
-            path.r_in = r
             self._finalize(prev, r)
         self._pending = path
         self._q = path.q_end.copy()
@@ -265,7 +272,10 @@ class Planner:
 
     def _sample(self, path: Path, r_out: float) -> _Planned:
         """Profile and samples, slowed again if the samples show a joint or (T1) a link point too fast."""
-        for _ in range(6):
+        pre = path.pre
+        if pre is not None and pre[0] == r_out:  # sampled when it was checked, for this very end
+            return _Planned(path, *pre[1:])
+        for _ in range(12):
             prof, ticks, stretch = self._plan(path, r_out)
             s = prof.position(np.arange(ticks + 1) * (self.dt / stretch)) if ticks else np.zeros(1)
             q, tcp = path.at(s)
@@ -274,8 +284,7 @@ class Planner:
             ratio = self._speed_ratio(q)
             if ratio <= 1.0 + 1e-9:
                 break
-            k = ratio * 1.002  # slow the whole move in time: every speed / k, even in the ramps
-            path.v_s, path.a_s = path.v_s / k, path.a_s / (k * k)
+            slow_down(path, ratio, stretch)
         return _Planned(path, prof, ticks, stretch, q, tcp)
 
     def _speed_ratio(self, q: np.ndarray) -> float:

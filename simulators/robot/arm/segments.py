@@ -29,8 +29,7 @@ ORI_SPEED_DEG_S = 250.0  # L/C orientation turn rate and acceleration limits
 ORI_ACCEL_DEG_S2 = 1000.0
 T1_CAP_MM_S = 250.0
 T1_MARGIN = 0.98  # the geometric pass plans for 98 % of the cap; the samples are checked against the full cap
-GEOM_STEP_MM, GEOM_STEP_DEG = 10.0, 3.0  # geometric pass spacing (finer near a singularity's minimum)
-JUMP_RAD = math.radians(60.0)  # a joint turning this much between two geometric samples: another configuration
+JUMP_RAD = math.radians(60.0)  # a joint turning this much between two samples (and finer ones): another configuration
 
 
 @dataclass
@@ -49,6 +48,8 @@ class Path:
     conf: int = 0
     planner: Planner | None = None
     end_pose: np.ndarray | None = None  # world TCP pose at s_end when known without FK (L/C), else None
+    start_pose: np.ndarray | None = None
+    pre: tuple | None = None  # (r_out, profile, ticks, stretch, q, tcp) sampled by check_cartesian
 
     def at(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Joints (n, 6) and, for L/C, world TCP poses (n, 4, 4) at path parameters ``s``."""
@@ -165,40 +166,68 @@ def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
         return _still(planner, cmd, ("motion.config_change", {"from": conf.index, "to": asked.index}))
     if length < 1e-9 and theta < 1e-12:
         return Path(cmd, q0, q0, 0.0, 0.0, 1.0, 1.0, end_pose=start)
-    n = max(8, math.ceil(length / GEOM_STEP_MM), math.ceil(math.degrees(theta) / GEOM_STEP_DEG)) + 1
-    s = np.linspace(0.0, 1.0, n)
-    q = solve(planner, pose_fn(s), conf.index, q0)
-    end = q[-1]
-    if np.isnan(end).any() or (arm.limit_violation(end) > 1e-9).any():  # the target itself: refuse to start
-        flange_t = planner._base_inv @ target @ planner._tool_inv
-        try:
-            arm.ik(flange_t, q0, conf)
-        except ArmError as e:
-            try:
-                other = arm.ik(flange_t, q0)
-            except ArmError:
-                return _still(planner, cmd, (e.code, dict(e.params)))
-            return _still(planner, cmd, ("motion.config_change",
-                                         {"from": conf.index, "to": arm.configuration(other).index}))
-    stop = _first_stop(planner, pose_fn, s, q, conf.index)
-    s_end, alarm = 1.0, None
-    if stop is not None:
-        i, alarm = stop
-        s_end = float(s[i - 1]) if i > 0 else 0.0
-        s, q = s[:i], q[:i]
-    q_end = q[-1].copy() if len(q) else q0
     ori = math.radians(ORI_SPEED_DEG_S), math.radians(ORI_ACCEL_DEG_S2)
     v_s = min(cmd.speed * planner.override / max(length, 1e-9), ori[0] / max(theta, 1e-12))
     a_s = min(TCP_ACCEL_MM_S2 / max(length, 1e-9), ori[1] / max(theta, 1e-12))
-    if len(s) > 1:  # joint speed limits along the path, and the T1 cap
-        rate = np.max(np.abs(np.diff(q, axis=0)) / np.diff(s)[:, None], axis=0)
-        with np.errstate(divide="ignore"):
-            v_s = min(v_s, float(np.min(arm.model.max_speed_rad_s / rate)))
-        if planner.t1:
-            v_s = min(v_s, _t1_limit(planner, q, s))
-    end_pose = target if stop is None else pose_fn(np.array([s_end]))[0]
-    return Path(cmd, q0, q_end, length * s_end, s_end, v_s, a_s, alarm, pose_fn=pose_fn, conf=conf.index,
-                planner=planner, end_pose=end_pose)
+    return Path(cmd, q0, q0, length, 1.0, v_s, a_s, pose_fn=pose_fn, conf=conf.index, planner=planner,
+                end_pose=target, start_pose=start)
+
+
+def check_cartesian(planner: Planner, path: Path) -> None:
+    """Sample an L/C move as if it ends with its own zone and find where it must stop (sets ``path.alarm``,
+    truncates it) or how much slower it must go. The samples are kept (``path.pre``): when the move really ends
+    that way — the usual case — they are the move's samples and the IK is not solved twice."""
+    arm, cmd = planner.arm, path.cmd
+    zone = cmd.zone.radius_mm
+    r_out = min(zone, 0.5 * path.length_mm) if zone > 0 else 0.0
+    prof, ticks, stretch = planner._plan(path, r_out)
+    s = prof.position(np.arange(ticks + 1) * (planner.dt / stretch))
+    q, tcp = path.at(s)
+    end = q[-1]
+    if np.isnan(end).any() or (arm.limit_violation(end) > 1e-9).any():  # the target itself: refuse to start
+        flange_t = planner._base_inv @ path.end_pose @ planner._tool_inv
+        conf = Configuration.from_index(path.conf)
+        try:
+            arm.ik(flange_t, path.q_start, conf)
+        except ArmError as e:
+            try:
+                other = arm.ik(flange_t, path.q_start)
+                alarm = ("motion.config_change", {"from": path.conf, "to": arm.configuration(other).index})
+            except ArmError:
+                alarm = (e.code, dict(e.params))
+            _truncate(path, 0, alarm)
+            return
+    stop = _first_stop(planner, path.pose_fn, s, q, path.conf)
+    if stop is not None:
+        i, alarm = stop
+        _truncate(path, i, alarm, s, q, tcp)
+        return
+    path.q_end = q[-1].copy()
+    ratio = planner._speed_ratio(q)
+    if ratio <= 1.0 + 1e-9:
+        path.pre = (r_out, prof, ticks, stretch, q, tcp)
+    else:  # sampled again, slower, when it is placed
+        slow_down(path, ratio, stretch)
+
+
+def slow_down(path: Path, ratio: float, stretch: float) -> None:
+    """Slow the move in time so that what the samples showed ``ratio`` too fast is not: every speed / k, every
+    acceleration / k², ramps included. Relative to the profile as sampled — already slowed by ``stretch`` to
+    whole ticks — so that the next sampling takes more ticks."""
+    k = ratio * 1.002 * stretch
+    path.v_s, path.a_s = path.v_s / k, path.a_s / (k * k)
+
+
+def _truncate(path: Path, i: int, alarm: tuple, s=None, q=None, tcp=None) -> None:
+    """The move ends at sample ``i − 1`` (i = 0: it does not start) with ``alarm``."""
+    path.alarm = alarm
+    if i <= 0:
+        path.s_end, path.length_mm, path.q_end, path.end_pose = 0.0, 0.0, path.q_start.copy(), path.start_pose
+        path.pose_fn = None
+        return
+    path.s_end = float(s[i - 1])
+    path.length_mm *= path.s_end
+    path.q_end, path.end_pose = q[i - 1].copy(), tcp[i - 1]
 
 
 def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: int) -> tuple[int, tuple] | None:
@@ -208,7 +237,12 @@ def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: i
     nan = np.isnan(q).any(axis=1)
     qq = np.where(nan[:, None], 0.0, q) if nan.any() else q
     bad = nan | (arm.limit_violation(qq) > 1e-9).any(axis=1)
-    bad[1:] |= (np.abs(np.diff(qq, axis=0)) > JUMP_RAD).any(axis=1)
+    for i in (np.flatnonzero((np.abs(np.diff(qq, axis=0)) > JUMP_RAD).any(axis=1)) + 1).tolist():
+        # a jump that stays a jump between finer samples is a change of configuration; a fast turn is not
+        fine = solve(planner, pose_fn(np.linspace(s[i - 1], s[i], 17)), conf, qq[i - 1])
+        if np.isnan(fine).any() or (np.abs(np.diff(fine, axis=0)) > JUMP_RAD / 2).any():
+            bad[i] = True
+            break
     first_bad = int(np.argmax(bad)) if bad.any() else n
     m = measures(arm, qq)
     best: tuple[int, tuple] | None = None
