@@ -1,4 +1,4 @@
-"""`zhizao certificate issue|renew|revoke|list|pdf|verify|export-key|import-key`.
+"""`zhizao certificate issue|renew|revoke|list|pdf|verify|export-key|import-key|verifier-page`.
 
 Verification needs no database: the trusted keys are files under
 ``<data>/keys`` (this center's public key and ``trusted/*.pem``), plus any
@@ -8,8 +8,9 @@ reported too; verifying never creates a database or a key. Exit codes of
 ``verify``: 0 valid, 3 expired, 4 revoked, 5 unknown issuer, 6 tampered,
 7 unreadable.
 
-``issue``, ``renew``, ``revoke``, ``list`` and ``pdf`` work on the center's database as
-the workstation's operator (like ``zhizao users``).
+``issue``, ``renew``, ``revoke``, ``list``, ``pdf`` and ``verifier-page`` (the one-file HTML page
+employers open to verify certificates offline, with the revocations as of now) work on the center's
+database as the workstation's operator (like ``zhizao users``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     e = sub.add_parser("export-key", help=_("write this center's public key for employers"))
     e.add_argument("-o", "--output", required=True, metavar="FILE.pem")
 
+    vp = sub.add_parser("verifier-page", help=_("write the verification page employers open in any browser, "
+                                                "offline (keys, revocations as of now)"))
+    vp.add_argument("-o", "--output", required=True, metavar="FILE.html")
+
     i = sub.add_parser("import-key", help=_("trust another center's exported public key"))
     i.add_argument("key", metavar="KEY.pem")
     i.add_argument("--name", help=_("short name for the issuer (default: the file name)"))
@@ -87,7 +92,7 @@ def _keys_dir(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.certificate_cmd in ("issue", "renew", "revoke", "list", "pdf"):
+    if args.certificate_cmd in ("issue", "renew", "revoke", "list", "pdf", "verifier-page"):
         return _with_store(args)
     if args.certificate_cmd == "verify":
         return _verify(args)
@@ -103,7 +108,8 @@ def _with_store(args: argparse.Namespace) -> int:
 
     ctx = open_context(args)
     try:
-        commands = {"issue": _issue, "renew": _renew, "revoke": _revoke, "list": _list, "pdf": _pdf}
+        commands = {"issue": _issue, "renew": _renew, "revoke": _revoke, "list": _list, "pdf": _pdf,
+                    "verifier-page": _verifier_page}
         return commands[args.certificate_cmd](ctx, args)
     finally:
         ctx.close()
@@ -197,6 +203,18 @@ def _pdf(ctx, args: argparse.Namespace) -> int:
 
     info = ctx.certificates.get_for(SYSTEM, args.number)
     print(_("Copied to {path}").format(path=_copy_out(ctx.certificates.pdf_path(info), Path(args.output))))
+    return 0
+
+
+def _verifier_page(ctx, args: argparse.Namespace) -> int:
+    from app.services.auth import SYSTEM
+
+    path = ctx.certificates.export_verifier_page(SYSTEM, Path(args.output))
+    issuers = ctx.certificates.trusted_issuers()
+    print(_("Wrote the verification page to {path}").format(path=path))
+    for key in issuers:
+        print("  " + _("Signed by key {name}, SHA-256 {fp}").format(name=key.name, fp=key.fingerprint))
+    print(_("Publish it on the center's web site or send it to employers; export it again after a revocation."))
     return 0
 
 

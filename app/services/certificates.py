@@ -345,6 +345,16 @@ class CertificateService:
             user = s.get(User, row.user_id)
             return info_of(row, user)
 
+    # --- the verification page (issue 22) ---------------------------------------------------------
+
+    def export_verifier_page(self, actor: Actor, out_path: Path, now: dt.datetime | None = None) -> Path:
+        """Write the one-file HTML page employers open to verify this center's certificates (staff only)."""
+        require_staff(actor)
+        from app.services.certificates_page import write_verifier_page
+
+        return write_verifier_page(self._sessions, self.center_keys(), self.keys_dir, self._settings,
+                                   Path(out_path), now)
+
     # --- reading ---------------------------------------------------------------------------------
 
     def get(self, number: str) -> CertificateInfo:

@@ -138,12 +138,15 @@
     });
   }
 
-  // jsQR on the whole picture, then smaller copies (a phone photo is often too large for its finder).
+  // jsQR on the whole picture, then a doubled copy of a small one (a code of 2–3 pixels a module, as in a
+  // low-resolution scan, is below what its finder reads), then smaller copies (a phone photo is often
+  // too large for it).
   function readQr(source, width, height) {
     const canvas = document.createElement('canvas');
     const g = canvas.getContext('2d', { willReadFrequently: true });
     const big = Math.max(width, height);
-    for (const scale of [1, ...[1600, 1000, 700].filter((m) => big > m).map((m) => m / big)]) {
+    const up = big < 1800 ? [2, 1.5, 3] : [];
+    for (const scale of [1, ...up, ...[1600, 1000, 700].filter((m) => big > m).map((m) => m / big)]) {
       canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
       g.drawImage(source, 0, 0, canvas.width, canvas.height);
       const px = g.getImageData(0, 0, canvas.width, canvas.height);

@@ -139,6 +139,7 @@ class CertificatesPanel(QWidget):
         self.revoke_btn = QPushButton(objectName="certRevoke")
         self.print_all_btn = QPushButton(objectName="certPrintAll")
         self.verify_btn = QPushButton(objectName="certVerify")
+        self.verifier_page_btn = QPushButton(objectName="certVerifierPage")
         self.actions = CertificateActions(self.selected_pdfs, self)
         for b in (self.issue_btn, self.batch_btn, self.renew_btn, self.revoke_btn):
             b.setAutoDefault(False)
@@ -147,6 +148,7 @@ class CertificatesPanel(QWidget):
         bar.addWidget(self.actions)
         bar.addWidget(self.print_all_btn)
         bar.addWidget(self.verify_btn)
+        bar.addWidget(self.verifier_page_btn)
         lay.addLayout(bar)
         self.status = StatusLine(objectName="certStatus")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -158,6 +160,7 @@ class CertificatesPanel(QWidget):
         self.revoke_btn.clicked.connect(self._revoke_clicked)
         self.print_all_btn.clicked.connect(self.print_listed)
         self.verify_btn.clicked.connect(self.open_verify)
+        self.verifier_page_btn.clicked.connect(lambda: self.export_verifier_page())
         self.cohort.currentIndexChanged.connect(lambda _i: self.refresh())
         self.course.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search.textChanged.connect(lambda _t: self._fill())
@@ -180,6 +183,9 @@ class CertificatesPanel(QWidget):
         self.revoke_btn.setText(_("Revoke…"))
         self.print_all_btn.setText(_("Print all listed…"))
         self.verify_btn.setText(_("Verify…"))
+        self.verifier_page_btn.setText(_("Export verification page…"))
+        self.verifier_page_btn.setToolTip(_("Write one web page that checks this center's certificates in any "
+                                            "browser, offline, for employers"))
         self.empty.setText(_("No certificates match. Certificates are issued automatically when a trainee meets a "
                              "course's passing rules, or here with Issue…."))
         self._fill_filters()
@@ -481,6 +487,11 @@ class CertificatesPanel(QWidget):
         if printer is None:
             return preview_and_print(self, paths)
         return print_pdfs(self, paths, printer)
+
+    def export_verifier_page(self, target: Path | None = None) -> Path | None:
+        from app.ui.certificates.verifier_page import export_verifier_page
+
+        return export_verifier_page(self, self.service, self.actor, self.status, target)
 
     def open_verify(self) -> None:
         from app.ui.certificates.verify_dialog import VerifyDialog
