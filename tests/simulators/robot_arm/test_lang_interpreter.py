@@ -12,7 +12,7 @@ from simulators.errors import MESSAGES, ProgramError
 from simulators.robot.arm import R12_1440, Arm
 from simulators.robot.arm.cell import Box, Cell, LightCurtain, SafeZone
 from simulators.robot.arm.frames import make_pose
-from simulators.robot.arm.lang import RunSetup, TaughtPoint, parse_arm_program, run_arm_program
+from simulators.robot.arm.lang import InputScript, RunSetup, TaughtPoint, parse_arm_program, run_arm_program
 from simulators.robot.arm.orientation import matrix_to_wpr, rot_x, rot_y, rot_z
 
 ARM = Arm(R12_1440)
@@ -416,3 +416,12 @@ def test_random_programs_run_to_an_end_or_an_alarm_never_an_exception() -> None:
         assert (one.stopped_by is None) == (not one.alarms), text
         assert all(isinstance(a.code, str) and a.line >= 1 for a in one.alarms), text
         assert np.all(np.diff(one.trajectory.t) > 0) and one.cycle_time == pytest.approx(one.trajectory.t[-1])
+
+
+def test_an_input_script_may_be_given_instead_of_a_list() -> None:
+    script = InputScript([(2.0, 1, False), (0.5, 1, True)], initial={1: False})
+    assert [script.value_at(1, t) for t in (0.0, 0.5, 1.9, 2.0)] == [False, True, True, False]
+    assert script.next_time(1, False, 1.0) == 2.0 and script.next_time(1, True, 2.5) is None
+    run = run_arm_program("WAIT DI[1]\nWAIT DI[1] OFF", setup(inputs=script, wired=[1]))
+    assert [(ln, t0, t1) for ln, t0, t1 in run.executed] == [(1, 0.0, pytest.approx(0.5)),
+                                                             (2, pytest.approx(0.5), pytest.approx(2.0))]

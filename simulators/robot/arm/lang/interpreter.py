@@ -82,7 +82,8 @@ class _Interpreter:
         self.tool = setup.tool if setup.tool is not None else next(iter(self.tools), None)
         if self.tool is not None and self.tool not in self.tools:
             raise ValueError(f"unknown start tool {self.tool!r}")
-        self.inputs = InputScript(setup.inputs, setup.initial_inputs)
+        given = setup.inputs
+        self.inputs = given if isinstance(given, InputScript) else InputScript(given, setup.initial_inputs)
         curtains = {c.input for c in cell.curtains} if cell is not None else set()
         self.wired = set(setup.wired) | self.inputs.channels() | curtains
         self.state = _State()

@@ -48,9 +48,10 @@ class RunSetup:
 
     ``tools``: name → flange→TCP 4×4; ``tool``: the one active at the start (default: the first, or the bare
     flange if there are none). ``user_frames``: name → 4×4 in world (``UFRAME WORLD`` and ``wobj0`` are the
-    world itself). ``inputs``: DI changes ``(t, channel, value)``; ``wired``: the DI channels wired in the cell
-    (the timeline's channels and the cell's light curtains count as wired too). ``override`` is a fraction in
-    (0, 1]. ``base``: the robot base in world (default: the cell's, else the identity).
+    world itself). ``inputs``: DI changes ``(t, channel, value)`` (or an ``InputScript``); ``wired``: the DI
+    channels wired in the cell (the timeline's channels and the cell's light curtains count as wired too).
+    ``override`` is a fraction in (0, 1]. ``base``: the robot base in world (default: the cell's, else the
+    identity).
     """
 
     arm: Arm
@@ -58,7 +59,7 @@ class RunSetup:
     tools: Mapping[str, np.ndarray] = field(default_factory=dict)
     user_frames: Mapping[str, np.ndarray] = field(default_factory=dict)
     start_q: np.ndarray = field(default_factory=lambda: np.zeros(6))
-    inputs: Sequence[Change] = ()
+    inputs: Sequence[Change] | InputScript = ()
     wired: Sequence[int] = ()
     mode: str = "T2"  # "T1" | "T2" | "AUTO"
     override: float = 1.0
