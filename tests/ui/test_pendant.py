@@ -320,3 +320,14 @@ def test_pressing_a_pendant_control_gives_it_the_keyboard(qtbot, panel):
     qtbot.keyPress(panel, Qt.Key.Key_Q)  # now a jog key, not a letter typed into the name field
     panel.tick()
     assert panel.session.q[0] > START[0] and panel.points.name.text() == ""
+
+
+def test_alarm_list_keeps_the_newest(qtbot, panel, monkeypatch):
+    import app.ui.pendant.display as display
+
+    monkeypatch.setattr(display, "MAX_SHOWN", 3)
+    for _ in range(5):
+        qtbot.mouseClick(panel.points.touchup, LEFT)  # nothing selected: a status line, no alarm
+        panel._send({"ev": "touchup", "name": "nope"})
+    assert panel.alarms.count() == 3 and panel.tabs.tabText(1).endswith("(5)")
+    assert panel.status.text() == "Select a point in the list first."

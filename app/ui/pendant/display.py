@@ -151,6 +151,9 @@ class PointsBox(QWidget):
                 self.list.setCurrentItem(item)
 
 
+MAX_SHOWN = 500  # the newest; the session keeps them all
+
+
 class AlarmList(QListWidget):
     """Alarms and stops, newest first, each with its time, code and message in the user's language."""
 
@@ -162,12 +165,17 @@ class AlarmList(QListWidget):
         self._entries: list[tuple[str, int, str, dict]] = []  # kind, tick, code, params / category
 
     def add_alarm(self, tick: int, code: str, params: dict) -> None:
-        self._entries.append(("alarm", tick, code, params))
-        self.insertItem(0, self._text(self._entries[-1]))
+        self._add(("alarm", tick, code, params))
 
     def add_stop(self, tick: int, code: str, category: int) -> None:
-        self._entries.append(("stop", tick, code, {"category": category}))
-        self.insertItem(0, self._text(self._entries[-1]))
+        self._add(("stop", tick, code, {"category": category}))
+
+    def _add(self, entry: tuple[str, int, str, dict]) -> None:
+        self._entries.append(entry)
+        self.insertItem(0, self._text(entry))
+        if len(self._entries) > MAX_SHOWN:
+            del self._entries[0]
+            self.takeItem(self.count() - 1)
 
     def clear_entries(self) -> None:
         self._entries.clear()

@@ -258,7 +258,10 @@ class PendantPanel(QWidget):
             self.session.apply(event)
         except PendantLogError as e:  # the panel builds valid events; a bad name typed is caught before
             code = e.code
-            self.status.say(lambda: _("Refused: {code}").format(code=code))
+            if code == "pendant.log.too_long":
+                self.status.say(lambda: _("The session has reached its limit of events: submit it or start again."))
+            else:
+                self.status.say(lambda: _("Refused: {code}").format(code=code))
             return
         if event["ev"] in ("calibrate_tcp", "define_user_frame"):
             alarms = self.session.alarms[before:]

@@ -32,6 +32,7 @@ from simulators.robot.arm.kinematics import Arm
 from simulators.robot.arm.pendant_log import (
     INCREMENTS,
     JOINT_AXES,
+    MAX_EVENTS,
     MAX_MOTION_TICKS,
     PendantLogError,
     validate_event,
@@ -205,6 +206,8 @@ class PendantSession:
         if event.get("tick") != self.tick:
             raise PendantLogError("pendant.log.tick_order", len(self.log), tick=event.get("tick"),
                                   previous=self.tick)
+        if len(self.log) >= MAX_EVENTS:  # the log would be refused as a whole: refuse the event instead
+            raise PendantLogError("pendant.log.too_long", count=len(self.log) + 1, max=MAX_EVENTS)
         ev = validate_event(event, len(self.log), self.tick)
         self.log.append(ev)
         getattr(self, "_on_" + ev["ev"])(ev)

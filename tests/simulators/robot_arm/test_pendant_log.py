@@ -173,3 +173,15 @@ def test_motion_is_bounded_so_a_log_cannot_keep_the_grader_busy(monkeypatch):
     r = replay(_setup(), log, end_tick=500)
     assert math.degrees(r.joints[0]) == pytest.approx(50 * 0.01 * 0.1 * R7_700.max_speed_deg_s[0])
     assert [a.code for a in r.alarms] == ["pendant.motion_budget"] and r.alarms[0].tick == 50
+
+
+def test_a_live_session_refuses_events_past_the_limit(monkeypatch):
+    import simulators.robot.arm.pendant as pendant
+
+    monkeypatch.setattr(pendant, "MAX_EVENTS", 3)
+    s = PendantSession(_setup())
+    for _ in range(3):
+        s.apply({"ev": "reset"})
+    with pytest.raises(PendantLogError) as e:
+        s.apply({"ev": "reset"})
+    assert e.value.code == "pendant.log.too_long" and len(s.log) == 3
