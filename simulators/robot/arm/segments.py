@@ -1,9 +1,11 @@
 """One move's geometry for the planner: its path in s ∈ [0, 1], speed limits on s, and the checks that stop it.
 
-A geometric pass samples the path (every ~10 mm / 3° for L/C, every 2° of the largest joint for J) before any
-timing: it finds where the move must stop (singularity, reach, joint limit, configuration change) and how fast
-s may go (joint speed limits, the T1 cap on the link points). A minimum of a singularity measure between two
-samples is searched for in finer samples, so a line through J5 = 0 cannot slip between them.
+An L/C move is solved on its own samples, timed as if it ends with its zone (``check_cartesian``): they show
+where it must stop (singularity, reach, joint limit, configuration change) and whether a joint or, in T1, a
+link point would be too fast (then the move is slowed in time and sampled again when placed). A minimum of a
+singularity measure between two samples is searched for in finer samples, so a line through J5 = 0 cannot
+slip between them. A J move needs no IK: a geometric pass (every 2° of the largest joint) gives its TCP path
+length and, in T1, how fast s may go.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ TCP_ACCEL_MM_S2 = 4000.0  # L/C path acceleration
 ORI_SPEED_DEG_S = 250.0  # L/C orientation turn rate and acceleration limits
 ORI_ACCEL_DEG_S2 = 1000.0
 T1_CAP_MM_S = 250.0
-T1_MARGIN = 0.98  # the geometric pass plans for 98 % of the cap; the samples are checked against the full cap
+T1_MARGIN = 0.98  # a J move's geometric pass plans for 98 % of the cap; the samples are checked against all of it
 JUMP_RAD = math.radians(60.0)  # a joint turning this much between two samples (and finer ones): another configuration
 
 

@@ -235,3 +235,18 @@ def test_one_configuration_ik_equals_that_column_of_the_batch(model) -> None:
     every, _ = arm.ik_batch(poses)
     for k in range(8):
         np.testing.assert_allclose(ik_configuration(arm, poses, k), every[:, k], atol=1e-12, equal_nan=True)
+
+
+def test_slowing_a_move_down_takes_more_ticks_even_when_rounding_had_slowed_it() -> None:
+    """A move 0.1 % too fast on its samples must come out slower; a factor applied to the exact profile would
+    vanish in the rounding up to whole ticks, which had already slowed it more than that."""
+    from simulators.robot.arm.segments import Path, slow_down
+
+    p = Planner(Arm(R7_700))
+    path = Path(None, Q0, Q0, 100.0, 1.0, 1 / 0.75, 40.0)  # 0.75 s + 1/30 s of ramps: 0.7833 s → 79 ticks
+    prof, ticks, stretch = p._plan(path, 0.0)
+    assert stretch > 1.005
+    slow_down(path, 1.001, stretch)
+    prof2, ticks2, stretch2 = p._plan(path, 0.0)
+    assert ticks2 > ticks
+    assert prof2.v_peak / stretch2 <= prof.v_peak / stretch / 1.001
