@@ -195,3 +195,26 @@ def test_labels_follow_a_language_switch(view) -> None:
     finally:
         i18n.set_locale("en")
     assert view.buttons["top"].text() == "Top"
+
+
+def test_a_planned_trajectory_its_progress_and_alarms_by_time(view) -> None:
+    from simulators.robot.arm.motion import MoveCmd, Planner, Zone
+
+    arm, base, tool = view.scene.arm, view.scene.base, view.scene.tcp
+    q0 = view.scene.q
+    planner = Planner(arm, tool, base=base, start_q=q0)
+    q1 = q0 + np.radians([40, 10, -10, 0, 0, 0])
+    planner.add(MoveCmd("J", base @ arm.fk(q1) @ tool, q1, None, 0.5, Zone(0.0), 1))
+    traj = planner.flush()
+    assert len(traj.t) > 10 and not traj.alarms
+    view.set_trajectory(traj)
+    plain = pixels(view)
+    assert near_colour(plain, (190, 30, 190), 20).sum() > 50
+    assert near_colour(plain, (110, 0, 120), 15).sum() == 0
+    view.set_progress(float(traj.t[len(traj.t) // 2]))
+    assert near_colour(pixels(view), (110, 0, 120), 15).sum() > 50  # the executed half, drawn stronger
+    mid = float(traj.t[len(traj.t) // 2])
+    view.mark_alarms([(mid, "arm.reach")])
+    (where, text), = view.alarms
+    assert text == "arm.reach"
+    assert np.allclose(where, traj.tcp[len(traj.t) // 2], atol=1e-6)

@@ -14,6 +14,7 @@ from app.ui.robot3d.camera import NEAR, Camera
 
 AXIS_COLOURS = (QColor(220, 40, 40), QColor(30, 160, 60), QColor(40, 90, 220))  # X red, Y green, Z blue
 PATH_COLOUR = QColor(190, 30, 190)
+DONE_COLOUR = QColor(110, 0, 120)
 POINT_COLOUR = QColor(20, 20, 120)
 ALARM_COLOUR = QColor(210, 20, 20)
 HALO = QColor(255, 255, 255, 200)
@@ -104,13 +105,14 @@ def draw_triad(p: QPainter, camera: Camera, pose: np.ndarray, length: float, nam
         label(p, xy[0][0] + 4, xy[0][1] + 14, name, LABEL_COLOUR)
 
 
-def draw_path(p: QPainter, camera: Camera, path: np.ndarray, w: int, h: int, colour: QColor = PATH_COLOUR) -> None:
+def draw_path(p: QPainter, camera: Camera, path: np.ndarray, w: int, h: int, colour: QColor = PATH_COLOUR,
+              width: float = 2.0) -> None:
     """A 3D polyline, broken where it passes behind the eye or has NaN gaps."""
     if len(path) < 2:
         return
     xy, depth = camera.project(np.nan_to_num(path, nan=0.0), w, h)
     good = (depth > NEAR) & np.isfinite(path).all(1)
-    pen = QPen(colour, 2.0)
+    pen = QPen(colour, width)
     pen.setCosmetic(True)
     p.setPen(pen)
     p.setBrush(Qt.BrushStyle.NoBrush)

@@ -41,6 +41,16 @@ class DrawList:
         return len(self.counts)
 
 
+def positions_at(t: np.ndarray, tcp: np.ndarray, times) -> np.ndarray:
+    """TCP positions (n, 3) at ``times`` on a sampled path (linear between samples, clamped at its ends):
+    where an alarm that carries only its time happened."""
+    t, tcp = np.asarray(t, dtype=float), np.asarray(tcp, dtype=float)
+    times = np.asarray(times, dtype=float).reshape(-1)
+    if len(t) == 0:
+        return np.zeros((len(times), 3))
+    return np.stack([np.interp(times, t, tcp[:, i]) for i in range(3)], 1)
+
+
 def _face_data(mesh: Mesh) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Unit normals, centroids, bounding radii and areas of a mesh's faces."""
     pts = mesh.vertices[mesh.faces]
@@ -178,29 +188,35 @@ class Scene:
         key = depth[idx].copy()
         big = np.flatnonzero(self._big[idx] & self._cull[idx])
         if len(big) and len(idx) > 1:
-            self._order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx], verts[self._faces[idx]])
+            self._order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx], verts, self._faces[idx])
         order = np.argsort(-key, kind="stable")
         return DrawList(pts[order], self._counts[idx][order], brush[order], key[order])
 
     @staticmethod
-    def _order_big_faces(key, big, pts, normal, centroid, radius, corners) -> None:
+    def _order_big_faces(key, big, pts, normal, centroid, radius, verts, faces) -> None:
         """Move each large face's sort key so that faces on the eye's side of its plane come after it and faces
-        behind it before it. ``corners`` (n, K, 3) are the faces' vertices in world."""
-        lo, hi = pts.min(1), pts.max(1)
-        overlap = ((lo[:, None, :] < hi[big][None]) & (hi[:, None, :] > lo[big][None])).all(-1)  # (n, B)
-        plane_d = np.einsum("ij,ij->i", normal[big], centroid[big])
-        dist = centroid @ normal[big].T - plane_d  # (n, B) signed distance of each face's centre
+        behind it before it. ``faces`` (n, K) index ``verts`` (world)."""
+        flat = np.ascontiguousarray(pts.transpose(0, 2, 1))  # numpy reduces a middle axis ~4× slower
+        lo, hi = flat.min(2), flat.max(2)
+        lob, hib = lo[big], hi[big]
+        overlap = ((lo[:, None, 0] < hib[None, :, 0]) & (hi[:, None, 0] > lob[None, :, 0])
+                   & (lo[:, None, 1] < hib[None, :, 1]) & (hi[:, None, 1] > lob[None, :, 1]))  # (n, B)
+        nb = normal[big]
+        plane_d = np.einsum("ij,ij->i", nb, centroid[big])
+        dist = centroid @ nb.T - plane_d  # (n, B) signed distance of each face's centre
         r = radius[:, None]
         front = overlap & (dist > r)
         behind = overlap & (dist < -r)
         # a face within its radius of the plane (a box standing on a table): decide on its corners
-        fi, bi = np.nonzero(overlap & (np.abs(dist) <= r))
+        fi, bi = np.nonzero(overlap & ~front & ~behind)
         if len(fi):
-            d = np.einsum("pkj,pj->pk", corners[fi], normal[big][bi]) - plane_d[bi][:, None]
+            vd = verts @ nb.T - plane_d  # (V, B)
+            d = vd[faces[fi], bi[:, None]]  # (pairs, K)
             front[fi, bi] = d.min(1) > -EPS_MM
             behind[fi, bi] = d.max(1) < EPS_MM
-            front[big, np.arange(len(big))] = False  # a face is not in front of itself
-            behind[big, np.arange(len(big))] = False
+            own = np.arange(len(big))
+            front[big, own] = False  # a face is neither in front of nor behind itself
+            behind[big, own] = False
         after = np.where(front, key[:, None], -np.inf).max(0)  # big face must be farther than these
         before = np.where(behind, key[:, None], np.inf).min(0)  # … and nearer than these
         k = key[big]

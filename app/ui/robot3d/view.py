@@ -13,14 +13,14 @@ from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.ui.common.qt_i18n import on_language_changed
 from app.ui.robot3d import overlay
 from app.ui.robot3d.arm_mesh import link_width, tool_kind
 from app.ui.robot3d.camera import Camera
 from app.ui.robot3d.cell_mesh import cell_lines, cell_meshes, cell_points
 from app.ui.robot3d.materials import LEVELS, shaded
-from app.ui.robot3d.scene import DrawList, Scene
+from app.ui.robot3d.scene import DrawList, Scene, positions_at
 from simulators.robot.arm import Arm, ArmModel, get_model
 
 BACKGROUND = QColor(222, 226, 232)
@@ -50,6 +50,8 @@ class RobotCellView(QWidget):
         self.user_frame: tuple[str, np.ndarray] | None = None
         self.points: dict[str, np.ndarray] = {}
         self.path = np.zeros((0, 3))
+        self.path_t: np.ndarray | None = None
+        self.path_done = 0  # samples of ``path`` already executed (drawn stronger)
         self.alarms: list[tuple[np.ndarray, str]] = []
         self.show_triads = True
         self._brushes: list[QBrush] = []
@@ -104,13 +106,35 @@ class RobotCellView(QWidget):
         self.points = dict(points)
         self.update()
 
-    def set_path(self, tcp: np.ndarray | None, max_points: int = 2000) -> None:
-        """The programmed path: a trajectory's TCP positions (n, 3), thinned to ``max_points`` for drawing."""
+    def set_path(self, tcp: np.ndarray | None, times: np.ndarray | None = None, max_points: int = 2000) -> None:
+        """The programmed path: a trajectory's TCP positions (n, 3) and, optionally, their times (n,) so alarms
+        can be marked by time; thinned to ``max_points`` for drawing."""
         path = np.zeros((0, 3)) if tcp is None else np.asarray(tcp, dtype=float).reshape(-1, 3)
+        t = None if times is None else np.asarray(times, dtype=float).reshape(-1)
         if len(path) > max_points:
-            path = path[np.linspace(0, len(path) - 1, max_points).round().astype(int)]
-        self.path = path
+            keep = np.linspace(0, len(path) - 1, max_points).round().astype(int)
+            path = path[keep]
+            t = None if t is None else t[keep]
+        self.path, self.path_t, self.path_done = path, t, 0
         self.update()
+
+    def set_trajectory(self, trajectory) -> None:
+        """A planned ``Trajectory`` (``simulators.robot.arm.motion``): its TCP path with the sample times."""
+        self.set_path(trajectory.tcp, trajectory.t)
+
+    def set_progress(self, time: float) -> None:
+        """The path up to ``time`` (s) is drawn as executed (needs the path's times)."""
+        if self.path_t is not None:
+            self.path_done = int(np.searchsorted(self.path_t, time, side="right"))
+            self.update()
+
+    def mark_alarms(self, alarms: list[tuple[float, str]]) -> None:
+        """Alarms known by their time (s) and text, marked where the TCP was then on the current path."""
+        if self.path_t is None or not alarms:
+            self.set_alarms([])
+            return
+        where = positions_at(self.path_t, self.path, [a[0] for a in alarms])
+        self.set_alarms([(p, text) for p, (_, text) in zip(where, alarms, strict=True)])
 
     def set_alarms(self, alarms: list[tuple[np.ndarray, str]]) -> None:
         """Alarm marks: (world position, text already in the user's language)."""
@@ -164,8 +188,9 @@ class RobotCellView(QWidget):
         self.update()
 
     def _retranslate(self) -> None:
-        labels = {"top": _("Top"), "front": _("Front"), "side": _("Side"), "iso": _("Iso"), "fit": _("Fit"),
-                  "smooth": _("Smooth")}
+        labels = {"top": pgettext("robot view", "Top"), "front": pgettext("robot view", "Front"),
+                  "side": pgettext("robot view", "Side"), "iso": pgettext("robot view", "Iso"),
+                  "fit": pgettext("robot view", "Fit"), "smooth": pgettext("robot view", "Smooth")}
         tips = {
             "top": _("Top view (T)"), "front": _("Front view (F)"), "side": _("Side view (S)"),
             "iso": _("Isometric view (I)"), "fit": _("Fit the cell in the view (Home)"),
@@ -176,7 +201,8 @@ class RobotCellView(QWidget):
             b.setToolTip(tips[name])
         self.setToolTip(_("Left drag: turn the view. Middle drag or Shift + drag: move it. Wheel: zoom."))
         self.setAccessibleName(_("3D view of the robot cell"))
-        self._frame_names = {"world": _("World"), "base": _("Base"), "tool": _("Tool")}
+        self._frame_names = {"world": pgettext("robot view", "World"), "base": pgettext("robot view", "Base"),
+                             "tool": pgettext("robot view", "Tool")}
         self.update()
 
     # ------------------------------------------------------------------ mouse
@@ -247,6 +273,8 @@ class RobotCellView(QWidget):
         overlay.draw_lines(p, lines.get("curtain", []), "curtain")
         overlay.draw_lines(p, lines.get("beams", []), "beams_on" if self._interrupted else "beams")
         overlay.draw_path(p, self.camera, self.path, w, h)
+        if self.path_done > 1:
+            overlay.draw_path(p, self.camera, self.path[: self.path_done], w, h, overlay.DONE_COLOUR, 3.5)
         if self.show_triads:
             self._draw_triads(p, w, h)
         overlay.draw_points(p, self.camera, self.points, w, h, self._font)
