@@ -31,6 +31,7 @@ from simulators.robot.arm.jog import JogAxis, Jogger, JogResult
 from simulators.robot.arm.kinematics import Arm
 from simulators.robot.arm.pendant_log import (
     INCREMENTS,
+    JOG_FRAMES,
     JOINT_AXES,
     MAX_EVENTS,
     MAX_MOTION_TICKS,
@@ -131,6 +132,20 @@ def _contact_key(alarm: Alarm) -> tuple:
     return alarm.code, tuple(sorted((k, v) for k, v in alarm.params.items() if isinstance(v, str)))
 
 
+def _check_setup(setup: PendantSetup) -> None:
+    """A setup comes from a scenario the service checked; a wrong one is a programming error: say which field."""
+    if setup.mode not in ("T1", "T2", "AUTO"):
+        raise ValueError(f"PendantSetup.mode must be T1, T2 or AUTO, not {setup.mode!r}")
+    if setup.jog_frame not in JOG_FRAMES:
+        raise ValueError(f"PendantSetup.jog_frame must be one of {JOG_FRAMES}, not {setup.jog_frame!r}")
+    if setup.increment not in INCREMENTS:
+        raise ValueError(f"PendantSetup.increment must be one of {tuple(INCREMENTS)}, not {setup.increment!r}")
+    if np.shape(setup.start_q) != (6,) or not np.all(np.isfinite(setup.start_q)):
+        raise ValueError("PendantSetup.start_q must be 6 finite joint values (rad)")
+    if len(setup.sync_marks_deg) != 6:
+        raise ValueError("PendantSetup.sync_marks_deg must give the 6 axes' sync marks")
+
+
 def _copy_frames(frames: Frames) -> Frames:
     return Frames(base=frames.base.copy(), tools=dict(frames.tools), users=dict(frames.users),
                   tool=frames.tool, user=frames.user)
@@ -140,6 +155,7 @@ class PendantSession:
     """One trainee's pendant: apply events at the current tick, ``step()`` to the next."""
 
     def __init__(self, setup: PendantSetup, *, record_path: bool = False) -> None:
+        _check_setup(setup)
         self.setup = setup
         self.arm = setup.arm
         self.frames = _copy_frames(setup.frames)

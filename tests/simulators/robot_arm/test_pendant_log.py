@@ -185,3 +185,12 @@ def test_a_live_session_refuses_events_past_the_limit(monkeypatch):
     with pytest.raises(PendantLogError) as e:
         s.apply({"ev": "reset"})
     assert e.value.code == "pendant.log.too_long" and len(s.log) == 3
+
+
+@pytest.mark.parametrize(("field", "value"), [("mode", "MANUAL"), ("jog_frame", "wrist"), ("increment", "2mm"),
+                                              ("start_q", np.zeros(5)), ("sync_marks_deg", (0.0,))])
+def test_a_wrong_setup_names_its_field(field, value):
+    setup = _setup()
+    setattr(setup, field, value)
+    with pytest.raises(ValueError, match=field):
+        PendantSession(setup)
