@@ -103,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "arm.lang.point.duplicate": "point '{name}' is already defined on line {first_line}",
     "arm.lang.point.in_block": "define points with {keyword} outside IF, WHILE and LOOP blocks",
     "arm.lang.point.later": "point '{name}' is defined later, on line {line}: define it before its first use",
+    "arm.lang.point.case": "unknown point '{name}': names are case-sensitive, did you mean '{known}'?",
     "arm.lang.point.unknown": "unknown point '{name}': define it with POINT or teach it on the pendant",
     "arm.lang.conf.expected": "CONF needs a configuration in quotes, like CONF \"N U T, 0, 0, 0\"",
     "arm.lang.conf.syntax": "'{text}' is not a configuration: write it like \"N U T, 0, 0, 0\"",

@@ -107,6 +107,7 @@ TEMPLATES: dict[str, str] = {
     "arm.lang.point.duplicate": N_("Point “{name}” is already defined on line {first_line}."),
     "arm.lang.point.in_block": N_("Define points with {keyword} outside IF, WHILE and LOOP blocks."),
     "arm.lang.point.later": N_("Point “{name}” is defined later, on line {line}: define it before its first use."),
+    "arm.lang.point.case": N_("Unknown point “{name}”: names are case-sensitive. Did you mean “{known}”?"),
     "arm.lang.point.unknown": N_("Unknown point “{name}”: define it with POINT or teach it on the teach pendant."),
     "arm.lang.conf.expected": N_("CONF needs a configuration in quotes, for example CONF \"N U T, 0, 0, 0\"."),
     "arm.lang.conf.syntax": N_("“{text}” is not a configuration: write it like \"N U T, 0, 0, 0\"."),

@@ -107,6 +107,8 @@ def test_conditions_and_precedence() -> None:
     assert body[0].condition == a.Binary("OR", a.Unary("NOT", a.IoRead("DI", 1)), a.Binary(
         "AND", a.Binary(">=", a.Reg(1), a.Num(2)), a.Binary("<>", a.Reg(2), a.Num(3))))
     assert body[1].condition == a.Binary("==", a.IoRead("DI", 1), a.IoRead("DO", 2))
+    assert parse_arm_program("IF DI[1] == OFF\nENDIF").body[0].condition == a.Binary("==", a.IoRead("DI", 1),
+                                                                                     a.Num(0))
     assert body[2].value == a.Binary("-", a.Binary("/", a.Unary("-", a.Binary("+", a.Num(1), a.Num(2))), a.Num(4)),
                                      a.Num(-3))
 
@@ -122,6 +124,7 @@ def test_full_width_punctuation_reads_as_ascii() -> None:
     ("POINT p = (1, 2, 3, 4)", "arm.lang.point.count", 1, 11),
     ("POINT p = (1, 2, 3)\nPOINT p = (1, 2, 3)", "arm.lang.point.duplicate", 2, 7),
     ("MOVEJ nowhere 50%", "arm.lang.point.unknown", 1, 7),
+    ("POINT Home = (1, 2, 3)\nMOVEJ home 50%", "arm.lang.point.case", 2, 7),
     ("MOVEJ q 50%\nPOINT q = (1, 2, 3)", "arm.lang.point.later", 1, 7),
     ("LOOP 2\n POINT p = (1, 2, 3)\nENDLOOP", "arm.lang.point.in_block", 2, 2),
     ("POINT R = (1, 2, 3)", "arm.lang.name.keyword", 1, 7),

@@ -9,10 +9,11 @@ Grammar (loosest first)::
     sum     := term (("+" | "-") term)*
     term    := unary (("*" | "/") unary)*
     unary   := ("-" | "+") unary | primary
-    primary := number | R[n] | DI[n] | DO[n] | "(" or ")"
+    primary := number | R[n] | DI[n] | DO[n] | ON | OFF | "(" or ")"
 
 Two types, checked while reading: numbers (numbers, registers, arithmetic) and conditions (comparisons,
-DI[n]/DO[n], AND/OR/NOT). ``=`` in a condition is refused with a hint to write ``==``.
+DI[n]/DO[n], ON/OFF, AND/OR/NOT; conditions compare with == and <> only). ``=`` in a condition is refused
+with a hint to write ``==``.
 """
 
 from __future__ import annotations
@@ -248,6 +249,9 @@ def _primary(cur: Cursor) -> tuple[Expr, str, Token]:
     if tok.kind == "name" and tok.value == "R" and cur.peek().kind == "op" and cur.peek().value == "[":
         n, _ = cur.indexed("R")
         return Reg(n, tok.column), NUM, tok
+    if tok.kind == "name" and tok.value in ("ON", "OFF"):  # DI[1] == OFF
+        cur.take()
+        return Num(1.0 if tok.value == "ON" else 0.0, tok.column), BOOL, tok
     if tok.kind == "name" and tok.value in ("DI", "DO"):
         n, _ = cur.indexed(tok.value)
         return IoRead(tok.value, n, tok.column), BOOL, tok

@@ -248,6 +248,9 @@ class _Parser:
         if tok.text not in self.names:
             if tok.text in self.later:
                 raise cur.fail("arm.lang.point.later", tok, name=tok.text, line=self.later[tok.text])
+            alike = sorted(n for n in self.names if n.lower() == tok.text.lower())
+            if alike:  # names are case-sensitive, keywords are not: say so
+                raise cur.fail("arm.lang.point.case", tok, name=tok.text, known=alike[0])
             if self.check_names:
                 raise cur.fail("arm.lang.point.unknown", tok, name=tok.text)
         return a.Named(tok.text, tok.column)
