@@ -138,6 +138,9 @@ def run_lab(course: m.Course, step: m.Step, settings: Mapping[str, Any], *,
     except grading.LabConfigError as exc:
         raise GradingError(str(exc)) from None
     parameters = json.loads(json.dumps({str(k): _plain(v) for k, v in settings.items()}))
+    for control in lab.controls:  # a pendant log is kept whole (checked by the run): it is what was graded
+        if control.type == "pendant" and control.id in settings:
+            parameters[control.id] = grading.check_control_value(control, settings[control.id])
     clean = {str(k): _finite(float(v)) if isinstance(v, int | float) and not isinstance(v, bool) else None
              for k, v in metrics.items()}
     return LabOutcome("", grade, clean, parameters, lab.grading_seed)

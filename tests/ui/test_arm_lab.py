@@ -1,91 +1,28 @@
 """The six-axis robot lab (robot_arm) driven through its real widgets: teach on the pendant, program with the taught
 points, run, step forward and back, the enabling device holding a T1 run back, Submit graded by the service.
 
-The lab: an R7-700 with a pen; the pallet's first slot is where the TCP starts, so a trainee records ``pal`` there,
+The lab is ``tests/arm_lab_course``'s: a trainee records ``pal`` where the TCP starts (the pallet's first slot),
 jogs away, and a program places two parts with ``OFFS(pal, …)``. The pendant's timer is stopped and ticked by the
 test, so the log is the same on every run.
 """
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from ruamel.yaml import YAML
 
-from app.courses.library import CourseLibrary
 from app.ui.labs.arm_lab import ArmLabView
-from simulators.robot.arm.runner import build_environment
-from simulators.robot.arm.scenario import RobotArmScenario
+from tests.arm_lab_course import BAD, GOOD, install
 from tests.ui.test_labs import lab_runs, open_lab
 from tests.ui.test_pendant import _hold_enabling, _ticks
-from tests.ui.test_trainee_support import FIXTURE_DIR, FIXTURE_ID
 
 LEFT = Qt.MouseButton.LeftButton
-START = [0, 10, 10, 0, 60, 0]
-BASE = {"kind": "robot_arm", "arm": "r7-700", "tools": [{"name": "pen", "tcp": [0, 0, 100, 0, 0, 0]}],
-        "tool": "pen", "start_joints": START, "mode": "T1"}
-
-
-def _pallet_origin() -> list[float]:
-    env = build_environment(RobotArmScenario.model_validate({**BASE, "task": {"kind": "program"}}))
-    return [round(float(v), 6) for v in env.tcp_of(env.start_q)[:3, 3]]
-
-
-GOOD = """TOOL pen
-MOVEJ OFFS(pal, 0, 0, 40) 100%
-MOVEL pal 200 mm/s FINE
-RELEASE
-MOVEL OFFS(pal, 0, 0, 40) 300 mm/s Z5
-MOVEL OFFS(pal, 60, 0, 0) 200 mm/s FINE
-RELEASE
-MOVEL OFFS(pal, 60, 0, 40) 300 mm/s FINE"""
-BAD = GOOD.replace("OFFS(pal, 60, 0, 0)", "OFFS(pal, 75, 0, 0)")
-
-
-def lab_yaml() -> str:
-    yaml = YAML()
-    lab = {
-        "simulator": "robot_arm",
-        "scenario": {**BASE, "task": {"kind": "palletizing", "pallet": [*_pallet_origin(), 0, 0, 0],
-                                      "pattern": [2, 1, 1], "pitch": [60, 60, 40], "tolerance_mm": 2}},
-        "task": {"en": "Teach pal at the first slot, then place two parts.",
-                 "zh_CN": "在第一个位置示教 pal，然后放两个零件。"},
-        "controls": [
-            {"id": "session", "path": "session", "type": "pendant",
-             "label": {"en": "Teach pendant", "zh_CN": "示教器"}},
-            {"id": "program", "path": "program", "type": "program",
-             "label": {"en": "Robot program", "zh_CN": "机器人程序"}, "default": "TOOL pen\n"},
-        ],
-        "objectives": [{"metric": "parts_placed", "op": ">=", "target": 2},
-                       {"metric": "completed", "op": "==", "target": 1}],
-    }
-    import io
-
-    out = io.StringIO()
-    yaml.dump(lab, out)
-    return out.getvalue()
 
 
 @pytest.fixture
 def course(ctx, tmp_path):
-    bundled = tmp_path / "bundled"
-    target = bundled / FIXTURE_ID
-    shutil.copytree(FIXTURE_DIR, target)
-    module_dir = target / "modules" / "line"
-    yaml = YAML()
-    data = yaml.load((module_dir / "module.yaml").read_text(encoding="utf-8"))
-    (module_dir / "arm-lab").mkdir()
-    (module_dir / "arm-lab" / "lab.yaml").write_text(lab_yaml(), encoding="utf-8")
-    data["steps"].append({"id": "arm-lab", "kind": "lab", "title": {"en": "Arm lab", "zh_CN": "机械臂实验"}})
-    with (module_dir / "module.yaml").open("w", encoding="utf-8") as fh:
-        yaml.dump(data, fh)
-    ctx._library = CourseLibrary(bundled, None, tmp_path / "course-cache")
-    loaded = ctx.library.get(FIXTURE_ID)
-    assert ctx.library.problems == []
-    return loaded
+    return install(ctx, tmp_path)
 
 
 def open_arm_lab(qtbot, ctx, trainee, course) -> ArmLabView:

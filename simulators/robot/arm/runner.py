@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simulators.errors import ScenarioError
+from simulators.errors import ProgramError, ScenarioError
 from simulators.events import SimEvent, Subscriber
 from simulators.robot.arm import tasks
 from simulators.robot.arm.configuration import fanuc_string
@@ -176,7 +176,10 @@ def run_program(sc: RobotArmScenario, env: ArmEnvironment, start_q: np.ndarray, 
         inputs=inputs, wired=list(sc.inputs.wired), mode=sc.mode, override=sc.override / 100.0, points=points,
         max_instructions=sc.max_instructions, tool=frames.tool, base=frames.base,
         tool_geometry={n: g for n in frames.tools if (g := _tool_geometry(sc, env.cell, n)) is not None})
-    return run_arm_program(sc.program, setup)
+    try:
+        return run_arm_program(sc.program, setup)
+    except ProgramError as exc:  # e.g. a point the log never taught: the program's problem, with line and column
+        raise ScenarioError("program", str(exc), diagnostics=exc.diagnostics) from None
 
 
 def simulate(sc: RobotArmScenario, seed: int = 1, replication: int = 0) -> ArmResult:
