@@ -168,12 +168,13 @@ def test_t1_speed_cap_is_shown_and_kept(qtbot, panel, mode):
     for _ in range(20):
         panel.tick()
         speeds.append(panel.session.tcp_speed_mm_s)
-    text = panel.position.speed.text()
-    assert f"{mode} " in text or f"{mode}:" in text
+    shown = float(panel.position.speed.text().split()[-2].replace(",", ""))  # "TCP speed 249 mm/s"
+    assert shown == pytest.approx(panel.session.tcp_speed_mm_s, abs=0.5)
+    cap = panel.position.cap.text()
     if mode == "T1":
-        assert "250" in text and max(speeds) <= 250.0 + 1e-6 and max(speeds) > 200.0
+        assert cap == "T1 cap 250 mm/s" and max(speeds) <= 250.0 + 1e-6 and max(speeds) > 200.0
     else:
-        assert "no speed cap" in text and max(speeds) > 300.0
+        assert cap == "T2: no speed cap" and max(speeds) > 300.0
     qtbot.keyRelease(panel, Qt.Key.Key_Q)
 
 

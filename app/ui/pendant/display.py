@@ -56,8 +56,12 @@ class PositionDisplay(QGroupBox):
             self.tcp_values.append(tv)
         self.config = QLabel(objectName="configLabel")
         grid.addWidget(self.config, 7, 0, 1, 4)
-        self.speed = QLabel(objectName="speedLabel", wordWrap=True)
-        grid.addWidget(self.speed, 8, 0, 1, 4)
+        # two short labels that never wrap: a wrapped line would not fit the box when the panel is short
+        self.speed = QLabel(objectName="speedLabel")
+        self.cap = QLabel(objectName="capLabel")
+        self.cap.setStyleSheet("font-weight: bold;")
+        grid.addWidget(self.speed, 8, 0, 1, 2)
+        grid.addWidget(self.cap, 8, 2, 1, 2)
         self._frame = "world"
         self._last: tuple | None = None
 
@@ -84,16 +88,14 @@ class PositionDisplay(QGroupBox):
         for label, v in zip(self.tcp_values, (*tcp[:3, 3], *(math.degrees(a) for a in (w, p, r))), strict=True):
             label.setText(format_decimal(float(v), 2))
         self.config.setText(_("Configuration: {conf}").format(conf=configuration))
+        self.speed.setText(_("TCP speed {speed} mm/s").format(speed=format_decimal(speed, 0)))
         if cap is not None:
-            text = _("TCP speed {speed} mm/s · {mode} cap {cap} mm/s").format(
-                speed=format_decimal(speed, 0), mode=mode, cap=format_decimal(cap, 0))
-            tip = _("In {mode} no point of the arm or the tool moves faster than {cap} mm/s.").format(
-                mode=mode, cap=format_decimal(cap, 0))
+            self.cap.setText(_("{mode} cap {cap} mm/s").format(mode=mode, cap=format_decimal(cap, 0)))
+            self.cap.setToolTip(_("In {mode} no point of the arm or the tool moves faster than {cap} mm/s.").format(
+                mode=mode, cap=format_decimal(cap, 0)))
         else:
-            text = _("TCP speed {speed} mm/s · {mode}: no speed cap").format(speed=format_decimal(speed, 0), mode=mode)
-            tip = ""
-        self.speed.setText(text)
-        self.speed.setToolTip(tip)
+            self.cap.setText(_("{mode}: no speed cap").format(mode=mode))
+            self.cap.setToolTip("")
 
 
 class PointsBox(QWidget):

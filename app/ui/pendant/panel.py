@@ -412,7 +412,6 @@ class PendantPanel(QWidget):
         self.frames_tab.reset()
         self.counters_tab.show_counters(session.counters)
         self._sync_controls()
-        self.enabling.set_position(int(session.safety.enabling), emit=False)
         self._alarm_tab_text()
         self._refresh()
 
@@ -453,6 +452,7 @@ class PendantPanel(QWidget):
             w.blockSignals(True)
             w.setValue(round(s.jogger.override))
             w.blockSignals(False)
+        self.enabling.set_position(int(s.safety.enabling), emit=False)
         self.jog_keys.set_joint(s.jog_frame == "joint")
         self.jog_keys.retranslate()
 
