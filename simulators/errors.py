@@ -163,6 +163,12 @@ MESSAGES: dict[str, str] = {
     "arm.run.configuration": "the target cannot be reached in the configuration \"{conf}\"",
     "arm.run.point_unknown": "unknown point '{name}': define it with POINT or teach it on the pendant",
     "robot.wait.timeout": "DI[{channel}] did not turn {state} within {timeout} s",
+    # six-axis motion planner (simulators/robot/arm/motion.py): the robot stops at the last good sample
+    "motion.singularity": "the linear move stops before a singularity: pass it with MOVEJ or go around it",
+    "motion.config_change": "a linear move cannot change the arm's configuration: reach this target with MOVEJ",
+    "motion.circle_degenerate": "MOVEC needs a via point off the line from the start to the end point",
+    "arm.reach": "out of reach: the wrist centre would be {distance_mm} mm from the shoulder",
+    "arm.joint_limit": "J{joint} would be at {value_deg}°, outside its limits {lower_deg}° … {upper_deg}°",
 }
 
 

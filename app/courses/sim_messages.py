@@ -165,6 +165,11 @@ TEMPLATES: dict[str, str] = {
     "arm.run.configuration": N_("The target cannot be reached in the configuration “{conf}”."),
     "arm.run.point_unknown": N_("Unknown point “{name}”: define it with POINT or teach it on the teach pendant."),
     "robot.wait.timeout": N_("DI[{channel}] did not turn {state} within {timeout} s."),
+    "motion.singularity": N_("The linear move stops before a singularity: pass it with MOVEJ or go around it."),
+    "motion.config_change": N_("A linear move cannot change the arm's configuration: reach this target with MOVEJ."),
+    "motion.circle_degenerate": N_("MOVEC needs a via point off the line from the start to the end point."),
+    "arm.reach": N_("Out of reach: the wrist centre would be {distance_mm} mm from the shoulder."),
+    "arm.joint_limit": N_("J{joint} would be at {value_deg}°, outside its limits {lower_deg}° … {upper_deg}°."),
 }
 
 # How a position is shown in front of a message.
