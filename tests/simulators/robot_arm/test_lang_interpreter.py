@@ -425,3 +425,12 @@ def test_an_input_script_may_be_given_instead_of_a_list() -> None:
     run = run_arm_program("WAIT DI[1]\nWAIT DI[1] OFF", setup(inputs=script, wired=[1]))
     assert [(ln, t0, t1) for ln, t0, t1 in run.executed] == [(1, 0.0, pytest.approx(0.5)),
                                                              (2, pytest.approx(0.5), pytest.approx(2.0))]
+
+
+def test_a_start_pose_already_in_a_keep_out_zone_stops_at_once_on_the_first_move() -> None:
+    tcp0 = ARM.fk(Q0)[:3, 3]
+    zone = SafeZone("around the start", Box("start box", make_pose(tcp0), (200, 200, 200), "fixture"), "keep_out")
+    run = run_arm_program("R[1] = 1\nPOINT a = (700, 0, 500)\nMOVEJ a 50%", setup(tool="flange", cell=_cell([zone])))
+    assert {(a.code, a.line, a.time) for a in run.alarms} == {("safety.zone_violation", 3, 0.0)}
+    assert "J6 link" in {a.params["link"] for a in run.alarms}  # each link inside is named (no tool: the J6 link)
+    assert len(run.trajectory.t) == 1 and run.stopped_by == "safety"

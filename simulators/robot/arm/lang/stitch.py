@@ -102,6 +102,9 @@ def safety_cut(run: Any, trajectory: Trajectory) -> tuple[Trajectory, list[RunAl
             continue
         i = lo + check.first_sample
         line = int(trajectory.line[i])
+        if line == 0:  # the start pose itself (no statement yet): blame the first statement that moves
+            later = np.nonzero(trajectory.line[i:])[0]
+            line = int(trajectory.line[i + later[0]]) if len(later) else 1
         alarms = [RunAlarm(x.code, dict(x.params), line, float(trajectory.t[i])) for x in check.alarms]
         return cut(trajectory, i), alarms
     return None
