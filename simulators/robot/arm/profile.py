@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class Trapezoid:
         if not (self.length >= 0 and self.v_max > 0 and self.a_acc > 0 and self.a_dec > 0):
             raise ValueError(f"bad trapezoid {self}")
 
-    @property
+    @cached_property
     def v_peak(self) -> float:
         """Cruise speed, or the top of the triangle when the move is too short to reach ``v_max``."""
         d_ramps = self.v_max**2 / (2 * self.a_acc) + self.v_max**2 / (2 * self.a_dec)
@@ -34,22 +35,22 @@ class Trapezoid:
             return self.v_max
         return math.sqrt(2.0 * self.length / (1.0 / self.a_acc + 1.0 / self.a_dec))
 
-    @property
+    @cached_property
     def t_acc(self) -> float:
         return self.v_peak / self.a_acc
 
-    @property
+    @cached_property
     def t_dec(self) -> float:
         return self.v_peak / self.a_dec
 
-    @property
+    @cached_property
     def t_cruise(self) -> float:
         v = self.v_peak
         if v <= 0:
             return 0.0
         return max(0.0, (self.length - v * v / (2 * self.a_acc) - v * v / (2 * self.a_dec)) / v)
 
-    @property
+    @cached_property
     def duration(self) -> float:
         """Total time; with a cruise phase and a_acc = a_dec = a: length / v + v / a."""
         return self.t_acc + self.t_cruise + self.t_dec
