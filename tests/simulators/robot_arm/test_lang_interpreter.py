@@ -434,3 +434,35 @@ def test_a_start_pose_already_in_a_keep_out_zone_stops_at_once_on_the_first_move
     assert {(a.code, a.line, a.time) for a in run.alarms} == {("safety.zone_violation", 3, 0.0)}
     assert "J6 link" in {a.params["link"] for a in run.alarms}  # each link inside is named (no tool: the J6 link)
     assert len(run.trajectory.t) == 1 and run.stopped_by == "safety"
+
+
+def test_palletizing_in_the_bundled_training_cell_with_its_gripper_and_pallet_frame() -> None:
+    from simulators.robot.arm.cell import load_cell
+
+    cell = load_cell("training-cell")
+    program = """\
+TOOL gripper
+UFRAME pallet
+POINT above = (100, 100, 400)
+JOINTS park = [90, 0, 0, 0, -90, 0]
+MOVEJ park 50%
+LOOP 2
+  MOVEJ OFFS(above, 0, 0, 100) 80% Z50
+  MOVEL above 500 mm/s
+  RELEASE
+  MOVEL OFFS(above, 0, 0, 100) 800 mm/s Z20
+  MOVEJ park 100%
+ENDLOOP
+"""
+    kw = {"arm": ARM, "cell": cell, "tools": {n: g.tcp for n, g in cell.tools.items()},
+          "user_frames": dict(cell.frames), "start_q": Q0}
+    run = run_arm_program(program, RunSetup(**kw))
+    assert run.alarms == [] and run.stopped_by is None
+    place = cell.frames["pallet"] @ make_pose((100, 100, 400))
+    releases = [run.trajectory.tcp[run.sample_at(t0)] for ln, t0, _ in run.executed if ln == 9]
+    assert np.allclose(releases, [place[:3, 3]] * 2, atol=1e-6)
+    # a place 20 mm below the pallet's top: the gripper's collision is a protective stop on the way down
+    low = run_arm_program(program.replace("(100, 100, 400)", "(400, 300, -20)"), RunSetup(**kw))
+    assert [(a.code, a.line, a.params["link"], a.params["solid"]) for a in low.alarms] == [
+        ("cell.collision", 8, "tool", "pallet")]
+    assert low.stopped_by == "safety" and 9 not in [ln for ln, _, _ in low.executed]
