@@ -281,6 +281,10 @@ def test_the_timer_steps_the_session_and_focus_loss_lets_go(qtbot, qapp_ready):
 
 
 def test_signals_for_the_lab_and_3d_views(qtbot, panel):
+    with qtbot.waitSignal(panel.frames_changed):
+        _choose(panel.tool_combo, "gripper", list(panel.session.frames.tools))
+    with qtbot.assertNotEmitted(panel.frames_changed):
+        _choose(panel.frame_combo, "world", FRAMES)  # the jog frame is not a tool or user frame
     joints, alarms = [], []
     panel.joints_changed.connect(lambda q: joints.append(q))
     panel.alarm.connect(alarms.append)

@@ -5,9 +5,9 @@ timeout (a tick of 10 ms counted, not measured), so the log replays to the same 
 keeps up. The panel shows what the session says and never moves the arm itself; the service grades by replaying
 ``log()``.
 
-Keyboard (while the panel has focus): Space holds the enabling device (Shift+Space presses it through; letting
-go releases it), Q W E R T Y jog axes 1–6 in the + direction and A S D F G H in the − direction, while held.
-Focus leaving the panel lets go of everything, as a trainee's hand leaving a real pendant would.
+Keyboard: see ``keyboard``. For the lab view and the 3D view: ``joints_changed(q)`` every tick the arm moved,
+``points_changed()``, ``frames_changed()`` (active or taught tool/user frame), ``alarm(code)``; ``log()`` is what
+Submit sends; ``restart(setup, events, end_tick)`` restores a draft.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -40,13 +40,12 @@ from app.ui.pendant.calibration import CountersTab, FramesTab
 from app.ui.pendant.controls import (
     CARTESIAN_NAMES,
     JOINT_NAMES,
-    MINUS_KEYS,
-    PLUS_KEYS,
     EnablingDevice,
     EStopButton,
     JogKeys,
 )
 from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
+from app.ui.pendant.keyboard import PendantKeyboard
 from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
 from simulators.robot.arm.pendant_log import MAX_TICKS, NAME_RE, validate_log
 
@@ -76,12 +75,13 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     return area
 
 
-class PendantPanel(QWidget):
+class PendantPanel(PendantKeyboard, QWidget):
     """The teach pendant. ``session`` is the live session; ``log()`` the events that replay it."""
 
     joints_changed = Signal(object)  # np.ndarray (6,) rad
     points_changed = Signal()
     alarm = Signal(str)  # the code of each new alarm or stop
+    frames_changed = Signal()  # the active tool or user frame, or their data (a TCP calibrated, a frame taught)
 
     def __init__(self, setup: PendantSetup, parent: QWidget | None = None, *, run: bool = True) -> None:
         super().__init__(parent, objectName="pendantPanel")
@@ -92,6 +92,7 @@ class PendantPanel(QWidget):
         self._space = False
         self._seen = (0, 0)  # alarms, stops already listed
         self._shown_points: tuple | None = None
+        self._shown_frames: tuple | None = None
         self._speed_shown = False
         self._build()
         self._sync_controls()
@@ -332,59 +333,7 @@ class PendantPanel(QWidget):
         self._send({"ev": "rename", "name": name, "to": new})
         self.points.name.clear()
 
-    # ------------------------------------------------------------------ keyboard and focus
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if event.isAutoRepeat():
-            event.accept() if key == Qt.Key.Key_Space or key in PLUS_KEYS + MINUS_KEYS else super().keyPressEvent(event)
-            return
-        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if key == Qt.Key.Key_Space:
-            self._space = True
-            self.enabling.set_position(3 if shift else 2)
-        elif key == Qt.Key.Key_Shift and self._space:
-            self.enabling.set_position(3)  # squeezing harder while held
-        elif key in PLUS_KEYS or key in MINUS_KEYS:
-            self._held_keys.add(key)
-            plus = key in PLUS_KEYS
-            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, True)
-        else:
-            super().keyPressEvent(event)
-            return
-        event.accept()
-
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if event.isAutoRepeat():
-            return
-        if key == Qt.Key.Key_Space:
-            self._space = False
-            self.enabling.set_position(1)
-        elif key == Qt.Key.Key_Shift and self._space:
-            self.enabling.set_position(2)  # back to the middle: still not enabled after 3 (the core's rule)
-        elif key in self._held_keys:
-            self._held_keys.discard(key)
-            plus = key in PLUS_KEYS
-            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, False)
-        else:
-            super().keyReleaseEvent(event)
-            return
-        event.accept()
-
-    def let_go(self) -> None:
-        """Release every held key and the enabling device (focus lost, panel hidden)."""
-        for key in sorted(self._held_keys):
-            plus = key in PLUS_KEYS
-            self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, False)
-        self._held_keys.clear()
-        self._space = False
-        self.enabling.set_position(1)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        if self._space or self._held_keys:
-            self.let_go()
-        super().focusOutEvent(event)
-
+    # ------------------------------------------------------------------ visibility
     def hideEvent(self, event: QHideEvent) -> None:
         self.let_go()
         self.timer.stop()  # time stands still while the lab is hidden (lock, another step)
@@ -407,7 +356,7 @@ class PendantPanel(QWidget):
             session.advance_to(end_tick)
         self.let_go()
         self.setup, self.session = setup or self.setup, session
-        self._seen, self._shown_points = (0, 0), None
+        self._seen, self._shown_points, self._shown_frames = (0, 0), None, None
         self.alarms.clear_entries()
         self.frames_tab.reset()
         self.counters_tab.show_counters(session.counters)
@@ -480,11 +429,20 @@ class PendantPanel(QWidget):
             self.points.show_points(s.points)
             self.frames_tab.show_points(list(s.points))
             self.points_changed.emit()
+        frames = self._frames_key()
+        if frames != self._shown_frames:
+            self._shown_frames = frames
+            self.frames_changed.emit()
         self.joints_changed.emit(s.q.copy())
         for st in new_stops:
             self.alarm.emit(st.code)
         for a in new_alarms:
             self.alarm.emit(a.code)
+
+    def _frames_key(self) -> tuple:
+        f = self.session.frames
+        return (f.tool, f.user, tuple((n, t.tcp.tobytes()) for n, t in f.tools.items()),
+                tuple((n, u.matrix.tobytes()) for n, u in f.users.items()))
 
     def _points_key(self) -> tuple:
         return tuple((n, p.tick, p.joints.tobytes()) for n, p in self.session.points.items())
