@@ -233,3 +233,23 @@ def test_random_programs_keep_every_limit() -> None:
         if t1:
             assert tr.max_link_speed <= 250.0 * (1 + 1e-9)
     assert moved > 25
+
+
+@pytest.mark.parametrize("model", [R7_700, R12_1440])
+def test_movel_towards_the_stretched_arm_stops_with_an_elbow_alarm(model) -> None:
+    """Target 1° from the stretched arm (J3 = β − 89°, β the forearm offset angle): inside the 2° zone."""
+    arm = Arm(model)
+    beta, s3 = math.degrees(math.atan2(model.a3, model.d4)), model.signs[2]
+    qa = np.radians([0, 20, s3 * (beta - 60), 0, 40, 0])
+    qb = np.radians([0, 20, s3 * (beta - 89), 0, 40, 0])
+    assert measures(arm, qb)["elbow"][0] == pytest.approx(1.0)
+    p = Planner(arm, np.eye(4), start_q=qa)
+    p.add(MoveCmd("L", p.tcp_pose(qb), None, None, 300.0, FINE, 2))
+    tr = p.flush()
+    assert [(a.code, a.params["kind"]) for a in tr.alarms] == [("motion.singularity", "elbow")]
+    assert 2.0 <= measures(arm, tr.q)["elbow"].min() < 5.0  # stopped at the zone's edge
+    pj = Planner(arm, np.eye(4), start_q=qa)
+    pj.add(MoveCmd("J", pj.tcp_pose(qb), None, None, 0.3, FINE, 2))
+    trj = pj.flush()
+    assert not trj.alarms
+    np.testing.assert_allclose(trj.q[-1], qb, atol=1e-9)
