@@ -21,6 +21,8 @@ EN: dict[str, str] = {
     "verify_button": "Check",
     "image_label": "Photo or scan of the certificate (PNG or JPEG)",
     "camera_button": "Use the camera",
+    "choose_image": "Choose a picture…",
+    "choose_badge": "Choose a badge file…",
     "badge_label": "Digital badge (Open Badges 3.0 JSON file)",
     "keys_heading": "Issuer keys in this page",
     "keys_intro": "Certificates signed with these keys are accepted. Compare the fingerprint with the one "
@@ -107,6 +109,8 @@ ZH: dict[str, str] = {
     "verify_button": "核验",
     "image_label": "证书照片或扫描件（PNG 或 JPEG）",
     "camera_button": "使用摄像头",
+    "choose_image": "选择图片…",
+    "choose_badge": "选择徽章文件…",
     "badge_label": "数字徽章（Open Badges 3.0 JSON 文件）",
     "keys_heading": "本页面包含的签发密钥",
     "keys_intro": "接受用以下密钥签名的证书。请将指纹与培训中心公布的指纹核对。",

@@ -9,12 +9,13 @@
   let lang = (navigator.languages || [navigator.language || 'en']).some((l) => /^zh\b/i.test(l)) ? 'zh_CN' : 'en';
   let shown = null; // the last result, redrawn when the language changes
 
+  const both = (a, b) => [a, b].filter(Boolean).join(' / ');
   const localToday = () => {
     const d = new Date();
     return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
   };
   const ctx = {
-    keys: DATA.keys.map((k) => ({ name: k.name, raw: fromHex(k.raw), keyId: fromHex(k.key_id), fingerprint: k.fingerprint })),
+    keys: DATA.keys.map((k) => ({ name: k.own ? both(DATA.center.name_zh, DATA.center.name) || k.name : k.name, raw: fromHex(k.raw), keyId: fromHex(k.key_id), fingerprint: k.fingerprint })),
     revoked: new Map(DATA.revocations.map((r) => [r.number, r])),
     zdict: fromB64(DATA.zdict),
     today: localToday(),
@@ -33,7 +34,6 @@
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const both = (a, b) => [a, b].filter(Boolean).join(' / ');
   const num = (x) => (Number.isInteger(x) ? String(x) : String(Math.round(x * 10) / 10));
 
   function applyLanguage() {
@@ -208,8 +208,14 @@
   }
 
   $('verify-text').addEventListener('click', () => run(() => verifyText($('qr-text').value, 'text')));
-  $('image-file').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) run(() => verifyImage(f)); e.target.value = ''; });
-  $('badge-file').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) run(() => verifyBadgeFile(f)); e.target.value = ''; });
+  const onFile = (input, shown, check) => input.addEventListener('change', () => {
+    const f = input.files[0];
+    input.value = '';
+    $('image-chosen').textContent = ''; $('badge-chosen').textContent = '';
+    if (f) { shown.textContent = f.name; run(() => check(f)); }
+  });
+  onFile($('image-file'), $('image-chosen'), verifyImage);
+  onFile($('badge-file'), $('badge-chosen'), verifyBadgeFile);
   $('camera').addEventListener('click', () => (stream ? stopCamera() : startCamera()));
   for (const b of document.querySelectorAll('.lang button')) {
     b.addEventListener('click', () => { lang = b.dataset.lang; applyLanguage(); });
