@@ -142,6 +142,12 @@ def test_restore_a_saved_log_and_pause_while_hidden(qtbot, qapp_ready, panel):
     assert other.timer.isActive()
     other.hide()
     assert not other.timer.isActive()
+    other.set_running(False)
+    other.show()
+    assert not other.timer.isActive()  # the caller ticks it
+    other.set_running(True)
+    assert other.timer.isActive()
+    other.hide()
     assert other.enabling.position == 1  # hands off when the lab is hidden
     r = replay(_setup(), other.log(), end_tick=other.session.tick)
     np.testing.assert_array_equal(r.joints, panel.session.q)

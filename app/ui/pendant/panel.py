@@ -344,6 +344,14 @@ class PendantPanel(PendantKeyboard, QWidget):
             self.timer.start()
         super().showEvent(event)
 
+    def set_running(self, run: bool) -> None:
+        """Whether the clock ticks while the panel is shown (False: the caller ticks it, as the tests do)."""
+        self._run = run
+        if run and self.isVisible():
+            self.timer.start()
+        else:
+            self.timer.stop()
+
     def restart(self, setup: PendantSetup | None = None, events: list[dict[str, Any]] | None = None,
                 end_tick: int | None = None) -> None:
         """A new session from ``setup`` (default: the current one), optionally replaying a saved log (a draft)
