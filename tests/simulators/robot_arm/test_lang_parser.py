@@ -259,6 +259,7 @@ def test_a_program_point_may_reuse_a_taught_name() -> None:
     "POINT p = (" + "9" * 400 + ", 0, 0)",
     "WAIT " + "1" * 300,
     "\x00\x01\x02\xff\ufffe\n\x1b[31m MOVEJ",
+    "WAIT \u1369",  # a digit of another script (Ethiopic one): not a number of the language
     "MOVEL " + "OFFS(" * 200 + "p",
 ])
 def test_hostile_lines_give_diagnostics_not_exceptions(text: str) -> None:

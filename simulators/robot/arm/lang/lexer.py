@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from simulators.errors import Diagnostic
 
-_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TWO_CHAR = ("<=", ">=", "==", "<>", "!=")
-_ONE_CHAR = "()[],=+-*/<>%"
+# One pattern, tried in order at each position: ASCII digits and letters only (a digit of another script is a
+# character the language does not know, not a number), quotes straight or curly.
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<string>["\u201c\u201d][^"\u201c\u201d]*["\u201c\u201d])
+  | (?P<unclosed>["\u201c\u201d].*)
+  | (?P<op><=|>=|==|<>|!=|[()\[\],=+\-*/<>%])
+  | (?P<bad>.)
+""", re.VERBOSE | re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a line makes dozens, and a frozen dataclass costs more to build
     kind: str    # "name" | "number" | "string" | "op" | "bad" | "end"
     text: str    # as typed (for messages)
     column: int  # 1-based
@@ -36,6 +42,9 @@ def _fold(ch: str) -> str:
 
 def strip_comment(line: str) -> str:
     """The line without its ``#`` comment (a ``#`` inside a quoted string does not start one)."""
+    if line.isascii() and '"' not in line:
+        cut = line.find("#")
+        return line if cut < 0 else line[:cut]
     quoted = False
     for i, ch in enumerate(line):
         if ch == '"' or ch == "\u201c" or ch == "\u201d" or ch == "\uff02":
@@ -47,48 +56,29 @@ def strip_comment(line: str) -> str:
 
 def tokenize(line: str, number: int) -> tuple[list[Token], list[Diagnostic]]:
     """Tokens of one line (comment already stripped), ending with an ``end`` token, and its bad characters."""
-    text = "".join(_fold(c) for c in line)
+    text = line if line.isascii() else "".join(_fold(c) for c in line)
     tokens: list[Token] = []
     errors: list[Diagnostic] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
+    for m in _TOKEN.finditer(text):
+        kind, i = m.lastgroup, m.start()
+        if kind == "ws":
             continue
-        col = i + 1
-        if c.isdigit() or (c == "." and text[i + 1:i + 2].isdigit()):
-            m = _NUMBER.match(text, i)
-            assert m is not None
-            tokens.append(Token("number", m.group(), col, m.group()))
-            i = m.end()
-        elif c.isascii() and (c.isalpha() or c == "_"):
-            m = _NAME.match(text, i)
-            assert m is not None
-            tokens.append(Token("name", m.group(), col, m.group().upper()))
-            i = m.end()
-        elif c in "\"\u201c\u201d":
-            end = i + 1
-            while end < n and text[end] not in "\"\u201c\u201d":
-                end += 1
-            if end >= n:
-                errors.append(Diagnostic("arm.lang.string.unclosed", number, col))
-                tokens.append(Token("bad", text[i:], col))
-                i = n
-            else:
-                tokens.append(Token("string", line[i:end + 1], col, text[i + 1:end]))
-                i = end + 1
-        elif text[i:i + 2] in _TWO_CHAR:
-            op = text[i:i + 2]
-            tokens.append(Token("op", line[i:i + 2], col, "<>" if op == "!=" else op))
-            i += 2
-        elif c in _ONE_CHAR:
-            tokens.append(Token("op", line[i], col, c))
-            i += 1
+        col, word = i + 1, m.group()
+        if kind == "name":
+            tokens.append(Token("name", line[i:m.end()], col, word.upper()))
+        elif kind == "number":
+            tokens.append(Token("number", word, col, word))
+        elif kind == "op":
+            tokens.append(Token("op", line[i:m.end()], col, "<>" if word == "!=" else word))
+        elif kind == "string":
+            tokens.append(Token("string", line[i:m.end()], col, word[1:-1]))
+        elif kind == "unclosed":
+            errors.append(Diagnostic("arm.lang.string.unclosed", number, col))
+            tokens.append(Token("bad", line[i:], col))
         else:
-            shown = line[i] if line[i].isprintable() else f"U+{ord(line[i]):04X}"
+            ch = line[i]
+            shown = ch if ch.isprintable() else f"U+{ord(ch):04X}"
             errors.append(Diagnostic("arm.lang.char.unexpected", number, col, {"char": shown}))
-            tokens.append(Token("bad", line[i], col))
-            i += 1
-    tokens.append(Token("end", "", n + 1))
+            tokens.append(Token("bad", ch, col))
+    tokens.append(Token("end", "", len(text) + 1))
     return tokens, errors
