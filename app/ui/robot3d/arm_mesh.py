@@ -53,13 +53,18 @@ def _across_y(radius: float, half_len: float, at, segments: int, material: int) 
     return _along("y", cylinder(radius, 2 * half_len, segments, material), (x, y - half_len, z))
 
 
+def _bands(length: float, w: float) -> int:
+    """Bands for a long link: about 1.5 link widths each (see ``mesh.frustum``)."""
+    return max(1, min(5, round(length / (1.5 * w))))
+
+
 def arm_link_meshes(model) -> list[Mesh]:
     """Seven meshes (base, J1…J6) in their link frames."""
     w = link_width(model)
     d1, a1, a2, a3, d4, d6 = model.d1, model.a1, model.a2, model.a3, model.d4, model.d6
     base = [
         box((-1.35 * w, -1.35 * w, 0.0), (1.35 * w, 1.35 * w, 0.05 * d1), ARM_DARK),
-        cylinder(1.15 * w, 0.3 * d1, 16, ARM_DARK),
+        cylinder(1.15 * w, 0.25 * d1, 16, ARM_DARK).transformed(translation(0, 0, 0.05 * d1)),  # on the plate
     ]
     turret_top = max(0.55 * d1, d1 - 0.9 * w)
     j1 = [
@@ -69,7 +74,8 @@ def arm_link_meshes(model) -> list[Mesh]:
         _across_y(0.42 * w, 0.22 * w, (a1, -1.02 * w, d1), 12, ARM_DARK),  # J2 motor
     ]
     j2 = [
-        tapered_box(0.0, a2, (0.5 * w, 0.46 * w), (0.38 * w, 0.4 * w), ARM),
+        # ends just inside the shoulder and elbow housings: less overlap for the painter's algorithm to get wrong
+        tapered_box(0.35 * w, a2 - 0.3 * w, (0.5 * w, 0.46 * w), (0.38 * w, 0.4 * w), ARM, bands=_bands(a2, w)),
     ]
     back = 0.95 * w
     j3 = [
@@ -79,7 +85,7 @@ def arm_link_meshes(model) -> list[Mesh]:
     ]
     fork0 = d4 - 0.62 * w
     j4 = [
-        _along("x", frustum(0.4 * w, 0.3 * w, fork0 - 0.42 * w, 16, ARM), (0.42 * w, 0.0, 0.0)),
+        _along("x", frustum(0.4 * w, 0.3 * w, fork0 - 0.42 * w, 16, ARM, rings=_bands(fork0, w)), (0.42 * w, 0.0, 0.0)),
         box((fork0, -0.44 * w, -0.3 * w), (fork0 + 0.16 * w, 0.44 * w, 0.3 * w), ARM),
         box((fork0 + 0.16 * w, 0.24 * w, -0.3 * w), (d4 + 0.12 * w, 0.44 * w, 0.3 * w), ARM),
         box((fork0 + 0.16 * w, -0.44 * w, -0.3 * w), (d4 + 0.12 * w, -0.24 * w, 0.3 * w), ARM),

@@ -131,16 +131,25 @@ def tiled_box(size, tile: float, material: int = 0, max_tiles: int = 8) -> Mesh:
     return make_mesh(unique, [[int(inverse[i]) for i in p] for p in polys], material)
 
 
-def frustum(r0: float, r1: float, height: float, segments: int = 16, material: int = 0) -> Mesh:
-    """A cylinder (r0 = r1) or cone frustum on local z from 0 to ``height``; caps are single polygons."""
+def frustum(r0: float, r1: float, height: float, segments: int = 16, material: int = 0, rings: int = 1) -> Mesh:
+    """A cylinder (r0 = r1) or cone frustum on local z from 0 to ``height``; caps are single polygons.
+
+    ``rings`` > 1 cuts the side into that many bands: a long tube's faces then have depths close to those of
+    the small parts around them, which the painter's algorithm needs.
+    """
     a = np.linspace(0.0, 2 * np.pi, segments, endpoint=False)
     c, s = np.cos(a), np.sin(a)
-    bottom = np.stack([r0 * c, r0 * s, np.zeros(segments)], 1)
-    top = np.stack([r1 * c, r1 * s, np.full(segments, float(height))], 1)
-    polys = [[i, (i + 1) % segments, segments + (i + 1) % segments, segments + i] for i in range(segments)]
-    polys.append(list(range(segments, 2 * segments)))  # top, counter-clockwise from +z
+    levels = np.linspace(0.0, 1.0, rings + 1)
+    ringpts = [np.stack([(r0 + (r1 - r0) * f) * c, (r0 + (r1 - r0) * f) * s, np.full(segments, height * f)], 1)
+               for f in levels]
+    polys = []
+    for k in range(rings):
+        lo, hi = k * segments, (k + 1) * segments
+        polys += [[lo + i, lo + (i + 1) % segments, hi + (i + 1) % segments, hi + i] for i in range(segments)]
+    top = rings * segments
+    polys.append(list(range(top, top + segments)))  # top, counter-clockwise from +z
     polys.append(list(range(segments - 1, -1, -1)))  # bottom, reversed
-    return make_mesh(np.concatenate([bottom, top]), polys, material)
+    return make_mesh(np.concatenate(ringpts), polys, material)
 
 
 def cylinder(radius: float, height: float, segments: int = 16, material: int = 0) -> Mesh:
@@ -168,13 +177,23 @@ def rod(p0, p1, radius: float, segments: int = 12, material: int = 0, r1: float 
     return m.transformed(frame_along(p0, p1))
 
 
-def tapered_box(z0: float, z1: float, half0, half1, material: int = 0, shift0=(0.0, 0.0), shift1=(0.0, 0.0)) -> Mesh:
-    """A box along z from ``z0`` to ``z1`` whose (x, y) half sizes go from ``half0`` to ``half1``."""
-    def ring(z, half, shift):
-        hx, hy = half
-        sx, sy = shift
-        return [(sx - hx, sy - hy, z), (sx + hx, sy - hy, z), (sx + hx, sy + hy, z), (sx - hx, sy + hy, z)]
-    return hexahedron(ring(z0, half0, shift0) + ring(z1, half1, shift1), material)
+def tapered_box(z0: float, z1: float, half0, half1, material: int = 0, shift0=(0.0, 0.0), shift1=(0.0, 0.0),
+                bands: int = 1) -> Mesh:
+    """A box along z from ``z0`` to ``z1`` whose (x, y) half sizes go from ``half0`` to ``half1``; ``bands`` cuts
+    its sides along z (see ``frustum``)."""
+    rings = []
+    for f in np.linspace(0.0, 1.0, bands + 1):
+        hx, hy = (a + (b - a) * f for a, b in zip(half0, half1, strict=True))
+        sx, sy = (a + (b - a) * f for a, b in zip(shift0, shift1, strict=True))
+        z = z0 + (z1 - z0) * f
+        rings += [(sx - hx, sy - hy, z), (sx + hx, sy - hy, z), (sx + hx, sy + hy, z), (sx - hx, sy + hy, z)]
+    polys = [[0, 3, 2, 1]]  # bottom
+    for k in range(bands):
+        lo, hi = 4 * k, 4 * (k + 1)
+        polys += [[lo + i, lo + (i + 1) % 4, hi + (i + 1) % 4, hi + i] for i in range(4)]
+    top = 4 * bands
+    polys.append([top, top + 1, top + 2, top + 3])
+    return make_mesh(rings, polys, material)
 
 
 def rotation_to(axis: str) -> np.ndarray:
