@@ -312,7 +312,7 @@ def test_random_text_gives_coded_positions_never_an_exception() -> None:
              "ELSE", "ENDIF", "WHILE", "ENDWHILE", "LOOP", "ENDLOOP", "AND", "NOT", "<", "==", "+", "*", "/", "SET",
              "ON", "WAIT", "TIMEOUT", "GRIP", "TOOL", "UFRAME", "CONF", '"N U T, 0, 0, 0"', '"', "#", "（", "¤",
              "\n", "\n", "\n"]
-    chars = list("POINTMOVEJLCR[]()=,.%/0123456789 \n#\"<>+-*_xyzＺ（）\x00\t")
+    chars = list("POINTMOVEJLCR[]()=,.%/0123456789 \n#\"<>+-*_xyzＺ（）\x00\t\u1369\u19da²①\u0301“”＃\r")
     for i in range(3000):
         if i % 2:
             text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
