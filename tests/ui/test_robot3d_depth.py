@@ -119,3 +119,23 @@ def test_the_comparison_sees_a_wrong_order(qapp) -> None:
 
     view.scene.draw_list = reversed_list
     assert order_errors(painted(view), b) > 0.1
+
+
+def test_painter_matches_a_z_buffer_in_the_training_cell(qapp) -> None:
+    """The arm among the cell's opaque solids (fences, zones and curtains are see-through: left out)."""
+    from simulators.robot.arm.cell import load_cell
+
+    cell = load_cell("training-cell")
+    cell.solids = [s for s in cell.solids if s.kind != "fence"]
+    cell.zones, cell.curtains = [], []
+    view = RobotCellView(cell.arm_model)
+    view.set_cell(cell)
+    view.set_tool(cell.tools["gripper"].tcp, name="gripper")
+    rng = np.random.default_rng(3)
+    lim = np.radians(np.array(view.scene.arm.model.limits_deg)) * 0.6
+    errors = []
+    for _ in range(6):
+        view.set_joints(rng.uniform(lim[:, 0], lim[:, 1]))
+        view.camera = Camera(rng.uniform(-180, 180), rng.uniform(10, 60), 4500, np.array([400, 0, 700.0]))
+        errors.append(order_errors(painted(view), zbuffer(view.scene, view.camera)))
+    assert max(errors) < 0.07 and np.mean(errors) < 0.03, errors
