@@ -32,6 +32,11 @@ from tests.verifier.vectors import (
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=browser.missing() or "browser available")
 
+# The app's words for each reason the page gives an "unreadable" verdict (app/certificates/qr.py, verify.py).
+APP_REASON = {"empty": "is empty", "prefix": "should start with ZZC1:", "damaged_chars": "characters outside",
+              "too_short": "too short", "damaged_data": "does not unpack", "too_much": "too much data",
+              "cut_off": "is cut off", "claims": "not certificate claims"}
+
 RESULT_JS = """
 const [texts, mode, done] = arguments; const out = [];
 (async () => {
@@ -135,6 +140,8 @@ def test_every_vector_pasted_gives_the_apps_verdict(fresh, vectors, data):
         shown = _paste(fresh, text)
         seen[name] = shown["status"]
         assert shown["status"] == app.status, (name, shown, app.message)
+        if app.status == "unreadable":  # and for the same reason
+            assert APP_REASON[shown["reason"]] in app.message, (name, shown["reason"], app.message)
         if app.claims is not None and app.status != "unreadable":
             assert shown["facts"]["Certificate No."] == app.claims.number, name
             assert shown["facts"]["Name"] == app.claims.learner_name, name
@@ -190,10 +197,12 @@ def test_hostile_text_in_the_payload_is_shown_as_text(fresh, vectors):
 
 def test_random_damage_gives_the_apps_verdict_with_both_signature_paths(fresh, keys, data, vectors):
     texts = list(vectors.values()) + garbage_vectors(keys, 160)
-    expected = [app_verdict(t, data).status for t in texts]
+    expected = [app_verdict(t, data) for t in texts]
     for mode in ("webcrypto", "noble"):
         got = fresh.execute_async_script(RESULT_JS, texts, mode)
-        assert [s for s, _reason in got] == expected, mode
+        assert [s for s, _reason in got] == [a.status for a in expected], mode
+        for (status, reason), app in zip(got, expected, strict=True):
+            assert status != "unreadable" or APP_REASON[reason] in app.message, (reason, app.message)
 
 
 def test_browser_has_webcrypto_ed25519_and_the_fallback_agrees(fresh):
