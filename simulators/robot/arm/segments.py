@@ -106,6 +106,8 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
         return _still(planner, cmd, (e.code, dict(e.params)))
     model = planner.arm.model
     d = q1 - q0
+    if not np.any(np.abs(d) > 1e-12):  # already there: no time, no samples
+        return Path(cmd, q0, q1, 0.0, 0.0, 1.0, 1.0, end_pose=planner._corner_pose)
     prof = synchronized(d, model.max_speed_rad_s * cmd.speed * planner.override, model.max_accel_rad_s2)
     n = max(8, math.ceil(math.degrees(float(np.max(np.abs(d)))) / 2.0)) + 1
     s = np.linspace(0.0, 1.0, n)

@@ -250,3 +250,14 @@ def test_slowing_a_move_down_takes_more_ticks_even_when_rounding_had_slowed_it()
     prof2, ticks2, stretch2 = p._plan(path, 0.0)
     assert ticks2 > ticks
     assert prof2.v_peak / stretch2 <= prof.v_peak / stretch / 1.001
+
+
+def test_a_move_to_where_the_arm_is_takes_no_time() -> None:
+    arm = Arm(R7_700)
+    p = Planner(arm, TOOL, start_q=Q0)
+    a = p.tcp_pose()
+    p.add(J(np.degrees(Q0), line=1))
+    p.add(L(a, 200.0, line=2))
+    tr = p.flush()
+    assert len(tr.t) == 1 and tr.cycle_time == 0.0 and not tr.alarms
+    assert [(s.line, s.t_start, s.t_end) for s in tr.segments] == [(1, 0.0, 0.0), (2, 0.0, 0.0)]
