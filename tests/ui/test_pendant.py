@@ -336,3 +336,12 @@ def test_alarm_list_keeps_the_newest(qtbot, panel, monkeypatch):
         panel._send({"ev": "touchup", "name": "nope"})
     assert panel.alarms.count() == 3 and panel.tabs.tabText(1).endswith("(5)")
     assert panel.status.text() == "Select a point in the list first."
+
+
+def test_a_letter_with_ctrl_or_alt_is_a_command_not_a_jog(qtbot, panel):
+    _hold_enabling(qtbot, panel)
+    qtbot.keyPress(panel, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyPress(panel, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    _ticks(panel, 5)
+    np.testing.assert_array_equal(panel.session.q, START)
+    assert not any(ev["ev"] == "key" for ev in panel.log())

@@ -9,6 +9,9 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 
 from app.ui.pendant.controls import MINUS_KEYS, PLUS_KEYS
 
+# With Ctrl/Alt/Meta a letter is a command (Ctrl+S, Alt+F …), not a jog key
+_COMMAND = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+
 
 class PendantKeyboard:
     """Mixed into the panel (before QWidget): needs ``enabling``, ``_jog_key``, ``_held_keys``, ``_space``."""
@@ -27,7 +30,7 @@ class PendantKeyboard:
             self.enabling.set_position(3 if shift else 2)
         elif key == Qt.Key.Key_Shift and self._space:
             self.enabling.set_position(3)  # squeezing harder while held
-        elif key in PLUS_KEYS or key in MINUS_KEYS:
+        elif (key in PLUS_KEYS or key in MINUS_KEYS) and not event.modifiers() & _COMMAND:
             self._held_keys.add(key)
             plus = key in PLUS_KEYS
             self._jog_key((PLUS_KEYS if plus else MINUS_KEYS).index(key), 1 if plus else -1, True)
