@@ -466,3 +466,13 @@ ENDLOOP
     assert [(a.code, a.line, a.params["link"], a.params["solid"]) for a in low.alarms] == [
         ("cell.collision", 8, "tool", "pallet")]
     assert low.stopped_by == "safety" and 9 not in [ln for ln, _, _ in low.executed]
+
+
+def test_a_joints_target_of_a_linear_move_is_its_tcp_with_the_tool_of_the_move() -> None:
+    program = ("JOINTS j = [10, 20, 10, 0, -60, 0]\nTOOL tilted\nMOVEJ j 50%\n"
+               "MOVEL OFFS((900, 0, 600), 0, 0, 0) 300 mm/s\nMOVEL j 300 mm/s")
+    run = run_arm_program(program, setup(tool="flange"))
+    assert run.alarms == []
+    q = np.radians([10, 20, 10, 0, -60, 0])
+    assert np.allclose(run.trajectory.q[-1], q, atol=1e-9)
+    assert np.allclose(run.trajectory.tcp[-1], (ARM.fk(q) @ TILTED)[:3, 3], atol=1e-6)

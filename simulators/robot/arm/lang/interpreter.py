@@ -118,8 +118,9 @@ class _Interpreter:
         if timed:
             self.episodes[-1].entries.append(entry)
 
-    def alarm(self, code: str, line: int, stopped_by: str = "program", **params: Any) -> _Stop:
-        self.alarms.append(RunAlarm(code, dict(params), line, self.now()))
+    def alarm(self, code: str, line: int, stopped_by: str = "program", params: dict[str, Any] | None = None,
+              **more: Any) -> _Stop:
+        self.alarms.append(RunAlarm(code, {**(params or {}), **more}, line, self.now()))
         self.stopped_by = stopped_by
         return _Stop(code)
 
@@ -181,8 +182,7 @@ class _Interpreter:
         elif isinstance(s, a.JointsDef):
             self.record(s.line)
             q = np.radians(np.asarray(s.degrees, dtype=float))
-            world = self.base @ self.arm.fk(q) @ self.tool_matrix()
-            self.state.points[s.name] = _Point(np.eye(4), world, None, q)
+            self.state.points[s.name] = _Point(np.eye(4), np.eye(4), None, q)  # its pose: with the tool of the move
         elif isinstance(s, a.SelectTool):
             self.select_tool(s)
         elif isinstance(s, a.SelectFrame):
@@ -269,6 +269,9 @@ class _Interpreter:
     def resolve(self, target: a.Target, line: int) -> _Point:
         if isinstance(target, a.Named):
             point = self.state.points.get(target.name)
+            if point is not None and point.joints is not None:
+                world = self.base @ self.arm.fk(point.joints) @ self.tool_matrix()
+                return _Point(np.eye(4), world, None, point.joints)
             if point is not None:
                 return point
             taught = self.setup.points.get(target.name)
@@ -306,7 +309,7 @@ class _Interpreter:
         except ConfigurationError:
             raise self.alarm("arm.run.configuration", line, "motion", conf=point.conf) from None
         except ArmError as exc:
-            raise self.alarm(exc.code, line, "motion", **exc.params) from None
+            raise self.alarm(exc.code, line, "motion", dict(exc.params)) from None
 
     def move(self, s: a.Move) -> None:
         self.motion_lines.add(s.line)
