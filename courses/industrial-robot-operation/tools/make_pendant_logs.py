@@ -168,16 +168,23 @@ def user_frame(folder: Path) -> None:
     sx, sy = task.size
     touch = {"uf_o": (0.0, 0.0), "uf_x": (sx - 30.0, 0.0), "uf_y": (40.0, sy - 30.0)}
 
-    def run(points: dict[str, tuple[float, float]]) -> list[dict]:
+    def run(points: dict[str, tuple[float, float]], press_mm: float = 0.0) -> list[dict]:
         job, env = _job(sc, frame="world")
         job.prepare()
         for name in task.points:
             x, y = points[name]
-            # the pointer perpendicular to the plate, its tip on the plate's surface
-            target = fixture @ make_pose((x, y, 0.0), wpr_to_matrix(math.pi, 0.0, 0.0))
+            # the pointer perpendicular to the plate, its tip 0.3 mm above the surface (touching, not pressing)
+            target = fixture @ make_pose((x, y, 0.3), wpr_to_matrix(math.pi, 0.0, 0.0))
             job.to_pose(target, lift_mm=120, approach_mm=80)
+            if press_mm and name == task.points[0]:
+                _hold_key(job, "world", "Z", -1, max(1, round(press_mm / 2.5)))
+                job.emit({"ev": "reset"})
+                job.emit({"ev": "enable", "v": 1})
+                job.wait(job.opt.gap_ticks)
+                job.emit({"ev": "enable", "v": 2})
+                job.wait(job.opt.gap_ticks)
             job.record(name)
-        job.to_pose(job.tcp_world(), lift_mm=150)
+        job.lift(150)
         job.emit({"ev": "define_user_frame", "points": list(task.points), "name": task.frame})
         job.wait(job.opt.gap_ticks)
         job.release_enabling()
@@ -186,6 +193,9 @@ def user_frame(folder: Path) -> None:
     _write(folder, "good.json", run(touch))
     # +X and +Y points swapped: the frame turns by 90 degrees and flips upside down.
     _write(folder, "bad-swapped.json", run({"uf_o": touch["uf_o"], "uf_x": touch["uf_y"], "uf_y": touch["uf_x"]}))
+    # The origin "felt" by pressing the pointer into the plate: a contact and a protective stop; after the
+    # reset the points are recorded where the arm stood.
+    _write(folder, "bad-collision.json", run(touch, press_mm=10.0))
 
 
 # --------------------------------------------------------------------------------------------- servicing

@@ -263,15 +263,19 @@ class Autojog:
         that far above the target (world z) before coming down to it — how an operator clears the fixtures.
         """
         if lift_mm:
-            up = self.tcp_world()
-            up[2, 3] += lift_mm
-            self.coarse_clear(self.joints_for(up))
+            self.lift(lift_mm)
         if approach_mm:
             above = np.array(target_world, dtype=float)
             above[2, 3] += approach_mm
             self.coarse_clear(self.joints_for(above))
         self.coarse_clear(self.joints_for(target_world))
         self.fine_cartesian(target_world, frame)
+
+    def lift(self, mm: float) -> None:
+        """Raise the TCP about ``mm`` (world z) with coarse joint jogs."""
+        up = self.tcp_world()
+        up[2, 3] += mm
+        self.coarse_clear(self.joints_for(up))
 
     def coarse_clear(self, goal: np.ndarray, orders: Sequence[Sequence[int]] = ORDERS) -> None:
         """``coarse_joints`` in the first axis order that gets there without an alarm (tried on a copy of the
