@@ -24,7 +24,7 @@ def missing() -> str:
     return ""
 
 
-def start(window: tuple[int, int] = (1000, 1400)):
+def start(window: tuple[int, int] = (1000, 1400), extra: tuple[str, ...] = ()):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -32,7 +32,8 @@ def start(window: tuple[int, int] = (1000, 1400)):
     opts.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-default-apps", "--disable-sync", "--lang=en-US", f"--window-size={window[0]},{window[1]}"):
+                "--disable-default-apps", "--disable-sync", "--lang=en-US", f"--window-size={window[0]},{window[1]}",
+                *extra):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -52,3 +53,14 @@ def requests_seen(driver) -> list[dict]:
         elif msg["method"] == "Network.responseReceived" and params.get("requestId") in seen:
             seen[params["requestId"]]["response"] = True
     return list(seen.values())
+
+
+def write_y4m(image, path: Path, frames: int = 3) -> Path:
+    """A still picture as a Y4M video (4:2:0), for Chromium's fake camera (--use-file-for-fake-video-capture)."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size[0] // 2 * 2, rgb.size[1] // 2 * 2
+    y, cb, cr = rgb.crop((0, 0, w, h)).convert("YCbCr").split()
+    half = (w // 2, h // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    path.write_bytes(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return path

@@ -372,3 +372,50 @@ def test_expiry_day_itself_is_still_valid(fresh, keys, data):
         text = signed(keys, claims)
         assert app_verdict(text, data).status == status
         assert _paste(fresh, text)["status"] == status
+
+
+def test_camera_reads_the_code_where_the_browser_allows_it(page, keys, data, tmp_path):
+    """Chromium's fake camera shows a certificate's QR code: the page reads it from the video and checks it."""
+    from PIL import Image
+
+    from app.certificates.qr import qr_image
+
+    text = signed(keys, base_claims(number="ZZ-2026-0011-0000"))
+    frame = Image.new("RGB", (640, 480), "white")
+    code = qr_image(text, box_size=4)
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    video = browser.write_y4m(frame, tmp_path / "camera.y4m")
+    d = browser.start(extra=("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                             f"--use-file-for-fake-video-capture={video}"))
+    try:
+        d.get(page.as_uri())
+        d.find_element("css selector", ".lang button[data-lang='en']").click()
+        d.find_element("id", "camera").click()
+        shown = _result(d)
+        assert shown["status"] == app_verdict(text, data).status == "valid"
+        assert shown["facts"]["Certificate No."] == "ZZ-2026-0011-0000"
+        assert d.execute_script("return document.getElementById('video').hidden")  # camera stopped
+    finally:
+        d.quit()
+
+
+def test_same_page_from_a_static_web_server(driver, page, vectors, data):
+    """Served over HTTP by any static host (here Python's, on the loopback), the one file is the only request."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{page.name}"
+    try:
+        browser.requests_seen(driver)
+        driver.get(url)
+        for name in ("valid", "revoked", "tampered_learner_name"):
+            assert _paste(driver, vectors[name])["status"] == app_verdict(vectors[name], data).status
+        assert [r["url"] for r in browser.requests_seen(driver)] == [url]
+    finally:
+        server.shutdown()
+        server.server_close()
