@@ -19,6 +19,7 @@ PRESETS: dict[str, tuple[float, float]] = {  # name → (azimuth, elevation) in 
     "iso": (-50.0, 30.0),
 }
 MAX_ELEVATION = 89.9  # straight down leaves no "up" to orient the screen by
+MIN_ELEVATION = -20.0  # a little below the floor, to look under a table; further is of no use in a cell
 MIN_DISTANCE, MAX_DISTANCE = 50.0, 100_000.0
 NEAR = 10.0  # mm: faces closer to the eye than this are dropped (no clipping)
 
@@ -78,7 +79,7 @@ class Camera:
     # ------------------------------------------------------------ moves
     def orbit(self, d_azimuth: float, d_elevation: float) -> None:
         self.azimuth = (self.azimuth + d_azimuth + 180.0) % 360.0 - 180.0
-        self.elevation = max(-MAX_ELEVATION, min(MAX_ELEVATION, self.elevation + d_elevation))
+        self.elevation = max(MIN_ELEVATION, min(MAX_ELEVATION, self.elevation + d_elevation))
 
     def pan(self, dx_px: float, dy_px: float, height: int) -> None:
         """Move the target so the scene at the target's depth follows the mouse by (dx, dy) pixels."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF, QStaticText
 
 from app.ui.robot3d.camera import NEAR, Camera
 
@@ -17,7 +17,7 @@ PATH_COLOUR = QColor(190, 30, 190)
 DONE_COLOUR = QColor(110, 0, 120)
 POINT_COLOUR = QColor(20, 20, 120)
 ALARM_COLOUR = QColor(210, 20, 20)
-HALO = QColor(255, 255, 255, 200)
+HALO = QColor(255, 255, 255, 150)
 LABEL_COLOUR = QColor(25, 25, 25)
 LINE_STYLES = {
     "grid": (QColor(150, 156, 165), 1.0, Qt.PenStyle.SolidLine),
@@ -48,13 +48,25 @@ def project_segments(camera: Camera, segs: np.ndarray, w: int, h: int) -> list[Q
     return [QLineF(a, b, c, d) for a, b, c, d in pts]
 
 
+_STATIC_TEXT: dict[tuple[str, str], QStaticText] = {}
+
+
 def label(p: QPainter, x: float, y: float, text: str, colour: QColor) -> None:
-    """Text with a light halo, readable on dark solids and on the floor alike."""
-    p.setPen(HALO)
-    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        p.drawText(QPointF(x + dx, y + dy), text)
+    """Text (baseline at ``y``) on a light translucent plate, readable on dark solids and on the floor alike.
+    Laid out once per text and font (``QStaticText``): a frame draws the same labels again."""
+    key = (text, p.font().key())
+    st = _STATIC_TEXT.get(key)
+    if st is None:
+        if len(_STATIC_TEXT) > 512:
+            _STATIC_TEXT.clear()
+        st = _STATIC_TEXT[key] = QStaticText(text)
+        st.prepare(font=p.font())
+    size = st.size()
+    ascent = p.fontMetrics().ascent()
+    top = y - ascent
+    p.fillRect(QRectF(x - 2, top - 1, size.width() + 4, size.height() + 2), HALO)
     p.setPen(colour)
-    p.drawText(QPointF(x, y), text)
+    p.drawStaticText(QPointF(x, top), st)
 
 
 def draw_lines(p: QPainter, lines: list[QLineF], style: str) -> None:
