@@ -1,9 +1,17 @@
-"""Executing a robot program: trapezoidal move times, reach/joint checks, the safety fence.
+"""Executing a robot program: trapezoidal move times, reach/joint checks, the cell's safety function.
 
 Every move follows a trapezoidal velocity profile (accelerate, cruise, brake) along
 a path parameter s ∈ [0, 1]: MOVEL along the straight line with the TCP's maximum
 speed and acceleration; MOVEJ in joint space, all joints synchronised to the
 slowest one. In T1 the TCP speed is capped at 250 mm/s (ISO 10218-1 reduced speed).
+
+Personnel safety is the safety controller's, not the program's (ISO 10218-2): the light curtain or
+scanner on the fenced zone reports the operator inside (``operator_inside``), and a robot that is in the
+zone or heading into it then gets a **protective stop** — between two path samples, whatever the
+program does. The robot stands at the last sample before the step until the operator has left, then
+``safety_controller.reset_s`` for the reset and restart, and goes on. The stop is counted
+(``protective_stops``) and costs that time; braking distance is not modelled (the stop is at the sample).
+A program's ``WAIT DI[n]`` on the zone-clear signal only coordinates: it keeps the robot from being stopped.
 """
 
 from __future__ import annotations
@@ -47,6 +55,24 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class ProtectiveStop:
+    """A protective stop by the safety controller: robot in (``inside``) or heading into (``heading_in``)
+    the fenced zone while the operator was inside; held ``held_s`` until the operator left plus the reset."""
+
+    line: int
+    time_s: float
+    device: str  # light_curtain | scanner
+    reason: str  # inside | heading_in
+    held_s: float
+    position: Point
+
+    def __str__(self) -> str:
+        what = "in the zone" if self.reason == "inside" else "heading into the zone"
+        return (f"line {self.line}: protective stop at {self.time_s:g} s by the {self.device.replace('_', ' ')} "
+                f"(robot {what} while the operator is inside), {self.held_s:g} s lost")
+
+
+@dataclass(frozen=True)
 class Step:
     """One executed statement: what, where in the program and when."""
 
@@ -70,6 +96,8 @@ class CellOutcome:
     moves: int
     start: Point = (0.0, 0.0, 0.0)
     trajectory: list[tuple[float, float, Point, Point, str, float, float]] = field(default_factory=list)
+    protective_stops: list[ProtectiveStop] = field(default_factory=list)
+    stopped_s: float = 0.0  # time lost to protective stops
 
 
 # --- trapezoidal profile ----------------------------------------------------------------------
@@ -128,6 +156,8 @@ class _Executor:
         self.moves = 0
         self.executed = 0
         self.trajectory: list[tuple[float, float, Point, Point, str, float, float]] = []
+        self.stops: list[ProtectiveStop] = []
+        self.stopped_s = 0.0
         self.pos = self._start()
         self.start = self.pos
         self._sample(self.t, self.pos)
@@ -152,9 +182,39 @@ class _Executor:
         if len(self.violations) < MAX_VIOLATIONS:
             self.violations.append(Violation(line, round(t, 6), code, args))
 
-    def _operator_inside(self, t0: float, t1: float) -> bool:
-        return any(a < t1 and t0 < b for a, b in self.cell.operator_inside) if t1 > t0 else any(
-            a <= t0 < b for a, b in self.cell.operator_inside)
+    def _presence_end(self, t: float) -> float:
+        """When the operator is out of the zone, from ``t`` on (``t`` itself if nobody is inside)."""
+        moved = True
+        while moved:
+            moved = False
+            for a, b in self.cell.operator_inside:
+                if a <= t < b:
+                    t, moved = b, True
+        return t
+
+    def _arrival(self, t0: float, t1: float) -> float | None:
+        """The first time in [t0, t1] the operator is inside, or None."""
+        starts = [max(a, t0) for a, b in self.cell.operator_inside if a <= t1 and b > t0]
+        return min(starts) if starts else None
+
+    def _guard(self, line: int, t0: float, t1: float, before: Point, after: Point) -> tuple[float, float] | None:
+        """The safety controller over one step from ``before`` (at t0) to ``after`` (at t1): a protective stop's
+        (start, restart) while the robot stands at ``before``, or None."""
+        zone = self.cell.safety_zone
+        if zone is None or not self.cell.operator_inside:
+            return None
+        inside = zone.contains(*before)
+        if not (inside or zone.contains(*after)):
+            return None
+        s = self._arrival(t0, t1)
+        if s is None:
+            return None
+        end = self._presence_end(s) + self.cell.safety_controller.reset_s
+        self.stops.append(ProtectiveStop(line, round(s, 6), self.cell.safety_controller.device,
+                                         "inside" if inside else "heading_in", round(end - s, 6), before))
+        self._sample(s, before)
+        self._sample(end, before)
+        return s, end
 
     def run(self) -> CellOutcome:
         self._block(self.program.body)
@@ -171,6 +231,8 @@ class _Executor:
             moves=self.moves,
             start=self.start,
             trajectory=self.trajectory,
+            protective_stops=self.stops,
+            stopped_s=self.stopped_s,
         )
 
     def _block(self, body: tuple[Statement, ...]) -> None:
@@ -199,11 +261,13 @@ class _Executor:
             self.steps.append(Step(st.line, what, start, self.t))
 
     def _dwell(self, line: int, seconds: float) -> None:
-        """Stand still for ``seconds``; standing inside the fence while the operator is there is a violation."""
+        """Stand still for ``seconds``; standing in the fenced zone when the operator comes in is a protective
+        stop, after which the rest of the wait goes on."""
         t0, t1 = self.t, self.t + seconds
-        zone = self.cell.safety_zone
-        if zone is not None and zone.contains(*self.pos) and self._operator_inside(t0, t1):
-            self._violate(line, t0, "robot.safety.waiting_in_zone")
+        while (stop := self._guard(line, t0, t1, self.pos, self.pos)) is not None:
+            s, end = stop  # the wait is paused from the stop to the restart
+            self.stopped_s += end - s
+            t0, t1 = end, t1 + end - s
         self.t = t1
         if seconds > 0:
             self._sample(self.t, self.pos)
@@ -222,14 +286,7 @@ class _Executor:
     def _wait_input(self, st: WaitInput) -> str:
         wiring = self.cell.inputs[st.channel]
         if wiring.source == "zone_clear":
-            t = self.t
-            moved = True
-            while moved:
-                moved = False
-                for a, b in self.cell.operator_inside:
-                    if a <= t < b:
-                        t, moved = b, True
-            wait = t - self.t
+            wait = self._presence_end(self.t) - self.t
         else:
             wait = wiring.delay_s
         self._dwell(st.line, wait)
@@ -275,19 +332,18 @@ class _Executor:
             raise WorkLimitError("program", f"line {st.line}: the path would have more than {MAX_PATH_POINTS:,} "
                                             "points (a very slow move or a very long program?)")
         n = max(2, math.ceil(duration / step))
-        zone = cell.safety_zone
-        flagged = False
-        prev = p0
+        prev, t_prev, shift = p0, 0.0, 0.0  # shift: time spent in protective stops during this move
         for k in range(1, n + 1):
             t = duration * k / n
             p = at(trapezoid_position(t, 1.0, v_s, a_s))
+            while (stop := self._guard(st.line, t0 + shift + t_prev, t0 + shift + t, prev, p)) is not None:
+                held = stop[1] - (t0 + shift + t_prev)  # the robot stands at the last sample until the restart
+                shift += held
+                self.stopped_s += held
             self.length += math.dist(prev, p)
-            prev = p
-            self._sample(t0 + t, p)
-            if zone is not None and not flagged and zone.contains(*p) and self._operator_inside(t0 + t, t0 + t):
-                flagged = True
-                self._violate(st.line, t0 + t, "robot.safety.entered_zone")
-        self.t = t0 + duration
+            prev, t_prev = p, t
+            self._sample(t0 + shift + t, p)
+        self.t = t0 + shift + duration
         self.pos = p1
         return what
 

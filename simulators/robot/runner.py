@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.events import SimEvent, Subscriber
-from simulators.robot.model import CellOutcome, Step, Violation, simulate_cell
+from simulators.robot.model import CellOutcome, ProtectiveStop, Step, Violation, simulate_cell
 from simulators.robot.scenario import RobotCellScenario
 from simulators.stepping import ReplayRunner
 
 ROBOT_METRICS = frozenset(
-    {"cycle_time_s", "violations", "parts_per_hour", "parts_per_cycle", "path_length_mm", "max_tcp_speed_mm_s",
-     "moves"}
+    {"cycle_time_s", "violations", "protective_stops", "stopped_s", "parts_per_hour", "parts_per_cycle",
+     "path_length_mm", "max_tcp_speed_mm_s", "moves"}
 )
 
 
@@ -28,13 +28,16 @@ class RobotResult:
     violations: list[Violation]
     steps: list[Step] = field(default_factory=list)
     io_log: list[tuple[float, str, bool]] = field(default_factory=list)
+    protective_stops: list[ProtectiveStop] = field(default_factory=list)
 
 
 def _result(outcome: CellOutcome, seed: int, replication: int) -> RobotResult:
     ct = outcome.cycle_time_s
     metrics = {
         "cycle_time_s": ct,
-        "violations": float(outcome.violation_count),
+        "violations": float(outcome.violation_count),  # the program's own faults (path near the base, J1 swing)
+        "protective_stops": float(len(outcome.protective_stops)),  # the safety controller stopped the robot
+        "stopped_s": outcome.stopped_s,
         "parts_per_cycle": float(outcome.parts_per_cycle),
         "parts_per_hour": outcome.parts_per_cycle * 3600.0 / ct if ct > 0 else 0.0,
         "path_length_mm": outcome.path_length_mm,
@@ -42,7 +45,7 @@ def _result(outcome: CellOutcome, seed: int, replication: int) -> RobotResult:
         "moves": float(outcome.moves),
     }
     return RobotResult("robot_cell", seed, replication, metrics, ct, outcome.path, outcome.violations,
-                       outcome.steps, outcome.io_log)
+                       outcome.steps, outcome.io_log, outcome.protective_stops)
 
 
 class RobotRunner(ReplayRunner["RobotResult"]):
@@ -69,6 +72,9 @@ class RobotRunner(ReplayRunner["RobotResult"]):
         events += [SimEvent(v.time_s, "violation", f"line {v.line}",
                             {"line": v.line, "message": v.message, "code": v.code, "args": dict(v.args)})
                    for v in self._outcome.violations]
+        events += [SimEvent(p.time_s, "protective_stop", f"line {p.line}",
+                            {"line": p.line, "device": p.device, "reason": p.reason, "held_s": p.held_s})
+                   for p in self._outcome.protective_stops]
         events += [SimEvent(t, "output", name, {"on": on}) for t, name, on in self._outcome.io_log]
         events.sort(key=lambda e: (e.time, e.kind != "step"))
         return events
@@ -123,6 +129,8 @@ class RobotRunner(ReplayRunner["RobotResult"]):
             "instruction": current.what if current else None,
             "parts_placed": sum(1 for s in self._outcome.steps if s.what == "RELEASE" and s.end_s <= self._now),
             "violations": [str(v) for v in self._outcome.violations if v.time_s <= self._now],
+            "protective_stops": [str(p) for p in self._outcome.protective_stops if p.time_s <= self._now],
+            "stopped": any(p.time_s <= self._now < p.time_s + p.held_s for p in self._outcome.protective_stops),
         }
 
     def result(self) -> RobotResult:

@@ -72,6 +72,17 @@ class Zone(_Model):
                 and self.min[2] <= z <= self.max[2])
 
 
+class SafetyControllerSpec(_Model):
+    """The cell's safety function, configured apart from the program: the presence-sensing device on the
+    fenced zone (``light_curtain`` at its entrance, or a ``scanner`` watching the area) acts through the
+    safety controller. While the operator is inside, a robot in the zone or heading into it gets a
+    protective stop; it stays stopped until the operator has left and ``reset_s`` (acknowledging at the
+    reset button outside the guard, then the start command) has passed."""
+
+    device: Literal["light_curtain", "scanner"] = "light_curtain"
+    reset_s: float = Field(default=10.0, ge=0, le=3600)
+
+
 class RobotCellScenario(_Model):
     kind: Literal["robot_cell"] = "robot_cell"
     name: str = ""
@@ -83,6 +94,7 @@ class RobotCellScenario(_Model):
     inputs: dict[int, DigitalInput] = Field(default_factory=dict)
     safety_zone: Zone | None = None
     operator_inside: list[tuple[float, float]] = Field(default_factory=list)
+    safety_controller: SafetyControllerSpec = Field(default_factory=SafetyControllerSpec)
     program: str
     path_step_s: float = Field(default=0.05, ge=0.001, le=10)
     seed: int = 1

@@ -34,7 +34,8 @@ def robot_lab(**kw) -> m.Lab:
                       "choices": [{"value": "AUTO", "label": {"en": "Auto"}}, {"value": "T1", "label": {"en": "T1"}}],
                       "default": "AUTO"}],
         "objectives": [{"metric": "cycle_time_s", "op": "<=", "target": 5.2},
-                       {"metric": "violations", "op": "==", "target": 0}],
+                       {"metric": "violations", "op": "==", "target": 0},
+                       {"metric": "protective_stops", "op": "==", "target": 0}],
     }
     data.update(kw)
     return m.Lab.model_validate(data)
@@ -97,7 +98,9 @@ def test_program_and_choice_controls():
     assert not slow.passed
     unsafe = FAST_PROGRAM.replace("WAIT DI[2]\n", "")
     bad, metrics = run_and_grade_lab(lab, None, {"program": unsafe})
-    assert not bad.passed and metrics["violations"] > 0
+    # the light curtain's protective stop, not the program, keeps the robot out while the operator is inside
+    assert not bad.passed and metrics["protective_stops"] > 0 and metrics["violations"] == 0
+    assert [r.met for r in bad.objectives] == [False, True, False]
     with pytest.raises(LabConfigError, match="line 1"):
         lab_scenario(lab, None, {"program": "MOVX home\n"})
     with pytest.raises(LabConfigError, match="one of: AUTO, T1"):

@@ -183,18 +183,54 @@ def test_default_program_and_metrics(cell_data: dict) -> None:
     assert lines == sorted(lines)  # no loops: executed in order
 
 
-def test_safety_zone_violation_without_waiting_for_the_light_curtain(cell_data: dict) -> None:
+def test_light_curtain_stops_a_robot_heading_into_the_zone_whatever_the_program(cell_data: dict) -> None:
+    """The safety controller protects, not the program (content review findings 3, 4): without the WAIT the
+    robot is not let in while the operator is inside — a protective stop that costs the time until the operator
+    has left plus the reset — and the program has no violation of its own."""
     program = cell_data["program"].replace("WAIT DI[2]", "# no wait").replace("50%", "100%").replace("20%", "100%")
+    zone = load_scenario("robot_cell", cell_data).safety_zone
     bad = run_program(cell_data, program)
-    assert bad.metrics["violations"] >= 1
-    v = bad.violations[0]
-    assert "safety zone" in v.message and str(v) == f"line {v.line}: {v.message}"
-    assert v.code == "robot.safety.entered_zone" and v.diagnostic.line == v.line
-    assert "MOVE" in cell_data["program"].splitlines()[v.line - 1] or "place" in cell_data["program"].splitlines()[
-        v.line - 1]
+    assert bad.metrics["violations"] == 0 and bad.metrics["protective_stops"] == 1
+    (stop,) = bad.protective_stops
+    assert (stop.device, stop.reason) == ("light_curtain", "heading_in")
+    assert 1.0 <= stop.time_s < 3.0  # while the operator is inside (1.0 s to 3.0 s)
+    assert "place" in cell_data["program"].splitlines()[stop.line - 1]
+    assert not zone.contains(*stop.position)  # stopped before it entered
+    reset = cell_data["safety_controller"]["reset_s"]
+    assert math.isclose(stop.held_s, 3.0 - stop.time_s + reset)
+    assert str(stop).startswith(f"line {stop.line}: protective stop at ")
+    # nothing of the path lies in the zone while the operator is inside
+    assert not any(zone.contains(x, y, z) and 1.0 <= t < 3.0 for t, x, y, z, _ in bad.path)
+    free = run_program(cell_data, program, operator_inside=[])
+    assert math.isclose(bad.cycle_time_s, free.cycle_time_s + bad.metrics["stopped_s"], abs_tol=1e-9)
+    # lost: from the last path sample before the stop (≤ one path step earlier) to the restart
+    assert stop.held_s <= bad.metrics["stopped_s"] <= stop.held_s + cell_data["path_step_s"]
     good = run_program(cell_data, program.replace("# no wait", "WAIT DI[2]"))
-    assert good.metrics["violations"] == 0
-    assert good.cycle_time_s > bad.cycle_time_s
+    assert good.metrics["protective_stops"] == 0 and good.metrics["violations"] == 0
+    assert good.cycle_time_s < bad.cycle_time_s  # waiting before the zone beats being stopped
+    quick = run_program(cell_data, program, safety_controller={"device": "scanner", "reset_s": 0})
+    assert quick.protective_stops[0].device == "scanner"
+    assert quick.metrics["protective_stops"] == 1 and quick.cycle_time_s < bad.cycle_time_s - reset + 0.1
+
+
+def test_standing_in_the_zone_when_the_operator_comes_is_a_protective_stop(cell_data: dict) -> None:
+    inside = "MOVEJ (650, 450, 300)\nWAIT 2\nMOVEJ (600, -400, 300)"
+    r = run_program(cell_data, inside, operator_inside=[[1.0, 1.5]], safety_controller={"reset_s": 4.0})
+    (stop,) = r.protective_stops
+    assert stop.reason == "inside" and stop.line == 2 and math.isclose(stop.time_s, 1.0)
+    assert math.isclose(stop.held_s, 0.5 + 4.0)
+    wait = next(s for s in r.steps if s.line == 2)
+    assert math.isclose(wait.end_s - wait.start_s, 2.0 + 4.5)  # the rest of the wait goes on after the reset
+    leaving = run_program(cell_data, inside, operator_inside=[[5.0, 6.0]])
+    assert leaving.protective_stops == []  # already out of the zone when the operator comes
+    runner = make_runner("robot_cell", load_scenario("robot_cell", {
+        **cell_data, "program": inside, "operator_inside": [[1.0, 1.5]], "safety_controller": {"reset_s": 4.0}}), 1)
+    events = []
+    runner.subscribe(events.append)
+    runner.advance(2.0)
+    snap = runner.snapshot()
+    assert snap["stopped"] and len(snap["protective_stops"]) == 1
+    assert [e.data["reason"] for e in events if e.kind == "protective_stop"] == ["inside"]
 
 
 def test_path_violations_near_base_and_behind(cell_data: dict) -> None:
