@@ -46,7 +46,7 @@ grading_seed: 2024
 """
 
 ROBOT_PROGRAM = PICK_AND_PLACE
-# The same without the light-curtain wait: violations at lines 12, 13 and 14.
+# The same without the light-curtain wait: the safety controller's protective stop at line 12.
 UNSAFE_PROGRAM = ROBOT_PROGRAM.replace("WAIT DI[2]\n", "")
 
 ROBOT_LAB = """\
@@ -58,7 +58,7 @@ controls:
      default: "MOVEJ (500, 0, 600) 50%\\nWAIT DI[1]\\n"}
 objectives:
   - {metric: cycle_time_s, op: "<=", target: 5.2}
-  - {metric: violations, op: "==", target: 0}
+  - {metric: protective_stops, op: "==", target: 0}
   - {metric: parts_per_cycle, op: ">=", target: 1}
 grading_seed: 20260103
 """
@@ -340,18 +340,21 @@ def test_robot_lab_shows_errors_at_their_line_then_runs(qtbot, ctx, trainee, cou
     qtbot.waitUntil(lambda: view.error_list.count() == 0 and view.run_btn.isEnabled(), timeout=3000)
     qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.result is not None, timeout=10_000)
-    assert "3.78" in view.results.text()
+    assert "14.5 s" in view.results.text() and "1 protective stop" in view.results.text()
     assert [view.violation_list.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(view.violation_list.count())] == [12, 13, 14]
+            for i in range(view.violation_list.count())] == [12]
+    assert "heading into the guarded zone" in view.violation_list.item(0).text()
+    view.editor.goto_line(1)
     qtbot.mouseClick(view.violation_list.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view.violation_list.visualItemRect(view.violation_list.item(1)).center())
-    assert view.editor.textCursor().blockNumber() + 1 == 13
-    assert view.objectives.states()[1] == "unmet"
+                     pos=view.violation_list.visualItemRect(view.violation_list.item(0)).center())
+    assert view.editor.textCursor().blockNumber() + 1 == 12
+    assert view.objectives.states()[:2] == ["unmet", "unmet"]
 
     replace_program(qtbot, view, ROBOT_PROGRAM)
     qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)
     qtbot.mouseClick(view.run_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.result is not None and view.result.metrics["violations"] == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: view.result is not None and view.result.metrics["protective_stops"] == 0,
+                    timeout=10_000)
     assert "4.93" in view.results.text()
     assert view.path_view.path_points() >= len(view.result.path) > 50
     assert len(view.path_view.items["top"]["grip"].data) == 1

@@ -120,7 +120,8 @@ class PathView(QWidget):
         set_labels(self.side, _("Side view"), "Z (mm)", "X (mm)")
         entries = [(OPEN_COLOUR, "━", _("path, gripper open")), (HOLD_COLOUR, "━", _("path, holding a part")),
                    (GRIP_COLOUR, "▼", _("GRIP")), (RELEASE_COLOUR, "▲", _("RELEASE")),
-                   (VIOLATION_COLOUR, "✖", _("violation")), (VIOLATION_COLOUR, "▭", _("safety zone"))]
+                   (VIOLATION_COLOUR, "✖", _("violation or protective stop")),
+                   (VIOLATION_COLOUR, "▭", _("safety zone"))]
         self.key.setText("&nbsp;&nbsp; ".join(
             f"<span style='color:{c}'>{sym}</span>&nbsp;{html.escape(t).replace(' ', '&nbsp;')}"
             for c, sym, t in entries))
@@ -150,7 +151,7 @@ class PathView(QWidget):
 
         grips = [p for prev, p in zip(path, path[1:]) if p[4] and not prev[4]]
         releases = [p for prev, p in zip(path, path[1:]) if prev[4] and not p[4]]
-        bad = [at(v.time_s) for v in result.violations]
+        bad = [at(v.time_s) for v in result.violations] + [p.position for p in getattr(result, "protective_stops", [])]
         for name, axes in (("top", (1, 2)), ("side", (1, 3))):
             items = self.items[name]
             ox, oy, hx, hy = _split_by_gripper(path, axes)
@@ -414,7 +415,7 @@ class RobotLabView(LabViewBase):
                 length=format_metric("path_length_mm", mt["path_length_mm"]),
                 speed=format_metric("max_tcp_speed_mm_s", mt["max_tcp_speed_mm_s"]))
             + "<br>" + f"<span style='color:{colour}'><b>"
-            + ngettext_violations(n) + "</b></span>")
+            + ngettext_violations(n) + "</b></span>" + protective_stops_text(r))
 
     def _fill_log(self, result: Any) -> None:
         steps = result.steps
@@ -440,8 +441,14 @@ class RobotLabView(LabViewBase):
             item.setData(Qt.ItemDataRole.UserRole, v.line)
             item.setToolTip(_("Click to show the line in the program"))
             self.violation_list.addItem(item)
-        self.violation_list.setVisible(bool(result.violations))
-        self.violations_title.setVisible(bool(result.violations))
+        stops = getattr(result, "protective_stops", [])
+        for p in stops:
+            item = QListWidgetItem(protective_stop_text(p))
+            item.setData(Qt.ItemDataRole.UserRole, p.line)
+            item.setToolTip(_("Click to show the line in the program"))
+            self.violation_list.addItem(item)
+        self.violation_list.setVisible(bool(result.violations or stops))
+        self.violations_title.setVisible(bool(result.violations or stops))
 
     def start_replay(self) -> None:
         """Move the TCP marker along the path in real time, highlighting the executing line."""
@@ -477,7 +484,7 @@ class RobotLabView(LabViewBase):
         self.tabs.setTabText(0, _("Path"))
         self.tabs.setTabText(1, _("Instruction log"))
         self.log_table.setHorizontalHeaderLabels([_("Line"), _("Instruction"), _("Start (s)"), _("Duration (s)")])
-        self.violations_title.setText(_("Violations"))
+        self.violations_title.setText(_("Violations and protective stops"))
         self.path_view.retranslate()
         self._show_results()
         if self.result is not None:
@@ -495,6 +502,31 @@ class RobotLabView(LabViewBase):
 def ngettext_errors(n: int) -> str:
     return ngettext("{n} error in the program: fix it before running.",
                     "{n} errors in the program: fix them before running.", n).format(n=n)
+
+
+def protective_stops_text(result: Any) -> str:
+    """The results line about the safety controller's protective stops (empty when there was none)."""
+    stops = getattr(result, "protective_stops", [])
+    if not stops:
+        return ""
+    lost = format_decimal(result.metrics.get("stopped_s", 0.0), 1)
+    return ("<br><span style='color:#b42318'><b>" + ngettext(
+        "{n} protective stop by the safety controller: {lost} s lost",
+        "{n} protective stops by the safety controller: {lost} s lost", len(stops)).format(n=len(stops), lost=lost)
+        + "</b></span>")
+
+
+def protective_stop_text(stop: Any) -> str:
+    """One protective stop in the list: where, when, why and what it cost."""
+    device = _("the laser scanner") if stop.device == "scanner" else _("the light curtain")
+    if stop.reason == "inside":
+        text = _("Line {line} at {time} s: protective stop — the robot was in the guarded zone when {device} "
+                 "detected the operator; {held} s until the operator left and the cell was reset.")
+    else:
+        text = _("Line {line} at {time} s: protective stop — the robot was heading into the guarded zone while "
+                 "{device} detected the operator; {held} s until the operator left and the cell was reset.")
+    return text.format(line=stop.line, time=format_decimal(stop.time_s, 2), device=device,
+                       held=format_decimal(stop.held_s, 1))
 
 
 def ngettext_violations(n: int) -> str:
