@@ -218,3 +218,15 @@ def test_a_planned_trajectory_its_progress_and_alarms_by_time(view) -> None:
     (where, text), = view.alarms
     assert text == "arm.reach"
     assert np.allclose(where, traj.tcp[len(traj.t) // 2], atol=1e-6)
+
+
+def test_a_cell_for_another_arm_switches_the_model(qtbot, qapp) -> None:
+    v = RobotCellView("r12-1440")
+    qtbot.addWidget(v)
+    v.resize(640, 480)
+    v.set_cell(load_cell("bench-cell"))
+    assert v.scene.arm.model.key == "r7-700"
+    arr = pixels(v)
+    orange = (arr[..., 0] > arr[..., 2] + 80) & (arr[..., 0] > 150)  # the R7-700 is drawn orange
+    assert orange.sum() > 200
+    assert np.allclose(v.scene.frames()[0], load_cell("bench-cell").base)

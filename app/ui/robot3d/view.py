@@ -71,9 +71,13 @@ class RobotCellView(QWidget):
 
     # ------------------------------------------------------------------ content
     def set_cell(self, cell, interrupted: frozenset[str] | set[str] = frozenset()) -> None:
-        """The cell's solids, zones and curtains (``simulators.robot.arm.cell.Cell``); the base pose comes with it."""
+        """The cell's solids, zones and curtains (``simulators.robot.arm.cell.Cell``); the base pose comes with it,
+        and its arm model replaces the view's if they differ."""
         self.cell = cell
         self._interrupted = frozenset(interrupted)
+        if cell.arm_model != self.scene.arm.model.key:
+            self.scene = Scene(Arm(get_model(cell.arm_model)))
+            self._make_brushes()
         self.scene.base = np.asarray(cell.base, dtype=float)
         self.scene.set_joints(self.scene.q)
         self.scene.set_static(cell_meshes(cell, self._interrupted))
