@@ -39,7 +39,7 @@ def pallet_origin() -> list[float]:
     return [round(float(v), 6) for v in env.tcp_of(env.start_q)[:3, 3]]
 
 
-def lab_yaml() -> str:
+def lab_yaml(examples: dict | None = None) -> str:
     lab = {
         "simulator": "robot_arm",
         "scenario": {**BASE, "task": {"kind": "palletizing", "pallet": [*pallet_origin(), 0, 0, 0],
@@ -55,13 +55,17 @@ def lab_yaml() -> str:
         "objectives": [{"metric": "parts_placed", "op": ">=", "target": 2},
                        {"metric": "completed", "op": "==", "target": 1}],
     }
+    if examples is not None:
+        lab["examples"] = examples
     out = io.StringIO()
     YAML().dump(lab, out)
     return out.getvalue()
 
 
-def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None):
-    """The fixture course with ``line/arm-lab`` added, as the library of ``ctx``."""
+def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None, examples: dict | None = None,
+            load: bool = True):
+    """The fixture course with ``line/arm-lab`` added (its folder holding ``extra_files``), as the library of
+    ``ctx``; the course folder is ``tmp_path/bundled/fixture-mini``."""
     bundled = tmp_path / "bundled"
     target = bundled / FIXTURE_ID
     shutil.copytree(FIXTURE_DIR, target)
@@ -70,12 +74,14 @@ def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None):
     data = yaml.load((module_dir / "module.yaml").read_text(encoding="utf-8"))
     step_dir = module_dir / "arm-lab"
     step_dir.mkdir()
-    (step_dir / "lab.yaml").write_text(lab_yaml(), encoding="utf-8")
+    (step_dir / "lab.yaml").write_text(lab_yaml(examples), encoding="utf-8")
     for name, text in (extra_files or {}).items():
         (step_dir / name).write_text(text, encoding="utf-8")
     data["steps"].append({"id": "arm-lab", "kind": "lab", "title": {"en": "Arm lab", "zh_CN": "机械臂实验"}})
     with (module_dir / "module.yaml").open("w", encoding="utf-8") as fh:
         yaml.dump(data, fh)
+    if not load:  # a course with errors: only written
+        return target
     ctx._library = CourseLibrary(bundled, None, tmp_path / "course-cache")
     loaded = ctx.library.get(FIXTURE_ID)
     assert ctx.library.problems == []

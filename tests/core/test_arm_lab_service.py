@@ -107,3 +107,33 @@ def test_examples_may_name_a_log_file_in_the_step_folder(ctx, trainee, tmp_path)
     for name in ("missing.json", "../lab.yaml", "/etc/passwd"):
         with pytest.raises(LabConfigError):
             example_settings(lab, {"session": {"file": name}}, None)
+
+
+def test_validate_and_robustness_read_the_example_logs(ctx, trainee, tmp_path):
+    from app.courses import robustness
+    from app.courses.validator import validate_path
+
+    log = _log(install(ctx, tmp_path / "first"))
+    elsewhere = _log(install(ctx, tmp_path / "second"), away_first=True)
+    examples = {"good": [{"session": {"file": "good.json"}, "program": GOOD}],
+                "bad": [{"session": {"file": "good.json"}, "program": BAD},
+                        {"session": {"file": "elsewhere.json"}, "program": GOOD}]}
+    course = install(ctx, tmp_path / "third", {"good.json": json.dumps(log), "elsewhere.json": json.dumps(elsewhere)},
+                     examples)
+    root = tmp_path / "third" / "bundled" / "fixture-mini"
+    problems = [p for p in validate_path(root) if "arm-lab" in p.file]
+    assert [p for p in problems if p.severity == "error"] == []
+    result = robustness.check_lab(course.step(STEP).lab, course.path, n_seeds=3, workers=1)
+    assert [(e.kind, e.pass_count, e.error) for e in result.examples] == [("good", 3, None), ("bad", 0, None),
+                                                                          ("bad", 0, None)]
+    assert result.fair
+
+
+def test_validate_reports_a_missing_or_damaged_example_log(ctx, trainee, tmp_path):
+    from app.courses.validator import validate_path
+
+    examples = {"good": [{"session": {"file": "nowhere.json"}}], "bad": [{"session": {"file": "broken.json"}}]}
+    root = install(ctx, tmp_path, {"broken.json": '[{"tick": 0, "ev": "warp"}]'}, examples, load=False)
+    errors = [p.message for p in validate_path(root) if "arm-lab" in p.file and p.severity == "error"]
+    assert any("not found: “nowhere.json”" in e for e in errors)
+    assert any("unknown event kind “warp”" in e for e in errors)
