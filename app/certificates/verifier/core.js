@@ -358,5 +358,5 @@ const ZZCore = (() => {
   }
 
   return { decodePayload, parseCanonical, verifyQrText, verifyBadge, verifySigned, normalizeNumber,
-           canonicalJson, pyNumber, b58decode, hex, edVerify, Fail };
+           canonicalJson, pyNumber, b58decode, hex, edVerify, depthExceeds, Fail };
 })();

@@ -165,12 +165,15 @@
     return verifyText(text, 'image');
   }
 
+  // As app/certificates/badge.py read_badge: at most 1 MiB, UTF-8 without a byte-order mark, 32 levels deep.
   async function verifyBadgeFile(file) {
-    if (file.size > 1 << 20) return { status: 'unreadable', reason: 'badge_json', claims: null };
+    const unreadable = { status: 'unreadable', reason: 'badge_json', claims: null };
+    if (file.size > 1 << 20) return unreadable;
     let doc;
     try {
-      doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer()));
-    } catch (e) { return { status: 'unreadable', reason: 'badge_json', claims: null }; }
+      doc = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await file.arrayBuffer()));
+    } catch (e) { return unreadable; }
+    if (ZZCore.depthExceeds(doc, 32)) return unreadable;
     return { ...(await ZZCore.verifyBadge(doc, ctx)), source: 'badge' };
   }
 
