@@ -81,7 +81,10 @@ def inputs_at(times: np.ndarray, channel: int, timeline: InputTimeline, initial:
 
 
 class SafetyController:
-    """Safety functions of one cell; ``check`` per control cycle, ``check_trajectory`` for a sampled motion."""
+    """Safety functions of one cell; ``check`` per control cycle, ``check_trajectory`` for a sampled motion.
+
+    Zones and curtains are read once, here (the controller's configuration); solids are followed as they are.
+    """
 
     def __init__(self, cell: Cell, state: SafetyState | None = None, *, collisions: bool = True,
                  self_collision: bool = True) -> None:
@@ -92,7 +95,6 @@ class SafetyController:
         self._out_solids = SolidArrays.of([z.box for z in self._keep_out])
         self._curtain_solids = SolidArrays.of([c.box for c in cell.curtains])
         self._last_curtain: np.ndarray | None = None  # per curtain: distance at the previous check
-        self._models: dict[tuple[str, ...], CollisionModel] = {}  # per list of capsule names (tool)
 
     def reset(self) -> None:
         """Forget the previous cycle (a new motion starts; no 'moving towards' from an old pose)."""
@@ -125,10 +127,7 @@ class SafetyController:
     def _collision_columns(self, caps: CapsuleArrays) -> tuple[np.ndarray, CollisionModel | None]:
         if not self.collisions:
             return np.zeros((caps.p0.shape[0], 0)), None
-        key = tuple(caps.names)
-        model = self._models.get(key)
-        if model is None:
-            model = self._models[key] = CollisionModel(self.cell, caps.names, self_collision=self.self_collision)
+        model = CollisionModel.for_cell(self.cell, caps.names, self_collision=self.self_collision)
         return model.distances(caps), model
 
     @staticmethod

@@ -186,3 +186,17 @@ def test_many_poses_at_once_equal_one_at_a_time():
         assert {(c.link, c.solid) for c in single} == expected
     again, _ = collision_distances(cell, capsule_arrays(arm, q, tool))
     assert np.array_equal(again, batch)  # deterministic
+
+
+def test_a_changed_cell_is_checked_as_it_is_now():
+    """The prepared model is kept on the cell: adding a solid or changing the mount must not be missed."""
+    arm = Arm(R12_1440)
+    base = pose_from((0, 0, 500))
+    plinth = Box("plinth", pose_from((0, 0, 250)), (600, 600, 500), "plinth")
+    cell = Cell("r12-1440", base, [plinth], mount="plinth")
+    caps = link_capsules(arm, np.radians([0, 0, 0, 0, 0, 0]), base=base)
+    assert check_collisions(cell, caps) == []
+    cell.solids.append(Box("post", pose_from(caps[2].p1), (50, 50, 50), "fixture"))  # at the elbow
+    assert {c.solid for c in check_collisions(cell, caps)} == {"post"}
+    cell.mount = None
+    assert {c.solid for c in check_collisions(cell, caps)} == {"post", "plinth"}
