@@ -171,6 +171,7 @@ def test_each_verdict_says_which_check_failed(fresh, vectors):
     assert "as of " in revoked["message"] and " UTC" in revoked["message"]
     tampered = _paste(fresh, vectors["tampered_score"])
     assert tampered["heading"] == "Not valid" and "signature does not match" in tampered["text"]
+    assert "did not sign this data" in tampered["text"] and "Signed by" not in tampered["text"]
     assert "These details are NOT confirmed" in tampered["text"]
     unknown = _paste(fresh, vectors["unknown_key"])
     assert unknown["heading"] == "Issued by another center" and "key id" in unknown["message"]

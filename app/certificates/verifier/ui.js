@@ -107,7 +107,9 @@
     verdict.id = 'verdict';
     verdict.append(el('h2', 'status', v.head), el('p', 'message', v.line));
     if (r.status !== 'valid') verdict.append(el('p', 'why', v.why));
-    if (r.fingerprint) verdict.append(el('p', 'signer', t('signed_by', { name: r.issuer, fp: r.fingerprint })));
+    if (r.fingerprint) { // a tampered code only names the key whose id it carries: its signature failed
+      verdict.append(el('p', 'signer', t(r.status === 'tampered' ? 'claimed_by' : 'signed_by', { name: r.issuer, fp: r.fingerprint })));
+    }
     if (r.status === 'revoked' || r.status === 'valid') verdict.append(el('p', 'note', t('snapshot_note', { snapshot: DATA.snapshot_date })));
     out.append(verdict);
   }
@@ -117,6 +119,7 @@
     $('result').dataset.status = 'busy';
     try {
       render(await task());
+      if ($('result').scrollIntoView) $('result').scrollIntoView({ block: 'nearest' }); // on a phone the answer is below the fold
     } catch (e) {
       console.error(e);
       render({ status: 'unreadable', reason: 'internal', claims: null });
