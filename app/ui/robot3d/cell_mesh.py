@@ -57,13 +57,18 @@ def curtain_beams(b) -> np.ndarray:
     return local @ b.pose[:3, :3].T + b.pose[:3, 3]
 
 
-def cell_meshes(cell, interrupted: frozenset[str] = frozenset()) -> Mesh:
-    """Every solid, keep-out zone and curtain box of the cell as one world mesh."""
-    parts = [solid_mesh(s) for s in cell.solids]
+def cell_meshes(cell, interrupted: frozenset[str] = frozenset(), fences: bool = True) -> Mesh:
+    """Every solid (but the fences if ``fences`` is false), keep-out zone and curtain box as one world mesh."""
+    parts = [solid_mesh(s) for s in cell.solids if fences or getattr(s, "kind", "") != "fence"]
     parts += [centred_box(z.box.size, KEEP_OUT).transformed(z.box.pose) for z in cell.zones if z.rule == "keep_out"]
     parts += [centred_box(c.box.size, CURTAIN_ON if c.name in interrupted else CURTAIN).transformed(c.box.pose)
               for c in cell.curtains]
     return merge(parts)
+
+
+def fence_mesh(cell) -> Mesh:
+    """The fence panels alone (the view draws them into its background: see ``view``)."""
+    return merge([solid_mesh(s) for s in cell.solids if getattr(s, "kind", "") == "fence"])
 
 
 def cell_lines(cell) -> dict[str, np.ndarray]:

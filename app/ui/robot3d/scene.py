@@ -162,66 +162,84 @@ class Scene:
     def draw_list(self, camera: Camera, width: int, height: int) -> DrawList:
         """The visible faces, shaded, projected and sorted back to front."""
         dv, dn, dc = self._dynamic_world()
-        verts = np.concatenate([self._static.vertices, dv])
-        normal = np.concatenate([self._s_normal, dn])
-        centroid = np.concatenate([self._s_centroid, dc])
-        radius = np.concatenate([self._s_radius, self._d_radius])
-        basis, eye = camera.basis(), camera.eye()
+        return render(np.concatenate([self._static.vertices, dv]), self._faces, self._counts, self._material,
+                      np.concatenate([self._s_normal, dn]), np.concatenate([self._s_centroid, dc]),
+                      np.concatenate([self._s_radius, self._d_radius]), self._cull, self._big, camera, width,
+                      height)
 
-        to_eye = eye - centroid
-        facing = np.einsum("ij,ij->i", normal, to_eye)
-        depth = -to_eye @ basis[2]
-        visible = ((facing > 0) | ~self._cull) & (depth - radius > NEAR)
-        idx = np.flatnonzero(visible)
 
-        light = unit(-0.55 * basis[2] + 0.65 * basis[1] - 0.35 * basis[0])
-        lit = normal[idx] @ light
-        lit = np.where(facing[idx] < 0, -lit, lit)  # a two-sided face seen from behind is lit on that side
-        level = np.clip(np.rint(lit * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
-        brush = self._material[idx] * LEVELS + level
+class FaceLayer:
+    """World geometry drawn on its own, without the arm (the view paints the fences into its background)."""
 
-        cam = (verts - eye) @ basis.T
-        f = camera.focal(height)
-        z = np.maximum(cam[:, 2], NEAR)
-        xy = np.empty((len(verts), 2))
-        xy[:, 0] = 0.5 * width + f * cam[:, 0] / z
-        xy[:, 1] = 0.5 * height - f * cam[:, 1] / z
-        pts = xy[self._faces[idx]]
-        key = depth[idx].copy()
-        big = np.flatnonzero(self._big[idx] & self._cull[idx])
-        if len(big) and len(idx) > 1:
-            self._order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx], verts, self._faces[idx])
-        order = np.argsort(-key, kind="stable")
-        return DrawList(pts[order], self._counts[idx][order], brush[order], key[order])
+    def __init__(self, mesh: Mesh, materials: list[Material]) -> None:
+        self.mesh = mesh
+        self.normal, self.centroid, self.radius, _ = _face_data(mesh)
+        self.cull = np.array([materials[m].cull for m in mesh.material], dtype=bool)
 
-    @staticmethod
-    def _order_big_faces(key, big, pts, normal, centroid, radius, verts, faces) -> None:
-        """Move each large face's sort key so that faces on the eye's side of its plane come after it and faces
-        behind it before it. ``faces`` (n, K) index ``verts`` (world)."""
-        flat = np.ascontiguousarray(pts.transpose(0, 2, 1))  # numpy reduces a middle axis ~4× slower
-        lo, hi = flat.min(2), flat.max(2)
-        lob, hib = lo[big], hi[big]
-        overlap = ((lo[:, None, 0] < hib[None, :, 0]) & (hi[:, None, 0] > lob[None, :, 0])
-                   & (lo[:, None, 1] < hib[None, :, 1]) & (hi[:, None, 1] > lob[None, :, 1]))  # (n, B)
-        nb = normal[big]
-        plane_d = np.einsum("ij,ij->i", nb, centroid[big])
-        dist = centroid @ nb.T - plane_d  # (n, B) signed distance of each face's centre
-        r = radius[:, None]
-        front = overlap & (dist > r)
-        behind = overlap & (dist < -r)
-        # a face within its radius of the plane (a box standing on a table): decide on its corners
-        fi, bi = np.nonzero(overlap & ~front & ~behind)
-        if len(fi):
-            vd = verts @ nb.T - plane_d  # (V, B)
-            d = vd[faces[fi], bi[:, None]]  # (pairs, K)
-            front[fi, bi] = d.min(1) > -EPS_MM
-            behind[fi, bi] = d.max(1) < EPS_MM
-            own = np.arange(len(big))
-            front[big, own] = False  # a face is neither in front of nor behind itself
-            behind[big, own] = False
-        after = np.where(front, key[:, None], -np.inf).max(0)  # big face must be farther than these
-        before = np.where(behind, key[:, None], np.inf).min(0)  # … and nearer than these
-        k = key[big]
-        k = np.where(k > before, before - EPS, k)
-        k = np.where(k < after, after + EPS, k)
-        key[big] = k
+    def draw_list(self, camera: Camera, width: int, height: int) -> DrawList:
+        m = self.mesh
+        return render(m.vertices, m.faces, m.counts, m.material, self.normal, self.centroid, self.radius, self.cull,
+                      np.zeros(len(m.faces), dtype=bool), camera, width, height)
+
+
+def render(verts, faces, counts, material, normal, centroid, radius, cull, big_faces, camera: Camera, width: int,
+           height: int) -> DrawList:
+    """Cull, shade, project and sort faces (see the module's docstring); ``big_faces`` get the plane rule."""
+    basis, eye = camera.basis(), camera.eye()
+    to_eye = eye - centroid
+    facing = np.einsum("ij,ij->i", normal, to_eye)
+    depth = -to_eye @ basis[2]
+    visible = ((facing > 0) | ~cull) & (depth - radius > NEAR)
+    idx = np.flatnonzero(visible)
+
+    light = unit(-0.55 * basis[2] + 0.65 * basis[1] - 0.35 * basis[0])
+    lit = normal[idx] @ light
+    lit = np.where(facing[idx] < 0, -lit, lit)  # a two-sided face seen from behind is lit on that side
+    level = np.clip(np.rint(lit * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
+    brush = material[idx] * LEVELS + level
+
+    cam = (verts - eye) @ basis.T
+    f = camera.focal(height)
+    z = np.maximum(cam[:, 2], NEAR)
+    xy = np.empty((len(verts), 2))
+    xy[:, 0] = 0.5 * width + f * cam[:, 0] / z
+    xy[:, 1] = 0.5 * height - f * cam[:, 1] / z
+    pts = xy[faces[idx]]
+    key = depth[idx].copy()
+    big = np.flatnonzero(big_faces[idx] & cull[idx])
+    if len(big) and len(idx) > 1:
+        _order_big_faces(key, big, pts, normal[idx], centroid[idx], radius[idx], verts, faces[idx])
+    order = np.argsort(-key, kind="stable")
+    return DrawList(pts[order], counts[idx][order], brush[order], key[order])
+
+
+def _order_big_faces(key, big, pts, normal, centroid, radius, verts, faces) -> None:
+    """Move each large face's sort key so that faces on the eye's side of its plane come after it and faces
+    behind it before it. ``faces`` (n, K) index ``verts`` (world)."""
+    flat = np.ascontiguousarray(pts.transpose(0, 2, 1))  # numpy reduces a middle axis ~4× slower
+    lo, hi = flat.min(2), flat.max(2)
+    lob, hib = lo[big], hi[big]
+    overlap = ((lo[:, None, 0] < hib[None, :, 0]) & (hi[:, None, 0] > lob[None, :, 0])
+               & (lo[:, None, 1] < hib[None, :, 1]) & (hi[:, None, 1] > lob[None, :, 1]))  # (n, B)
+    nb = normal[big]
+    plane_d = np.einsum("ij,ij->i", nb, centroid[big])
+    dist = centroid @ nb.T - plane_d  # (n, B) signed distance of each face's centre
+    r = radius[:, None]
+    front = overlap & (dist > r)
+    behind = overlap & (dist < -r)
+    # a face within its radius of the plane (a box standing on a table): decide on its corners
+    fi, bi = np.nonzero(overlap & ~front & ~behind)
+    if len(fi):
+        vd = verts @ nb.T - plane_d  # (V, B)
+        d = vd[faces[fi], bi[:, None]]  # (pairs, K)
+        front[fi, bi] = d.min(1) > -EPS_MM
+        behind[fi, bi] = d.max(1) < EPS_MM
+        own = np.arange(len(big))
+        front[big, own] = False  # a face is neither in front of nor behind itself
+        behind[big, own] = False
+    after = np.where(front, key[:, None], -np.inf).max(0)  # big face must be farther than these
+    before = np.where(behind, key[:, None], np.inf).min(0)  # … and nearer than these
+    k = key[big]
+    k = np.where(k > before, before - EPS, k)
+    k = np.where(k < after, after + EPS, k)
+    key[big] = k

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.i18n import _, pgettext
@@ -18,9 +18,9 @@ from app.ui.common.qt_i18n import on_language_changed
 from app.ui.robot3d import overlay
 from app.ui.robot3d.arm_mesh import link_width, tool_kind
 from app.ui.robot3d.camera import Camera
-from app.ui.robot3d.cell_mesh import cell_lines, cell_meshes, cell_points
+from app.ui.robot3d.cell_mesh import cell_lines, cell_meshes, cell_points, fence_mesh
 from app.ui.robot3d.materials import LEVELS, shaded
-from app.ui.robot3d.scene import DrawList, Scene, positions_at
+from app.ui.robot3d.scene import DrawList, FaceLayer, Scene, positions_at
 from simulators.robot.arm import Arm, ArmModel, get_model
 
 BACKGROUND = QColor(222, 226, 232)
@@ -57,6 +57,7 @@ class RobotCellView(QWidget):
         self._brushes: list[QBrush] = []
         self._poly, self._poly_view = overlay.polygon_buffer(4096)
         self._static_cache: tuple | None = None
+        self._fences: FaceLayer | None = None
         self._drag: tuple[Qt.MouseButton, QPointF, bool] | None = None
         self._font = QFont(self.font())
         self._font.setPointSizeF(max(8.0, self._font.pointSizeF() - 1))
@@ -80,7 +81,8 @@ class RobotCellView(QWidget):
             self._make_brushes()
         self.scene.base = np.asarray(cell.base, dtype=float)
         self.scene.set_joints(self.scene.q)
-        self.scene.set_static(cell_meshes(cell, self._interrupted))
+        self.scene.set_static(cell_meshes(cell, self._interrupted, fences=False))
+        self._fences = FaceLayer(fence_mesh(cell), self.scene.materials)
         self._lines = cell_lines(cell)
         self._fit_points = cell_points(cell, self.scene.base, self.scene.arm.model.reach)
         self._static_cache = None
@@ -247,31 +249,42 @@ class RobotCellView(QWidget):
     def _make_brushes(self) -> None:
         self._brushes = [QBrush(QColor(*shaded(m, lv))) for m in self.scene.materials for lv in range(LEVELS)]
 
-    def _static_overlay(self, w: int, h: int):
-        """Floor and cell lines projected; they change only with the camera or the widget's size."""
-        key = (self.camera.state(), w, h, id(self.cell), self._interrupted)
+    def _background(self, w: int, h: int):
+        """What does not move while jogging, drawn once per camera and size: the fill, the floor with its grid
+        and the fence panels (see-through mesh, so they sit behind everything: a fence between the eye and the
+        arm does not hide it), plus the cell's lines projected for drawing over the solids."""
+        dpr = self.devicePixelRatioF()
+        key = (self.camera.state(), w, h, dpr, id(self.cell), self._interrupted, self.antialias)
         if self._static_cache is None or self._static_cache[0] != key:
+            pixmap = QPixmap(max(1, round(w * dpr)), max(1, round(h * dpr)))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(BACKGROUND)
+            p = QPainter(pixmap)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
             pts = self._fit_points
             centre = (pts.min(0) + pts.max(0)) / 2.0
             half = max(float(np.abs(pts[:, :2] - centre[:2]).max()) + 500.0, 1000.0)
             floor_poly, grid = overlay.floor(self.camera, centre, half, w, h)
+            if floor_poly is not None:
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(FLOOR)
+                p.drawConvexPolygon(floor_poly)
+            overlay.draw_lines(p, grid, "grid")
+            if self._fences is not None and len(self._fences.mesh.faces):
+                self._fill(p, self._fences.draw_list(self.camera, w, h))
             lines = {k: overlay.project_segments(self.camera, v, w, h) for k, v in self._lines.items()}
-            self._static_cache = (key, floor_poly, grid, lines)
+            overlay.draw_lines(p, lines.pop("fence", []), "fence")
+            p.end()
+            self._static_cache = (key, pixmap, lines)
         return self._static_cache[1:]
 
     def paintEvent(self, event) -> None:
         w, h = self.width(), self.height()
+        background, lines = self._background(w, h)
         p = QPainter(self)
-        p.fillRect(self.rect(), BACKGROUND)
+        p.drawPixmap(0, 0, background)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
-        floor_poly, grid, lines = self._static_overlay(w, h)
-        if floor_poly is not None:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(FLOOR)
-            p.drawConvexPolygon(floor_poly)
-        overlay.draw_lines(p, grid, "grid")
         self._draw_solids(p, w, h)
-        overlay.draw_lines(p, lines.get("fence", []), "fence")
         overlay.draw_lines(p, lines.get("keep_in", []), "keep_in")
         overlay.draw_lines(p, lines.get("keep_out", []), "keep_out")
         overlay.draw_lines(p, lines.get("curtain", []), "curtain")
@@ -288,6 +301,10 @@ class RobotCellView(QWidget):
     def _draw_solids(self, p: QPainter, w: int, h: int) -> None:
         dl = self.scene.draw_list(self.camera, w, h)
         self.last_draw = dl
+        self._fill(p, dl)
+
+    def _fill(self, p: QPainter, dl: DrawList) -> None:
+        """Fill the draw list's polygons in order: one copy into the shared QPolygonF, one call per face."""
         n = len(dl)
         if n == 0:
             return
