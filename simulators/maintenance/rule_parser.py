@@ -14,8 +14,9 @@ Grammar (loosest first; as in Python, ``not`` binds looser than a comparison)::
 
 Columns and lines are 1-based and count characters of the text as typed. Full-width
 punctuation typed with a Chinese input method (（，）＞) reads as its ASCII twin. After the
-first syntax error the reader stops, keeping the tree read so far (holes are ``Missing``),
-so that the meaning checks can still report, say, a misspelt signal before it.
+first syntax error in a clause the reader skips to the next ``and``/``or`` outside parentheses and
+reads on, keeping the tree read so far (holes are ``Missing``), so that every clause's first syntax
+error is reported and the meaning checks can still report, say, a misspelt signal.
 """
 
 from __future__ import annotations
@@ -189,7 +190,16 @@ class _Reader:
         self.i = 0
         self.errors: list[Diagnostic] = []
         self.stopped = False
+        self.failed = False  # a syntax error anywhere
         self.nesting = 0
+        self.depth = []  # parenthesis depth before each token, for resuming after an error
+        level = 0
+        for tok in tokens:
+            self.depth.append(level)
+            if tok.kind == "op" and tok.value == "(":
+                level += 1
+            elif tok.kind == "op" and tok.value == ")" and level > 0:
+                level -= 1
 
     def deeper(self, tok: Token) -> bool:
         """One level further in; False (and reading stops) past ``MAX_NESTING``."""
@@ -213,14 +223,25 @@ class _Reader:
         return tok
 
     def stop(self, code: str | None = None, tok: Token | None = None, **args: str | int) -> Missing:
-        """Record a syntax error at ``tok`` (unless the lexer already did) and read no further."""
+        """Record a syntax error at ``tok`` (unless the lexer already did) and read no further in this clause."""
         tok = tok or self.tok
         if code is not None and not self.stopped and tok.kind != "bad":
             self.errors.append(Diagnostic(code, tok.line, tok.column, args))
-        self.stopped = True
+        self.stopped = self.failed = True
         return Missing(tok.line, tok.column)
 
     def rule(self) -> Node:
+        """Clauses joined by and/or; after a syntax error, reading resumes at the next and/or outside any
+        parentheses, so that every clause's first error is reported (the tree then only serves the meaning
+        checks, as the rule will not run)."""
+        clauses = [self.clause()]
+        while self.stopped and self.resume():
+            clauses.append(self.clause())
+        if len(clauses) == 1:
+            return clauses[0]
+        return Logic(clauses[0].line, clauses[0].column, "and", tuple(clauses))
+
+    def clause(self) -> Node:
         node = self.logic("or", self.logic_and)
         if not self.stopped and self.tok.kind != "end":
             if self.is_op(")"):
@@ -228,6 +249,15 @@ class _Reader:
             else:
                 self.stop("rule.syntax.unexpected_token", token=self.tok.text)
         return node
+
+    def resume(self) -> bool:
+        """Skip to the next and/or at parenthesis depth 0 and past it; False if there is none."""
+        for j in range(self.i, len(self.tokens)):
+            tok = self.tokens[j]
+            if tok.kind == "op" and tok.value in ("and", "or") and self.depth[j] == 0:
+                self.i, self.stopped, self.nesting = j + 1, False, 0
+                return True
+        return False
 
     def logic(self, op: str, inner: Callable[[], Node]) -> Node:
         first = inner()
@@ -352,7 +382,7 @@ def parse(text: str) -> tuple[Node, list[Diagnostic]]:
     if tokens[0].kind == "end":
         return Missing(1, 1), [Diagnostic("rule.syntax.empty", 1, 1)]
     tree = reader.rule()
-    if not reader.stopped and (deep := _too_deep(tree)) is not None:
+    if not reader.failed and (deep := _too_deep(tree)) is not None:
         return Missing(deep.line, deep.column), [
             *errors, Diagnostic("rule.syntax.too_deep", deep.line, deep.column, {"max": MAX_DEPTH})]
     return tree, errors + reader.errors

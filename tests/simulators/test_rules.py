@@ -165,3 +165,10 @@ def test_hostile_rules_give_a_coded_message_not_a_recursion_error(text: str, cod
 def test_deep_but_allowed_rules_still_run() -> None:
     assert trace("(" * 29 + "vibration" + ")" * 29 + " > 2", [1, 3]) == [False, True]
     assert trace("vibration > " + "0.01 + " * 90 + "0", [0.5, 1.0]) == [False, True]
+
+
+def test_every_clause_reports_its_first_syntax_error() -> None:
+    text = "(vibration > > 1) or temprature > 2 and (current +) > 1 or vibration 5"
+    assert found(text) == [("rule.syntax.expected_value", 14), ("rule.name.unknown_signal", 22),
+                           ("rule.syntax.expected_value", 51), ("rule.syntax.unexpected_token", 70)]
+    assert found("vibration > 2 and and 3") == [("rule.syntax.expected_value", 19)]  # one mistake, one message
