@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -160,6 +160,19 @@ class SolidArrays:
     origin: np.ndarray
     half: np.ndarray  # boxes: half sizes; cylinders: (radius, height, 0)
     is_cyl: np.ndarray
+    lo: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # world axis-aligned bounds (m, 3)
+    hi: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+
+    def __post_init__(self) -> None:
+        centre = self.origin.copy()
+        ext = np.abs(self.rot) @ self.half[:, :, None]  # boxes: |R|·half
+        ext = ext[:, :, 0]
+        axis = self.rot[:, :, 2]
+        r, h = self.half[:, 0:1], self.half[:, 1:2]
+        cyl_ext = np.abs(axis) * h / 2.0 + r * np.sqrt(np.clip(1.0 - axis * axis, 0.0, 1.0))
+        ext = np.where(self.is_cyl[:, None], cyl_ext, ext)
+        centre = np.where(self.is_cyl[:, None], self.origin + axis * h / 2.0, centre)
+        self.lo, self.hi = centre - ext, centre + ext
 
     @classmethod
     def of(cls, solids: Iterable[Box | Cylinder]) -> SolidArrays:
@@ -225,18 +238,26 @@ def pair_distances(caps: CapsuleArrays, solids: SolidArrays, skip: np.ndarray | 
     exact = np.zeros((n, k, m), dtype=bool)
     if m == 0 or k == 0 or n == 0:
         return dist, exact
-    mid = (caps.p0 + caps.p1) / 2.0
-    half_len = np.linalg.norm(caps.p1 - caps.p0, axis=-1) / 2.0  # (n, k)
-    pts = np.broadcast_to(mid[:, :, None], (n, k, m, 3)).reshape(-1, 3)
-    idx = np.broadcast_to(np.arange(m), (n, k, m)).reshape(-1)
-    lower = sdf(pts, solids.rot[idx], solids.origin[idx], solids.half[idx], solids.is_cyl[idx]).reshape(n, k, m)
-    lower = lower - half_len[:, :, None] - caps.radius[None, :, None]
+    # 1. the gap between the capsule's and the solid's axis-aligned bounds (a lower bound, cheap for all pairs)
+    r = caps.radius[None, :, None]
+    clo = np.minimum(caps.p0, caps.p1)[:, :, None, :]
+    chi = np.maximum(caps.p0, caps.p1)[:, :, None, :]
+    gap = np.maximum(np.maximum(solids.lo - chi, clo - solids.hi), 0.0)
+    dist[:] = np.sqrt(np.einsum("nkmi,nkmi->nkm", gap, gap)) - r
     if skip is not None:
-        lower = np.where(skip[None], np.inf, lower)
-    dist[:] = lower
-    cand = np.nonzero(lower < bound)
-    if cand[0].size:
-        i, j, s = cand
+        dist[:, skip] = np.inf
+    # 2. the SDF at the segment's middle − half its length (1-Lipschitz), for the pairs still in question
+    i, j, s = np.nonzero(dist < bound)
+    if i.size:
+        mid = (caps.p0[i, j] + caps.p1[i, j]) / 2.0
+        half_len = np.linalg.norm(caps.p1[i, j] - caps.p0[i, j], axis=-1) / 2.0
+        lower = sdf(mid, solids.rot[s], solids.origin[s], solids.half[s], solids.is_cyl[s]) - half_len
+        lower = lower - caps.radius[j]
+        dist[i, j, s] = np.maximum(dist[i, j, s], lower)
+        keep = lower < bound
+        i, j, s = i[keep], j[keep], s[keep]
+    # 3. the exact minimum for the rest
+    if i.size:
         exact_d = segment_sdf_min(caps.p0[i, j], caps.p1[i, j], solids.rot[s], solids.origin[s], solids.half[s],
                                   solids.is_cyl[s]) - caps.radius[j]
         dist[i, j, s] = exact_d
