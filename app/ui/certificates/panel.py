@@ -26,6 +26,7 @@ from app.i18n import _, format_date, format_percent, ngettext
 from app.services.auth import PermissionDenied, Role, ServiceError
 from app.services.certificates import BatchResult, RulesNotMet
 from app.ui.certificates.actions import CertificateActions, preview_and_print, print_pdfs
+from app.ui.certificates.verifier_page import export_verifier_page
 from app.ui.common import messages
 from app.ui.common.background import run_in_background
 from app.ui.common.content import content_text
@@ -160,7 +161,8 @@ class CertificatesPanel(QWidget):
         self.revoke_btn.clicked.connect(self._revoke_clicked)
         self.print_all_btn.clicked.connect(self.print_listed)
         self.verify_btn.clicked.connect(self.open_verify)
-        self.verifier_page_btn.clicked.connect(lambda: self.export_verifier_page())
+        self.verifier_page_btn.clicked.connect(lambda: export_verifier_page(self, self.service, self.actor,
+                                                                            self.status))
         self.cohort.currentIndexChanged.connect(lambda _i: self.refresh())
         self.course.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search.textChanged.connect(lambda _t: self._fill())
@@ -487,11 +489,6 @@ class CertificatesPanel(QWidget):
         if printer is None:
             return preview_and_print(self, paths)
         return print_pdfs(self, paths, printer)
-
-    def export_verifier_page(self, target: Path | None = None) -> Path | None:
-        from app.ui.certificates.verifier_page import export_verifier_page
-
-        return export_verifier_page(self, self.service, self.actor, self.status, target)
 
     def open_verify(self) -> None:
         from app.ui.certificates.verify_dialog import VerifyDialog
