@@ -200,3 +200,28 @@ def test_a_changed_cell_is_checked_as_it_is_now():
     assert {c.solid for c in check_collisions(cell, caps)} == {"post"}
     cell.mount = None
     assert {c.solid for c in check_collisions(cell, caps)} == {"post", "plinth"}
+
+
+def test_pruned_distances_equal_the_exact_search_on_every_pair():
+    """The bounding-box and SDF stages only skip pairs that are clear: below the bound every distance is the
+    exact search's, and every pair skipped is really at least that far."""
+    from simulators.robot.arm.cell import load_cell
+    from simulators.robot.arm.collision import SolidArrays, cell_capsules, pair_distances, segment_sdf_min
+
+    cell = load_cell("training-cell")
+    arm = Arm(R12_1440)
+    rng = np.random.default_rng(11)
+    lim = arm.model.limits_rad
+    caps = cell_capsules(cell, arm, rng.uniform(lim[:, 0] * 0.6, lim[:, 1] * 0.6, (40, 6)), "gripper")
+    solids = SolidArrays.of(cell.solids)
+    n, k, m = caps.p0.shape[0], caps.p0.shape[1], len(solids.names)
+    i, j, s = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(k), np.arange(m), indexing="ij"))
+    full = (segment_sdf_min(caps.p0[i, j], caps.p1[i, j], solids.rot[s], solids.origin[s], solids.half[s],
+                            solids.is_cyl[s]) - caps.radius[j]).reshape(n, k, m)
+    for bound in (0.0, 150.0):
+        dist, exact = pair_distances(caps, solids, bound=bound)
+        assert (full < 0).any()
+        np.testing.assert_array_equal(dist[full < bound], full[full < bound])
+        assert exact[full < bound].all()
+        assert np.all(dist[~exact] <= full[~exact] + 1e-9)  # a lower bound where not exact
+        assert np.all(dist[~exact] >= bound)
