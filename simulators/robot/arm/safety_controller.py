@@ -111,8 +111,8 @@ class SafetyController:
                     cols = [j for j, nm in enumerate(caps.names) if nm == name]
                     out.append(((d[:, cols, zi] < -TOUCH_MM).any(1), {"zone": zone.name, "link": name}))
         for zone in self._keep_in:
-            for label, pts in (("TCP", caps.tcp), ("flange", caps.flange)):
-                out.append((~zone.box.contains(pts), {"zone": zone.name, "link": label}))
+            for label, pts in (("TCP", caps.tcp), ("flange", caps.flange)):  # unknown (NaN) for bare capsules
+                out.append((~zone.box.contains(pts) & ~np.isnan(pts).any(-1), {"zone": zone.name, "link": label}))
         return out
 
     def _curtain_distance(self, caps: CapsuleArrays) -> tuple[np.ndarray, np.ndarray]:
