@@ -147,6 +147,12 @@ class RobotCellView(QWidget):
         self.alarms = [(np.asarray(p, dtype=float), str(t)) for p, t in alarms]
         self.update()
 
+    @property
+    def triangles(self) -> int:
+        """Triangles built for arm, tool and cell (fences included), before culling: the budget is ~3,000."""
+        fences = 0 if self._fences is None else self._fences.mesh.triangles
+        return self.scene.triangles + fences
+
     # ------------------------------------------------------------------ camera
     def set_preset(self, name: str) -> None:
         self.camera.preset(name)
