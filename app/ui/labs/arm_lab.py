@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, ngettext
@@ -52,15 +52,19 @@ class ArmLabView(LabViewBase):
         self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self.check_program)
         centre = self._build_centre()
-        side = self._side_panel(["controls", "hint_text"])
         row = self._right_row(centre)
-        right = self._views_column([row, side, self._footer(hint_button=True)], grow=row)
-        side.setMaximumHeight(160)
+        # the views get the height; other settings (if any) and the hints go under the task
+        right = self._views_column([row, self._footer(hint_button=True)], grow=row)
         left = QWidget(objectName="armLabLeft")
         llay = QVBoxLayout(left)
         llay.setContentsMargins(0, 0, 0, 0)
-        llay.addWidget(self.task, 1)
-        self._place_side_by_side(left, right, stretch=(1, 4), sizes=(260, 1000), min_widths=(200, 600))
+        llay.addWidget(self.task, 3)
+        if self.form.controls:
+            llay.addWidget(self._side_panel(["controls", "hint_text"]), 2)
+        else:
+            self.controls_title.hide()
+            llay.addWidget(self.hints_label)
+        self._place_side_by_side(left, right, stretch=(1, 4), sizes=(240, 1000), min_widths=(180, 600))
         self._finish_init()
         self._show_scene()
         self.check_program()
@@ -114,11 +118,17 @@ class ArmLabView(LabViewBase):
         self.pendant.points_changed.connect(self._points_changed)
         box = QWidget(objectName="armPendantBox")
         lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(0, 0, 4, 0)
         lay.addWidget(self.pendant, 1)
         lay.addWidget(self.pendant_note)
         lay.addWidget(self.restart_btn, 0, Qt.AlignmentFlag.AlignLeft)
-        return two_panes(Qt.Orientation.Horizontal, "armRight", centre, box, (3, 2), (560, 400))
+        # a low screen scrolls the pendant rather than squeezing its keys
+        box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
+        scroll = QScrollArea(objectName="armPendantScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(box)
+        return two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (2, 3), (360, 560))
 
     def _show_scene(self) -> None:
         env = self.env
