@@ -230,3 +230,18 @@ def test_a_cell_for_another_arm_switches_the_model(qtbot, qapp) -> None:
     orange = (arr[..., 0] > arr[..., 2] + 80) & (arr[..., 0] > 150)  # the R7-700 is drawn orange
     assert orange.sum() > 200
     assert np.allclose(v.scene.frames()[0], load_cell("bench-cell").base)
+
+
+def test_arrow_and_plus_minus_keys_move_the_camera(view, qtbot) -> None:
+    view.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    az, el, d = view.camera.azimuth, view.camera.elevation, view.camera.distance
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert view.camera.azimuth == pytest.approx(az + 15)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.camera.elevation == pytest.approx(el - 15)
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert view.camera.distance == pytest.approx(d * 0.85)
+    qtbot.keyClick(view, Qt.Key.Key_Minus)
+    assert view.camera.distance == pytest.approx(d)

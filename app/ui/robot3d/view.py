@@ -2,8 +2,8 @@
 a working GPU driver and offscreen in the tests; issue 24 has the measurements behind that choice).
 
 Mouse: left drag orbits, middle drag or Shift + left drag pans, the wheel zooms. Buttons and keys (while the
-view has focus): T top, F front, S side, I iso, Home fit to the cell. ``set_joints`` only moves the arm; the
-cell's meshes are built once by ``set_cell``.
+view has focus): T top, F front, S side, I iso, Home fit to the cell; arrows turn the view, + and − zoom.
+``set_joints`` only moves the arm; the cell's meshes are built once by ``set_cell``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from simulators.robot.arm import Arm, ArmModel, get_model
 BACKGROUND = QColor(222, 226, 232)
 FLOOR = QColor(204, 208, 214)
 ORBIT_DEG_PER_PX = 0.4
+KEY_ORBIT_DEG = 15.0
 PRESET_KEYS = (("top", "T"), ("front", "F"), ("side", "S"), ("iso", "I"))
 
 
@@ -169,6 +170,8 @@ class RobotCellView(QWidget):
     # ------------------------------------------------------------------ toolbar
     def _build_toolbar(self) -> None:
         bar = QWidget(self, objectName="robot3d_toolbar")
+        bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        bar.setStyleSheet("#robot3d_toolbar { background: rgba(255, 255, 255, 170); border-radius: 4px; }")
         row = QHBoxLayout(bar)
         row.setContentsMargins(4, 4, 4, 4)
         row.setSpacing(2)
@@ -211,7 +214,8 @@ class RobotCellView(QWidget):
         for name, b in self.buttons.items():
             b.setText(labels[name])
             b.setToolTip(tips[name])
-        self.setToolTip(_("Left drag: turn the view. Middle drag or Shift + drag: move it. Wheel: zoom."))
+        self.setToolTip(_("Left drag or arrow keys: turn the view. Middle drag or Shift + drag: move it. "
+                          "Wheel or + and −: zoom."))
         self.setAccessibleName(_("3D view of the robot cell"))
         self._frame_names = {"world": pgettext("robot view", "World"), "base": pgettext("robot view", "Base"),
                              "tool": pgettext("robot view", "Tool")}
@@ -250,6 +254,23 @@ class RobotCellView(QWidget):
             self.camera.zoom(steps)
             self._camera_moved()
         event.accept()
+
+    def keyPressEvent(self, event) -> None:
+        """Arrow keys turn the view (15° a press), + and − zoom: the view works without a mouse too."""
+        key = event.key()
+        turns = {Qt.Key.Key_Left: (KEY_ORBIT_DEG, 0.0), Qt.Key.Key_Right: (-KEY_ORBIT_DEG, 0.0),
+                 Qt.Key.Key_Up: (0.0, KEY_ORBIT_DEG), Qt.Key.Key_Down: (0.0, -KEY_ORBIT_DEG)}
+        if key in turns:
+            self.camera.orbit(*turns[key])
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.camera.zoom(1)
+        elif key == Qt.Key.Key_Minus:
+            self.camera.zoom(-1)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        self._camera_moved()
 
     # ------------------------------------------------------------------ painting
     def _make_brushes(self) -> None:
