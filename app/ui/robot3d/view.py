@@ -169,7 +169,7 @@ class RobotCellView(QWidget):
 
     # ------------------------------------------------------------------ toolbar
     def _build_toolbar(self) -> None:
-        bar = QWidget(self, objectName="robot3d_toolbar")
+        bar = self._toolbar = QWidget(self, objectName="robot3d_toolbar")
         bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         bar.setStyleSheet("#robot3d_toolbar { background: rgba(255, 255, 255, 170); border-radius: 4px; }")
         row = QHBoxLayout(bar)
@@ -214,6 +214,7 @@ class RobotCellView(QWidget):
         for name, b in self.buttons.items():
             b.setText(labels[name])
             b.setToolTip(tips[name])
+        self._toolbar.adjustSize()  # the labels' widths change with the language
         self.setToolTip(_("Left drag or arrow keys: turn the view. Middle drag or Shift + drag: move it. "
                           "Wheel or + and −: zoom."))
         self.setAccessibleName(_("3D view of the robot cell"))
