@@ -39,7 +39,8 @@ def pallet_origin() -> list[float]:
     return [round(float(v), 6) for v in env.tcp_of(env.start_q)[:3, 3]]
 
 
-def lab_yaml(examples: dict | None = None) -> str:
+def lab_yaml(examples: dict | None = None, given_program: str | None = None) -> str:
+    """The lab; with ``given_program`` the program is the scenario's own (no program control)."""
     lab = {
         "simulator": "robot_arm",
         "scenario": {**BASE, "task": {"kind": "palletizing", "pallet": [*pallet_origin(), 0, 0, 0],
@@ -57,13 +58,16 @@ def lab_yaml(examples: dict | None = None) -> str:
     }
     if examples is not None:
         lab["examples"] = examples
+    if given_program is not None:
+        lab["scenario"]["program"] = given_program
+        lab["controls"] = lab["controls"][:1]
     out = io.StringIO()
     YAML().dump(lab, out)
     return out.getvalue()
 
 
 def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None, examples: dict | None = None,
-            load: bool = True):
+            load: bool = True, given_program: str | None = None):
     """The fixture course with ``line/arm-lab`` added (its folder holding ``extra_files``), as the library of
     ``ctx``; the course folder is ``tmp_path/bundled/fixture-mini``."""
     bundled = tmp_path / "bundled"
@@ -74,7 +78,7 @@ def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None, exam
     data = yaml.load((module_dir / "module.yaml").read_text(encoding="utf-8"))
     step_dir = module_dir / "arm-lab"
     step_dir.mkdir()
-    (step_dir / "lab.yaml").write_text(lab_yaml(examples), encoding="utf-8")
+    (step_dir / "lab.yaml").write_text(lab_yaml(examples, given_program), encoding="utf-8")
     for name, text in (extra_files or {}).items():
         (step_dir / name).write_text(text, encoding="utf-8")
     data["steps"].append({"id": "arm-lab", "kind": "lab", "title": {"en": "Arm lab", "zh_CN": "机械臂实验"}})

@@ -159,3 +159,19 @@ def test_the_pendant_log_is_kept_in_the_draft(qtbot, ctx, trainee, course):
     assert np.allclose(again.pendant.session.q, q)
     qtbot.mouseClick(again.restart_btn, LEFT)
     assert not again.pendant.session.points and again.pendant.log() == []
+
+
+def test_a_given_program_is_shown_read_only_and_runs_with_the_taught_point(qtbot, ctx, trainee, tmp_path):
+    course = install(ctx, tmp_path, given_program=GOOD)
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    assert view.program_control is None and view.program.editor.isReadOnly()
+    assert view.program.editor.toPlainText() == GOOD
+    teach_pal_and_jog_away(qtbot, view)
+    qtbot.waitUntil(lambda: not view.program.problems, timeout=3000)
+    qtbot.mouseClick(view.program.run_btn, LEFT)
+    qtbot.waitUntil(lambda: view.program.goal is None, timeout=20_000)
+    assert view.program.run.stopped_by is None
+    assert set(view.control_values()) == {"session"}
+    qtbot.mouseClick(view.submit_btn, LEFT)
+    qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
+    assert lab_runs(ctx, "line/arm-lab")[-1].passed

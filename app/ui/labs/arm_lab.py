@@ -88,13 +88,18 @@ class ArmLabView(LabViewBase):
         return {k: v for k, v in self.values.items() if k not in work}
 
     def _build_centre(self) -> QWidget:
-        if self.program_control is None:
+        given = self.scenario.program if self.scenario is not None else ""
+        if self.program_control is None and not given.strip():
             return self.view3d
         from simulators.robot.arm.runner import run_program  # noqa: F401 - fail here, not on the first Run
 
         self.program = ProgramPane(self._plan, self._may_move)
         self.program.override.setValue(round(self.scenario.override) if self.scenario is not None else 100)
-        self.program.editor.setPlainText(str(self.values.get(self.program_control.id) or ""))
+        if self.program_control is not None:
+            self.program.editor.setPlainText(str(self.values.get(self.program_control.id) or ""))
+        else:  # the lab's own program: run it, not edit it
+            self.program.editor.setPlainText(given)
+            self.program.editor.setReadOnly(True)
         self.program.edited.connect(self._program_edited)
         self.program.pose.connect(self._program_pose)
         self.program.run_changed.connect(self._run_changed)
@@ -299,7 +304,7 @@ class ArmLabView(LabViewBase):
     def retranslate(self) -> None:
         if self.program is not None:
             pc = self.program_control
-            self.program.retranslate(content_text(pc.label) if pc is not None else _("Robot program"))
+            self.program.retranslate(content_text(pc.label) if pc is not None else _("Robot program (read only)"))
         self.restart_btn.setText(_("Start over"))
         self.restart_btn.setToolTip(_("The arm back at its start and no points taught: a new pendant session"))
         self.pendant_note.setText(_("Everything done on the pendant is recorded; Submit has it replayed and "
