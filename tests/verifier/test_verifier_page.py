@@ -28,6 +28,7 @@ from tests.verifier.vectors import (
     make_vectors,
     page_data,
     signed,
+    signed_edge_cases,
 )
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=browser.missing() or "browser available")
@@ -215,6 +216,17 @@ def test_random_damage_gives_the_apps_verdict_with_both_signature_paths(fresh, k
         assert [s for s, _reason in got] == [a.status for a in expected], mode
         for (status, reason), app in zip(got, expected, strict=True):
             assert status != "unreadable" or APP_REASON[reason] in app.message, (reason, app.message)
+
+
+def test_signed_edge_cases_of_canonical_claims_give_the_apps_verdict(fresh, keys, data):
+    """Numbers, escapes, white space, dates and optional keys the center's key really signed: the page
+    accepts exactly the canonical claims the app accepts."""
+    cases = signed_edge_cases(keys)
+    got = fresh.execute_async_script(RESULT_JS, list(cases.values()), "auto")
+    verdicts = {name: (app_verdict(text, data).status, shown[0]) for (name, text), shown in zip(
+        cases.items(), got, strict=True)}
+    assert {n: v for n, v in verdicts.items() if v[0] != v[1]} == {}
+    assert {app for app, _page in verdicts.values()} == {"valid", "unreadable"}
 
 
 def test_sha2_fallback_matches_hashlib(fresh):

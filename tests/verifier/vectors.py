@@ -100,6 +100,66 @@ def make_vectors(keys: CenterKeys, foreign: CenterKeys) -> dict[str, str]:
     return v
 
 
+def _signed_doc(keys: CenterKeys, doc, **raw: str) -> str:
+    """``doc`` as compact sorted JSON with ``raw`` values spliced in as written, signed by ``keys``."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for key, value in raw.items():
+        text = text.replace(f'"{key}":"@@"', f'"{key}":{value}')
+    data = text.encode("utf-8")
+    return raw_payload(data, keys.sign(data), keys.key_id())
+
+
+def signed_edge_cases(keys: CenterKeys) -> dict[str, str]:
+    """Bytes the center's key really signed that are at the edge of canonical claims: numbers, escapes,
+    white space, dates, optional keys. Each is valid or unreadable; the page must say which, as the app."""
+    base = json.loads(canonical_bytes(base_claims()))
+    out: dict[str, str] = {}
+
+    def case(name: str, **changes) -> None:
+        raw = {k[4:]: v for k, v in changes.items() if k.startswith("raw_")}
+        doc = {**base, **{k: v for k, v in changes.items() if not k.startswith("raw_")},
+               **dict.fromkeys(raw, "@@")}
+        out[name] = _signed_doc(keys, doc, **raw)
+
+    for literal in ("1e-05", "1.5e-07", "0.1", "33.333333333333336", "1e+22", "10000000000000000", "1e16",
+                    "16.0", "-0.0", "12345678901234567168", "12345678901234567890", "1E-5", "0.00001"):
+        case(f"hours {literal}", raw_hours=literal)
+    for literal in ("92.5", "100", "100.0", "-0", "1e2", "null", "true", '"92.5"', "NaN", "Infinity"):
+        case(f"score {literal}", raw_score=literal)
+    for literal in ("6", "6.0", "-1", "true"):
+        case(f"modules {literal}", raw_modules_completed=literal)
+    for name in (r"\u00e9", r"a\/b", r"\u001c", r"\u3000", r"\u200b", r"\ufeff", r"\u2028x", "😀",
+                 r"\ud83d\ude00", r"\u007f", r"\t", r"e\u0301", r"x\\y"):  # JSON escapes, as written
+        case(f"name {name}", raw_learner_name=f'"{name}"')
+    for value in ("é", "\u3000", "\u200b", "\ufeff", "\u2028", "\x7f", "\u1680", "\x85"):
+        case(f"name raw {value!r}", learner_name=value)
+    for day in ("2024-02-29", "2026-02-29", "2026-13-01", "20261124", "2026-11-24T00:00", "0000-01-01"):
+        case(f"issued {day}", issued_on=day)
+    case("expires before issued", expires_on="2026-11-23")
+    case("award completed written out", award="completed")
+    case("override other", award="override", override_reason="other")
+    case("override unknown reason", award="override", override_reason="because")
+    case("renews itself", renews=base["number"])
+    case("renews with a space", renews="ZZ-2025-0001-0000 ")
+    case("renews empty string", renews="")
+    case("v 1.0", raw_v="1.0")
+    case("v true", raw_v="true")
+    case("v 2", raw_v="2")
+    case("extra key", extra="x")
+    case("center_name_zh left out")
+    del out["center_name_zh left out"]
+    without = {k: v for k, v in base.items() if k != "center_name_zh"}
+    out["center_name_zh left out"] = _signed_doc(keys, without)
+    out["claims are a list"] = _signed_doc(keys, [base])
+    spaced = json.dumps(base, sort_keys=True, ensure_ascii=False).encode()
+    out["spaces"] = raw_payload(spaced, keys.sign(spaced), keys.key_id())
+    bom = b"\xef\xbb\xbf" + canonical_bytes(base_claims())
+    out["byte-order mark"] = raw_payload(bom, keys.sign(bom), keys.key_id())
+    latin = canonical_bytes(base_claims(learner_name="Zoë")).replace("ë".encode(), b"\xeb")  # not UTF-8
+    out["latin-1 bytes"] = raw_payload(latin, keys.sign(latin), keys.key_id())
+    return out
+
+
 def garbage_vectors(keys: CenterKeys, count: int, seed: int = 22) -> list[str]:
     """Random damage: bytes after the key id and signature, and flipped characters of a real code."""
     rng = random.Random(seed)
