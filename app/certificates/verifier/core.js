@@ -4,8 +4,8 @@
 // valid | tampered | unknown_issuer | revoked | expired | unreadable (the app's Status), and reason
 // names the check that decided it (the page's message table is keyed by it).
 // Known difference, on bytes only the center's own key could sign: JSON numbers are doubles here, so an
-// integer beyond 2^53 written in full (which the app never signs: modules and hours are small) reads as
-// "unreadable" where Python's exact integers would accept it. tests/verifier/ checks every other edge.
+// integer no double holds exactly (beyond 2^53; the app never signs one: modules and hours are small)
+// reads as "unreadable" where Python's exact integers would accept it. tests/verifier/ checks every other edge.
 const ZZCore = (() => {
   const PREFIX = 'ZZC1:';
   const KEY_ID_LEN = 8, SIG_LEN = 64, MAX_CLAIMS_BYTES = 16384, MAX_CLAIMS_JSON_BYTES = 65536;
