@@ -175,3 +175,13 @@ def test_a_given_program_is_shown_read_only_and_runs_with_the_taught_point(qtbot
     qtbot.mouseClick(view.submit_btn, LEFT)
     qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
     assert lab_runs(ctx, "line/arm-lab")[-1].passed
+
+
+def test_the_lab_editor_knows_the_kind():
+    from app.ui.instructor.authoring.lab_tables import CONTROL_TYPES, metric_choices, path_choices
+
+    assert "pendant" in CONTROL_TYPES
+    assert ("session", "session") in path_choices("robot_arm", None)
+    data = {"kind": "robot_arm", "task": {"kind": "glue_path"}}
+    names = [n for n, _label in metric_choices("robot_arm", data)]
+    assert "path_deviation_mm" in names and "speed_cv" in names and "targets_reached" not in names
