@@ -188,15 +188,17 @@ class SolidArrays:
 def sdf(points: np.ndarray, rot: np.ndarray, origin: np.ndarray, half: np.ndarray, is_cyl: np.ndarray) -> np.ndarray:
     """Signed distance (mm) of points (p, 3) to their solids given per point (rot (p,3,3), …): < 0 inside."""
     local = np.einsum("pji,pj->pi", rot, points - origin)
-    # box
-    d = np.abs(local) - half
-    outside = np.linalg.norm(np.maximum(d, 0.0), axis=-1)
-    box = outside + np.minimum(d.max(-1), 0.0)
+    any_cyl = bool(is_cyl.any())
+    if not any_cyl or not is_cyl.all():  # boxes (zones and curtains are always boxes)
+        d = np.abs(local) - half
+        box = np.sqrt(np.einsum("pi,pi->p", *(np.maximum(d, 0.0),) * 2)) + np.minimum(d.max(-1), 0.0)
+        if not any_cyl:
+            return box
     # cylinder: axis local z from 0 to height
     dr = np.hypot(local[:, 0], local[:, 1]) - half[:, 0]
     dz = np.abs(local[:, 2] - half[:, 1] / 2.0) - half[:, 1] / 2.0
     cyl = np.hypot(np.maximum(dr, 0.0), np.maximum(dz, 0.0)) + np.minimum(np.maximum(dr, dz), 0.0)
-    return np.where(is_cyl, cyl, box)
+    return cyl if is_cyl.all() else np.where(is_cyl, cyl, box)
 
 
 def segment_sdf_min(p0: np.ndarray, p1: np.ndarray, rot: np.ndarray, origin: np.ndarray, half: np.ndarray,
