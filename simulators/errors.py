@@ -120,8 +120,8 @@ MESSAGES: dict[str, str] = {
     "arm.lang.move.speed_expected": "a speed is expected here, not '{found}'",
     "arm.lang.move.speed_percent": "the MOVEJ speed is a percentage of the maximum joint speed, like 50%",
     "arm.lang.move.speed_mm_s": "the {keyword} speed is in mm/s, like 250 mm/s or v250",
-    "arm.lang.move.percent_range": "the speed must be above 0% and at most 100% (got {value})",
-    "arm.lang.move.mm_s_range": "the speed must be above 0 and at most {max} mm/s (got {value})",
+    "arm.lang.move.percent_range": "the speed must be between 1% and 100% (got {value})",
+    "arm.lang.move.mm_s_range": "the speed must be between {min} and {max} mm/s (got {value})",
     "arm.lang.move.zone": "expected FINE or a zone like Z10 here, not '{found}'",
     "arm.lang.move.zone_range": "a zone radius may be at most {max} mm",
     "arm.lang.offs.args": "write OFFS(point, dx, dy, dz)",
@@ -153,6 +153,7 @@ MESSAGES: dict[str, str] = {
     "arm.lang.wait.syntax": "write WAIT DI[n] [ON|OFF] [TIMEOUT s] or WAIT <seconds>",
     "arm.lang.wait.range": "a wait or timeout must be between 0 and {max} s (got {value})",
     # six-axis robot program, found while running (simulators/robot/arm/lang/interpreter.py)
+    "arm.run.too_long": "the program runs longer than {max} s: check the loops and the waits",
     "arm.run.too_many_steps": "the program executes more than {max} instructions: check the loop conditions",
     "arm.run.division_by_zero": "division by zero",
     "arm.run.number_overflow": "a register value grew beyond the numbers the controller can hold",

@@ -476,3 +476,22 @@ def test_a_joints_target_of_a_linear_move_is_its_tcp_with_the_tool_of_the_move()
     q = np.radians([10, 20, 10, 0, -60, 0])
     assert np.allclose(run.trajectory.q[-1], q, atol=1e-9)
     assert np.allclose(run.trajectory.tcp[-1], (ARM.fk(q) @ TILTED)[:3, 3], atol=1e-6)
+
+
+def test_program_time_is_capped_without_building_the_samples_first() -> None:
+    run = run_arm_program("LOOP 1000\n  WAIT 3600\nENDLOOP", setup())  # 1,000 hours asked for
+    [alarm] = run.alarms
+    assert (alarm.code, alarm.line, alarm.params) == ("arm.run.too_long", 2, {"max": 1800})
+    assert run.stopped_by == "budget" and run.cycle_time == pytest.approx(1800.0)
+    # a move that could not end in time is refused before it is planned
+    program = "POINT p = (800, -600, 500)\nPOINT q = (800, 600, 500)\nMOVEL p 1 mm/s\nMOVEL q 1 mm/s"
+    run = run_arm_program(program, setup(tool="flange"))
+    assert [(a.code, a.line) for a in run.alarms] == [("arm.run.too_long", 4)]
+    assert run.cycle_time < 1800.0 and np.allclose(run.trajectory.tcp[-1], (800, -600, 500), atol=1e-6)
+
+
+def test_an_override_below_one_percent_counts_as_one_percent() -> None:
+    program = "POINT a = (700, -300, 400)\nMOVEL a 400 mm/s"
+    tiny = run_arm_program(program, setup(tool="flange", override=1e-6))
+    one = run_arm_program(program, setup(tool="flange", override=0.01))
+    assert tiny.cycle_time == one.cycle_time and tiny.alarms == []

@@ -90,7 +90,7 @@ def test_every_statement_parses_into_its_node() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("MOVEJ p 5 %", 0.05), ("MOVEJ p 100%", 1.0), ("MOVEJ p 0.5%", 0.005)])
+    ("MOVEJ p 5 %", 0.05), ("MOVEJ p 100%", 1.0), ("MOVEJ p 1%", 0.01), ("MOVEJ p 2.5%", 0.025)])
 def test_joint_speed_is_a_fraction(text: str, expected: float) -> None:
     assert parse_arm_program(text, points={"p"}).body[0].speed == pytest.approx(expected)
 
@@ -149,7 +149,9 @@ def test_full_width_punctuation_reads_as_ascii() -> None:
     ("MOVEJ p 50", "arm.lang.move.speed_percent", 1, 9),
     ("MOVEL p 50%", "arm.lang.move.speed_mm_s", 1, 9),
     ("MOVEJ p 120%", "arm.lang.move.percent_range", 1, 9),
+    ("MOVEJ p 0.5%", "arm.lang.move.percent_range", 1, 9),
     ("MOVEL p 9000 mm/s", "arm.lang.move.mm_s_range", 1, 9),
+    ("MOVEL p 0.5 mm/s", "arm.lang.move.mm_s_range", 1, 9),
     ("MOVEL p 100 mm/s Q10", "arm.lang.move.zone", 1, 18),
     ("MOVEL p 100 mm/s Z900", "arm.lang.move.zone_range", 1, 18),
     ("MOVEL p 100 mm/s Z10 now", "arm.lang.syntax.extra", 1, 22),

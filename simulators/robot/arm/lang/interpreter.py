@@ -37,6 +37,9 @@ from simulators.robot.arm.lang.stitch import Episode, safety_cut, stitch
 from simulators.robot.arm.motion import MoveCmd, Planner, Zone
 from simulators.robot.arm.orientation import wpr_to_matrix
 
+MAX_PROGRAM_TIME = 1800.0  # s of robot time: loops of waits or slow moves stop here (the samples stay small)
+MIN_OVERRIDE = 0.01  # an override below 1 % counts as 1 %, as on a pendant
+
 
 class _Stop(Exception):
     """Ends the run: an alarm was recorded."""
@@ -99,7 +102,7 @@ class _Interpreter:
     def _new_planner(self, q: np.ndarray, offset: float) -> None:
         tool = self.tools[self.tool] if self.tool is not None else np.eye(4)
         planner = Planner(self.arm, tool, dt=self.setup.dt, t1=self.setup.mode == "T1",
-                          override=float(self.setup.override), start_q=q, base=self.base)
+                          override=max(float(self.setup.override), MIN_OVERRIDE), start_q=q, base=self.base)
         self.episodes.append(Episode(planner, self.tool, tool, offset))
 
     @property
@@ -130,9 +133,34 @@ class _Interpreter:
             raise _Stop("motion")
 
     def dwell(self, seconds: float, line: int) -> None:
+        room = max(MAX_PROGRAM_TIME - self.now(), 0.0)
         self.record(line, timed=True)
-        self.planner.dwell(seconds, line)
+        self.planner.dwell(min(seconds, room), line)
         self.after_planner_call()
+        if seconds > room:
+            raise self.alarm("arm.run.too_long", line, "budget", max=int(MAX_PROGRAM_TIME))
+
+    def shortest_time(self, cmd: MoveCmd) -> float:
+        """A lower bound of a move's duration (s) at its speed and the override: joints at their top speed,
+        the TCP along the chords (MOVEC through its via point). Computed only near the time cap."""
+        p, model = self.planner, self.arm.model
+        if cmd.kind == "J":
+            speed = model.max_speed_rad_s * cmd.speed * p.override
+            spans = model.limits_rad[:, 1] - model.limits_rad[:, 0]
+            if self.now() + float(np.max(spans / speed)) <= MAX_PROGRAM_TIME:
+                return 0.0  # even the longest joint move fits
+            q1 = cmd.joints
+            if q1 is None:
+                try:
+                    q1 = self.arm.ik(invert(self.base) @ cmd.target @ invert(self.tool_matrix()), p.current_q)
+                except ArmError:
+                    return 0.0  # the planner raises its alarm
+            return float(np.max(np.abs(np.asarray(q1) - p.current_q) / speed))
+        start, end = p.tcp_pose()[:3, 3], cmd.target[:3, 3]
+        length = float(np.linalg.norm(end - start))
+        if cmd.via is not None:
+            length = float(np.linalg.norm(cmd.via[:3, 3] - start) + np.linalg.norm(end - cmd.via[:3, 3]))
+        return length / (cmd.speed * p.override)
 
     # ------------------------------------------------------------------ running
     def run(self) -> None:
@@ -324,9 +352,14 @@ class _Interpreter:
             elif point.conf is not None:
                 conf = parse_fanuc(point.conf)[0]
             cmd = MoveCmd(s.kind, point.world, None, via, s.speed, Zone(s.zone), s.line, conf)
+        if self.now() + self.shortest_time(cmd) > MAX_PROGRAM_TIME:
+            self.record(s.line)
+            raise self.alarm("arm.run.too_long", s.line, "budget", max=int(MAX_PROGRAM_TIME))
         self.record(s.line, timed=True)
         self.planner.add(cmd)
         self.after_planner_call()
+        if self.now() > MAX_PROGRAM_TIME:  # slower than the bound (T1, joint limits on a linear move)
+            raise self.alarm("arm.run.too_long", s.line, "budget", max=int(MAX_PROGRAM_TIME))
 
     # ------------------------------------------------------------------ the result
     def result(self) -> ProgramRun:

@@ -32,6 +32,7 @@ MAX_LOOP = 1000
 MAX_TARGET_DEPTH = 4  # OFFS(RELTOOL(OFFS(p, …), …), …)
 MAX_COORD = 100_000.0  # mm
 MAX_ANGLE = 1000.0  # degrees (±455° is the widest joint)
+MIN_TCP_SPEED = 1.0  # mm/s: with 1 % for MOVEJ, bounds how long one move may take
 MAX_TCP_SPEED = 5000.0  # mm/s
 MAX_ZONE = 500  # mm
 MAX_WAIT = 3600.0  # s
@@ -273,7 +274,7 @@ class _Parser:
             cur.take()
             if not joint:
                 raise cur.fail("arm.lang.move.speed_mm_s", tok, keyword=keyword)
-            if not 0 < value <= 100:
+            if not 1 <= value <= 100:  # 1 %: as on a pendant, and a floor on how long one move may take
                 raise cur.fail("arm.lang.move.percent_range", tok, value=_plain(value))
             return value / 100.0
         if cur.is_word("MM") and cur.peek().kind == "op" and cur.peek().value == "/" \
@@ -285,8 +286,9 @@ class _Parser:
         raise cur.fail("arm.lang.move.speed_percent" if joint else "arm.lang.move.speed_mm_s", tok, keyword=keyword)
 
     def tcp_speed(self, cur: Cursor, value: float, tok: Token) -> float:
-        if not 0 < value <= MAX_TCP_SPEED:
-            raise cur.fail("arm.lang.move.mm_s_range", tok, value=_plain(value), max=int(MAX_TCP_SPEED))
+        if not MIN_TCP_SPEED <= value <= MAX_TCP_SPEED:
+            raise cur.fail("arm.lang.move.mm_s_range", tok, value=_plain(value), min=int(MIN_TCP_SPEED),
+                           max=int(MAX_TCP_SPEED))
         return value
 
     def zone(self, cur: Cursor) -> float:
