@@ -224,8 +224,12 @@ def test_a_cell_for_another_arm_switches_the_model(qtbot, qapp) -> None:
     v = RobotCellView("r12-1440")
     qtbot.addWidget(v)
     v.resize(640, 480)
+    tcp = np.eye(4)
+    tcp[2, 3] = 140.0
+    v.set_tool(tcp, name="gripper")
     v.set_cell(load_cell("bench-cell"))
     assert v.scene.arm.model.key == "r7-700"
+    assert v.scene.tcp[2, 3] == 140.0 and v.scene._links[-1].triangles > 0  # the tool came along
     arr = pixels(v)
     orange = (arr[..., 0] > arr[..., 2] + 80) & (arr[..., 0] > 150)  # the R7-700 is drawn orange
     assert orange.sum() > 200

@@ -44,6 +44,7 @@ class RobotCellView(QWidget):
         self.camera = Camera()
         self.antialias = antialias
         self.cell = None
+        self._tool_kind = "none"
         self._lines: dict[str, np.ndarray] = {}
         self._interrupted: frozenset[str] = frozenset()
         r = arm.model.reach
@@ -78,7 +79,10 @@ class RobotCellView(QWidget):
         self.cell = cell
         self._interrupted = frozenset(interrupted)
         if cell.arm_model != self.scene.arm.model.key:
+            old = self.scene
             self.scene = Scene(Arm(get_model(cell.arm_model)))
+            self.scene.set_tool(old.tcp, self._tool_kind)
+            self.scene.set_joints(old.q)
             self._make_brushes()
         self.scene.base = np.asarray(cell.base, dtype=float)
         self.scene.set_joints(self.scene.q)
@@ -96,7 +100,8 @@ class RobotCellView(QWidget):
 
     def set_tool(self, tcp: np.ndarray, kind: str = "pointer", name: str = "") -> None:
         """The tool on the flange: ``kind`` gripper, glue, pointer or none (guessed from ``name`` if given)."""
-        self.scene.set_tool(tcp, tool_kind(name) if name else kind)
+        self._tool_kind = tool_kind(name) if name else kind
+        self.scene.set_tool(tcp, self._tool_kind)
         self.update()
 
     def set_joints(self, q) -> None:
