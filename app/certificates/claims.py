@@ -194,7 +194,12 @@ def parse_canonical(data: bytes) -> Claims:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ClaimsError(f"claims are not UTF-8 JSON: {exc}") from None
     claims = Claims.from_json_dict(obj)
-    if canonical_bytes(claims) != data:
+    try:
+        canonical = canonical_bytes(claims)
+    except UnicodeEncodeError:
+        # JSON may escape a lone surrogate ("\ud800"); no UTF-8 text, so never signed by a center.
+        raise ClaimsError("claims contain text that is not valid Unicode") from None
+    if canonical != data:
         raise ClaimsError("claims are not in canonical form")
     return claims
 

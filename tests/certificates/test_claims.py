@@ -53,6 +53,13 @@ def test_non_canonical_bytes_are_refused(claims):
         parse_canonical(pretty)
 
 
+def test_a_lone_surrogate_in_the_claims_is_refused_not_a_crash(claims):
+    # JSON may escape a surrogate that no UTF-8 text holds: hostile QR text, never signed by a center.
+    data = canonical_bytes(claims).replace("张伟".encode(), b"\\ud800")
+    with pytest.raises(ClaimsError, match="not valid Unicode"):
+        parse_canonical(data)
+
+
 @pytest.mark.parametrize("mutate, message", [
     (lambda d: d.pop("learner_name"), "missing learner_name"),
     (lambda d: d.update(extra=1), "unexpected extra"),
