@@ -89,6 +89,8 @@ class _Interpreter:
         self.inputs = given if isinstance(given, InputScript) else InputScript(given, setup.initial_inputs)
         curtains = {c.input for c in cell.curtains} if cell is not None else set()
         self.wired = set(setup.wired) | self.inputs.channels() | curtains
+        model = self.arm.model
+        self.reach = model.d1 + model.a1 + model.a2 + model.forearm + model.d6  # base origin to the flange, at most
         self.state = _State()
         self.alarms: list[RunAlarm] = []
         self.io_log: list[tuple[float, str, int, bool]] = []
@@ -113,9 +115,9 @@ class _Interpreter:
         ep = self.episodes[-1]
         return ep.offset + ep.planner.current_time
 
-    def record(self, line: int, timed: bool = False) -> None:
+    def record(self, line: int, timed: bool = False, t: float | None = None) -> None:
         """An executed statement; ``timed``: its times come from the planner segment it adds."""
-        t = self.now()
+        t = self.now() if t is None else t
         entry = [line, t, t, timed]
         self.executed.append(entry)
         if timed:
@@ -140,15 +142,16 @@ class _Interpreter:
         if seconds > room:
             raise self.alarm("arm.run.too_long", line, "budget", max=int(MAX_PROGRAM_TIME))
 
-    def shortest_time(self, cmd: MoveCmd) -> float:
+    def shortest_time(self, cmd: MoveCmd, now: float) -> float:
         """A lower bound of a move's duration (s) at its speed and the override: joints at their top speed,
-        the TCP along the chords (MOVEC through its via point). Computed only near the time cap."""
+        the TCP along the chords (MOVEC through its via point). 0 when even the longest such move would end
+        before the time cap (the usual case: no kinematics computed)."""
         p, model = self.planner, self.arm.model
         if cmd.kind == "J":
             speed = model.max_speed_rad_s * cmd.speed * p.override
             spans = model.limits_rad[:, 1] - model.limits_rad[:, 0]
-            if self.now() + float(np.max(spans / speed)) <= MAX_PROGRAM_TIME:
-                return 0.0  # even the longest joint move fits
+            if now + float(np.max(spans / speed)) <= MAX_PROGRAM_TIME:
+                return 0.0
             q1 = cmd.joints
             if q1 is None:
                 try:
@@ -156,7 +159,16 @@ class _Interpreter:
                 except ArmError:
                     return 0.0  # the planner raises its alarm
             return float(np.max(np.abs(np.asarray(q1) - p.current_q) / speed))
-        start, end = p.tcp_pose()[:3, 3], cmd.target[:3, 3]
+        end, origin = cmd.target[:3, 3], self.base[:3, 3]
+        # the start lies within reach (arm plus tool) of the base: the chords are at most this long
+        reach = self.reach + float(np.linalg.norm(self.tool_matrix()[:3, 3]))
+        far = float(np.linalg.norm(end - origin)) + reach
+        if cmd.via is not None:
+            via = float(np.linalg.norm(cmd.via[:3, 3] - origin))
+            far = via + reach + via + float(np.linalg.norm(end - origin))
+        if now + far / (cmd.speed * p.override) <= MAX_PROGRAM_TIME:
+            return 0.0
+        start = p.tcp_pose()[:3, 3]
         length = float(np.linalg.norm(end - start))
         if cmd.via is not None:
             length = float(np.linalg.norm(cmd.via[:3, 3] - start) + np.linalg.norm(end - cmd.via[:3, 3]))
@@ -352,10 +364,11 @@ class _Interpreter:
             elif point.conf is not None:
                 conf = parse_fanuc(point.conf)[0]
             cmd = MoveCmd(s.kind, point.world, None, via, s.speed, Zone(s.zone), s.line, conf)
-        if self.now() + self.shortest_time(cmd) > MAX_PROGRAM_TIME:
-            self.record(s.line)
+        now = self.now()
+        if now + self.shortest_time(cmd, now) > MAX_PROGRAM_TIME:
+            self.record(s.line, t=now)
             raise self.alarm("arm.run.too_long", s.line, "budget", max=int(MAX_PROGRAM_TIME))
-        self.record(s.line, timed=True)
+        self.record(s.line, timed=True, t=now)
         self.planner.add(cmd)
         self.after_planner_call()
         if self.now() > MAX_PROGRAM_TIME:  # slower than the bound (T1, joint limits on a linear move)
