@@ -247,6 +247,11 @@ def test_taught_points_are_known_and_unknown_names_can_wait_for_the_run() -> Non
     assert only("MOVEJ p1 50%\nPOINT p1 = (1, 2, 3)", points=None) == ("arm.lang.point.later", 1, 7)
 
 
+def test_a_point_defined_in_a_block_is_reported_once() -> None:
+    assert errors("LOOP 2\n  POINT p = (1, 2, 3)\n  MOVEL p 9 mm/s\nENDLOOP\nMOVEL p 9 mm/s", points=set()) == [
+        ("arm.lang.point.in_block", 2, 3)]
+
+
 def test_a_program_point_may_reuse_a_taught_name() -> None:
     body = parse_arm_program("POINT p1 = (1, 2, 3)\nMOVEL p1 9 mm/s", points={"p1"}).body
     assert body[0].name == "p1"

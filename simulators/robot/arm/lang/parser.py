@@ -141,6 +141,7 @@ class _Parser:
         if known is not None and known.kind != "taught":
             raise cur.fail("arm.lang.point.duplicate", tok, name=tok.text, first_line=known.line)
         if len(self.stack) > 1:
+            self.names.setdefault(tok.text, _Known("broken", self.line))  # reported here, not again at each use
             raise cur.fail("arm.lang.point.in_block", cur.tokens[0], keyword=keyword)
         return tok.text, tok
 
