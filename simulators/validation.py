@@ -48,7 +48,7 @@ def _walk_loc(loc: tuple[Any, ...], data: Any) -> list[str]:
     node = data
     for item in loc:
         if isinstance(node, dict) and isinstance(item, str) and item in (
-                node.get("type"), node.get("dist"), node.get("model")):
+                node.get("type"), node.get("dist"), node.get("model"), node.get("kind")):
             continue  # the tag pydantic adds for a discriminated union
         if isinstance(node, dict) and item in node:
             parts.append(str(item))

@@ -216,3 +216,24 @@ def test_program_errors_come_all_at_once_with_line_and_column():
     assert err.value.field == "program"
     assert len(err.value.diagnostics) >= 2
     assert all(d.line is not None and d.column is not None for d in err.value.diagnostics)
+
+
+def test_zhizao_simulate_runs_a_robot_arm_scenario(capsys, tmp_path):
+    import json
+
+    from tests.simulators.test_cli import call
+
+    path = tmp_path / "pallet.yaml"
+    path.write_text("kind: robot_arm\narm: r7-700\ntools: [{name: pen, tcp: [0, 0, 100, 0, 0, 0]}]\nmode: AUTO\n"
+                    "start_joints: [0, 0, 0, 0, 60, 0]\n"
+                    "task: {kind: palletizing, pallet: [350, 150, 100, 0, 0, 0], pattern: [2, 1, 1]}\n"
+                    "program: |\n  TOOL pen\n  POINT pal = (350, 150, 100)\n  MOVEJ OFFS(pal, 0, 0, 50) 100%\n"
+                    "  MOVEL pal 200 mm/s FINE\n  RELEASE\n  MOVEL OFFS(pal, 60, 0, 0) 200 mm/s FINE\n  RELEASE\n",
+                    encoding="utf-8")
+    code, out, err = call(capsys, str(path), "--kind", "robot_arm", "--json", "--replications", "2")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["kind"] == "robot_arm" and data["metrics"]["parts_placed"]["mean"] == 2
+    assert data["metrics"]["cycle_time"]["half_width"] == 0  # no randomness in the arm
+    code, _out, err = call(capsys, str(path), "--set", "task.pattern=[2, 1]")
+    assert code != 0 and "task.pattern.2: required field is missing" in err
