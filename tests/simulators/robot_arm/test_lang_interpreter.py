@@ -495,3 +495,13 @@ def test_an_override_below_one_percent_counts_as_one_percent() -> None:
     tiny = run_arm_program(program, setup(tool="flange", override=1e-6))
     one = run_arm_program(program, setup(tool="flange", override=0.01))
     assert tiny.cycle_time == one.cycle_time and tiny.alarms == []
+
+
+@pytest.mark.parametrize("kw", [
+    {"start_q": np.full(6, np.nan)}, {"start_q": np.zeros(5)}, {"tools": {"t": np.full((4, 4), np.inf)}},
+    {"user_frames": {"f": np.eye(3)}}, {"inputs": [(-1.0, 1, True)]}, {"inputs": [(float("nan"), 1, True)]},
+    {"override": 0.0}, {"override": 1.5}, {"mode": "T3"}, {"max_instructions": 0}, {"tool": "welder"},
+])
+def test_a_bad_setup_is_a_clear_value_error(kw: dict) -> None:
+    with pytest.raises(ValueError):
+        run_arm_program("GRIP", setup(**kw))

@@ -11,6 +11,7 @@ blended move's ``t_end`` lies after the next move's ``t_start`` (the corner is s
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -78,6 +79,18 @@ class RunSetup:
             raise ValueError(f"unknown mode {self.mode!r}")
         if self.max_instructions < 1:
             raise ValueError("max_instructions must be at least 1")
+        q = np.asarray(self.start_q, dtype=float)
+        if q.shape != (6,) or not np.isfinite(q).all():
+            raise ValueError("start_q must be 6 finite joint values in radians")
+        for kind, table in (("tool", self.tools), ("user frame", self.user_frames)):
+            for name, m in table.items():
+                m = np.asarray(m, dtype=float)
+                if m.shape != (4, 4) or not np.isfinite(m).all():
+                    raise ValueError(f"{kind} {name!r} must be a finite 4x4 matrix")
+        if not isinstance(self.inputs, InputScript):
+            for t, channel, _value in self.inputs:
+                if not (math.isfinite(float(t)) and t >= 0) or int(channel) != channel:
+                    raise ValueError(f"bad input change {(t, channel, _value)!r}: time ≥ 0 s, whole channel")
 
 
 class InputScript:
