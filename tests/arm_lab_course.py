@@ -39,8 +39,20 @@ def pallet_origin() -> list[float]:
     return [round(float(v), 6) for v in env.tcp_of(env.start_q)[:3, 3]]
 
 
-def lab_yaml(examples: dict | None = None, given_program: str | None = None) -> str:
-    """The lab; with ``given_program`` the program is the scenario's own (no program control)."""
+def start_pose() -> list[float]:
+    """The TCP where the arm starts, as ``[x, y, z, w, p, r]``."""
+    import math
+
+    from simulators.robot.arm.orientation import matrix_to_wpr
+
+    env = build_environment(RobotArmScenario.model_validate({**BASE, "task": {"kind": "program"}}))
+    pose = env.tcp_of(env.start_q)
+    return [*pallet_origin(), *(round(math.degrees(a), 6) for a in matrix_to_wpr(pose[:3, :3]))]
+
+
+def lab_yaml(examples: dict | None = None, given_program: str | None = None, jog: bool = False) -> str:
+    """The lab; with ``given_program`` the program is the scenario's own (no program control); ``jog``: a
+    jog-targets lab instead (target t1 where the TCP starts, pendant only)."""
     lab = {
         "simulator": "robot_arm",
         "scenario": {**BASE, "task": {"kind": "palletizing", "pallet": [*pallet_origin(), 0, 0, 0],
@@ -61,13 +73,18 @@ def lab_yaml(examples: dict | None = None, given_program: str | None = None) -> 
     if given_program is not None:
         lab["scenario"]["program"] = given_program
         lab["controls"] = lab["controls"][:1]
+    if jog:
+        lab["scenario"]["task"] = {"kind": "jog_targets", "targets": [{"name": "t1", "pose": start_pose()}]}
+        lab["controls"] = lab["controls"][:1]
+        lab["objectives"] = [{"metric": "targets_reached", "op": ">=", "target": 1},
+                             {"metric": "collisions", "op": "==", "target": 0}]
     out = io.StringIO()
     YAML().dump(lab, out)
     return out.getvalue()
 
 
 def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None, examples: dict | None = None,
-            load: bool = True, given_program: str | None = None):
+            load: bool = True, given_program: str | None = None, jog: bool = False):
     """The fixture course with ``line/arm-lab`` added (its folder holding ``extra_files``), as the library of
     ``ctx``; the course folder is ``tmp_path/bundled/fixture-mini``."""
     bundled = tmp_path / "bundled"
@@ -78,7 +95,7 @@ def install(ctx, tmp_path: Path, extra_files: dict[str, str] | None = None, exam
     data = yaml.load((module_dir / "module.yaml").read_text(encoding="utf-8"))
     step_dir = module_dir / "arm-lab"
     step_dir.mkdir()
-    (step_dir / "lab.yaml").write_text(lab_yaml(examples, given_program), encoding="utf-8")
+    (step_dir / "lab.yaml").write_text(lab_yaml(examples, given_program, jog), encoding="utf-8")
     for name, text in (extra_files or {}).items():
         (step_dir / name).write_text(text, encoding="utf-8")
     data["steps"].append({"id": "arm-lab", "kind": "lab", "title": {"en": "Arm lab", "zh_CN": "机械臂实验"}})

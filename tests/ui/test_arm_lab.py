@@ -80,6 +80,8 @@ def test_teach_on_the_pendant_then_run_a_program_with_the_point(qtbot, ctx, trai
     assert view.program.t == pytest.approx(run.cycle_time)
     assert np.allclose(view.view3d.scene.q, run.trajectory.q[-1])
     assert view.program.editor.running_line == 8  # the last line executed
+    assert view.objectives.states() == ["met", "met"]  # the preview judges the planned run
+    assert view.status.text().startswith("Preview: 2 of 2 objectives met")
 
 
 def test_step_forward_and_back(qtbot, ctx, trainee, course):
@@ -175,6 +177,22 @@ def test_a_given_program_is_shown_read_only_and_runs_with_the_taught_point(qtbot
     qtbot.mouseClick(view.submit_btn, LEFT)
     qtbot.waitUntil(lambda: not view.grading, timeout=60_000)
     assert lab_runs(ctx, "line/arm-lab")[-1].passed
+
+
+def test_pendant_work_is_previewed_on_the_objectives(qtbot, ctx, trainee, tmp_path):
+    course = install(ctx, tmp_path, jog=True)
+    view = open_lab(qtbot, ctx, trainee, course, "line/arm-lab", size=(1366, 768))
+    view.pendant.timer.stop()
+    assert view.program is None  # a pendant-only lab: the 3D view and the pendant
+    panel = view.pendant
+    panel.setFocus()
+    _hold_enabling(qtbot, panel)
+    panel.points.name.setText("t1")
+    qtbot.mouseClick(panel.points.record, LEFT)
+    qtbot.waitUntil(lambda: view.objectives.states() == ["met", "met"], timeout=5000)
+    assert "target t1" in view.view3d.points and "t1" in view.view3d.points
+    qtbot.mouseClick(view.restart_btn, LEFT)
+    qtbot.waitUntil(lambda: view.objectives.states()[0] != "met", timeout=5000)
 
 
 def test_the_lab_editor_knows_the_kind():

@@ -31,6 +31,8 @@ from app.ui.robot3d.view import RobotCellView
 log = logging.getLogger(__name__)
 
 CHECK_DELAY_MS = 400
+PREVIEW_DELAY_MS = 500
+LIVE_KINDS = ("jog_targets", "tcp_calibration", "rev_counters")  # judged on the pendant work alone
 
 
 class ArmLabView(LabViewBase):
@@ -51,6 +53,8 @@ class ArmLabView(LabViewBase):
         self.pendant_note = QLabel(objectName="subtitle", wordWrap=True)
         self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self.check_program)
+        self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.preview)
         centre = self._build_centre()
         row = self._right_row(centre)
         # the views get the height; other settings (if any) and the hints go under the task
@@ -173,6 +177,8 @@ class ArmLabView(LabViewBase):
     def _pendant_moved(self, q: Any) -> None:
         """The pendant refreshed: the arm moved (or an event changed its state, recorded in the log)."""
         self.mark_changed()
+        if self.scenario is not None and self.scenario.task.kind in LIVE_KINDS:
+            self._preview_timer.start()
         if self._pendant_q is not None and np.array_equal(q, self._pendant_q):
             return
         self._pendant_q = np.array(q)
@@ -244,19 +250,49 @@ class ArmLabView(LabViewBase):
         self._check_timer.start()
         self.mark_changed()
 
-    def _plan(self, text: str, override: float) -> Any:
-        """The program as the robot would run it now: from the pendant's pose with its points and frames."""
-        from simulators.robot.arm.frames import Frames
-        from simulators.robot.arm.runner import run_program
+    def _work(self, text: str | None = None, override: float | None = None) -> tuple[Any, Any, list[dict]]:
+        """(scenario with the program and override, the pendant's session so far, its log)."""
+        update: dict[str, Any] = {}
+        if text is not None:
+            update["program"] = text
+        if override is not None:
+            update["override"] = override * 100.0
+        sc = self.scenario.model_copy(update=update) if update else self.scenario
+        if self.pendant is None:
+            return sc, None, []
+        return sc, self.pendant.session.result(), self.pendant.log()
 
-        sc = self.scenario.model_copy(update={"program": text, "override": override * 100.0})
-        env = self.env
-        if self.pendant is not None:
-            s = self.pendant.session
-            frames = Frames(base=s.frames.base, tools=dict(s.frames.tools), users=dict(s.frames.users),
-                            tool=s.frames.tool, user=s.frames.user)
-            return run_program(sc, env, s.q.copy(), dict(s.points), frames)
-        return run_program(sc, env, env.start_q.copy(), dict(env.points), env.frames)
+    def _plan(self, text: str, override: float) -> Any:
+        """The program as grading runs it after the pendant work so far: from the pendant's pose, with its
+        points, tools and frames (a user-frame task: the frame as taught)."""
+        from simulators.robot.arm.runner import program_run
+
+        sc, session, log = self._work(text, override)
+        return program_run(sc, self.env, session, log)
+
+    def preview(self, run: Any = None) -> None:
+        """The objectives judged on the work so far (the pendant's session, the planned program): a preview of
+        what Submit will grade."""
+        self._preview_timer.stop()
+        if self.env is None:
+            return
+        from simulators.robot.arm.runner import measure
+
+        try:
+            if run is not None:
+                sc, session, events = self._work(self.program.editor.toPlainText(),
+                                                 self.program.override.value() / 100)
+            else:
+                sc, session, events = self._work()
+            metrics = measure(sc, self.env, session, events, run=run).metrics
+        except Exception:  # a preview never breaks the lab; Submit reports real problems
+            log.exception("preview of %s failed", self.step_key)
+            return
+        self.objectives.show_metrics(metrics, final=True)
+        met = sum(1 for state in self.objectives.states() if state == "met")
+        total = len(self.lab.objectives)
+        self.set_status(lambda: _("Preview: {met} of {total} objectives met. Submit to have your work graded.")
+                        .format(met=met, total=total))
 
     def _program_pose(self, q: Any, t: float) -> None:
         self.view3d.set_joints(q)
@@ -271,9 +307,7 @@ class ArmLabView(LabViewBase):
             return
         self.view3d.set_trajectory(run.trajectory)
         self.view3d.mark_alarms([(a.time, alarm_text(a)) for a in run.alarms])
-        if self.program is not None and not run.alarms:
-            self.set_status(lambda: _("Planned: cycle time {t} s. Submit to have it graded.").format(
-                t=f"{run.cycle_time:.2f}"))
+        self.preview(run)
 
     # ------------------------------------------------------------------ values, submit
     def control_values(self) -> dict[str, Any]:

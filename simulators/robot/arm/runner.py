@@ -44,7 +44,7 @@ from simulators.robot.arm.tasks import ROBOT_ARM_METRICS, TASK_METRICS, pose_mat
 from simulators.stepping import ReplayRunner
 
 __all__ = ["ROBOT_ARM_METRICS", "TASK_METRICS", "ArmEnvironment", "ArmResult", "RobotArmRunner", "build_environment",
-           "run_robot_arm"]
+           "measure", "program_run", "run_robot_arm", "simulate"]
 
 _RELEASE = re.compile(r"^\s*RELEASE\b", re.IGNORECASE)
 
@@ -185,15 +185,26 @@ def run_program(sc: RobotArmScenario, env: ArmEnvironment, start_q: np.ndarray, 
 def simulate(sc: RobotArmScenario, seed: int = 1, replication: int = 0) -> ArmResult:
     """Replay, run and measure (see the module doc)."""
     env = build_environment(sc)
-    task = sc.task
-    metrics: dict[str, float] = {}
-    details: dict[str, Any] = {}
     session = None
     log = list(sc.session)
-    if task.kind not in ("program", "singularity", "palletizing", "glue_path") or log:
+    if sc.task.kind not in PROGRAM_ONLY or log:
         from simulators.robot.arm.pendant import replay
 
         session = replay(pendant_setup(sc, env), log)
+    return measure(sc, env, session, log, seed, replication)
+
+
+PROGRAM_ONLY = ("program", "singularity", "palletizing", "glue_path")
+
+
+def measure(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: list[dict[str, Any]], seed: int = 1,
+            replication: int = 0, *, run: Any = None) -> ArmResult:
+    """The task's metrics from a session (replayed, or the lab view's live one) and the program: ``run`` if it
+    was planned already (by ``program_run`` with the same inputs), else planned here."""
+    task = sc.task
+    metrics: dict[str, float] = {}
+    details: dict[str, Any] = {}
+    if session is not None:
         metrics.update(tasks.session_metrics(session))
     if isinstance(task, JogTargetsTask):
         found, details = tasks.jog_targets(task, session, {n: u.matrix for n, u in env.frames.users.items()}, log)
@@ -204,10 +215,8 @@ def simulate(sc: RobotArmScenario, seed: int = 1, replication: int = 0) -> ArmRe
     elif isinstance(task, RevCountersTask):
         found, details = tasks.rev_counters(task, session, lambda q: env.tcp_of(q))
         metrics.update(found)
-    run = None
-    if task.kind in ("program", "singularity", "palletizing", "glue_path", "user_frame"):
-        run, found, more = _program_part(sc, env, session, log)
-        details.update(more)
+    if task.kind in (*PROGRAM_ONLY, "user_frame"):
+        run, found = _program_part(sc, env, session, log, run)
         _merge(metrics, found)
     wanted = TASK_METRICS[task.kind]
     return ArmResult("robot_arm", seed, replication, {k: v for k, v in metrics.items() if k in wanted}, task.kind,
@@ -220,14 +229,14 @@ def _merge(metrics: dict[str, float], found: dict[str, float]) -> None:
         metrics[k] = metrics[k] + v if k in ("alarms", "collisions", "protective_stops") and k in metrics else v
 
 
-def _program_part(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: list[dict[str, Any]]
-                  ) -> tuple[Any, dict[str, float], dict[str, Any]]:
-    task = sc.task
+def program_start(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: list[dict[str, Any]]
+                  ) -> tuple[np.ndarray, dict[str, Any], Frames, np.ndarray | None]:
+    """Where the program starts after the session: joints, points by name, frames (the session's tools and
+    user frames; for a user-frame task the frame as taught), and that taught frame (None if not taught)."""
     frames = Frames(base=env.frames.base, tools=dict(env.frames.tools), users=dict(env.frames.users),
                     tool=env.frames.tool, user=env.frames.user)
     points = dict(env.points)
     start_q = env.start_q
-    details: dict[str, Any] = {}
     if session is not None:
         points.update(session.points)
         start_q = session.joints
@@ -236,16 +245,32 @@ def _program_part(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: 
         for name, m in session.user_frames.items():
             frames.add_user(UserFrame(name, m))
         frames.tool = session.tool if session.tool in frames.tools else frames.tool
+    taught = None
+    if isinstance(sc.task, UserFrameTask):
+        taught = tasks.taught_user_frame(sc.task, session, log)
+        if taught is not None:
+            frames.add_user(UserFrame(sc.task.frame, taught))
+    return np.array(start_q, dtype=float), points, frames, taught
+
+
+def program_run(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: list[dict[str, Any]]) -> Any:
+    """The program's run exactly as grading plans it after this session (ScenarioError if it cannot run)."""
+    start_q, points, frames, _taught = program_start(sc, env, session, log)
+    return run_program(sc, env, start_q, points, frames)
+
+
+def _program_part(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: list[dict[str, Any]], run: Any
+                  ) -> tuple[Any, dict[str, float]]:
+    task = sc.task
+    start_q, points, frames, taught = program_start(sc, env, session, log)
     found: dict[str, float] = {}
     if isinstance(task, UserFrameTask):
-        taught = tasks.taught_user_frame(task, session, log)
         found["frame_error_mm"] = tasks.frame_error_mm(task, taught)
-        if taught is not None:
-            frames.add_user(UserFrame(task.frame, taught))
     if not sc.program.strip():
         found.update(releases=0.0, parts_on_fixture=0.0, parts_placed=0.0, completed=0.0)
-        return None, found, details
-    run = run_program(sc, env, start_q, points, frames)
+        return None, found
+    if run is None:
+        run = run_program(sc, env, start_q, points, frames)
     found.update(tasks.program_metrics(run))
     lines = {i + 1 for i, text in enumerate(sc.program.splitlines()) if _RELEASE.match(text)}
     releases = tasks.release_positions(run, lines)
@@ -260,7 +285,7 @@ def _program_part(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: 
         tool_z = (frames.base @ env.arm.fk(traj.q) @ tool)[:, :3, 2] if len(traj.t) else np.zeros((0, 3))
         more, _contour = tasks.glue_path(task, run, frame, tool_z)
         found.update(more)
-    return run, found, details
+    return run, found
 
 
 class RobotArmRunner(ReplayRunner["ArmResult"]):
