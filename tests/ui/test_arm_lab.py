@@ -203,3 +203,23 @@ def test_the_lab_editor_knows_the_kind():
     data = {"kind": "robot_arm", "task": {"kind": "glue_path"}}
     names = [n for n, _label in metric_choices("robot_arm", data)]
     assert "path_deviation_mm" in names and "speed_cv" in names and "targets_reached" not in names
+
+
+def test_a_run_alarm_is_listed_marked_in_3d_and_jumps_to_its_line(qtbot, ctx, trainee, course):
+    from tests.simulators.robot_arm.test_arm_runner_programs import _through_wrist_singularity
+
+    view = open_arm_lab(qtbot, ctx, trainee, course)
+    type_program(qtbot, view, _through_wrist_singularity("MOVEL b 200 mm/s FINE").rstrip("\n"))
+    pane = view.program
+    view.pendant.setFocus()
+    _hold_enabling(qtbot, view.pendant)
+    qtbot.mouseClick(pane.run_btn, LEFT)
+    qtbot.waitUntil(lambda: pane.goal is None, timeout=20_000)
+    assert pane.alarms.isVisible() and pane.alarms.count() == 1
+    text = pane.alarms.item(0).text()
+    assert text.startswith("Line 5 at ") and "singular" in text.lower()
+    assert len(view.view3d.alarms) == 1  # marked where the TCP was when it stopped
+    assert view.objectives.states()[1] == "unmet"  # completed == 1 is not met
+    pane.editor.goto_line(1)
+    qtbot.mouseClick(pane.alarms.viewport(), LEFT, pos=pane.alarms.visualItemRect(pane.alarms.item(0)).center())
+    assert pane.editor.textCursor().blockNumber() + 1 == 5
