@@ -260,10 +260,12 @@ class RobotArmScenario(_Model):
     tools: list[ToolSpec] = Field(default_factory=list, max_length=MAX_ITEMS)
     user_frames: list[UserFrameSpec] = Field(default_factory=list, max_length=MAX_ITEMS)
     points: list[PointSpec] = Field(default_factory=list, max_length=MAX_ITEMS)
-    tool: str | None = None  # the active tool at the start: default the first of the cell's, then ``tools``
+    # The tool mounted (its geometry is what collides) and active at the start: default the first of the cell's,
+    # then of ``tools``. Selecting other tool data on the pendant changes the TCP, not what is mounted.
+    tool: str | None = None
     user_frame: str | None = None  # the active user frame at the start (default none: world)
     start_joints: Joints = (0.0, 0.0, 0.0, 0.0, 30.0, 0.0)
-    mode: Literal["T1", "T2", "AUTO"] = "T1"
+    mode: Literal["T1", "T2", "AUTO"] = "T1"  # the pendant starts in it; the program runs in it (T1: 250 mm/s)
     override: float = Field(default=100.0, gt=0, le=100)
     inputs: Inputs = Field(default_factory=Inputs)
     task: Task
