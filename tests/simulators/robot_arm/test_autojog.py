@@ -1,5 +1,6 @@
 """Automatic jogging: its logs use only the pendant's keys, replay to the target, and are deterministic."""
 
+import copy
 import math
 
 import numpy as np
@@ -123,3 +124,31 @@ def test_rotation_decompositions_rebuild_the_target():
     assert np.allclose(rot_z(c) @ rot_y(b) @ rot_x(a) @ r0, r1, atol=1e-12)
     a, b, c = tool_axis_angles(r0, r1)
     assert np.allclose(r0 @ rot_x(a) @ rot_y(b) @ rot_z(c), r1, atol=1e-12)
+
+
+def test_coarse_moves_take_an_axis_order_that_clears_the_cell():
+    """Swinging J1 first would sweep the pointer through the tilted fixture, J3 first drags it over the table; the
+    log keeps only the order that gets there, and replaying it touches nothing."""
+    from simulators.robot.arm import runner
+    from simulators.robot.arm.scenario import RobotArmScenario
+    from simulators.robot.arm.tasks import pose_matrix
+
+    sc = RobotArmScenario.model_validate({
+        "cell": "training-cell", "tool": "pointer", "start_joints": [0, 0, 0, 0, 30, 0],
+        "task": {"kind": "jog_targets", "targets": [{"name": "t", "pose": [1150, -250, 780, 180, 0, 45]}]}})
+    setup = runner.pendant_setup(sc, runner.build_environment(sc))
+    session = PendantSession(setup)
+    job = Autojog(session)
+    job.prepare()
+    job.to_pose(pose_matrix([1150, -250, 780, 180, 0, 45]), lift_mm=200, approach_mm=150)
+    job.lift(200)
+    goal = job.joints_for(pose_matrix([700, 150, 1020, 180, 20, 0]))
+    orders = [(1, 4, 5, 6, 3, 2), (3, 2, 1, 4, 5, 6), (2, 3, 1, 4, 5, 6)]
+    trial = Autojog(copy.deepcopy(session))
+    with pytest.raises(AutojogError) as err:
+        trial.coarse_joints(goal, orders[0])
+    assert err.value.params["params"]["solid"] == "tilted_fixture"
+    job.coarse_clear(goal, orders)
+    result = replay(setup, job.events)
+    assert not result.collisions and not result.alarms
+    assert np.max(np.abs(result.joints - goal)) < math.radians(1.0)
