@@ -13,7 +13,6 @@ Deterministic: the seed only labels the result (no randomness anywhere in the ar
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import math
 import re
@@ -348,7 +347,7 @@ class RobotArmRunner(ReplayRunner["ArmResult"]):
         run, session = self._result.run, self._result.session
         if run is not None and len(run.trajectory.t):
             traj = run.trajectory
-            i = max(0, min(bisect.bisect_right(traj.t.tolist(), self._now) - 1, len(traj.t) - 1))
+            i = run.sample_at(self._now)
             return {"time": self._now, "joints": [math.degrees(v) for v in traj.q[i]],
                     "tcp": tuple(float(v) for v in traj.tcp[i]), "line": int(traj.line[i])}
         q = session.joints if session is not None else np.zeros(6)
