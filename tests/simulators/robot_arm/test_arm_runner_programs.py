@@ -237,3 +237,17 @@ def test_zhizao_simulate_runs_a_robot_arm_scenario(capsys, tmp_path):
     assert data["metrics"]["cycle_time"]["half_width"] == 0  # no randomness in the arm
     code, _out, err = call(capsys, str(path), "--set", "task.pattern=[2, 1]")
     assert code != 0 and "task.pattern.2: required field is missing" in err
+
+
+def test_the_steppable_runner_reveals_the_program_in_time():
+    sc = RobotArmScenario.model_validate({**BASE, "task": PALLET, "program": pallet_program()})
+    runner = simulators.make_runner("robot_arm", sc)
+    steps: list[int] = []
+    runner.subscribe(lambda e: steps.append(e.data["line"]) if e.kind == "step" else None)
+    runner.advance(runner.end_time / 2)
+    half = runner.snapshot()
+    assert 0 < len(steps) and half["line"] in steps and half["time"] == pytest.approx(runner.end_time / 2)
+    runner.advance(runner.end_time)
+    end = runner.snapshot()
+    assert runner.done and end["line"] == 22 and end["tcp"] != half["tcp"]
+    assert runner.result().metrics["parts_placed"] == 4
