@@ -241,30 +241,39 @@ def palletizing(task: PalletizingTask, releases: np.ndarray) -> dict[str, float]
     return {"parts_placed": float(len(filled)), "releases": float(len(releases))}
 
 
-def _contour(task: GluePathTask, frame: np.ndarray, step_mm: float = 0.5) -> tuple[np.ndarray, float]:
-    """Points every ``step_mm`` along the contour, in world, and its length."""
-    pts = [np.asarray(task.start, dtype=float)]
-    length = 0.0
+MAX_CONTOUR_POINTS = 20_000  # a contour is sampled every 0.5 mm, coarser only if it is longer than 10 m
+
+
+def _contour(task: GluePathTask, frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """Points along the contour (every 0.5 mm, at most ``MAX_CONTOUR_POINTS``), in world, and its length."""
+    pieces, a = [], np.asarray(task.start, dtype=float)
     for seg in task.segments:
-        a, b = pts[-1], np.asarray(seg.to, dtype=float)
-        if seg.via is None:
-            n = max(1, int(math.ceil(np.linalg.norm(b - a) / step_mm)))
-            piece = a + np.outer(np.arange(1, n + 1) / n, b - a)
+        b = np.asarray(seg.to, dtype=float)
+        circle = None if seg.via is None else _circle(a, np.asarray(seg.via, dtype=float), b)
+        pieces.append((a, b, circle, float(np.linalg.norm(b - a)) if circle is None else circle[1] * circle[4]))
+        a = b
+    length = sum(p[3] for p in pieces)
+    step = max(0.5, length / MAX_CONTOUR_POINTS)
+    pts = [np.asarray(task.start, dtype=float)[None]]
+    for a, b, circle, seg_len in pieces:
+        n = max(1, int(math.ceil(seg_len / step)))
+        if circle is None:
+            pts.append(a + np.outer(np.arange(1, n + 1) / n, b - a))
         else:
-            piece = _arc(a, np.asarray(seg.via, dtype=float), b, step_mm)
-        length += float(np.sum(np.linalg.norm(np.diff(np.vstack([a, piece]), axis=0), axis=1)))
-        pts.extend(piece)
-    local = np.array(pts)
+            centre, radius, x, y, end = circle
+            th = np.arange(1, n + 1) / n * end
+            pts.append(centre + radius * (np.outer(np.cos(th), x) + np.outer(np.sin(th), y)))
+    local = np.vstack(pts)
     return local @ frame[:3, :3].T + frame[:3, 3], length
 
 
-def _arc(a: np.ndarray, via: np.ndarray, b: np.ndarray, step_mm: float) -> np.ndarray:
-    """Points of the circle through a, via, b from a (exclusive) to b, passing via."""
+def _circle(a: np.ndarray, via: np.ndarray, b: np.ndarray) -> tuple | None:
+    """(centre, radius, x, y, angle) of the arc from a through via to b (x, y span its plane, x towards a);
+    None when the three points are collinear (then the piece is straight)."""
     u, v = via - a, b - a
     normal = np.cross(u, v)
-    if np.linalg.norm(normal) < 1e-9:  # collinear: a straight line
-        n = max(1, int(math.ceil(np.linalg.norm(v) / step_mm)))
-        return a + np.outer(np.arange(1, n + 1) / n, v)
+    if np.linalg.norm(normal) < 1e-9:
+        return None
     # circumcentre of the triangle (a, via, b)
     w = normal / np.linalg.norm(normal)
     nn = 2 * np.dot(normal, normal)
@@ -272,15 +281,9 @@ def _arc(a: np.ndarray, via: np.ndarray, b: np.ndarray, step_mm: float) -> np.nd
     radius = float(np.linalg.norm(a - centre))
     x = (a - centre) / radius
     y = np.cross(w, x)
-
-    def angle(p: np.ndarray) -> float:
-        d = p - centre
-        return math.atan2(float(np.dot(d, y)), float(np.dot(d, x))) % (2 * math.pi)
-
-    end = angle(b) or 2 * math.pi
-    n = max(1, int(math.ceil(radius * end / step_mm)))
-    th = np.arange(1, n + 1) / n * end
-    return centre + radius * (np.outer(np.cos(th), x) + np.outer(np.sin(th), y))
+    d = b - centre
+    end = math.atan2(float(np.dot(d, y)), float(np.dot(d, x))) % (2 * math.pi) or 2 * math.pi
+    return centre, radius, x, y, end
 
 
 def glue_on_mask(run: Any, output: int) -> np.ndarray:

@@ -251,3 +251,18 @@ def test_the_steppable_runner_reveals_the_program_in_time():
     end = runner.snapshot()
     assert runner.done and end["line"] == 22 and end["tcp"] != half["tcp"]
     assert runner.result().metrics["parts_placed"] == 4
+
+
+def test_the_contour_arcs_and_its_bounded_sampling():
+    from simulators.robot.arm import tasks
+    from simulators.robot.arm.scenario import GluePathTask
+
+    half = GluePathTask.model_validate({"kind": "glue_path", "start": [0, 0, 0],
+                                        "segments": [{"via": [50, 50, 0], "to": [100, 0, 0]}]})
+    pts, length = tasks._contour(half, np.eye(4))
+    assert length == pytest.approx(math.pi * 50)
+    assert np.allclose(np.linalg.norm(pts - [50, 0, 0], axis=1), 50) and pts[:, 1].min() >= -1e-9  # via the top
+    far = GluePathTask.model_validate({"kind": "glue_path", "start": [-9000, -9000, 0], "segments": [
+        {"to": [9000 * (-1) ** i, 9000 * (-1) ** (i // 2), 0]} for i in range(500)]})
+    pts, length = tasks._contour(far, np.eye(4))  # a course file's 9 km zigzag: coarser, never millions
+    assert length > 8e6 and len(pts) <= tasks.MAX_CONTOUR_POINTS + 501
