@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulators.robot.arm.errors import ArmError
-from simulators.robot.arm.frames import invert
-from simulators.robot.arm.orientation import matrix_to_wpr
+from simulators.robot.arm.frames import invert, make_pose
+from simulators.robot.arm.orientation import matrix_to_wpr, wpr_to_matrix
 
 LINEAR_STEPS_MM = (10.0, 1.0, 0.1)
 # Joint orders tried for a coarse move: lift before swinging, swing before lowering, pull in before swinging.
@@ -315,6 +315,81 @@ def drive(session, *, pose: np.ndarray | None = None, joints: np.ndarray | None 
         job.record(record)
     if release:
         job.release_enabling()
+    return job.events
+
+
+# Four clearly different tool orientations (W, P, R in degrees) for touching a pin: down, tilted about x,
+# tilted about y and turned, tilted the other way and turned round.
+TCP_ORIENTATIONS_DEG = ((180.0, 0.0, 0.0), (210.0, 0.0, 0.0), (180.0, 30.0, 90.0), (155.0, -20.0, 180.0))
+
+
+def flange_on_point(point, tip: np.ndarray, wpr_deg) -> np.ndarray:
+    """The flange pose (world) that puts a tool tip ``tip`` (flange→tip 4×4) on ``point`` turned ``wpr_deg``."""
+    touch = make_pose(point, wpr_to_matrix(*(math.radians(v) for v in wpr_deg)))
+    return touch @ invert(tip)
+
+
+def demo_log(scenario) -> list[dict]:
+    """A "show me" log for the pendant task of a ``robot_arm`` scenario: the careful operator's way, done by
+    autojog from the scenario's start (its cell, tools and collision check).
+
+    jog_targets: each target in the task's frame, recorded by name; tcp_calibration: the real tip on the pin in
+    four orientations, then Calculate TCP; user_frame: origin, +X and XY points touched on the fixture, then
+    Define frame; rev_counters: each axis onto its mark and updated, then home. ValueError for other kinds;
+    AutojogError if the arm cannot get there.
+    """
+    from simulators.robot.arm import runner
+    from simulators.robot.arm.pendant import PendantSession
+    from simulators.robot.arm.tasks import pose_matrix
+
+    task = scenario.task
+    env = runner.build_environment(scenario)
+    fine = task.frame if task.kind == "jog_targets" and task.frame != "joint" else "world"
+    job = Autojog(PendantSession(runner.pendant_setup(scenario, env)), AutojogOptions(frame=fine))
+    job.prepare()
+    if task.kind == "jog_targets":
+        users = {n: u.matrix for n, u in env.frames.users.items()}
+        for t in task.targets:
+            goal = users.get(t.frame, np.eye(4)) @ pose_matrix(t.pose)
+            if task.frame == "joint":
+                job.lift(200)
+                job.to_joints(job.joints_for(goal))
+            else:
+                job.to_pose(goal, lift_mm=200, approach_mm=150)
+            job.record(t.name)
+    elif task.kind == "tcp_calibration":
+        tip, nominal = pose_matrix(task.true_tcp), env.frames.tools[env.frames.tool].tcp
+        for i, name in enumerate(task.points):
+            wpr = TCP_ORIENTATIONS_DEG[i % len(TCP_ORIENTATIONS_DEG)]
+            job.to_pose(flange_on_point(task.pin, tip, wpr) @ nominal, lift_mm=80, approach_mm=60)
+            job.record(name)
+        job.emit({"ev": "calibrate_tcp", "points": list(task.points), "tool": env.frames.tool})
+        job.wait(job.opt.gap_ticks)
+        job.set_increment("10mm")  # the check: 5° about the new TCP and back, the real tip stays on the pin
+        for d in (1, -1):
+            job._moving_press("tool", "Rx", d)
+    elif task.kind == "user_frame":
+        fixture, (sx, sy) = pose_matrix(task.fixture), task.size
+        for name, (x, y) in zip(task.points, ((0.0, 0.0), (sx - 30.0, 0.0), (40.0, sy - 30.0)), strict=True):
+            # perpendicular to the plate, the tip 0.3 mm above it: touching, not pressing
+            job.to_pose(fixture @ make_pose((x, y, 0.3), wpr_to_matrix(math.pi, 0.0, 0.0)), lift_mm=120,
+                        approach_mm=80)
+            job.record(name)
+        job.lift(150)
+        job.emit({"ev": "define_user_frame", "points": list(task.points), "name": task.frame})
+        job.wait(job.opt.gap_ticks)
+    elif task.kind == "rev_counters":
+        for j in range(1, 7):
+            goal = job.joints()
+            goal[j - 1] = math.radians(task.marks_deg[j - 1])
+            job.coarse_joints(goal, order=[j])
+            job.fine_joints(goal, order=[j])
+            job.emit({"ev": "rev_update", "axis": j})
+            job.wait(job.opt.gap_ticks)
+        job.to_joints(np.radians(task.home))
+    else:
+        raise ValueError(f"no pendant demo for a {task.kind} task")
+    job.release_enabling()
     return job.events
 
 

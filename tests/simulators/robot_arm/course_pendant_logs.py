@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 
 from simulators.robot.arm import runner
-from simulators.robot.arm.autojog import Autojog, AutojogOptions
+from simulators.robot.arm.autojog import TCP_ORIENTATIONS_DEG, Autojog, AutojogOptions, demo_log, flange_on_point
 from simulators.robot.arm.frames import make_pose
 from simulators.robot.arm.orientation import wpr_to_matrix
 from simulators.robot.arm.pendant import PendantSession
@@ -73,7 +73,7 @@ def jog_targets(folder: Path) -> None:
         job.release_enabling()
         return job.events
 
-    _write(folder, "good.json", run("user", task.targets))
+    _write(folder, "good.json", demo_log(sc))
     _write(folder, "bad-two-targets.json", run("user", task.targets[:2]))
     _write(folder, "bad-world-frame.json", run("world", task.targets))
     _write(folder, "bad-coarse.json", run("user", task.targets, linear_steps=(10.0, 1.0), angular_steps=(5.0,)))
@@ -103,13 +103,8 @@ def jog_targets(folder: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------- coordinates
-TCP_ORIENTATIONS = ((180.0, 0.0, 0.0), (210.0, 0.0, 0.0), (180.0, 30.0, 90.0), (155.0, -20.0, 180.0))
-
-
-def _flange_on_pin(pin, tcp: np.ndarray, wpr) -> np.ndarray:
-    """The flange pose (world) that puts a tool tip ``tcp`` (flange→tip 4×4) on ``pin`` in orientation ``wpr``."""
-    tip = make_pose(pin, wpr_to_matrix(*(math.radians(v) for v in wpr)))
-    return tip @ np.linalg.inv(tcp)
+TCP_ORIENTATIONS = TCP_ORIENTATIONS_DEG
+_flange_on_pin = flange_on_point
 
 
 def tcp_calibration(folder: Path) -> None:
@@ -137,7 +132,7 @@ def tcp_calibration(folder: Path) -> None:
         return job.events
 
     true_tip = pose_matrix(task.true_tcp)
-    _write(folder, "good.json", run(true_tip, TCP_ORIENTATIONS, verify=True))
+    _write(folder, "good.json", demo_log(sc))
     # Trusting the drawing: p1 touched, then each new orientation made by turning about the (drawing's) TCP
     # in the tool frame and recorded without touching the pin again: the real tip has wandered off.
     job, env = _job(sc, frame="world")
@@ -191,7 +186,7 @@ def user_frame(folder: Path) -> None:
         job.release_enabling()
         return job.events
 
-    _write(folder, "good.json", run(touch))
+    _write(folder, "good.json", demo_log(sc))
     # +X and +Y points swapped: the frame turns by 90 degrees and flips upside down.
     _write(folder, "bad-swapped.json", run({"uf_o": touch["uf_o"], "uf_x": touch["uf_y"], "uf_y": touch["uf_x"]}))
     # The origin "felt" by pressing the pointer into the plate: a contact and a protective stop; after the
@@ -223,7 +218,7 @@ def rev_counters(folder: Path) -> None:
         job.release_enabling()
         return job.events
 
-    _write(folder, "good.json", run(order, verify_home=True))
+    _write(folder, "good.json", demo_log(sc))
     # J2 jogged forward "to get a better view" before starting: the gripper hits the table.
     job, env = _job(sc)
     job.prepare()

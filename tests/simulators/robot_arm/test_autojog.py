@@ -152,3 +152,41 @@ def test_coarse_moves_take_an_axis_order_that_clears_the_cell():
     result = replay(setup, job.events)
     assert not result.collisions and not result.alarms
     assert np.max(np.abs(result.joints - goal)) < math.radians(1.0)
+
+
+def _bench(task: dict, **extra):
+    from simulators.robot.arm.scenario import RobotArmScenario
+
+    return RobotArmScenario.model_validate({"cell": "bench-cell", "tool": "pointer", "task": task, **extra})
+
+
+def test_show_me_demo_of_a_jog_targets_task_passes_its_grade():
+    from simulators.robot.arm import runner
+    from simulators.robot.arm.autojog import demo_log
+
+    sc = _bench({"kind": "jog_targets", "frame": "world", "tolerance_mm": 0.5, "tolerance_deg": 1.0,
+                 "targets": [{"name": "a", "pose": [400, 100, 950, 180, 0, 30]},
+                             {"name": "b", "pose": [350, -150, 900, 180, 15, 0]}]}, start_joints=[0, 0, 0, 0, 45, 0])
+    log = demo_log(sc)
+    metrics = runner.simulate(sc.model_copy(update={"session": log})).metrics
+    assert metrics["targets_reached"] == 2 and metrics["max_position_error_mm"] <= 0.1
+    assert metrics["collisions"] == 0 and metrics["enabling_violations"] == 0 and metrics["wrong_frame_jogs"] == 0
+    assert log[-1]["ev"] == "enable" and log[-1]["v"] == 1  # the demo lets go of the enabling device at the end
+
+
+def test_show_me_demo_of_the_revolution_counters():
+    from simulators.robot.arm import runner
+    from simulators.robot.arm.autojog import demo_log
+
+    sc = _bench({"kind": "rev_counters", "marks_deg": [0, 0, 0, 0, 0, 0]}, start_joints=[12, -8, 10, 20, 25, -30])
+    log = demo_log(sc)
+    assert [e["axis"] for e in log if e["ev"] == "rev_update"] == [1, 2, 3, 4, 5, 6]
+    metrics = runner.simulate(sc.model_copy(update={"session": log})).metrics
+    assert metrics["counters_ok"] == 6 and metrics["home_error_mm"] == 0 and metrics["collisions"] == 0
+
+
+def test_no_demo_for_a_program_task():
+    from simulators.robot.arm.autojog import demo_log
+
+    with pytest.raises(ValueError, match="program"):
+        demo_log(_bench({"kind": "program"}))
