@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget
 
 from app.courses import sim_messages
-from app.i18n import _, format_decimal, ngettext
+from app.i18n import _, format_decimal, ngettext, pgettext
 from app.ui.labs.parts import lab_button
 from app.ui.labs.problem_list import Problem, ProblemList, problems_from
 from app.ui.labs.program_editor import ProgramEditor
@@ -279,7 +279,7 @@ class ProgramPane(QWidget):
         self.back_btn.setText(_("Step back"))
         self.back_btn.setToolTip(_("Go back to the start of the previous motion statement"))
         self.stop_btn.setText(_("Stop"))
-        self.override_label.setText(_("Override"))
+        self.override_label.setText(pgettext("pendant", "Override"))  # the speed override, as on the pendant
         self.override.setToolTip(_("Speed override: the program's speeds are scaled by this percentage"))
         self.errors.retranslate()
         if self.run is not None:
