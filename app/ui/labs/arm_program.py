@@ -70,7 +70,7 @@ class ProgramPane(QWidget):
         self.editor.setLineWrapMode(ProgramEditor.LineWrapMode.WidgetWidth)
         self.editor.textChanged.connect(self.edited)
         self.title = QLabel(objectName="sectionTitle")
-        self.errors = ProblemList("programErrors", max_height=120)
+        self.errors = ProblemList("programErrors", max_height=90)
         self.errors.jump.connect(lambda line, col, _s: self.editor.goto(line, col))
         self.run_btn = lab_button("armRun", self.run_all, primary=True)
         self.fwd_btn = lab_button("armStepForward", self.step_forward)
