@@ -70,8 +70,14 @@ def _tool_geometry(sc: RobotArmScenario, cell: Any, name: str) -> Any:
     for t in sc.tools:
         if t.name == name:
             tcp = pose_matrix(t.tcp)
-            capsule = ToolCapsule((0.0, 0.0, 0.0), tuple(float(v) for v in tcp[:3, 3]), t.radius_mm)
-            return ToolGeometry(name, tcp, (capsule,) if np.linalg.norm(tcp[:3, 3]) > 0 else (), t.mass_kg)
+            # The capsule ends one radius short of the TCP (as the bundled tools do): its rounded
+            # end then reaches the TCP exactly, so a pointer touching a pin is not a collision.
+            length = float(np.linalg.norm(tcp[:3, 3]))
+            if length <= t.radius_mm:
+                return ToolGeometry(name, tcp, (), t.mass_kg)
+            end = tcp[:3, 3] * (1.0 - t.radius_mm / length)
+            capsule = ToolCapsule((0.0, 0.0, 0.0), tuple(float(v) for v in end), t.radius_mm)
+            return ToolGeometry(name, tcp, (capsule,), t.mass_kg)
     if cell is not None and name in cell.tools:
         return cell.tools[name]
     return None
