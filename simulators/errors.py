@@ -170,6 +170,10 @@ MESSAGES: dict[str, str] = {
     "motion.circle_degenerate": "MOVEC needs a via point off the line from the start to the end point",
     "arm.reach": "out of reach: the wrist centre would be {distance_mm} mm from the shoulder",
     "arm.joint_limit": "J{joint} would be at {value_deg}°, outside its limits {lower_deg}° … {upper_deg}°",
+    # the safety controller of the six-axis cell (protective stops)
+    "cell.collision": "collision: {link} touches {solid}; protective stop",
+    "safety.zone_violation": "{link} entered the safe zone {zone}; protective stop",
+    "safety.light_curtain": "light curtain {curtain} interrupted; protective stop",
 }
 
 

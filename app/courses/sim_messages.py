@@ -9,9 +9,10 @@ switch re-renders it; nothing stores translated text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from app.i18n import N_, _, format_number
+from app.i18n import N_, _, format_number, pgettext
 
 # code → template; placeholders are the diagnostic's args (numbers are formatted for the locale).
 TEMPLATES: dict[str, str] = {
@@ -171,7 +172,24 @@ TEMPLATES: dict[str, str] = {
     "motion.circle_degenerate": N_("MOVEC needs a via point off the line from the start to the end point."),
     "arm.reach": N_("Out of reach: the wrist centre would be {distance_mm} mm from the shoulder."),
     "arm.joint_limit": N_("J{joint} would be at {value_deg}°, outside its limits {lower_deg}° … {upper_deg}°."),
+    # the safety controller of the six-axis cell (the same texts as the pendant's alarm list)
+    "cell.collision": N_("Collision: {link} touches {solid}. Protective stop."),
+    "safety.zone_violation": N_("{link} entered the safe zone {zone}. Protective stop."),
+    "safety.light_curtain": N_("Light curtain {curtain} interrupted. Protective stop."),
 }
+
+# A code whose ``kind`` argument changes what the trainee should do gets one template per kind.
+KIND_TEMPLATES: dict[tuple[str, str], str] = {
+    ("motion.singularity", "wrist"): N_("The linear move stops before a wrist singularity (J5 near 0°): reach the "
+                                        "point with MOVEJ, turn the tool a little or add a via point."),
+    ("motion.singularity", "shoulder"): N_("The linear move stops before a shoulder singularity (the wrist centre "
+                                           "above the J1 axis): go around it with MOVEJ or a via point."),
+    ("motion.singularity", "elbow"): N_("The linear move stops before an elbow singularity (the arm stretched to "
+                                        "the edge of its reach): keep the target closer or use MOVEJ."),
+}
+
+# The arm's parts as the safety controller names them ("J2 link", "tool").
+_LINK = re.compile(r"^J([1-6]) link$")
 
 # How a position is shown in front of a message.
 LINE_COLUMN = N_("Line {line}, column {column}: {message}")
@@ -187,12 +205,23 @@ def _arg(value: Any) -> str:
     return str(value)
 
 
+def part_name(value: Any) -> str:
+    """A link or the tool as the user's language names it (other names, e.g. a tool's, unchanged)."""
+    text = str(value)
+    found = _LINK.match(text)
+    if found:
+        return pgettext("robot part", "J{n} link").format(n=found.group(1))
+    return pgettext("robot part", "tool") if text == "tool" else text
+
+
 def message(diagnostic: Any) -> str:
     """The diagnostic's text in the current language (its English text if the code is new to us)."""
-    template = TEMPLATES.get(diagnostic.code)
+    args = diagnostic.args
+    template = KIND_TEMPLATES.get((diagnostic.code, str(args.get("kind")))) or TEMPLATES.get(diagnostic.code)
     if template is None:
         return str(diagnostic.message)
-    return _(template).format(**{k: _arg(v) for k, v in diagnostic.args.items()})
+    shown = {k: (part_name(v) if k == "link" else _arg(v)) for k, v in args.items()}
+    return _(template).format(**shown)
 
 
 def located(diagnostic: Any, *, with_line: bool = True) -> str:

@@ -120,3 +120,22 @@ def test_the_docs_list_every_code() -> None:
     text = "".join((docs / name).read_text(encoding="utf-8")
                    for name in ("simulators-robot-language.md", "simulators-alarm-rules.md", "simulators-robot-arm.md"))
     assert [code for code in MESSAGES if f"`{code}`" not in text] == []
+
+
+def test_a_singularity_says_which_and_what_to_do(chinese) -> None:
+    wrist = Diagnostic("motion.singularity", 12, None, {"kind": "wrist", "distance": 0.4, "threshold": 2.0})
+    elbow = Diagnostic("motion.singularity", 3, None, {"kind": "elbow", "distance": 1.0, "threshold": 2.0})
+    assert "腕部奇异点" in sm.message(wrist) and "肘部奇异点" in sm.message(elbow)
+    i18n.set_locale("en")
+    assert "wrist singularity (J5 near 0°)" in sm.message(wrist)
+    other = Diagnostic("motion.singularity", 3, None, {"kind": "new-kind"})
+    assert sm.message(other) == sm.TEMPLATES["motion.singularity"]  # a kind we do not know: the general text
+
+
+def test_the_arm_parts_in_a_protective_stop_are_named_in_the_language(chinese) -> None:
+    hit = Diagnostic("cell.collision", 7, None, {"link": "J3 link", "solid": "pallet", "depth_mm": 2.5})
+    curtain = Diagnostic("safety.zone_violation", 9, None, {"link": "tool", "zone": "operator"})
+    assert "J3 连杆" in sm.message(hit) and "J3 link" not in sm.message(hit)
+    assert "工具" in sm.message(curtain) and "operator" in sm.message(curtain)
+    i18n.set_locale("en")
+    assert sm.message(hit) == "Collision: J3 link touches pallet. Protective stop."

@@ -78,7 +78,7 @@ def _arg(value: Any) -> str:
 
 def alarm_text(code: str, params: dict[str, Any]) -> str:
     """The alarm's message in the current language."""
-    args = {k: _arg(v) for k, v in params.items()}
+    args = {k: (sim_messages.part_name(v) if k == "link" else _arg(v)) for k, v in params.items()}
     if code == "frame.degenerate":
         reason = FRAME_REASONS.get(str(params.get("reason")))
         args["reason"] = _(reason) if reason else str(params.get("reason", ""))
