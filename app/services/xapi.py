@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import urllib.error
@@ -102,6 +103,25 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_safe(v) for v in value]
     return value
+
+
+# A lab setting longer than this (a robot lab's pendant log: up to 100k events) is sent as a summary:
+# an LRS refuses statements of megabytes, and the log itself stays in the center's database.
+MAX_PARAMETER_ITEMS = 200
+
+
+def _lab_parameters(parameters: Any) -> Any:
+    """The lab's settings for a statement: long lists summarised by their length and SHA-256."""
+    if not isinstance(parameters, dict):
+        return _json_safe(parameters)
+    out: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if isinstance(value, list) and len(value) > MAX_PARAMETER_ITEMS:
+            data = json.dumps(_json_safe(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            out[key] = {"items": len(value), "sha256": hashlib.sha256(data.encode("utf-8")).hexdigest()}
+        else:
+            out[key] = _json_safe(value)
+    return out
 
 
 def _lang(tag: str) -> str:
@@ -225,7 +245,7 @@ class StatementBuilder:
             result["score"] = score
         if lab is not None:
             result["extensions"] = {f"{self.home}/xapi/extensions/lab-run": {
-                "seed": lab.seed, "parameters": _json_safe(lab.parameters), "metrics": _json_safe(lab.metrics)}}
+                "seed": lab.seed, "parameters": _lab_parameters(lab.parameters), "metrics": _json_safe(lab.metrics)}}
         out.append(self.statement(self.statement_id(a.id, name), actor, name, obj, ctx, done, result))
         return out
 

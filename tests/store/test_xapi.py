@@ -122,6 +122,24 @@ def test_non_finite_lab_metrics_still_give_strict_json(ctx, history, tmp_path, b
     assert labs and labs[0]["metrics"] == {"cycle_s": None, "throughput": None, "trace": [1.5, None]}
 
 
+def test_a_long_pendant_log_is_sent_as_its_length_and_hash(ctx, history, tmp_path):
+    """A robot lab's graded log may hold 100k events: an LRS refuses statements of megabytes."""
+    log = [{"tick": i, "ev": "enable", "v": 2} for i in range(5000)]
+    with ctx.store.session() as s, s.begin():
+        run = s.scalars(select(LabRun).order_by(LabRun.id)).first()
+        run.parameters = {"program": "MOVEJ home 50%", "session": log}
+        run_attempt = run.attempt_id
+    XapiService(ctx.store.sessions).export_file(SYSTEM, tmp_path / "x.json", HOME)
+    statements = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    ext = f"{HOME}/xapi/extensions/lab-run"
+    (params,) = [st["result"]["extensions"][ext]["parameters"] for st in statements
+                 if ext in st.get("result", {}).get("extensions", {})
+                 and st["id"] == StatementBuilder.statement_id(run_attempt, st["verb"]["display"]["en-US"])]
+    assert params["program"] == "MOVEJ home 50%"
+    assert params["session"]["items"] == 5000 and len(params["session"]["sha256"]) == 64
+    assert len(json.dumps(params)) < 500
+
+
 # A hand-written server, only for what a real LRS (tests/store/test_xapi_lrs.py) cannot show: how many
 # requests a push makes, the exact headers and password bytes, answers Ralph never gives, no server at all.
 class _LRS(BaseHTTPRequestHandler):
