@@ -263,11 +263,17 @@ def _position(lines: list[str], start: int, end: int, needle: str) -> tuple[int,
 
 def markdown_refs(text: str) -> list[Ref]:
     """Every image and link target in ``text`` (as written), with positions."""
-    refs: list[Ref] = []
     if "[" not in text and "<" not in text:
         # Links and images need "[" or "<" ("&lbrack;" is only text; raw HTML and linkify
         # are off): nothing to find, and most short texts (instructions, tasks) skip parsing.
-        return refs
+        return []
+    quick = plain_refs(text)
+    return quick if quick is not None else parsed_refs(text)
+
+
+def parsed_refs(text: str) -> list[Ref]:
+    """``markdown_refs`` by markdown-it's own block and inline parsers (any text)."""
+    refs: list[Ref] = []
     lines = text.splitlines()
     env: dict = {}
     state = StateCore(text, _MD, env)
@@ -291,3 +297,85 @@ def markdown_refs(text: str) -> list[Ref]:
             line, col = _position(lines, start, end, unquote(target).split("#")[0] or target)
             refs.append(Ref(kind, target, line, col))
     return refs
+
+
+# --- the same answer without markdown-it, for plain lessons ------------------------------------
+#
+# A cold library load checks every lesson's links and images; markdown-it (pure Python) was most
+# of that time. ``plain_refs`` reads the targets of texts where Markdown cannot hide or make a
+# link in any other way than ``[text](target)`` / ``![alt](target)`` on one line, and gives up
+# (None: markdown-it decides) on anything else — code (fences, indents, backticks), tables, escapes,
+# ``<`` (autolinks), reference definitions, nested or unbalanced brackets, a target in any other
+# form, or a position ``parsed_refs`` would find elsewhere. tests/courses/test_markdown_refs.py
+# checks it against ``parsed_refs`` on every bundled lesson and on random hostile texts.
+
+# characters that make line numbers differ between str.splitlines() and markdown-it, or hide code
+_GIVE_UP_TEXT = ("\t", "\r", "\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
+                 "```", "~~~", "]:")
+# a line's container prefix (spaces, list and quote markers): four spaces in it may start code
+_PREFIX = re.compile(r"[ \-*+>.)0-9]*")
+_AUTOLINK_START = re.compile(r"<[^\s<>]")  # an autolink (<https://…>, <name@host>) is a link without "["
+_DELIMITER_ROW = re.compile(r"[ |:\-]*-[ |:\-]*")  # also "---": under a "|" line it makes a table
+_BRACKETS = re.compile(r"[\[\]]")
+# (target) or (target "title"): the only inline destination form read here
+_DEST = re.compile(r'\(([^\x00-\x20\x7f()<>\\`|"\'\[\]&]+)(?: +"[^"\n\\`<>|\[\]&]*")? *\)')
+
+
+def plain_refs(text: str) -> list[Ref] | None:
+    """``parsed_refs(text)`` for plain texts, found without parsing; None when unsure."""
+    if any(c in text for c in _GIVE_UP_TEXT) or _AUTOLINK_START.search(text):
+        return None
+    lines = text.split("\n")
+    for line in lines:
+        prefix = _PREFIX.match(line).group(0)  # type: ignore[union-attr]
+        if "    " in prefix or len(prefix) > 24:
+            return None
+    refs: list[Ref] = []
+    run_start = 0  # first line of the current run of non-blank lines (no block spans a blank line)
+    checked = -1  # the run whose characters were checked
+    for i, line in enumerate(lines):
+        if not line.strip(" "):
+            run_start = i + 1
+            continue
+        if "[" not in line and "]" not in line:
+            continue
+        if checked != run_start:  # code spans, escapes and autolinks can reach across a run's lines
+            checked = end = run_start
+            while end < len(lines) and lines[end].strip(" "):
+                end += 1
+            if any(c in lines[k] for k in range(run_start, end) for c in "`\\<"):
+                return None
+            if any(_DELIMITER_ROW.fullmatch(lines[k]) for k in range(run_start, end)):
+                return None  # a table: rows are cut to the header's columns, and any line can be a row
+        found = _line_refs(line)
+        if found is None:
+            return None
+        for kind, target in found:
+            needle = unquote(target).split("#")[0] or target
+            col = line.find(needle)
+            if col < 0 or any(needle in lines[k] for k in range(run_start, i)):
+                return None  # parsed_refs would search the block from its start: not worth knowing it
+            refs.append(Ref(kind, target, i + 1, col + 1))
+    return refs
+
+
+def _line_refs(line: str) -> list[tuple[str, str]] | None:
+    """(kind, target) of the links and images on one line of flat, same-line brackets, or None."""
+    out: list[tuple[str, str]] = []
+    marks = [m.start() for m in _BRACKETS.finditer(line)]
+    if len(marks) % 2:
+        return None
+    for k in range(0, len(marks), 2):
+        open_, close = marks[k], marks[k + 1]
+        if line[open_] != "[" or line[close] != "]" or "|" in line[open_:close]:
+            return None
+        if close + 1 >= len(line) or line[close + 1] != "(":
+            continue  # no reference definitions in the text: "[x]" and "[x][y]" are text
+        m = _DEST.match(line, close + 1)
+        if m is None:
+            return None
+        href = _MD.normalizeLink(m.group(1))
+        if not _MD.validateLink(href):
+            continue  # markdown-it makes no link of it (javascript:, file:, ...)
+        out.append(("image" if open_ > 0 and line[open_ - 1] == "!" else "link", href))
+    return out
