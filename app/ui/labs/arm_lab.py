@@ -15,12 +15,13 @@ import logging
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, ngettext
 from app.ui.common.content import content_text
+from app.ui.labs.arm_demo import DemoPlayer
 from app.ui.labs.arm_program import ProgramPane, alarm_text
 from app.ui.labs.base import LabViewBase
 from app.ui.labs.parts import lab_button, two_panes
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 CHECK_DELAY_MS = 400
 PREVIEW_DELAY_MS = 500
 LIVE_KINDS = ("jog_targets", "tcp_calibration", "rev_counters")  # judged on the pendant work alone
+DEMO_KINDS = ("jog_targets", "tcp_calibration", "user_frame", "rev_counters")  # autojog.demo_log can show them
+WIDE_CENTRE = 1.4  # the 3D view beside the program (not over it) when the centre is this much wider than high
 
 
 class ArmLabView(LabViewBase):
@@ -45,11 +48,18 @@ class ArmLabView(LabViewBase):
         self._build_common()
         self._load_scenario()
         self.view3d = RobotCellView(self.env.arm if self.env is not None else "r7-700")
-        self.view3d.setMinimumSize(320, 240)
+        self.view3d.setMinimumSize(240, 160)  # 1366×768 with the steps list: the program and pendant need room
         self.pendant: PendantPanel | None = None
         self._pendant_q: Any = None
         self.program: ProgramPane | None = None
         self.restart_btn = lab_button("armRestart", self.restart_pendant)
+        self.demo_btn = lab_button("armShowMe", self.toggle_demo)
+        self.demo: DemoPlayer | None = None
+        self._demo_point = ""
+        self.centre_split: QSplitter | None = None
+        self.pendant_scroll: QScrollArea | None = None
+        self._pendant_box: QWidget | None = None
+        self._pendant_wide = 0
         self.pendant_note = QLabel(objectName="subtitle", wordWrap=True)
         self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self.check_program)
@@ -108,7 +118,10 @@ class ArmLabView(LabViewBase):
         self.program.pose.connect(self._program_pose)
         self.program.run_changed.connect(self._run_changed)
         self.program.override.valueChanged.connect(lambda _v: self.program.invalidate())
-        return two_panes(Qt.Orientation.Vertical, "armCentre", self.view3d, self.program, (3, 2), (380, 260))
+        self.centre_split = two_panes(Qt.Orientation.Vertical, "armCentre", self.view3d, self.program, (1, 1),
+                                      (300, 260))
+        self.centre_split.installEventFilter(self)
+        return self.centre_split
 
     def _right_row(self, centre: QWidget) -> QWidget:
         if self.pendant_control is None or self.env is None:
@@ -125,19 +138,64 @@ class ArmLabView(LabViewBase):
                 log.info("the saved pendant log of %s no longer replays", self.step_key)
         self.pendant.joints_changed.connect(self._pendant_moved)
         self.pendant.points_changed.connect(self._points_changed)
-        box = QWidget(objectName="armPendantBox")
+        box = self._pendant_box = QWidget(objectName="armPendantBox")
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 4, 0)
         lay.addWidget(self.pendant, 1)
         lay.addWidget(self.pendant_note)
-        lay.addWidget(self.restart_btn, 0, Qt.AlignmentFlag.AlignLeft)
-        # a low screen scrolls the pendant rather than squeezing its keys
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.restart_btn)
+        if self.scenario.task.kind in DEMO_KINDS:
+            from simulators.robot.arm.autojog import demo_log
+            from simulators.robot.arm.pendant import PendantSession
+
+            scenario, setup = self.scenario, self.setup
+            self.demo = DemoPlayer(lambda: demo_log(scenario), lambda: PendantSession(setup), self)
+            self.demo.pose.connect(self.view3d.set_joints)
+            self.demo.recorded.connect(self._demo_recorded)
+            self.demo.started.connect(self._show_note)
+            self.demo.finished.connect(self._demo_finished)
+            buttons.addWidget(self.demo_btn)
+        else:
+            self.demo_btn.hide()
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        # a low screen scrolls the pendant rather than squeezing its keys; a narrow one gets the compact pendant
         box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
-        scroll = QScrollArea(objectName="armPendantScroll")
+        scroll = self.pendant_scroll = QScrollArea(objectName="armPendantScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(box)
+        scroll.viewport().installEventFilter(self)
         return two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (2, 3), (360, 560))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            if self.pendant_scroll is not None and watched is self.pendant_scroll.viewport():
+                self._fit_pendant()
+            elif watched is self.centre_split:
+                self._orient_centre()
+        return super().eventFilter(watched, event)
+
+    def _fit_pendant(self) -> None:
+        """The compact pendant when the wide one would not fit across (the steps list shown at 1366 px)."""
+        width = self.pendant_scroll.viewport().width()
+        if not self.pendant.compact:  # measured now: styled, in the user's language
+            self._pendant_wide = self.pendant.sizeHint().width()
+        compact = width < self._pendant_wide
+        if compact != self.pendant.compact:
+            self.pendant.set_compact(compact)
+            self._pendant_box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
+
+    def _orient_centre(self) -> None:
+        """A wide, low centre puts the program beside the 3D view: stacked, the editor showed four lines."""
+        split = self.centre_split
+        wide = split.width() > WIDE_CENTRE * split.height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if split.orientation() != orientation:
+            split.setOrientation(orientation)
+            total = split.width() if wide else split.height()
+            split.setSizes([int(total * (0.45 if wide else 0.55)), int(total * (0.55 if wide else 0.45))])
 
     def _show_scene(self) -> None:
         env = self.env
@@ -182,7 +240,8 @@ class ArmLabView(LabViewBase):
         if self._pendant_q is not None and np.array_equal(q, self._pendant_q):
             return
         self._pendant_q = np.array(q)
-        self.view3d.set_joints(q)
+        if self.demo is None or not self.demo.busy:  # the demonstration has the 3D view
+            self.view3d.set_joints(q)
         if self.program is not None:
             self.program.invalidate()  # the program starts from the arm's new pose
 
@@ -207,6 +266,51 @@ class ArmLabView(LabViewBase):
         self.pendant.restart(self.setup, [])
         self.view3d.set_joints(self.pendant.session.q)
         self._points_changed()
+
+    # ------------------------------------------------------------------ show me
+    def toggle_demo(self) -> None:
+        """Show me: the lab's demonstration in the 3D view (the trainee's log and points untouched), or stop it."""
+        if self.demo is None:
+            return
+        if self.demo.busy:
+            self.demo.stop()
+            return
+        self.pendant.let_go()
+        if self.program is not None:
+            self.program.stop()
+        self.pendant.setEnabled(False)  # no jogging meanwhile: the 3D view shows the demonstration's arm
+        self.restart_btn.setEnabled(False)
+        self._demo_point = ""
+        self.demo.play()
+        self.retranslate()
+
+    def _demo_recorded(self, name: str) -> None:
+        self._demo_point = name
+        self._show_note()
+
+    def _demo_finished(self, ok: bool) -> None:
+        self.pendant.setEnabled(True)
+        self.restart_btn.setEnabled(True)
+        self.view3d.set_joints(self.pendant.session.q)  # back to the trainee's arm
+        if self.program is not None and self.program.run is not None:
+            self.program.show_cursor()
+        self.pendant.setFocus()
+        self.retranslate()
+        if not ok:
+            self.set_status(lambda: _("The demonstration could not be made for this lab."), error=True)
+
+    def _show_note(self) -> None:
+        demo = self.demo
+        if demo is not None and demo.busy and demo.session is None:
+            text = _("Preparing the demonstration…")
+        elif demo is not None and demo.busy:
+            text = _("Demonstration: the 3D view shows one way to do the task. Your own pendant work is kept "
+                     "as it is and is what Submit grades.")
+            if self._demo_point:
+                text += " " + _("Point {name} recorded.").format(name=self._demo_point)
+        else:
+            text = _("Everything done on the pendant is recorded; Submit has it replayed and graded.")
+        self.pendant_note.setText(text)
 
     # ------------------------------------------------------------------ the program
     def _known_points(self) -> set[str]:
@@ -341,8 +445,11 @@ class ArmLabView(LabViewBase):
             self.program.retranslate(content_text(pc.label) if pc is not None else _("Robot program (read only)"))
         self.restart_btn.setText(_("Start over"))
         self.restart_btn.setToolTip(_("The arm back at its start and no points taught: a new pendant session"))
-        self.pendant_note.setText(_("Everything done on the pendant is recorded; Submit has it replayed and "
-                                    "graded."))
+        playing = self.demo is not None and self.demo.busy
+        self.demo_btn.setText(_("Stop the demonstration") if playing else _("Show me"))
+        self.demo_btn.setToolTip(_("Watch one way to do this task in the 3D view. Your pendant work is not "
+                                   "changed."))
+        self._show_note()
         if self.env is not None:
             self._show_frame_and_points()
 
@@ -352,6 +459,8 @@ class ArmLabView(LabViewBase):
     def hideEvent(self, event) -> None:
         if self.program is not None:
             self.program.stop()
+        if self.demo is not None and self.demo.busy:
+            self.demo.stop()
         super().hideEvent(event)
 
 

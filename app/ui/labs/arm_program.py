@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.courses import sim_messages
 from app.i18n import _, format_decimal, ngettext, pgettext
@@ -98,12 +107,16 @@ class ProgramPane(QWidget):
         lay.addWidget(self.errors)
         bar = QHBoxLayout()
         for w in (self.run_btn, self.fwd_btn, self.back_btn, self.stop_btn):
+            w.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never narrower than the text
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(self.override_label)
-        bar.addWidget(self.override)
         lay.addLayout(bar)
-        lay.addWidget(self.where)
+        # the override under the buttons: beside them it squeezed their text in a narrow pane
+        state = QHBoxLayout()
+        state.addWidget(self.where, 1)
+        state.addWidget(self.override_label, 0, Qt.AlignmentFlag.AlignTop)
+        state.addWidget(self.override, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(state)
         lay.addWidget(self.alarms)
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self.frame)

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QComboBox,
     QGridLayout,
@@ -108,8 +109,15 @@ class PendantPanel(PendantKeyboard, QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)
-        top = QHBoxLayout()
+        # wide: one row; compact (a narrow lab): the mode switch over Reset and E-STOP (see set_compact)
+        top = self._top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.setSpacing(4)
+        modes = QHBoxLayout()
+        modes.setSpacing(4)
+        stops = QHBoxLayout()
+        stops.setSpacing(4)
+        top.addLayout(modes)
+        top.addLayout(stops, 1)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QPushButton] = {}
         for mode in MODES:
@@ -118,24 +126,24 @@ class PendantPanel(PendantKeyboard, QWidget):
             self.mode_group.addButton(b)
             self.mode_buttons[mode] = b
             b.clicked.connect(lambda _c=False, m=mode: self._send({"ev": "mode", "v": m}))
-            top.addWidget(b)
+            modes.addWidget(b)
         self.motors_on = self._button("motorsOn")
         self.motors_on.clicked.connect(lambda: self._send({"ev": "motors_on"}))
-        top.addWidget(self.motors_on)
-        top.addStretch(1)
+        modes.addWidget(self.motors_on)
+        stops.addStretch(1)
         self.reset_button = self._button("resetButton")
         self.reset_button.clicked.connect(lambda: self._send({"ev": "reset"}))
-        top.addWidget(self.reset_button)
+        stops.addWidget(self.reset_button)
         self.estop = EStopButton()
         self.estop.toggled.connect(lambda on: self._send({"ev": "estop", "v": bool(on)}))
-        top.addWidget(self.estop)
+        stops.addWidget(self.estop)
         lay.addLayout(top)
 
         self.enabling = EnablingDevice()
         self.enabling.position_changed.connect(self._enabling_changed)
         lay.addWidget(self.enabling)
 
-        sel = QGridLayout()
+        sel = self._sel = QGridLayout()
         sel.setHorizontalSpacing(6)
         sel.setVerticalSpacing(3)
         self.frame_combo = self._combo("frameCombo", list(FRAMES))
@@ -147,10 +155,7 @@ class PendantPanel(PendantKeyboard, QWidget):
         self.user_combo.activated.connect(lambda i: self._send({"ev": "user", "v": self.user_combo.itemData(i)}))
         self.inc_combo.activated.connect(lambda i: self._send({"ev": "inc", "v": INCREMENTS[i]}))
         self.sel_labels = [QLabel() for _i in range(5)]
-        for i, (label, field) in enumerate(zip(self.sel_labels[:4], (self.frame_combo, self.inc_combo,
-                                                                     self.tool_combo, self.user_combo))):
-            sel.addWidget(label, i // 2, (i % 2) * 2)
-            sel.addWidget(field, i // 2, (i % 2) * 2 + 1)
+        self._place_selectors(compact=False)
         self.override_slider = QSlider(Qt.Orientation.Horizontal, objectName="overrideSlider", minimum=1,
                                        maximum=100)
         self.override_spin = QSpinBox(objectName="overrideSpin", minimum=1, maximum=100, suffix=" %")
@@ -160,16 +165,16 @@ class PendantPanel(PendantKeyboard, QWidget):
         self.override_spin.valueChanged.connect(self._override_changed)
         self.override_spin.editingFinished.connect(self.setFocus)
         self.override_slider.sliderReleased.connect(self.setFocus)
-        sel.addWidget(self.sel_labels[4], 2, 0)
-        orow = QHBoxLayout()
-        orow.addWidget(self.override_slider, 1)
-        orow.addWidget(self.override_spin)
-        sel.addLayout(orow, 2, 1, 1, 3)
+        self._override_row = QHBoxLayout()
+        self._override_row.addWidget(self.override_slider, 1)
+        self._override_row.addWidget(self.override_spin)
+        self._place_override(compact=False)
         sel.setColumnStretch(1, 1)
         sel.setColumnStretch(3, 1)
         lay.addLayout(sel)
 
-        mid = QHBoxLayout()
+        # wide: the jog keys beside the position; compact: over it
+        mid = self._mid = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         mid.setSpacing(6)
         self.jog_keys = JogKeys()
         self.jog_keys.key.connect(self._jog_key)
@@ -196,6 +201,40 @@ class PendantPanel(PendantKeyboard, QWidget):
         lay.addWidget(self.tabs, 1)
         self.status = StatusLine(objectName="pendantStatus")
         lay.addWidget(self.status)
+
+    # ------------------------------------------------------------------ wide or compact
+    def _place_selectors(self, compact: bool) -> None:
+        fields = (self.frame_combo, self.inc_combo, self.tool_combo, self.user_combo)
+        for i, (label, field) in enumerate(zip(self.sel_labels[:4], fields, strict=True)):
+            row, col = (i, 0) if compact else (i // 2, (i % 2) * 2)
+            self._sel.addWidget(label, row, col)
+            self._sel.addWidget(field, row, col + 1)
+
+    def _place_override(self, compact: bool) -> None:
+        row = 4 if compact else 2
+        self._sel.addWidget(self.sel_labels[4], row, 0)
+        self._sel.addLayout(self._override_row, row, 1, 1, 1 if compact else 3)
+
+    @property
+    def compact(self) -> bool:
+        return self._mid.direction() == QBoxLayout.Direction.TopToBottom
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow layout (about 330 px instead of 540): the selectors in one column, the jog keys over the
+        position, Reset and E-STOP under the mode switch. The pendant grows taller; its lab scrolls it."""
+        if compact == self.compact:
+            return
+        down, across = QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.LeftToRight
+        self._top.setDirection(down if compact else across)
+        self._mid.setDirection(down if compact else across)
+        self._sel.removeItem(self._override_row)
+        for w in (*self.sel_labels, self.frame_combo, self.inc_combo, self.tool_combo, self.user_combo):
+            self._sel.removeWidget(w)
+        self._place_selectors(compact)
+        self._place_override(compact)
+        self._sel.setColumnStretch(3, 0 if compact else 1)
+        self.enabling.title.setWordWrap(compact)
+        self.updateGeometry()
 
     def _button(self, name: str, checkable: bool = False) -> QPushButton:
         b = QPushButton(objectName=name, checkable=checkable)

@@ -49,9 +49,15 @@ def project_segments(camera: Camera, segs: np.ndarray, w: int, h: int) -> list[Q
 
 
 _STATIC_TEXT: dict[tuple[str, str], QStaticText] = {}
+_TAKEN: list[QRectF] = []  # the plates drawn in this frame: a label moves down off them (frames meet at a base)
 
 
-def label(p: QPainter, x: float, y: float, text: str, colour: QColor) -> None:
+def reset_labels() -> None:
+    """A new frame: no label plate drawn yet."""
+    _TAKEN.clear()
+
+
+def label(p: QPainter, x: float, y: float, text: str, colour: QColor, avoid: bool = True) -> None:
     """Text (baseline at ``y``) on a light translucent plate, readable on dark solids and on the floor alike.
     Laid out once per text and font (``QStaticText``): a frame draws the same labels again."""
     key = (text, p.font().key())
@@ -64,7 +70,15 @@ def label(p: QPainter, x: float, y: float, text: str, colour: QColor) -> None:
     size = st.size()
     ascent = p.fontMetrics().ascent()
     top = y - ascent
-    p.fillRect(QRectF(x - 2, top - 1, size.width() + 4, size.height() + 2), HALO)
+    plate = QRectF(x - 2, top - 1, size.width() + 4, size.height() + 2)
+    for _try in range(6 if avoid else 0):  # slide down past the plates it would cover (World, Base, a frame)
+        hit = next((r for r in _TAKEN if r.intersects(plate)), None)
+        if hit is None:
+            break
+        plate.moveTop(hit.bottom() + 1)
+    top = plate.top() + 1
+    _TAKEN.append(plate)
+    p.fillRect(plate, HALO)
     p.setPen(colour)
     p.drawStaticText(QPointF(x, top), st)
 
@@ -175,4 +189,4 @@ def draw_alarms(p: QPainter, camera: Camera, alarms: list[tuple[np.ndarray, str]
         p.drawLine(QPointF(x - 5, y - 5), QPointF(x + 5, y + 5))
         p.drawLine(QPointF(x - 5, y + 5), QPointF(x + 5, y - 5))
         if text:
-            label(p, x + 12, y + 4, text, ALARM_COLOUR)
+            label(p, x + 12, y + 4, text, ALARM_COLOUR, avoid=False)  # on top, where it happened

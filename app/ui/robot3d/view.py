@@ -56,6 +56,7 @@ class RobotCellView(QWidget):
         self.path_done = 0  # samples of ``path`` already executed (drawn stronger)
         self.alarms: list[tuple[np.ndarray, str]] = []
         self.show_triads = True
+        self.keep_fitted = False  # after Fit: a resize fits again, until the trainee turns, moves or zooms
         self._brushes: list[QBrush] = []
         self._poly, self._poly_view = overlay.polygon_buffer(4096)
         self._static_cache: tuple | None = None
@@ -91,6 +92,8 @@ class RobotCellView(QWidget):
         self._lines = cell_lines(cell)
         self._fit_points = cell_points(cell, self.scene.base, self.scene.arm.model.reach)
         self._static_cache = None
+        if self.keep_fitted:
+            self.camera.fit_points(self._fit_points, max(self.width(), 1), max(self.height(), 1))
         self.update()
 
     def set_interrupted(self, curtains: set[str] | frozenset[str]) -> None:
@@ -165,8 +168,17 @@ class RobotCellView(QWidget):
         self._camera_moved()
 
     def fit_to_cell(self) -> None:
+        """Frame the cell, and keep it framed when the view is resized (a lab fits before its layout has
+        given the view its size) until the camera is moved by hand."""
+        self.keep_fitted = True
         self.camera.fit_points(self._fit_points, max(self.width(), 1), max(self.height(), 1))
         self._camera_moved()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.keep_fitted:
+            self.camera.fit_points(self._fit_points, max(self.width(), 1), max(self.height(), 1))
+            self.cameraChanged.emit()
 
     def _camera_moved(self) -> None:
         self.cameraChanged.emit()
@@ -243,6 +255,7 @@ class RobotCellView(QWidget):
         button, last, pan = self._drag
         pos = event.position()
         dx, dy = pos.x() - last.x(), pos.y() - last.y()
+        self.keep_fitted = False
         if pan:
             self.camera.pan(dx, dy, max(self.height(), 1))
         else:
@@ -257,6 +270,7 @@ class RobotCellView(QWidget):
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self.keep_fitted = False
             self.camera.zoom(steps)
             self._camera_moved()
         event.accept()
@@ -275,6 +289,7 @@ class RobotCellView(QWidget):
         else:
             super().keyPressEvent(event)
             return
+        self.keep_fitted = False
         event.accept()
         self._camera_moved()
 
@@ -322,6 +337,7 @@ class RobotCellView(QWidget):
         overlay.draw_lines(p, lines.get("keep_out", []), "keep_out")
         overlay.draw_lines(p, lines.get("curtain", []), "curtain")
         overlay.draw_lines(p, lines.get("beams", []), "beams_on" if self._interrupted else "beams")
+        overlay.reset_labels()
         overlay.draw_path(p, self.camera, self.path, w, h)
         if self.path_done > 1:
             overlay.draw_path(p, self.camera, self.path[: self.path_done], w, h, overlay.DONE_COLOUR, 3.5)
