@@ -290,7 +290,7 @@ class Planner:
     def _speed_ratio(self, q: np.ndarray) -> float:
         """Largest of (joint speed / its max) and, in T1, (link point speed / 250 mm/s) over the samples."""
         dq = np.abs(np.diff(q, axis=0)) / self.dt
-        ratio = float(np.max(dq / self.arm.model.max_speed_rad_s)) if len(dq) else 0.0
+        ratio = float(np.max(dq / self.arm._speed)) if len(dq) else 0.0
         if self.t1 and len(q) > 1:
             pts = link_points(self.arm, q, self.tool, self.base)
             ratio = max(ratio, float(np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2))) / self.dt / T1_CAP_MM_S)

@@ -90,13 +90,14 @@ def measures(arm: Arm, q: np.ndarray) -> dict[str, np.ndarray]:
     """``singularities.measures`` for a stack of joint vectors (degrees, mm, degrees)."""
     m = arm.model
     q = np.asarray(q, dtype=float).reshape(-1, 6)
-    t = q * np.array(m.signs, dtype=float)
-    wc = arm.wrist_centre(q)
-    beta = math.atan2(m.a3, m.d4)
+    t = q * arm._sign
+    # the wrist centre's x and y as ``Arm.wrist_centre`` computes them (its z is not needed)
+    t0, t1, t23 = t[:, 0], t[:, 1], t[:, 1] + t[:, 2]
+    r = m.a1 + m.a2 * np.sin(t1) + m.d4 * np.cos(t23) + m.a3 * np.sin(t23)
     return {
         "wrist": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.sin(t[:, 4]))))),
-        "shoulder": np.hypot(wc[:, 0], wc[:, 1]),
-        "elbow": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.cos(t[:, 2] - beta))))),
+        "shoulder": np.hypot(np.cos(t0) * r, np.sin(t0) * r),
+        "elbow": np.degrees(np.arcsin(np.minimum(1.0, np.abs(np.cos(t[:, 2] - arm._beta))))),
     }
 
 
@@ -117,11 +118,12 @@ def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
     u = (-rho if back else rho) - m.a1
     v = pw[:, 2] - m.d1
     dd = u * u + v * v
-    big_l, two_al = m.forearm, 2.0 * m.a2 * m.forearm
+    big_l = arm._forearm
+    two_al = 2.0 * m.a2 * big_l
     one_minus = ((m.a2 + big_l) ** 2 - dd) / two_al
     one_plus = (dd - (m.a2 - big_l) ** 2) / two_al
     ok = (one_minus >= 0) & (one_plus >= 0)
-    c = np.sqrt(np.clip(one_minus, 0, None) * np.clip(one_plus, 0, None))
+    c = np.sqrt(np.maximum(one_minus, 0.0) * np.maximum(one_plus, 0.0))
     t3 = arm._beta - np.arctan2(1.0 - one_minus, -c if elbow_down else c)
     k1 = m.d4 * np.cos(t3) + m.a3 * np.sin(t3)
     k2 = m.a2 - m.d4 * np.sin(t3) + m.a3 * np.cos(t3)
@@ -141,6 +143,10 @@ def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
     t6 = np.arctan2(-(c4 * w12 + s4 * w22), c4 * w11 + s4 * w21)
     if flip == (m.signs[4] > 0):  # the canonical negative-J5 branch: J4 and J6 turned by π
         t4, t5, t6 = wrap(t4 + np.pi), -t5, wrap(t6 + np.pi)
-    q = wrap(np.stack([t1, t2, t3, t4, t5, t6], 1) * np.array(m.signs, dtype=float))
-    q[~ok] = np.nan
+    q = np.empty((len(flange), 6))
+    q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], q[:, 5] = t1, t2, t3, t4, t5, t6
+    q *= arm._sign
+    q = wrap(q)
+    if not ok.all():
+        q[~ok] = np.nan
     return q

@@ -104,11 +104,10 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
         q1 = solve_joint_target(planner, cmd)
     except ArmError as e:
         return _still(planner, cmd, (e.code, dict(e.params)))
-    model = planner.arm.model
     d = q1 - q0
     if not np.any(np.abs(d) > 1e-12):  # already there: no time, no samples
         return Path(cmd, q0, q1, 0.0, 0.0, 1.0, 1.0, end_pose=planner._corner_pose)
-    prof = synchronized(d, model.max_speed_rad_s * cmd.speed * planner.override, model.max_accel_rad_s2)
+    prof = synchronized(d, planner.arm._speed * cmd.speed * planner.override, planner.arm._accel)
     n = max(8, math.ceil(math.degrees(float(np.max(np.abs(d)))) / 2.0)) + 1
     s = np.linspace(0.0, 1.0, n)
     q = q0 + s[:, None] * d
@@ -241,7 +240,9 @@ def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: i
     nan = np.isnan(q).any(axis=1)
     qq = np.where(nan[:, None], 0.0, q) if nan.any() else q
     bad = nan | (arm.limit_violation(qq) > 1e-9).any(axis=1)
-    for i in (np.flatnonzero((np.abs(np.diff(qq, axis=0)) > JUMP_RAD).any(axis=1)) + 1).tolist():
+    step = np.abs(np.diff(qq, axis=0))
+    jumps = (np.flatnonzero((step > JUMP_RAD).any(axis=1)) + 1).tolist() if step.max(initial=0.0) > JUMP_RAD else ()
+    for i in jumps:
         # a jump that stays a jump between finer samples is a change of configuration; a fast turn is not
         fine = solve(planner, pose_fn(np.linspace(s[i - 1], s[i], 17)), conf, qq[i - 1])
         if np.isnan(fine).any() or (np.abs(np.diff(fine, axis=0)) > JUMP_RAD / 2).any():
@@ -252,6 +253,8 @@ def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: i
     best: tuple[int, tuple] | None = None
     for kind in KINDS:
         th, mk = DEFAULT_THRESHOLDS[kind], m[kind][: min(first_bad + 1, n)]
+        if len(mk) < 2 or mk[1:].min() >= 10 * th:  # nowhere near: no hit, no minimum to look at (the usual case)
+            continue
         hits = np.flatnonzero((mk[1:] < th) & (mk[1:] < mk[0])) + 1
         hit = (int(hits[0]), float(mk[hits[0]])) if len(hits) else None
         # a minimum between samples may dip into the zone: look closer at the local minima near it
