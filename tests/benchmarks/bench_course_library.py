@@ -25,14 +25,28 @@ was read twice and every folder walked twice; each "is there such a file" was a 
 one scandir per folder). No check was dropped: every malformed file gives the same problem
 at the same file:line (tests/courses).
 
-What bounds it with figures in the lessons: the floor parses YAML only, while a cold load
-must also check each lesson's links and images. That costs ~0.5–0.8 s CPU here: markdown-it-py
-is pure Python (a bare parse of these 4,000 Markdown files is ~0.6–0.7 s CPU, printed as
-``course_library_cold_vs_parsers``), and each local image is resolved (two realpaths) so it
-cannot point outside the course. The rest: pydantic validation, translations and question
-checks ~0.4 s, the content hash and the signed cache write ~0.3 s. Against both parsers (the
-libyaml floor plus a bare markdown-it parse of the same files) the cold load is ~1.6×; with
-plain lessons (no link to check) it is under 2× the libyaml floor.
+Second round (December 2026): a lesson's links and images are read without markdown-it when
+its text can only hold them as ``[text](target)`` / ``![alt](target)`` on one line
+(``app.courses.render.plain_refs``: no code, escapes, autolinks, reference definitions, nested
+brackets or tables around them, and no other position markdown-it would report); anything else
+still goes to markdown-it, so every problem is reported as before at the same file:line:col
+(tests/courses/test_markdown_refs.py checks the two agree on every bundled lesson — 28 of the
+42 with a link or image need no parse — and on random hostile texts). Old and new code on the same generated files,
+this file run alternately (2 runs each, each the median of 3 interleaved rounds), CPU:
+
+=====================================  ===============  ===============  ===============
+workload                               before           after            floor
+=====================================  ===============  ===============  ===============
+lessons with a figure and a link       2.32–2.52 s      2.04–2.10 s      1.14–1.16 s
+ratio (goal ≤ 2×)                      2.00–2.21×       1.75–1.84×
+=====================================  ===============  ===============  ===============
+
+What is left above the floor: finding the refs now costs ~0.06 s instead of ~0.23 s; each local
+image is still resolved (two realpaths, ~0.12 s) so it cannot point outside the course; the
+rest is building the YAML values from libyaml's events in Python, pydantic validation,
+translations and question checks, the content hash and the signed cache write. The wall-time
+ratio reads higher on a loaded machine (the cold load also reads 10,200 files and writes the
+cache); the CPU ratio is the goal's figure.
 """
 
 from __future__ import annotations

@@ -5,16 +5,31 @@ buffers, one process per station, failures by remaining busy time, a counter
 of finished parts and nothing else), run in the same process.
 
 Where the time goes (issue 20; CPU time of one 8-hour shift, 6 stations, ~49 500 events:
-~30 200 holds, ~19 300 wake-ups, on the 2-core test machine, medians of 11 interleaved with
-the floor over 3 rounds): ~90 ms CPU on SimPy, 0.63x the bare SimPy floor (~142 ms). The goal
-"< 80 ms" is not reached on SimPy (the chosen stack; a hand-written kernel that kept SimPy's
-order did it in ~56 ms and was removed). SimPy's own event machinery (a ``Timeout`` or
-``Event`` per event, ``schedule``/heap, ``step``, ``Process._resume``) is ~45 % of it: ~0.8 us
-per hold and ~0.9 us per wake-up measured in SimPy with no model work, ~41 ms; cProfile says
-40 %. The model's Python is the rest, ~49 ms (server generators, state changes as change
-points, custom buffers instead of ``simpy.Store``, normal draws kept as CPython's algorithm so
-the random streams stay the same). No event is spare (one hold per operation or repair, one
-wake-up per hand-over to a waiting server), so the rest needs a cheaper loop than SimPy's.
+~30 200 holds, ~19 300 wake-ups, on the 2-core test machine; old and new code run alternately,
+2 runs of this file each, medians of 7 interleaved with the floor in each):
+
+==========================================  ===========  ===========  ============
+                                            before       after        floor
+==========================================  ===========  ===========  ============
+8-hour shift with failures (goal < 80 ms)   89.9–90.0    70.4–71.1    141.3–143.3
+line vs bare SimPy, 32 h                    355–357      277–280      550–559
+==========================================  ===========  ===========  ============
+
+What changed (December 2026, second round): each server waits on its own two SimPy events,
+re-armed each time exactly as ``Timeout.__init__``/``Event.__init__`` arm a new one (empty
+callbacks, scheduled with the same priority and the next event id), instead of allocating a
+``Timeout`` per operation (~30 000, each an object with a dict and a callbacks list and
+two Python calls; ~14 % of the CPU; not the garbage collector: the same with it off) and an
+``Event`` per wait (~19 000; ~5 %); the three hot state changes and the
+source/sink WIP update are inline (~4 %). Still SimPy (the chosen stack; a hand-written kernel
+was removed) and the same event order: the metrics, series, timelines and emitted events of
+every bundled line scenario and of four feature-covering ones (time and operation failures,
+setups, scrap and rework, maintenance, arrivals, parallel servers, zero-capacity buffers;
+3 seeds x 2 replications, recorded and subscribed) are bit-identical before and after.
+cProfile now puts SimPy's loop (``step``, ``Process._resume``, ``schedule``, ``succeed``,
+the heap) at ~45 % and the model (server generators, buffers, normal draws kept as CPython's
+algorithm so the random streams stay the same) at ~55 %; no event is spare (one hold per
+operation or repair, one wake-up per hand-over to a waiting server).
 Wall times on a machine shared with other jobs read higher; the notes print the CPU times.
 """
 
