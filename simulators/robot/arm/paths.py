@@ -125,11 +125,13 @@ def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
     ok = (one_minus >= 0) & (one_plus >= 0)
     c = np.sqrt(np.maximum(one_minus, 0.0) * np.maximum(one_plus, 0.0))
     t3 = arm._beta - np.arctan2(1.0 - one_minus, -c if elbow_down else c)
-    k1 = m.d4 * np.cos(t3) + m.a3 * np.sin(t3)
-    k2 = m.a2 - m.d4 * np.sin(t3) + m.a3 * np.cos(t3)
+    c3, s3 = np.cos(t3), np.sin(t3)
+    k1 = m.d4 * c3 + m.a3 * s3
+    k2 = m.a2 - m.d4 * s3 + m.a3 * c3
     t2 = np.arctan2(u, v) - np.arctan2(k1, k2)
     # W = R3ᵀ·R6 with R3 = Rz(t1)·Ry(t2 + t3): R3ᵀ filled in place, one batched product
-    c1, s1, ca, sa = np.cos(t1), np.sin(t1), np.cos(t2 + t3), np.sin(t2 + t3)
+    t23 = t2 + t3
+    c1, s1, ca, sa = np.cos(t1), np.sin(t1), np.cos(t23), np.sin(t23)
     r3t = np.empty((len(flange), 3, 3))
     r3t[:, 0, 0], r3t[:, 0, 1], r3t[:, 0, 2] = c1 * ca, s1 * ca, -sa
     r3t[:, 1, 0], r3t[:, 1, 1], r3t[:, 1, 2] = -s1, c1, 0.0

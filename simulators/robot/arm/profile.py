@@ -8,8 +8,7 @@ No jerk limit ("S-less" trapezoid): what the course's timing exercises compute b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,38 +21,31 @@ class Trapezoid:
     v_max: float
     a_acc: float
     a_dec: float
+    # set by __post_init__: v_peak (cruise speed), t_acc, t_cruise, t_dec, duration
+    v_peak: float = field(init=False, repr=False, compare=False)
+    t_acc: float = field(init=False, repr=False, compare=False)
+    t_cruise: float = field(init=False, repr=False, compare=False)
+    t_dec: float = field(init=False, repr=False, compare=False)
+    duration: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.length >= 0 and self.v_max > 0 and self.a_acc > 0 and self.a_dec > 0):
             raise ValueError(f"bad trapezoid {self}")
-
-    @cached_property
-    def v_peak(self) -> float:
-        """Cruise speed, or the top of the triangle when the move is too short to reach ``v_max``."""
+        # computed once here, not as cached properties: the planner makes a few profiles per move and reads
+        # these again and again (functools.cached_property costs more than the arithmetic)
         d_ramps = self.v_max**2 / (2 * self.a_acc) + self.v_max**2 / (2 * self.a_dec)
-        if self.length >= d_ramps:
-            return self.v_max
-        return math.sqrt(2.0 * self.length / (1.0 / self.a_acc + 1.0 / self.a_dec))
-
-    @cached_property
-    def t_acc(self) -> float:
-        return self.v_peak / self.a_acc
-
-    @cached_property
-    def t_dec(self) -> float:
-        return self.v_peak / self.a_dec
-
-    @cached_property
-    def t_cruise(self) -> float:
-        v = self.v_peak
-        if v <= 0:
-            return 0.0
-        return max(0.0, (self.length - v * v / (2 * self.a_acc) - v * v / (2 * self.a_dec)) / v)
-
-    @cached_property
-    def duration(self) -> float:
-        """Total time; with a cruise phase and a_acc = a_dec = a: length / v + v / a."""
-        return self.t_acc + self.t_cruise + self.t_dec
+        # cruise speed, or the top of the triangle when the move is too short to reach v_max
+        v = self.v_max
+        if self.length < d_ramps:
+            v = math.sqrt(2.0 * self.length / (1.0 / self.a_acc + 1.0 / self.a_dec))
+        t_cruise = 0.0 if v <= 0 else max(0.0, (self.length - v * v / (2 * self.a_acc) - v * v / (2 * self.a_dec)) / v)
+        t_acc, t_dec = v / self.a_acc, v / self.a_dec
+        object.__setattr__(self, "v_peak", v)
+        object.__setattr__(self, "t_acc", t_acc)
+        object.__setattr__(self, "t_dec", t_dec)
+        object.__setattr__(self, "t_cruise", t_cruise)
+        # total time; with a cruise phase and a_acc = a_dec = a: length / v + v / a
+        object.__setattr__(self, "duration", t_acc + t_cruise + t_dec)
 
     def position(self, t: np.ndarray | float) -> np.ndarray:
         """Distance covered at times ``t`` (clipped to [0, duration])."""

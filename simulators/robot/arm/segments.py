@@ -67,7 +67,9 @@ def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> 
     flange = planner._base_inv @ poses @ planner._tool_inv
     q = ik_configuration(planner.arm, flange, conf)
     # whole turns continued from q_ref sample by sample; added as exact multiples of 2π to the IK values
-    step = np.diff(q, axis=0, prepend=q_ref[None, :])
+    step = np.empty_like(q)  # np.diff(q, prepend=q_ref), without its Python overhead (it runs per move)
+    step[0] = q[0] - q_ref
+    np.subtract(q[1:], q[:-1], out=step[1:])
     path = q_ref + np.cumsum(np.mod(step + math.pi, 2.0 * math.pi) - math.pi, axis=0)
     return q + 2.0 * math.pi * np.round((path - q) / (2.0 * math.pi))
 
@@ -112,7 +114,9 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
     s = np.linspace(0.0, 1.0, n)
     q = q0 + s[:, None] * d
     poses = planner.base @ planner.arm.fk(q) @ planner.tool
-    length = float(np.sum(np.linalg.norm(np.diff(poses[:, :3, 3], axis=0), axis=1)))
+    p = poses[:, :3, 3]
+    chords = p[1:] - p[:-1]
+    length = float(np.sum(np.sqrt(np.add.reduce(chords * chords, axis=1))))  # np.linalg.norm's numbers, faster
     v_s = prof.v_max
     if planner.t1:
         v_s = min(v_s, _t1_limit(planner, q, s))
@@ -240,7 +244,7 @@ def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: i
     nan = np.isnan(q).any(axis=1)
     qq = np.where(nan[:, None], 0.0, q) if nan.any() else q
     bad = nan | (arm.limit_violation(qq) > 1e-9).any(axis=1)
-    step = np.abs(np.diff(qq, axis=0))
+    step = np.abs(qq[1:] - qq[:-1])
     jumps = (np.flatnonzero((step > JUMP_RAD).any(axis=1)) + 1).tolist() if step.max(initial=0.0) > JUMP_RAD else ()
     for i in jumps:
         # a jump that stays a jump between finer samples is a change of configuration; a fast turn is not

@@ -146,10 +146,10 @@ class _Interpreter:
         """A lower bound of a move's duration (s) at its speed and the override: joints at their top speed,
         the TCP along the chords (MOVEC through its via point). 0 when even the longest such move would end
         before the time cap (the usual case: no kinematics computed)."""
-        p, model = self.planner, self.arm.model
+        p, arm = self.planner, self.arm
         if cmd.kind == "J":
-            speed = model.max_speed_rad_s * cmd.speed * p.override
-            spans = model.limits_rad[:, 1] - model.limits_rad[:, 0]
+            speed = arm._speed * cmd.speed * p.override  # the model's max_speed_rad_s and limits_rad, cached
+            spans = arm._limits[:, 1] - arm._limits[:, 0]
             if now + float(np.max(spans / speed)) <= MAX_PROGRAM_TIME:
                 return 0.0
             q1 = cmd.joints
@@ -161,11 +161,11 @@ class _Interpreter:
             return float(np.max(np.abs(np.asarray(q1) - p.current_q) / speed))
         end, origin = cmd.target[:3, 3], self.base[:3, 3]
         # the start lies within reach (arm plus tool) of the base: the chords are at most this long
-        reach = self.reach + float(np.linalg.norm(self.tool_matrix()[:3, 3]))
-        far = float(np.linalg.norm(end - origin)) + reach
+        reach = self.reach + _norm(self.tool_matrix()[:3, 3])
+        far = _norm(end - origin) + reach
         if cmd.via is not None:
-            via = float(np.linalg.norm(cmd.via[:3, 3] - origin))
-            far = via + reach + via + float(np.linalg.norm(end - origin))
+            via = _norm(cmd.via[:3, 3] - origin)
+            far = via + reach + via + _norm(end - origin)
         if now + far / (cmd.speed * p.override) <= MAX_PROGRAM_TIME:
             return 0.0
         start = p.tcp_pose()[:3, 3]
@@ -414,6 +414,11 @@ class _Interpreter:
                 t0 = t1 = min(t0, following)
             out.append((int(line), float(t0), float(t1)))
         return out[::-1]
+
+
+def _norm(v: np.ndarray) -> float:
+    """``np.linalg.norm`` of a 3-vector (the same sqrt of the dot product) without its Python overhead."""
+    return math.sqrt(float(v.dot(v)))
 
 
 def _plain(v: float) -> int | float:
