@@ -186,6 +186,12 @@ class AlarmList(QListWidget):
     def codes(self) -> list[str]:
         return [e[2] for e in self._entries]
 
+    def newest(self) -> tuple | None:
+        return self._entries[-1] if self._entries else None
+
+    def entry_text(self, entry: tuple) -> str:
+        return self._text(entry)
+
     def _text(self, entry: tuple[str, int, str, dict]) -> str:
         kind, tick, code, params = entry
         message = alarm_text(code, params) if kind == "alarm" else stop_text(code, params["category"])

@@ -47,6 +47,7 @@ from app.ui.pendant.controls import (
 )
 from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
 from app.ui.pendant.keyboard import PendantKeyboard
+from app.ui.pendant.layout import PendantLayout
 from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
 from simulators.robot.arm.pendant_log import MAX_TICKS, NAME_RE, validate_log
 
@@ -76,7 +77,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     return area
 
 
-class PendantPanel(PendantKeyboard, QWidget):
+class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
     """The teach pendant. ``session`` is the live session; ``log()`` the events that replay it."""
 
     joints_changed = Signal(object)  # np.ndarray (6,) rad
@@ -199,42 +200,17 @@ class PendantPanel(PendantKeyboard, QWidget):
         for tab in (self.points, self.alarms, _scrolled(self.frames_tab), _scrolled(self.counters_tab)):
             self.tabs.addTab(tab, "")
         lay.addWidget(self.tabs, 1)
+        # the newest alarm and the panel's messages just under the enabling device, where a trainee looks while
+        # jogging: at the bottom (beside the alarm tab) a short lab had them scrolled out of view
+        at = lay.indexOf(self.enabling) + 1
+        self.banner = QLabel(objectName="pendantAlarmBanner", wordWrap=True)
+        self.banner.setStyleSheet("QLabel#pendantAlarmBanner { background: #fef3f2; color: #b42318;"
+                                  " border: 1px solid #fda29b; border-radius: 3px; padding: 2px 4px; }")
+        self.banner.hide()
+        lay.insertWidget(at, self.banner)
         self.status = StatusLine(objectName="pendantStatus")
-        lay.addWidget(self.status)
-
-    # ------------------------------------------------------------------ wide or compact
-    def _place_selectors(self, compact: bool) -> None:
-        fields = (self.frame_combo, self.inc_combo, self.tool_combo, self.user_combo)
-        for i, (label, field) in enumerate(zip(self.sel_labels[:4], fields, strict=True)):
-            row, col = (i, 0) if compact else (i // 2, (i % 2) * 2)
-            self._sel.addWidget(label, row, col)
-            self._sel.addWidget(field, row, col + 1)
-
-    def _place_override(self, compact: bool) -> None:
-        row = 4 if compact else 2
-        self._sel.addWidget(self.sel_labels[4], row, 0)
-        self._sel.addLayout(self._override_row, row, 1, 1, 1 if compact else 3)
-
-    @property
-    def compact(self) -> bool:
-        return self._mid.direction() == QBoxLayout.Direction.TopToBottom
-
-    def set_compact(self, compact: bool) -> None:
-        """Narrow layout (about 330 px instead of 540): the selectors in one column, the jog keys over the
-        position, Reset and E-STOP under the mode switch. The pendant grows taller; its lab scrolls it."""
-        if compact == self.compact:
-            return
-        down, across = QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.LeftToRight
-        self._top.setDirection(down if compact else across)
-        self._mid.setDirection(down if compact else across)
-        self._sel.removeItem(self._override_row)
-        for w in (*self.sel_labels, self.frame_combo, self.inc_combo, self.tool_combo, self.user_combo):
-            self._sel.removeWidget(w)
-        self._place_selectors(compact)
-        self._place_override(compact)
-        self._sel.setColumnStretch(3, 0 if compact else 1)
-        self.enabling.title.setWordWrap(compact)
-        self.updateGeometry()
+        lay.insertWidget(at + 1, self.status)
+        self._banner_entry: tuple | None = None
 
     def _button(self, name: str, checkable: bool = False) -> QPushButton:
         b = QPushButton(objectName=name, checkable=checkable)
@@ -280,7 +256,14 @@ class PendantPanel(PendantKeyboard, QWidget):
         self.position.retranslate()
         self.alarms.retranslate()
         self.jog_keys.retranslate()
+        self._show_banner()
         self._refresh()
+
+    def _show_banner(self) -> None:
+        entry = self._banner_entry
+        self.banner.setVisible(entry is not None)
+        if entry is not None:
+            self.banner.setText(self.alarms.entry_text(entry))
 
     def _alarm_tab_text(self) -> None:
         n = len(self.session.alarms) + len(self.session.stops)
@@ -405,6 +388,8 @@ class PendantPanel(PendantKeyboard, QWidget):
         self.setup, self.session = setup or self.setup, session
         self._seen, self._shown_points, self._shown_frames = (0, 0), None, None
         self.alarms.clear_entries()
+        self._banner_entry = None
+        self._show_banner()
         self.frames_tab.reset()
         self.counters_tab.show_counters(session.counters)
         self._sync_controls()
@@ -421,6 +406,9 @@ class PendantPanel(PendantKeyboard, QWidget):
         q = self.session.q
         self.session.step()
         moved = not np.array_equal(q, self.session.q)
+        if moved and self._banner_entry is not None:  # moving again: the alarm is history (the Alarms tab)
+            self._banner_entry = None
+            self._show_banner()
         if moved or len(self.session.alarms) != self._seen[0] or len(self.session.stops) != self._seen[1]:
             # the numbers at 50 Hz are plenty to read; the signals (3D view) follow every tick
             self._refresh(display=not moved or self.session.tick % 2 == 0 or not self.session.moving)
@@ -460,6 +448,9 @@ class PendantPanel(PendantKeyboard, QWidget):
             self.alarms.add_stop(st.tick, st.code, st.category)
         for a in new_alarms:
             self.alarms.add_alarm(a.tick, a.code, a.params)
+        if new_alarms or new_stops:
+            self._banner_entry = self.alarms.newest()
+            self._show_banner()
         self._seen = (len(s.alarms), len(s.stops))
         if new_alarms or new_stops:
             self._alarm_tab_text()
