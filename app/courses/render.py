@@ -326,10 +326,8 @@ def plain_refs(text: str) -> list[Ref] | None:
     if any(c in text for c in _GIVE_UP_TEXT) or _AUTOLINK_START.search(text):
         return None
     lines = text.split("\n")
-    for line in lines:
-        prefix = _PREFIX.match(line).group(0)  # type: ignore[union-attr]
-        if "    " in prefix or len(prefix) > 24:
-            return None
+    if any(len(_PREFIX.match(line).group(0)) > 24 for line in lines):  # type: ignore[union-attr]
+        return None  # deep nesting: markdown-it drops what lies past its nesting limit
     refs: list[Ref] = []
     run_start = 0  # first line of the current run of non-blank lines (no block spans a blank line)
     checked = -1  # the run whose characters were checked
@@ -347,6 +345,8 @@ def plain_refs(text: str) -> list[Ref] | None:
                 return None
             if any(_DELIMITER_ROW.fullmatch(lines[k]) for k in range(run_start, end)):
                 return None  # a table: rows are cut to the header's columns, and any line can be a row
+        if "    " in _PREFIX.match(line).group(0):  # type: ignore[union-attr]
+            return None  # four spaces of indent (after any list or quote markers) may make it code
         found = _line_refs(line)
         if found is None:
             return None
