@@ -20,7 +20,7 @@ def rotvec(r: np.ndarray) -> tuple[np.ndarray, float]:
         return np.array([1.0, 0.0, 0.0]), 0.0
     if angle < math.pi - 1e-6:
         v = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
-        return v / np.linalg.norm(v), angle
+        return v / math.sqrt(float(v.dot(v))), angle  # np.linalg.norm's sqrt of the dot product, less overhead
     # near a half-turn the skew part vanishes: the axis is the largest column of (R + I) / 2
     b = 0.5 * (r + np.eye(3))
     k = int(np.argmax(np.diag(b)))
@@ -28,12 +28,19 @@ def rotvec(r: np.ndarray) -> tuple[np.ndarray, float]:
     return v / np.linalg.norm(v), angle
 
 
-def rodrigues(axis: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """(n, 3, 3) turns by ``angles`` about one unit ``axis``."""
+def skew_terms(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """K and K² of a unit axis, for ``rodrigues`` (a move computes them once for all its samplings)."""
     x, y, z = axis
     k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+    return k, k @ k
+
+
+def rodrigues(axis: np.ndarray, angles: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> np.ndarray:
+    """(n, 3, 3) turns by ``angles`` about one unit ``axis`` (``terms``: its ``skew_terms`` if known)."""
+    k, kk = skew_terms(axis) if terms is None else terms
     a = np.asarray(angles, dtype=float)[:, None, None]
-    return np.eye(3) + np.sin(a) * k + (1.0 - np.cos(a)) * (k @ k)
+    return np.eye(3) + np.sin(a) * k + (1.0 - np.cos(a)) * kk
 
 
 def slerp(r0: np.ndarray, r1: np.ndarray, s: np.ndarray) -> np.ndarray:

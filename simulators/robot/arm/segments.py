@@ -18,7 +18,15 @@ import numpy as np
 
 from simulators.robot.arm.errors import ArmError, JointLimitError
 from simulators.robot.arm.kinematics import Configuration
-from simulators.robot.arm.paths import circle, ik_configuration, link_points, measures, rodrigues, rotvec
+from simulators.robot.arm.paths import (
+    circle,
+    ik_configuration,
+    link_points,
+    measures,
+    rodrigues,
+    rotvec,
+    skew_terms,
+)
 from simulators.robot.arm.profile import synchronized
 from simulators.robot.arm.singularities import DEFAULT_THRESHOLDS, KINDS
 
@@ -153,14 +161,17 @@ def _cartesian(planner: Planner, cmd: MoveCmd) -> Path:
             ph = sweep * s[:, None]
             return c + radius * (np.cos(ph) * e1 + np.sin(ph) * e2)
     else:
-        length = float(np.linalg.norm(p1 - p0))
+        d01 = p1 - p0
+        length = math.sqrt(float(d01.dot(d01)))  # np.linalg.norm's arithmetic, less overhead
 
         def pos(s: np.ndarray) -> np.ndarray:
             return p0 + s[:, None] * (p1 - p0)
 
+    terms = skew_terms(axis)
+
     def pose_fn(s: np.ndarray) -> np.ndarray:
         out = np.zeros((len(s), 4, 4))
-        out[:, :3, :3] = r0 @ rodrigues(axis, theta * s)
+        out[:, :3, :3] = r0 @ rodrigues(axis, theta * s, terms)
         out[:, :3, 3] = pos(s)
         out[:, 3, 3] = 1.0
         return out
@@ -190,8 +201,8 @@ def check_cartesian(planner: Planner, path: Path) -> None:
     prof, ticks, stretch = planner._plan(path, r_out)
     s = prof.position(np.arange(ticks + 1) * (planner.dt / stretch))
     q, tcp = path.at(s)
-    end = q[-1]
-    if np.isnan(end).any() or (arm.limit_violation(end) > 1e-9).any():  # the target itself: refuse to start
+    # the target itself (NaN: out of reach; ``limit_violation`` in plain floats, 6 values): refuse to start
+    if any(x != x or max(lo - x, 0.0) + max(x - hi, 0.0) > 1e-9 for x, (lo, hi) in zip(q[-1].tolist(), arm._lim_list)):
         flange_t = planner._base_inv @ path.end_pose @ planner._tool_inv
         conf = Configuration.from_index(path.conf)
         try:
