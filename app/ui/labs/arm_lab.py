@@ -210,6 +210,8 @@ class ArmLabView(LabViewBase):
             from simulators.robot.arm.tasks import pose_matrix
 
             tcp = pose_matrix(task.true_tcp)
+        if task.kind == "rev_counters":  # the scribed lines each axis is jogged onto
+            self.view3d.set_sync_marks(task.marks_deg, task.tolerance_deg)
         self.view3d.set_tool(tcp, name=tool.name)
         self.view3d.set_joints(self.pendant.session.q if self.pendant is not None else env.start_q)
         self._show_frame_and_points()

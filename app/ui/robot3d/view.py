@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.i18n import _, pgettext
@@ -19,6 +19,7 @@ from app.ui.robot3d import overlay
 from app.ui.robot3d.arm_mesh import link_width, tool_kind
 from app.ui.robot3d.camera import Camera
 from app.ui.robot3d.cell_mesh import cell_lines, cell_meshes, cell_points, fence_mesh
+from app.ui.robot3d.marks import sync_mark_segments
 from app.ui.robot3d.materials import LEVELS, shaded
 from app.ui.robot3d.scene import DrawList, FaceLayer, Scene, positions_at
 from simulators.robot.arm import Arm, ArmModel, get_model
@@ -28,6 +29,7 @@ FLOOR = QColor(204, 208, 214)
 ORBIT_DEG_PER_PX = 0.4
 KEY_ORBIT_DEG = 15.0
 PRESET_KEYS = (("top", "T"), ("front", "F"), ("side", "S"), ("iso", "I"))
+SYNC_ON, SYNC_OFF = QColor(120, 230, 0), QColor(250, 110, 0)  # a joint on its sync mark / off it
 
 
 class RobotCellView(QWidget):
@@ -56,6 +58,7 @@ class RobotCellView(QWidget):
         self.path_done = 0  # samples of ``path`` already executed (drawn stronger)
         self.alarms: list[tuple[np.ndarray, str]] = []
         self.show_triads = True
+        self.sync_marks: tuple[tuple[float, ...], float] | None = None  # (marks °, tolerance °): rev counters
         self.keep_fitted = False  # after Fit: a resize fits again, until the trainee turns, moves or zooms
         self._brushes: list[QBrush] = []
         self._poly, self._poly_view = overlay.polygon_buffer(4096)
@@ -114,6 +117,11 @@ class RobotCellView(QWidget):
 
     def set_user_frame(self, name: str | None, matrix: np.ndarray | None = None) -> None:
         self.user_frame = None if name is None or matrix is None else (name, np.asarray(matrix, dtype=float))
+        self.update()
+
+    def set_sync_marks(self, marks_deg=None, tolerance_deg: float = 0.5) -> None:
+        """Draw each joint's revolution-counter sync marks (degrees, one per axis), or none."""
+        self.sync_marks = None if marks_deg is None else (tuple(float(m) for m in marks_deg), float(tolerance_deg))
         self.update()
 
     def set_points(self, points: dict[str, np.ndarray]) -> None:
@@ -341,6 +349,8 @@ class RobotCellView(QWidget):
         overlay.draw_path(p, self.camera, self.path, w, h)
         if self.path_done > 1:
             overlay.draw_path(p, self.camera, self.path[: self.path_done], w, h, overlay.DONE_COLOUR, 3.5)
+        if self.sync_marks is not None:
+            self._draw_sync_marks(p, w, h)
         if self.show_triads:
             self._draw_triads(p, w, h)
         overlay.draw_points(p, self.camera, self.points, w, h, self._font)
@@ -371,6 +381,17 @@ class RobotCellView(QWidget):
                 last = b
             draw(mid(start, c))
             start += k
+
+    def _draw_sync_marks(self, p: QPainter, w: int, h: int) -> None:
+        marks, tolerance = self.sync_marks
+        arm = self.scene.arm
+        aligned, off = sync_mark_segments(self.scene.frames(), self.scene.q, arm.model.signs, marks, tolerance,
+                                          arm.model)
+        for segs, colour in ((off, SYNC_OFF), (aligned, SYNC_ON)):
+            pen = QPen(colour, 3.0)
+            pen.setCosmetic(True)
+            p.setPen(pen)
+            p.drawLines(overlay.project_segments(self.camera, segs, w, h))
 
     def _draw_triads(self, p: QPainter, w: int, h: int) -> None:
         size = 0.35 * link_width(self.scene.arm.model) + 80.0
