@@ -326,8 +326,10 @@ def plain_refs(text: str) -> list[Ref] | None:
     if any(c in text for c in _GIVE_UP_TEXT) or _AUTOLINK_START.search(text):
         return None
     lines = text.split("\n")
-    if any(len(_PREFIX.match(line).group(0)) > 24 for line in lines):  # type: ignore[union-attr]
-        return None  # deep nesting: markdown-it drops what lies past its nesting limit
+    if any(len(_PREFIX.match(line).group(0)) > 16 for line in lines):  # type: ignore[union-attr]
+        # markdown-it drops what lies past 20 levels; each level of a container takes at least
+        # one character of its lines' prefix ("> ", a list item two), so 16 stay well below it
+        return None
     refs: list[Ref] = []
     run_start = 0  # first line of the current run of non-blank lines (no block spans a blank line)
     checked = -1  # the run whose characters were checked

@@ -30,7 +30,7 @@ its text can only hold them as ``[text](target)`` / ``![alt](target)`` on one li
 (``app.courses.render.plain_refs``: no code, escapes, autolinks, reference definitions, nested
 brackets or tables around them, and no other position markdown-it would report); anything else
 still goes to markdown-it, so every problem is reported as before at the same file:line:col
-(tests/courses/test_markdown_refs.py checks the two agree on every bundled lesson — 28 of the
+(tests/courses/test_markdown_refs.py checks the two agree on every bundled lesson — 27 of the
 42 with a link or image need no parse — and on random hostile texts). Old and new code on the same generated files,
 this file run alternately (2 runs each, each the median of 3 interleaved rounds), CPU:
 

@@ -63,6 +63,7 @@ def test_a_plain_lesson_is_read_without_markdown_it() -> None:
     "b.png\n[a](b.png)\n",                     # markdown-it would place it on the line before
     "[a](b&amp;c.png)\n",                      # entity in the destination
     "a\tb [a](b.png)\n",                       # tab
+    ">" * 21 + " [a](b.png)\n",               # past markdown-it's nesting limit: dropped
 ])
 def test_unsure_texts_are_left_to_markdown_it(text: str) -> None:
     assert plain_refs(text) is None
@@ -73,6 +74,14 @@ def test_links_markdown_it_refuses_are_not_links() -> None:
     text = "[a](javascript:alert) ![b](file:///etc/passwd) [c](vbscript:x) ![d](data:image/png;base64,AA)\n"
     assert _agree(text)
     assert [r.target for r in plain_refs(text) or []] == ["data:image/png;base64,AA"]
+
+
+@pytest.mark.parametrize("marker", [">", "> ", "- ", "1. ", ">- ", "- > "])
+def test_nested_containers_same_refs_as_markdown_it(marker: str) -> None:
+    """Up to and past markdown-it's nesting limit (it drops deeper content), with a lazy line."""
+    for depth in range(1, 30):
+        _agree(marker * depth + "[a](b.png)\nlazy [c](c.png)\n")
+        _agree("".join("  " * k + "- item\n" for k in range(depth)) + "[a](b.png)\n")
 
 
 _PIECES = [
