@@ -315,7 +315,9 @@ _GIVE_UP_TEXT = ("\t", "\r", "\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x
 # a line's container prefix (spaces, list and quote markers): four spaces in it may start code
 _PREFIX = re.compile(r"[ \-*+>.)0-9]*")
 _AUTOLINK_START = re.compile(r"<[^\s<>]")  # an autolink (<https://…>, <name@host>) is a link without "["
-_DELIMITER_ROW = re.compile(r"[ |:\-]*-[ |:\-]*")  # also "---": under a "|" line it makes a table
+# a table's delimiter row, also after quote or list markers ("> |---|"), and "---" (under a "|"
+# line it makes a one-column table)
+_DELIMITER_ROW = re.compile(r"[ |:\->*+.)0-9]*-[ |:\->*+.)0-9]*")
 _BRACKETS = re.compile(r"[\[\]]")
 # (target) or (target "title"): the only inline destination form read here
 _DEST = re.compile(r'\(([^\x00-\x20\x7f()<>\\`|"\'\[\]&]+)(?: +"[^"\n\\`<>|\[\]&]*")? *\)')

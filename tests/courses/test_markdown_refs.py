@@ -59,6 +59,8 @@ def test_a_plain_lesson_is_read_without_markdown_it() -> None:
     "| [a | b](c.png) |\n|---|---|\n",         # a table cell boundary inside
     "| a |\n|---|\n| b | [c](c.png) |\n",     # a table row is cut to the header's columns
     "| a [c](c.png)\n---\n",                   # a one-column table
+    "> | a |\n> |---|\n> | b | [c](c.png) |\n",  # a table in a quote
+    "- | a |\n  |---|\n  | b | [c](c.png) |\n",  # a table in a list item
     "[a](<b c.png>)\n",                        # angle-bracket destination
     "b.png\n[a](b.png)\n",                     # markdown-it would place it on the line before
     "[a](b&amp;c.png)\n",                      # entity in the destination
@@ -121,3 +123,14 @@ def test_random_lesson_like_texts_same_refs_as_markdown_it() -> None:
         text = "\n\n".join(parts) + "\n"
         answered += _agree(text)
     assert answered > 100
+
+
+def test_random_structure_characters_same_refs_as_markdown_it() -> None:
+    """Texts mostly of the characters that make block structure (quotes, lists, tables, headings)."""
+    alphabet = [*"[]()!>-|#:= *+.1)ab \n\n", "b.png", "](", "![", "[a](b.png)", "    ", "---", "|---|", "> ", "- ",
+                "1. ", '"t"', "%20", "图", "#x", "http://h/", "javascript:"]
+    rng = random.Random(22)
+    answered = 0
+    for _ in range(5000):
+        answered += _agree("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 50))))
+    assert answered > 500
