@@ -29,6 +29,6 @@ def blend_samples(planner: Planner, a: _Planned, b: _Planned, ov: int) -> np.nda
         poses[:, :3, :3] = pa[:, :3, :3] @ corner[:3, :3].T @ pb[:, :3, :3]
         poses[:, 3, 3] = 1.0
         q = solve(planner, poses, b.path.conf, a.q[j1[0]])
-        if not np.isnan(q).any():
+        if not np.logical_or.reduce(np.isnan(q), axis=None):
             return q
     return a.q[j1] + b.q[j2] - b.q[0]

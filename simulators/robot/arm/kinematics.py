@@ -133,7 +133,8 @@ class Arm:
         r3 = _rz_ry(t[..., 0], t[..., 1] + t[..., 2])
         r6 = r3 @ _rx(t[..., 3]) @ _ry(t[..., 4]) @ _rx(t[..., 5])
         out = np.zeros(q.shape[:-1] + (4, 4))
-        out[..., :3, :3] = r6 @ self._flange
+        # one (n·3, 3) product instead of n small ones: numpy calls BLAS once per stacked 3×3 (same numbers)
+        out[..., :3, :3] = (r6.reshape(-1, 3) @ self._flange).reshape(r6.shape)
         out[..., :3, 3] = self.wrist_centre(q) + self.model.d6 * r6[..., :, 0]
         out[..., 3, 3] = 1.0
         return out

@@ -162,6 +162,7 @@ class Planner:
         self.tool = np.eye(4) if tool is None else np.asarray(tool, dtype=float)
         self.base = np.eye(4) if base is None else np.asarray(base, dtype=float)
         self._tool_inv, self._base_inv = invert(self.tool), invert(self.base)
+        self._base_is_eye = bool(np.array_equal(self.base, np.eye(4)))
         self._q = np.zeros(6) if start_q is None else np.array(start_q, dtype=float)
         self._corner_pose: np.ndarray | None = None  # world TCP pose at current_q when known without FK
         self._pending: Path | None = None  # geometry known, end (fine or blended) not yet
@@ -249,7 +250,11 @@ class Planner:
         q = np.concatenate(self._chunks_q)
         line = np.concatenate(self._chunks_line)
         self._chunks_q, self._chunks_line = [q], [line]
-        tcp = (self.base @ self.arm.fk(q) @ self.tool)[:, :3, 3]
+        flange = self.arm.fk(q)
+        if self._base_is_eye:  # base @ flange is flange: skipped, and one (4n, 4) product for the tool, not n
+            tcp = (flange.reshape(-1, 4) @ self.tool).reshape(flange.shape)[:, :3, 3]
+        else:
+            tcp = (self.base @ flange @ self.tool)[:, :3, 3]
         n = len(q)
         return Trajectory(np.arange(n) * self.dt, q, tcp, line, list(self.alarms), list(self._segments), self.dt,
                           self.arm, self.tool, self.base)
@@ -290,7 +295,7 @@ class Planner:
     def _speed_ratio(self, q: np.ndarray) -> float:
         """Largest of (joint speed / its max) and, in T1, (link point speed / 250 mm/s) over the samples."""
         dq = np.abs(q[1:] - q[:-1]) / self.dt  # np.diff's numbers without its Python overhead
-        ratio = float(np.max(dq / self.arm._speed)) if len(dq) else 0.0
+        ratio = float(np.maximum.reduce(dq / self.arm._speed, axis=None)) if len(dq) else 0.0  # np.max, less overhead
         if self.t1 and len(q) > 1:
             pts = link_points(self.arm, q, self.tool, self.base)
             ratio = max(ratio, float(np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2))) / self.dt / T1_CAP_MM_S)
@@ -306,7 +311,7 @@ class Planner:
         blend = None
         while ov:  # the sum of two motions within their limits; halve the overlap if a sample says otherwise
             blend = blend_samples(self, last, seg, ov)
-            around = np.vstack([last.q[last.ticks - ov - 1:last.ticks - ov], blend, seg.q[ov:ov + 1]])
+            around = np.concatenate([last.q[last.ticks - ov - 1:last.ticks - ov], blend, seg.q[ov:ov + 1]])
             if self._speed_ratio(around) <= 1.0 + 1e-9:
                 break
             ov, blend = ov // 2, None

@@ -156,6 +156,6 @@ def ik_configuration(arm: Arm, flange: np.ndarray, k: int) -> np.ndarray:
     q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], q[:, 5] = t1, t2, t3, t4, t5, t6
     q *= arm._sign
     q = wrap(q)
-    if not ok.all():
+    if not np.logical_and.reduce(ok):
         q[~ok] = np.nan
     return q

@@ -39,6 +39,7 @@ ORI_SPEED_DEG_S = 250.0  # L/C orientation turn rate and acceleration limits
 ORI_ACCEL_DEG_S2 = 1000.0
 T1_CAP_MM_S = 250.0
 T1_MARGIN = 0.98  # a J move's geometric pass plans for 98 % of the cap; the samples are checked against all of it
+_any = np.logical_or.reduce
 JUMP_RAD = math.radians(60.0)  # a joint turning this much between two samples (and finer ones): another configuration
 
 
@@ -78,8 +79,9 @@ def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> 
     step = np.empty_like(q)  # np.diff(q, prepend=q_ref), without its Python overhead (it runs per move)
     step[0] = q[0] - q_ref
     np.subtract(q[1:], q[:-1], out=step[1:])
-    path = q_ref + np.cumsum(np.mod(step + math.pi, 2.0 * math.pi) - math.pi, axis=0)
-    return q + 2.0 * math.pi * np.round((path - q) / (2.0 * math.pi))
+    # np.cumsum / np.round are add.accumulate / rint behind a Python wrapper: called directly (per move)
+    path = q_ref + np.add.accumulate(np.mod(step + math.pi, 2.0 * math.pi) - math.pi, axis=0)
+    return q + 2.0 * math.pi * np.rint((path - q) / (2.0 * math.pi))
 
 
 def solve_joint_target(planner: Planner, cmd: MoveCmd) -> np.ndarray:
@@ -252,23 +254,26 @@ def _first_stop(planner: Planner, pose_fn, s: np.ndarray, q: np.ndarray, conf: i
     """Index of the first geometric sample the move may not reach, with its alarm (None: the whole path is fine)."""
     arm = planner.arm
     n = len(s)
-    nan = np.isnan(q).any(axis=1)
-    qq = np.where(nan[:, None], 0.0, q) if nan.any() else q
-    bad = nan | (arm.limit_violation(qq) > 1e-9).any(axis=1)
+    # .any()/.max()/.min() are these ufunc reductions behind Python wrappers; called directly (per move)
+    nan = _any(np.isnan(q), axis=1)
+    qq = np.where(nan[:, None], 0.0, q) if _any(nan) else q
+    bad = nan | _any(arm.limit_violation(qq) > 1e-9, axis=1)
     step = np.abs(qq[1:] - qq[:-1])
-    jumps = (np.flatnonzero((step > JUMP_RAD).any(axis=1)) + 1).tolist() if step.max(initial=0.0) > JUMP_RAD else ()
+    big = np.maximum.reduce(step, axis=None, initial=0.0) > JUMP_RAD
+    jumps = (np.flatnonzero(_any(step > JUMP_RAD, axis=1)) + 1).tolist() if big else ()
     for i in jumps:
         # a jump that stays a jump between finer samples is a change of configuration; a fast turn is not
         fine = solve(planner, pose_fn(np.linspace(s[i - 1], s[i], 17)), conf, qq[i - 1])
         if np.isnan(fine).any() or (np.abs(np.diff(fine, axis=0)) > JUMP_RAD / 2).any():
             bad[i] = True
             break
-    first_bad = int(np.argmax(bad)) if bad.any() else n
+    first_bad = int(np.argmax(bad)) if _any(bad) else n
     m = measures(arm, qq)
     best: tuple[int, tuple] | None = None
     for kind in KINDS:
         th, mk = DEFAULT_THRESHOLDS[kind], m[kind][: min(first_bad + 1, n)]
-        if len(mk) < 2 or mk[1:].min() >= 10 * th:  # nowhere near: no hit, no minimum to look at (the usual case)
+        # nowhere near the threshold: no hit, no minimum to look at (the usual case)
+        if len(mk) < 2 or np.minimum.reduce(mk[1:]) >= 10 * th:
             continue
         hits = np.flatnonzero((mk[1:] < th) & (mk[1:] < mk[0])) + 1
         hit = (int(hits[0]), float(mk[hits[0]])) if len(hits) else None
