@@ -89,8 +89,9 @@ def _open(qtbot, window, key: str):
     return cview
 
 
-def test_the_pendant_goes_compact_beside_the_steps_list(qtbot, window_1366):
-    cview = _open(qtbot, window_1366, "jogging/jog-targets-lab")
+@pytest.mark.parametrize("key", ["jogging/jog-targets-lab", "coordinates/user-frame-lab"])
+def test_the_pendant_goes_compact_beside_the_steps_list(qtbot, window_1366, key):
+    cview = _open(qtbot, window_1366, key)
     view = cview.view
     assert cview.tree_visible()
     qtbot.waitUntil(lambda: view.pendant.compact, timeout=3000)
@@ -98,6 +99,7 @@ def test_the_pendant_goes_compact_beside_the_steps_list(qtbot, window_1366):
     keys, position = view.pendant.jog_keys, view.pendant.position
     assert position.mapTo(view.pendant, position.rect().topLeft()).y() > keys.mapTo(view.pendant,
                                                                                    keys.rect().bottomLeft()).y()
+    assert view.pendant_scroll.horizontalScrollBar().maximum() == 0  # nothing cut off across
     qtbot.mouseClick(cview.tree_btn, LEFT)  # fold the steps list: room for the wide pendant
     qtbot.waitUntil(lambda: not view.pendant.compact, timeout=3000)
     assert view.pendant_scroll.horizontalScrollBar().maximum() == 0  # nothing cut off across

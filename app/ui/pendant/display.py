@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_decimal, pgettext
+from app.ui.common.status_line import StatusLine
 from app.ui.pendant.controls import CARTESIAN_NAMES, JOINT_NAMES
 from app.ui.pendant.messages import alarm_text, stop_text
 from simulators.robot.arm.orientation import matrix_to_wpr
@@ -116,15 +117,21 @@ class PointsBox(QWidget):
         row.addWidget(self.name_label)
         row.addWidget(self.name, 1)
         lay.addLayout(row)
-        buttons = QHBoxLayout()
+        buttons = self._buttons = QGridLayout()
         buttons.setSpacing(3)
         self.record, self.touchup, self.rename, self.delete = (
             QPushButton(objectName=n) for n in ("recordPoint", "touchupPoint", "renamePoint", "deletePoint"))
         for b in (self.record, self.touchup, self.rename, self.delete):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setAutoDefault(False)
-            buttons.addWidget(b)
+        self.set_compact(False)
         lay.addLayout(buttons)
+
+    def set_compact(self, compact: bool) -> None:
+        """The four buttons in one row, or two rows of two (a compact pendant)."""
+        for i, b in enumerate((self.record, self.touchup, self.rename, self.delete)):
+            self._buttons.removeWidget(b)
+            self._buttons.addWidget(b, *((i // 2, i % 2) if compact else (0, i)))
 
     def retranslate(self) -> None:
         self.name_label.setText(pgettext("pendant", "Name"))
@@ -205,3 +212,23 @@ class AlarmList(QListWidget):
 
 
 __all__ = ["CARTESIAN_NAMES", "AlarmList", "PointsBox", "PositionDisplay"]
+
+
+class PendantStatus(StatusLine):
+    """The panel's message line, hidden while empty: it sits near the top and an empty line was a gap."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="pendantStatus")
+        self.hide()
+
+    def say(self, render) -> None:
+        super().say(render)
+        self.setVisible(bool(self.text()))
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        super().clear()
+        self.hide()

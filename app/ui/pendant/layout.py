@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QBoxLayout
 
 
 class PendantLayout:
-    """Needs ``_top``, ``_mid`` (QBoxLayout), ``_sel`` (QGridLayout), ``_override_row`` and the panel's widgets."""
+    """Needs ``_top``, ``_mid`` (QBoxLayout), ``_modes``, ``_stops``, ``_sel`` (QGridLayout), ``_override_row`` and
+    the panel's widgets."""
 
     def _place_selectors(self, compact: bool) -> None:
         fields = (self.frame_combo, self.inc_combo, self.tool_combo, self.user_combo)
@@ -43,4 +44,13 @@ class PendantLayout:
         self._place_override(compact)
         self._sel.setColumnStretch(3, 0 if compact else 1)
         self.enabling.title.setWordWrap(compact)
+        self.points.set_compact(compact)
+        for mark in self.enabling.marks:
+            mark.setWordWrap(compact)
+        # compact: Motors on beside Reset and E-STOP, the mode switch alone on its row
+        (self._modes if compact else self._stops).removeWidget(self.motors_on)
+        if compact:
+            self._stops.insertWidget(0, self.motors_on)
+        else:
+            self._modes.addWidget(self.motors_on)
         self.updateGeometry()

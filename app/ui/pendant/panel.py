@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, pgettext
 from app.ui.common.qt_i18n import on_language_changed
-from app.ui.common.status_line import StatusLine
 from app.ui.pendant.calibration import CountersTab, FramesTab
 from app.ui.pendant.controls import (
     CARTESIAN_NAMES,
@@ -45,7 +44,7 @@ from app.ui.pendant.controls import (
     EStopButton,
     JogKeys,
 )
-from app.ui.pendant.display import AlarmList, PointsBox, PositionDisplay
+from app.ui.pendant.display import AlarmList, PendantStatus, PointsBox, PositionDisplay
 from app.ui.pendant.keyboard import PendantKeyboard
 from app.ui.pendant.layout import PendantLayout
 from simulators.robot.arm.pendant import PendantLogError, PendantSession, PendantSetup
@@ -113,9 +112,9 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
         # wide: one row; compact (a narrow lab): the mode switch over Reset and E-STOP (see set_compact)
         top = self._top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.setSpacing(4)
-        modes = QHBoxLayout()
+        modes = self._modes = QHBoxLayout()
         modes.setSpacing(4)
-        stops = QHBoxLayout()
+        stops = self._stops = QHBoxLayout()
         stops.setSpacing(4)
         top.addLayout(modes)
         top.addLayout(stops, 1)
@@ -186,6 +185,7 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
 
         self.tabs = QTabWidget(objectName="pendantTabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.setUsesScrollButtons(True)  # a compact pendant is narrower than the four tabs
         self.points = PointsBox()
         self.points.record.clicked.connect(self._record)
         self.points.touchup.clicked.connect(lambda: self._on_selected("touchup"))
@@ -208,7 +208,7 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
                                   " border: 1px solid #fda29b; border-radius: 3px; padding: 2px 4px; }")
         self.banner.hide()
         lay.insertWidget(at, self.banner)
-        self.status = StatusLine(objectName="pendantStatus")
+        self.status = PendantStatus()
         lay.insertWidget(at + 1, self.status)
         self._banner_entry: tuple | None = None
 
