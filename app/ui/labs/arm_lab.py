@@ -107,7 +107,7 @@ class ArmLabView(LabViewBase):
             return self.view3d
         from simulators.robot.arm.runner import run_program  # noqa: F401 - fail here, not on the first Run
 
-        self.program = ProgramPane(self._plan, self._may_move)
+        self.program = ProgramPane(self._plan, self._may_move, self._why_paused)
         self.program.override.setValue(round(self.scenario.override) if self.scenario is not None else 100)
         if self.program_control is not None:
             self.program.editor.setPlainText(str(self.values.get(self.program_control.id) or ""))
@@ -255,11 +255,20 @@ class ArmLabView(LabViewBase):
             self._check_timer.start()
 
     def _may_move(self) -> bool:
-        """A program moves in AUTO, or in T1/T2 with the enabling device in its middle position."""
+        """A program moves when the pendant's safety allows motion: no E-stop or protective stop latched, the
+        enabling device in its middle position in T1/T2, the drives on (an E-stop mid-run stopped nothing)."""
         if self.pendant is None:
             return True
-        safety = self.pendant.session.safety
-        return safety.mode.value == "AUTO" or int(safety.enabling) == 2
+        return self.pendant.session.safety.motion_blocked() is None
+
+    def _why_paused(self) -> str:
+        """What holds a run back, in words (empty: the enabling device, which the pane names itself)."""
+        blocked = self.pendant.session.safety.motion_blocked() if self.pendant is not None else None
+        if blocked is None or blocked.code in ("safety.enabling_required", "safety.enabling_panic"):
+            return ""
+        from app.ui.pendant.messages import alarm_text as pendant_alarm_text
+
+        return _("Paused: {reason}").format(reason=pendant_alarm_text(blocked.code, dict(blocked.params)))
 
     def restart_pendant(self) -> None:
         """Start the pendant session over: the arm back at its start, no points taught (a new, empty log)."""

@@ -62,10 +62,11 @@ class ProgramPane(QWidget):
     edited = Signal()
 
     def __init__(self, plan: Callable[[str, float], Any], may_move: Callable[[], bool],
-                 parent: QWidget | None = None) -> None:
+                 why_paused: Callable[[], str] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="armProgramPane")
         self.plan = plan
         self.may_move = may_move
+        self.why_paused = why_paused or (lambda: "")
         self.run: Any = None
         self.run_key: tuple | None = None
         self.t = 0.0
@@ -271,8 +272,8 @@ class ProgramPane(QWidget):
         if self.run is None:
             self.where.setText(_("Not run yet: Run plays the whole program, Step forward one statement."))
         elif self.waiting:
-            self.where.setText(_("Paused: hold the enabling device in the middle position (Space) to move in "
-                                 "T1 or T2."))
+            self.where.setText(self.why_paused() or _("Paused: hold the enabling device in the middle position "
+                                                      "(Space) to move in T1 or T2."))
         else:
             n = len(self.run.alarms)
             text = _("Time {t} of {total} s").format(t=format_decimal(self.t, 2),
