@@ -57,3 +57,16 @@ def test_compact_layout_is_narrower_and_keeps_every_control(qtbot, panel):  # no
     assert panel.session.q[1] > q[1]
     panel.set_compact(False)
     qtbot.waitUntil(lambda: panel.position.x() > panel.jog_keys.geometry().right(), timeout=2000)
+
+
+def test_the_banner_clears_when_an_action_is_accepted_and_a_restored_draft_has_none(qtbot, panel):  # noqa: F811
+    panel.setFocus()
+    qtbot.keyPress(panel, Qt.Key.Key_Q)  # refused: no enabling device
+    _ticks(panel, 2)
+    qtbot.keyRelease(panel, Qt.Key.Key_Q)
+    assert panel.banner.isVisible()
+    log = panel.log()
+    _hold_enabling(qtbot, panel)  # taken: accepted, nothing refused
+    assert panel.banner.isHidden()
+    panel.restart(events=log)  # the draft's alarm is in the Alarms tab only
+    assert panel.banner.isHidden() and panel.alarms.count() == 1

@@ -276,7 +276,7 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
         return list(self.session.log)
 
     def _send(self, event: dict[str, Any]) -> None:
-        before = len(self.session.alarms)
+        before, stops = len(self.session.alarms), len(self.session.stops)
         try:
             self.session.apply(event)
         except PendantLogError as e:  # the panel builds valid events; a bad name typed is caught before
@@ -293,6 +293,11 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
             self.counters_tab.show_counters(self.session.counters)
         self._sync_controls()
         self._refresh()
+        let_go = event["ev"] == "key" and not event.get("down")
+        if (len(self.session.alarms), len(self.session.stops)) == (before, stops) and self._banner_entry \
+                and not let_go:
+            self._banner_entry = None  # the trainee acted and nothing was refused: the alarm is history
+            self._show_banner()
 
     def _frame(self) -> str:
         return self.session.jog_frame
@@ -388,13 +393,13 @@ class PendantPanel(PendantLayout, PendantKeyboard, QWidget):
         self.setup, self.session = setup or self.setup, session
         self._seen, self._shown_points, self._shown_frames = (0, 0), None, None
         self.alarms.clear_entries()
-        self._banner_entry = None
-        self._show_banner()
         self.frames_tab.reset()
         self.counters_tab.show_counters(session.counters)
         self._sync_controls()
         self._alarm_tab_text()
         self._refresh()
+        self._banner_entry = None  # a restored draft: its alarms are history (the Alarms tab)
+        self._show_banner()
 
     # ------------------------------------------------------------------ time and display
     def tick(self) -> None:
