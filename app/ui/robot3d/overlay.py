@@ -60,6 +60,10 @@ def reset_labels() -> None:
 def label(p: QPainter, x: float, y: float, text: str, colour: QColor, avoid: bool = True) -> None:
     """Text (baseline at ``y``) on a light translucent plate, readable on dark solids and on the floor alike.
     Laid out once per text and font (``QStaticText``): a frame draws the same labels again."""
+    room = p.window()  # the view: a label is kept inside it (a long alarm ran off the right edge)
+    fm = p.fontMetrics()
+    if fm.horizontalAdvance(text) > room.width() - 8:
+        text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(40, room.width() - 8))
     key = (text, p.font().key())
     st = _STATIC_TEXT.get(key)
     if st is None:
@@ -71,6 +75,11 @@ def label(p: QPainter, x: float, y: float, text: str, colour: QColor, avoid: boo
     ascent = p.fontMetrics().ascent()
     top = y - ascent
     plate = QRectF(x - 2, top - 1, size.width() + 4, size.height() + 2)
+    if plate.right() > room.right() - 2:  # pulled back in, below its anchor so it does not cover the mark
+        plate.moveRight(room.right() - 2)
+        plate.moveTop(plate.top() + fm.height())
+    if plate.left() < room.left() + 2:
+        plate.moveLeft(room.left() + 2)
     for _try in range(6 if avoid else 0):  # slide down past the plates it would cover (World, Base, a frame)
         hit = next((r for r in _TAKEN if r.intersects(plate)), None)
         if hit is None:
@@ -80,7 +89,7 @@ def label(p: QPainter, x: float, y: float, text: str, colour: QColor, avoid: boo
     _TAKEN.append(plate)
     p.fillRect(plate, HALO)
     p.setPen(colour)
-    p.drawStaticText(QPointF(x, top), st)
+    p.drawStaticText(QPointF(plate.left() + 2, top), st)
 
 
 def draw_lines(p: QPainter, lines: list[QLineF], style: str) -> None:

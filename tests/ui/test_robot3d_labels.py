@@ -1,0 +1,53 @@
+"""Labels in the 3D view stay readable: frames and points at one spot (World, Base, a user frame, targets on
+it) do not cover each other, and a long alarm text near the edge is kept inside the view (it ran off it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.ui.robot3d import overlay
+from app.ui.robot3d.view import RobotCellView
+from simulators.robot.arm.cell import load_cell
+
+
+@pytest.fixture
+def view(qtbot, qapp):
+    cell = load_cell("training-cell")
+    v = RobotCellView(cell.arm_model)
+    qtbot.addWidget(v)
+    v.resize(420, 320)
+    v.set_cell(cell)
+    v.show()
+    qtbot.waitExposed(v)
+    v.fit_to_cell()
+    return v
+
+
+def _plates(v):
+    v.grab()  # paints: the plates drawn in that frame
+    return list(overlay._TAKEN)
+
+
+def test_labels_at_one_spot_do_not_overlap(view):
+    at = view.scene.frames()[0][:3, 3]
+    view.set_user_frame("table", view.scene.frames()[0])
+    view.set_points({"t1": at, "t2": at + 1.0, "target t3": at - 1.0})
+    plates = _plates(view)
+    assert len(plates) >= 6
+    for i, a in enumerate(plates):
+        for b in plates[i + 1:]:
+            assert not a.intersects(b), (a, b)
+
+
+def test_a_long_alarm_near_the_edge_stays_in_the_view(view):
+    w = view.width()
+    # a point projected near the right edge
+    pts = view._fit_points
+    xy, _ = view.camera.project(pts, view.width(), view.height())
+    right = pts[int(np.argmax(xy[:, 0]))]
+    view.show_triads = False
+    view.set_alarms([(right, "The linear move stops before a wrist singularity (J5 near 0°): reach the point "
+                             "with MOVEJ, turn the tool a little or add a via point.")])
+    (plate,) = _plates(view)
+    assert plate.left() >= 0 and plate.right() <= w
