@@ -76,10 +76,12 @@ def synchronized(distances: np.ndarray, v_max: np.ndarray, a_max: np.ndarray) ->
     Joint i moves ``distances[i]`` · s(t); its speed and acceleration are ``distances[i]`` times those of s,
     so the slowest joint sets both limits of s. A single moving joint gets exactly its own trapezoid.
     """
-    d = np.abs(np.asarray(distances, dtype=float))
-    moving = d > 1e-12
-    if not moving.any():
+    # six values: plain floats (the same divisions and minimum as with numpy, without its per-call cost)
+    d = [abs(x) for x in np.asarray(distances, dtype=float).tolist()]
+    lims = [(vm, am, x) for vm, am, x in zip(np.asarray(v_max, dtype=float).tolist(),
+                                             np.asarray(a_max, dtype=float).tolist(), d, strict=True) if x > 1e-12]
+    if not lims:
         return Trapezoid(1.0, 1e9, 1e12, 1e12)
-    v = float(np.min(v_max[moving] / d[moving]))
-    a = float(np.min(a_max[moving] / d[moving]))
+    v = min(vm / x for vm, _, x in lims)
+    a = min(am / x for _, am, x in lims)
     return Trapezoid(1.0, v, a, a)

@@ -73,7 +73,8 @@ class Path:
 
 def solve(planner: Planner, poses: np.ndarray, conf: int, q_ref: np.ndarray) -> np.ndarray:
     """IK of world TCP poses in configuration ``conf``, turns continued from ``q_ref`` (NaN: unreachable)."""
-    flange = planner._base_inv @ poses @ planner._tool_inv
+    based = planner._base_inv @ poses
+    flange = (based.reshape(-1, 4) @ planner._tool_inv).reshape(based.shape)  # one BLAS call, not n (same numbers)
     q = ik_configuration(planner.arm, flange, conf)
     # whole turns continued from q_ref sample by sample; added as exact multiples of 2π to the IK values
     step = np.empty_like(q)  # np.diff(q, prepend=q_ref), without its Python overhead (it runs per move)
@@ -123,7 +124,8 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
     n = max(8, math.ceil(math.degrees(float(np.max(np.abs(d)))) / 2.0)) + 1
     s = np.linspace(0.0, 1.0, n)
     q = q0 + s[:, None] * d
-    poses = planner.base @ planner.arm.fk(q) @ planner.tool
+    based = planner.base @ planner.arm.fk(q)
+    poses = (based.reshape(-1, 4) @ planner.tool).reshape(based.shape)  # one BLAS call, not n (same numbers)
     p = poses[:, :3, 3]
     chords = p[1:] - p[:-1]
     length = float(np.sum(np.sqrt(np.add.reduce(chords * chords, axis=1))))  # np.linalg.norm's numbers, faster
