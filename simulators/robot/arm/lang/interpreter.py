@@ -98,6 +98,7 @@ class _Interpreter:
         self.episodes: list[Episode] = []
         self.stopped_by: str | None = None
         self.motion_lines: set[int] = set()
+        self._longest_j: dict[tuple[float, float], float] = {}  # shortest_time's bound per MOVEJ speed
         self._new_planner(np.asarray(setup.start_q, dtype=float), 0.0)
 
     # ------------------------------------------------------------------ the planner and the clock
@@ -148,10 +149,14 @@ class _Interpreter:
         before the time cap (the usual case: no kinematics computed)."""
         p, arm = self.planner, self.arm
         if cmd.kind == "J":
-            speed = arm._speed * cmd.speed * p.override  # the model's max_speed_rad_s and limits_rad, cached
-            spans = arm._limits[:, 1] - arm._limits[:, 0]
-            if now + float(np.max(spans / speed)) <= MAX_PROGRAM_TIME:
+            key = (cmd.speed, p.override)
+            longest = self._longest_j.get(key)
+            if longest is None:  # the slowest full-range joint move at this speed, once per speed
+                speed = arm._speed * cmd.speed * p.override  # the model's max_speed_rad_s and limits_rad, cached
+                longest = self._longest_j[key] = float(np.max((arm._limits[:, 1] - arm._limits[:, 0]) / speed))
+            if now + longest <= MAX_PROGRAM_TIME:
                 return 0.0
+            speed = arm._speed * cmd.speed * p.override
             q1 = cmd.joints
             if q1 is None:
                 try:
