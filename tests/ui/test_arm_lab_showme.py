@@ -121,3 +121,16 @@ def test_a_wide_program_lab_puts_the_program_beside_the_3d_view(qtbot, window_13
     v = view.view3d
     xy, _depth = v.camera.project(v._fit_points, v.width(), v.height())
     assert (xy >= -1).all() and (xy[:, 0] <= v.width() + 1).all() and (xy[:, 1] <= v.height() + 1).all()
+
+
+def test_the_glue_lab_shows_the_contour_to_follow(qtbot, ctx, trainee):
+    view = open_lab(qtbot, ctx, trainee, ctx.library.get(COURSE), "motion/glue-path-lab", size=(1366, 768))
+    task = view.scenario.task
+    frame = view.env.frames.users[task.frame].matrix
+    ref = view.view3d.reference
+    assert len(ref) > 100
+    start = frame[:3, :3] @ np.asarray(task.start, dtype=float) + frame[:3, 3]
+    assert np.allclose(ref[0], start)
+    # every point on the contour's plane (z = the start's in the task frame)
+    local = (ref - frame[:3, 3]) @ frame[:3, :3]
+    assert np.allclose(local[:, 2], task.start[2], atol=1e-6)

@@ -51,3 +51,22 @@ def test_a_long_alarm_near_the_edge_stays_in_the_view(view):
                              "with MOVEJ, turn the tool a little or add a via point.")])
     (plate,) = _plates(view)
     assert plate.left() >= 0 and plate.right() <= w
+
+
+def test_a_reference_contour_is_drawn_dashed_until_cleared(view):
+    from PySide6.QtGui import QImage
+
+    def teal() -> int:
+        img = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        w, h = img.width(), img.height()
+        arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(h, img.bytesPerLine())[:, : 3 * w]
+        arr = arr.reshape(h, w, 3).astype(int)
+        return int((np.abs(arr - np.array([0, 150, 170])).max(2) <= 10).sum())
+
+    tcp = view.scene.tcp_world()[:3, 3]
+    s = np.linspace(0, 2 * np.pi, 2000)
+    assert teal() == 0
+    view.set_reference(np.stack([tcp[0] + 200 * np.cos(s), tcp[1] + 200 * np.sin(s), np.full_like(s, tcp[2])], 1))
+    assert len(view.reference) == 600 and teal() > 50  # thinned for drawing
+    view.set_reference(None)
+    assert teal() == 0

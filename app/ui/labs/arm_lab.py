@@ -212,10 +212,23 @@ class ArmLabView(LabViewBase):
             tcp = pose_matrix(task.true_tcp)
         if task.kind == "rev_counters":  # the scribed lines each axis is jogged onto
             self.view3d.set_sync_marks(task.marks_deg, task.tolerance_deg)
+        if task.kind == "glue_path":  # the contour to follow, under the programmed path
+            self.view3d.set_reference(self._glue_contour())
         self.view3d.set_tool(tcp, name=tool.name)
         self.view3d.set_joints(self.pendant.session.q if self.pendant is not None else env.start_q)
         self._show_frame_and_points()
         self.view3d.fit_to_cell()
+
+    def _glue_contour(self) -> Any:
+        """The glue task's contour in world, as grading samples it (None if it cannot be drawn)."""
+        from simulators.robot.arm import tasks
+
+        task, users = self.scenario.task, self.env.frames.users
+        frame = users[task.frame].matrix if task.frame in users else np.eye(4)
+        try:
+            return tasks._contour(task, frame)[0]  # the same sampling the grade measures against
+        except (ValueError, ArithmeticError):
+            return None
 
     def _show_frame_and_points(self) -> None:
         env, session = self.env, self.pendant.session if self.pendant is not None else None

@@ -27,6 +27,7 @@ LINE_STYLES = {
     "curtain": (QColor(210, 130, 10), 1.2, Qt.PenStyle.DashLine),
     "beams": (QColor(235, 150, 20), 1.0, Qt.PenStyle.SolidLine),
     "beams_on": (QColor(230, 30, 30), 1.5, Qt.PenStyle.SolidLine),
+    "reference": (QColor(0, 150, 170), 2.0, Qt.PenStyle.DashLine),  # a contour the task asks to follow
 }
 
 

@@ -59,6 +59,7 @@ class RobotCellView(QWidget):
         self.alarms: list[tuple[np.ndarray, str]] = []
         self.show_triads = True
         self.sync_marks: tuple[tuple[float, ...], float] | None = None  # (marks °, tolerance °): rev counters
+        self.reference = np.zeros((0, 3))  # a contour to follow (glue path), drawn dashed under the path
         self.keep_fitted = False  # after Fit: a resize fits again, until the trainee turns, moves or zooms
         self._brushes: list[QBrush] = []
         self._poly, self._poly_view = overlay.polygon_buffer(4096)
@@ -117,6 +118,14 @@ class RobotCellView(QWidget):
 
     def set_user_frame(self, name: str | None, matrix: np.ndarray | None = None) -> None:
         self.user_frame = None if name is None or matrix is None else (name, np.asarray(matrix, dtype=float))
+        self.update()
+
+    def set_reference(self, points: np.ndarray | None, max_points: int = 600) -> None:
+        """The contour the task asks the TCP to follow (n, 3 world), or none; thinned for drawing."""
+        ref = np.zeros((0, 3)) if points is None else np.asarray(points, dtype=float).reshape(-1, 3)
+        if len(ref) > max_points:
+            ref = ref[np.linspace(0, len(ref) - 1, max_points).round().astype(int)]
+        self.reference = ref
         self.update()
 
     def set_sync_marks(self, marks_deg=None, tolerance_deg: float = 0.5) -> None:
@@ -346,6 +355,9 @@ class RobotCellView(QWidget):
         overlay.draw_lines(p, lines.get("curtain", []), "curtain")
         overlay.draw_lines(p, lines.get("beams", []), "beams_on" if self._interrupted else "beams")
         overlay.reset_labels()
+        if len(self.reference) > 1:
+            segs = np.stack([self.reference[:-1], self.reference[1:]], axis=1)
+            overlay.draw_lines(p, overlay.project_segments(self.camera, segs, w, h), "reference")
         overlay.draw_path(p, self.camera, self.path, w, h)
         if self.path_done > 1:
             overlay.draw_path(p, self.camera, self.path[: self.path_done], w, h, overlay.DONE_COLOUR, 3.5)
