@@ -145,11 +145,12 @@ def test_trajectory_of_a_200_line_program(monkeypatch) -> None:
     sample move by move, with no planning. Interleaved A B C, medians of CPU time.
 
     Measured (December 2026, load ≈ 4–5 on 2 cores; the code before and after the per-move overhead work run
-    alternately, 5 × 7 runs each, CPU medians): ~94 → ~66 ms through ``run_arm_program``, ~82 → ~57 ms for the
-    planner alone, trajectories bit-identical. The floor fell too (~21 → ~10 ms): FK fills its matrices in place
-    instead of stacking them. The time is numpy's per-call overhead (~1–2 µs a call on arrays of ~50 samples):
-    per L move ~200 calls — one-configuration IK of its samples (~55 calls), the singularity measures, the speed
-    checks, the corner's IK — per J move one single-pose IK and an FK pass; parsing is ~4–5 ms.
+    alternately, 5 × 7–9 runs each, CPU medians): ~94–101 → ~66–71 ms through ``run_arm_program``, ~82–87 →
+    ~57–59 ms for the planner alone (ratio ~0.70 in every pairing; the spread is the other jobs), trajectories
+    bit-identical. The floor fell too (~21 → ~10 ms): FK fills its matrices in place instead of stacking them.
+    The time is numpy's per-call overhead (~1–2 µs a call on arrays of ~50 samples): per L move ~200 calls —
+    one-configuration IK of its samples (~100 calls), the singularity measures, the speed checks, the corner's
+    IK — per J move one single-pose IK and an FK pass; parsing is ~4–5 ms.
     """
     from simulators.robot.arm.frames import make_pose
     from simulators.robot.arm.lang import run_arm_program
