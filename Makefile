@@ -41,9 +41,13 @@ run: $(STAMP) check-qt-libs
 
 # Lint and the layer contracts first (seconds), then the suite on every core (pytest-xdist):
 # whole files per worker, the heaviest first (tests/conftest.py RUN_FIRST, kept in that order).
+# Bytecode is written (__pycache__ is git-ignored) even where PYTHONDONTWRITEBYTECODE is set: else
+# each worker and each app subprocess the tests start (CLI calls, crash and concurrency writers)
+# compiles the app and the tests again (issue 20: ~8 s of CPU per worker's collection, ~0.13 s per
+# `python -m app` call).
 test: $(TSTAMP) check-qt-libs lint
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile \
-	  --no-loadscope-reorder $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto \
+	  --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check .
