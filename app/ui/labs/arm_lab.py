@@ -141,9 +141,7 @@ class ArmLabView(LabViewBase):
         box = self._pendant_box = QWidget(objectName="armPendantBox")
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 4, 0)
-        lay.addWidget(self.pendant, 1)
-        lay.addWidget(self.pendant_note)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # over the pendant, not under it: a short lab scrolled Show me out of sight
         buttons.addWidget(self.restart_btn)
         if self.scenario.task.kind in DEMO_KINDS:
             from simulators.robot.arm.autojog import demo_log
@@ -160,6 +158,8 @@ class ArmLabView(LabViewBase):
             self.demo_btn.hide()
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        lay.addWidget(self.pendant_note)
+        lay.addWidget(self.pendant, 1)
         # a low screen scrolls the pendant rather than squeezing its keys; a narrow one gets the compact pendant
         box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
         scroll = self.pendant_scroll = QScrollArea(objectName="armPendantScroll")
@@ -167,7 +167,8 @@ class ArmLabView(LabViewBase):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(box)
         scroll.viewport().installEventFilter(self)
-        return two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (2, 3), (360, 560))
+        self.right_split = two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (2, 3), (360, 560))
+        return self.right_split
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -186,6 +187,20 @@ class ArmLabView(LabViewBase):
         if compact != self.pendant.compact:
             self.pendant.set_compact(compact)
             self._pendant_box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
+            # compact: the pendant takes what it needs and keeps it, the 3D view gets the rest and any growth
+            self.right_split.setStretchFactor(0, 1 if compact else 2)
+            self.right_split.setStretchFactor(1, 0 if compact else 3)
+            if compact:
+                QTimer.singleShot(0, self._size_compact)  # once the layout has settled
+
+    def _size_compact(self) -> None:
+        if self.pendant is None or not self.pendant.compact:
+            return
+        total = sum(self.right_split.sizes())
+        bar = self.pendant_scroll.verticalScrollBar().sizeHint().width()
+        need = self.pendant.minimumSizeHint().width() + bar + 12
+        if total > need:
+            self.right_split.setSizes([total - need, need])
 
     def _orient_centre(self) -> None:
         """A wide, low centre puts the program beside the 3D view: stacked, the editor showed four lines."""
