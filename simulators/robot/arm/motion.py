@@ -298,7 +298,9 @@ class Planner:
         ratio = float(np.maximum.reduce(dq / self.arm._speed, axis=None)) if len(dq) else 0.0  # np.max, less overhead
         if self.t1 and len(q) > 1:
             pts = link_points(self.arm, q, self.tool, self.base)
-            ratio = max(ratio, float(np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2))) / self.dt / T1_CAP_MM_S)
+            d = pts[1:] - pts[:-1]  # np.linalg.norm(np.diff(…)) as its reductions, without the Python overhead
+            step = float(np.maximum.reduce(np.sqrt(np.add.reduce(d * d, axis=2)), axis=None))
+            ratio = max(ratio, step / self.dt / T1_CAP_MM_S)
         return ratio
 
     def _finalize(self, path: Path, r_out: float) -> None:

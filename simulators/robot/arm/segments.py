@@ -137,8 +137,9 @@ def _joint(planner: Planner, cmd: MoveCmd) -> Path:
 
 def _t1_limit(planner: Planner, q: np.ndarray, s: np.ndarray) -> float:
     pts = link_points(planner.arm, q, planner.tool, planner.base)
-    rate = np.max(np.linalg.norm(np.diff(pts, axis=0), axis=2), axis=1) / np.diff(s)
-    peak = float(np.max(rate)) if len(rate) else 0.0
+    d = pts[1:] - pts[:-1]  # np.linalg.norm(np.diff(…)) as its reductions, without the Python overhead
+    rate = np.maximum.reduce(np.sqrt(np.add.reduce(d * d, axis=2)), axis=1) / (s[1:] - s[:-1])
+    peak = float(np.maximum.reduce(rate)) if len(rate) else 0.0
     return math.inf if peak <= 0 else T1_MARGIN * T1_CAP_MM_S / peak
 
 
