@@ -27,8 +27,9 @@ def english():
 def _quick_password_hashing():
     """argon2id at its production cost is ~0.4 s of CPU per hash or check, and most tests make
     and log in several accounts (module-scoped set-ups too): a large share of the suite's time.
-    Same code path, cheaper parameters for the whole session; a test module that sets
-    ``REAL_PASSWORD_HASHING = True`` (the accounts tests) gets the production hasher back."""
+    Same code path, cheaper parameters for the whole session; a test marked
+    ``real_password_hashing`` (the accounts tests about hashing and logging in), or every test of a
+    module that sets ``REAL_PASSWORD_HASHING = True`` (the login race), gets the production hasher back."""
     from argon2 import PasswordHasher
 
     from app.services import accounts
@@ -41,9 +42,14 @@ def _quick_password_hashing():
 PRODUCTION_HASHER = _quick_password_hashing()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_password_hashing: hash with the production argon2id cost")
+
+
 @pytest.fixture(autouse=True)
 def production_password_hashing(request, monkeypatch):
-    if getattr(request.module, "REAL_PASSWORD_HASHING", False):
+    if (getattr(request.module, "REAL_PASSWORD_HASHING", False)
+            or request.node.get_closest_marker("real_password_hashing")):
         from app.services import accounts
 
         monkeypatch.setattr(accounts, "_hasher", PRODUCTION_HASHER)

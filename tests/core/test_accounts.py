@@ -11,7 +11,9 @@ from app.services.accounts import AccountService, LoginFailed
 from app.services.auth import PermissionDenied, ServiceError
 from app.storage.models import AuditEntry, Role, User
 
-REAL_PASSWORD_HASHING = True  # the rest of the suite hashes with cheap parameters (tests/conftest.py)
+# The tests about hashing and logging in hash at the production cost (0.4 s of CPU a hash or check);
+# the others (validation, rights, preferences) hash cheaply like the rest of the suite (tests/conftest.py).
+real_hashing = pytest.mark.real_password_hashing
 
 
 def test_first_admin_only_once(ctx):
@@ -22,6 +24,7 @@ def test_first_admin_only_once(ctx):
         ctx.accounts.create_first_admin("admin2", "Second", "admin-pass")
 
 
+@real_hashing
 def test_password_is_argon2id_hashed(ctx, admin):
     with ctx.store.session() as s:
         user = s.scalar(select(User).where(User.login == "admin"))
@@ -30,6 +33,7 @@ def test_password_is_argon2id_hashed(ctx, admin):
     assert "admin-pass" not in user.password_hash
 
 
+@real_hashing
 def test_login_right_and_wrong(ctx, trainee):
     actor = ctx.accounts.authenticate("ZhangWei", "trainee-pass")  # logins are case-insensitive
     assert actor.display_name == "张伟" and actor.role is Role.TRAINEE
@@ -39,6 +43,7 @@ def test_login_right_and_wrong(ctx, trainee):
         ctx.accounts.authenticate("nobody", "trainee-pass")
 
 
+@real_hashing
 def test_five_failures_lock_for_five_minutes(ctx, trainee):
     now = [dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)]
     accounts = AccountService(ctx.store.sessions, clock=lambda: now[0])
@@ -57,6 +62,7 @@ def test_five_failures_lock_for_five_minutes(ctx, trainee):
     assert accounts.authenticate("zhangwei", "trainee-pass").login == "zhangwei"
 
 
+@real_hashing
 def test_success_resets_failure_count(ctx, trainee):
     for _ in range(4):
         with pytest.raises(LoginFailed):
@@ -67,6 +73,7 @@ def test_success_resets_failure_count(ctx, trainee):
             ctx.accounts.authenticate("zhangwei", "bad-pass")
 
 
+@real_hashing
 def test_disabled_account_cannot_log_in(ctx, admin, trainee):
     ctx.accounts.set_disabled(admin, "zhangwei", True)
     with pytest.raises(LoginFailed, match="disabled"):
@@ -85,6 +92,7 @@ def test_trainee_cannot_call_instructor_functions(ctx, trainee):
         ctx.settings.set(trainee, "idle_lock_minutes", "240")
 
 
+@real_hashing
 def test_instructor_manages_trainees_but_not_admins(ctx, admin, instructor, trainee):
     ctx.accounts.set_password(instructor, "zhangwei", "reset-by-teacher")
     assert ctx.accounts.authenticate("zhangwei", "reset-by-teacher")
@@ -97,6 +105,7 @@ def test_instructor_manages_trainees_but_not_admins(ctx, admin, instructor, trai
     assert "user.password_reset" in actions
 
 
+@real_hashing
 def test_own_password_change_needs_old_password(ctx, trainee):
     with pytest.raises(ServiceError, match="current password is wrong"):
         ctx.accounts.set_password(trainee, "zhangwei", "new-password", old_password="wrong-old")
