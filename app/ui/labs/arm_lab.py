@@ -35,6 +35,7 @@ CHECK_DELAY_MS = 400
 PREVIEW_DELAY_MS = 500
 LIVE_KINDS = ("jog_targets", "tcp_calibration", "rev_counters")  # judged on the pendant work alone
 DEMO_KINDS = ("jog_targets", "tcp_calibration", "user_frame", "rev_counters")  # autojog.demo_log can show them
+CENTRE_MIN = 300  # px of 3D view (and program) beside the pendant before it goes compact
 WIDE_CENTRE = 1.4  # the 3D view beside the program (not over it) when the centre is this much wider than high
 
 
@@ -166,40 +167,40 @@ class ArmLabView(LabViewBase):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(box)
-        scroll.viewport().installEventFilter(self)
-        self.right_split = two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (2, 3), (360, 560))
+        # the pendant keeps the width it needs, the 3D view (and the program) get the rest and any growth
+        self.right_split = two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (1, 0), (360, 560))
+        self.right_split.installEventFilter(self)
         return self.right_split
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
-            if self.pendant_scroll is not None and watched is self.pendant_scroll.viewport():
+            if self.pendant is not None and watched is self.right_split:
                 self._fit_pendant()
             elif watched is self.centre_split:
                 self._orient_centre()
         return super().eventFilter(watched, event)
 
     def _fit_pendant(self) -> None:
-        """The compact pendant when the wide one would not fit across (the steps list shown at 1366 px)."""
-        width = self.pendant_scroll.viewport().width()
+        """The wide pendant when it fits beside a 3D view of ``CENTRE_MIN`` px, else the compact one (the steps
+        list shown at 1366 px); either way the pendant gets the width it needs and the 3D view the rest."""
         if not self.pendant.compact:  # measured now: styled, in the user's language
             self._pendant_wide = self.pendant.sizeHint().width()
-        compact = width < self._pendant_wide
+        compact = self.right_split.width() - CENTRE_MIN < self._pendant_need(wide=True)
         if compact != self.pendant.compact:
             self.pendant.set_compact(compact)
             self._pendant_box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
-            # compact: the pendant takes what it needs and keeps it, the 3D view gets the rest and any growth
-            self.right_split.setStretchFactor(0, 1 if compact else 2)
-            self.right_split.setStretchFactor(1, 0 if compact else 3)
-            if compact:
-                QTimer.singleShot(0, self._size_compact)  # once the layout has settled
+        QTimer.singleShot(0, self._size_pendant)  # once the layout has settled
 
-    def _size_compact(self) -> None:
-        if self.pendant is None or not self.pendant.compact:
+    def _pendant_need(self, wide: bool) -> int:
+        bar = self.pendant_scroll.verticalScrollBar().sizeHint().width()
+        return (self._pendant_wide if wide else self.pendant.minimumSizeHint().width()) + bar + 12
+
+    def _size_pendant(self) -> None:
+        if self.pendant is None:
             return
         total = sum(self.right_split.sizes())
-        bar = self.pendant_scroll.verticalScrollBar().sizeHint().width()
-        need = self.pendant.minimumSizeHint().width() + bar + 12
-        if total > need:
+        need = self._pendant_need(wide=not self.pendant.compact)
+        if total > need and self.right_split.sizes()[1] != need:
             self.right_split.setSizes([total - need, need])
 
     def _orient_centre(self) -> None:
