@@ -114,30 +114,50 @@ def fixture_course(ctx):
     return ctx.library.get("fixture-mini")
 
 
-# The heaviest test files, heaviest first (summed set-up + call time per file from
-# `pytest -n 2 --dist loadfile --durations=0`, December 2026). `make test` hands out whole
-# files (--dist loadfile) in collection order (--no-loadscope-reorder), so the two workers
-# finish together only if the long files start first and the short ones fill the gaps:
-# xdist's own order, most tests first, left the bundle build and the one-test kill -9 file
-# to the very end. A stale entry costs nothing but balance; re-measure when one grows.
+# The heaviest test files, heaviest first (CPU per file, self + subprocesses, from a whole
+# `pytest -n 2 --dist loadfile` run with a per-file CPU probe, December 2026; docs/benchmarks.md).
+# `make test` hands out whole files (--dist loadfile) in collection order (--no-loadscope-reorder),
+# so the two workers finish together only if the long files start first and the short ones fill
+# the gaps: xdist's own order, most tests first, left the bundle build and the one-test kill -9
+# file to the very end. A stale entry costs nothing but balance; re-measure when one grows.
 RUN_FIRST = (
     "tests/test_package.py",  # the bundle build: PyInstaller in a subprocess, 1-2 min
-    "tests/ui/test_shell.py",
-    "tests/courses/test_bundled_courses.py",
-    "tests/simulators/test_line_dmm_scenarios.py",
-    "tests/courses/test_labs.py",
-    "tests/ui/test_labs_layout.py",
-    "tests/ui/test_trainee_views.py",
-    "tests/ui/test_help.py",
-    "tests/ui/test_authoring.py",
-    "tests/certificates/test_service.py",
-    "tests/store/test_sync.py",
-    "tests/courses/test_fuzz.py",
+    "tests/courses/test_labs.py",  # every bundled lab over robustness seeds (~90 s)
+    "tests/courses/test_bundled_courses.py",  # each lab's examples on its grading seed (~55 s)
+    "tests/simulators/test_line_dmm_scenarios.py",  # five scenarios over 30 seeds (~33 s)
+    "tests/store/test_concurrent_writers.py",
+    "tests/core/test_cli.py",
+    "tests/verifier/test_verifier_page.py",  # headless Chromium
+    "tests/attacks/test_certificate_attacks.py",
+    "tests/cli/test_cli_fuzz.py",
     "tests/store/test_crash.py",
-    "tests/ui/test_vibration_lab.py",
-    "tests/ui/test_retention_ui.py",
+    "tests/simulators/robot_arm/test_autojog.py",
+    "tests/ui/test_authoring.py",
+    "tests/ui/test_labs_layout.py",
+    "tests/store/test_damaged_db.py",
+    "tests/ui/test_certificates_ui.py",
+    "tests/core/test_accounts.py",
+    "tests/attacks/test_sync_attacks.py",
+    "tests/store/test_sync.py",
+    "tests/certificates/test_service.py",
+    "tests/store/test_xapi_lrs.py",
+    "tests/ui/test_labs.py",
+    "tests/store/test_full_disk.py",
+    "tests/ui/test_ux_labs.py",
+    "tests/ui/test_shell.py",
+    "tests/ui/test_dashboard.py",
+    "tests/ui/test_sim_messages_ui.py",
+    "tests/ui/test_trainee_views.py",
+    "tests/courses/test_fuzz.py",
+    "tests/core/test_login_race.py",
     "tests/ui/test_exams_ui.py",
+    "tests/ui/test_vibration_lab.py",
+    "tests/ui/test_staff_ux.py",
     "tests/ui/test_no_english_in_chinese.py",
+    "tests/simulators/test_limits.py",
+    "tests/ui/test_arm_lab.py",
+    "tests/ui/test_help.py",
+    "tests/ui/test_retention_ui.py",
 )
 
 
