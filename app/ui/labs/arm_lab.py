@@ -15,13 +15,14 @@ import logging
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, ngettext
 from app.ui.common.content import content_text
 from app.ui.labs.arm_demo import DemoPlayer
+from app.ui.labs.arm_layout import ArmLayout
 from app.ui.labs.arm_program import ProgramPane, alarm_text
 from app.ui.labs.base import LabViewBase
 from app.ui.labs.parts import lab_button, two_panes
@@ -35,11 +36,9 @@ CHECK_DELAY_MS = 400
 PREVIEW_DELAY_MS = 500
 LIVE_KINDS = ("jog_targets", "tcp_calibration", "rev_counters")  # judged on the pendant work alone
 DEMO_KINDS = ("jog_targets", "tcp_calibration", "user_frame", "rev_counters")  # autojog.demo_log can show them
-CENTRE_MIN = 300  # px of 3D view (and program) beside the pendant before it goes compact
-WIDE_CENTRE = 1.4  # the 3D view beside the program (not over it) when the centre is this much wider than high
 
 
-class ArmLabView(LabViewBase):
+class ArmLabView(ArmLayout, LabViewBase):
     def __init__(self, ctx, actor, course, module, step, parent: QWidget | None = None) -> None:
         super().__init__(ctx, actor, course, module, step, parent)
         self.program_control = next((c for c in self.lab.controls if c.type == "program"), None)
@@ -171,47 +170,6 @@ class ArmLabView(LabViewBase):
         self.right_split = two_panes(Qt.Orientation.Horizontal, "armRight", centre, scroll, (1, 0), (360, 560))
         self.right_split.installEventFilter(self)
         return self.right_split
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            if self.pendant is not None and watched is self.right_split:
-                self._fit_pendant()
-            elif watched is self.centre_split:
-                self._orient_centre()
-        return super().eventFilter(watched, event)
-
-    def _fit_pendant(self) -> None:
-        """The wide pendant when it fits beside a 3D view of ``CENTRE_MIN`` px, else the compact one (the steps
-        list shown at 1366 px); either way the pendant gets the width it needs and the 3D view the rest."""
-        if not self.pendant.compact:  # measured now: styled, in the user's language
-            self._pendant_wide = self.pendant.sizeHint().width()
-        compact = self.right_split.width() - CENTRE_MIN < self._pendant_need(wide=True)
-        if compact != self.pendant.compact:
-            self.pendant.set_compact(compact)
-            self._pendant_box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
-        QTimer.singleShot(0, self._size_pendant)  # once the layout has settled
-
-    def _pendant_need(self, wide: bool) -> int:
-        bar = self.pendant_scroll.verticalScrollBar().sizeHint().width()
-        return (self._pendant_wide if wide else self.pendant.minimumSizeHint().width()) + bar + 12
-
-    def _size_pendant(self) -> None:
-        if self.pendant is None:
-            return
-        total = sum(self.right_split.sizes())
-        need = self._pendant_need(wide=not self.pendant.compact)
-        if total > need and self.right_split.sizes()[1] != need:
-            self.right_split.setSizes([total - need, need])
-
-    def _orient_centre(self) -> None:
-        """A wide, low centre puts the program beside the 3D view: stacked, the editor showed four lines."""
-        split = self.centre_split
-        wide = split.width() > WIDE_CENTRE * split.height()
-        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
-        if split.orientation() != orientation:
-            split.setOrientation(orientation)
-            total = split.width() if wide else split.height()
-            split.setSizes([int(total * (0.45 if wide else 0.55)), int(total * (0.55 if wide else 0.45))])
 
     def _show_scene(self) -> None:
         env = self.env
