@@ -70,3 +70,18 @@ def test_a_reference_contour_is_drawn_dashed_until_cleared(view):
     assert len(view.reference) == 600 and teal() > 50  # thinned for drawing
     view.set_reference(None)
     assert teal() == 0
+
+
+def test_double_click_is_a_close_up_of_the_tool_and_home_frames_the_cell_again(view, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    tip = view.scene.tcp_world()[:3, 3]
+    assert np.allclose(view.camera.target, tip) and view.camera.distance == 700.0
+    xy, _ = view.camera.project(tip[None], view.width(), view.height())
+    assert np.allclose(xy[0], [view.width() / 2, view.height() / 2])  # the tip in the middle
+    assert not view.keep_fitted  # a resize keeps the close-up
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    pts = view._fit_points
+    assert np.allclose(view.camera.target, (pts.min(0) + pts.max(0)) / 2) and view.keep_fitted

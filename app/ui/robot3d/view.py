@@ -29,6 +29,7 @@ FLOOR = QColor(204, 208, 214)
 ORBIT_DEG_PER_PX = 0.4
 KEY_ORBIT_DEG = 15.0
 PRESET_KEYS = (("top", "T"), ("front", "F"), ("side", "S"), ("iso", "I"))
+CLOSE_UP_MM = 700.0  # eye to the tool's tip in a close-up
 SYNC_ON, SYNC_OFF = QColor(120, 230, 0), QColor(250, 110, 0)  # a joint on its sync mark / off it
 
 
@@ -197,6 +198,20 @@ class RobotCellView(QWidget):
             self.camera.fit_points(self._fit_points, max(self.width(), 1), max(self.height(), 1))
             self.cameraChanged.emit()
 
+    def close_up(self) -> None:
+        """Aim at the tool's tip from close by (touching a pin, a target): the cell is framed again with Home."""
+        self.keep_fitted = False
+        self.camera.target = self.scene.tcp_world()[:3, 3].copy()
+        self.camera.distance = CLOSE_UP_MM
+        self._camera_moved()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.close_up()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def _camera_moved(self) -> None:
         self.cameraChanged.emit()
         self.update()
@@ -250,7 +265,7 @@ class RobotCellView(QWidget):
             b.setToolTip(tips[name])
         self._toolbar.adjustSize()  # the labels' widths change with the language
         self.setToolTip(_("Left drag or arrow keys: turn the view. Middle drag or Shift + drag: move it. "
-                          "Wheel or + and −: zoom."))
+                          "Wheel or + and −: zoom.") + " " + _("Double-click: close-up of the tool (Home: the cell)."))
         self.setAccessibleName(_("3D view of the robot cell"))
         self._frame_names = {"world": pgettext("robot view", "World"), "base": pgettext("robot view", "Base"),
                              "tool": pgettext("robot view", "Tool")}
