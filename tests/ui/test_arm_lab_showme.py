@@ -99,10 +99,11 @@ def test_the_pendant_goes_compact_beside_the_steps_list(qtbot, window_1366, key)
     keys, position = view.pendant.jog_keys, view.pendant.position
     assert position.mapTo(view.pendant, position.rect().topLeft()).y() > keys.mapTo(view.pendant,
                                                                                    keys.rect().bottomLeft()).y()
-    assert view.pendant_scroll.horizontalScrollBar().maximum() == 0  # nothing cut off across
+    cut = view.pendant_scroll.horizontalScrollBar().maximum
+    qtbot.waitUntil(lambda: cut() == 0, timeout=3000)  # nothing cut off across, once the sizes are set
     qtbot.mouseClick(cview.tree_btn, LEFT)  # fold the steps list: room for the wide pendant
     qtbot.waitUntil(lambda: not view.pendant.compact, timeout=3000)
-    assert view.pendant_scroll.horizontalScrollBar().maximum() == 0  # nothing cut off across
+    qtbot.waitUntil(lambda: cut() == 0, timeout=3000)
 
 
 def test_a_wide_program_lab_puts_the_program_beside_the_3d_view(qtbot, window_1366):

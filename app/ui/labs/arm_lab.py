@@ -443,6 +443,8 @@ class ArmLabView(ArmLayout, LabViewBase):
             self.program.retranslate(content_text(pc.label) if pc is not None else _("Robot program (read only)"))
         self.restart_btn.setText(_("Start over"))
         self.restart_btn.setToolTip(_("The arm back at its start and no points taught: a new pendant session"))
+        if self.pendant is not None and getattr(self, "right_split", None) is not None:
+            self._later(self._fit_pendant)  # the pendant's widths change with the language
         playing = self.demo is not None and self.demo.busy
         self.demo_btn.setText(_("Stop the demonstration") if playing else _("Show me"))
         self.demo_btn.setToolTip(_("Watch one way to do this task in the 3D view. Your pendant work is not "

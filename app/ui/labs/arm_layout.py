@@ -26,11 +26,12 @@ class ArmLayout:
         list shown at 1366 px); either way the pendant gets the width it needs and the 3D view the rest."""
         if not self.pendant.compact:  # measured now: styled, in the user's language
             self._pendant_wide = self.pendant.sizeHint().width()
-        compact = self.right_split.width() - CENTRE_MIN < self._pendant_need(wide=True)
+        centre = max(CENTRE_MIN, self.right_split.widget(0).minimumSizeHint().width())  # the program's run bar
+        compact = self.right_split.width() - centre < self._pendant_need(wide=True)
         if compact != self.pendant.compact:
             self.pendant.set_compact(compact)
             self._pendant_box.setMinimumHeight(self.pendant.minimumSizeHint().height() + 60)
-        QTimer.singleShot(0, self._size_pendant)  # once the layout has settled
+        self._later(self._size_pendant)  # once the layout has settled
 
     def _pendant_need(self, wide: bool) -> int:
         bar = self.pendant_scroll.verticalScrollBar().sizeHint().width()
@@ -45,11 +46,21 @@ class ArmLayout:
             self.right_split.setSizes([total - need, need])
 
     def _orient_centre(self) -> None:
-        """A wide, low centre puts the program beside the 3D view: stacked, the editor showed four lines."""
+        """A wide, low centre puts the program beside the 3D view: stacked, the editor showed four lines. Not
+        beside a pendant: side by side the two would need more width than the pendant leaves them."""
         split = self.centre_split
-        wide = split.width() > WIDE_CENTRE * split.height()
+        wide = self.pendant is None and split.width() > WIDE_CENTRE * split.height()
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if split.orientation() != orientation:
             split.setOrientation(orientation)
             total = split.width() if wide else split.height()
             split.setSizes([int(total * (0.45 if wide else 0.55)), int(total * (0.55 if wide else 0.45))])
+
+    def _later(self, slot) -> None:
+        """Call ``slot`` once the event loop is back, on a timer owned by the view (gone with it)."""
+        timers = self.__dict__.setdefault("_later_timers", {})
+        timer = timers.get(slot.__name__)
+        if timer is None:
+            timer = timers[slot.__name__] = QTimer(self, singleShot=True, interval=0)
+            timer.timeout.connect(slot)
+        timer.start()
