@@ -152,10 +152,13 @@ RUN_FIRST = (
     "tests/core/test_login_race.py",
     "tests/ui/test_exams_ui.py",
     "tests/ui/test_vibration_lab.py",
+    "tests/ui/test_arm_lab_journeys.py",
     "tests/ui/test_staff_ux.py",
     "tests/ui/test_no_english_in_chinese.py",
     "tests/simulators/test_limits.py",
     "tests/ui/test_arm_lab.py",
+    "tests/ui/test_arm_lab_showme.py",
+    "tests/ui/test_dmm_lab_ui.py",
     "tests/ui/test_help.py",
     "tests/ui/test_retention_ui.py",
 )
