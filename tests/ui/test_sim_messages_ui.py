@@ -168,8 +168,9 @@ def test_a_program_that_runs_too_long_is_refused_as_the_trainees_mistake(qtbot, 
     assert view.refusal.text() == "未评分：有 1 个问题需要先改正。"
 
 
-def test_safety_violations_in_the_users_language(qtbot, ctx, trainee, course, chinese,
-                                                 no_error_records):
+def test_protective_stops_in_the_users_language(qtbot, ctx, trainee, course, chinese, no_error_records):
+    """A path into the guarded zone while the operator is inside: the safety controller stops the robot (not a
+    program "violation"), and the list says where, why and what it cost in the trainee's language."""
     view = open_lab(qtbot, ctx, trainee, course, "line/robot-lab")
     replace_program(qtbot, view, UNSAFE_PROGRAM)
     qtbot.waitUntil(lambda: view.run_btn.isEnabled(), timeout=3000)
@@ -177,9 +178,9 @@ def test_safety_violations_in_the_users_language(qtbot, ctx, trainee, course, ch
     qtbot.waitUntil(lambda: view.result is not None, timeout=10_000)
     view.replay.pause()
     texts = [view.violation_list.item(i).text() for i in range(view.violation_list.count())]
-    assert len(texts) == 3 and texts[0].startswith("第 12 行，")
-    assert texts[0].endswith("操作员在安全区内时，机器人进入了安全区。")
+    assert len(texts) == len(view.result.protective_stops) >= 1
+    assert texts[0].startswith("第 12 行，") and "保护性停止" in texts[0] and "光幕" in texts[0]
     i18n.set_locale("en")
     QApplication.processEvents()
-    assert view.violation_list.item(0).text().endswith(
-        "The robot entered the safety zone while the operator was inside.")
+    assert view.violation_list.item(0).text().startswith("Line 12 at ")
+    assert "protective stop" in view.violation_list.item(0).text()
