@@ -135,3 +135,36 @@ class ReplayRunner(Generic[ResultT]):
     def run_to_end(self) -> ResultT:
         self.advance(self.end_time)
         return self.result()
+
+
+class EventReplayRunner(ReplayRunner[ResultT]):
+    """A replay whose run also has timed events (a robot's steps, alarms, stops): subscribers get each event
+    once the clock passes its time. Subclasses set ``_events`` (sorted by time) and ``_subscribers``, then
+    call ``reset()``."""
+
+    _events: list[Any]
+    _subscribers: list[Any]
+    _next = 0
+
+    def reset(self) -> None:
+        self._now = 0.0
+        self._next = 0
+        self._flush(0.0)
+
+    def _flush(self, until: float) -> None:
+        while self._next < len(self._events) and self._events[self._next].time <= until:
+            event = self._events[self._next]
+            self._next += 1
+            for callback in list(self._subscribers):
+                callback(event)
+
+    def advance(self, until: float) -> None:
+        super().advance(until)
+        self._flush(self._now)
+
+    def subscribe(self, callback: Any) -> None:
+        self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Any) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)

@@ -9,7 +9,7 @@ from typing import Any
 from simulators.events import SimEvent, Subscriber
 from simulators.robot.model import CellOutcome, ProtectiveStop, Step, Violation, simulate_cell
 from simulators.robot.scenario import RobotCellScenario
-from simulators.stepping import ReplayRunner
+from simulators.stepping import EventReplayRunner
 
 ROBOT_METRICS = frozenset(
     {"cycle_time_s", "violations", "protective_stops", "stopped_s", "parts_per_hour", "parts_per_cycle",
@@ -48,7 +48,7 @@ def _result(outcome: CellOutcome, seed: int, replication: int) -> RobotResult:
                        outcome.steps, outcome.io_log, outcome.protective_stops)
 
 
-class RobotRunner(ReplayRunner["RobotResult"]):
+class RobotRunner(EventReplayRunner["RobotResult"]):
     """Replays one program cycle in sim time: events per executed line, path position in snapshots.
 
     The robot cell is deterministic: the seed only labels the result.
@@ -82,29 +82,6 @@ class RobotRunner(ReplayRunner["RobotResult"]):
     @property
     def end_time(self) -> float:
         return self._outcome.cycle_time_s
-
-    def reset(self) -> None:
-        self._now = 0.0
-        self._next = 0
-        self._flush(0.0)
-
-    def _flush(self, until: float) -> None:
-        while self._next < len(self._events) and self._events[self._next].time <= until:
-            event = self._events[self._next]
-            self._next += 1
-            for callback in list(self._subscribers):
-                callback(event)
-
-    def advance(self, until: float) -> None:
-        super().advance(until)
-        self._flush(self._now)
-
-    def subscribe(self, callback: Subscriber) -> None:
-        self._subscribers.append(callback)
-
-    def unsubscribe(self, callback: Subscriber) -> None:
-        if callback in self._subscribers:
-            self._subscribers.remove(callback)
 
     def snapshot(self) -> dict[str, Any]:
         """TCP position and gripper at ``now``, the current line, parts placed and violations so far."""

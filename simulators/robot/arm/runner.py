@@ -40,7 +40,7 @@ from simulators.robot.arm.scenario import (
     UserFrameTask,
 )
 from simulators.robot.arm.tasks import ROBOT_ARM_METRICS, TASK_METRICS, pose_matrix
-from simulators.stepping import ReplayRunner
+from simulators.stepping import EventReplayRunner
 
 __all__ = ["ROBOT_ARM_METRICS", "TASK_METRICS", "ArmEnvironment", "ArmResult", "RobotArmRunner", "build_environment",
            "measure", "program_run", "run_robot_arm", "simulate"]
@@ -293,7 +293,7 @@ def _program_part(sc: RobotArmScenario, env: ArmEnvironment, session: Any, log: 
     return run, found
 
 
-class RobotArmRunner(ReplayRunner["ArmResult"]):
+class RobotArmRunner(EventReplayRunner["ArmResult"]):
     """The run computed at once; the clock reveals the program's trajectory (or the session) as time passes."""
 
     kind = "robot_arm"
@@ -324,29 +324,6 @@ class RobotArmRunner(ReplayRunner["ArmResult"]):
         if run is not None:
             return float(run.cycle_time)
         return float(session.elapsed) if session is not None else 0.0
-
-    def reset(self) -> None:
-        self._now = 0.0
-        self._next = 0
-        self._flush(0.0)
-
-    def _flush(self, until: float) -> None:
-        while self._next < len(self._events) and self._events[self._next].time <= until:
-            event = self._events[self._next]
-            self._next += 1
-            for callback in list(self._subscribers):
-                callback(event)
-
-    def advance(self, until: float) -> None:
-        super().advance(until)
-        self._flush(self._now)
-
-    def subscribe(self, callback: Subscriber) -> None:
-        self._subscribers.append(callback)
-
-    def unsubscribe(self, callback: Subscriber) -> None:
-        if callback in self._subscribers:
-            self._subscribers.remove(callback)
 
     def snapshot(self) -> dict[str, Any]:
         """Joints (degrees), TCP (mm) and the program line at ``now``."""
