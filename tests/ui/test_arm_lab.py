@@ -34,6 +34,16 @@ def open_arm_lab(qtbot, ctx, trainee, course) -> ArmLabView:
     return view
 
 
+def settled(pane) -> bool:
+    """The click's plan has landed (it is planned off the GUI thread) and the cursor has stopped."""
+    return pane.pending is None and not pane.planning and pane.goal is None
+
+
+def planned(pane) -> bool:
+    """The click's run is installed (the cursor may still be moving)."""
+    return pane.pending is None and not pane.planning and pane.run is not None
+
+
 def type_program(qtbot, view: ArmLabView, text: str) -> None:
     editor = view.program.editor
     editor.setFocus()
@@ -73,10 +83,11 @@ def test_teach_on_the_pendant_then_run_a_program_with_the_point(qtbot, ctx, trai
     teach_pal_and_jog_away(qtbot, view)
     qtbot.waitUntil(lambda: not view.program.problems, timeout=3000)
     qtbot.mouseClick(view.program.run_btn, LEFT)
+    qtbot.waitUntil(lambda: planned(view.program), timeout=20_000)
     run = view.program.run
     assert run is not None and run.stopped_by is None and not run.alarms
     assert np.allclose(run.trajectory.q[0], view.pendant.session.q)  # planned from where the pendant left it
-    qtbot.waitUntil(lambda: view.program.goal is None, timeout=20_000)
+    qtbot.waitUntil(lambda: settled(view.program), timeout=20_000)
     assert view.program.t == pytest.approx(run.cycle_time)
     assert np.allclose(view.view3d.scene.q, run.trajectory.q[-1])
     assert view.program.editor.running_line == 8  # the last line executed
@@ -90,23 +101,23 @@ def test_step_forward_and_back(qtbot, ctx, trainee, course):
     type_program(qtbot, view, GOOD)
     pane = view.program
     qtbot.mouseClick(pane.fwd_btn, LEFT)  # TOOL pen: no motion
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=5000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=5000)
     assert pane.editor.running_line == 1 and pane.t == 0
     qtbot.mouseClick(pane.fwd_btn, LEFT)  # MOVEJ above pal
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=10_000)
     line, t0, t1 = pane.run.executed[1]
     assert line == 2 and pane.editor.running_line == 2 and pane.t == pytest.approx(t1)
     above = view.view3d.scene.q.copy()
     qtbot.mouseClick(pane.fwd_btn, LEFT)  # MOVEL down to pal
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=10_000)
     assert pane.editor.running_line == 3
     assert np.allclose(view.env.tcp_of(view.view3d.scene.q)[:3, 3], view.pendant.session.points["pal"].world[:3, 3],
                        atol=0.01)
     qtbot.mouseClick(pane.back_btn, LEFT)  # back to the start of the MOVEL: above pal again
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=10_000)
     assert pane.editor.running_line == 3 and np.allclose(view.view3d.scene.q, above, atol=1e-9)
     qtbot.mouseClick(pane.back_btn, LEFT)  # back to before the MOVEJ: where the pendant left the arm
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=10_000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=10_000)
     assert pane.editor.running_line == 2 and pane.t == pytest.approx(t0)
     assert np.allclose(view.view3d.scene.q, view.pendant.session.q, atol=1e-9)
     qtbot.mouseClick(pane.back_btn, LEFT)  # nothing before the first motion: stays
@@ -122,6 +133,7 @@ def test_a_t1_run_waits_for_the_enabling_device(qtbot, ctx, trainee, course):
     qtbot.keyRelease(panel, Qt.Key.Key_Space)  # let go of the enabling device
     assert panel.enabling.position == 1
     qtbot.mouseClick(pane.run_btn, LEFT)
+    qtbot.waitUntil(lambda: planned(pane), timeout=20_000)
     qtbot.wait(200)
     assert pane.t == 0 and pane.waiting and "enabling device" in pane.where.text()
     _hold_enabling(qtbot, panel)
@@ -171,7 +183,7 @@ def test_a_given_program_is_shown_read_only_and_runs_with_the_taught_point(qtbot
     teach_pal_and_jog_away(qtbot, view)
     qtbot.waitUntil(lambda: not view.program.problems, timeout=3000)
     qtbot.mouseClick(view.program.run_btn, LEFT)
-    qtbot.waitUntil(lambda: view.program.goal is None, timeout=20_000)
+    qtbot.waitUntil(lambda: settled(view.program), timeout=20_000)
     assert view.program.run.stopped_by is None
     assert set(view.control_values()) == {"session"}
     qtbot.mouseClick(view.submit_btn, LEFT)
@@ -214,7 +226,7 @@ def test_a_run_alarm_is_listed_marked_in_3d_and_jumps_to_its_line(qtbot, ctx, tr
     view.pendant.setFocus()
     _hold_enabling(qtbot, view.pendant)
     qtbot.mouseClick(pane.run_btn, LEFT)
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=20_000)
+    qtbot.waitUntil(lambda: settled(pane), timeout=20_000)
     assert pane.alarms.isVisible() and pane.alarms.count() == 1
     text = pane.alarms.item(0).text()
     assert text.startswith("Line 5 at ") and "singular" in text.lower()

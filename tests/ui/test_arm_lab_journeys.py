@@ -72,7 +72,7 @@ def test_program_lab_typed_run_previewed_and_submitted(qtbot, ctx, trainee, good
     assert not pane.problems
     pane.speed = 400.0  # play the preview fast
     qtbot.mouseClick(pane.run_btn, LEFT)
-    qtbot.waitUntil(lambda: pane.goal is None, timeout=60_000)
+    qtbot.waitUntil(lambda: pane.pending is None and not pane.planning and pane.goal is None, timeout=60_000)
     assert pane.run.stopped_by is None and not pane.run.alarms
     states = view.objectives.states()
     assert states == (["met", "met", "met"] if good else ["unmet", "met", "met"])

@@ -11,7 +11,9 @@ program editor, Submit.
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,7 +109,7 @@ class ArmLabView(ArmLayout, LabViewBase):
             return self.view3d
         from simulators.robot.arm.runner import run_program  # noqa: F401 - fail here, not on the first Run
 
-        self.program = ProgramPane(self._plan, self._may_move, self._why_paused)
+        self.program = ProgramPane(self._plan, self._may_move, self._why_paused, background=self._in_background)
         self.program.override.setValue(round(self.scenario.override) if self.scenario is not None else 100)
         if self.program_control is not None:
             self.program.editor.setPlainText(str(self.values.get(self.program_control.id) or ""))
@@ -364,13 +366,16 @@ class ArmLabView(ArmLayout, LabViewBase):
             return sc, None, []
         return sc, self.pendant.session.result(), self.pendant.log()
 
-    def _plan(self, text: str, override: float) -> Any:
-        """The program as grading runs it after the pendant work so far: from the pendant's pose, with its
-        points, tools and frames (a user-frame task: the frame as taught)."""
-        from simulators.robot.arm.runner import program_run
+    def _plan(self, text: str, override: float) -> Callable[[], Any]:
+        """The work that plans the program as grading runs it after the pendant work so far: from the pendant's
+        pose, with its points, tools and frames (a user-frame task: the frame as taught). Called on the GUI
+        thread; the work runs in a worker, so it gets copies: the live pendant goes on changing its session."""
+        from simulators.robot.arm import runner
 
-        sc, session, log = self._work(text, override)
-        return program_run(sc, self.env, session, log)
+        sc, session, events = self._work(text, override)  # session.result() is a snapshot (arrays copied)
+        events = copy.deepcopy(events)
+        env = self.env  # read only while planning (built once from the scenario)
+        return lambda: runner.program_run(sc, env, session, events)
 
     def preview(self, run: Any = None) -> None:
         """The objectives judged on the work so far (the pendant's session, the planned program): a preview of

@@ -1,11 +1,14 @@
 """The six-axis lab's program pane: the editor with its problems, and Run / Step forward / Step back / Stop at an
 override, playing a planned run in the 3D view with the executing line highlighted.
 
-The run is planned at once (``simulators.robot.arm.runner.run_program``) from the arm's current joints with the
-points taught so far; a QTimer then moves a time cursor along its trajectory. Stepping is seeking in that run
-(the ``executed`` list): forward to the end of the next statement, backward to the start of the previous motion
-statement (a real pendant steps back through motion only). While ``may_move()`` says no (the enabling device let
-go in T1/T2) the cursor stands still. What the view shows is a preview: Submit has the service run and grade.
+The run is planned off the GUI thread (``simulators.robot.arm.runner.run_program``, 70–200 ms) from the arm's
+current joints with the points taught so far: ``plan`` snapshots its inputs on the GUI thread and returns the work,
+``background`` runs it; the click's action (run all / step forward) is carried out when the run lands, and only for
+the inputs it was planned for (else it is planned again). A QTimer then moves a time cursor along its trajectory.
+Stepping is seeking in that run (the ``executed`` list): forward to the end of the next statement, backward to the
+start of the previous motion statement (a real pendant steps back through motion only). While ``may_move()`` says
+no (the enabling device let go in T1/T2) the cursor stands still. What the view shows is a preview: Submit has the
+service run and grade.
 """
 
 from __future__ import annotations
@@ -53,18 +56,37 @@ def alarm_text(alarm: Any) -> str:
         return alarm.message
 
 
+Background = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
+
+
+def _at_once(work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None]) -> None:
+    """No background runner given: plan on the calling thread (the outcome still goes through the callbacks)."""
+    try:
+        result = work()
+    except Exception as exc:  # noqa: BLE001 - handed to ``failed`` like a worker's refusal
+        failed(exc)
+        return
+    done(result)
+
+
 class ProgramPane(QWidget):
-    """Editor, problems, run bar and the run's alarms. ``plan`` makes a ``ProgramRun`` from the text and the
-    override (it raises ``ProgramError``/``ScenarioError`` on a problem); ``may_move`` gates the animation."""
+    """Editor, problems, run bar and the run's alarms. ``plan(text, override)`` snapshots what planning needs and
+    returns the work that makes a ``ProgramRun`` (raising ``ProgramError``/``ScenarioError`` on a problem);
+    ``background(work, done, failed)`` runs it off the GUI thread; ``may_move`` gates the animation."""
 
     pose = Signal(object, float)  # joints (rad) and sim time of the cursor
     run_changed = Signal(object)  # the new ProgramRun (or None)
     edited = Signal()
 
-    def __init__(self, plan: Callable[[str, float], Any], may_move: Callable[[], bool],
-                 why_paused: Callable[[], str] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, plan: Callable[[str, float], Callable[[], Any]], may_move: Callable[[], bool],
+                 why_paused: Callable[[], str] | None = None, background: Background | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="armProgramPane")
         self.plan = plan
+        self.background = background or _at_once
+        self.pending: str | None = None  # the click waiting for its run: "run" or "step" (None: nothing asked)
+        self.planning = False  # a plan is in the worker
+        self._inputs = 0  # bumped whenever the program's inputs change (text, override, points, the arm's pose)
         self.may_move = may_move
         self.why_paused = why_paused or (lambda: "")
         self.run: Any = None
@@ -132,8 +154,10 @@ class ProgramPane(QWidget):
 
     # ------------------------------------------------------------------ planning
     def invalidate(self) -> None:
-        """The program, the points or the arm's pose changed: the next Run or Step plans again."""
-        self.stop()
+        """The program, the points or the arm's pose changed: the next Run or Step plans again (a plan under way
+        is for the old inputs: when it lands it is planned again, the click it serves still pending)."""
+        self._inputs += 1
+        self._halt()
         self.run, self.run_key = None, None
         self.step_index, self.t = -1, 0.0
         self.editor.set_running_line(None)
@@ -142,25 +166,68 @@ class ProgramPane(QWidget):
         self.run_changed.emit(None)
         self._update_buttons()
 
-    def ensure_run(self) -> bool:
-        """Plan the program if needed; False (problems shown) if it cannot run."""
-        key = (self.editor.toPlainText(), self.override.value())
-        if self.run is not None and self.run_key == key:
-            return True
-        if self.problems:
-            return False
-        try:
-            run = self.plan(key[0], key[1] / 100.0)
-        except Exception as exc:  # noqa: BLE001 - any refusal (program, scenario) is shown, never raised
-            from app.ui.labs.problem_list import problems_of
+    def _key(self) -> tuple[str, int]:
+        return self.editor.toPlainText(), self.override.value()
 
-            self.set_problems([], problems_of(exc))
-            return False
+    def request(self, action: str) -> None:
+        """Carry out ``action`` ("run" or "step") on a run planned for the current inputs, planning it first
+        (in the background) if needed. A click while a plan is under way does not start a second one."""
+        if self.pending is not None:
+            return
+        if self.run is not None and self.run_key == self._key():
+            self._act(action)
+            return
+        if self.problems:
+            return
+        self.pending = action
+        self._start_plan()
+
+    def _start_plan(self) -> None:
+        key, inputs = self._key(), self._inputs
+        try:
+            work = self.plan(key[0], key[1] / 100.0)  # the inputs snapshotted here, on the GUI thread
+        except Exception as exc:  # noqa: BLE001 - any refusal (program, scenario) is shown, never raised
+            self._refused(exc)
+            return
+        self.planning = True
+        self._update_buttons()
+        self.background(work, lambda run: self._landed(run, None, key, inputs),
+                        lambda exc: self._landed(None, exc, key, inputs))
+
+    def _landed(self, run: Any, exc: Exception | None, key: tuple[str, int], inputs: int) -> None:
+        """A plan came back: install it and do what the click asked, if it is still wanted and still current."""
+        self.planning = False
+        if self.pending is None:  # Stop (or leaving the lab) cancelled the click: the plan is not wanted
+            self._update_buttons()
+            return
+        if (key, inputs) != (self._key(), self._inputs):  # edited, jogged or re-taught meanwhile
+            if self.problems:
+                self.pending = None
+                self._update_buttons()
+            else:
+                self._start_plan()
+            return
+        if exc is not None:
+            self._refused(exc)
+            return
+        action, self.pending = self.pending, None
         self.run, self.run_key = run, key
         self.t, self.step_index = 0.0, -1
         self._fill_alarms()
         self.run_changed.emit(run)
-        return True
+        self._act(action)
+
+    def _refused(self, exc: Exception) -> None:
+        from app.ui.labs.problem_list import problems_of
+
+        self.pending, self.planning = None, False
+        self.set_problems([], problems_of(exc))
+
+    def _act(self, action: str) -> None:
+        if action == "run":
+            self._run_all()
+        else:
+            self._step_forward()
 
     def _fill_alarms(self) -> None:
         self.alarms.clear()
@@ -178,16 +245,18 @@ class ProgramPane(QWidget):
 
     # ------------------------------------------------------------------ run, step, stop
     def run_all(self) -> None:
-        if not self.ensure_run():
-            return
+        self.request("run")
+
+    def step_forward(self) -> None:
+        self.request("step")
+
+    def _run_all(self) -> None:
         if self.t >= self.run.cycle_time:
             self.t = 0.0
         self.stepping, self.step_index = False, -1
         self._go(self.run.cycle_time)
 
-    def step_forward(self) -> None:
-        if not self.ensure_run():
-            return
+    def _step_forward(self) -> None:
         executed = self.run.executed
         if self.step_index >= 0:
             k = self.step_index + 1
@@ -216,6 +285,11 @@ class ProgramPane(QWidget):
         self._go(executed[k][1])
 
     def stop(self) -> None:
+        """Stop the cursor and cancel a click still waiting for its plan."""
+        self.pending = None
+        self._halt()
+
+    def _halt(self) -> None:
         self.goal = None
         self.waiting = False
         self.timer.stop()
@@ -261,15 +335,18 @@ class ProgramPane(QWidget):
 
     def _update_buttons(self) -> None:
         moving = self.goal is not None
+        busy = moving or self.pending is not None
         ok = not self.problems
-        self.run_btn.setEnabled(ok and not moving)
-        self.fwd_btn.setEnabled(ok and not moving)
-        self.back_btn.setEnabled(self.run is not None and not moving)
-        self.stop_btn.setEnabled(moving)
+        self.run_btn.setEnabled(ok and not busy)
+        self.fwd_btn.setEnabled(ok and not busy)
+        self.back_btn.setEnabled(self.run is not None and not busy)
+        self.stop_btn.setEnabled(busy)
         self._show_state()
 
     def _show_state(self) -> None:
-        if self.run is None:
+        if self.pending is not None:
+            self.where.setText(_("Planning the program…"))
+        elif self.run is None:
             self.where.setText(_("Not run yet: Run plays the whole program, Step forward one statement."))
         elif self.waiting:
             self.where.setText(self.why_paused() or _("Paused: hold the enabling device in the middle position "
