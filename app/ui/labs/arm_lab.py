@@ -47,6 +47,7 @@ class ArmLabView(ArmLayout, LabViewBase):
         self.pendant_control = next((c for c in self.lab.controls if c.type == "pendant"), None)
         self.scenario: Any = None
         self.env: Any = None
+        self._planned_metrics: tuple[Any, Any] = (None, None)  # (run, its preview metrics) from the worker
         self._build_common()
         self._load_scenario()
         self.view3d = RobotCellView(self.env.arm if self.env is not None else "r7-700")
@@ -375,7 +376,17 @@ class ArmLabView(ArmLayout, LabViewBase):
         sc, session, events = self._work(text, override)  # session.result() is a snapshot (arrays copied)
         events = copy.deepcopy(events)
         env = self.env  # read only while planning (built once from the scenario)
-        return lambda: runner.program_run(sc, env, session, events)
+
+        def work() -> Any:
+            run = runner.program_run(sc, env, session, events)
+            # the preview's metrics too (≈ 10 ms of link speeds on the bundled labs): the run is shown at once
+            try:
+                self._planned_metrics = (run, runner.measure(sc, env, session, events, run=run).metrics)
+            except Exception:  # noqa: BLE001 - the preview is then judged on the GUI thread, which logs it
+                pass
+            return run
+
+        return work
 
     def preview(self, run: Any = None) -> None:
         """The objectives judged on the work so far (the pendant's session, the planned program): a preview of
@@ -385,13 +396,18 @@ class ArmLabView(ArmLayout, LabViewBase):
             return
         from simulators.robot.arm.runner import measure
 
+        planned_run, planned = self._planned_metrics
+        self._planned_metrics = (None, None)
         try:
-            if run is not None:
+            if run is not None and planned_run is run and planned is not None:
+                metrics = planned  # judged in the worker with the inputs the run was planned for (still current)
+            elif run is not None:
                 sc, session, events = self._work(self.program.editor.toPlainText(),
                                                  self.program.override.value() / 100)
+                metrics = measure(sc, self.env, session, events, run=run).metrics
             else:
                 sc, session, events = self._work()
-            metrics = measure(sc, self.env, session, events, run=run).metrics
+                metrics = measure(sc, self.env, session, events, run=run).metrics
         except Exception:  # a preview never breaks the lab; Submit reports real problems
             log.exception("preview of %s failed", self.step_key)
             return
