@@ -16,7 +16,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from simulators.errors import ScenarioError
-from simulators.validation import MAX_SCENARIO_CHARS, MAX_SCENARIO_DEPTH, MAX_SCENARIO_VALUES, convert
+from simulators.validation import (
+    MAX_SCENARIO_CHARS,
+    MAX_SCENARIO_DEPTH,
+    MAX_SCENARIO_VALUES,
+    convert,
+    yaml_nesting_exceeds,
+)
 
 SIMULATORS = ("line", "maintenance", "robot_cell", "vibration", "robot_arm")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -82,6 +88,10 @@ def read_text(text: str, source: str) -> tuple[dict[str, Any], Any]:
     The dict is the caller's own copy; the tree is shared and only read (line numbers)."""
     if len(text) > MAX_SCENARIO_CHARS:
         raise ScenarioError("scenario", f"too large: more than {MAX_SCENARIO_CHARS:,} characters", source=source)
+    deep = yaml_nesting_exceeds(text)  # before the parser, which spends seconds on a deep flow collection
+    if deep is not None:
+        raise ScenarioError("scenario", f"nested too deeply (more than {MAX_SCENARIO_DEPTH} levels)",
+                            source=source, line=deep[0])
     try:
         data, tree = _parse(text)
     except YAMLError as exc:

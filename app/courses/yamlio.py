@@ -83,12 +83,27 @@ def parse_yaml(text: str) -> Any:
     if len(text) > MAX_YAML_BYTES:
         raise TextError(_("the YAML file is too large (over {mb} MB)").format(mb=MAX_YAML_BYTES // 2**20))
     if _fast is not None:
-        return _fast.parse(text)
+        try:
+            return _fast.parse(text)
+        except TextError:
+            _refuse_deep(text)  # libyaml is quick on deep text but words its own 1,000-level limit
+            raise
     return parse_yaml_pure(text)
+
+
+def _refuse_deep(text: str) -> None:
+    """The depth error, from a linear scan: ruamel's scanner spends seconds on a deep flow collection
+    before its own limit is checked."""
+    from simulators.validation import yaml_nesting_exceeds  # not at import: the package loads its models
+
+    deep = yaml_nesting_exceeds(text)
+    if deep is not None:
+        raise _depth_error(*deep)
 
 
 def parse_yaml_pure(text: str) -> Any:
     """``parse_yaml`` with ruamel's pure-Python loader (the reference the fast path must match)."""
+    _refuse_deep(text)
     try:
         return _yaml("safe").load(text)
     except TextError:
@@ -114,6 +129,7 @@ except ImportError:  # PyYAML or its libyaml binding is missing: the pure-Python
 def parse_positions(text: str) -> Any:
     """The round-trip document (with ``.lc`` positions), or None if it does not parse."""
     try:
+        _refuse_deep(text)
         return _yaml("rt").load(text)
     except Exception:  # noqa: BLE001 - ruamel raises many types; the safe parse already reported why
         return None
