@@ -82,6 +82,11 @@ def test_stop_cancels_a_click_waiting_for_its_plan(qtbot, ctx, trainee, course, 
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10_000)
     qtbot.mouseClick(pane.stop_btn, LEFT)
     assert pane.pending is None and pane.run_btn.isEnabled() and not pane.stop_btn.isEnabled()
+    # clicked again while that plan is still in the worker: it waits for it, no second plan; then stopped again
+    qtbot.mouseClick(pane.run_btn, LEFT)
+    assert pane.pending == "run" and not pane.run_btn.isEnabled() and len(calls) == 1
+    qtbot.mouseClick(pane.stop_btn, LEFT)
+    assert pane.pending is None
     gate.set()
     qtbot.waitUntil(lambda: not pane.planning, timeout=20_000)
     qtbot.wait(50)

@@ -180,6 +180,9 @@ class ProgramPane(QWidget):
         if self.problems:
             return
         self.pending = action
+        if self.planning:  # a plan cancelled by Stop is still in the worker: it serves this click (or is redone)
+            self._update_buttons()
+            return
         self._start_plan()
 
     def _start_plan(self) -> None:
