@@ -37,6 +37,10 @@ def _parse_value(text: str) -> object:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from simulators.validation import yaml_nesting_exceeds
+
+    if yaml_nesting_exceeds(text) is not None:  # ruamel would take seconds, then recurse too deep: text
+        return text
     try:
         value = YAML(typ="safe", pure=True).load(text)
     except YAMLError:

@@ -199,3 +199,15 @@ def test_the_limit_is_far_above_the_parsers_limits_and_exact_for_flow():
         parse_yaml(at)
     with pytest.raises(ScenarioError, match="nested too deeply"):
         read_text("kind: line\nstations: " + "[" * 100 + "]" * 100 + "\n", "deep.yaml")
+
+
+def test_the_authoring_editor_and_simulate_set_refuse_deep_yaml_too():
+    from app.cli.simulate import _parse_value
+    from app.courses.authoring import yaml_entry
+
+    entry = yaml_entry(DEEP["flow"])
+    assert entry.kind == "text" and entry.error == f"the YAML is nested too deeply (over {MAX_DEPTH} levels)"
+    assert yaml_entry("a: [b, {c: d}]\n").kind == "yaml"
+    deep_value = "[" * 5_000 + "]" * 5_000
+    assert _parse_value(deep_value) == deep_value  # kept as text: the field's check names it
+    assert _parse_value("[[1], {a: 2}]") == [[1], {"a": 2}]

@@ -183,7 +183,10 @@ def read_entry(path: Path) -> Entry:
 
 
 def yaml_entry(text: str) -> Entry:
+    from app.courses.yamlio import _refuse_deep  # ruamel takes seconds on a deep flow collection
+
     try:
+        _refuse_deep(text)
         doc = _yaml().load(text)
     except Exception as exc:  # noqa: BLE001 - any parse failure keeps the file as editable text
         return Entry("text", text, error=str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__)
