@@ -36,7 +36,9 @@ def start(window: tuple[int, int] = (1000, 1400), extra: tuple[str, ...] = ()):
                 *extra):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_script_timeout(120)  # the tests' scripts wait for the page's verdicts themselves
+    return driver
 
 
 def requests_seen(driver) -> list[dict]:
