@@ -65,18 +65,29 @@ class SteppableRunner(Generic[ResultT]):
         stop.callbacks.append(StopSimulation.callback)
         step = env.step
         done = 0
+        left = self.event_budget - self.events
+        work = self._allow_work(target, left)
         try:
-            for done in range(1, self.event_budget - self.events + 2):  # noqa: B007 - the count is used below
+            for done in range(1, left + 2):  # noqa: B007 - the count is used below
                 step()
         except StopSimulation:
-            self.events += done - 1  # the stop event is not the model's
-            return
+            self.events += done - 1 + self._work_done() - work  # the stop event is not the model's
+            if self.events <= self.event_budget:
+                return
         self.events = self.event_budget
         raise WorkLimitError(
             "scenario",
             f"the run stopped after {self.event_budget:,} simulation events at t = {env.now:,.0f} of "
             f"{self.model.end_time:,.0f}: this scenario makes too much work per run (a very short time "
             "between events over a long run?)")
+
+    def _allow_work(self, until: float, budget: int) -> int:
+        """Before a slice: a model doing work without events learns where the slice ends and how
+        much of the budget is left; returns its work counter so far."""
+        return 0
+
+    def _work_done(self) -> int:
+        return 0
 
     def reset(self) -> None:
         """Back to t = 0 with the same seed; subscribers stay subscribed."""

@@ -72,6 +72,13 @@ class MaintenanceRunner(SteppableRunner[MaintenanceResult]):
     def _collect(self) -> MaintenanceResult:
         return collect(self.model)
 
+    def _allow_work(self, until: float, budget: int) -> int:
+        self.model.until, self.model.block_budget = until, budget  # readings taken in blocks (model.py)
+        return self.model.block_samples
+
+    def _work_done(self) -> int:
+        return self.model.block_samples
+
     def snapshot(self) -> dict[str, Any]:
         """Per machine: state, part number and age, latest readings and vibration zone, alarm; counters.
 

@@ -158,6 +158,45 @@ def test_runner_slices_snapshot_and_events(pump) -> None:
     assert max(series.vibration) > 4.5 and min(series.wear) >= 0 and max(series.wear) <= 1
 
 
+@pytest.mark.parametrize("policy", [
+    {"type": "condition_based", "signal": "vibration", "threshold": 3.0, "persistence": 2, "response_h": 8},
+    {"type": "rule", "rule": "ewma(vibration, 0.1) > 2.5", "persistence": 1, "response_h": 0},
+    {"type": "fixed_interval", "interval_h": 700},
+])
+def test_readings_in_blocks_equal_one_event_per_reading(pump, policy) -> None:
+    """A run without a subscriber takes readings in blocks (no SimPy event each); with one, every
+    reading is an event. Same floats either way: metrics, every series value, every event time,
+    and the snapshots between slices (a block never runs past the slice's end)."""
+    data = {**scenario_data(pump), "machines": 3, "horizon_h": 6000, "policy": policy}
+    if policy["type"] == "fixed_interval":
+        data["repair"] = {**data["repair"], "planned_h": 4}  # the three machines stay in step: ties
+    sc = load_scenario("maintenance", data)
+
+    def sliced(subscribed: bool):
+        runner = make_runner("maintenance", sc, 7)
+        if subscribed:
+            runner.subscribe(lambda e: None)
+        snaps = []
+        for t in (0.5, 1.0, 333.3, 1000.0, 2024.0, 4999.9):
+            runner.advance(t)
+            snaps.append(runner.snapshot())
+        runner.advance(runner.end_time)
+        return runner, snaps
+
+    (blocks, block_snaps), (events, event_snaps) = sliced(False), sliced(True)
+    assert block_snaps == event_snaps and block_snaps[-1]["counters"]["alarms" if policy["type"] != "fixed_interval"
+                                                                      else "planned_stops"] > 0
+    a, b = blocks.result(), events.result()
+    assert a.metrics == b.metrics == run("maintenance", sc, 7).metrics
+    for name in a.series:
+        sa, sb = a.series[name], b.series[name]
+        assert (sa.times, sa.vibration, sa.temperature, sa.current, sa.wear, sa.events) == (
+            sb.times, sb.vibration, sb.temperature, sb.current, sb.wear, sb.events)
+    # the readings taken in blocks still count against the run's event budget
+    assert blocks.events >= sum(len(s.times) for s in a.series.values()) > 3 * 5000
+    assert events.events >= blocks.events
+
+
 def test_fixed_interval_replaces_at_the_interval() -> None:
     data = _scenario(policy={"type": "fixed_interval", "interval_h": 300},
                      degradation={"model": "weibull", "shape": 4.0, "scale_h": 5000})
