@@ -13,7 +13,7 @@ import pytest
 from app.courses import models as m
 from app.courses.checks import program_code
 from app.courses.grading import lab_scenario, run_and_grade_lab
-from app.courses.loader import load_course
+from app.courses.loader import load_course, read_course
 from app.paths import courses_dir
 
 from .conftest import edit_yaml, errors, validate
@@ -109,7 +109,10 @@ def test_only_programs_take_a_per_language_default(course_dir):
 # --- the robot course's starting programs ----------------------------------------------------------
 
 def _program_controls():
-    course = load_course(ROBOT_COURSE)
+    # Read at collection in every test process: without the simulators' checks of each lab (1.3 s of
+    # CPU), which test_bundled_courses.py runs on this course.
+    course, problems = read_course(ROBOT_COURSE, check_simulators=False)
+    assert course is not None, problems
     return [(f"{mod.id}/{step.id}", step.lab, c) for mod in course.modules for step in mod.steps
             if step.lab is not None for c in step.lab.controls if c.type == "program"]
 
