@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import PENDING, Event
 
 # A queue's waiting servers are FlowServers (simulators.line.flow_station); typed ``Any`` here so
 # that this module stays below the station module (no import cycle).
@@ -128,12 +129,16 @@ class LoopRt:
 
 
 class StationQueue:
-    """Units waiting in front of one station, with a capacity and the level's time integral."""
+    """Units waiting in front of one station, with a capacity and the level's time integral.
 
-    __slots__ = ("env", "name", "capacity", "items", "getters", "putters", "area", "last", "pick", "make")
+    ``take`` and ``try_put`` run for every unit at every station: they read SimPy's clock without
+    its ``now`` property and succeed a waiting server's event as ``Event.succeed`` does (value
+    None, scheduled now at NORMAL priority), one call less each."""
+
+    __slots__ = ("env", "name", "capacity", "items", "getters", "putters", "area", "last", "pick", "make", "fifo")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float,
-                 pick: Callable[[FlowServer, list[Unit]], int]) -> None:
+                 pick: Callable[[FlowServer, list[Unit]], int], fifo: bool = False) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
@@ -143,23 +148,29 @@ class StationQueue:
         self.area = 0.0
         self.last = 0.0
         self.pick = pick
+        self.fifo = fifo  # the rule picks the first unit: no call to ``pick``
         self.make: Callable[[], Unit] | None = None  # a saturated source: a unit on demand
 
     def touch(self) -> None:
-        now = self.env.now
+        now = self.env._now
         self.area += len(self.items) * (now - self.last)
         self.last = now
 
     def take(self, srv: FlowServer) -> Unit | None:
         """The unit the station's rule picks for ``srv``, or None if there is none."""
-        if self.items:
-            self.touch()
-            unit = self.items.pop(self.pick(srv, self.items))
+        items = self.items
+        if items:
+            now = self.env._now
+            self.area += len(items) * (now - self.last)
+            self.last = now
+            unit = items.pop(0 if self.fifo else self.pick(srv, items))
             if self.putters:  # the longest-blocked upstream server moves its unit in
                 _owner, moved, ev = self.putters.popleft()
-                moved.queued = self.env.now
-                self.items.append(moved)
-                ev.succeed()
+                moved.queued = now
+                items.append(moved)
+                ev._ok = True
+                ev._value = None
+                self.env.schedule(ev)
             return unit
         if self.putters:  # hand-over: choose among the units held by blocked servers
             held = [p[1] for p in self.putters]
@@ -173,31 +184,38 @@ class StationQueue:
         return None
 
     def wait_get(self, srv: FlowServer) -> simpy.Event:
-        ev = self.env.event()
+        ev = Event(self.env)
         self.getters.append((srv, ev))
         return ev
 
     def try_put(self, unit: Unit) -> bool:
         """Queue ``unit`` if there is space; a waiting server is woken and picks by its rule once
         everything arriving at this instant is in (so simultaneous releases are dispatched too)."""
-        unit.queued = self.env.now
-        while self.getters:
-            _srv, ev = self.getters.popleft()
-            if not ev.triggered:
-                self.touch()
-                self.items.append(unit)
-                ev.succeed()
+        now = self.env._now
+        unit.queued = now
+        items = self.items
+        getters = self.getters
+        while getters:
+            _srv, ev = getters.popleft()
+            if ev._value is PENDING:
+                self.area += len(items) * (now - self.last)
+                self.last = now
+                items.append(unit)
+                ev._ok = True
+                ev._value = None
+                self.env.schedule(ev)
                 return True
-        if len(self.items) < self.capacity:
-            self.touch()
+        if len(items) < self.capacity:
+            self.area += len(items) * (now - self.last)
+            self.last = now
             if unit.rush:
-                self.items.insert(0, unit)
+                items.insert(0, unit)
             else:
-                self.items.append(unit)
+                items.append(unit)
             return True
         return False
 
     def wait_put(self, srv: FlowServer, unit: Unit) -> simpy.Event:
-        ev = self.env.event()
+        ev = Event(self.env)
         self.putters.append((srv, unit, ev))
         return ev

@@ -16,10 +16,11 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL, Event
 
 from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
-from simulators.line.flow_release import Release
+from simulators.line.flow_release import Backlog, Release
 from simulators.line.flow_station import (
     EPS,
     FLOW_STATES,
@@ -32,6 +33,14 @@ from simulators.line.flow_station import (
 )
 from simulators.line.scenario import ArrivalSource, LineScenario
 from simulators.streams import stream
+
+
+def armed_event(env: simpy.Environment) -> Event:
+    """An event that succeeds with None once scheduled: a server's reusable hold (see ``_hold``)."""
+    ev = Event(env)
+    ev._ok = True
+    ev._value = None
+    return ev
 
 
 class FlowModel(Release, LineBase):
@@ -51,7 +60,8 @@ class FlowModel(Release, LineBase):
         n = len(sc.stations)
         caps = [INF] + [float(b.capacity) for b in sc.buffers]
         names = ["input"] + [b.name for b in sc.buffers]
-        queues = [StationQueue(env, names[i], caps[i], self._picker(i)) for i in range(n)]
+        queues = [StationQueue(env, names[i], caps[i], self._picker(i), sc.stations[i].dispatch == "fifo")
+                  for i in range(n)]
         self.stations = [FlowStation(sc, seed, replication, s, i, queues[i]) for i, s in enumerate(sc.stations)]
         self.buffers = queues[1:]
         self.input = queues[0]
@@ -74,7 +84,7 @@ class FlowModel(Release, LineBase):
         self.mix_rng = stream(seed, "source", "mix", replication)
         weights = sc.mix or dict.fromkeys(self.products, 1.0)
         self.mix = [(self.products[p], w) for p, w in weights.items() if w > 0]
-        self.backlog: list[tuple[tuple[float, ...], int, Unit]] = []
+        self.backlog = Backlog()
         self.backlog_ev = env.event()
         self.orders: list[OrderRt] = []
         src = sc.source
@@ -91,6 +101,7 @@ class FlowModel(Release, LineBase):
             spec = st.spec
             for k in range(st.n):
                 srv = FlowServer(st, k)
+                srv.hold = armed_event(env)
                 st.servers_list.append(srv)
                 if spec.failures is not None:
                     srv.tbf, ttr = self.failure_samplers(st, k)
@@ -145,11 +156,14 @@ class FlowModel(Release, LineBase):
     # --- bookkeeping ------------------------------------------------------------------------
 
     def wip_change(self, delta: int, product: str | None) -> None:
-        now = self.env.now
+        now = self.env._now
         dt = now - self.wip_last
-        self.wip_area += self.wip * dt
-        for p, w in self.product_wip.items():
-            self.product_area[p] += w * dt
+        if dt:  # nothing to add otherwise (areas are >= 0: adding 0.0 leaves their bits alone)
+            self.wip_area += self.wip * dt
+            area = self.product_area
+            for p, w in self.product_wip.items():
+                if w:
+                    area[p] += w * dt
         self.wip_last = now
         self.wip += delta
         if product is not None:
@@ -164,18 +178,137 @@ class FlowModel(Release, LineBase):
     # --- a server's life --------------------------------------------------------------------
 
     def _serve(self, srv: FlowServer) -> Generator[Any, Any, None]:
+        """A server's life, its common path in this one generator: take a unit (or wait, starved),
+        prepare, process it (again after each rework) on the minor-stop and failure budgets, judge
+        its quality, move it on. The rare paths (changeovers, repairs, minor stops, a full queue or
+        loop downstream) are the helpers below. One generator frame instead of five nested ones (a
+        call and a frame per helper and unit were most of a run's CPU) and the server's own re-armed
+        hold (see ``_hold``); events, draws, states and logs come in the order the helpers gave."""
         st = srv.station
+        queue = st.queue
+        env = self.env
+        schedule = env.schedule
+        set_state = self._set
+        record = self.record
+        i, name, k = st.index, st.name, srv.index
+        plain_prepare = st.spec.changeover is None and not st.setup_every
+        slow_at = st.slow_at if st.slow is not None else None
+        enter, leave, stations = self.enter, self.leave, self.stations
         while True:
-            unit = st.queue.take(srv)
+            unit = queue.take(srv)
             if unit is None:
-                yield from self._wait(srv, st.queue.wait_get(srv), STARVED)
+                ev = queue.wait_get(srv)
+                while ev.callbacks is not None:  # as _wait(srv, ev, STARVED)
+                    if srv.state != STARVED:
+                        set_state(srv, STARVED)
+                    try:
+                        yield ev
+                    except simpy.Interrupt as intr:
+                        yield from self._down(srv, intr.cause)
                 continue
-            yield from self._prepare(srv, unit)
-            scrapped = yield from self._process(srv, unit)
+            prod = unit.product
+            if plain_prepare:
+                srv.family = prod.family
+            else:
+                yield from self._prepare(srv, unit)
+            ideal = prod.ideal[i]
+            sample = prod.samplers[i]
+            scrapped = False
+            while True:  # process; a rework processes again
+                p = sample()
+                state = WORKING
+                if slow_at is not None and slow_at(env._now):
+                    p /= st.slow.factor
+                    state = REDUCED_SPEED
+                if record:
+                    self._log("start", name, k, unit, p)
+                while p > EPS:  # minor stops and operation-dependent failures on their budgets
+                    chunk = min(p, srv.minor_budget, srv.fail_budget)
+                    left = chunk
+                    while left > EPS:  # as _hold(srv, chunk, state)
+                        if srv.state != state:
+                            set_state(srv, state)
+                        start = env._now
+                        hold = srv.hold
+                        hold.callbacks = []
+                        schedule(hold, NORMAL, left)
+                        try:
+                            yield hold
+                            left = 0.0
+                        except simpy.Interrupt as intr:
+                            left -= env._now - start
+                            srv.hold = armed_event(env)  # the interrupted one stays scheduled
+                            yield from self._down(srv, intr.cause)
+                    p -= chunk
+                    srv.minor_budget -= chunk
+                    srv.fail_budget -= chunk
+                    if srv.fail_budget <= EPS:
+                        yield from self._down(srv, srv.ttr())
+                        srv.fail_budget = srv.tbf()
+                    elif srv.minor_budget <= EPS:
+                        yield from self._minor_stop(srv)
+                st.ops += 1
+                st.ideal_all += ideal
+                if srv.startup_left > 0:
+                    srv.startup_left -= 1
+                    if st.startup_rng() < st.startup_p:
+                        st.startup_scrap += 1
+                        st.scrap += 1
+                        st.ideal_startup += ideal
+                        if record:
+                            self._log("scrap", name, k, unit, 1.0)
+                        scrapped = True
+                        break
+                if st.scrap_p or st.rework_p:
+                    u = st.quality()
+                    if u < st.scrap_p:
+                        st.scrap += 1
+                        st.ideal_rejects += ideal
+                        if record:
+                            self._log("scrap", name, k, unit, 0.0)
+                        scrapped = True
+                        break
+                    if u < st.scrap_p + st.rework_p:
+                        st.reworks += 1
+                        self.reworks += 1
+                        st.ideal_rejects += ideal
+                        if record:
+                            self._log("rework", name, k, unit)
+                        if self._subscribers:
+                            self._emit(env._now, "rework", name, server=k)
+                        continue
+                st.ideal_good += ideal
+                if record:
+                    self._log("end", name, k, unit)
+                break
             if scrapped:
                 self._scrapped(unit)
-            else:
-                yield from self._move(srv, unit)
+                continue
+            # move it on: the cards of the loops it enters, space downstream, then
+            # the cards of the loops it leaves
+            route = prod.route
+            leaving = leave[prod.name][unit.step]
+            unit.remaining -= prod.ideal[route[unit.step]]
+            nxt = unit.step + 1
+            if nxt < len(route):
+                for loop in enter[prod.name][nxt]:
+                    if loop.free > 0:
+                        loop.free -= 1
+                        loop.held += 1
+                        unit.cards.append(loop)
+                    else:
+                        ev = env.event()
+                        loop.waiters.append((srv, unit, ev))
+                        yield from self._wait(srv, ev, BLOCKED)
+                unit.step = nxt
+                downstream = stations[route[nxt]].queue
+                if not downstream.try_put(unit):
+                    yield from self._wait(srv, downstream.wait_put(srv, unit), BLOCKED)
+            for loop in leaving:
+                unit.cards.remove(loop)
+                loop.release()
+            if nxt >= len(route):
+                self._finish(unit)
 
     def _wait(self, srv: FlowServer, ev: simpy.Event, state: int) -> Generator[Any, Any, Any]:
         """Wait for ``ev`` in ``state``; a breakdown meanwhile is repaired, the wait goes on."""
@@ -188,17 +321,26 @@ class FlowModel(Release, LineBase):
         return ev.value
 
     def _hold(self, srv: FlowServer, duration: float, state: int) -> Generator[Any, Any, None]:
-        """Spend ``duration`` in ``state``; a breakdown pauses it and the rest follows the repair."""
+        """Spend ``duration`` in ``state``; a breakdown pauses it and the rest follows the repair.
+
+        The hold is the server's own event, re-armed as ``Timeout.__init__`` arms a new one (empty
+        callbacks, scheduled after ``left`` at NORMAL priority with the next event id): the same
+        schedule without an allocation. It is safe because the server holds again only after it
+        resumed; an interrupted hold stays in SimPy's queue, so the server gets a fresh one."""
         env = self.env
         left = duration
         while left > EPS:
             self._set(srv, state)
-            start = env.now
+            start = env._now
+            hold = srv.hold
+            hold.callbacks = []
+            env.schedule(hold, NORMAL, left)
             try:
-                yield env.timeout(left)
+                yield hold
                 left = 0.0
             except simpy.Interrupt as intr:
-                left -= env.now - start
+                left -= env._now - start
+                srv.hold = armed_event(env)
                 yield from self._down(srv, intr.cause)
 
     def _down(self, srv: FlowServer, ttr: float) -> Generator[Any, Any, None]:
@@ -250,68 +392,13 @@ class FlowModel(Release, LineBase):
                 srv.startup_left = st.startup_units
             srv.count += 1
 
-    def _process(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, bool]:
-        """Process ``unit`` (again after each rework); True if it ends as scrap."""
+    def _minor_stop(self, srv: FlowServer) -> Generator[Any, Any, None]:
         st = srv.station
-        i = st.index
-        ideal = unit.product.ideal[i]
-        sample = unit.product.samplers[i]
-        while True:
-            p = sample()
-            state = WORKING
-            if st.slow is not None and st.slow_at(self.env.now):
-                p /= st.slow.factor
-                state = REDUCED_SPEED
-            self._log("start", st.name, srv.index, unit, p)
-            yield from self._run(srv, p, state)
-            st.ops += 1
-            st.ideal_all += ideal
-            startup = srv.startup_left > 0
-            if startup:
-                srv.startup_left -= 1
-                if st.startup_rng() < st.startup_p:
-                    st.startup_scrap += 1
-                    st.scrap += 1
-                    st.ideal_startup += ideal
-                    self._log("scrap", st.name, srv.index, unit, 1.0)
-                    return True
-            if st.scrap_p or st.rework_p:
-                u = st.quality()
-                if u < st.scrap_p:
-                    st.scrap += 1
-                    st.ideal_rejects += ideal
-                    self._log("scrap", st.name, srv.index, unit, 0.0)
-                    return True
-                if u < st.scrap_p + st.rework_p:
-                    st.reworks += 1
-                    self.reworks += 1
-                    st.ideal_rejects += ideal
-                    self._log("rework", st.name, srv.index, unit)
-                    if self._subscribers:
-                        self._emit(self.env.now, "rework", st.name, server=srv.index)
-                    continue
-            st.ideal_good += ideal
-            self._log("end", st.name, srv.index, unit)
-            return False
-
-    def _run(self, srv: FlowServer, p: float, state: int) -> Generator[Any, Any, None]:
-        """Processing time ``p`` with minor stops and operation-dependent failures on their budgets."""
-        st = srv.station
-        while p > EPS:
-            chunk = min(p, srv.minor_budget, srv.fail_budget)
-            yield from self._hold(srv, chunk, state)
-            p -= chunk
-            srv.minor_budget -= chunk
-            srv.fail_budget -= chunk
-            if srv.fail_budget <= EPS:
-                yield from self._down(srv, srv.ttr())
-                srv.fail_budget = srv.tbf()
-            elif srv.minor_budget <= EPS:
-                d = st.minor_duration()
-                st.minor_stops += 1
-                self._log("minor_stop", st.name, srv.index, None, d)
-                yield from self._hold(srv, d, MINOR_STOP)
-                srv.minor_budget = st.minor_every()
+        d = st.minor_duration()
+        st.minor_stops += 1
+        self._log("minor_stop", st.name, srv.index, None, d)
+        yield from self._hold(srv, d, MINOR_STOP)
+        srv.minor_budget = st.minor_every()
 
     def _scrapped(self, unit: Unit) -> None:
         self.scrap += 1
@@ -327,33 +414,8 @@ class FlowModel(Release, LineBase):
             extra.rush = True
             self._to_backlog(extra)
 
-    def _move(self, srv: FlowServer, unit: Unit) -> Generator[Any, Any, None]:
-        prod = unit.product
-        leaving = self.leave[prod.name][unit.step]
-        unit.remaining -= prod.ideal[unit.station]
-        nxt = unit.step + 1
-        if nxt < len(prod.route):
-            for loop in self.enter[prod.name][nxt]:
-                if loop.free > 0:
-                    loop.free -= 1
-                    loop.held += 1
-                    unit.cards.append(loop)
-                else:
-                    ev = self.env.event()
-                    loop.waiters.append((srv, unit, ev))
-                    yield from self._wait(srv, ev, BLOCKED)
-            unit.step = nxt
-            queue = self.stations[unit.station].queue
-            if not queue.try_put(unit):
-                yield from self._wait(srv, queue.wait_put(srv, unit), BLOCKED)
-        for loop in leaving:
-            unit.cards.remove(loop)
-            loop.release()
-        if nxt >= len(prod.route):
-            self._finish(unit)
-
     def _finish(self, unit: Unit) -> None:
-        now = self.env.now
+        now = self.env._now
         name = unit.product.name
         lead = now - unit.entered
         self.good += 1

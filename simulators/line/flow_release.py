@@ -7,8 +7,9 @@ import the model, so the two modules form no cycle).
 
 from __future__ import annotations
 
-import heapq
+from collections import deque
 from collections.abc import Generator
+from heapq import heappop, heappush
 from typing import Any
 
 from simulators.line.dispatch import INF, OrderRt, ProductRt, Unit
@@ -16,12 +17,43 @@ from simulators.line.scenario import ArrivalSource
 from simulators.streams import stream
 
 
+class Backlog:
+    """Units waiting for release as ``(release key, seq, unit)`` entries, the smallest key first.
+
+    A heap, with the entries that come in increasing order (an order plan's units, arrivals under
+    the plan rule: most of them) in a queue beside it: those cost O(1) instead of a heap's sift
+    through a thousand-unit plan (~2.5 µs a unit). Keys are unique (they end with the unit's
+    number), so the two give the units in exactly the order one heap would."""
+
+    __slots__ = ("run", "heap")
+
+    def __init__(self) -> None:
+        self.run: deque[tuple[tuple[float, ...], int, Unit]] = deque()
+        self.heap: list[tuple[tuple[float, ...], int, Unit]] = []
+
+    def __len__(self) -> int:
+        return len(self.run) + len(self.heap)
+
+    def push(self, entry: tuple[tuple[float, ...], int, Unit]) -> None:
+        run = self.run
+        if not run or entry > run[-1]:
+            run.append(entry)
+        else:
+            heappush(self.heap, entry)
+
+    def pop(self) -> Unit:
+        heap, run = self.heap, self.run
+        if heap and (not run or heap[0] < run[0]):
+            return heappop(heap)[2]
+        return run.popleft()[2]
+
+
 class Release:
     """The source side of ``FlowModel``."""
 
     def _new_unit(self, product: ProductRt, due: float, order: OrderRt | None = None) -> Unit:
         self.seq += 1
-        return Unit(self.seq, product, due, order, self.env.now)
+        return Unit(self.seq, product, due, order, self.env._now)
 
     def _draw_product(self) -> ProductRt:
         if len(self.mix) == 1:
@@ -42,10 +74,11 @@ class Release:
         return unit
 
     def _enter(self, unit: Unit) -> None:
-        unit.entered = self.env.now
+        unit.entered = self.env._now
         self.entered += 1
         self.wip_change(1, unit.product.name)
-        self._log("release", self.scenario.stations[unit.station].name, -1, unit)
+        if self.record:
+            self._log("release", self.scenario.stations[unit.station].name, -1, unit)
 
     def _make_unit(self) -> Unit:
         unit = self._source_unit()
@@ -53,8 +86,8 @@ class Release:
         return unit
 
     def _to_backlog(self, unit: Unit) -> None:
-        # a heap on the release key: a unit's key never changes while it waits
-        heapq.heappush(self.backlog, (self._release_key(unit), unit.seq, unit))
+        # ordered on the release key: a unit's key never changes while it waits
+        self.backlog.push((self._release_key(unit), unit.seq, unit))
         if not self.backlog_ev.triggered:
             self.backlog_ev.succeed()
 
@@ -109,7 +142,7 @@ class Release:
                     self.backlog_ev = env.event()
                     yield self.backlog_ev
                     continue
-            unit = heapq.heappop(self.backlog)[2]
+            unit = self.backlog.pop()
             for loop in self.enter[unit.product.name][0]:
                 if loop.free > 0:
                     loop.free -= 1
@@ -120,6 +153,6 @@ class Release:
                     loop.waiters.append((None, unit, ev))
                     yield ev
             self._enter(unit)
-            queue = self.stations[unit.station].queue
+            queue = self.stations[unit.product.route[0]].queue
             if not queue.try_put(unit):
                 yield queue.wait_put(None, unit)  # type: ignore[arg-type]

@@ -25,11 +25,12 @@ def scaled(sampler: Any, factor: float) -> Any:
 class FlowServer(ServerClock):
     """One server of a station: its state clock and what it last ran."""
 
-    __slots__ = ("proc", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
+    __slots__ = ("proc", "hold", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
 
     def __init__(self, station: FlowStation, index: int) -> None:
         super().__init__(station, index, len(FLOW_STATES))
         self.proc: simpy.Process | None = None  # for breakdowns to interrupt
+        self.hold: simpy.Event | None = None  # its reusable hold (FlowModel._hold)
         self.family: str | None = None
         self.startup_left = 0
         self.fail_budget = INF
