@@ -11,8 +11,6 @@ import argparse
 
 from app.cli.common import CliError, open_context
 from app.i18n import _, format_datetime
-from app.services.auth import role_label
-from app.storage.models import Role
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     trust.add_argument("fingerprint", metavar="FINGERPRINT")
     trust.add_argument("--name", default="", help=_("a name to recognise it by (room, PC)"))
     who = trust.add_mutually_exclusive_group()
-    who.add_argument("--role", choices=[Role.INSTRUCTOR.value, Role.ADMIN.value], default=Role.INSTRUCTOR.value,
+    # Role's values written out: the parser is built without loading the models (see app.cli.users.ROLES).
+    who.add_argument("--role", choices=["instructor", "admin"], default="instructor",
                      help=_("the most its bundles may change: instructor (trainees' records, sign-offs, "
                             "certificates) or admin (accounts too); default instructor"))
     who.add_argument("--trainee", metavar="LOGIN", help=_("a trainee's own device: only this trainee's records"))
@@ -34,6 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _trust_line(info) -> str:
+    from app.services.auth import role_label
+
     if info.account_login:
         return _("a trainee's device for {login}").format(login=info.account_login)
     return role_label(info.role)
@@ -42,6 +43,7 @@ def _trust_line(info) -> str:
 def run(args: argparse.Namespace) -> int:
     from app.services.auth import SYSTEM
     from app.services.workstations import WorkstationService
+    from app.storage.models import Role
 
     ctx = open_context(args)
     try:

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from app import __version__
+from app.cli.main import build_parser
 
 
 def zhizao(*args: str, data_dir=None, stdin: str | None = None, env: dict | None = None):
@@ -54,6 +55,18 @@ def test_duplicate_user_is_one_clear_line(tmp_path):
         assert res.returncode == expected
     assert res.stderr.strip() == "zhizao: The login “li” is already taken."
     assert "Traceback" not in res.stderr
+
+
+def test_role_choices_are_the_roles():
+    """The parser writes the roles out (it is built without the models): they must stay Role's values."""
+    from app.cli import users
+    from app.storage.models import Role
+
+    assert users.ROLES == tuple(r.value for r in Role)
+    parser = build_parser()
+    assert Role(parser.parse_args(["users", "add", "x", "--name", "X"]).role) is Role.TRAINEE
+    assert Role(parser.parse_args(["sync", "trust", "FP"]).role) is Role.INSTRUCTOR
+    assert Role(parser.parse_args(["sync", "trust", "FP", "--role", "admin"]).role) is Role.ADMIN
 
 
 @pytest.mark.parametrize("args", [["users", "add"], ["users", "frobnicate"], ["--no-such-option"],
