@@ -68,6 +68,18 @@ def _ry(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rx1(a: float) -> np.ndarray:
+    """``_rx`` of one angle (the same entries)."""
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def _ry1(a: float) -> np.ndarray:
+    """``_ry`` of one angle (the same entries)."""
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
 def _rz_ry(t1: np.ndarray, t23: np.ndarray) -> np.ndarray:
     """Rz(t1)·Ry(t23), the orientation of the forearm."""
     c1, s1, c, s = np.cos(t1), np.sin(t1), np.cos(t23), np.sin(t23)
@@ -112,6 +124,7 @@ class Arm:
         )
         self._flange_t = self._flange.T.tolist()
         multi = np.array([info[2] for info in self._joint_info])
+        self._fk_memo: tuple[tuple[bytes, np.ndarray], ...] = ()  # _fk_one's last answers
         self._single_turn = np.where(~multi[:, None] & (_TURNS != 0), 1e9, 0.0)  # (6, 5) added cost
 
     # ---------------------------------------------------------------- forward
@@ -129,6 +142,8 @@ class Arm:
     def fk(self, q: np.ndarray) -> np.ndarray:
         """Flange pose(s) (…, 4, 4) in the base frame for joints (…, 6)."""
         q = np.asarray(q, dtype=float)
+        if q.shape == (6,):
+            return self._fk_one(q)
         t = q * self._sign
         r3 = _rz_ry(t[..., 0], t[..., 1] + t[..., 2])
         r6 = r3 @ _rx(t[..., 3]) @ _ry(t[..., 4]) @ _rx(t[..., 5])
@@ -138,6 +153,31 @@ class Arm:
         out[..., :3, 3] = self.wrist_centre(q) + self.model.d6 * r6[..., :, 0]
         out[..., 3, 3] = 1.0
         return out
+
+    def _fk_one(self, q: np.ndarray) -> np.ndarray:
+        """``fk`` of one joint vector: the same operations on the same numbers (so the same bits), without the
+        stacking machinery, and the last two answers remembered — a jog step asks for the same joints up to
+        three times (T1 speed cap, TCP, next step's start). Returns a copy the caller may change."""
+        key = q.tobytes()
+        memo = self._fk_memo
+        for k, pose in memo:
+            if k == key:
+                return pose.copy()
+        m, t = self.model, q * self._sign
+        c1, s1 = np.cos(t[0]), np.sin(t[0])
+        t23 = t[1] + t[2]
+        c, s = np.cos(t23), np.sin(t23)
+        r3 = np.array([[c1 * c, -s1, c1 * s], [s1 * c, c1, s1 * s], [-s, 0.0, c]])
+        r6 = r3 @ _rx1(t[3]) @ _ry1(t[4]) @ _rx1(t[5])
+        # wrist_centre's arithmetic, in its order
+        r = m.a1 + m.a2 * np.sin(t[1]) + m.d4 * c + m.a3 * s
+        wc = np.array([c1 * r, s1 * r, m.d1 + m.a2 * np.cos(t[1]) - m.d4 * s + m.a3 * c])
+        out = np.zeros((4, 4))
+        out[:3, :3] = (r6.reshape(-1, 3) @ self._flange).reshape(r6.shape)
+        out[:3, 3] = wc + m.d6 * r6[:, 0]
+        out[3, 3] = 1.0
+        self._fk_memo = (memo[-1], (key, out)) if memo else ((key, out),)  # one assignment: safe across threads
+        return out.copy()
 
     # ---------------------------------------------------------------- inverse
     def ik_batch(self, poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -132,12 +132,12 @@ def collision_check(env: ArmEnvironment) -> Any:
     """The pendant's check: contacts of the arm and the mounted tool with the cell → ``cell.collision`` alarms."""
     if env.cell is None:
         return None
-    from simulators.robot.arm.collision import cell_capsules, check_collisions
+    from simulators.robot.arm.collision import PoseContacts
 
-    cell, geometry = env.cell, env.geometry
+    contacts_of = PoseContacts(env.cell, env.geometry)
 
     def check(arm: Arm, frames: Frames, q: np.ndarray) -> list[Alarm]:
-        contacts = check_collisions(cell, cell_capsules(cell, arm, np.asarray(q)[None], geometry))
+        contacts = contacts_of(arm, q)
         return [Alarm("cell.collision", {"link": c.link, "solid": c.solid, "depth_mm": round(-c.distance, 3)})
                 for c in contacts]
 

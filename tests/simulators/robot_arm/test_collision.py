@@ -225,3 +225,44 @@ def test_pruned_distances_equal_the_exact_search_on_every_pair():
         assert exact[full < bound].all()
         assert np.all(dist[~exact] <= full[~exact] + 1e-9)  # a lower bound where not exact
         assert np.all(dist[~exact] >= bound)
+
+
+def test_pose_contacts_equal_the_exact_check_on_a_walk_through_the_cell():
+    """The pendant's per-tick check skips the exact distances while no contact is possible: along a jog-like
+    walk into the table and out again, every answer is check_collisions' own (the same contacts and depths)."""
+    from simulators.robot.arm.cell import load_cell
+    from simulators.robot.arm.collision import PoseContacts, cell_capsules
+
+    cell = load_cell("training-cell")
+    arm = Arm(R12_1440)
+    rng = np.random.default_rng(3)
+    for tool in ("gripper", "glue_gun", None):
+        geometry = cell.tools[tool] if tool else None
+        check = PoseContacts(cell, geometry)
+        skipped = touching = 0
+        # J2 tipped forward and back (the tool down onto the table and out), J1 swinging, the wrist turning
+        for s in np.concatenate([np.linspace(0, 1, 200), np.linspace(1, 0, 200)]):
+            q = np.radians([-20 + 40 * s, 10 + 60 * s, 20 * s, 90 * s, 40 + 30 * s, 0]) + rng.normal(0, 0.002, 6)
+            exact = check_collisions(cell, cell_capsules(cell, arm, q[None], geometry))
+            before = check._last
+            assert check(arm, q) == exact
+            skipped += check._last is before
+            touching += bool(exact)
+        assert skipped > 100 and touching > 20  # both sides of the shortcut were taken
+
+
+def test_pose_contacts_see_an_edited_cell():
+    from simulators.robot.arm.collision import PoseContacts
+
+    arm = Arm(R12_1440)
+    base = pose_from((0, 0, 500))
+    cell = Cell("r12-1440", base, [Box("plinth", pose_from((0, 0, 250)), (600, 600, 500), "plinth")],
+                mount="plinth")
+    check = PoseContacts(cell)
+    q = np.radians([0, 0, 0, 0, 0, 0])
+    assert check(arm, q) == []
+    caps = link_capsules(arm, q, base=base)
+    cell.solids.append(Box("post", pose_from(caps[2].p1), (50, 50, 50), "fixture"))  # at the elbow
+    assert {c.solid for c in check(arm, q)} == {"post"}
+    cell.mount = None
+    assert {c.solid for c in check(arm, q)} == {"post", "plinth"}

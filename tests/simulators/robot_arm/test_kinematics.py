@@ -146,3 +146,18 @@ def test_reach_error_for_the_shoulder_asked_for():
         arm.ik(pose, q, configuration=Configuration(back=True, elbow_down=False, flip=False))
     assert err.value.params["too_far"] is True
     assert err.value.params["distance_mm"] > err.value.params["limit_mm"]
+
+
+@pytest.mark.parametrize("model", [R7_700, R12_1440], ids=lambda m: m.key)
+def test_fk_of_one_pose_is_the_stacked_fk_bit_for_bit(model):
+    """One joint vector takes a shorter path (and is remembered): the same bits as a row of the stacked FK,
+    asked again or after the caller changed the answer it got."""
+    arm = Arm(model)
+    q = np.random.default_rng(9).uniform(-4.0, 4.0, (3000, 6))
+    stacked = arm.fk(q)
+    for i in range(len(q)):
+        one = arm.fk(q[i])
+        assert one.tobytes() == stacked[i].tobytes()
+        one[:] = 0.0
+        assert arm.fk(q[i]).tobytes() == stacked[i].tobytes()
+        assert arm.fk(list(q[i])).tobytes() == stacked[i].tobytes()
