@@ -124,8 +124,11 @@ class FlowModel(Release, LineBase):
             st = self.stations[station]
             if st.rule == "fifo":
                 return 0  # queues and blocked servers are both kept in arrival order
-            key = rule_key(st.rule, station, self.env.now, st.changeover_mean, srv.family if srv else None)
-            return min(range(len(units)), key=lambda i: key(units[i]))
+            if len(units) == 1:
+                return 0
+            key = rule_key(st.rule, station, self.env._now, st.changeover_mean, srv.family if srv else None)
+            # keys end with the unit's number, so the smallest is one unit: find it, then its place
+            return units.index(min(units, key=key))
         return pick
 
     def reset_counters(self) -> None:
@@ -424,7 +427,8 @@ class FlowModel(Release, LineBase):
         self.product_good[name] += 1
         self.product_lead[name] += lead
         self.wip_change(-1, name)
-        self._log("complete", "sink", -1, unit, lead)
+        if self.record:
+            self._log("complete", "sink", -1, unit, lead)
         if self._subscribers:
             self._emit(now, "part_finished", "sink", lead_time_s=lead, product=name)
         order = unit.order

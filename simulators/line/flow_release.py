@@ -12,6 +12,8 @@ from collections.abc import Generator
 from heapq import heappop, heappush
 from typing import Any
 
+from simpy.events import PENDING
+
 from simulators.line.dispatch import INF, OrderRt, ProductRt, Unit
 from simulators.line.scenario import ArrivalSource
 from simulators.streams import stream
@@ -88,7 +90,7 @@ class Release:
     def _to_backlog(self, unit: Unit) -> None:
         # ordered on the release key: a unit's key never changes while it waits
         self.backlog.push((self._release_key(unit), unit.seq, unit))
-        if not self.backlog_ev.triggered:
+        if self.backlog_ev._value is PENDING:  # not yet triggered
             self.backlog_ev.succeed()
 
     def _plan(self) -> Generator[Any, Any, None]:
