@@ -87,6 +87,7 @@ class Jogger:
         self.q = np.array(q, dtype=float)
         self.set_override(override)
         self.samples_per_link = samples_per_link
+        self._signs3 = np.array(arm.model.signs[:3], dtype=float)
         self._held: tuple[JogAxis, int, int] | None = None  # axis, direction, stop epoch at press
         self._anchor: np.ndarray | None = None  # TCP in world (Cartesian) or joints (joint jog) at press
         self._done = 0.0
@@ -110,22 +111,23 @@ class Jogger:
     def link_points(self, q: np.ndarray) -> np.ndarray:
         """Skeleton vertices in world: base, J1 top, shoulder, elbow, forearm bend, wrist centre, flange, TCP."""
         m = self.arm.model
-        t = np.asarray(q, dtype=float) * np.array(m.signs, dtype=float)
-        c1, s1 = math.cos(t[0]), math.sin(t[0])
-        t23 = t[1] + t[2]
+        q = np.asarray(q, dtype=float)
+        t0, t1, t2 = (q[:3] * self._signs3).tolist()
+        c1, s1 = math.cos(t0), math.sin(t0)
+        t23 = t1 + t2
         rz = [(0.0, 0.0), (0.0, m.d1), (m.a1, m.d1)]
-        r, z = m.a1 + m.a2 * math.sin(t[1]), m.d1 + m.a2 * math.cos(t[1])
+        r, z = m.a1 + m.a2 * math.sin(t1), m.d1 + m.a2 * math.cos(t1)
         rz.append((r, z))
         r, z = r + m.a3 * math.sin(t23), z + m.a3 * math.cos(t23)
         rz.append((r, z))
         rz.append((r + m.d4 * math.cos(t23), z - m.d4 * math.sin(t23)))
-        pts = [(c1 * a, s1 * a, b) for a, b in rz]
+        pts = np.empty((8, 3))
+        pts[:6] = [(c1 * a, s1 * a, b) for a, b in rz]
         flange = self.arm.fk(q)
-        tcp = flange @ self.frames.tools[self.frames.tool].tcp
-        pts.append(tuple(flange[:3, 3]))
-        pts.append(tuple(tcp[:3, 3]))
+        pts[6] = flange[:3, 3]
+        pts[7] = (flange @ self.frames.tools[self.frames.tool].tcp)[:3, 3]
         base = self.frames.base
-        return np.asarray(pts) @ base[:3, :3].T + base[:3, 3]
+        return pts @ base[:3, :3].T + base[:3, 3]
 
     def sample_points(self, q: np.ndarray, per_link: int | None = None) -> np.ndarray:
         """``per_link`` evenly spaced points on every skeleton segment, ends included."""
@@ -210,7 +212,9 @@ class Jogger:
 
     def _peak_speed(self, q: np.ndarray, dt: float) -> float:
         before = self._points_cached(self.q)
-        return float(np.max(np.linalg.norm(self._points_cached(q) - before, axis=1)) / dt)
+        d = self._points_cached(q) - before
+        # np.linalg.norm(d, axis=1)'s own arithmetic; the root of the largest square is the largest root
+        return math.sqrt(float(np.max(np.add.reduce(d * d, axis=1)))) / dt
 
     # ----------------------------------------------------------------- stepping
     def _press(self, axis: JogAxis, direction: int) -> Alarm | None:

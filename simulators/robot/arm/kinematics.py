@@ -69,14 +69,14 @@ def _ry(a: np.ndarray) -> np.ndarray:
 
 
 def _rx1(a: float) -> np.ndarray:
-    """``_rx`` of one angle (the same entries)."""
-    c, s = np.cos(a), np.sin(a)
+    """``_rx`` of one angle: the same entries (math's cos/sin are the C library's, as numpy's float64 ones)."""
+    c, s = math.cos(a), math.sin(a)
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
 def _ry1(a: float) -> np.ndarray:
     """``_ry`` of one angle (the same entries)."""
-    c, s = np.cos(a), np.sin(a)
+    c, s = math.cos(a), math.sin(a)
     return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
 
 
@@ -163,15 +163,16 @@ class Arm:
         for k, pose in memo:
             if k == key:
                 return pose.copy()
-        m, t = self.model, q * self._sign
-        c1, s1 = np.cos(t[0]), np.sin(t[0])
-        t23 = t[1] + t[2]
-        c, s = np.cos(t23), np.sin(t23)
+        m = self.model
+        t0, t1, t2, t3, t4, t5 = (q * self._sign).tolist()
+        c1, s1 = math.cos(t0), math.sin(t0)
+        t23 = t1 + t2
+        c, s = math.cos(t23), math.sin(t23)
         r3 = np.array([[c1 * c, -s1, c1 * s], [s1 * c, c1, s1 * s], [-s, 0.0, c]])
-        r6 = r3 @ _rx1(t[3]) @ _ry1(t[4]) @ _rx1(t[5])
+        r6 = r3 @ _rx1(t3) @ _ry1(t4) @ _rx1(t5)
         # wrist_centre's arithmetic, in its order
-        r = m.a1 + m.a2 * np.sin(t[1]) + m.d4 * c + m.a3 * s
-        wc = np.array([c1 * r, s1 * r, m.d1 + m.a2 * np.cos(t[1]) - m.d4 * s + m.a3 * c])
+        r = m.a1 + m.a2 * math.sin(t1) + m.d4 * c + m.a3 * s
+        wc = np.array([c1 * r, s1 * r, m.d1 + m.a2 * math.cos(t1) - m.d4 * s + m.a3 * c])
         out = np.zeros((4, 4))
         out[:3, :3] = (r6.reshape(-1, 3) @ self._flange).reshape(r6.shape)
         out[:3, 3] = wc + m.d6 * r6[:, 0]
