@@ -295,7 +295,7 @@ def load_cell(data: dict[str, Any] | str | CellSpec) -> Cell:
     """A cell from a mapping, YAML text or a bundled name; ``ScenarioError`` (field path, line when known) if bad."""
     from simulators.loading import _line_of, read_file, read_text  # loading imports scenario models lazily too
 
-    tree, label = None, None
+    tree, label, bundled = None, None, None
     if isinstance(data, CellSpec):
         return cell_from_spec(data)
     if isinstance(data, str):
@@ -306,6 +306,11 @@ def load_cell(data: dict[str, Any] | str | CellSpec) -> Cell:
             path = bundled_cells().get(data)
             if path is None:
                 raise ScenarioError("cell", f"no bundled cell '{data}' (bundled: {', '.join(bundled_cells())})")
+            stat = path.stat()
+            bundled = (path, stat.st_mtime_ns, stat.st_size)
+            known = _BUNDLED_SPECS.get(path)
+            if known is not None and known[0] == bundled:
+                return cell_from_spec(known[1])
             data, tree = read_file(path)
             label = str(path)
     if not isinstance(data, dict):
@@ -317,4 +322,12 @@ def load_cell(data: dict[str, Any] | str | CellSpec) -> Cell:
         if tree is not None:
             err.source, err.line = label, _line_of(tree, err.field)
         raise err from None
+    if bundled is not None:
+        _BUNDLED_SPECS[bundled[0]] = (bundled, spec)
     return cell_from_spec(spec)
+
+
+# A bundled cell's checked spec by file, with the file's mtime and size when read (a changed file is read
+# again): a scenario names its cell and is checked, planned and run with it (three to five loads), each a YAML
+# parse and check of ~5 ms. Only the spec is kept; every load builds a new Cell (callers may change theirs).
+_BUNDLED_SPECS: dict[Path, tuple[tuple[Path, int, int], CellSpec]] = {}

@@ -335,13 +335,16 @@ def glue_path(task: GluePathTask, run: Any, frame: np.ndarray, tool_z: np.ndarra
 
 
 def _min_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """For each point of ``a`` its distance to the nearest point of ``b`` (chunked: ~16 MB at a time)."""
+    """For each point of ``a`` its distance to the nearest point of ``b`` (chunked: ~16 MB at a time).
+
+    ``np.linalg.norm``'s arithmetic, with the root taken after the minimum (the root is monotonic: the same
+    numbers, at a third of the cost of a root per pair)."""
     out = np.empty(len(a))
     chunk = max(1, 2_000_000 // max(1, len(b)))
     for i in range(0, len(a), chunk):
-        d = np.linalg.norm(a[i:i + chunk, None, :] - b[None, :, :], axis=2)
-        out[i:i + chunk] = d.min(axis=1)
-    return out
+        d = a[i:i + chunk, None, :] - b[None, :, :]
+        out[i:i + chunk] = np.add.reduce(d * d, axis=2).min(axis=1)
+    return np.sqrt(out)
 
 
 __all__ = ["ROBOT_ARM_METRICS", "TASK_METRICS", "angle_between_deg", "frame_error_mm", "glue_path",
