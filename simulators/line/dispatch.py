@@ -185,7 +185,15 @@ class StationQueue:
         return None
 
     def wait_get(self, srv: FlowServer) -> simpy.Event:
-        ev = Event(self.env)
+        """The server's own starved-wait event, pending again as ``Event.__init__`` makes a new one
+        (empty callbacks, value pending). Safe: the server waits again only once its last wait
+        event was processed, and then no queue holds it any more (a wake-up pops it first)."""
+        ev = srv.wait_ev
+        if ev is None:
+            ev = srv.wait_ev = Event(self.env)
+        else:
+            ev.callbacks = []
+            ev._value = PENDING
         self.getters.append((srv, ev))
         return ev
 

@@ -106,8 +106,9 @@ class Release:
         for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
             if order.release > self.env.now:
                 yield self.env.timeout(order.release - self.env.now)
+            new_unit, to_backlog, product, due = self._new_unit, self._to_backlog, order.product, order.due
             for _ in range(order.quantity):
-                self._to_backlog(self._new_unit(order.product, order.due, order))
+                to_backlog(new_unit(product, due, order))
 
     def _arrivals(self, src: ArrivalSource) -> Generator[Any, Any, None]:
         sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
@@ -136,16 +137,18 @@ class Release:
     def _releaser(self) -> Generator[Any, Any, None]:
         """Move units from the backlog into the line: by the release rule, when the loops allow."""
         env = self.env
+        backlog, enter, stations = self.backlog, self.enter, self.stations
         while True:
-            if not self.backlog:
+            if not (backlog.run or backlog.heap):  # empty (without a call to its __len__)
                 if self.saturated:
                     self._to_backlog(self._source_unit())
                 else:
                     self.backlog_ev = env.event()
                     yield self.backlog_ev
                     continue
-            unit = self.backlog.pop()
-            for loop in self.enter[unit.product.name][0]:
+            unit = backlog.pop()
+            route = unit.product.route
+            for loop in enter[unit.product.name][0]:
                 if loop.free > 0:
                     loop.free -= 1
                     loop.held += 1
@@ -155,6 +158,6 @@ class Release:
                     loop.waiters.append((None, unit, ev))
                     yield ev
             self._enter(unit)
-            queue = self.stations[unit.product.route[0]].queue
+            queue = stations[route[0]].queue
             if not queue.try_put(unit):
                 yield queue.wait_put(None, unit)  # type: ignore[arg-type]

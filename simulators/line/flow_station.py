@@ -25,12 +25,14 @@ def scaled(sampler: Any, factor: float) -> Any:
 class FlowServer(ServerClock):
     """One server of a station: its state clock and what it last ran."""
 
-    __slots__ = ("proc", "hold", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf", "ttr")
+    __slots__ = ("proc", "hold", "wait_ev", "family", "startup_left", "fail_budget", "minor_budget", "count", "tbf",
+                 "ttr")
 
     def __init__(self, station: FlowStation, index: int) -> None:
         super().__init__(station, index, len(FLOW_STATES))
         self.proc: simpy.Process | None = None  # for breakdowns to interrupt
         self.hold: simpy.Event | None = None  # its reusable hold (FlowModel._hold)
+        self.wait_ev: simpy.Event | None = None  # its reusable starved wait (StationQueue.wait_get)
         self.family: str | None = None
         self.startup_left = 0
         self.fail_budget = INF
