@@ -60,18 +60,24 @@ print(json.dumps({"failures": failures}))
 """
 
 
-def _start_workers(url: str, user_id: str, count: int, rounds: int) -> list[subprocess.Popen]:
-    return [subprocess.Popen([sys.executable, "-c", WORKER, url, str(n), str(rounds), user_id], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for n in range(count)]
+# What WORKER imports, loaded once by the launcher that forks the workers (tests.store.fork_launch).
+PRELOAD = "sqlalchemy,app.services.auth,app.services.progress,app.storage.db,app.storage.models"
 
 
-def _failures(procs: list[subprocess.Popen]) -> list[str]:
+def _start_workers(url: str, user_id: str, count: int, rounds: int) -> subprocess.Popen:
+    """``count`` workstation processes running WORKER, forked at once from one warm launcher."""
+    return subprocess.Popen([sys.executable, "-m", "tests.store.fork_launch", WORKER, PRELOAD, str(count), url, "{n}",
+                             str(rounds), user_id], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _failures(launcher: subprocess.Popen) -> list[str]:
+    out, err = launcher.communicate(timeout=600)
+    assert launcher.returncode == 0, err[-2000:]
     failures: list[str] = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-2000:]
-        failures += json.loads(out.strip().splitlines()[-1])["failures"]
+    for worker in json.loads(out.strip().splitlines()[-1]):
+        assert worker["code"] == 0, err[-2000:]
+        failures += json.loads(worker["out"].strip().splitlines()[-1])["failures"]
     return failures
 
 

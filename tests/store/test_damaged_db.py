@@ -7,6 +7,7 @@ file and the newest backup, the exit code) and that the file was not changed.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -226,6 +227,7 @@ from app.storage import db
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 db.Store.open(db.sqlite_url(sys.argv[1])).dispose()
 """
+STARTER_PRELOAD = "app.storage.db,alembic.command,alembic.config,alembic.script,alembic.runtime.migration"
 
 
 def test_programs_starting_together_on_a_new_folder_share_one_database(tmp_path):
@@ -233,11 +235,13 @@ def test_programs_starting_together_on_a_new_folder_share_one_database(tmp_path)
     import time
 
     at = str(time.time() + 3)  # the imports done, all start the store at once
-    procs = [subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path / "zhizao.sqlite"), at], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
-    for proc in procs:
-        _out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
+    # Four processes forked from one launcher that imported the store and Alembic once (tests.store.fork_launch).
+    launcher = subprocess.Popen([sys.executable, "-m", "tests.store.fork_launch", STARTER, STARTER_PRELOAD, "4",
+                                 str(tmp_path / "zhizao.sqlite"), at], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    out, err = launcher.communicate(timeout=120)
+    assert launcher.returncode == 0, err
+    assert [proc["code"] for proc in json.loads(out)] == [0] * 4, err
     assert health.inspect_file(tmp_path / "zhizao.sqlite")[0] is health.FileState.ZHIZAO
     assert storedb.check_sqlite_file(tmp_path / "zhizao.sqlite") == []
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".new")] == []
