@@ -195,6 +195,7 @@ class FlowModel(Release, LineBase):
         i, name, k = st.index, st.name, srv.index
         plain_prepare = st.spec.changeover is None and not st.setup_every
         slow_at = st.slow_at if st.slow is not None else None
+        budgets = srv.minor_budget < INF or srv.fail_budget < INF  # minor stops, operation-dependent failures
         enter, leave, stations = self.enter, self.leave, self.stations
         subs = self._subscribers  # the same list for the whole run (subscribing appends to it)
         states, starts, state_names = srv.states, srv.starts, self.state_names
@@ -238,7 +239,7 @@ class FlowModel(Release, LineBase):
                 if record:
                     self._log("start", name, k, unit, p)
                 while p > EPS:  # minor stops and operation-dependent failures on their budgets
-                    chunk = min(p, srv.minor_budget, srv.fail_budget)
+                    chunk = min(p, srv.minor_budget, srv.fail_budget) if budgets else p
                     left = chunk
                     while left > EPS:  # as _hold(srv, chunk, state)
                         old = srv.state
@@ -266,6 +267,8 @@ class FlowModel(Release, LineBase):
                             left -= env._now - start
                             srv.hold = armed_event(env)  # the interrupted one stays scheduled
                             yield from self._down(srv, intr.cause)
+                    if not budgets:
+                        break  # the whole time in one hold (p - p is 0.0; the infinite budgets stay)
                     p -= chunk
                     srv.minor_budget -= chunk
                     srv.fail_budget -= chunk
