@@ -38,8 +38,8 @@ def library_dir(args: argparse.Namespace) -> Path:
     return _data_dir(args) / "library"
 
 
-def find_course_dir(course_id: str, data_dir: Path) -> Path:
-    """The folder of the newest version of ``course_id`` among the bundled courses and the library.
+def find_course(course_id: str, data_dir: Path) -> tuple[Path, str]:
+    """The folder and version of the newest ``course_id`` among the bundled courses and the library.
 
     Only course.yaml headers are read here; the export itself validates the course.
     """
@@ -60,21 +60,17 @@ def find_course_dir(course_id: str, data_dir: Path) -> Path:
                 best = candidate
     if best is None:
         raise CliError(_("no course with id “{id}”").format(id=course_id))
-    return best[2]
+    return best[2], best[0].text
 
 
 def run_export(args: argparse.Namespace) -> int:
     from app.courses.errors import format_problem
-    from app.courses.loader import read_course
     from app.courses.package import PACKAGE_SUFFIX, PackageError, export_course
 
-    course_dir = find_course_dir(args.course_id, _data_dir(args))
-    if args.output:
-        out = Path(args.output)
-    else:
-        course, _problems = read_course(course_dir)
-        version = course.version if course else "0.0.0"
-        out = Path(f"{args.course_id}-{version}{PACKAGE_SUFFIX}")
+    course_dir, version = find_course(args.course_id, _data_dir(args))
+    # The version from course.yaml, not from a full read: export_course reads and checks the course
+    # (seconds of CPU with its labs' simulations) and refuses it with errors before this name is used.
+    out = Path(args.output) if args.output else Path(f"{args.course_id}-{version}{PACKAGE_SUFFIX}")
     try:
         export_course(course_dir, out)
     except PackageError as exc:

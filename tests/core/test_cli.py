@@ -10,6 +10,7 @@ import pytest
 
 from app import __version__
 from app.cli.main import build_parser
+from tests.conftest import FIXTURE_COURSE
 
 
 def zhizao(*args: str, data_dir=None, stdin: str | None = None, env: dict | None = None):
@@ -109,3 +110,16 @@ def test_self_test_exits_zero_and_prints_startup(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     assert "STARTUP_MS" in res.stdout
     assert "ok   main window painted" in res.stdout
+
+
+def test_export_course_without_output_names_the_package_by_version(tmp_path, monkeypatch, capsys):
+    """The name comes from course.yaml's version; the export itself reads and checks the course once."""
+    import shutil
+
+    from app.cli.main import main
+
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "data" / "library" / "fixture-mini")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--data-dir", str(tmp_path / "data"), "export", "course", "fixture-mini"]) == 0
+    assert (tmp_path / "fixture-mini-1.0.0.zhizao").is_file()
+    assert "Exported fixture-mini to fixture-mini-1.0.0.zhizao" in capsys.readouterr().out
