@@ -128,17 +128,26 @@ def link_duplicates(binaries: list[tuple[str, str, str]]) -> tuple[list[tuple[st
     return result, sorted(notes.values())
 
 
-def outside_dependencies(bundle: Path) -> dict[str, set[str]]:
-    """{library name: {bundle files needing it}} for every library ``ldd`` finds outside the bundle or not at
-    all, run as the bundle's launcher runs its code (LD_LIBRARY_PATH = the _internal folder)."""
+def ldd_reports(bundle: Path, relocations: bool = False) -> dict[Path, subprocess.CompletedProcess]:
+    """{library file: its ``ldd`` run} for every shared library of the bundle, run as the bundle's launcher runs its
+    code (LD_LIBRARY_PATH = the _internal folder). With relocations, ``ldd -r``: the same dependency lines, and
+    a line for each symbol no loaded library defines."""
     internal = Path(bundle) / "_internal"
     env = {**os.environ, "LD_LIBRARY_PATH": str(internal)}
+    flags = ["-r"] if relocations else []
+    return {path: subprocess.run(["ldd", *flags, str(path)], capture_output=True, text=True, env=env)
+            for path in sorted(internal.rglob("*"))
+            if not path.is_symlink() and path.is_file() and re.search(r"\.so(\.|$)", path.name)}
+
+
+def outside_dependencies(bundle: Path, reports: dict[Path, subprocess.CompletedProcess] | None = None
+                         ) -> dict[str, set[str]]:
+    """{library name: {bundle files needing it}} for every library ``ldd`` finds outside the bundle or not at
+    all (from ``reports``, ldd_reports' runs, when given: tests/test_package.py also needs ``ldd -r``'s)."""
+    internal = Path(bundle) / "_internal"
     found: dict[str, set[str]] = {}
-    for path in sorted(internal.rglob("*")):
-        if path.is_symlink() or not path.is_file() or not re.search(r"\.so(\.|$)", path.name):
-            continue
-        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env).stdout
-        for line in out.splitlines():
+    for path, out in (ldd_reports(bundle) if reports is None else reports).items():
+        for line in out.stdout.splitlines():
             m = re.match(r"\s*(\S+) => (not found|(\S+))", line)
             if not m:
                 continue
