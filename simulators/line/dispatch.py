@@ -62,7 +62,7 @@ class Unit:
     """One unit travelling its product's route; ``cards`` are the kanban loops it holds."""
 
     __slots__ = ("seq", "order", "product", "step", "arrived", "entered", "due", "queued", "cards", "remaining",
-                 "rush")
+                 "rush", "tag")
 
     def __init__(self, seq: int, product: ProductRt, due: float, order: OrderRt | None, now: float) -> None:
         self.seq = seq
@@ -76,6 +76,7 @@ class Unit:
         self.cards: list[LoopRt] = []
         self.remaining = product.work
         self.rush = False  # a make-up unit for a scrapped one: released first, heads a FIFO queue
+        self.tag: tuple[str, str, str] | None = None  # its event-log fields, once logged
 
     @property
     def label(self) -> str:

@@ -174,9 +174,13 @@ class FlowModel(Release, LineBase):
 
     def _log(self, kind: str, station: str, server: int, unit: Unit | None, value: float = 0.0) -> None:
         if self.record:
-            order = unit.order.id if unit is not None and unit.order is not None else ""
-            self.log.append((self.env.now, kind, station, server, unit.label if unit is not None else "", order,
-                             unit.product.name if unit is not None else "", value))
+            if unit is None:
+                self.log.append((self.env._now, kind, station, server, "", "", "", value))
+                return
+            tag = unit.tag  # (label, order, product): the same in each of the unit's ~6 log lines
+            if tag is None:
+                tag = unit.tag = (unit.label, unit.order.id if unit.order is not None else "", unit.product.name)
+            self.log.append((self.env._now, kind, station, server, tag[0], tag[1], tag[2], value))
 
     # --- a server's life --------------------------------------------------------------------
 
