@@ -74,8 +74,9 @@ def test_the_workspace_shows_the_dashboard_for_the_chosen_class(qtbot, qapp_read
     window.show_login()
     login(qtbot, window, "teacher", "teach-pass")
     page = window.shell.show_page("instructor")
+    assert page.tabs.currentWidget() is page.dashboard_tab  # built when first shown, not at login
     dash = page.dashboard
-    assert page.tabs.currentWidget() is dash
+    assert dash.isVisible() and dash.parentWidget() is page.dashboard_tab
     qtbot.waitUntil(lambda: dash.board is not None and not dash._loading, timeout=10000)
     # Choose the class and the course as a user would, in the combo boxes.
     with qtbot.waitSignal(dash.loaded, timeout=10000):

@@ -118,7 +118,8 @@ class ProgressPage(Page):
         self.labs_empty.setText(_("No lab runs yet."))
         self.certs_empty.setText(_("No certificates yet. A certificate is issued when you complete a course "
                                    "and pass its requirements."))
-        self.activated()
+        if self.isVisible():  # the rows hold translated words; a hidden page refills when the shell shows it
+            self.activated()
 
     # --- data ------------------------------------------------------------------------------
 
