@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
@@ -12,11 +13,19 @@ from app.paths import fonts_dir
 log = logging.getLogger(__name__)
 
 
+_LOADED: dict[Path, int] = {}  # font file → Qt's font id
+
+
 def install_fonts(app: QApplication) -> str | None:
-    """Load every .ttf shipped in app/resources/fonts; make the CJK family the UI default."""
+    """Load every .ttf shipped in app/resources/fonts; make the CJK family the UI default.
+
+    Each font file is added to Qt's database once per process: Qt keeps every copy it is given,
+    and text layout slowed down with each (a second call only sets the default font again)."""
     family: str | None = None
     for path in sorted(fonts_dir().glob("*.ttf")):
-        font_id = QFontDatabase.addApplicationFont(str(path))
+        font_id = _LOADED.get(path)
+        if font_id is None:
+            font_id = _LOADED[path] = QFontDatabase.addApplicationFont(str(path))
         if font_id < 0:
             log.warning("Qt could not load font %s", path)
             continue
