@@ -39,14 +39,18 @@ check-qt-libs:
 run: $(STAMP) check-qt-libs
 	$(VENV)/bin/zhizao
 
-# Lint and the layer contracts first (seconds), then the suite on every core (pytest-xdist):
+# Lint and the layer contracts first (seconds), then the suite on every core and one more (pytest-xdist):
 # whole files per worker, the heaviest first (tests/conftest.py RUN_FIRST, kept in that order).
 # Bytecode is written (__pycache__ is git-ignored) even where PYTHONDONTWRITEBYTECODE is set: else
 # each worker and each app subprocess the tests start (CLI calls, crash and concurrency writers)
 # compiles the app and the tests again (issue 20: ~8 s of CPU per worker's collection, ~0.13 s per
 # `python -m app` call).
+# One worker more than the cores: the workers wait on subprocesses (the bundle build, Chromium, CLI and
+# crash-test processes, the robustness pool) and on Qt timers; on 2 cores 3 workers took pytest from
+# 5 min 49 s to 5 min 01 s (issue 20, docs/benchmarks.md). TEST_WORKERS=auto gives xdist's own count.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(TSTAMP) check-qt-libs lint
-	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n auto \
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) \
 	  --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(TSTAMP)
