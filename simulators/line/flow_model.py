@@ -201,26 +201,13 @@ class FlowModel(Release, LineBase):
         slow_at = st.slow_at if st.slow is not None else None
         budgets = srv.minor_budget < INF or srv.fail_budget < INF  # minor stops, operation-dependent failures
         enter, leave, stations = self.enter, self.leave, self.stations
-        subs = self._subscribers  # the same list for the whole run (subscribing appends to it)
-        states, starts, state_names = srv.states, srv.starts, self.state_names
         while True:
             unit = queue.take(srv)
             if unit is None:
                 ev = queue.wait_get(srv)
                 while ev.callbacks is not None:  # as _wait(srv, ev, STARVED)
-                    old = srv.state
-                    if old != STARVED:  # self._set(srv, STARVED) inline: this and the next run per unit
-                        now = env._now
-                        since = srv.since
-                        if now > since:
-                            srv.acc[old] += now - since
-                            if record and (not states or states[-1] != old):
-                                states.append(old)
-                                starts.append(since)
-                        srv.since = now
-                        srv.state = STARVED
-                        if subs:
-                            self._emit(now, "state", name, server=k, old=state_names[old], new="starved")
+                    if srv.state != STARVED:
+                        self._set(srv, STARVED)
                     try:
                         yield ev
                     except simpy.Interrupt as intr:
@@ -246,20 +233,8 @@ class FlowModel(Release, LineBase):
                     chunk = min(p, srv.minor_budget, srv.fail_budget) if budgets else p
                     left = chunk
                     while left > EPS:  # as _hold(srv, chunk, state)
-                        old = srv.state
-                        if old != state:  # self._set(srv, state) inline, as above
-                            now = env._now
-                            since = srv.since
-                            if now > since:
-                                srv.acc[old] += now - since
-                                if record and (not states or states[-1] != old):
-                                    states.append(old)
-                                    starts.append(since)
-                            srv.since = now
-                            srv.state = state
-                            if subs:
-                                self._emit(now, "state", name, server=k, old=state_names[old],
-                                           new=state_names[state])
+                        if srv.state != state:
+                            self._set(srv, state)
                         start = env._now
                         hold = srv.hold
                         hold.callbacks = []
