@@ -97,6 +97,7 @@ YAML_PIECES = ["a:", " b:", "  - ", "- ", "[", "]", "{", "}", ", ", ": ", "x", "
 yaml_ish = st.lists(st.sampled_from(YAML_PIECES), max_size=25).map("".join)
 
 
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")  # generated '&k … &k': valid YAML
 @needs_fast
 @settings(max_examples=300, deadline=None)
 @given(text=yaml_ish)
