@@ -60,7 +60,7 @@ lint: $(TSTAMP)
 bench: $(TSTAMP) check-qt-libs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider \
 	  -o python_files='bench_*.py' -o addopts='' $(PYTEST_ARGS) \
-	  | sed -nE 's/^[.sxEF]*(BENCH.*)/\1/p; /passed|failed|error/p'
+	  | sed -nE 's/^[.sxEF]*(BENCH.*)/\1/p; t; /^[0-9]+ (passed|failed|errors?|skipped)/p'
 
 selftest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/zhizao --self-test
