@@ -94,8 +94,8 @@ class PartLife:
             t = -math.log(1.0 - shock_rng.random()) / sc.random_failure_rate_per_h
             if t < self.failure_age:
                 self.failure_age, self.shock = t, True
-        noise = stream(seed, machine, f"sensors.{number}", replication)
-        self.noise, self.noise_random = noise.normalvariate, noise.random
+        # the sensors' noise: three normal draws per reading (_three_normals) from this stream
+        self.noise_random = stream(seed, machine, f"sensors.{number}", replication).random
 
     def wear_at(self, age: float) -> float:
         """Hidden wear at ``age`` (0 new … 1 failed), linear between grid points."""
