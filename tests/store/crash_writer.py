@@ -72,8 +72,7 @@ def main() -> None:
         if sys.stdin.readline().strip() == "kill":
             os.kill(pid, signal.SIGKILL)  # the server has not reaped it: the pid is still this writer's
         _pid, status = os.waitpid(pid, 0)
-        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        print("exit", code, flush=True)
+        print("exit", os.waitstatus_to_exitcode(status), flush=True)
 
 
 if __name__ == "__main__":
