@@ -326,8 +326,9 @@ The robot cell is deterministic, so 20 seeds cost nothing there."""
 @pytest.mark.slow
 def test_every_bundled_lab_is_robust():
     labs = []
+    courses = {course_dir: load_course(course_dir) for course_dir in {c for c, _lab in BUNDLED_LABS}}
     for course_dir, lab_yaml in BUNDLED_LABS:
-        course = load_course(course_dir)
+        course = courses[course_dir]
         step = course.step(f"{lab_yaml.parts[-3]}/{lab_yaml.parts[-2]}")
         assert step.lab.examples is not None and step.lab.examples.good and step.lab.examples.bad, lab_yaml
         labs.append((f"{course.id}/{step.key}", step.lab, course.path))
