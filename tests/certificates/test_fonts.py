@@ -45,6 +45,20 @@ def test_register_is_idempotent_and_names_both_faces():
     assert pdfmetrics.stringWidth("张伟", first[0], 10) == pytest.approx(20, abs=0.5)  # full-width glyphs
 
 
+@pytest.mark.parametrize("path", fonts.all_font_paths(), ids=lambda p: p.name)
+def test_cmap_reader_finds_what_reportlab_finds(path):
+    """The short cmap reader behind missing_characters/font_runs sees the characters reportlab does."""
+    assert fonts.cmap_codepoints(path.read_bytes()) == frozenset(TTFontFile(str(path)).charToGlyph)
+
+
+def test_cmap_reader_declines_what_it_does_not_know():
+    data = bytearray(fonts.font_path().read_bytes())
+    assert fonts.cmap_codepoints(bytes(data[:40])) is None  # cut short
+    at = data.find(b"cmap")
+    data[at:at + 4] = b"xxxx"  # no cmap table at all
+    assert fonts.cmap_codepoints(bytes(data)) is None
+
+
 def test_missing_characters_lists_each_once():
     assert fonts.missing_characters("张伟 Zhang Wei\n") == ""
     assert fonts.missing_characters("𠀀a𠀀😀") == "𠀀😀"
