@@ -1,7 +1,7 @@
 """Editing a course folder in memory and writing it back: the Qt-free core of the authoring editor.
 
 A ``CourseDraft`` holds every file of a course: YAML as ruamel round-trip documents
-(comments, key order and quoting survive a save), Markdown as text, images and other
+(parsed on first use; comments, key order and quoting survive a save), Markdown as text, images and other
 files by reference to where their bytes are. Structural edits (modules, steps, images)
 and field edits change the draft only; ``save`` writes the files that changed, each
 atomically (temporary file + ``os.replace``), and removes the files the draft dropped.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from collections.abc import Iterable
@@ -14,7 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from app.atomic import atomic_path
 from app.courses import models as m
 from app.courses.authoring.common import MISSING, AuthoringError, dotted, value_at
-from app.courses.authoring.yamldoc import Entry, _styled, to_plain, to_yaml
+from app.courses.authoring.yamldoc import Entry, _styled, fingerprint, same_fingerprint, to_yaml
 from app.i18n import _
 
 
@@ -165,20 +164,14 @@ class DraftFiles:
 
     # --- saving ------------------------------------------------------------------------------------
 
-    def _fingerprint(self, e: Entry) -> Any:
-        if e.kind == "yaml":
-            return ("yaml", to_plain(e.data))
-        if e.kind == "text":
-            return ("text", e.data)
-        return ("blob", e.source.resolve() if e.source else None)
-
     def _mark_saved(self) -> None:
-        self._saved = {rel: self._fingerprint(e) for rel, e in self.entries.items()}
+        self._saved = {rel: fingerprint(e) for rel, e in self.entries.items()}
 
     def changed_files(self) -> list[str]:
         """Files that differ from the folder on disk: changed, new, or gone."""
-        now = {rel: self._fingerprint(e) for rel, e in self.entries.items()}
-        return sorted(rel for rel in set(now) | set(self._saved) if now.get(rel) != self._saved.get(rel))
+        now = {rel: fingerprint(e) for rel, e in self.entries.items()}
+        return sorted(rel for rel in set(now) | set(self._saved)
+                      if not same_fingerprint(now.get(rel), self._saved.get(rel)))
 
     @property
     def dirty(self) -> bool:
@@ -203,8 +196,8 @@ class DraftFiles:
                 _prune_empty(self.root, (self.root / rel).parent)
         for rel in payload:
             e = self.entries[rel]
-            if e.kind == "blob":
-                self.entries[rel] = dataclasses.replace(e, source=self.root / rel)
+            if e.source is not None and e.kind == "blob":  # source first: asking an unparsed YAML's kind parses it
+                self.entries[rel] = e.replace(source=self.root / rel)
         self._mark_saved()
         return changed
 

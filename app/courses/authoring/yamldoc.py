@@ -4,9 +4,7 @@ file entries."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,19 +136,57 @@ def split_pointer(pointer: str) -> tuple[str, list[str | int]]:
 
 
 
-@dataclass(eq=False)
 class Entry:
-    """One file of the draft: a YAML document, text (Markdown, or YAML that does not parse) or a blob."""
+    """One file of the draft: a YAML document, text (Markdown, or YAML that does not parse) or a blob.
 
-    kind: Literal["yaml", "text", "blob"]
-    data: Any = None
-    source: Path | None = None
-    error: str | None = None
-    indent: tuple[int, int] = (4, 2)
-    rev: int = 0
-    cache: tuple[int, str] | None = None
+    A YAML file read from disk (``Entry.unparsed``) keeps its text until its kind or document is
+    first asked for: ruamel's round-trip parser is pure Python (about half a second for a bundled
+    course) and opening a course in the editor shows only a few of its files. Until then the
+    entry is written back, copied and validated from that text, exactly as the parsed file would be.
+    """
+
+    __slots__ = ("_kind", "_data", "_pristine", "source", "error", "indent", "rev", "cache")
+
+    def __init__(self, kind: Literal["yaml", "text", "blob"], data: Any = None, source: Path | None = None,
+                 error: str | None = None, indent: tuple[int, int] = (4, 2), rev: int = 0,
+                 cache: tuple[int, str] | None = None) -> None:
+        self._kind, self._data, self._pristine = kind, data, None
+        self.source, self.error, self.indent, self.rev, self.cache = source, error, indent, rev, cache
+
+    @classmethod
+    def unparsed(cls, text: str) -> Entry:
+        """A YAML file's text, parsed on first use (as ``yaml_entry``: text with the reason if it does not parse)."""
+        entry = cls("yaml")
+        entry._pristine = Pristine(text)
+        return entry
+
+    def _settle(self) -> None:
+        p = self._pristine
+        if p is None:
+            return
+        e = yaml_entry(p.text)
+        self._kind, self._data, self.error, self.indent, self.cache = e._kind, e._data, e.error, e.indent, e.cache
+        self._pristine = None
+        p.settled = fingerprint(self)  # before any edit: the file as read, for "what changed"
+
+    @property
+    def kind(self) -> Literal["yaml", "text", "blob"]:
+        self._settle()
+        return self._kind
+
+    @property
+    def data(self) -> Any:
+        self._settle()
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._settle()
+        self._data = value
 
     def text(self) -> str:
+        if self._pristine is not None:
+            return self._pristine.text
         if self.kind == "text":
             return self.data
         if self.kind != "yaml":
@@ -162,14 +198,64 @@ class Entry:
         return self.cache[1]
 
     def content(self) -> bytes | Path:
-        return self.source if self.kind == "blob" else self.text().encode("utf-8")  # type: ignore[return-value]
+        if self._pristine is None and self.kind == "blob":
+            return self.source  # type: ignore[return-value]
+        return self.text().encode("utf-8")
+
+    def replace(self, **changes: Any) -> Entry:
+        """A new entry with ``changes`` (keyword arguments of the constructor) applied."""
+        fields = {"kind": self.kind, "data": self._data, "source": self.source, "error": self.error,
+                  "indent": self.indent, "rev": self.rev, "cache": self.cache}
+        return Entry(**(fields | changes))
 
     def clone(self) -> Entry:
-        return dataclasses.replace(self, data=clone_doc(self.data), rev=self.rev + 1, cache=None)
+        return self.replace(data=clone_doc(self.data), rev=self.rev + 1, cache=None)
+
+    def __repr__(self) -> str:
+        if self._pristine is not None:
+            return f"Entry(unparsed, {len(self._pristine.text)} characters)"
+        return f"Entry({self._kind!r}, rev={self.rev}, source={self.source!r}, error={self.error!r})"
+
+
+class Pristine:
+    """The text of an unparsed YAML entry: it stands for the file's data in "what changed" comparisons."""
+
+    __slots__ = ("settled", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.settled: Any = None  # the fingerprint of the parsed file, once known
+
+    def resolved(self) -> Any:
+        if self.settled is None:
+            self.settled = fingerprint(yaml_entry(self.text))
+        return self.settled
+
+
+def fingerprint(e: Entry) -> Any:
+    """What "has this file changed?" compares: a YAML file's data, a text's text, a blob's source file."""
+    if e._pristine is not None:
+        return ("unparsed", e._pristine)
+    if e.kind == "yaml":
+        return ("yaml", to_plain(e.data))
+    if e.kind == "text":
+        return ("text", e.data)
+    return ("blob", e.source.resolve() if e.source else None)
+
+
+def same_fingerprint(a: Any, b: Any) -> bool:
+    """Whether two fingerprints (or None: no such file) say the same content; parses only when they differ."""
+    if a is None or b is None:
+        return a is b
+    if a[0] == "unparsed" and b[0] == "unparsed" and a[1].text == b[1].text:
+        return True
+    a = a[1].resolved() if a[0] == "unparsed" else a
+    b = b[1].resolved() if b[0] == "unparsed" else b
+    return a == b
 
 
 def read_entry(path: Path) -> Entry:
-    """A file as a draft entry; YAML that does not parse is kept as text with the reason."""
+    """A file as a draft entry (YAML parsed on first use); YAML that does not parse is kept as text with the reason."""
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".md"):
         return Entry("blob", source=path)
@@ -179,7 +265,7 @@ def read_entry(path: Path) -> Entry:
         return Entry("blob", source=path)
     if suffix == ".md":
         return Entry("text", text)
-    return yaml_entry(text)
+    return Entry.unparsed(text)
 
 
 def yaml_entry(text: str) -> Entry:

@@ -3,7 +3,6 @@ saving, publishing, exporting, and keeping unsaved work over a logout."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 from pathlib import Path
@@ -159,8 +158,8 @@ class CourseFiles:
             return None
         for rel, entry in list(draft.entries.items()):
             on_disk = root / rel
-            if entry.kind == "blob" and entry.source and on_disk.is_file() and _same_bytes(entry.source, on_disk):
-                draft.entries[rel] = dataclasses.replace(entry, source=on_disk)  # an image that did not change
+            if entry.source and entry.kind == "blob" and on_disk.is_file() and _same_bytes(entry.source, on_disk):
+                draft.entries[rel] = entry.replace(source=on_disk)  # an image that did not change
         draft.root = root
         draft._saved = saved  # compared with the folder on disk, so a save writes what differs
         return draft

@@ -67,7 +67,7 @@ class AssetMirror:
             shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         for rel, entry in draft.entries.items():
-            if entry.kind == "blob" and rel.startswith(prefix + "/") and entry.source is not None:
+            if rel.startswith(prefix + "/") and entry.source is not None and entry.kind == "blob":
                 target = self.root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 try:
