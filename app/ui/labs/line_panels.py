@@ -23,6 +23,7 @@ from app.ui.labs.parts import ShownTabFirst
 from app.ui.labs.plots import (
     PixelCurves,
     StateTimeline,
+    add_plot,
     colour,
     nice_ceiling,
     set_labels,
@@ -80,10 +81,10 @@ class LinePanels:
         self.collector = None   # until reset() below: the new plots' signals must not draw the old run
         self.threshold_items.clear()
         end_h = runner.end_time * self.SCALE
-        self.rate_plot = plots.addPlot(row=0, col=0)
-        self.buffer_plot = plots.addPlot(row=1, col=0)
+        self.rate_plot = add_plot(plots, row=0, col=0)
+        self.buffer_plot = add_plot(plots, row=1, col=0)
         self.state_plots.clear()
-        self.gantt = self.state_plots.addPlot(row=0, col=0)
+        self.gantt = add_plot(self.state_plots, row=0, col=0)
         for p in (self.rate_plot, self.buffer_plot, self.gantt):
             style_plot(p)
             p.setXRange(0, end_h, padding=0.01)

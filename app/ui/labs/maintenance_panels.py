@@ -29,6 +29,7 @@ from app.ui.labs.parts import ShownTabFirst
 from app.ui.labs.plots import (
     PixelCurves,
     StateTimeline,
+    add_plot,
     colour,
     plot_font,
     set_labels,
@@ -176,9 +177,9 @@ class MaintenancePanels:
         others = [sig for sig in SIGNALS if sig != main]
         for sig in [main, *others]:
             if sig == main:
-                p = plots.addPlot(row=0, col=0, colspan=2)
+                p = add_plot(plots, row=0, col=0, colspan=2)
             else:
-                p = plots.addPlot(row=1, col=others.index(sig))
+                p = add_plot(plots, row=1, col=others.index(sig))
             style_plot(p)
             p.setXRange(0, runner.end_time, padding=0.01)
             p.enableAutoRange(x=False, y=False)   # fixed ranges: no bounds scan of every point each frame
@@ -217,7 +218,7 @@ class MaintenancePanels:
         plots.ci.layout.setRowStretchFactor(1, 2)
         # The machine states over time go under the machine table (the Machines tab).
         self.state_plots.clear()
-        gantt = self.state_plots.addPlot(row=0, col=0)
+        gantt = add_plot(self.state_plots, row=0, col=0)
         style_plot(gantt, grid=False)
         gantt.setXRange(0, runner.end_time, padding=0.01)
         gantt.enableAutoRange(x=False)

@@ -64,6 +64,15 @@ def style_plot(plot: pg.PlotItem, *, grid: bool = True) -> None:
     plot.hideButtons()
 
 
+def add_plot(layout: pg.GraphicsLayout | pg.GraphicsLayoutWidget, **kw) -> pg.PlotItem:
+    """A plot in ``layout`` (``row``, ``col``, ``colspan`` …) built without pyqtgraph's context menus.
+
+    ``style_plot`` turns them off in any case; built, the view box's menu (two sets of axis controls) was
+    close to half of a plot's construction (~11 of ~24 ms of CPU, with the app's event filter on).
+    """
+    return layout.addPlot(enableMenu=False, **kw)
+
+
 def set_labels(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str = "", *,
                left_units: str | None = None, bottom_units: str | None = None) -> None:
     """(Re)set the title and axis labels; call again from the retranslate callback."""

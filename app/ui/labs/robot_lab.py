@@ -37,7 +37,7 @@ from app.ui.labs.base import LabViewBase
 from app.ui.labs.live import LiveDriver
 from app.ui.labs.panels import format_metric
 from app.ui.labs.parts import lab_button, two_panes
-from app.ui.labs.plots import live_curve, plot_area, set_labels, setup_pyqtgraph, style_plot
+from app.ui.labs.plots import add_plot, live_curve, plot_area, set_labels, setup_pyqtgraph, style_plot
 from app.ui.labs.problem_list import Problem, ProblemList, problems_of
 from app.ui.labs.program_editor import ProgramEditor
 
@@ -76,8 +76,8 @@ class PathView(QWidget):
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.key.setStyleSheet("QLabel#pathKey { background: white; padding: 2px 6px; }")
         lay.addWidget(self.key)
-        self.top = self.plots.addPlot(row=0, col=0)
-        self.side = self.plots.addPlot(row=0, col=1)
+        self.top = add_plot(self.plots, row=0, col=0)
+        self.side = add_plot(self.plots, row=0, col=1)
         self.items: dict[str, dict[str, Any]] = {}
         for name, plot in (("top", self.top), ("side", self.side)):
             style_plot(plot)

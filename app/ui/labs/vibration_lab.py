@@ -27,7 +27,7 @@ from app.courses.grading import LabConfigError, lab_scenario
 from app.i18n import _, format_decimal
 from app.ui.labs.base import LabViewBase
 from app.ui.labs.parts import two_panes
-from app.ui.labs.plots import INK, plot_area, plot_font, set_labels, setup_pyqtgraph, style_plot
+from app.ui.labs.plots import INK, add_plot, plot_area, plot_font, set_labels, setup_pyqtgraph, style_plot
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,9 @@ class SpectrumView(QWidget):
         super().__init__(parent)
         _lay, self.plots = plot_area(self, "spectrumView")
         self.plots.ci.layout.setSpacing(2)
-        self.wave = self.plots.addPlot(row=0, col=0)
-        self.velocity = self.plots.addPlot(row=1, col=0)
-        self.envelope = self.plots.addPlot(row=2, col=0)
+        self.wave = add_plot(self.plots, row=0, col=0)
+        self.velocity = add_plot(self.plots, row=1, col=0)
+        self.envelope = add_plot(self.plots, row=2, col=0)
         self.plots.ci.layout.setRowStretchFactor(0, 2)
         self.plots.ci.layout.setRowStretchFactor(1, 3)
         self.plots.ci.layout.setRowStretchFactor(2, 3)

@@ -66,7 +66,8 @@ class Chart(pg.PlotWidget):
 
     def __init__(self, name: str, parent: QWidget | None = None, **kw) -> None:
         setup_pyqtgraph()
-        super().__init__(parent, **kw)
+        # No pyqtgraph context menus (style_plot turns them off): building them was ~half of a chart's set-up.
+        super().__init__(parent, enableMenu=False, **kw)
         self.setObjectName(name)
         self.plot_item: pg.PlotItem = self.getPlotItem()
         style_plot(self.plot_item)
