@@ -73,7 +73,8 @@ def maps_the_same(original: bytes, stripped: bytes) -> bool:
 
 def strip_copy(source: Path, target: Path) -> bool:
     """Write a stripped copy of source to target if it maps the same; True if target was written. GNU strip
-    first; where its copy does not map the same (libraries patchelf moved segments in), llvm-strip's."""
+    first; where its copy does not map the same (libraries patchelf moved segments in), llvm-strip's. A file GNU
+    strip cannot shrink is left as it is."""
     original = Path(source).read_bytes()
     if _program_headers(original) is None:
         return False
@@ -88,6 +89,10 @@ def strip_copy(source: Path, target: Path) -> bool:
             if len(stripped) < len(original) and maps_the_same(original, stripped):
                 shutil.copymode(source, target)
                 return True
+            if len(stripped) >= len(original):
+                # Nothing to strip (half of the bundle's 228 libraries): llvm-strip finds nothing either.
+                target.unlink()
+                return False
         target.unlink(missing_ok=True)
     return False
 
