@@ -151,6 +151,13 @@ class LabViewBase(StepView):
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(2, 0, 8, 4)
         lay.setSpacing(6)
+        # The column in its scroll area (and its style set) before its parts: they change parents once.
+        scroll = QScrollArea(objectName="labSideScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        inner.setStyleSheet("QWidget#labSide { background: #f3f6f9; }")
         for part in parts:
             if part == "controls":
                 if self.form.controls or self.form.extra:
@@ -176,12 +183,6 @@ class LabViewBase(StepView):
             elif isinstance(part, QWidget):
                 lay.addWidget(part)
         lay.addStretch(1)
-        scroll = QScrollArea(objectName="labSideScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        inner.setStyleSheet("QWidget#labSide { background: #f3f6f9; }")
         self.side_scroll = scroll
         return scroll
 
@@ -228,8 +229,8 @@ class LabViewBase(StepView):
         if min_widths is not None:
             left.setMinimumWidth(min_widths[0])
             right.setMinimumWidth(min_widths[1])
-        self.split = two_panes(Qt.Orientation.Horizontal, "labSplit", left, right, stretch, sizes)
-        self.root.addWidget(self.split, 1)
+        self.split = two_panes(Qt.Orientation.Horizontal, "labSplit", left, right, stretch, sizes,
+                               place=lambda split: self.root.addWidget(split, 1))
 
     def _views_column(self, parts: list[QWidget | QLayout], grow: QWidget | None = None) -> QWidget:
         """The right column: the objectives on top (always in view, their title left out for room), then

@@ -10,9 +10,17 @@ from PySide6.QtWidgets import QPushButton, QSplitter, QTabWidget, QWidget
 
 
 def two_panes(orientation: Qt.Orientation, name: str, first: QWidget, second: QWidget,
-              stretch: tuple[int, int], sizes: tuple[int, int]) -> QSplitter:
-    """Two panes in a splitter the trainee can drag but that never collapses either pane."""
+              stretch: tuple[int, int], sizes: tuple[int, int],
+              place: Callable[[QSplitter], Any] | None = None) -> QSplitter:
+    """Two panes in a splitter the trainee can drag but that never collapses either pane.
+
+    ``place`` puts the splitter where it goes (e.g. into a layout) before the panes are added: each time a
+    widget tree changes parents, Qt re-resolves the style (the app's style sheet), font and palette of every
+    widget in it, so a tree put in place once costs less than one moved from container to container.
+    """
     split = QSplitter(orientation, objectName=name)
+    if place is not None:
+        place(split)
     for i, pane in enumerate((first, second)):
         split.addWidget(pane)
         split.setStretchFactor(i, stretch[i])
