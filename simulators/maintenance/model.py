@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from heapq import heappush
 from typing import Any
@@ -29,63 +29,46 @@ from simulators.maintenance.scenario import (
     MaintenanceScenario,
     RulePolicy,
 )
-from simulators.streams import stream
+from simulators.streams import derive_seed, stream
 
 MAX_STEPS_PER_LIFE = 2_000_000
-
-
-def _gamma_path(rng: random.Random, shape: float, scale: float) -> list[float]:
-    """The wear path 0, w1, w2, … up to the first value ≥ 1 (or MAX_STEPS_PER_LIFE steps), each
-    increment ``rng.gammavariate(shape, scale)`` for 0 < shape < 1 (small steps: the labs' shape is
-    ≈ 0.008): CPython's algorithm GS inlined, the same draws and floats without a call per step."""
-    rnd, log, exp = rng.random, math.log, math.exp
-    b = (math.e + shape) / math.e
-    inv_shape, shape_m1 = 1.0 / shape, shape - 1.0
-    wear = [0.0]
-    append = wear.append
-    w = 0.0
-    steps = 0
-    while w < 1.0 and steps < MAX_STEPS_PER_LIFE:
-        while True:
-            p = b * rnd()
-            if p <= 1.0:
-                x = p**inv_shape
-                if rnd() <= exp(-x):
-                    break
-            else:
-                x = -log((b - p) / shape)
-                if rnd() <= x**shape_m1:
-                    break
-        w += x * scale
-        append(w)
-        steps += 1
-    return wear
+MIN_BLOCK = 12  # readings: a shorter block costs more in numpy calls than it saves
 
 
 class PartLife:
     """One installed part: its hidden wear path and the age (operating hours) it fails at."""
 
     def __init__(self, sc: MaintenanceScenario, seed: int, replication: int, machine: str, number: int) -> None:
+        # numpy on a model's first part, not with this module (imported to list the metrics)
+        from simulators.maintenance.draws import SensorNoise, gamma_path
+
         dt = sc.sample_interval_h
         self.dt = dt
-        rng = stream(seed, machine, f"wear.{number}", replication)
+        wear_seed = derive_seed(seed, machine, f"wear.{number}", replication)
         deg = sc.degradation
         self.grid: list[float] | None = None
+        self._grid_array: Any = None
+        self._grid_steps: Any = None
         if isinstance(deg, GammaWear):
             theta = deg.cv**2
             shape = dt / (theta * deg.unit_wear_h)
-            wear = _gamma_path(rng, shape, theta) if shape < 1.0 else [0.0]
-            w = wear[-1]
-            gamma = rng.gammavariate
-            while w < 1.0 and len(wear) <= MAX_STEPS_PER_LIFE:
-                w += gamma(shape, theta)
-                wear.append(w)
+            if shape < 1.0:  # small steps (the labs' ≈ 0.008): drawn in batches, nothing drawn after them
+                self._grid_array = gamma_path(wear_seed, shape, theta, MAX_STEPS_PER_LIFE)
+                wear = self._grid_array.tolist()
+            else:
+                wear = [0.0]
+                w = 0.0
+                gamma = random.Random(wear_seed).gammavariate
+                while w < 1.0 and len(wear) <= MAX_STEPS_PER_LIFE:
+                    w += gamma(shape, theta)
+                    wear.append(w)
             n = len(wear) - 1
             prev = wear[n - 1]
             frac = (1.0 - prev) / (wear[n] - prev) if wear[n] > prev else 1.0
             self.wear_life = (n - 1 + min(max(frac, 0.0), 1.0)) * dt
             self.grid = wear
         else:
+            rng = random.Random(wear_seed)
             self.wear_life = deg.scale_h * (-math.log(1.0 - rng.random())) ** (1.0 / deg.shape)
         self.failure_age = self.wear_life
         self.shock = False
@@ -94,8 +77,25 @@ class PartLife:
             t = -math.log(1.0 - shock_rng.random()) / sc.random_failure_rate_per_h
             if t < self.failure_age:
                 self.failure_age, self.shock = t, True
-        # the sensors' noise: three normal draws per reading (_three_normals) from this stream
-        self.noise_random = stream(seed, machine, f"sensors.{number}", replication).random
+        # the sensors' noise: three normal draws per reading, as normalvariate(0, 1) from this stream
+        self.noise = SensorNoise(derive_seed(seed, machine, f"sensors.{number}", replication),
+                                 int(min(self.failure_age, sc.horizon_h) / dt) + 1)
+
+    @property
+    def grid_array(self) -> Any:
+        """The wear path as a numpy array (for readings in blocks)."""
+        if self._grid_array is None and self.grid is not None:
+            import numpy as np
+
+            self._grid_array = np.array(self.grid)
+        return self._grid_array
+
+    @property
+    def grid_steps(self) -> Any:
+        """``grid[i + 1] - grid[i]`` for each i, as a numpy array."""
+        if self._grid_steps is None:
+            self._grid_steps = self.grid_array[1:] - self.grid_array[:-1]
+        return self._grid_steps
 
     def wear_at(self, age: float) -> float:
         """Hidden wear at ``age`` (0 new … 1 failed), linear between grid points."""
@@ -107,36 +107,6 @@ class PartLife:
             return min(self.grid[-1], 1.0)
         w = self.grid[i] + (x - i) * (self.grid[i + 1] - self.grid[i])
         return min(w, 1.0)
-
-
-_NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)
-
-
-def _three_normals(random: Callable[[], float]) -> tuple[float, float, float]:
-    """Three draws of ``random.Random.normalvariate(0.0, 1.0)`` from the stream behind ``random``:
-    CPython's Kinderman–Monahan loop copied (same draws, same floats), without its three calls per
-    reading; so the sensors' noise no longer depends on the Python version either. Unrolled: the
-    same loop over the three draws cost 10-30 % more CPU on the vibration-alarm lab."""
-    log = math.log
-    while True:
-        u1 = random()
-        u2 = 1.0 - random()
-        z1 = _NV_MAGICCONST * (u1 - 0.5) / u2
-        if z1 * z1 / 4.0 <= -log(u2):
-            break
-    while True:
-        u1 = random()
-        u2 = 1.0 - random()
-        z2 = _NV_MAGICCONST * (u1 - 0.5) / u2
-        if z2 * z2 / 4.0 <= -log(u2):
-            break
-    while True:
-        u1 = random()
-        u2 = 1.0 - random()
-        z3 = _NV_MAGICCONST * (u1 - 0.5) / u2
-        if z3 * z3 / 4.0 <= -log(u2):
-            break
-    return 0.0 + z1, 0.0 + z2, 0.0 + z3  # normalvariate returns mu + z * sigma
 
 
 @dataclass
@@ -188,9 +158,10 @@ class MaintenanceModel(Publisher):
         # Readings are taken in blocks without a SimPy event each (3 million events for a lab's
         # examples were 87 % of its time): a machine's readings touch only its own state, so a
         # block is computed at once up to the next failure or stop, or ``until``, the end of the
-        # current ``advance`` (a snapshot between advances sees the same state as per-event runs).
-        # Times follow the same float arithmetic, so runs are bit-identical. With a subscriber
-        # (the live view) every reading is its own event again, emitted at its time.
+        # current ``advance`` (a snapshot between advances sees the same state as per-event runs):
+        # with numpy (readings.py) from MIN_BLOCK readings on, else one reading at a time. Times
+        # follow the same float arithmetic, so runs are bit-identical. With a subscriber (the live
+        # view) every reading is its own event again, emitted at its time.
         self.until = 0.0
         self.block_samples = 0  # readings taken inside blocks: work the runner's event budget counts
         self.block_budget = 0
@@ -246,10 +217,14 @@ class MaintenanceModel(Publisher):
         cb, cd, ce, cs = sc_.base, sc_.at_failure - sc_.base, sc_.exponent, sc_.noise_sd
         signal = policy.signal if isinstance(policy, ConditionBased) else None  # else the rule, if any
         threshold = policy.threshold if isinstance(policy, ConditionBased) else 0.0
+        from simulators.maintenance.readings import BlockReader  # numpy: see PartLife
+
+        reader = BlockReader(sc, series, record, end_time)
+        block_span = MIN_BLOCK * dt
         number = 0
         while True:
             life = PartLife(sc, self.seed, self.replication, m.name, number)
-            noise_random = life.noise_random
+            three = life.noise.three  # the next reading's three normal draws
             grid = life.grid
             grid_len = len(grid) if grid is not None else 0
             m.part, m.age, m.alarm = number, 0.0, False
@@ -320,51 +295,67 @@ class MaintenanceModel(Publisher):
                 if not ahead:
                     now = env.now
                 t = now + (next_sample - age)  # the time a timeout of (next_sample - age) would give
-                if t < self.until and self.block_budget > 0 and not self._subscribers:
-                    ahead = True  # this reading is taken in the block, without an event
-                    self.block_budget -= 1
-                    self.block_samples += 1
-                else:
-                    yield self._at(t) if ahead else env.timeout(next_sample - age)
-                    ahead = False
-                now = t
-                age = m.age = next_sample
-                next_sample += dt
-                if grid is None:
-                    wear = life.wear_at(age)
-                else:  # wear_at() inlined for the gamma path: linear between grid points
-                    x = age / dt
-                    i = int(x)
-                    if i + 1 >= grid_len:
-                        wear = min(grid[-1], 1.0)
+                eventless = t < self.until and self.block_budget > 0 and not self._subscribers  # see __init__
+                if (eventless and next_sample + block_span < stop_age and next_sample + block_span < life.failure_age
+                        and t + block_span < self.until and self.block_budget >= MIN_BLOCK):
+                    # a block computed at once (readings.py), up to the failure or stop, the
+                    # slice's end, the budget or an alarm
+                    k, now, age, wear, readings, streak, alarmed = reader.read(
+                        life, rule, now, age, next_sample, min(life.failure_age, stop_age), self.until,
+                        self.block_budget, streak, alarm_age is None)
+                    self.block_budget -= k
+                    self.block_samples += k
+                    ahead = True
+                    m.age = age
+                    next_sample = age + dt
+                    m.latest, m.wear = readings, wear
+                else:  # one reading, without an event if it can
+                    if eventless:
+                        ahead = True
+                        self.block_budget -= 1
+                        self.block_samples += 1
                     else:
-                        wear = min(grid[i] + (x - i) * (grid[i + 1] - grid[i]), 1.0)
-                n1, n2, n3 = _three_normals(noise_random)
-                # reading = base + (at_failure - base) * wear**exponent + noise * noise_sd, ≥ 0 for
-                # vibration and current (the sensors' models, scenario.py)
-                vib = vb + vd * wear**ve + n1 * vs
-                temp = tb + td * wear**te + n2 * ts
-                cur = cb + cd * wear**ce + n3 * cs
-                readings = {
-                    "vibration": vib if vib > 0.0 else 0.0,
-                    "temperature": temp,
-                    "current": cur if cur > 0.0 else 0.0,
-                }
-                m.latest, m.wear = readings, wear
-                if record and now < end_time:
-                    times_append(now)
-                    vib_append(readings["vibration"])
-                    temp_append(temp)
-                    cur_append(readings["current"])
-                    wear_append(wear)
-                if self._subscribers:
-                    self._emit(now, "reading", m.name, zone="ABCD"[sc.zones.zone(readings["vibration"]) - 1],
-                               **readings)
-                if (readings[signal] >= threshold) if signal else (rule is not None and rule(readings)):
-                    streak += 1
-                else:
-                    streak = 0
-                if streak >= persistence and alarm_age is None:
+                        yield self._at(t) if ahead else env.timeout(next_sample - age)
+                        ahead = False
+                    now = t
+                    age = m.age = next_sample
+                    next_sample += dt
+                    if grid is None:
+                        wear = life.wear_at(age)
+                    else:  # wear_at() inlined for the gamma path: linear between grid points
+                        x = age / dt
+                        i = int(x)
+                        if i + 1 >= grid_len:
+                            wear = min(grid[-1], 1.0)
+                        else:
+                            wear = min(grid[i] + (x - i) * (grid[i + 1] - grid[i]), 1.0)
+                    n1, n2, n3 = three()
+                    # reading = base + (at_failure - base) * wear**exponent + noise * noise_sd, ≥ 0 for
+                    # vibration and current (the sensors' models, scenario.py)
+                    vib = vb + vd * wear**ve + n1 * vs
+                    temp = tb + td * wear**te + n2 * ts
+                    cur = cb + cd * wear**ce + n3 * cs
+                    readings = {
+                        "vibration": vib if vib > 0.0 else 0.0,
+                        "temperature": temp,
+                        "current": cur if cur > 0.0 else 0.0,
+                    }
+                    m.latest, m.wear = readings, wear
+                    if record and now < end_time:
+                        times_append(now)
+                        vib_append(readings["vibration"])
+                        temp_append(temp)
+                        cur_append(readings["current"])
+                        wear_append(wear)
+                    if self._subscribers:
+                        self._emit(now, "reading", m.name, zone="ABCD"[sc.zones.zone(readings["vibration"]) - 1],
+                                   **readings)
+                    if (readings[signal] >= threshold) if signal else (rule is not None and rule(readings)):
+                        streak += 1
+                    else:
+                        streak = 0
+                    alarmed = streak >= persistence and alarm_age is None
+                if alarmed:
                     alarm_age = age
                     warned = True
                     m.alarm = True
