@@ -19,6 +19,7 @@ problem is a ``Diagnostic`` with a code from ``simulators.errors.MESSAGES``.
 from __future__ import annotations
 
 import math
+import operator
 from collections import deque
 from collections.abc import Callable
 
@@ -46,17 +47,21 @@ class _Stateful:
         self.name = name
         self.arg = arg
         self.param = param
+        self.keep = 1 - param  # ewma: the old value's weight
         self.dt_h = dt_h
         self.value = 0.0
         self.started = False
         self.window: deque[float] = deque(maxlen=int(param) if name in WINDOW_FUNCS else 1)
+        if name == "ewma":  # the rule's most common function: its own update, without the others' tests
+            self.update = self._ewma
+
+    def _ewma(self, signals: Signals) -> None:
+        x = self.arg(signals)
+        self.value = x if not self.started else self.param * x + self.keep * self.value
+        self.started = True
 
     def update(self, signals: Signals) -> None:
         x = self.arg(signals)
-        if self.name == "ewma":
-            self.value = x if not self.started else self.param * x + (1 - self.param) * self.value
-            self.started = True
-            return
         w = self.window
         w.append(x)
         if self.name == "mean":
@@ -78,9 +83,6 @@ class _Stateful:
             sxy = sum((i - mx) * (y - my) for i, y in enumerate(w))
             self.value = sxy / sxx / self.dt_h
 
-    def __call__(self, _signals: Signals) -> float:
-        return self.value
-
 
 class Rule:
     """One evaluation state of a compiled rule (one per machine)."""
@@ -95,12 +97,10 @@ class Rule:
         return bool(self._root(signals))
 
 
-_CMP: dict[str, Callable[[float, float], bool]] = {
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-}
+_CMP: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt,
+                                                   "<=": operator.le}
 _BIN: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b, "/": lambda a, b: a / b if b else math.inf,
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": lambda a, b: a / b if b else math.inf,
 }
 
 
@@ -165,6 +165,9 @@ class _Compiler:
                     self.errors.append(Diagnostic("rule.compare.not_allowed", op.line, op.column, {"op": op.text}))
             terms = [self.build(t) for t in node.terms]
             ops = [_CMP.get(op.value, _CMP[">"]) for op in node.ops]
+            if len(ops) == 1:  # the usual ``x > limit``: no list, no loop
+                cmp, left, right = ops[0], terms[0], terms[1]
+                return lambda s: float(cmp(left(s), right(s)))
 
             def compare(s: Signals) -> float:
                 values = [t(s) for t in terms]
@@ -213,7 +216,7 @@ class _Compiler:
             param = n
         state = _Stateful(name, inner, param, self.dt_h)
         self.stateful.append(state)
-        return state
+        return lambda s: state.value
 
 
 def _nothing(_signals: Signals) -> float:
