@@ -86,7 +86,7 @@ def test_language_switch_retranslates_at_once_and_is_remembered(qtbot, window, c
     assert nav.item(0).text() == "Catalog"
     window.lang_actions["zh_CN"].trigger()
     assert nav.item(0).text() == "课程目录"
-    assert window.shell.pages[0].heading.text() != "Course catalog"
+    assert window.shell.page("catalog").heading.text() != "Course catalog"
     assert window.file_menu.title().startswith("文件")
     assert ctx.accounts.get_locale(trainee) == "zh_CN"
     window.logout()
@@ -94,6 +94,30 @@ def test_language_switch_retranslates_at_once_and_is_remembered(qtbot, window, c
     login(qtbot, window, "zhangwei", "trainee-pass")
     assert i18n.current_locale() == "zh_CN"
     assert window.shell.nav.item(0).text() == "课程目录"
+
+
+def test_a_login_builds_what_is_shown_and_a_page_built_later_speaks_the_current_language(qtbot, window, instructor):
+    from PySide6.QtWidgets import QApplication
+
+    from app.i18n import _
+
+    _relogin_window(window)
+    login(qtbot, window, "teacher", "teach-pass")
+    shell = window.shell
+    # The catalog (shown) and Review (its title counts the due cards); the other pages when first shown.
+    assert [p.key for p in shell.built_pages()] == ["catalog", "review"]
+    english = ["Catalog", "My progress", "Review", "My skills", "Instructor workspace", "Settings"]
+    assert [shell.nav.item(i).text() for i in range(shell.nav.count())] == english
+    window.lang_actions["zh_CN"].trigger()
+    titles = [shell.nav.item(i).text() for i in range(shell.nav.count())]
+    assert titles == [_(t) for t in english] and not set(titles) & set(english)
+    qtbot.keyClick(shell, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    page = shell.current_page()
+    assert page.key == "instructor" and shell.stack.currentWidget() is page and page.isVisible()
+    assert page.heading.text() == _("Instructor workspace") != "Instructor workspace"
+    assert page.isAncestorOf(QApplication.focusWidget())
+    assert shell.page("skills").heading.text() == _("My skills") != "My skills"  # built on access
+    assert [p.key for p in shell.built_pages()] == ["catalog", "review", "skills", "instructor"]
 
 
 def test_idle_lock_keeps_the_session(qtbot, window, trainee):

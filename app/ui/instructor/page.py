@@ -77,7 +77,8 @@ class InstructorPage(Page):
                 self._dashboard.show()  # now, not at the next event-loop turn (Qt queues it)
         return self._dashboard
 
-    def title(self) -> str:
+    @classmethod
+    def title(cls) -> str:  # the shell names the page before building it
         return _("Instructor workspace")
 
     def retranslate(self) -> None:

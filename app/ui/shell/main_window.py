@@ -33,8 +33,8 @@ MINIMUM_SIZE = QSize(960, 600)
 SMALL_SCREEN = QSize(1366, 800)
 
 
-def default_pages(actor: Actor) -> list:
-    """The shell's pages for this user; the instructor workspace only for staff."""
+def default_pages(actor: Actor) -> list[type]:
+    """The shell's page classes for this user; the instructor workspace only for staff."""
     from app.ui.instructor.page import InstructorPage
     from app.ui.shell.settings_page import SettingsPage
     from app.ui.trainee.catalog import CatalogPage
@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
                 self.ctx.accounts.set_locale(actor, i18n.current_locale())
             from app.ui.shell.navigation import Shell
 
-            self.shell = Shell(self.ctx, actor, default_pages(actor))
+            self.shell = Shell(self.ctx, actor, default_pages(actor), self.stack)  # parent: see Shell._page_at
             self.shell.lock_requested.connect(self.lock)
             self.shell.logout_requested.connect(self.logout)
             self.shell.settings_changed.connect(self.apply_idle_setting)

@@ -4,11 +4,15 @@ Keyboard (review #31, #37): Enter presses the focused button on every page (outs
 buttons ignore it); Esc in the navigation and a second click on the page already shown take the
 page back to its start (``go_back``: the catalog closes an open course); after login the page's
 first focus is set, and after an unlock the focus returns where it was.
+
+A page is built when it is first shown or asked for (``page``), not at login: a page class whose
+``title`` is a classmethod names itself in the navigation without being built. A page whose title
+needs its data (Review's count of due cards) is built at login (issue 20).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -37,7 +41,7 @@ class Shell(QWidget):
     logout_requested = Signal()
     settings_changed = Signal()
 
-    def __init__(self, ctx: AppContext, actor: Actor, page_factories: list[Callable[[AppContext, Actor], Page]],
+    def __init__(self, ctx: AppContext, actor: Actor, page_classes: list[type[Page]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -78,24 +82,21 @@ class Shell(QWidget):
         self.stack = QStackedWidget(objectName="pages")
         right.addWidget(self.stack, 1)
         root.addLayout(right, 1)
-        self.pages: list[Page] = []
-        for factory in page_factories:
-            page = factory(ctx, actor)
-            self.pages.append(page)
-            page.open_requested.connect(self.open_item)
-            page.settings_changed.connect(self.settings_changed)
-            page.title_changed.connect(lambda p=page: self._retitle(p))
-            self.stack.addWidget(page)
+        self._classes = list(page_classes)
+        self._pages: list[Page | None] = [None] * len(self._classes)
+        for row, cls in enumerate(self._classes):
             item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, page.key)
+            item.setData(Qt.ItemDataRole.UserRole, cls.key)
             self.nav.addItem(item)
+            if not inspect.ismethod(cls.title):  # its title needs the page: built now
+                self._page_at(row)
         self.nav.currentRowChanged.connect(self._show)
         self.nav.itemClicked.connect(self._clicked)
         self.nav.installEventFilter(self)
         self.nav.viewport().installEventFilter(self)
         self._row_at_press = -1
         self._focus: QWidget | None = None
-        for i in range(min(9, len(self.pages))):
+        for i in range(min(9, len(self._classes))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self._jump(i))
         on_language_changed(self, self.retranslate)
         self.nav.setCurrentRow(0)
@@ -104,14 +105,32 @@ class Shell(QWidget):
 
         attach_exam(self)
 
-    def _retitle(self, page: Page) -> None:
+    def _page_at(self, row: int) -> Page:
+        """The page in navigation row ``row``, built now if it was not yet (in the current language:
+        pages translate themselves when built)."""
+        page = self._pages[row]
+        if page is None:
+            # Made in its place: a widget tree made parentless gets its style again, widget by widget,
+            # when added (with the shell's own parent: 15 of 60 ms of a login's CPU).
+            page = self._pages[row] = self._classes[row](self.ctx, self.actor, self.stack)
+            page.open_requested.connect(self.open_item)
+            page.settings_changed.connect(self.settings_changed)
+            page.title_changed.connect(lambda r=row: self._retitle(r))
+            self.stack.addWidget(page)
+        return page
+
+    def _title(self, row: int) -> str:
+        page = self._pages[row]
+        return page.title() if page is not None else self._classes[row].title()
+
+    def _retitle(self, row: int) -> None:
         """A page's title changed (the Review page's count of due cards)."""
-        self.nav.item(self.pages.index(page)).setText(page.title())
+        self.nav.item(row).setText(self._title(row))
 
     def retranslate(self) -> None:
         self.brand.setText(_("Zhizao Academy"))
-        for i, page in enumerate(self.pages):
-            self.nav.item(i).setText(page.title())
+        for row in range(len(self._classes)):
+            self._retitle(row)
         self.user_label.setText(_("{name}\n{role}").format(name=self.actor.display_name,
                                                            role=role_label(self.actor.role)))
         self.lock_btn.setText(_("Lock"))
@@ -140,9 +159,10 @@ class Shell(QWidget):
     def _show(self, row: int) -> None:
         if self.locked_to() is not None:
             return
-        if 0 <= row < len(self.pages):
-            self.stack.setCurrentIndex(row)
-            self.pages[row].activated()
+        if 0 <= row < len(self._classes):
+            page = self._page_at(row)
+            self.stack.setCurrentWidget(page)
+            page.activated()
 
     def _jump(self, row: int) -> None:
         """Ctrl+1…9: that page, with the keyboard focus in it (not left behind in the previous page)."""
@@ -166,7 +186,7 @@ class Shell(QWidget):
 
     def current_page(self) -> Page | None:
         row = self.nav.currentRow()
-        return self.pages[row] if 0 <= row < len(self.pages) else None
+        return self._page_at(row) if 0 <= row < len(self._classes) else None
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.nav and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
@@ -216,17 +236,22 @@ class Shell(QWidget):
         else:
             self.focus_page()
 
+    def _row(self, key: str) -> int:
+        return next((row for row, cls in enumerate(self._classes) if cls.key == key), -1)
+
     def page(self, key: str) -> Page | None:
-        return next((p for p in self.pages if p.key == key), None)
+        """Page ``key`` (built now if it was not yet, without showing it); None if this user has none."""
+        row = self._row(key)
+        return self._page_at(row) if row >= 0 else None
 
     def show_page(self, key: str) -> Page | None:
         if self.locked_to() is not None:
             return None
-        for i, p in enumerate(self.pages):
-            if p.key == key:
-                self.nav.setCurrentRow(i)
-                return p
-        return None
+        row = self._row(key)
+        if row < 0:
+            return None
+        self.nav.setCurrentRow(row)
+        return self._page_at(row)
 
     def open_item(self, key: str, item: object) -> None:
         """Show page ``key`` and, on it, ``item`` (what another page asked for)."""
@@ -255,8 +280,12 @@ class Shell(QWidget):
         return w if w is not None and shiboken6.isValid(w) else None
 
     def page_keys(self) -> list[str]:
-        return [p.key for p in self.pages]
+        return [cls.key for cls in self._classes]
+
+    def built_pages(self) -> list[Page]:
+        """The pages built so far (shown, or asked for by ``page``)."""
+        return [p for p in self._pages if p is not None]
 
     def save_state(self) -> None:
-        for page in self.pages:
+        for page in self.built_pages():
             page.save_state()

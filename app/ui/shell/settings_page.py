@@ -80,7 +80,8 @@ class SettingsPage(Page):
         on_language_changed(self, self.retranslate)
         self.activated()
 
-    def title(self) -> str:
+    @classmethod
+    def title(cls) -> str:  # the shell names the page before building it
         return _("Settings")
 
     def retranslate(self) -> None:

@@ -178,7 +178,8 @@ class CatalogPage(Page):
         on_language_changed(self, self.retranslate)
         self.reload()
 
-    def title(self) -> str:
+    @classmethod
+    def title(cls) -> str:  # the shell names the page before building it
         return _("Catalog")
 
     def retranslate(self) -> None:

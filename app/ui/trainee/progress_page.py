@@ -99,7 +99,8 @@ class ProgressPage(Page):
         self._certificates: list = []
         on_language_changed(self, self.retranslate)
 
-    def title(self) -> str:
+    @classmethod
+    def title(cls) -> str:  # the shell names the page before building it
         return _("My progress")
 
     def retranslate(self) -> None:

@@ -36,7 +36,8 @@ class SkillsPage(Page):
         self.rows: list[tuple[str, str, SkillCell]] = []  # (course id, competency id, cell)
         on_language_changed(self, self.retranslate)
 
-    def title(self) -> str:
+    @classmethod
+    def title(cls) -> str:  # the shell names the page before building it
         return _("My skills")
 
     def activated(self) -> None:
