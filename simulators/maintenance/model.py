@@ -217,9 +217,7 @@ class MaintenanceModel(Publisher):
         cb, cd, ce, cs = sc_.base, sc_.at_failure - sc_.base, sc_.exponent, sc_.noise_sd
         signal = policy.signal if isinstance(policy, ConditionBased) else None  # else the rule, if any
         threshold = policy.threshold if isinstance(policy, ConditionBased) else 0.0
-        from simulators.maintenance.readings import BlockReader  # numpy: see PartLife
-
-        reader = BlockReader(sc, series, record, end_time)
+        reader = None  # a BlockReader, made for the first block (none when readings are far apart)
         block_span = MIN_BLOCK * dt
         number = 0
         while True:
@@ -300,6 +298,10 @@ class MaintenanceModel(Publisher):
                         and t + block_span < self.until and self.block_budget >= MIN_BLOCK):
                     # a block computed at once (readings.py), up to the failure or stop, the
                     # slice's end, the budget or an alarm
+                    if reader is None:
+                        from simulators.maintenance.readings import BlockReader  # numpy: see PartLife
+
+                        reader = BlockReader(sc, series, record, end_time)
                     k, now, age, wear, readings, streak, alarmed = reader.read(
                         life, rule, now, age, next_sample, min(life.failure_age, stop_age), self.until,
                         self.block_budget, streak, alarm_age is None)
