@@ -19,7 +19,7 @@ from app.courses.grading import run_and_grade_lab
 from app.courses.library import CourseLibrary
 from app.storage.models import LabRun
 from app.ui.labs.live import LiveDriver
-from app.ui.labs.plots import StateTimeline, nice_ceiling, peak_downsample
+from app.ui.labs.plots import PixelCurves, StateTimeline, nice_ceiling, peak_downsample
 from app.ui.labs.robot_lab import RobotLabView
 from app.ui.labs.sim_lab import SimLabView
 from app.ui.trainee.steps import make_step_view, registered_kinds
@@ -446,6 +446,29 @@ def test_peak_downsample_keeps_each_bins_extremes_for_every_row():
         assert np.array_equal(py[:, 2 * bins:], ys[:, bins * ds:])     # the unfinished bin as it is
     px, py = peak_downsample(x, ys, 1)
     assert np.array_equal(px, x) and np.array_equal(py, ys)
+
+
+def test_pixel_curves_give_pyqtgraph_the_bounds_it_would_find(qapp):
+    """The bounds PixelCurves hands its curves with their data are the ones pyqtgraph computes itself
+    (NaN skipped); with an infinite value, pyqtgraph's own computation is used."""
+    import pyqtgraph as pg
+
+    plot = pg.PlotItem()
+    plot.setXRange(0, 10, padding=0)
+    curves = PixelCurves(plot, [pg.mkPen("k"), pg.mkPen("r")], scale=2.0)
+    rng = np.random.default_rng(3)
+    x = np.linspace(0, 5, 4000)
+    ys = rng.normal(size=(2, 4000))
+    ys[1, 17] = np.nan
+    for data in (ys, np.where(np.arange(4000) == 9, np.inf, ys)):
+        curves.show(x, data)
+        for curve in curves.curves:
+            for ax in (0, 1):
+                given = curve.dataBounds(ax)
+                curve.invalidateBounds()
+                assert given == pg.PlotCurveItem.dataBounds(curve, ax)
+                assert curve.bounds is None or curve.bounds[ax] == given
+    assert curves.curves[0].bounds is None    # the infinite value: computed by pyqtgraph
 
 
 def test_nice_ceiling_rounds_up_to_a_round_value():

@@ -10,6 +10,7 @@ rectangles.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -197,6 +198,21 @@ def peak_downsample(x: np.ndarray, ys: np.ndarray, ds: int, start: int = 0) -> t
     return out_x, out_y
 
 
+class _BoundedCurve(pg.PlotCurveItem):
+    """A curve told its data's bounds with its data: ``PixelCurves`` finds them for all its curves in one numpy
+    pass, where pyqtgraph scans each curve twice (NaN-aware min and max per axis) every time it is drawn anew."""
+
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        # pyqtgraph widens the bounds for a non-cosmetic pen or a fill level; those curves compute their own.
+        pen = self.opts["pen"]
+        if (self.bounds is None or frac < 1.0 or orthoRange is not None or self.opts["shadowPen"] is not None
+                or self.opts["fillLevel"] not in (None, "enclosed") or (pen is not None and not pen.isCosmetic())):
+            return super().dataBounds(ax, frac, orthoRange)
+        return self.bounds[ax]
+
+
 class PixelCurves:
     """Curves over one shared, growing x column, drawn at the plot's pixel width.
 
@@ -210,13 +226,14 @@ class PixelCurves:
         self.plot = plot
         self.scale = scale
         # Bare curve items: a PlotDataItem's option handling costs more than the drawing needs here.
-        self.curves = [pg.PlotCurveItem(pen=pen, skipFiniteCheck=True) for pen in pens]
+        self.curves = [_BoundedCurve(pen=pen, skipFiniteCheck=True) for pen in pens]
         for curve in self.curves:
             plot.addItem(curve)
         self.top = 0.0   # the largest value shown so far (for a y range that only grows)
 
     def clear(self) -> None:
         for curve in self.curves:
+            curve.bounds = None
             curve.setData([], [])
         self.top = 0.0
 
@@ -227,6 +244,7 @@ class PixelCurves:
         n = len(x)
         if n == 0:
             for curve in curves:
+                curve.bounds = None
                 curve.setData([], [])
             return
         vb = self.plot.getViewBox()
@@ -240,10 +258,27 @@ class PixelCurves:
         lo -= lo % ds
         px, py = peak_downsample(x[lo:hi], ys[:, lo:hi], ds)
         px = px * self.scale
-        for curve, y in zip(curves, py):
+        bounds = self._bounds(px, py)
+        for i, (curve, y) in enumerate(zip(curves, py)):
+            curve.bounds = None   # calls during setData compute them as pyqtgraph does
             curve.setData(px, y)
+            curve.bounds = bounds[i] if bounds is not None else None
         if py.size:
             self.top = max(self.top, float(py.max()))
+
+    @staticmethod
+    def _bounds(px: np.ndarray, py: np.ndarray) -> list[tuple[tuple[float, float], tuple[float, float]]] | None:
+        """Each row's ((x min, x max), (y min, y max)) as pyqtgraph's dataBounds finds them for finite data
+        (NaN skipped); None when there is nothing or an infinite value (pyqtgraph then leaves those out)."""
+        if px.size == 0 or py.size == 0:
+            return None
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # an all-NaN row: pyqtgraph ignores the warning too
+            x = (float(np.nanmin(px)), float(np.nanmax(px)))
+            lows, highs = np.nanmin(py, axis=1), np.nanmax(py, axis=1)
+        if not (np.isfinite(x).all() and np.isfinite(lows).all() and np.isfinite(highs).all()):
+            return None
+        return [(x, (float(lo), float(hi))) for lo, hi in zip(lows, highs)]
 
 
 def nice_ceiling(value: float) -> float:
