@@ -164,7 +164,7 @@ EDGES = {
                                "persistence": 2, "response_h": 30}, "sample_interval_h": 0.7},
     # every reading a hit once clamped at 0 (the alarm on a block's second reading), not before
     "threshold 0": {"policy": {"type": "condition_based", "signal": "current", "threshold": 0.0,
-                               "persistence": 2, "response_h": 3},
+                               "persistence": 2, "response_h": 3}, "horizon_h": 1500.0,
                     "sensors": {"current": {"base": 0.05, "at_failure": 6.0, "exponent": 1.5, "noise_sd": 1.0}}},
     # a slice every 23.3 h: runs of hits carried from one block into the next
     "many slices": {"policy": {"type": "condition_based", "signal": "vibration", "threshold": 1.35,
@@ -178,7 +178,7 @@ EDGES = {
                     "repair": {"corrective_h": 0.5, "planned_h": 4, "inspection_h": 1}},
     # Weibull wear, long blocks without an alarm to watch for
     "fixed interval": {"degradation": {"model": "weibull", "shape": 3.0, "scale_h": 2500.0}, "sample_interval_h": 0.25,
-                       "horizon_h": 9000.0, "policy": {"type": "fixed_interval", "interval_h": 1900}},
+                       "horizon_h": 4500.0, "policy": {"type": "fixed_interval", "interval_h": 1900}},
     "rule": {"policy": {"type": "rule", "rule": "mean(vibration, 5) > 2.8 and temperature > 50",
                         "persistence": 2, "response_h": 12}},
 }
