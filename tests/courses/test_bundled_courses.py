@@ -12,20 +12,19 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from app.courses.grading import run_and_grade_lab
 from app.courses.labcheck import example_settings
 from app.courses.loader import load_course
 from app.courses.validator import validate_path
+from app.courses.yamlio import parse_yaml
 from app.paths import courses_dir
 
 BUNDLED = sorted(p for p in courses_dir().iterdir() if (p / "course.yaml").exists() and not p.name.startswith("_"))
 LABS = sorted(p for course in BUNDLED for p in course.glob("modules/*/*/lab.yaml"))
 DETERMINISTIC = ("robot_cell", "robot_arm")
 """Simulators that draw nothing at random: the seed only labels their result."""
-SEEDED_LABS = [p for p in LABS
-               if YAML(typ="safe").load(p.read_text(encoding="utf-8"))["simulator"] not in DETERMINISTIC]
+SEEDED_LABS = [p for p in LABS if parse_yaml(p.read_text(encoding="utf-8"))["simulator"] not in DETERMINISTIC]
 """The labs whose grade could depend on the seed. The others' examples are graded by
 test_labs.py::test_every_bundled_lab_is_robust with the same function (run_and_grade_lab) and the same
 assertions (every good example passes, every bad one fails); on another seed, which gives the same run."""
