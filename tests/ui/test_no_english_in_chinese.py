@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -93,11 +94,14 @@ def _as_shown(msgid: str) -> re.Pattern | None:
     return re.compile(".+?".join(re.escape(p) for p in parts), re.S)
 
 
-SHOWN_TRANSLATED = [p for m in TRANSLATED if ("&" in m or "{" in m) and (p := _as_shown(m)) is not None]
+@cache
+def _shown_translated() -> list[re.Pattern]:
+    """Made when first needed, not at collection (every xdist worker collects every file)."""
+    return [p for m in TRANSLATED if ("&" in m or "{" in m) and (p := _as_shown(m)) is not None]
 
 
 def _translated_as_shown(text: str) -> bool:
-    return any(p.fullmatch(text) for p in SHOWN_TRANSLATED)
+    return any(p.fullmatch(text) for p in _shown_translated())
 
 
 def visible_texts(root: QWidget) -> list[tuple[str, str]]:
