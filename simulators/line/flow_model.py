@@ -198,6 +198,7 @@ class FlowModel(Release, LineBase):
         record = self.record
         i, name, k = st.index, st.name, srv.index
         plain_prepare = st.spec.changeover is None and not st.setup_every
+        no_setups = not st.setup_every
         slow_at = st.slow_at if st.slow is not None else None
         budgets = srv.minor_budget < INF or srv.fail_budget < INF  # minor stops, operation-dependent failures
         enter, leave, stations = self.enter, self.leave, self.stations
@@ -214,8 +215,8 @@ class FlowModel(Release, LineBase):
                         yield from self._down(srv, intr.cause)
                 continue
             prod = unit.product
-            if plain_prepare:
-                srv.family = prod.family
+            if plain_prepare or (no_setups and srv.family == prod.family):
+                srv.family = prod.family  # no changeover, no set-up: all _prepare would do
             else:
                 yield from self._prepare(srv, unit)
             ideal = prod.ideal[i]

@@ -106,9 +106,30 @@ class Release:
         for order in sorted(self.orders, key=lambda o: (o.release, o.position)):
             if order.release > self.env.now:
                 yield self.env.timeout(order.release - self.env.now)
-            new_unit, to_backlog, product, due = self._new_unit, self._to_backlog, order.product, order.due
-            for _ in range(order.quantity):
-                to_backlog(new_unit(product, due, order))
+            self._order_to_backlog(order)
+
+    def _order_to_backlog(self, order: OrderRt) -> None:
+        """An order's units into the backlog at once, as ``_new_unit`` and ``_to_backlog`` would put
+        them one by one: their keys share the order's prefix and end with their increasing numbers,
+        so if the first follows the backlog's in-order run, they all do (one extend for a plan's
+        thousand units instead of a key, a comparison and an append each)."""
+        n = order.quantity
+        if n <= 0:
+            return
+        product, due, now, seq = order.product, order.due, self.env._now, self.seq
+        units = [Unit(k, product, due, order, now) for k in range(seq + 1, seq + n + 1)]
+        self.seq = seq + n
+        prefix = self._release_key(units[0])[:-1]
+        entries = [((*prefix, u.seq), u.seq, u) for u in units]
+        backlog = self.backlog
+        run = backlog.run
+        if not run or entries[0] > run[-1]:
+            run.extend(entries)
+        else:
+            for entry in entries:
+                backlog.push(entry)
+        if self.backlog_ev._value is PENDING:
+            self.backlog_ev.succeed()
 
     def _arrivals(self, src: ArrivalSource) -> Generator[Any, Any, None]:
         sample = src.interarrival.sampler(stream(self.seed, "source", "arrivals", self.replication))
@@ -138,14 +159,44 @@ class Release:
         """Move units from the backlog into the line: by the release rule, when the loops allow."""
         env = self.env
         backlog, enter, stations = self.backlog, self.enter, self.stations
+        run = backlog.run
+        no_loops = not self.loops
+        record = self.record
         while True:
-            if not (backlog.run or backlog.heap):  # empty (without a call to its __len__)
+            if not (run or backlog.heap):  # empty (without a call to its __len__)
                 if self.saturated:
                     self._to_backlog(self._source_unit())
                 else:
                     self.backlog_ev = env.event()
                     yield self.backlog_ev
                     continue
+            if no_loops and not backlog.heap:
+                # the in-order run straight into the line (an order plan's units at once): nothing
+                # else runs until this process yields, so the heap stays empty and the clock still
+                now = env._now
+                product_wip = self.product_wip
+                while run:
+                    unit = run.popleft()[2]
+                    name = unit.product.name
+                    if record or self.wip_last != now:
+                        self._enter(unit)
+                    else:  # as _enter: wip_change adds no area at the same instant
+                        unit.entered = now
+                        self.entered += 1
+                        self.wip += 1
+                        product_wip[name] += 1
+                    queue = stations[unit.product.route[0]].queue
+                    items = queue.items
+                    if queue.getters or unit.rush or len(items) >= queue.capacity:
+                        if not queue.try_put(unit):
+                            yield queue.wait_put(None, unit)  # type: ignore[arg-type]
+                            break
+                    else:  # as try_put: space, no waiting server
+                        unit.queued = now
+                        queue.area += len(items) * (now - queue.last)
+                        queue.last = now
+                        items.append(unit)
+                continue
             unit = backlog.pop()
             route = unit.product.route
             for loop in enter[unit.product.name][0]:
