@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import Any
 
 import simpy
-from simpy.events import PENDING, Event
+from simpy.events import NORMAL, PENDING, Event
 
 from simulators.line.base import STARVED, STATE_NAMES, ServerClock
 
@@ -16,6 +17,14 @@ LineModel = Any
 StationRuntime = Any
 
 INF = float("inf")
+
+
+def _wake(env: simpy.Environment, ev: Any, value: Any) -> None:
+    """``ev.succeed(value)`` for a waiting server's own pending event, without its checks and its
+    ``env.schedule`` call (a buffer wakes a server for most parts): the same heap entry."""
+    ev._ok = True
+    ev._value = value
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), ev))
 
 
 class Server(ServerClock):
@@ -68,14 +77,15 @@ class Buffer:
     def try_get(self) -> float | None:
         items = self.items
         if items:
-            now = self.env._now  # SimPy's clock without its property, as in LineBase._set
+            env = self.env
+            now = env._now  # SimPy's clock without its property, as in LineBase._set
             self.area += len(items) * (now - self.last)
             self.last = now
             part = items.popleft()
             if self.putters:  # a blocked upstream server moves its part in
                 srv = self.putters.popleft()
                 items.append(srv.wait_part)
-                srv.wait_ev.succeed()  # type: ignore[union-attr]
+                _wake(env, srv.wait_ev, None)
             return part
         if self.putters:  # zero capacity: take the part straight from the blocked server
             srv = self.putters.popleft()
@@ -97,7 +107,7 @@ class Buffer:
 
     def try_put(self, part: float) -> bool:
         if self.getters:
-            self.getters.popleft().wait_ev.succeed(part)  # type: ignore[union-attr]
+            _wake(self.env, self.getters.popleft().wait_ev, part)
             return True
         items = self.items
         if len(items) < self.capacity:

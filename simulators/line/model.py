@@ -11,11 +11,22 @@ part, not a monitoring process.
 from __future__ import annotations
 
 from collections.abc import Generator
+from heapq import heappush
 from typing import Any
 
 from simpy.events import NORMAL, Event
 
-from simulators.line.base import BLOCKED, DOWN, MAINTENANCE, SETUP, STARVED, STATE_NAMES, WORKING, LineBase
+from simulators.line.base import (
+    BLOCKED,
+    DOWN,
+    MAINTENANCE,
+    SETUP,
+    STARVED,
+    STATE_NAMES,
+    WORKING,
+    LineBase,
+    ServerProcess,
+)
 from simulators.line.buffers import INF, Buffer, SaturatedSource, Server, Sink
 from simulators.line.scenario import ArrivalSource, LineScenario, Station
 from simulators.streams import stream
@@ -90,7 +101,7 @@ class LineModel(LineBase):
                         self._arm_failure(srv)
                     else:
                         srv.budget = srv.tbf()
-                env.process(self._serve(srv))
+                ServerProcess(env, self._serve(srv))
             if spec.maintenance is not None:
                 env.process(self._maintenance_plan(st))
         if self.warmup > 0:
@@ -163,7 +174,8 @@ class LineModel(LineBase):
         timed = fmode == TIME_FAILURES
         set_state = self._set
         timeout = env.timeout
-        schedule = env.schedule
+        # a hold is scheduled as env.schedule does it, inline: SimPy's heap entry, one call less
+        heap, eid = env._queue, env._eid
         record = self.record
         subs = self._subscribers  # the same list for the whole run (subscribing appends to it)
         states, starts = srv.states, srv.starts
@@ -225,19 +237,19 @@ class LineModel(LineBase):
                 p = sample()
                 if fmode == NO_FAILURES:
                     hold.callbacks = []
-                    schedule(hold, NORMAL, p)
+                    heappush(heap, (env._now + p, NORMAL, next(eid), hold))
                     yield hold
                 elif timed:
                     if env._now + p < srv.next_fail:
                         hold.callbacks = []
-                        schedule(hold, NORMAL, p)
+                        heappush(heap, (env._now + p, NORMAL, next(eid), hold))
                         yield hold
                     else:
                         yield from self._timed(srv, p, WORKING)
                 elif p < srv.budget:
                     srv.budget -= p
                     hold.callbacks = []
-                    schedule(hold, NORMAL, p)
+                    heappush(heap, (env._now + p, NORMAL, next(eid), hold))
                     yield hold
                 else:
                     yield from self._operate(srv, p)
