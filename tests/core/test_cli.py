@@ -1,4 +1,10 @@
-"""The `zhizao` command line, run as a real subprocess: output, exit codes, no tracebacks."""
+"""The `zhizao` command line as a process: output, exit codes, no tracebacks.
+
+What is about the process itself (``python -m app``, --version, usage errors, the data dir's
+environment variable, the self-test) runs a real ``python -m app``; the account and database
+commands run in processes forked from a warm interpreter (tests.store.cli_server), the same
+code from ``main`` on without importing SQLAlchemy and the app again for each (issue 20).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import pytest
 from app import __version__
 from app.cli.main import build_parser
 from tests.conftest import FIXTURE_COURSE
+from tests.store import cli_server
 
 
 def zhizao(*args: str, data_dir=None, stdin: str | None = None, env: dict | None = None):
@@ -21,23 +28,30 @@ def zhizao(*args: str, data_dir=None, stdin: str | None = None, env: dict | None
     return subprocess.run(cmd + list(args), input=stdin, capture_output=True, text=True, env=full_env, timeout=120)
 
 
+def forked(*args: str, data_dir=None, stdin: str | None = None):
+    """Like ``zhizao``, in a process forked from the warm server."""
+    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en"}
+    dirs = [] if data_dir is None else ["--data-dir", str(data_dir)]
+    return cli_server.run(dirs + list(args), input=stdin, env=full_env, timeout=120)
+
+
 def test_version():
     res = zhizao("--version")
     assert res.returncode == 0 and res.stdout.strip() == f"zhizao {__version__}"
 
 
 def test_users_add_list_passwd_disable(tmp_path):
-    res = zhizao("users", "add", "zhangwei", "--name", "张伟", "--role", "trainee", "--password-stdin",
+    res = forked("users", "add", "zhangwei", "--name", "张伟", "--role", "trainee", "--password-stdin",
                  data_dir=tmp_path, stdin="secret-pass\n")
     assert res.returncode == 0, res.stderr
     assert "zhangwei" in res.stdout
-    res = zhizao("users", "list", data_dir=tmp_path)
+    res = forked("users", "list", data_dir=tmp_path)
     assert res.returncode == 0
     assert "zhangwei\t张伟\tTrainee\tactive" in res.stdout
-    assert zhizao("users", "passwd", "zhangwei", "--password-stdin", data_dir=tmp_path,
+    assert forked("users", "passwd", "zhangwei", "--password-stdin", data_dir=tmp_path,
                   stdin="another-pass\n").returncode == 0
-    assert zhizao("users", "disable", "zhangwei", data_dir=tmp_path).returncode == 0
-    assert "zhangwei\t张伟\tTrainee\tdisabled" in zhizao("users", "list", data_dir=tmp_path).stdout
+    assert forked("users", "disable", "zhangwei", data_dir=tmp_path).returncode == 0
+    assert "zhangwei\t张伟\tTrainee\tdisabled" in forked("users", "list", data_dir=tmp_path).stdout
 
     from app.context import AppContext
     from app.services.accounts import LoginFailed
@@ -52,7 +66,7 @@ def test_users_add_list_passwd_disable(tmp_path):
 
 def test_duplicate_user_is_one_clear_line(tmp_path):
     for expected in (0, 1):
-        res = zhizao("users", "add", "li", "--name", "李", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
+        res = forked("users", "add", "li", "--name", "李", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
         assert res.returncode == expected
     assert res.stderr.strip() == "zhizao: The login “li” is already taken."
     assert "Traceback" not in res.stderr
@@ -79,17 +93,17 @@ def test_usage_errors_exit_2_without_traceback(tmp_path, args):
 
 
 def test_db_upgrade_backup_check_restore(tmp_path):
-    assert zhizao("db", "upgrade", data_dir=tmp_path).returncode == 0
-    assert "up to date" in zhizao("db", "upgrade", data_dir=tmp_path).stdout
-    zhizao("users", "add", "wang", "--name", "王芳", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
+    assert forked("db", "upgrade", data_dir=tmp_path).returncode == 0
+    assert "up to date" in forked("db", "upgrade", data_dir=tmp_path).stdout
+    forked("users", "add", "wang", "--name", "王芳", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
     backup = tmp_path / "b.sqlite"
-    res = zhizao("db", "backup", str(backup), data_dir=tmp_path)
+    res = forked("db", "backup", str(backup), data_dir=tmp_path)
     assert res.returncode == 0 and backup.exists()
-    res = zhizao("db", "check", data_dir=tmp_path)
+    res = forked("db", "check", data_dir=tmp_path)
     assert res.returncode == 0 and "sound" in res.stdout
-    zhizao("users", "add", "zhao", "--name", "赵", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
-    assert zhizao("db", "restore", str(backup), data_dir=tmp_path).returncode == 0
-    listing = zhizao("users", "list", data_dir=tmp_path).stdout
+    forked("users", "add", "zhao", "--name", "赵", "--password-stdin", data_dir=tmp_path, stdin="pass-word\n")
+    assert forked("db", "restore", str(backup), data_dir=tmp_path).returncode == 0
+    listing = forked("users", "list", data_dir=tmp_path).stdout
     assert "wang" in listing and "zhao" not in listing
 
 

@@ -8,9 +8,11 @@ between (507 of 1,200 service writes, 5 of 50 CLI calls).
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from app.context import AppContext
 from app.services.accounts import AccountService
 from app.storage import db as storedb
 from app.storage.models import LessonTime, Role, Setting, StepAttempt, User
+from tests.store import cli_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4
@@ -95,6 +98,19 @@ def _prepare(tmp_path: Path) -> tuple[str, str]:
     return storedb.sqlite_url(data / "zhizao.sqlite"), info.user_id
 
 
+def _wait_for_writes(url: str) -> None:
+    """Until a workstation has committed its first update of the shared counter."""
+    conn = sqlite3.connect(storedb.sqlite_path(url), timeout=60)
+    try:
+        for _ in range(6000):
+            if conn.execute("SELECT value FROM settings WHERE key = 'test_counter'").fetchone()[0] != "0":
+                return
+            time.sleep(0.01)
+    finally:
+        conn.close()
+    raise AssertionError("the workstations never wrote")
+
+
 def test_processes_writing_at_once_all_succeed_and_nothing_is_lost(tmp_path):
     url, user_id = _prepare(tmp_path)
 
@@ -112,18 +128,22 @@ def test_processes_writing_at_once_all_succeed_and_nothing_is_lost(tmp_path):
 
 
 def test_cli_calls_while_workstations_write(tmp_path):
-    """`zhizao users add` from several shells while two workstations write: every call succeeds."""
+    """`zhizao users add` from several shells while two workstations write: every call succeeds.
+
+    Each call is a process of its own, forked from a warm interpreter (tests.store.cli_server):
+    what is tested is the command under contention, not the interpreter's start."""
     url, user_id = _prepare(tmp_path)
     data = tmp_path / "data"
+    cli_server.start()
     writers = _start_workers(url, user_id, 2, WRITES)
+    _wait_for_writes(url)  # a forked call starts at once: no import to cover the writers' start
     results: dict[str, subprocess.CompletedProcess] = {}
 
     def shell(n: int) -> None:
         for i in range(5):
             login = f"cli{n}x{i}"
-            results[login] = subprocess.run(
-                [sys.executable, "-m", "app", "--data-dir", str(data), "users", "add", login, "--name", "Cli User",
-                 "--password-stdin"], input="secret-cli\n", cwd=ROOT, capture_output=True, text=True, timeout=300)
+            results[login] = cli_server.run(["--data-dir", str(data), "users", "add", login, "--name", "Cli User",
+                                             "--password-stdin"], input="secret-cli\n", cwd=ROOT)
 
     shells = [threading.Thread(target=shell, args=(n,)) for n in range(3)]
     for t in shells:

@@ -19,14 +19,16 @@ import pytest
 from app.context import AppContext, probe_center
 from app.storage import db as storedb
 from app.storage import health
+from tests.store import cli_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def zhizao(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m app --data-dir DATA_DIR ARGS`` in a process forked from a warm interpreter
+    (tests.store.cli_server): what is tested is the command on the damaged file."""
     env = {**os.environ, "ZHIZAO_LANG": "en", "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data_dir), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return cli_server.run(["--data-dir", str(data_dir), *args], env=env, cwd=ROOT, timeout=120)
 
 
 def one_line(stderr: str) -> str:

@@ -19,6 +19,7 @@ import pytest
 from app.context import AppContext
 from app.services.errors import StorageError
 from app.storage import db as storedb
+from tests.store import cli_server
 from tests.store.helpers import trainee
 from tests.stored_progress import store_quiz_attempt
 
@@ -26,9 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def zhizao(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """``python -m app --data-dir DATA_DIR ARGS`` in a process forked from a warm interpreter
+    (tests.store.cli_server): what is tested is the command on the full or read-only disk."""
     env = {**os.environ, "ZHIZAO_LANG": "en", "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data_dir), *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return cli_server.run(["--data-dir", str(data_dir), *args], input=stdin, env=env, cwd=ROOT, timeout=120)
 
 
 def one_line(res: subprocess.CompletedProcess) -> str:
