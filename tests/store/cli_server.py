@@ -48,6 +48,7 @@ def _command(request: dict, fds: list[int]) -> None:
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
     os.umask(request["umask"])
+    sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     sys.argv = [str(ROOT / "app" / "__main__.py"), *request["args"]]
     status = 1
     try:
@@ -139,6 +140,10 @@ def serve(path: str) -> None:
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
+# CPU time (s) of the commands run so far: the server's processes are this process's children only
+# through the server, which is waited for at exit, so a per-test probe of getrusage(RUSAGE_CHILDREN)
+# does not see them; it can add the growth of this.
+spent = 0.0
 
 
 def start() -> str:
@@ -152,6 +157,9 @@ def start() -> str:
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"the CLI server did not start (exit code {proc.wait(timeout=60)})")
+            # A process forked from this one (a multiprocessing pool) must not keep the server's
+            # stdin open: the server ends when the last writer of it is gone.
+            os.register_at_fork(after_in_child=proc.stdin.close)
             atexit.register(_stop, proc)
             _server = proc, path
         return _server[1]
@@ -159,7 +167,11 @@ def start() -> str:
 
 def _stop(proc: subprocess.Popen) -> None:
     proc.stdin.close()
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a command still running: do not hold up the test process's exit
+        proc.kill()
+        proc.wait()
 
 
 def run(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None,
@@ -195,6 +207,9 @@ def run(args: list[str], *, input: str | None = None, env: dict[str, str] | None
         stdout, stderr = (_text(f.read()) for f in (out, err))
     done = subprocess.CompletedProcess(["python", "-m", "app", *map(str, args)], reply["code"], stdout, stderr)
     done.cpu = reply["cpu"]  # the command's own CPU time (user + system), for measurements
+    with _lock:
+        global spent
+        spent += done.cpu
     return done
 
 
