@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.main import build_parser, main, translate_argparse
+from tests.store import cli_server
 
 # Exit codes documented in docs/ (guide/administrator.md: 2 for wrong arguments, 1 otherwise;
 # certificates.md: verify 7 unreadable; simulators.md: 1 invalid scenario, 2 usage).
@@ -321,19 +322,24 @@ def test_bad_value_after_valid_arguments(center, argv, allowed):
     assert_one_clear_line(code, err, allowed, out, argv[0])
 
 
+UNPRIVILEGED = [["validate", "{file}"], ["certificate", "verify", "{file}"], ["import", "progress", "{file}"],
+                ["db", "restore", "{file}"], ["certificate", "import-key", "{file}"],
+                ["certificate", "export-key", "-o", "{root}/k.pem"], ["export", "report", "-o", "{root}/report.csv"],
+                ["users", "add", "zz", "--name", "Z", "--password-stdin"]]
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
                     reason="needs root to drop to an unprivileged user (a non-root run covers it in the walk)")
-@pytest.mark.parametrize("argv", [["validate", "{file}"], ["certificate", "verify", "{file}"],
-                                  ["import", "progress", "{file}"], ["db", "restore", "{file}"],
-                                  ["certificate", "import-key", "{file}"],
-                                  ["certificate", "export-key", "-o", "{root}/k.pem"],
-                                  ["export", "report", "-o", "{root}/report.csv"],
-                                  ["users", "add", "zz", "--name", "Z", "--password-stdin"]],
-                         ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("argv", UNPRIVILEGED, ids=lambda a: " ".join(a[:2]))
 def test_unreadable_file_or_read_only_center_as_an_ordinary_user(first_start_data_dir, argv):
     """As root every file is readable, so the walk's chmod-0 file is only garbage: here it is unreadable,
-    and the data folder (with its log) cannot be written: still one line, and no logged trace on stderr."""
+    and the data folder (with its log) cannot be written: still one line, and no logged trace on stderr.
+
+    The first case starts `python -m app` as that user (setpriv); the others run in processes forked
+    from one interpreter started the same way (tests.store.cli_server), without an import each."""
     import tempfile
+
+    real = argv == UNPRIVILEGED[0]
 
     root = Path(tempfile.mkdtemp(prefix="zhizao-unreadable-"))
     try:
@@ -349,10 +355,17 @@ def test_unreadable_file_or_read_only_center_as_an_ordinary_user(first_start_dat
         argv = [a.format(file=locked, root=root) for a in argv]
         env = {"PATH": os.environ.get("PATH", ""), "QT_QPA_PLATFORM": "offscreen", "ZHIZAO_LANG": "en",
                "HOME": str(root), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-        res = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                              sys.executable, "-m", "app", "--data-dir", str(data), *argv],
-                             env=env, cwd=root, input="a-long-password\n", capture_output=True, text=True,
-                             timeout=60)
+        if real:
+            res = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                                  sys.executable, "-m", "app", "--data-dir", str(data), *argv],
+                                 env=env, cwd=root, input="a-long-password\n", capture_output=True, text=True,
+                                 timeout=60)
+        else:
+            try:
+                res = cli_server.run(["--data-dir", str(data), *argv], input="a-long-password\n", env=env,
+                                     cwd=root, user=65534, timeout=60)
+            except cli_server.ServerUnavailable as exc:
+                pytest.skip(f"the interpreter cannot run as an unprivileged user here: {str(exc)[-200:]}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if res.returncode == 126 or "No module named" in res.stderr:

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,30 +140,40 @@ def serve(path: str) -> None:
 # -- the client ---------------------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_server: tuple[subprocess.Popen, str] | None = None
+_servers: dict[int | None, tuple[subprocess.Popen, str, typing.IO[bytes]]] = {}
 # CPU time (s) of the commands run so far: the server's processes are this process's children only
 # through the server, which is waited for at exit, so a per-test probe of getrusage(RUSAGE_CHILDREN)
 # does not see them; it can add the growth of this.
 spent = 0.0
 
 
-def start() -> str:
-    """Start the server if this process has none yet; its socket's path."""
-    global _server
+class ServerUnavailable(RuntimeError):
+    """The server could not start (as that user: e.g. the interpreter's files are not readable to it)."""
+
+
+def start(user: int | None = None) -> str:
+    """Start this process's server (running as ``user``, a uid, if given) unless it runs; its socket's path."""
     with _lock:
-        if _server is None:
-            path = os.path.join(tempfile.mkdtemp(prefix="zhizao-cli-"), "socket")
+        if user not in _servers:
+            folder = tempfile.mkdtemp(prefix="zhizao-cli-")
+            cmd = [sys.executable, "-m", "tests.store.cli_server", os.path.join(folder, "socket")]
+            if user is not None:  # as the tests start `python -m app` as an ordinary user
+                os.chown(folder, user, user)
+                cmd = ["setpriv", "--reuid", str(user), "--regid", str(user), "--clear-groups", *cmd]
             env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIZAO_")}
-            proc = subprocess.Popen([sys.executable, "-m", "tests.store.cli_server", path], cwd=ROOT, env=env,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            errors = tempfile.TemporaryFile()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=errors, text=True)
             if proc.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"the CLI server did not start (exit code {proc.wait(timeout=60)})")
+                proc.wait(timeout=60)
+                errors.seek(0)
+                raise ServerUnavailable(errors.read().decode(errors="replace")[-2000:])
             # A process forked from this one (a multiprocessing pool) must not keep the server's
             # stdin open: the server ends when the last writer of it is gone.
             os.register_at_fork(after_in_child=proc.stdin.close)
             atexit.register(_stop, proc)
-            _server = proc, path
-        return _server[1]
+            _servers[user] = proc, cmd[-1], errors
+        return _servers[user][1]
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -175,11 +186,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def run(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None,
-        cwd: str | Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        cwd: str | Path | None = None, user: int | None = None, timeout: float = 300
+        ) -> subprocess.CompletedProcess:
     """``python -m app ARGS`` with ``input`` on stdin (else /dev/null), ``env`` as its environment
-    (default: this process's), in ``cwd``, with this process's umask; stdout and stderr captured
-    as text. The result's ``cpu`` is the command process's own CPU time."""
-    path = start()
+    (default: this process's), in ``cwd``, with this process's umask, as ``user`` (a uid, with the
+    same gid and no other groups, from a server started as that user) if given; stdout and stderr
+    captured as text. The result's ``cpu`` is the command process's own CPU time."""
+    path = start(user)
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         if input is not None:
             stdin.write(input.encode())
@@ -201,6 +214,10 @@ def run(args: list[str], *, input: str | None = None, env: dict[str, str] | None
             reply = b""
             while chunk := conn.recv(4096):
                 reply += chunk
+        if not reply:
+            errors = _servers[user][2]
+            errors.seek(0)
+            raise RuntimeError(f"the CLI server gave no exit code: {errors.read().decode(errors='replace')[-2000:]}")
         reply = json.loads(reply)
         out.seek(0)
         err.seek(0)
