@@ -12,8 +12,9 @@ handler forks the command's process, waits for it and sends back its exit code. 
 process itself (``python -m app``, exit on a signal or a closed pipe, the interpreter's own
 start) keep real ``python -m app`` processes.
 
-The server is started on first use, once per test process, and ends when that process does
-(end of file on its standard input).
+The server is started on first use, once per test process (one more per ``user`` asked for,
+started as that user with setpriv), and ends when that process does (end of file on its
+standard input).
 """
 
 from __future__ import annotations
