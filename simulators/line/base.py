@@ -36,10 +36,11 @@ class ServerClock:
         self.states: list[int] = []
 
 
-class ServerProcess(simpy.Process):
-    """A server's process: SimPy's ``Process`` whose resumption (every event of a server) looks up the
-    generator's ``send`` and its own bound ``_resume`` once instead of per event; the same steps,
-    events and errors as ``Process._resume`` otherwise."""
+class LineProcess(simpy.Process):
+    """A line model's process (servers, release, breakdowns, sampling): SimPy's ``Process`` whose
+    resumption, on nearly every event of a run, looks up the generator's ``send`` and its own bound
+    ``_resume`` once instead of per event; the same steps, events and errors as ``Process._resume``
+    otherwise (the models yield only events)."""
 
     def __init__(self, env: simpy.Environment, generator: Any) -> None:
         super().__init__(env, generator)
@@ -126,7 +127,7 @@ class LineBase(Publisher):
         self.series_input: list[int] = []
         self.series_wip: list[int] = []
         self.series_rate: list[float] = []
-        self.env.process(self._sampler(step_s))
+        LineProcess(self.env, self._sampler(step_s))
 
     def _close(self, srv: ServerClock, now: float) -> None:
         """Account the time since the last change to the current state (warm-up end)."""

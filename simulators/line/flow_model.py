@@ -19,7 +19,7 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL, Event
 
-from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase, ServerProcess
+from simulators.line.base import BLOCKED, DOWN, SETUP, STARVED, WORKING, LineBase, LineProcess
 from simulators.line.dispatch import INF, LoopRt, OrderRt, StationQueue, Unit, rule_key
 from simulators.line.flow_release import Backlog, Release
 from simulators.line.flow_station import (
@@ -93,11 +93,11 @@ class FlowModel(Release, LineBase):
         if self.saturated and not any(self.enter[p.name][0] for p, _w in self.mix):
             self.input.make = self._make_unit  # push from an endless supply: station 1 never starves
         else:
-            env.process(self._releaser())
+            LineProcess(env, self._releaser())
         if sc.orders:
-            env.process(self._plan())
+            LineProcess(env, self._plan())
         elif isinstance(src, ArrivalSource):
-            env.process(self._arrivals(src))
+            LineProcess(env, self._arrivals(src))
         for st in self.stations:
             spec = st.spec
             for k in range(st.n):
@@ -111,9 +111,9 @@ class FlowModel(Release, LineBase):
                         srv.fail_budget = srv.tbf()
                 if st.minor_every is not None:
                     srv.minor_budget = st.minor_every()
-                srv.proc = ServerProcess(env, self._serve(srv))
+                srv.proc = LineProcess(env, self._serve(srv))
                 if spec.failures is not None and spec.failures.mode == "time":
-                    env.process(self._breakdowns(srv))
+                    LineProcess(env, self._breakdowns(srv))
         if self.warmup > 0:
             self._call_in(self.warmup, self._end_warmup)
         self._init_totals(sc.series_step_s)

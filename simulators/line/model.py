@@ -25,7 +25,7 @@ from simulators.line.base import (
     STATE_NAMES,
     WORKING,
     LineBase,
-    ServerProcess,
+    LineProcess,
 )
 from simulators.line.buffers import INF, Buffer, SaturatedSource, Server, Sink
 from simulators.line.scenario import ArrivalSource, LineScenario, Station
@@ -82,7 +82,7 @@ class LineModel(LineBase):
             cap = src.capacity if src.capacity is not None else INF
             self.input = Buffer(self, "input", cap)
             first_up: Any = self.input
-            env.process(self._arrivals(src, stream(seed, "source", "arrivals", replication)))
+            LineProcess(env, self._arrivals(src, stream(seed, "source", "arrivals", replication)))
         else:
             first_up = SaturatedSource(self)
         sink = Sink(self)
@@ -101,9 +101,9 @@ class LineModel(LineBase):
                         self._arm_failure(srv)
                     else:
                         srv.budget = srv.tbf()
-                ServerProcess(env, self._serve(srv))
+                LineProcess(env, self._serve(srv))
             if spec.maintenance is not None:
-                env.process(self._maintenance_plan(st))
+                LineProcess(env, self._maintenance_plan(st))
         if self.warmup > 0:
             self._call_in(self.warmup, self._end_warmup)
         self._init_totals(scenario.series_step_s)

@@ -1,6 +1,6 @@
 """The line models' shortcuts past SimPy's generic paths behave as the generic paths do.
 
-``ServerProcess`` resumes a server with lookups done once; an order plan's units go into the
+``LineProcess`` resumes a model's process with lookups done once; an order plan's units go into the
 release backlog in one batch. Both must give what SimPy's ``Process`` and one-by-one pushes give.
 """
 
@@ -10,7 +10,7 @@ import pytest
 import simpy
 
 from simulators import load_scenario
-from simulators.line.base import ServerProcess
+from simulators.line.base import LineProcess
 from simulators.line.dispatch import OrderRt
 from simulators.line.flow_model import FlowModel
 
@@ -44,12 +44,12 @@ def _trace(process_cls: type) -> tuple[list, object, float]:
 
 
 def test_server_process_resumes_as_simpy_process() -> None:
-    assert _trace(ServerProcess) == _trace(simpy.Process)
-    assert _trace(ServerProcess)[0] == [("interrupted", 2.0, "jam"), ("got", 3.0, "one"),
+    assert _trace(LineProcess) == _trace(simpy.Process)
+    assert _trace(LineProcess)[0] == [("interrupted", 2.0, "jam"), ("got", 3.0, "one"),
                                         ("processed", 3.0, "early")]
 
 
-@pytest.mark.parametrize("process_cls", [ServerProcess, simpy.Process])
+@pytest.mark.parametrize("process_cls", [LineProcess, simpy.Process])
 def test_a_failing_server_fails_the_run_as_simpy_process(process_cls: type) -> None:
     env = simpy.Environment(0.0)
 
