@@ -25,7 +25,7 @@ import io
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -167,6 +167,8 @@ def _aligned(observed: np.ndarray, frame: tuple[int, int, int, int], target: tup
     """``observed`` resampled so that its frame lands on ``target`` in an image of ``size``."""
     from PIL import Image
 
+    if frame == target and observed.shape == (size[1], size[0]):
+        return observed  # our own page at our resolution: the identity transform, ~45 ms of resampling
     sx = (frame[2] - frame[0]) / (target[2] - target[0])
     sy = (frame[3] - frame[1]) / (target[3] - target[1])
     data = (sx, 0, frame[0] - target[0] * sx, 0, sy, frame[1] - target[1] * sy)
@@ -305,20 +307,32 @@ def _tag_at(box, boxes: list[tuple[str, Box]]) -> str:
 
 def compare_document(path, page_index: int, expected: ExpectedPage) -> PageComparison:
     """Both comparisons of page ``page_index`` of the PDF at ``path`` against ``expected``."""
+    result = _compare_document(path, page_index, expected, defer_unclear=False)
+    assert isinstance(result, PageComparison)
+    return result
+
+
+def _compare_document(path, page_index: int, expected: ExpectedPage,
+                      defer_unclear: bool) -> PageComparison | Callable[[], PageComparison]:
+    """:func:`compare_document`; with ``defer_unclear``, when the text layer alone already makes it
+    "not compared" (the other language's labels), a function that finishes it: that result is only
+    shown when no language matches or differs, and the pixels were half of verifying an English page."""
     import pypdfium2 as pdfium
 
     ours = pdfium.PdfDocument(expected.pdf)
     theirs = pdfium.PdfDocument(str(path))
     try:
-        exp_img = _render(ours, 0, DPI)
-        pixels = _compare_raster(_render(theirs, page_index, DPI), exp_img, expected.boxes,
-                                 lambda scale: _render(theirs, page_index, DPI * scale))
         ours_text, theirs_text = ours[0].get_textpage(), theirs[page_index].get_textpage()
         try:
             text = compare_text(_chars(theirs_text), _chars(ours_text), expected.boxes)
         finally:
             ours_text.close()
             theirs_text.close()
+        if defer_unclear and text is not None and text.outcome == "not_compared":
+            return lambda: compare_document(path, page_index, expected)
+        exp_img = _render(ours, 0, DPI)
+        pixels = _compare_raster(_render(theirs, page_index, DPI), exp_img, expected.boxes,
+                                 lambda scale: _render(theirs, page_index, DPI * scale))
     finally:
         ours.close()
         theirs.close()
@@ -424,25 +438,30 @@ def compare_certificate_page(path, page_index: int, claims: Claims, signature: b
         return PageComparison("not_compared", reason=_(
             "the certificate was drawn by another version of the app (layout {version})").format(version=layout))
 
-    return _in_any_language(lambda exp: compare_document(path, page_index, exp), claims, signature, key_id, path)
+    return _in_any_language(lambda exp: _compare_document(path, page_index, exp, defer_unclear=True),
+                            claims, signature, key_id, path)
 
 
 def _in_any_language(compare, claims: Claims, signature: bytes, key_id: bytes, what) -> PageComparison:
+    """The first language's comparison that matches, else the differing one with the fewest differences,
+    else the first language's; ``compare`` may hand back a function for a "not compared" result,
+    called only if that result is the one returned."""
     from app.certificates.pdf_draw import CertificateRenderError
 
-    results: list[PageComparison] = []
+    results: list[PageComparison | Callable[[], PageComparison]] = []
     try:
         for locale in LOCALES:
             result = compare(expected_page(claims, signature, key_id, locale))
-            if result.outcome == "matches":
+            if isinstance(result, PageComparison) and result.outcome == "matches":
                 return result
             results.append(result)
+        differing = [r for r in results if isinstance(r, PageComparison) and r.outcome == "differs"]
+        if differing:  # the language whose fixed labels matched: the fewest differences
+            return min(differing, key=lambda r: len(r.fields))
+        first = results[0]
+        return first if isinstance(first, PageComparison) else first()
     except CertificateRenderError as exc:
         return PageComparison("not_compared", reason=str(exc))
     except Exception as exc:
         log.warning("could not compare the page of %s", what, exc_info=True)
         return PageComparison("not_compared", reason=_("the page could not be rendered ({error})").format(error=exc))
-    differing = [r for r in results if r.outcome == "differs"]
-    if differing:  # the language whose fixed labels matched: the fewest differences
-        return min(differing, key=lambda r: len(r.fields))
-    return results[0]
