@@ -126,8 +126,8 @@ def _read_only_rows(view: QTableView, stretch: Sequence[int], selection: Selecti
         header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
 
 
-def make_view(model: RowsModel, name: str) -> QTableView:
-    view = QTableView(objectName=name)
+def make_view(model: RowsModel, name: str, parent: QWidget | None = None) -> QTableView:
+    view = QTableView(parent, objectName=name)
     view.setModel(model)
     view.setAlternatingRowColors(False)
     _read_only_rows(view, [i for i, col in enumerate(model.columns) if col.stretch],
@@ -136,10 +136,11 @@ def make_view(model: RowsModel, name: str) -> QTableView:
 
 
 def list_table(columns: int, name: str, *, stretch: int | None = None,
-               selection: Selection = Selection.SingleSelection, wrap: bool = True) -> QTableWidget:
+               selection: Selection = Selection.SingleSelection, wrap: bool = True,
+               parent: QWidget | None = None) -> QTableWidget:
     """A read-only QTableWidget of rows (filled item by item), laid out like ``make_view``'s tables;
     column ``stretch`` (the last when None) takes the width left."""
-    table = QTableWidget(0, columns, objectName=name)
+    table = QTableWidget(0, columns, parent, objectName=name)
     _read_only_rows(table, [] if stretch is None else [stretch], selection, wrap)
     return table
 

@@ -71,7 +71,7 @@ class InstructorPage(Page):
     @property
     def dashboard(self) -> DashboardPanel:
         if self._dashboard is None:
-            self._dashboard = DashboardPanel(self.ctx, self.actor)
+            self._dashboard = DashboardPanel(self.ctx, self.actor, self.dashboard_tab)  # made in place
             self.dashboard_tab.layout().addWidget(self._dashboard)
             if self.dashboard_tab.isVisible():
                 self._dashboard.show()  # now, not at the next event-loop turn (Qt queues it)

@@ -11,13 +11,14 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -61,16 +62,16 @@ class DashboardPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 8, 4, 4)
         bar = QHBoxLayout()
-        self.cohort_label = QLabel()
-        self.cohort = QComboBox(objectName="dashCohort")
+        self.cohort_label = QLabel(self)
+        self.cohort = QComboBox(self, objectName="dashCohort")
         self.cohort.setMinimumContentsLength(14)
-        self.course_label = QLabel()
-        self.course = QComboBox(objectName="dashCourse")
+        self.course_label = QLabel(self)
+        self.course = QComboBox(self, objectName="dashCourse")
         self.course.setMinimumContentsLength(26)
         for combo in (self.cohort, self.course):  # grow to the longest name (review #33): never "重庆一…"
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.refresh_btn = QPushButton(objectName="dashRefresh")
-        self.export_btn = QPushButton(objectName="dashExportAll")
+        self.refresh_btn = QPushButton(self, objectName="dashRefresh")
+        self.export_btn = QPushButton(self, objectName="dashExportAll")
         for w in (self.cohort_label, self.cohort, self.course_label, self.course):
             bar.addWidget(w)
         bar.addSpacing(8)
@@ -78,27 +79,29 @@ class DashboardPanel(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.export_btn)
         lay.addLayout(bar)
-        self.summary = QLabel(objectName="dashSummary", wordWrap=True)
+        self.summary = QLabel(self, objectName="dashSummary", wordWrap=True)
         self.summary.setStyleSheet("color: #3d4b59; padding: 2px 0px;")
         lay.addWidget(self.summary)
-        self.tabs = QTabWidget(objectName="dashTabs")
-        self.progress_tab = ProgressTab()
-        self.quiz_tab = QuizTab()
-        self.lab_tab = LabTab()
-        self.time_tab = TimeTab()
-        self.trainees_tab = TraineesTab()
+        self.tabs = QTabWidget(self, objectName="dashTabs")
+        # The tabs are made in the tab widget's page stack, where addTab puts them (see Section).
+        pages = self.tabs.findChild(QStackedWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        self.progress_tab = ProgressTab(pages)
+        self.quiz_tab = QuizTab(pages)
+        self.lab_tab = LabTab(pages)
+        self.time_tab = TimeTab(pages)
+        self.trainees_tab = TraineesTab(pages)
         self.all_tabs: list[Tab] = [self.progress_tab, self.quiz_tab, self.lab_tab, self.time_tab, self.trainees_tab]
         for tab in self.all_tabs:
             self.tabs.addTab(tab, "")
             tab.open_trainee.connect(self.open_record)
             for sec in tab.sections:
                 sec.saved.connect(self._saved)
-        self.retention_tab = RetentionTab(ctx, actor)  # spaced review (issue 19): its own query
+        self.retention_tab = RetentionTab(ctx, actor, pages)  # spaced review (issue 19): its own query
         self.tabs.addTab(self.retention_tab, "")
-        self.skills_tab = SkillsMatrixTab(ctx, actor)
+        self.skills_tab = SkillsMatrixTab(ctx, actor, pages)
         self.tabs.addTab(self.skills_tab, "")
         lay.addWidget(self.tabs, 1)
-        self.status = StatusLine()
+        self.status = StatusLine(self)
         lay.addWidget(self.status)
 
         self.cohort.currentIndexChanged.connect(self._cohort_changed)

@@ -41,24 +41,27 @@ class Section(QFrame):
 
     saved = Signal(str)  # the path written
 
-    def __init__(self, name: str, title: Callable[[], str], content: QWidget, model: RowsModel | None = None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, name: str, title: Callable[[], str], content: Callable[[QWidget], QWidget],
+                 model: RowsModel | None = None, parent: QWidget | None = None) -> None:
+        """``content(section)`` makes the chart or table inside the section (made in place: a finished
+        widget tree added to another gets Qt's style, font and palette resolved again, all of it)."""
+        super().__init__()
         self.setObjectName(name)
+        if parent is not None:  # named first: a QSplitter names the handle it adds after its widget
+            self.setParent(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(f"#{name} {{ background: white; border: 1px solid #d5dde5; border-radius: 6px; }}")
         self.title_fn = title
-        self.content = content
         self.model = model
         self.subject: Callable[[], str] = lambda: ""  # what is shown now (the quiz, the lab), for file names
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 8)
         lay.setSpacing(4)
         head = QHBoxLayout()
-        self.title = QLabel(objectName="sectionTitle")
+        self.title = QLabel(self, objectName="sectionTitle")
         self.title.setStyleSheet("padding-top: 0px; border: none;")
         head.addWidget(self.title, 1)
-        self.export_btn = QToolButton(objectName=name + "Export")
+        self.export_btn = QToolButton(self, objectName=name + "Export")
         self.export_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_btn.setStyleSheet("QToolButton { padding: 3px 20px 3px 8px; } "
                                       "QToolButton::menu-indicator { subcontrol-origin: padding; "
@@ -68,6 +71,7 @@ class Section(QFrame):
         self.csv_action = QAction(self)
         self.xlsx_action = QAction(self)
         self.png_action = QAction(self)
+        self.content = content = content(self)
         if model is not None:
             self.menu.addAction(self.csv_action)
             self.menu.addAction(self.xlsx_action)

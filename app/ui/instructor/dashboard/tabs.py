@@ -70,33 +70,33 @@ class Tab(QWidget):
     def picker_bar(self, lay: QVBoxLayout, object_name: str, min_chars: int, on_change: Callable[[], None]) -> None:
         """The "choose a quiz/objective" row: ``pick_label``, ``pick`` and ``summary``."""
         bar = QHBoxLayout()
-        self.pick_label = QLabel()
-        self.pick = QComboBox(objectName=object_name)
+        self.pick_label = QLabel(self)
+        self.pick = QComboBox(self, objectName=object_name)
         self.pick.setMinimumContentsLength(min_chars)
         self.pick.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.pick.currentIndexChanged.connect(lambda _i: on_change())
-        self.summary = QLabel(objectName="subtitle")
+        self.summary = QLabel(self, objectName="subtitle")
         bar.addWidget(self.pick_label)
         bar.addWidget(self.pick)
         bar.addSpacing(12)
         bar.addWidget(self.summary, 1)
         lay.addLayout(bar)
 
-    def section(self, name: str, title: Callable[[], str], content: QWidget,
+    def section(self, parent: QWidget, name: str, title: Callable[[], str], content: Callable[[QWidget], QWidget],
                 model: RowsModel | None = None) -> Section:
-        sec = Section(name, title, content, model)
+        """A section made in ``parent`` (the splitter or tab it goes in), its ``content(section)`` in it."""
+        sec = Section(name, title, content, model, parent)
         self.sections.append(sec)
         return sec
 
-    def table(self, name: str, columns: Sequence[Column], title: Callable[[], str],
+    def table(self, parent: QWidget, name: str, columns: Sequence[Column], title: Callable[[], str],
               tone: Callable[[Any], str | None] | None = None, opens_trainee: bool = False) -> Section:
         model = RowsModel(columns, tone, self)
-        view = make_view(model, name)
+        sec = self.section(parent, name + "Section", title, lambda sec: make_view(model, name, sec), model)
+        view = sec.view = sec.content
         if opens_trainee:
             # activated: a double-click (or the platform's single click) or Enter on the row.
             view.activated.connect(lambda idx: self.open_trainee.emit(model.rows[idx.row()].user_id))
-        sec = self.section(name + "Section", title, view, model)
-        sec.view = view
         return sec
 
     def show_board(self, board: Dashboard, course) -> None:
@@ -123,8 +123,7 @@ class ProgressTab(Tab):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        self.chart = CompletionChart()
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         self.timeline_model = RowsModel([
             Column(lambda: _("Date"), lambda r: day_text(r[0]), lambda r: r[0]),
             Column(lambda: _("Completed the course"), lambda r: pct(r[1]), lambda r: r[1], "0.0%", numeric=True),
@@ -133,15 +132,16 @@ class ProgressTab(Tab):
             Column(lambda: _("Due"), lambda r: format_decimal(r[3], 0) if r[3] else "", lambda r: r[3] or None,
                    "0", numeric=True),
         ], parent=self)
-        self.chart_section = self.section("completionSection", lambda: _("Completion over time"), self.chart,
-                                          self.timeline_model)
+        self.chart_section = self.section(split, "completionSection", lambda: _("Completion over time"),
+                                          CompletionChart, self.timeline_model)
+        self.chart: CompletionChart = self.chart_section.content
         cols = trainee_columns() + [
             Column(lambda: _("Progress"), lambda r: pct(r.fraction), lambda r: r.fraction, "0%", numeric=True),
             Column(lambda: _("Last activity"), lambda r: day_text(local_day(r.last_activity)),
                    lambda r: local_day(r.last_activity)),
             Column(lambda: _("Why"), lambda r: joined(r.labels()), stretch=True),
         ]
-        self.risk_section = self.table("atRiskTable", cols, lambda: _("Trainees at risk"),
+        self.risk_section = self.table(split, "atRiskTable", cols, lambda: _("Trainees at risk"),
                                        tone=lambda r: "bad" if "repeated_failures" in r.reasons else "warn",
                                        opens_trainee=True)
         wrap_rows(self.risk_section.view)
@@ -168,8 +168,6 @@ class QuizTab(Tab):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
         self.picker_bar(lay, "dashQuiz", 24, self._show_quiz)
-        self.histogram = ScoreHistogram()
-        self.scatter = ItemScatter()
         self.numbers: dict[str, int] = {}
         cols = [
             Column(lambda: _("No."), lambda r: str(self.numbers.get(r.question_id, "")),
@@ -189,20 +187,23 @@ class QuizTab(Tab):
                                        "the bottom 27 percent")),
             Column(lambda: _("Check"), lambda r: joined(r.flag_labels())),
         ]
-        split = QSplitter(Qt.Orientation.Vertical)
-        top = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        top = QSplitter(Qt.Orientation.Horizontal, split)
         self.bins_model = RowsModel([
             Column(lambda: _("Best score"), lambda r: _("{low}–{high}").format(low=pct(r[0]), high=pct(r[1]))),
             Column(lambda: pgettext("start of a value band", "From"), lambda r: pct(r[0]), lambda r: r[0], "0%",
                    numeric=True),
             Column(lambda: _("Trainees"), lambda r: format_decimal(r[2], 0), lambda r: r[2], "0", numeric=True),
         ], parent=self)
-        self.hist_section = self.section("scoreSection", lambda: _("Best scores"), self.histogram, self.bins_model)
-        self.scatter_section = self.section("itemScatterSection", lambda: _("Difficulty and discrimination"),
-                                            self.scatter)
+        self.hist_section = self.section(top, "scoreSection", lambda: _("Best scores"), ScoreHistogram,
+                                         self.bins_model)
+        self.histogram: ScoreHistogram = self.hist_section.content
+        self.scatter_section = self.section(top, "itemScatterSection", lambda: _("Difficulty and discrimination"),
+                                            ItemScatter)
+        self.scatter: ItemScatter = self.scatter_section.content
         top.addWidget(self.hist_section)
         top.addWidget(self.scatter_section)
-        self.items_section = self.table("itemTable", cols, lambda: _("Item analysis"),
+        self.items_section = self.table(split, "itemTable", cols, lambda: _("Item analysis"),
                                         tone=lambda r: "bad" if r.broken else ("warn" if r.flags else None))
         for sec in (self.hist_section, self.scatter_section, self.items_section):
             sec.subject = self._subject
@@ -283,14 +284,13 @@ class LabTab(Tab):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
         self.picker_bar(lay, "dashLabMetric", 30, self._show_metric)
-        self.chart = LabMetricChart()
         cols = trainee_columns() + [
             Column(lambda: _("Best result"), lambda r: format_metric(self._metric(), r.value), lambda r: r.value,
                    numeric=True),
             Column(lambda: _("Runs"), lambda r: format_decimal(r.runs, 0), lambda r: r.runs, "0", numeric=True),
             Column(lambda: _("Target met"), lambda r: _("Yes") if self._meets(r) else _("No")),
         ]
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         self.bands_model = RowsModel([
             Column(lambda: metric_label(self._metric()) if self._metric() else _("Value"),
                    lambda r: _("{low}–{high}").format(low=format_metric(self._metric(), r[0]),
@@ -301,8 +301,10 @@ class LabTab(Tab):
                    lambda r: r[1], numeric=True),
             Column(lambda: _("Trainees"), lambda r: format_decimal(r[2], 0), lambda r: r[2], "0", numeric=True),
         ], parent=self)
-        self.chart_section = self.section("labSection", lambda: _("Lab results"), self.chart, self.bands_model)
-        self.values_section = self.table("labValues", cols, lambda: _("Best result per trainee"),
+        self.chart_section = self.section(split, "labSection", lambda: _("Lab results"), LabMetricChart,
+                                          self.bands_model)
+        self.chart: LabMetricChart = self.chart_section.content
+        self.values_section = self.table(split, "labValues", cols, lambda: _("Best result per trainee"),
                                          tone=lambda r: None if self._meets(r) else "warn", opens_trainee=True)
         for sec in (self.chart_section, self.values_section):
             sec.subject = lambda: self.pick.currentText()
@@ -373,7 +375,6 @@ class TimeTab(Tab):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 6, 0, 0)
-        self.chart = TimeChart()
         self.titles: dict[str, str] = {}
         cols = [
             Column(lambda: _("Step"), lambda r: self.titles.get(r.step_key, r.step_key), stretch=True),
@@ -386,9 +387,10 @@ class TimeTab(Tab):
             Column(lambda: _("Estimate"), lambda r: duration_text(r.estimated_s), lambda r: minutes(r.estimated_s),
                    "0.0", numeric=True, export_header=lambda: _("Estimate (min)")),
         ]
-        split = QSplitter(Qt.Orientation.Horizontal)
-        self.chart_section = self.section("timeSection", lambda: _("Time on task per step"), self.chart)
-        self.table_section = self.table("timeTable", cols, lambda: _("Time per step"),
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.chart_section = self.section(split, "timeSection", lambda: _("Time on task per step"), TimeChart)
+        self.chart: TimeChart = self.chart_section.content
+        self.table_section = self.table(split, "timeTable", cols, lambda: _("Time per step"),
                                         tone=lambda r: "warn" if self._over(r) else None)
         split.addWidget(self.chart_section)
         split.addWidget(self.table_section)
@@ -445,7 +447,7 @@ class TraineesTab(Tab):
             Column(lambda: _("Due date"), lambda r: day_text(r.due_date), lambda r: r.due_date),
             Column(lambda: _("At risk"), self._risks, stretch=True),
         ]
-        self.table_section = self.table("traineeTable", cols, lambda: _("Trainees"),
+        self.table_section = self.table(self, "traineeTable", cols, lambda: _("Trainees"),
                                         tone=lambda r: "warn" if r.risks else None, opens_trainee=True)
         lay.addWidget(self.table_section)
 
