@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -185,3 +186,11 @@ def pytest_collection_modifyitems(config, items):
         files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
     order = sorted(files, key=lambda name: (rank.get(name, len(rank)), -len(files[name])))
     items[:] = [item for name in order for item in files[name]]
+
+
+def pytest_collection_finish(session):
+    """Move what importing and collecting made (modules, Qt's and SQLAlchemy's classes, thousands of
+    test items) out of the cyclic collector's reach: it never frees any of it, yet every full
+    collection walked it again (gc.freeze). Full collections cost 2.5 → 0.7 s of CPU on the DMM and
+    trainee/dashboard test files, 6 % of their CPU; the objects the tests make are collected as before."""
+    gc.freeze()
