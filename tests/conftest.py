@@ -46,6 +46,9 @@ PRODUCTION_HASHER = _quick_password_hashing()
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_password_hashing: hash with the production argon2id cost")
+    from tests.bytecode_warmup import warm_up
+
+    warm_up(config)
 
 
 @pytest.fixture(autouse=True)
