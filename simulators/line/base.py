@@ -12,12 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 import simpy
+from simpy.events import PENDING, Event
 
 from simulators.events import Publisher
 from simulators.streams import stream
 
 WORKING, STARVED, BLOCKED, DOWN, MAINTENANCE, SETUP = range(6)
 STATE_NAMES = ("working", "starved", "blocked", "down", "maintenance", "setup")
+
+
+def wait_event(env: simpy.Environment, srv: Any) -> Event:
+    """A server's own wait event (``srv.wait_ev``) pending again, as ``Event.__init__`` makes a new one
+    (empty callbacks, value pending); its first wait creates it. Safe: a server waits again only once its
+    last wait event was processed, and then no queue holds it any more (a wake-up pops it first).
+    Both line models' queues use it, instead of an Event per wait."""
+    ev = srv.wait_ev
+    if ev is None:
+        ev = srv.wait_ev = Event(env)
+    else:
+        ev.callbacks = []
+        ev._value = PENDING
+    return ev
 
 
 class ServerClock:

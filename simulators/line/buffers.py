@@ -7,9 +7,9 @@ from heapq import heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, PENDING, Event
+from simpy.events import NORMAL
 
-from simulators.line.base import STARVED, STATE_NAMES, ServerClock
+from simulators.line.base import STARVED, STATE_NAMES, ServerClock, wait_event
 
 # The model (simulators.line.model) builds on this module, so its types are ``Any`` here
 # rather than imported back (no import cycle).
@@ -94,13 +94,7 @@ class Buffer:
         return None
 
     def wait_get(self, srv: Server) -> simpy.Event:
-        # the server's own wait event, pending again (see Server); the first wait creates it
-        ev = srv.wait_ev
-        if ev is None:
-            ev = srv.wait_ev = Event(self.env)
-        else:
-            ev.callbacks = []
-            ev._value = PENDING
+        ev = wait_event(self.env, srv)  # the server's own wait event, pending again
         srv.wait_on = self
         self.getters.append(srv)
         return ev
@@ -119,12 +113,7 @@ class Buffer:
         return False
 
     def wait_put(self, srv: Server, part: float) -> simpy.Event:
-        ev = srv.wait_ev  # as in wait_get
-        if ev is None:
-            ev = srv.wait_ev = Event(self.env)
-        else:
-            ev.callbacks = []
-            ev._value = PENDING
+        ev = wait_event(self.env, srv)
         srv.wait_on = self
         srv.wait_part = part
         self.putters.append(srv)

@@ -19,6 +19,8 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL, PENDING, Event
 
+from simulators.line.base import wait_event
+
 # A queue's waiting servers are FlowServers (simulators.line.flow_station); typed ``Any`` here so
 # that this module stays below the station module (no import cycle).
 FlowServer = Any
@@ -187,15 +189,8 @@ class StationQueue:
         return None
 
     def wait_get(self, srv: FlowServer) -> simpy.Event:
-        """The server's own starved-wait event, pending again as ``Event.__init__`` makes a new one
-        (empty callbacks, value pending). Safe: the server waits again only once its last wait
-        event was processed, and then no queue holds it any more (a wake-up pops it first)."""
-        ev = srv.wait_ev
-        if ev is None:
-            ev = srv.wait_ev = Event(self.env)
-        else:
-            ev.callbacks = []
-            ev._value = PENDING
+        """The server's own starved-wait event, pending again (base.wait_event)."""
+        ev = wait_event(self.env, srv)
         self.getters.append((srv, ev))
         return ev
 
