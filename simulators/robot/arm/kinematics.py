@@ -20,6 +20,7 @@ import numpy as np
 
 from simulators.robot.arm.errors import JointLimitError, ReachError
 from simulators.robot.arm.models import ArmModel
+from simulators.robot.arm.orientation import rot_x, rot_y
 
 TWO_PI = 2.0 * math.pi
 WRIST_EPS = 1e-12  # |sin J5| below this: J4 and J6 turn about one axis; J4 is held at 0
@@ -66,18 +67,6 @@ def _ry(a: np.ndarray) -> np.ndarray:
     out[..., 1, 1] = 1.0
     out[..., 0, 0], out[..., 0, 2], out[..., 2, 0], out[..., 2, 2] = c, s, -s, c
     return out
-
-
-def _rx1(a: float) -> np.ndarray:
-    """``_rx`` of one angle: the same entries (math's cos/sin are the C library's, as numpy's float64 ones)."""
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
-
-
-def _ry1(a: float) -> np.ndarray:
-    """``_ry`` of one angle (the same entries)."""
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
 
 
 def _rz_ry(t1: np.ndarray, t23: np.ndarray) -> np.ndarray:
@@ -169,7 +158,7 @@ class Arm:
         t23 = t1 + t2
         c, s = math.cos(t23), math.sin(t23)
         r3 = np.array([[c1 * c, -s1, c1 * s], [s1 * c, c1, s1 * s], [-s, 0.0, c]])
-        r6 = r3 @ _rx1(t3) @ _ry1(t4) @ _rx1(t5)
+        r6 = r3 @ rot_x(t3) @ rot_y(t4) @ rot_x(t5)  # _rx/_ry of one angle: the same entries
         # wrist_centre's arithmetic, in its order
         r = m.a1 + m.a2 * math.sin(t1) + m.d4 * c + m.a3 * s
         wc = np.array([c1 * r, s1 * r, m.d1 + m.a2 * math.cos(t1) - m.d4 * s + m.a3 * c])
